@@ -1,0 +1,1 @@
+//! uniffi facade over `onsite-core` (filled in by the bindings issue).

@@ -1,0 +1,1 @@
+//! Photos from the camera: orientation, metadata stripping, resizing, content addressing.

@@ -1,0 +1,1 @@
+//! Customer signatures: strokes, validation, compact encoding and rendering.
