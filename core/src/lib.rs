@@ -1,10 +1,33 @@
 //! Onsite core: everything a field technician does on site, stored on the phone.
 //!
 //! The crate is organised by domain nouns (see `../shared/DESIGN.md`):
-//! the visit workflow (`order`, `visit`, `checklist`, `quote`, `material`,
-//! `payment`), the local `store`, and the documents the customer keeps
-//! (`signature`, `documents`, `photo`).
+//!
+//! - the work order and the visit workflow: [`order`], [`visit`], [`checklist`],
+//!   [`punctuality`], [`quote`], [`material`], [`payment`], [`receipt`];
+//! - the crash-safe local [`store`] with its outbox, and the [`sync`] protocol;
+//! - the documents the customer keeps: [`signature`], [`documents`], [`photo`].
+//!
+//! [`Technician`] is the public object: one per signed-in technician, with a
+//! method for each thing the technician does.
 
+pub mod checklist;
+pub mod clock;
 pub mod documents;
+pub mod error;
+pub mod locale;
+pub mod material;
+pub mod money;
+pub mod order;
+pub mod payment;
 pub mod photo;
+pub mod punctuality;
+pub mod quote;
+pub mod receipt;
 pub mod signature;
+pub mod store;
+pub mod sync;
+pub mod technician;
+pub mod visit;
+
+pub use error::{Error, Result};
+pub use technician::{AcceptanceInput, JobSummary, Profile, SignInput, Technician};

@@ -1,1 +1,2 @@
 //! Customer signatures: strokes, validation, compact encoding and rendering.
+pub mod record;

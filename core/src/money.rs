@@ -1,0 +1,115 @@
+//! Money is integer fen (分), CNY, never floating point (DOMAIN.md).
+//!
+//! Every amount that enters the core is bounded by [`MAX_AMOUNT_FEN`] so that
+//! sums of a realistic number of lines cannot overflow, and every sum is checked
+//! anyway: a total that would overflow is an error, never a wrap-around.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// The largest single amount the core accepts: 10 million yuan. Anything larger
+/// on a repair visit is a typing error, not a price.
+pub const MAX_AMOUNT_FEN: i64 = 1_000_000_000;
+
+/// The largest total (sum of lines, quantity × price) the core computes:
+/// a hundred times the largest single amount. Beyond it a total is an error.
+pub const MAX_TOTAL_FEN: i64 = 100 * MAX_AMOUNT_FEN;
+
+/// An amount of money in fen (1 yuan = 100 fen). Never negative.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
+#[serde(transparent)]
+pub struct Fen(i64);
+
+impl Fen {
+    pub const ZERO: Fen = Fen(0);
+
+    /// Accepts an amount typed or received from outside, rejecting negative and absurd ones.
+    pub fn new(amount_fen: i64) -> Result<Fen> {
+        if (0..=MAX_AMOUNT_FEN).contains(&amount_fen) {
+            Ok(Fen(amount_fen))
+        } else {
+            Err(Error::AmountOutOfRange {
+                amount_fen,
+                max_fen: MAX_AMOUNT_FEN,
+            })
+        }
+    }
+
+    pub fn fen(self) -> i64 {
+        self.0
+    }
+
+    pub fn checked_add(self, other: Fen) -> Result<Fen> {
+        self.0
+            .checked_add(other.0)
+            .filter(|v| *v <= MAX_TOTAL_FEN)
+            .map(Fen)
+            .ok_or(Error::TotalOverflow)
+    }
+
+    pub fn checked_sub(self, other: Fen) -> Result<Fen> {
+        match self.0.checked_sub(other.0) {
+            Some(v) if v >= 0 => Ok(Fen(v)),
+            _ => Err(Error::TotalOverflow),
+        }
+    }
+
+    pub fn checked_mul(self, qty: u32) -> Result<Fen> {
+        self.0
+            .checked_mul(i64::from(qty))
+            .filter(|v| *v <= MAX_TOTAL_FEN)
+            .map(Fen)
+            .ok_or(Error::TotalOverflow)
+    }
+
+    /// "¥123.45", the way receipts and screens show money.
+    pub fn display_yuan(self) -> String {
+        format!("¥{}.{:02}", self.0 / 100, self.0 % 100)
+    }
+
+    pub fn min(self, other: Fen) -> Fen {
+        Fen(self.0.min(other.0))
+    }
+}
+
+impl std::fmt::Display for Fen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.display_yuan())
+    }
+}
+
+/// Sums amounts with overflow checking.
+pub fn sum<I: IntoIterator<Item = Fen>>(items: I) -> Result<Fen> {
+    items.into_iter().try_fold(Fen::ZERO, Fen::checked_add)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_negative_and_absurd_amounts() {
+        assert!(matches!(Fen::new(-1), Err(Error::AmountOutOfRange { .. })));
+        assert!(matches!(
+            Fen::new(MAX_AMOUNT_FEN + 1),
+            Err(Error::AmountOutOfRange { .. })
+        ));
+        assert!(matches!(
+            Fen::new(i64::MIN),
+            Err(Error::AmountOutOfRange { .. })
+        ));
+        assert_eq!(Fen::new(12345).unwrap().display_yuan(), "¥123.45");
+    }
+
+    #[test]
+    fn totals_never_overflow_or_go_negative() {
+        let big = Fen::new(MAX_AMOUNT_FEN).unwrap();
+        assert_eq!(big.checked_mul(u32::MAX), Err(Error::TotalOverflow));
+        assert_eq!(Fen::ZERO.checked_sub(Fen(1)), Err(Error::TotalOverflow));
+        let many = std::iter::repeat_n(big, 10_000_000);
+        assert!(sum(many).is_err());
+    }
+}

@@ -1,0 +1,122 @@
+//! The work order (客户请修单 / 维修服务工作单): what HQ writes and dispatches.
+//!
+//! HQ owns these fields (DESIGN.md "Who owns what"); the phone receives them
+//! and never edits them. What the technician finds and does on site (inspected
+//! parts, repair items, labour hours, costs, completion time, sign-offs) are
+//! visit facts, recorded as events and shown in [`crate::visit::Visit`].
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::checklist::Category;
+use crate::error::{Error, Result};
+
+/// Who pays for a line of work (业户付费 / 物业 / 维修基金).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Payer {
+    /// The owner or tenant, who pays on site.
+    Owner,
+    /// The property management company, billed by HQ.
+    Property,
+    /// The building's maintenance fund, billed by HQ.
+    MaintenanceFund,
+}
+
+/// The product being serviced, for warranty decisions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Product {
+    pub model: String,
+    pub serial: String,
+    pub purchase_date: Option<NaiveDate>,
+    /// Whether HQ judged the product in warranty when it wrote the order.
+    pub in_warranty: bool,
+}
+
+/// The customer or reporter and where the work is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Customer {
+    pub name: String,
+    pub phone: String,
+}
+
+/// A work order as dispatched by HQ.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkOrder {
+    /// Order number, unique across HQ (e.g. `WO-20261124-0001`).
+    pub job_id: String,
+    pub category: Category,
+    /// Site or property name (楼盘).
+    pub site: String,
+    pub customer: Customer,
+    /// Room number or location (房号/地点); may be a common area.
+    pub location: String,
+    pub reported_at: DateTime<Utc>,
+    pub dispatched_at: DateTime<Utc>,
+    pub appointment_at: DateTime<Utc>,
+    /// Urgent: arrival due within 30 minutes of dispatch.
+    pub urgent: bool,
+    /// Requested service (服务项目).
+    pub service: String,
+    /// Fault as reported (故障描述).
+    pub fault: String,
+    pub product: Option<Product>,
+    /// Who wrote the order at the service centre (记录人).
+    pub recorder: String,
+    pub desired_completion_at: Option<DateTime<Utc>>,
+    /// The payer HQ expects by default; each quote line may differ.
+    pub default_payer: Payer,
+    /// Technician the order is assigned to.
+    pub technician_id: String,
+    /// Any unpaid balance HQ knows of for this customer, to raise before leaving.
+    pub unpaid_balance_fen: i64,
+}
+
+impl WorkOrder {
+    /// Checks what can be checked without the rest of the system: an order
+    /// with an unusable id or an absurd balance is refused on arrival from HQ.
+    pub fn validate(&self) -> Result<()> {
+        validate_id("job id", &self.job_id)?;
+        validate_id("technician id", &self.technician_id)?;
+        crate::money::Fen::new(self.unpaid_balance_fen)?;
+        for (what, s, max) in [
+            ("site", &self.site, 200),
+            ("location", &self.location, 200),
+            ("service", &self.service, 500),
+            ("fault", &self.fault, 4000),
+            ("customer name", &self.customer.name, 100),
+            ("customer phone", &self.customer.phone, 40),
+            ("recorder", &self.recorder, 100),
+        ] {
+            if s.chars().count() > max {
+                return Err(Error::invalid(
+                    what,
+                    format!("longer than {max} characters"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether parts are free on this order (DOMAIN.md step 4).
+    pub fn in_warranty(&self) -> bool {
+        self.product.as_ref().is_some_and(|p| p.in_warranty)
+    }
+}
+
+/// Ids travel between phone, HQ and files: 1..=64 characters of `A-Z a-z 0-9 - _ .`.
+pub fn validate_id(what: &str, id: &str) -> Result<()> {
+    if id.is_empty() || id.len() > 64 {
+        return Err(Error::invalid(what, "must be 1 to 64 characters"));
+    }
+    if !id
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    {
+        return Err(Error::invalid(
+            what,
+            format!("{id:?} may only hold letters, digits, '-', '_' and '.'"),
+        ));
+    }
+    Ok(())
+}

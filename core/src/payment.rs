@@ -1,0 +1,171 @@
+//! Payment on site (DOMAIN.md step 8): charge as agreed, by cash, WeChat Pay,
+//! Alipay, card, bank transfer or on account.
+//!
+//! The amount due is never typed: it is the owner's share of the consented
+//! quote. Cash may be more than due (change is given and recorded); every other
+//! method must be exactly the amount due, and there is no field for a tip:
+//! the seeds forbid tips and gifts, so the model cannot express one.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::locale::{tr, Lang};
+use crate::money::Fen;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    Cash,
+    WechatPay,
+    Alipay,
+    Card,
+    BankTransfer,
+    /// Billed later to the customer's account; nothing is received on site.
+    OnAccount,
+}
+
+impl Method {
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Method::Cash => tr(lang, "现金", "Cash"),
+            Method::WechatPay => tr(lang, "微信支付", "WeChat Pay"),
+            Method::Alipay => tr(lang, "支付宝", "Alipay"),
+            Method::Card => tr(lang, "银行卡", "Card"),
+            Method::BankTransfer => tr(lang, "银行转账", "Bank transfer"),
+            Method::OnAccount => tr(lang, "挂账", "On account"),
+        }
+    }
+}
+
+/// A payment as recorded on the job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payment {
+    pub method: Method,
+    pub due: Fen,
+    pub received: Fen,
+    pub change: Fen,
+    /// Reference of an electronic payment (transaction number), if any.
+    pub reference: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+impl Payment {
+    /// Applies the rules above to what the technician says was received.
+    pub fn take(
+        method: Method,
+        due: Fen,
+        received_fen: i64,
+        reference: Option<String>,
+        at: DateTime<Utc>,
+    ) -> Result<Payment> {
+        let received = Fen::new(received_fen)?;
+        if let Some(r) = &reference {
+            if r.chars().count() > 64 {
+                return Err(Error::invalid(
+                    "payment reference",
+                    "longer than 64 characters",
+                ));
+            }
+        }
+        let change = match method {
+            Method::OnAccount if received != Fen::ZERO => {
+                return Err(Error::NotExactAmount {
+                    method: "on account".into(),
+                    due_fen: 0,
+                    received_fen,
+                })
+            }
+            Method::OnAccount => Fen::ZERO,
+            Method::Cash if received < due => {
+                return Err(Error::Underpaid {
+                    due_fen: due.fen(),
+                    received_fen,
+                })
+            }
+            Method::Cash => received.checked_sub(due)?,
+            _ if received < due => {
+                return Err(Error::Underpaid {
+                    due_fen: due.fen(),
+                    received_fen,
+                })
+            }
+            m if received != due => {
+                return Err(Error::NotExactAmount {
+                    method: m.label(Lang::En).to_string(),
+                    due_fen: due.fen(),
+                    received_fen,
+                })
+            }
+            _ => Fen::ZERO,
+        };
+        Ok(Payment {
+            method,
+            due,
+            received,
+            change,
+            reference,
+            at,
+        })
+    }
+
+    /// Money the technician now holds for handover (cash and nothing else).
+    pub fn collected(&self) -> Fen {
+        match self.method {
+            Method::OnAccount => Fen::ZERO,
+            _ => self.due,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn due() -> Fen {
+        Fen::new(12_000).unwrap()
+    }
+
+    #[test]
+    fn cash_gives_change() {
+        let p = Payment::take(Method::Cash, due(), 20_000, None, Utc::now()).unwrap();
+        assert_eq!(p.change.fen(), 8_000);
+        assert_eq!(p.collected().fen(), 12_000);
+    }
+
+    #[test]
+    fn underpayment_is_refused() {
+        assert!(matches!(
+            Payment::take(Method::Cash, due(), 11_999, None, Utc::now()),
+            Err(Error::Underpaid { .. })
+        ));
+    }
+
+    #[test]
+    fn electronic_payments_cannot_carry_a_tip() {
+        for m in [
+            Method::WechatPay,
+            Method::Alipay,
+            Method::Card,
+            Method::BankTransfer,
+        ] {
+            assert!(matches!(
+                Payment::take(m, due(), 12_500, None, Utc::now()),
+                Err(Error::NotExactAmount { .. })
+            ));
+            assert!(Payment::take(m, due(), 12_000, None, Utc::now()).is_ok());
+        }
+    }
+
+    #[test]
+    fn absurd_amounts_are_refused() {
+        assert!(matches!(
+            Payment::take(Method::Cash, due(), -5, None, Utc::now()),
+            Err(Error::AmountOutOfRange { .. })
+        ));
+        assert!(matches!(
+            Payment::take(Method::Cash, due(), i64::MAX, None, Utc::now()),
+            Err(Error::AmountOutOfRange { .. })
+        ));
+    }
+}

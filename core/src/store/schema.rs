@@ -1,0 +1,169 @@
+//! The local store's schema, one SQLite file per signed-in technician.
+//!
+//! Tables:
+//!
+//! - `meta`: key/value facts about this store: the technician and device it
+//!   belongs to, the last hybrid-logical-clock stamp (so stamps keep growing
+//!   across restarts), the next outbox sequence number, and the approval key
+//!   shared with HQ.
+//! - `jobs`: one row per job, the *projection* of its events: `status` and
+//!   `appointment_at` as columns for listing, and the whole [`crate::visit::Visit`]
+//!   as JSON in `visit`. It is rewritten in the same transaction as each event,
+//!   so it never disagrees with `events`.
+//! - `events`: the append-only visit facts (DESIGN.md "Local store"). Triggers
+//!   refuse UPDATE and DELETE: corrections are new events.
+//! - `outbox`: what HQ has not yet acknowledged. `seq` is this device's
+//!   gap-free sequence number; `op_id` a UUID; `hlc` the clock stamp; `payload`
+//!   the op as sent. Rows are appended in the same transaction as the event
+//!   and removed only when HQ acknowledges them.
+//! - `audit`: who did what and when, for every event, including HQ's changes
+//!   applied on the device (customer records are confidential: access is logged).
+//! - `receipt_blocks` (v2): receipt number ranges granted by HQ, with the next
+//!   free number; `receipts` (v2): the device's receipt ledger. Each row is an
+//!   issue, a void (same number as the receipt it voids) or a reissue (new
+//!   number, `refers_to` the voided one), and holds the hash of the row before
+//!   it, so a deleted or edited receipt breaks the chain.
+//! - `blobs` (v3): photos and signature images, content-addressed by SHA-256,
+//!   with an `uploaded` flag for sync.
+//!
+//! The version is SQLite's `user_version`. [`migrate`] brings any earlier
+//! version up to [`VERSION`] in one transaction when the store is opened.
+
+use rusqlite::Connection;
+
+use crate::error::{Error, Result};
+
+/// The schema version this build writes.
+pub const VERSION: i64 = 3;
+
+/// Each migration takes the schema from version `index` to `index + 1`.
+pub const MIGRATIONS: [&str; 3] = [V1, V2, V3];
+
+const V1: &str = "
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE jobs (
+    job_id         TEXT PRIMARY KEY,
+    status         TEXT NOT NULL,
+    appointment_at TEXT NOT NULL,
+    visit          TEXT NOT NULL,
+    updated_hlc    TEXT NOT NULL
+) STRICT;
+CREATE INDEX jobs_by_appointment ON jobs(appointment_at);
+
+CREATE TABLE events (
+    id       INTEGER PRIMARY KEY,
+    event_id TEXT NOT NULL UNIQUE,
+    job_id   TEXT NOT NULL REFERENCES jobs(job_id),
+    kind     TEXT NOT NULL,
+    actor    TEXT NOT NULL,
+    at       TEXT NOT NULL,
+    hlc      TEXT NOT NULL,
+    payload  TEXT NOT NULL
+) STRICT;
+CREATE INDEX events_by_job ON events(job_id, id);
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'visit events are append-only'); END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'visit events are append-only'); END;
+
+CREATE TABLE outbox (
+    seq        INTEGER PRIMARY KEY,
+    op_id      TEXT NOT NULL UNIQUE,
+    device_id  TEXT NOT NULL,
+    job_id     TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    hlc        TEXT NOT NULL,
+    payload    TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE audit (
+    id        INTEGER PRIMARY KEY,
+    at        TEXT NOT NULL,
+    actor     TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    job_id    TEXT,
+    action    TEXT NOT NULL,
+    detail    TEXT NOT NULL
+) STRICT;
+CREATE INDEX audit_by_job ON audit(job_id, id);
+";
+
+const V2: &str = "
+CREATE TABLE receipt_blocks (
+    series     TEXT NOT NULL,
+    first      INTEGER NOT NULL,
+    last       INTEGER NOT NULL,
+    next       INTEGER NOT NULL,
+    granted_at TEXT NOT NULL,
+    emergency  INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (series, first),
+    CHECK (first <= last AND next >= first AND next <= last + 1)
+) STRICT;
+
+CREATE TABLE receipts (
+    position    INTEGER PRIMARY KEY,
+    number      TEXT NOT NULL,
+    job_id      TEXT NOT NULL,
+    kind        TEXT NOT NULL CHECK (kind IN ('original', 'void', 'reissue', 'emergency')),
+    refers_to   TEXT,
+    issued_at   TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    prev_sha256 TEXT NOT NULL,
+    sha256      TEXT NOT NULL UNIQUE
+) STRICT;
+CREATE UNIQUE INDEX receipts_number_once ON receipts(number, kind = 'void');
+CREATE INDEX receipts_by_job ON receipts(job_id);
+CREATE TRIGGER receipts_no_update BEFORE UPDATE ON receipts
+BEGIN SELECT RAISE(ABORT, 'receipts are immutable: void and reissue'); END;
+CREATE TRIGGER receipts_no_delete BEFORE DELETE ON receipts
+BEGIN SELECT RAISE(ABORT, 'receipts are immutable: void and reissue'); END;
+";
+
+const V3: &str = "
+CREATE TABLE blobs (
+    sha256     TEXT PRIMARY KEY,
+    media_type TEXT NOT NULL,
+    bytes      BLOB NOT NULL,
+    job_id     TEXT,
+    created_at TEXT NOT NULL,
+    uploaded   INTEGER NOT NULL DEFAULT 0
+) STRICT;
+";
+
+/// Reads the schema version of an open database.
+pub fn version(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+}
+
+/// Brings the schema up to [`VERSION`], all steps in one transaction.
+pub fn migrate(conn: &mut Connection) -> Result<()> {
+    migrate_to(conn, VERSION)
+}
+
+/// Brings the schema up to `target` (tests use this to build older stores).
+pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<()> {
+    let found = version(conn)?;
+    if found > VERSION {
+        return Err(Error::SchemaTooNew {
+            found,
+            known: VERSION,
+        });
+    }
+    if found >= target {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    for (i, sql) in MIGRATIONS.iter().enumerate() {
+        let to = i as i64 + 1;
+        if to > found && to <= target {
+            tx.execute_batch(sql)?;
+        }
+    }
+    tx.pragma_update(None, "user_version", target)?;
+    tx.commit()?;
+    Ok(())
+}

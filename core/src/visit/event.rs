@@ -1,0 +1,245 @@
+//! Visit facts as append-only events.
+//!
+//! Every change to a job is one of these, stored in the `events` table (never
+//! updated or deleted) and, for the technician's own facts, queued in the
+//! outbox for HQ. The current state of a job ([`super::Visit`]) is the fold of
+//! its events. Corrections are new events, as in accounting.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::checklist::Answer;
+use crate::material::{ConcessionNote, Inspection, Material, PartReplacement};
+use crate::order::WorkOrder;
+use crate::payment::Payment;
+use crate::punctuality::Punctuality;
+use crate::quote::{Approval, QuoteLine, Totals};
+use crate::signature::record::SignatureRecord;
+
+/// The message note (留言条) left when nobody answers the door.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageNote {
+    /// The words left for the customer.
+    pub text: String,
+    /// Minutes waited at the door after knocking/ringing.
+    pub waited_minutes: u32,
+    /// Whether the customer was phoned before leaving the note.
+    pub phoned_customer: bool,
+}
+
+/// What the technician found (查勘部位 / 查勘修理项目) and proposes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Assessment {
+    /// Parts or areas inspected.
+    pub inspected_parts: Vec<String>,
+    /// The fault actually found.
+    pub findings: String,
+    /// Repair items proposed.
+    pub repair_items: Vec<String>,
+    /// Proposed solution, with tools and materials.
+    pub solution: String,
+    /// Estimated time on site, minutes.
+    pub estimated_minutes: u32,
+}
+
+/// The customer's rating of the service (满意 / 一般 / 不满意).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rating {
+    Satisfied,
+    Average,
+    Dissatisfied,
+}
+
+impl Rating {
+    pub fn label(self, lang: crate::locale::Lang) -> &'static str {
+        use crate::locale::tr;
+        match self {
+            Rating::Satisfied => tr(lang, "满意", "Satisfied"),
+            Rating::Average => tr(lang, "一般", "Average"),
+            Rating::Dissatisfied => tr(lang, "不满意", "Dissatisfied"),
+        }
+    }
+}
+
+/// Signed, or a refusal to sign: a customer is never forced (DOMAIN.md step 7).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum SignOff {
+    Signed { signature: SignatureRecord },
+    Refused { reason: String },
+}
+
+/// The customer's acceptance of the work.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Acceptance {
+    pub rating: Rating,
+    pub comment: String,
+    /// The technician is not sure the fix holds: HQ follows up within 3 hours.
+    pub fix_uncertain: bool,
+    pub sign_off: SignOff,
+}
+
+/// A receipt as referenced from its job; the full receipt lives in the receipts table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptRef {
+    pub number: String,
+    pub sha256: String,
+}
+
+/// What happened to a job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    // --- from HQ (applied locally, never sent back) -------------------------
+    Dispatched {
+        order: WorkOrder,
+    },
+    Rescheduled {
+        appointment_at: DateTime<Utc>,
+        reason: String,
+    },
+    Cancelled {
+        reason: String,
+    },
+    // --- the technician's facts ---------------------------------------------
+    JobAccepted,
+    Departed,
+    Arrived {
+        punctuality: Punctuality,
+    },
+    NoAccess {
+        note: MessageNote,
+    },
+    ChecklistAnswered {
+        template_id: String,
+        item_id: String,
+        answer: Answer,
+    },
+    Assessed {
+        assessment: Assessment,
+    },
+    QuoteLineAdded {
+        line: QuoteLine,
+    },
+    QuoteLineRemoved {
+        line_no: u32,
+    },
+    QuoteLineApproved {
+        line_no: u32,
+        approval: Approval,
+    },
+    QuotePresented {
+        totals: Totals,
+    },
+    CustomerConsented {
+        customer_name: String,
+    },
+    CustomerDeclined {
+        reason: String,
+    },
+    MaterialAdded {
+        material: Material,
+    },
+    MaterialInspected {
+        material_id: String,
+        inspection: Inspection,
+    },
+    ConcessionNoted {
+        material_id: String,
+        note: ConcessionNote,
+    },
+    MaterialUsed {
+        material_id: String,
+    },
+    PartReplaced {
+        replacement: PartReplacement,
+    },
+    WorkStarted,
+    WorkDone {
+        labour_minutes: u32,
+        summary: String,
+    },
+    CustomerAccepted {
+        acceptance: Acceptance,
+    },
+    PaymentTaken {
+        payment: Payment,
+    },
+    ReceiptIssued {
+        receipt: ReceiptRef,
+    },
+    HandedOver,
+}
+
+impl Event {
+    /// The stable name stored in the `kind` column and shown in the audit trail.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::Dispatched { .. } => "dispatched",
+            Event::Rescheduled { .. } => "rescheduled",
+            Event::Cancelled { .. } => "cancelled",
+            Event::JobAccepted => "job_accepted",
+            Event::Departed => "departed",
+            Event::Arrived { .. } => "arrived",
+            Event::NoAccess { .. } => "no_access",
+            Event::ChecklistAnswered { .. } => "checklist_answered",
+            Event::Assessed { .. } => "assessed",
+            Event::QuoteLineAdded { .. } => "quote_line_added",
+            Event::QuoteLineRemoved { .. } => "quote_line_removed",
+            Event::QuoteLineApproved { .. } => "quote_line_approved",
+            Event::QuotePresented { .. } => "quote_presented",
+            Event::CustomerConsented { .. } => "customer_consented",
+            Event::CustomerDeclined { .. } => "customer_declined",
+            Event::MaterialAdded { .. } => "material_added",
+            Event::MaterialInspected { .. } => "material_inspected",
+            Event::ConcessionNoted { .. } => "concession_noted",
+            Event::MaterialUsed { .. } => "material_used",
+            Event::PartReplaced { .. } => "part_replaced",
+            Event::WorkStarted => "work_started",
+            Event::WorkDone { .. } => "work_done",
+            Event::CustomerAccepted { .. } => "customer_accepted",
+            Event::PaymentTaken { .. } => "payment_taken",
+            Event::ReceiptIssued { .. } => "receipt_issued",
+            Event::HandedOver => "handed_over",
+        }
+    }
+
+    /// HQ's own decisions are applied on the device but not sent back to HQ.
+    pub fn from_hq(&self) -> bool {
+        matches!(
+            self,
+            Event::Dispatched { .. } | Event::Rescheduled { .. } | Event::Cancelled { .. }
+        )
+    }
+}
+
+/// Who did something, for the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "role", content = "id", rename_all = "snake_case")]
+pub enum Actor {
+    Technician(String),
+    Hq(String),
+}
+
+impl std::fmt::Display for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Actor::Technician(id) => write!(f, "technician:{id}"),
+            Actor::Hq(id) => write!(f, "hq:{id}"),
+        }
+    }
+}
+
+/// An event as stored: with its id, time, clock stamp and actor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recorded {
+    pub event_id: String,
+    pub job_id: String,
+    pub actor: Actor,
+    /// Device wall time, UTC, for humans.
+    pub at: DateTime<Utc>,
+    /// Hybrid logical clock stamp, for ordering.
+    pub hlc: String,
+    pub event: Event,
+}

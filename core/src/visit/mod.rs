@@ -1,0 +1,853 @@
+//! The visit workflow: a job's state and the rules for every step of DOMAIN.md.
+//!
+//! Separating *decide* from *apply* (as application-services does for sync):
+//! each workflow method on [`Visit`] checks the rules against the current state
+//! and returns the [`Event`] to record, without changing anything; [`Visit::apply`]
+//! folds an event into the state. The store runs both in one transaction; the
+//! rules can be tested without a database.
+
+pub mod event;
+pub mod status;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+pub use event::{
+    Acceptance, Actor, Assessment, Event, MessageNote, Rating, ReceiptRef, Recorded, SignOff,
+};
+pub use status::Status;
+
+use crate::checklist::{Answer, Answers, Checklists, Phase};
+use crate::error::{Error, Result};
+use crate::material::{ConcessionNote, Inspection, Material, MaterialRequest, PartReplacement};
+use crate::money::Fen;
+use crate::order::WorkOrder;
+use crate::payment::{Method, Payment};
+use crate::punctuality::Punctuality;
+use crate::quote::{approval_code, Approval, FeeSchedule, LineRequest, QuoteLine, Totals};
+use crate::signature::record::SignatureRecord;
+
+/// What the rules need besides the job itself.
+pub struct Context<'a> {
+    pub now: DateTime<Utc>,
+    pub checklists: &'a Checklists,
+    pub schedule: &'a FeeSchedule,
+    /// Key shared with HQ that supervisors' approval codes are made with.
+    pub approval_key: &'a [u8],
+}
+
+/// The work actually done.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Work {
+    pub started_at: Option<DateTime<Utc>>,
+    pub done_at: Option<DateTime<Utc>>,
+    /// Actual labour (实做工时), minutes.
+    pub labour_minutes: u32,
+    pub summary: String,
+}
+
+/// The customer's consent to the quote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Consent {
+    pub customer_name: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A job and everything recorded about it on this device.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Visit {
+    pub order: WorkOrder,
+    pub status: Status,
+    pub accepted_at: Option<DateTime<Utc>>,
+    pub departed_at: Option<DateTime<Utc>>,
+    pub arrived_at: Option<DateTime<Utc>>,
+    pub punctuality: Option<Punctuality>,
+    pub no_access: Option<MessageNote>,
+    /// Answers per checklist template id.
+    pub answers: BTreeMap<String, Answers>,
+    pub assessment: Option<Assessment>,
+    pub quote_lines: Vec<QuoteLine>,
+    next_line_no: u32,
+    /// Set when the quote is shown to the customer.
+    pub quote_totals: Option<Totals>,
+    pub consent: Option<Consent>,
+    pub declined_reason: Option<String>,
+    pub materials: Vec<Material>,
+    pub parts: Vec<PartReplacement>,
+    pub work: Work,
+    pub acceptance: Option<Acceptance>,
+    pub accepted_by_customer_at: Option<DateTime<Utc>>,
+    pub payment: Option<Payment>,
+    pub receipt: Option<ReceiptRef>,
+    pub handed_over_at: Option<DateTime<Utc>>,
+    pub cancelled_reason: Option<String>,
+    /// How many times HQ rescheduled the visit.
+    pub reschedules: u32,
+}
+
+const MAX_TEXT: usize = 2000;
+
+fn check_text(what: &str, s: &str, required: bool) -> Result<()> {
+    if required && s.trim().is_empty() {
+        return Err(Error::invalid(what, "must not be empty"));
+    }
+    if s.chars().count() > MAX_TEXT {
+        return Err(Error::invalid(
+            what,
+            format!("longer than {MAX_TEXT} characters"),
+        ));
+    }
+    Ok(())
+}
+
+impl Visit {
+    /// A job as it arrives from HQ.
+    pub fn dispatched(order: WorkOrder) -> Result<(Visit, Event)> {
+        order.validate()?;
+        let event = Event::Dispatched {
+            order: order.clone(),
+        };
+        let mut v = Visit {
+            order,
+            status: Status::Dispatched,
+            accepted_at: None,
+            departed_at: None,
+            arrived_at: None,
+            punctuality: None,
+            no_access: None,
+            answers: BTreeMap::new(),
+            assessment: None,
+            quote_lines: Vec::new(),
+            next_line_no: 1,
+            quote_totals: None,
+            consent: None,
+            declined_reason: None,
+            materials: Vec::new(),
+            parts: Vec::new(),
+            work: Work::default(),
+            acceptance: None,
+            accepted_by_customer_at: None,
+            payment: None,
+            receipt: None,
+            handed_over_at: None,
+            cancelled_reason: None,
+            reschedules: 0,
+        };
+        v.apply(&event, v.order.dispatched_at);
+        Ok((v, event))
+    }
+
+    pub fn job_id(&self) -> &str {
+        &self.order.job_id
+    }
+
+    // --- guards ---------------------------------------------------------------
+
+    /// Refuses any technician action on a cancelled job, naming HQ's reason.
+    fn live(&self) -> Result<()> {
+        match (&self.status, &self.cancelled_reason) {
+            (Status::Cancelled, reason) => Err(Error::JobCancelled {
+                reason: reason.clone().unwrap_or_default(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    fn expect(&self, action: &str, allowed: &[Status], rule: &str) -> Result<()> {
+        self.live()?;
+        if allowed.contains(&self.status) {
+            Ok(())
+        } else if self.status.sealed() && !allowed.iter().any(|s| s.sealed()) {
+            Err(Error::VisitSealed)
+        } else {
+            Err(Error::illegal(action, self.status, rule))
+        }
+    }
+
+    /// Required items of a phase gate the transition out of it.
+    fn gate(&self, phase: Phase, ctx: &Context) -> Result<()> {
+        let Some(t) = ctx.checklists.template(self.order.category, phase) else {
+            return Ok(());
+        };
+        let empty = Answers::new();
+        let answers = self.answers.get(&t.id).unwrap_or(&empty);
+        let missing = t.missing_required(answers);
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::ChecklistIncomplete {
+                phase: phase.as_str().to_string(),
+                items: missing,
+            })
+        }
+    }
+
+    /// The owner's share of the presented quote: what is due on site.
+    pub fn due_on_site(&self) -> Fen {
+        self.quote_totals
+            .as_ref()
+            .map(Totals::due_on_site)
+            .unwrap_or(Fen::ZERO)
+    }
+
+    pub fn material(&self, material_id: &str) -> Result<&Material> {
+        self.materials
+            .iter()
+            .find(|m| m.material_id == material_id)
+            .ok_or_else(|| Error::UnknownMaterial {
+                material_id: material_id.to_string(),
+            })
+    }
+
+    // --- HQ's decisions -------------------------------------------------------
+
+    /// HQ cancels: allowed until the job is settled.
+    pub fn cancel(&self, reason: &str) -> Result<Event> {
+        check_text("cancellation reason", reason, true)?;
+        if !self.status.hq_may_change() {
+            return Err(Error::TooLateForHq {
+                action: "cancel".into(),
+                status: self.status,
+            });
+        }
+        Ok(Event::Cancelled {
+            reason: reason.trim().to_string(),
+        })
+    }
+
+    /// HQ moves the appointment: allowed until the job is settled; the job goes
+    /// back to dispatched and the technician takes it again.
+    pub fn reschedule(&self, appointment_at: DateTime<Utc>, reason: &str) -> Result<Event> {
+        check_text("reschedule reason", reason, false)?;
+        if !self.status.hq_may_change() {
+            return Err(Error::TooLateForHq {
+                action: "reschedule".into(),
+                status: self.status,
+            });
+        }
+        Ok(Event::Rescheduled {
+            appointment_at,
+            reason: reason.trim().to_string(),
+        })
+    }
+
+    // --- the technician's steps -------------------------------------------------
+
+    pub fn accept_job(&self) -> Result<Event> {
+        self.expect(
+            "accept the job",
+            &[Status::Dispatched],
+            "only a dispatched job can be accepted",
+        )?;
+        Ok(Event::JobAccepted)
+    }
+
+    /// Leaving for the site needs the before-leaving checklist.
+    pub fn depart(&self, ctx: &Context) -> Result<Event> {
+        self.expect(
+            "leave for the site",
+            &[Status::Accepted],
+            "accept the job before leaving",
+        )?;
+        self.gate(Phase::BeforeLeaving, ctx)?;
+        Ok(Event::Departed)
+    }
+
+    /// Arrival is judged against the appointment, or 30 minutes from dispatch when urgent.
+    pub fn arrive(&self, ctx: &Context) -> Result<Event> {
+        self.expect(
+            "arrive",
+            &[Status::EnRoute],
+            "leave for the site (before-leaving checklist) before arriving",
+        )?;
+        Ok(Event::Arrived {
+            punctuality: Punctuality::judge(
+                ctx.now,
+                self.order.appointment_at,
+                self.order.dispatched_at,
+                self.order.urgent,
+            ),
+        })
+    }
+
+    /// Nobody answers: the message note is recorded and the job returns to HQ.
+    pub fn no_access(&self, note: MessageNote) -> Result<Event> {
+        self.expect(
+            "record no access",
+            &[Status::EnRoute, Status::Arrived],
+            "no access is recorded at the door, before entering",
+        )?;
+        check_text("message note", &note.text, true)?;
+        if note.waited_minutes < 2 && !note.phoned_customer {
+            return Err(Error::illegal(
+                "record no access",
+                self.status,
+                "wait at least 2 minutes or phone the customer before leaving a message note",
+            ));
+        }
+        Ok(Event::NoAccess { note })
+    }
+
+    pub fn answer(
+        &self,
+        template_id: &str,
+        item_id: &str,
+        answer: Answer,
+        ctx: &Context,
+    ) -> Result<Event> {
+        self.live()?;
+        if self.status.sealed() {
+            return Err(Error::VisitSealed);
+        }
+        let t = ctx
+            .checklists
+            .by_id(template_id)
+            .filter(|t| t.category == self.order.category)
+            .ok_or_else(|| Error::UnknownChecklistItem {
+                template_id: template_id.to_string(),
+                item_id: item_id.to_string(),
+            })?;
+        let empty = Answers::new();
+        let answers = self.answers.get(template_id).unwrap_or(&empty);
+        t.check_answer(item_id, &answer, answers)?;
+        Ok(Event::ChecklistAnswered {
+            template_id: template_id.to_string(),
+            item_id: item_id.to_string(),
+            answer,
+        })
+    }
+
+    /// Assessment starts once inside: the arrival checklist must be complete.
+    pub fn assess(&self, assessment: Assessment, ctx: &Context) -> Result<Event> {
+        self.expect(
+            "record the assessment",
+            &[Status::Arrived],
+            "arrive before assessing",
+        )?;
+        self.gate(Phase::Arrival, ctx)?;
+        check_text("findings", &assessment.findings, true)?;
+        check_text("solution", &assessment.solution, false)?;
+        for p in assessment
+            .inspected_parts
+            .iter()
+            .chain(&assessment.repair_items)
+        {
+            check_text("inspected part or repair item", p, true)?;
+        }
+        if assessment.inspected_parts.len() + assessment.repair_items.len() > 100 {
+            return Err(Error::invalid("assessment", "more than 100 parts or items"));
+        }
+        Ok(Event::Assessed { assessment })
+    }
+
+    const QUOTING: [Status; 2] = [Status::Assessed, Status::Declined];
+
+    pub fn add_quote_line(&self, req: &LineRequest, ctx: &Context) -> Result<Event> {
+        self.expect(
+            "add a quote line",
+            &Self::QUOTING,
+            "quote after the assessment, before the customer consents",
+        )?;
+        if self.quote_lines.len() >= crate::quote::MAX_LINES {
+            return Err(Error::invalid("quote", "too many lines"));
+        }
+        let line = QuoteLine::price(
+            self.next_line_no,
+            req,
+            ctx.schedule,
+            self.order.in_warranty(),
+            self.order.default_payer,
+        )?;
+        let mut lines = self.quote_lines.clone();
+        lines.push(line.clone());
+        Totals::of(&lines)?;
+        Ok(Event::QuoteLineAdded { line })
+    }
+
+    fn quote_line(&self, line_no: u32) -> Result<&QuoteLine> {
+        self.quote_lines
+            .iter()
+            .find(|l| l.line_no == line_no)
+            .ok_or(Error::UnknownQuoteLine { line_no })
+    }
+
+    pub fn remove_quote_line(&self, line_no: u32) -> Result<Event> {
+        self.expect(
+            "remove a quote line",
+            &Self::QUOTING,
+            "the quote can change only before the customer consents",
+        )?;
+        self.quote_line(line_no)?;
+        Ok(Event::QuoteLineRemoved { line_no })
+    }
+
+    /// A supervisor approves an off-schedule line with a code read out to the technician.
+    pub fn approve_quote_line(
+        &self,
+        line_no: u32,
+        supervisor: &str,
+        code: &str,
+        ctx: &Context,
+    ) -> Result<Event> {
+        self.expect(
+            "approve a quote line",
+            &Self::QUOTING,
+            "approval comes before the quote is shown",
+        )?;
+        check_text("supervisor", supervisor, true)?;
+        let line = self.quote_line(line_no)?;
+        if !line.needs_approval() {
+            return Err(Error::invalid(
+                "approval",
+                format!("line {line_no} is on the fee schedule and needs no approval"),
+            ));
+        }
+        if approval_code(ctx.approval_key, self.job_id(), line) != code.trim() {
+            return Err(Error::InvalidApprovalCode { line_no });
+        }
+        Ok(Event::QuoteLineApproved {
+            line_no,
+            approval: Approval {
+                supervisor: supervisor.trim().to_string(),
+                code: code.trim().to_string(),
+            },
+        })
+    }
+
+    /// Shows the quote to the customer: every off-schedule line must be approved.
+    pub fn present_quote(&self) -> Result<Event> {
+        self.expect(
+            "show the quote",
+            &Self::QUOTING,
+            "assess the fault before quoting",
+        )?;
+        if self.quote_lines.is_empty() {
+            return Err(Error::EmptyQuote);
+        }
+        if let Some(l) = self
+            .quote_lines
+            .iter()
+            .find(|l| l.needs_approval() && l.approval.is_none())
+        {
+            return Err(Error::OffScheduleNeedsApproval { line_no: l.line_no });
+        }
+        Ok(Event::QuotePresented {
+            totals: Totals::of(&self.quote_lines)?,
+        })
+    }
+
+    /// Work starts only after the customer agrees (DOMAIN.md step 4).
+    pub fn customer_consents(&self, customer_name: &str) -> Result<Event> {
+        self.expect(
+            "record the customer's consent",
+            &[Status::Quoted],
+            "the customer consents to a quote that was shown",
+        )?;
+        check_text("customer name", customer_name, true)?;
+        Ok(Event::CustomerConsented {
+            customer_name: customer_name.trim().to_string(),
+        })
+    }
+
+    pub fn customer_declines(&self, reason: &str) -> Result<Event> {
+        self.expect(
+            "record that the customer declined",
+            &[Status::Quoted],
+            "the customer declines a quote that was shown",
+        )?;
+        check_text("reason", reason, false)?;
+        Ok(Event::CustomerDeclined {
+            reason: reason.trim().to_string(),
+        })
+    }
+
+    const ON_SITE: [Status; 6] = [
+        Status::Arrived,
+        Status::Assessed,
+        Status::Quoted,
+        Status::Consented,
+        Status::InProgress,
+        Status::WorkDone,
+    ];
+
+    pub fn add_material(&self, req: &MaterialRequest) -> Result<Event> {
+        self.expect(
+            "add material",
+            &Self::ON_SITE,
+            "materials are recorded on site, before acceptance",
+        )?;
+        if self.material(&req.material_id).is_ok() {
+            return Err(Error::invalid(
+                "material id",
+                format!("{} is already on this job", req.material_id),
+            ));
+        }
+        if self.materials.len() >= 200 {
+            return Err(Error::invalid("materials", "more than 200 on one job"));
+        }
+        Ok(Event::MaterialAdded {
+            material: Material::new(req)?,
+        })
+    }
+
+    pub fn inspect_material(&self, material_id: &str, inspection: Inspection) -> Result<Event> {
+        self.expect(
+            "inspect material",
+            &Self::ON_SITE,
+            "materials are inspected on site, before acceptance",
+        )?;
+        check_text("findings", &inspection.findings, false)?;
+        self.material(material_id)?.check_inspection(&inspection)?;
+        Ok(Event::MaterialInspected {
+            material_id: material_id.to_string(),
+            inspection,
+        })
+    }
+
+    /// Concession use (让步使用): failed customer material used with the customer's consent.
+    pub fn note_concession(&self, material_id: &str, note: ConcessionNote) -> Result<Event> {
+        self.expect(
+            "write a concession note",
+            &Self::ON_SITE,
+            "a concession is agreed on site, before acceptance",
+        )?;
+        check_text("concession defect", &note.defect, false)?;
+        check_text("concession explanation", &note.explanation, false)?;
+        self.material(material_id)?.check_concession(&note)?;
+        Ok(Event::ConcessionNoted {
+            material_id: material_id.to_string(),
+            note,
+        })
+    }
+
+    pub fn use_material(&self, material_id: &str) -> Result<Event> {
+        self.expect(
+            "use material",
+            &[Status::Consented, Status::InProgress],
+            "material goes into the work after the customer consents",
+        )?;
+        let m = self.material(material_id)?;
+        if m.used {
+            return Err(Error::MaterialRule {
+                material_id: material_id.to_string(),
+                reason: "is already in use".into(),
+            });
+        }
+        m.check_usable()?;
+        Ok(Event::MaterialUsed {
+            material_id: material_id.to_string(),
+        })
+    }
+
+    pub fn replace_part(&self, replacement: PartReplacement) -> Result<Event> {
+        self.expect(
+            "replace a part",
+            &[Status::InProgress],
+            "parts are replaced during the work",
+        )?;
+        replacement.validate(self.order.in_warranty())?;
+        Ok(Event::PartReplaced { replacement })
+    }
+
+    pub fn start_work(&self) -> Result<Event> {
+        self.expect(
+            "start work",
+            &[Status::Consented],
+            "work starts only after the customer consents to the quote",
+        )?;
+        Ok(Event::WorkStarted)
+    }
+
+    /// Reporting the work done needs the work-rules checklist (floors protected, tools checked...).
+    pub fn finish_work(&self, labour_minutes: u32, summary: &str, ctx: &Context) -> Result<Event> {
+        self.expect(
+            "report the work done",
+            &[Status::InProgress],
+            "start the work first",
+        )?;
+        check_text("work summary", summary, true)?;
+        if labour_minutes > 7 * 24 * 60 {
+            return Err(Error::invalid("labour minutes", "more than a week"));
+        }
+        self.gate(Phase::WorkRules, ctx)?;
+        Ok(Event::WorkDone {
+            labour_minutes,
+            summary: summary.trim().to_string(),
+        })
+    }
+
+    /// The canonical content a customer's signature is bound to.
+    ///
+    /// Serialised as JSON with sorted keys (serde_json's default map), so the
+    /// same content always gives the same bytes on every device and on HQ.
+    pub fn acceptance_content(
+        &self,
+        rating: Rating,
+        comment: &str,
+        fix_uncertain: bool,
+    ) -> Result<Vec<u8>> {
+        let doc = serde_json::json!({
+            "format": "onsite-acceptance-v1",
+            "order": self.order,
+            "assessment": self.assessment,
+            "work": self.work,
+            "quote_lines": self.quote_lines,
+            "quote_totals": self.quote_totals,
+            "consent": self.consent,
+            "materials": self.materials,
+            "parts": self.parts,
+            "rating": rating,
+            "comment": comment,
+            "fix_uncertain": fix_uncertain,
+        });
+        Ok(serde_json::to_vec(&doc)?)
+    }
+
+    /// Acceptance needs the completion checklist; a refusal to sign needs a reason.
+    pub fn accept_by_customer(&self, acceptance: &Acceptance, ctx: &Context) -> Result<Event> {
+        self.expect(
+            "record the customer's acceptance",
+            &[Status::WorkDone],
+            "the customer accepts finished work",
+        )?;
+        self.gate(Phase::Completion, ctx)?;
+        check_text("comment", &acceptance.comment, false)?;
+        match &acceptance.sign_off {
+            SignOff::Refused { reason } if reason.trim().is_empty() => {
+                return Err(Error::AcceptanceIncomplete {
+                    missing: "the reason the customer refused to sign".into(),
+                })
+            }
+            SignOff::Signed { signature } => {
+                check_text("signer name", &signature.signer_name, true)?;
+                let content = self.acceptance_content(
+                    acceptance.rating,
+                    &acceptance.comment,
+                    acceptance.fix_uncertain,
+                )?;
+                if !signature.verify(&content) {
+                    return Err(Error::Signature {
+                        reason: "the signature is not bound to this job's current content".into(),
+                    });
+                }
+            }
+            SignOff::Refused { .. } => {}
+        }
+        Ok(Event::CustomerAccepted {
+            acceptance: acceptance.clone(),
+        })
+    }
+
+    /// Verifies the customer's signature against the content as it is now.
+    pub fn verify_signature(&self) -> Result<bool> {
+        match &self.acceptance {
+            Some(Acceptance {
+                rating,
+                comment,
+                fix_uncertain,
+                sign_off: SignOff::Signed { signature },
+            }) => {
+                Ok(signature.verify(&self.acceptance_content(*rating, comment, *fix_uncertain)?))
+            }
+            _ => Ok(false),
+        }
+    }
+
+    pub fn customer_signature(&self) -> Option<&SignatureRecord> {
+        match &self.acceptance {
+            Some(Acceptance {
+                sign_off: SignOff::Signed { signature },
+                ..
+            }) => Some(signature),
+            _ => None,
+        }
+    }
+
+    /// Payment of the owner's share of the quote; never typed, never a tip.
+    pub fn take_payment(
+        &self,
+        method: Method,
+        received_fen: i64,
+        reference: Option<String>,
+        ctx: &Context,
+    ) -> Result<Event> {
+        self.expect(
+            "take payment",
+            &[Status::CustomerAccepted],
+            "payment is taken after the customer's acceptance",
+        )?;
+        if self.payment.is_some() {
+            return Err(Error::illegal(
+                "take payment",
+                self.status,
+                "payment was already taken; a correction is a voided receipt and a new one",
+            ));
+        }
+        Ok(Event::PaymentTaken {
+            payment: Payment::take(method, self.due_on_site(), received_fen, reference, ctx.now)?,
+        })
+    }
+
+    /// A receipt is issued once acceptance is recorded and payment taken.
+    pub fn check_receipt_allowed(&self) -> Result<()> {
+        self.expect(
+            "issue a receipt",
+            &[Status::CustomerAccepted],
+            "a receipt is issued after the customer's acceptance",
+        )?;
+        if self.payment.is_none() {
+            return Err(Error::illegal(
+                "issue a receipt",
+                self.status,
+                "take the payment before issuing the receipt",
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn hand_over(&self) -> Result<Event> {
+        self.expect(
+            "hand over",
+            &[Status::Settled],
+            "signed orders and money are handed over after settlement",
+        )?;
+        Ok(Event::HandedOver)
+    }
+
+    // --- apply ----------------------------------------------------------------
+
+    /// Folds an event into the state. Never fails: events were checked when decided.
+    pub fn apply(&mut self, event: &Event, at: DateTime<Utc>) {
+        match event {
+            Event::Dispatched { order } => {
+                self.order = order.clone();
+                self.status = Status::Dispatched;
+            }
+            Event::Rescheduled { appointment_at, .. } => {
+                self.order.appointment_at = *appointment_at;
+                self.status = Status::Dispatched;
+                self.reschedules += 1;
+                self.punctuality = None;
+            }
+            Event::Cancelled { reason } => {
+                self.status = Status::Cancelled;
+                self.cancelled_reason = Some(reason.clone());
+            }
+            Event::JobAccepted => {
+                self.status = Status::Accepted;
+                self.accepted_at = Some(at);
+            }
+            Event::Departed => {
+                self.status = Status::EnRoute;
+                self.departed_at = Some(at);
+            }
+            Event::Arrived { punctuality } => {
+                self.status = Status::Arrived;
+                self.arrived_at = Some(at);
+                self.punctuality = Some(*punctuality);
+            }
+            Event::NoAccess { note } => {
+                self.status = Status::NoAccess;
+                self.no_access = Some(note.clone());
+            }
+            Event::ChecklistAnswered {
+                template_id,
+                item_id,
+                answer,
+            } => {
+                self.answers
+                    .entry(template_id.clone())
+                    .or_default()
+                    .insert(item_id.clone(), answer.clone());
+            }
+            Event::Assessed { assessment } => {
+                self.status = Status::Assessed;
+                self.assessment = Some(assessment.clone());
+            }
+            Event::QuoteLineAdded { line } => {
+                self.next_line_no = self.next_line_no.max(line.line_no.saturating_add(1));
+                self.quote_lines.push(line.clone());
+            }
+            Event::QuoteLineRemoved { line_no } => {
+                self.quote_lines.retain(|l| l.line_no != *line_no);
+            }
+            Event::QuoteLineApproved { line_no, approval } => {
+                if let Some(l) = self.quote_lines.iter_mut().find(|l| l.line_no == *line_no) {
+                    l.approval = Some(approval.clone());
+                }
+            }
+            Event::QuotePresented { totals } => {
+                self.status = Status::Quoted;
+                self.quote_totals = Some(totals.clone());
+                self.declined_reason = None;
+            }
+            Event::CustomerConsented { customer_name } => {
+                self.status = Status::Consented;
+                self.consent = Some(Consent {
+                    customer_name: customer_name.clone(),
+                    at,
+                });
+            }
+            Event::CustomerDeclined { reason } => {
+                self.status = Status::Declined;
+                self.declined_reason = Some(reason.clone());
+            }
+            Event::MaterialAdded { material } => self.materials.push(material.clone()),
+            Event::MaterialInspected {
+                material_id,
+                inspection,
+            } => {
+                if let Some(m) = self.material_mut(material_id) {
+                    m.inspection = Some(inspection.clone());
+                    m.concession = None;
+                }
+            }
+            Event::ConcessionNoted { material_id, note } => {
+                if let Some(m) = self.material_mut(material_id) {
+                    m.concession = Some(note.clone());
+                }
+            }
+            Event::MaterialUsed { material_id } => {
+                if let Some(m) = self.material_mut(material_id) {
+                    m.used = true;
+                }
+            }
+            Event::PartReplaced { replacement } => self.parts.push(replacement.clone()),
+            Event::WorkStarted => {
+                self.status = Status::InProgress;
+                self.work.started_at = Some(at);
+            }
+            Event::WorkDone {
+                labour_minutes,
+                summary,
+            } => {
+                self.status = Status::WorkDone;
+                self.work.done_at = Some(at);
+                self.work.labour_minutes = *labour_minutes;
+                self.work.summary = summary.clone();
+            }
+            Event::CustomerAccepted { acceptance } => {
+                self.status = Status::CustomerAccepted;
+                self.acceptance = Some(acceptance.clone());
+                self.accepted_by_customer_at = Some(at);
+            }
+            Event::PaymentTaken { payment } => self.payment = Some(payment.clone()),
+            Event::ReceiptIssued { receipt } => {
+                self.status = Status::Settled;
+                self.receipt = Some(receipt.clone());
+            }
+            Event::HandedOver => {
+                self.status = Status::HandedOver;
+                self.handed_over_at = Some(at);
+            }
+        }
+    }
+
+    fn material_mut(&mut self, material_id: &str) -> Option<&mut Material> {
+        self.materials
+            .iter_mut()
+            .find(|m| m.material_id == material_id)
+    }
+}
