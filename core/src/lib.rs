@@ -23,6 +23,7 @@ pub mod photo;
 pub mod punctuality;
 pub mod quote;
 pub mod receipt;
+pub mod sample;
 pub mod signature;
 pub mod store;
 pub mod sync;

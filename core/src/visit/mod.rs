@@ -139,6 +139,27 @@ impl Visit {
         Ok((v, event))
     }
 
+    /// Rebuilds a job's state from its recorded events (the first must be the dispatch).
+    ///
+    /// The store keeps a projection for speed; replaying proves it matches the facts.
+    pub fn replay(events: &[Recorded]) -> Result<Visit> {
+        let Some((first, rest)) = events.split_first() else {
+            return Err(Error::Corrupt {
+                reason: "a job without events".into(),
+            });
+        };
+        let Event::Dispatched { order } = &first.event else {
+            return Err(Error::Corrupt {
+                reason: format!("job {} does not start with its dispatch", first.job_id),
+            });
+        };
+        let (mut v, _) = Visit::dispatched(order.clone())?;
+        for r in rest {
+            v.apply(&r.event, r.at);
+        }
+        Ok(v)
+    }
+
     pub fn job_id(&self) -> &str {
         &self.order.job_id
     }

@@ -1,0 +1,112 @@
+//! Sample data for the demo, the end-to-end tests and the benchmarks.
+//!
+//! Nothing here is used by the workflow itself; it builds realistic orders and
+//! answers so that every tool that shows Onsite without a real HQ shows the
+//! same believable visit.
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::checklist::{Answer, ItemKind, Phase};
+use crate::error::Result;
+use crate::order::{Customer, Payer, Product, WorkOrder};
+use crate::checklist::Category;
+use crate::technician::{Profile, Technician};
+use crate::visit::Visit;
+
+/// The demo technician on the demo phone.
+pub fn profile() -> Profile {
+    Profile {
+        technician_id: "T-0107".into(),
+        technician_name: "李师傅".into(),
+        device_id: "DEV-7F3A".into(),
+        approval_key: "demo-approval-key-shared-with-hq".into(),
+    }
+}
+
+/// A leaking-pipe repair in a flat, appointment at `appointment_at`.
+pub fn leak_order(job_id: &str, technician_id: &str, appointment_at: DateTime<Utc>) -> WorkOrder {
+    WorkOrder {
+        job_id: job_id.into(),
+        category: Category::PropertyRepair,
+        site: "翠湖花园".into(),
+        customer: Customer {
+            name: "王女士".into(),
+            phone: "138-0013-8000".into(),
+        },
+        location: "3栋2单元1502室 厨房".into(),
+        reported_at: appointment_at - Duration::hours(20),
+        dispatched_at: appointment_at - Duration::hours(18),
+        appointment_at,
+        urgent: false,
+        service: "厨房水槽下方漏水维修".into(),
+        fault: "水槽下方角阀处持续滴水,地柜底板已泡水".into(),
+        product: None,
+        recorder: "客服中心 张敏".into(),
+        desired_completion_at: Some(appointment_at + Duration::hours(3)),
+        default_payer: Payer::Owner,
+        technician_id: technician_id.into(),
+        unpaid_balance_fen: 0,
+    }
+}
+
+/// An appliance repair in warranty (parts free, old part recovered).
+pub fn warranty_order(job_id: &str, technician_id: &str, appointment_at: DateTime<Utc>) -> WorkOrder {
+    WorkOrder {
+        category: Category::Appliance,
+        service: "冰箱不制冷".into(),
+        fault: "冷藏室温度高,压缩机不启动".into(),
+        location: "5栋801室".into(),
+        product: Some(Product {
+            model: "BCD-520W".into(),
+            serial: "SN20250311A0042".into(),
+            purchase_date: chrono::NaiveDate::from_ymd_opt(2025, 3, 11),
+            in_warranty: true,
+        }),
+        ..leak_order(job_id, technician_id, appointment_at)
+    }
+}
+
+/// A plausible answer for an item: ticks checks, says "no" to yes/no
+/// questions, takes the middle of a number range, the first option of a
+/// choice, and a fixed photo hash.
+pub fn plausible_answer(kind: &ItemKind) -> Answer {
+    match kind {
+        ItemKind::Check => Answer::Check(true),
+        ItemKind::YesNo => Answer::YesNo(false),
+        ItemKind::Number { min, max, .. } => Answer::Number((min + max) / 2.0),
+        ItemKind::Text { .. } => Answer::Text("已完成 / done".into()),
+        ItemKind::Choice { options } => {
+            Answer::Choice(options.first().map(|o| o.id.clone()).unwrap_or_default())
+        }
+        ItemKind::Photo => Answer::Photo(
+            "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
+        ),
+    }
+}
+
+/// Answers every item shown in a phase's checklist, as a diligent technician would.
+pub fn complete_checklist(tech: &Technician, job_id: &str, phase: Phase) -> Result<Visit> {
+    let mut visit = tech.job(job_id)?;
+    // Answering can reveal conditional items, so loop until nothing is left.
+    for _ in 0..16 {
+        let view = tech.checklist(job_id, phase)?;
+        let todo: Vec<_> = view
+            .visible
+            .iter()
+            .filter(|i| !view.answers.contains_key(&i.id))
+            .cloned()
+            .collect();
+        if todo.is_empty() {
+            break;
+        }
+        for item in todo {
+            visit = tech.answer(
+                job_id,
+                &view.template.id,
+                &item.id,
+                plausible_answer(&item.kind),
+            )?;
+        }
+    }
+    Ok(visit)
+}
