@@ -6,10 +6,10 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::checklist::Category;
 use crate::checklist::{Answer, ItemKind, Phase};
 use crate::error::Result;
 use crate::order::{Customer, Payer, Product, WorkOrder};
-use crate::checklist::Category;
 use crate::technician::{Profile, Technician};
 use crate::visit::Visit;
 
@@ -50,7 +50,11 @@ pub fn leak_order(job_id: &str, technician_id: &str, appointment_at: DateTime<Ut
 }
 
 /// An appliance repair in warranty (parts free, old part recovered).
-pub fn warranty_order(job_id: &str, technician_id: &str, appointment_at: DateTime<Utc>) -> WorkOrder {
+pub fn warranty_order(
+    job_id: &str,
+    technician_id: &str,
+    appointment_at: DateTime<Utc>,
+) -> WorkOrder {
     WorkOrder {
         category: Category::Appliance,
         service: "冰箱不制冷".into(),
@@ -78,9 +82,9 @@ pub fn plausible_answer(kind: &ItemKind) -> Answer {
         ItemKind::Choice { options } => {
             Answer::Choice(options.first().map(|o| o.id.clone()).unwrap_or_default())
         }
-        ItemKind::Photo => Answer::Photo(
-            "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
-        ),
+        ItemKind::Photo => {
+            Answer::Photo("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into())
+        }
     }
 }
 

@@ -1,1 +1,87 @@
-//! End-to-end tests live in `tests/tests/`.
+//! Support for the end-to-end tests: a scripted visit that the crash worker
+//! and the stories share. The tests themselves live in `tests/tests/`.
+
+use chrono::{DateTime, Utc};
+use onsite_core::checklist::Phase;
+use onsite_core::payment::Method;
+use onsite_core::quote::{LineItem, LineRequest};
+use onsite_core::sample;
+use onsite_core::visit::{Assessment, Rating};
+use onsite_core::{AcceptanceInput, Result, SignInput, Technician};
+
+/// Walks one job from dispatch to handover, calling `after_step` after every
+/// committed change with the device's last outbox sequence number.
+pub fn full_visit(
+    tech: &Technician,
+    job: &str,
+    appointment: DateTime<Utc>,
+    after_step: &mut dyn FnMut(i64),
+) -> Result<()> {
+    let mut step = |r: Result<()>| -> Result<()> {
+        r?;
+        after_step(tech.last_seq()?);
+        Ok(())
+    };
+    let tid = tech.profile().technician_id.clone();
+    step(
+        tech.receive_order(sample::leak_order(job, &tid, appointment))
+            .map(drop),
+    )?;
+    step(tech.accept_job(job).map(drop))?;
+    for phase in [Phase::BeforeLeaving] {
+        step(sample::complete_checklist(tech, job, phase).map(drop))?;
+    }
+    step(tech.depart(job).map(drop))?;
+    step(tech.arrive(job).map(drop))?;
+    step(sample::complete_checklist(tech, job, Phase::Arrival).map(drop))?;
+    step(
+        tech.assess(
+            job,
+            Assessment {
+                findings: "角阀老化".into(),
+                ..Default::default()
+            },
+        )
+        .map(drop),
+    )?;
+    let code = tech.fee_schedule().services[0].code.clone();
+    step(
+        tech.add_quote_line(
+            job,
+            &LineRequest {
+                item: LineItem::Schedule {
+                    code,
+                    warranty_card_price_fen: None,
+                },
+                qty: 2,
+                payer: None,
+            },
+        )
+        .map(drop),
+    )?;
+    step(tech.present_quote(job).map(drop))?;
+    step(tech.customer_consents(job, "王女士").map(drop))?;
+    step(tech.start_work(job).map(drop))?;
+    step(sample::complete_checklist(tech, job, Phase::WorkRules).map(drop))?;
+    step(tech.finish_work(job, 30, "更换角阀").map(drop))?;
+    step(sample::complete_checklist(tech, job, Phase::Completion).map(drop))?;
+    step(
+        tech.record_acceptance(
+            job,
+            AcceptanceInput {
+                rating: Rating::Satisfied,
+                comment: String::new(),
+                fix_uncertain: false,
+                sign: SignInput::Refuse {
+                    reason: "客户赶时间".into(),
+                },
+            },
+        )
+        .map(drop),
+    )?;
+    let due = tech.job(job)?.due_on_site().fen();
+    step(tech.take_payment(job, Method::Cash, due, None).map(drop))?;
+    step(tech.issue_receipt(job, false).map(drop))?;
+    step(tech.hand_over(job).map(drop))?;
+    Ok(())
+}

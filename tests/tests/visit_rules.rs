@@ -31,17 +31,17 @@ fn leaving_needs_the_before_leaving_checklist() {
     let f = fixture();
     f.dispatch("J");
     f.tech.accept_job("J").unwrap();
-    assert_eq!(missing_phase(f.tech.depart("J").unwrap_err()), "before_leaving");
+    assert_eq!(
+        missing_phase(f.tech.depart("J").unwrap_err()),
+        "before_leaving"
+    );
 }
 
 #[test]
 fn assessing_needs_the_arrival_checklist() {
     let f = fixture();
     f.to_arrived("J");
-    let e = f
-        .tech
-        .assess("J", Default::default())
-        .unwrap_err();
+    let e = f.tech.assess("J", Default::default()).unwrap_err();
     assert_eq!(missing_phase(e), "arrival");
 }
 
@@ -49,7 +49,10 @@ fn assessing_needs_the_arrival_checklist() {
 fn finishing_needs_the_work_rules_checklist() {
     let f = fixture();
     f.to_in_progress("J");
-    assert_eq!(missing_phase(f.tech.finish_work("J", 30, "done").unwrap_err()), "work_rules");
+    assert_eq!(
+        missing_phase(f.tech.finish_work("J", 30, "done").unwrap_err()),
+        "work_rules"
+    );
 }
 
 #[test]
@@ -64,7 +67,9 @@ fn acceptance_needs_the_completion_checklist() {
                 rating: Rating::Satisfied,
                 comment: String::new(),
                 fix_uncertain: false,
-                sign: SignInput::Refuse { reason: "忙".into() },
+                sign: SignInput::Refuse {
+                    reason: "忙".into(),
+                },
             },
         )
         .unwrap_err();
@@ -83,7 +88,10 @@ fn steps_out_of_order_name_the_rule() {
         e => panic!("{e:?}"),
     }
     f.tech.accept_job("J").unwrap();
-    assert!(matches!(f.tech.accept_job("J"), Err(Error::IllegalTransition { .. })));
+    assert!(matches!(
+        f.tech.accept_job("J"),
+        Err(Error::IllegalTransition { .. })
+    ));
 }
 
 #[test]
@@ -121,7 +129,9 @@ fn off_schedule_lines_need_a_valid_supervisor_code_before_the_quote_is_shown() {
         Error::OffScheduleNeedsApproval { line_no }
     );
     assert_eq!(
-        f.tech.approve_quote_line("J", line_no, "陈工", "000000").unwrap_err(),
+        f.tech
+            .approve_quote_line("J", line_no, "陈工", "000000")
+            .unwrap_err(),
         Error::InvalidApprovalCode { line_no }
     );
 }
@@ -316,7 +326,9 @@ fn payment_is_never_typed_and_never_a_tip() {
         Err(Error::IllegalTransition { .. })
     ));
     assert_eq!(
-        f.tech.take_payment("J", Method::Cash, due - 1, None).unwrap_err(),
+        f.tech
+            .take_payment("J", Method::Cash, due - 1, None)
+            .unwrap_err(),
         Error::Underpaid {
             due_fen: due,
             received_fen: due - 1
@@ -330,7 +342,9 @@ fn payment_is_never_typed_and_never_a_tip() {
         f.tech.take_payment("J", Method::Alipay, i64::MAX, None),
         Err(Error::AmountOutOfRange { .. })
     ));
-    f.tech.take_payment("J", Method::Alipay, due, Some("2026112422001".into())).unwrap();
+    f.tech
+        .take_payment("J", Method::Alipay, due, Some("2026112422001".into()))
+        .unwrap();
     assert!(matches!(
         f.tech.take_payment("J", Method::Cash, due, None),
         Err(Error::IllegalTransition { .. })
@@ -365,7 +379,14 @@ fn a_refusal_to_sign_needs_a_reason_and_a_signed_visit_is_sealed() {
         Err(Error::AcceptanceIncomplete { .. })
     ));
     f.tech.record_acceptance("J", refuse("不愿签字")).unwrap();
-    let t = f.tech.checklists().template(onsite_core::checklist::Category::PropertyRepair, Phase::Completion).unwrap();
+    let t = f
+        .tech
+        .checklists()
+        .template(
+            onsite_core::checklist::Category::PropertyRepair,
+            Phase::Completion,
+        )
+        .unwrap();
     let item = &t.items[0];
     assert_eq!(
         f.tech
@@ -380,11 +401,17 @@ fn checklist_answers_must_exist_and_fit() {
     let f = fixture();
     f.dispatch("J");
     assert!(matches!(
-        f.tech.answer("J", "property_repair.before_leaving", "no_such_item", Answer::Check(true)),
+        f.tech.answer(
+            "J",
+            "property_repair.before_leaving",
+            "no_such_item",
+            Answer::Check(true)
+        ),
         Err(Error::UnknownChecklistItem { .. })
     ));
     assert!(matches!(
-        f.tech.answer("J", "furniture.before_leaving", "x", Answer::Check(true)),
+        f.tech
+            .answer("J", "furniture.before_leaving", "x", Answer::Check(true)),
         Err(Error::UnknownChecklistItem { .. })
     ));
     let t = f
@@ -394,7 +421,8 @@ fn checklist_answers_must_exist_and_fit() {
         .unwrap();
     let item = &t.items[0];
     assert!(matches!(
-        f.tech.answer("J", &t.id, &item.id, Answer::Photo("not-a-hash".into())),
+        f.tech
+            .answer("J", &t.id, &item.id, Answer::Photo("not-a-hash".into())),
         Err(Error::InvalidAnswer { .. })
     ));
 }
@@ -444,7 +472,10 @@ fn unknown_and_malformed_ids_are_typed_errors() {
         }
     );
     for bad in ["", "a b", "x'; DROP TABLE jobs;--", &"x".repeat(65), "工单"] {
-        assert!(matches!(f.tech.job(bad), Err(Error::InvalidInput { .. })), "{bad}");
+        assert!(
+            matches!(f.tech.job(bad), Err(Error::InvalidInput { .. })),
+            "{bad}"
+        );
     }
 }
 

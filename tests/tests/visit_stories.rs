@@ -138,11 +138,18 @@ fn jobs_are_listed_by_local_day() {
     let f = fixture();
     f.dispatch("WO-6");
     f.tech
-        .receive_order(sample::leak_order("WO-7", "T-0107", appointment() + Duration::days(1)))
+        .receive_order(sample::leak_order(
+            "WO-7",
+            "T-0107",
+            appointment() + Duration::days(1),
+        ))
         .unwrap();
     let cst = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
     let today = appointment().with_timezone(&cst).date_naive();
     let jobs = f.tech.jobs_for_day(today, cst).unwrap();
-    assert_eq!(jobs.iter().map(|j| j.job_id.as_str()).collect::<Vec<_>>(), ["WO-6"]);
+    assert_eq!(
+        jobs.iter().map(|j| j.job_id.as_str()).collect::<Vec<_>>(),
+        ["WO-6"]
+    );
     assert_eq!(f.tech.jobs().unwrap().len(), 2);
 }

@@ -196,7 +196,9 @@ impl Fixture {
     pub fn to_settled(&self, job: &str) -> Visit {
         let v = self.to_customer_accepted(job);
         let due = v.due_on_site().fen();
-        self.tech.take_payment(job, Method::Cash, due + 2_000, None).unwrap();
+        self.tech
+            .take_payment(job, Method::Cash, due + 2_000, None)
+            .unwrap();
         self.tech.issue_receipt(job, false).unwrap();
         let v = self.tech.job(job).unwrap();
         assert_eq!(v.status, Status::Settled);
