@@ -1,1 +1,49 @@
-fn main() {}
+//! `onsite`: the whole of Onsite from a terminal, for people without a phone.
+//!
+//! `onsite demo` is the first thing a new user runs: a complete visit on
+//! sample data in a temporary store, narrated in Chinese (or English).
+
+mod demo;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use onsite_core::locale::Lang;
+
+#[derive(Parser)]
+#[command(name = "onsite", version, about = "Onsite: the field technician's visit, from the command line")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a complete visit on sample data in a temporary store and narrate each step.
+    Demo {
+        /// Language of the narration and documents: zh-CN (default) or en.
+        #[arg(long, default_value = "zh-CN")]
+        lang: String,
+        /// Keep the store file here instead of a temporary directory.
+        #[arg(long)]
+        store: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Demo { lang, store } => match Lang::parse(&lang) {
+            Some(lang) => demo::run(lang, store),
+            None => Err(anyhow::anyhow!("unknown language {lang:?}: use zh-CN or en")),
+        },
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("onsite: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
