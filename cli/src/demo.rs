@@ -70,7 +70,9 @@ impl Narrator {
         for item in &view.visible {
             let shown = match view.answers.get(&item.id) {
                 Some(Answer::Check(true)) => "✓".to_string(),
-                Some(Answer::YesNo(b)) => self.t(if *b { "是" } else { "否" }, if *b { "yes" } else { "no" }).to_string(),
+                Some(Answer::YesNo(b)) => self
+                    .t(if *b { "是" } else { "否" }, if *b { "yes" } else { "no" })
+                    .to_string(),
                 Some(Answer::Number(n)) => format!("{n}"),
                 Some(Answer::Choice(c)) => c.clone(),
                 Some(Answer::Photo(h)) => format!("photo {}", &h[..8.min(h.len())]),
@@ -90,7 +92,9 @@ pub fn run(lang: Lang, store: Option<PathBuf>) -> Result<()> {
 
     // Start the scripted clock at the next full hour; the appointment is 40 minutes later.
     let now = Utc::now();
-    let start = now - Duration::minutes(i64::from(now.minute())) - Duration::seconds(i64::from(now.second()));
+    let start = now
+        - Duration::minutes(i64::from(now.minute()))
+        - Duration::seconds(i64::from(now.second()));
     let clock = Arc::new(ManualClock::new(start));
     let appointment = start + Duration::minutes(40);
     let profile = sample::profile();
@@ -98,8 +102,18 @@ pub fn run(lang: Lang, store: Option<PathBuf>) -> Result<()> {
         .with_context(|| format!("opening the store at {}", path.display()))?;
     let job = "WO-DEMO-0001";
 
-    println!("{}", n.t("Onsite 演示:一次完整的上门维修", "Onsite demo: one complete repair visit"));
-    n.show(format!("{}: {}", n.t("本地存储", "Local store"), path.display()));
+    println!(
+        "{}",
+        n.t(
+            "Onsite 演示:一次完整的上门维修",
+            "Onsite demo: one complete repair visit"
+        )
+    );
+    n.show(format!(
+        "{}: {}",
+        n.t("本地存储", "Local store"),
+        path.display()
+    ));
     n.show(format!(
         "{}: {} ({})",
         n.t("技术员", "Technician"),
@@ -113,24 +127,48 @@ pub fn run(lang: Lang, store: Option<PathBuf>) -> Result<()> {
         first: 1001,
         last: 1100,
     })?;
-    n.show(format!("SH01 1001..1100 ({} {})", tech.receipt_numbers_left()?, n.t("个可用", "left")));
+    n.show(format!(
+        "SH01 1001..1100 ({} {})",
+        tech.receipt_numbers_left()?,
+        n.t("个可用", "left")
+    ));
 
     n.step("客服中心派工", "The service centre dispatches a work order");
     let v = tech.receive_order(sample::leak_order(job, &profile.technician_id, appointment))?;
     let o = &v.order;
     n.show(format!("{}: {}", n.t("工单号", "Order"), o.job_id));
-    n.show(format!("{}: {} {}", n.t("地点", "Where"), o.site, o.location));
-    n.show(format!("{}: {} {}", n.t("客户", "Customer"), o.customer.name, o.customer.phone));
+    n.show(format!(
+        "{}: {} {}",
+        n.t("地点", "Where"),
+        o.site,
+        o.location
+    ));
+    n.show(format!(
+        "{}: {} {}",
+        n.t("客户", "Customer"),
+        o.customer.name,
+        o.customer.phone
+    ));
     n.show(format!("{}: {}", n.t("故障", "Fault"), o.fault));
-    n.show(format!("{}: {}", n.t("预约时间", "Appointment"), n.local(o.appointment_at)));
+    n.show(format!(
+        "{}: {}",
+        n.t("预约时间", "Appointment"),
+        n.local(o.appointment_at)
+    ));
     n.status(&v);
 
-    n.step("接单并电话确认预约", "Accept the job and confirm the appointment by phone");
+    n.step(
+        "接单并电话确认预约",
+        "Accept the job and confirm the appointment by phone",
+    );
     n.status(&tech.accept_job(job)?);
 
     n.step("出发前检查", "Before-leaving checklist");
     if let Err(e) = tech.depart(job) {
-        n.show(format!("{} {e}", n.t("× 未完成检查不能出发:", "× Cannot leave yet:")));
+        n.show(format!(
+            "{} {e}",
+            n.t("× 未完成检查不能出发:", "× Cannot leave yet:")
+        ));
     }
     n.checklist(&tech, job, Phase::BeforeLeaving)?;
     clock.advance(Duration::minutes(5));
@@ -139,9 +177,17 @@ pub fn run(lang: Lang, store: Option<PathBuf>) -> Result<()> {
     n.step("到达现场", "Arrive on site");
     clock.set(appointment + Duration::minutes(2));
     let v = tech.arrive(job)?;
-    n.show(format!("{}: {}", n.t("到达时间", "Arrived at"), n.local(clock.now())));
+    n.show(format!(
+        "{}: {}",
+        n.t("到达时间", "Arrived at"),
+        n.local(clock.now())
+    ));
     if let Some(p) = v.punctuality {
-        n.show(format!("{}: {}", n.t("守时判定", "Punctuality"), p.label(lang)));
+        n.show(format!(
+            "{}: {}",
+            n.t("守时判定", "Punctuality"),
+            p.label(lang)
+        ));
     }
     n.checklist(&tech, job, Phase::Arrival)?;
 
@@ -158,7 +204,10 @@ pub fn run(lang: Lang, store: Option<PathBuf>) -> Result<()> {
     )?;
     n.status(&v);
 
-    n.step("报价(收费标准 + 标准外项目)", "Quote (fee schedule + an off-schedule item)");
+    n.step(
+        "报价(收费标准 + 标准外项目)",
+        "Quote (fee schedule + an off-schedule item)",
+    );
     let service = tech
         .fee_schedule()
         .services
@@ -197,18 +246,28 @@ pub fn run(lang: Lang, store: Option<PathBuf>) -> Result<()> {
             l.qty,
             l.unit.get(lang),
             l.line_total,
-            if l.needs_approval() { n.t("  (标准外)", "  (off schedule)") } else { "" }
+            if l.needs_approval() {
+                n.t("  (标准外)", "  (off schedule)")
+            } else {
+                ""
+            }
         ));
     }
     if let Err(e) = tech.present_quote(job) {
-        n.show(format!("{} {e}", n.t("× 不能出示报价:", "× Cannot show the quote:")));
+        n.show(format!(
+            "{} {e}",
+            n.t("× 不能出示报价:", "× Cannot show the quote:")
+        ));
     }
     let line = v.quote_lines.last().context("no quote line")?.clone();
     // The supervisor's tool computes the code from the same key HQ shares with the device.
     let code = approval_code(profile.approval_key.as_bytes(), job, &line);
     n.show(format!(
         "{} {code}",
-        n.t("主管陈工电话确认,审批码", "Supervisor Chen approves by phone, code")
+        n.t(
+            "主管陈工电话确认,审批码",
+            "Supervisor Chen approves by phone, code"
+        )
     ));
     tech.approve_quote_line(job, line.line_no, "主管 陈工", &code)?;
     let v = tech.present_quote(job)?;
@@ -220,7 +279,10 @@ pub fn run(lang: Lang, store: Option<PathBuf>) -> Result<()> {
     n.step("客户同意报价", "The customer consents to the quote");
     n.status(&tech.customer_consents(job, &o.customer.name)?);
 
-    n.step("客户自备材料:检验与让步使用", "Customer-supplied material: inspection and concession");
+    n.step(
+        "客户自备材料:检验与让步使用",
+        "Customer-supplied material: inspection and concession",
+    );
     tech.add_material(
         job,
         &MaterialRequest {
@@ -241,7 +303,10 @@ pub fn run(lang: Lang, store: Option<PathBuf>) -> Result<()> {
             at: clock.now(),
         },
     )?;
-    n.line("检验结果:不合格(塑料阀芯,耐压偏低)", "Inspection: FAIL (plastic cartridge, low pressure rating)");
+    n.line(
+        "检验结果:不合格(塑料阀芯,耐压偏低)",
+        "Inspection: FAIL (plastic cartridge, low pressure rating)",
+    );
     tech.start_work(job)?;
     if let Err(e) = tech.use_material(job, "m1") {
         n.show(format!("{} {e}", n.t("× 不能使用:", "× Cannot use it:")));
@@ -267,9 +332,16 @@ pub fn run(lang: Lang, store: Option<PathBuf>) -> Result<()> {
     n.step("施工规范", "Work rules on site");
     n.checklist(&tech, job, Phase::WorkRules)?;
     clock.advance(Duration::minutes(45));
-    n.status(&tech.finish_work(job, 45, "更换角阀,通水试验无渗漏 / valve replaced, no leak under test")?);
+    n.status(&tech.finish_work(
+        job,
+        45,
+        "更换角阀,通水试验无渗漏 / valve replaced, no leak under test",
+    )?);
 
-    n.step("完工检查与客户验收签字", "Completion checklist, customer acceptance and signature");
+    n.step(
+        "完工检查与客户验收签字",
+        "Completion checklist, customer acceptance and signature",
+    );
     n.checklist(&tech, job, Phase::Completion)?;
     let v = tech.record_acceptance(
         job,
@@ -284,7 +356,11 @@ pub fn run(lang: Lang, store: Option<PathBuf>) -> Result<()> {
         },
     )?;
     if let Some(a) = &v.acceptance {
-        n.show(format!("{}: {}", n.t("评价", "Rating"), a.rating.label(lang)));
+        n.show(format!(
+            "{}: {}",
+            n.t("评价", "Rating"),
+            a.rating.label(lang)
+        ));
     }
     if let Some(sig) = v.customer_signature() {
         n.show(format!(
@@ -303,8 +379,16 @@ pub fn run(lang: Lang, store: Option<PathBuf>) -> Result<()> {
 
     n.step("收费与收据", "Payment and receipt");
     let due = v.due_on_site();
-    n.show(format!("{}: {due}", n.t("应收(业主)", "Due from the owner")));
-    let v = tech.take_payment(job, Method::Cash, due.fen() + 5_000 - due.fen() % 5_000, None)?;
+    n.show(format!(
+        "{}: {due}",
+        n.t("应收(业主)", "Due from the owner")
+    ));
+    let v = tech.take_payment(
+        job,
+        Method::Cash,
+        due.fen() + 5_000 - due.fen() % 5_000,
+        None,
+    )?;
     if let Some(p) = &v.payment {
         n.show(format!(
             "{}: {}  {}: {}  {}: {}",

@@ -12,7 +12,11 @@ use clap::{Parser, Subcommand};
 use onsite_core::locale::Lang;
 
 #[derive(Parser)]
-#[command(name = "onsite", version, about = "Onsite: the field technician's visit, from the command line")]
+#[command(
+    name = "onsite",
+    version,
+    about = "Onsite: the field technician's visit, from the command line"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -36,7 +40,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo { lang, store } => match Lang::parse(&lang) {
             Some(lang) => demo::run(lang, store),
-            None => Err(anyhow::anyhow!("unknown language {lang:?}: use zh-CN or en")),
+            None => Err(anyhow::anyhow!(
+                "unknown language {lang:?}: use zh-CN or en"
+            )),
         },
     };
     match result {

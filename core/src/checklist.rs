@@ -425,6 +425,39 @@ mod tests {
     }
 
     #[test]
+    fn shipped_conditions_refer_to_earlier_items_with_possible_answers() {
+        for t in Checklists::shipped().unwrap().templates() {
+            for (i, item) in t.items.iter().enumerate() {
+                assert!(
+                    t.items[..i].iter().all(|o| o.id != item.id),
+                    "duplicate {}",
+                    item.id
+                );
+                match &item.kind {
+                    ItemKind::Number { min, max, .. } => assert!(min < max, "{}", item.id),
+                    ItemKind::Choice { options } => assert!(options.len() >= 2, "{}", item.id),
+                    _ => {}
+                }
+                if let Some(c) = &item.show_if {
+                    let parent = t.items[..i]
+                        .iter()
+                        .find(|p| p.id == c.item)
+                        .unwrap_or_else(|| panic!("{}: {} is not an earlier item", t.id, c.item));
+                    let possible: Vec<String> = match &parent.kind {
+                        ItemKind::YesNo => vec!["yes".into(), "no".into()],
+                        ItemKind::Check => vec!["true".into()],
+                        ItemKind::Choice { options } => {
+                            options.iter().map(|o| o.id.clone()).collect()
+                        }
+                        _ => vec![c.equals.clone()],
+                    };
+                    assert!(possible.contains(&c.equals), "{}: {}", t.id, item.id);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn shipped_templates_cover_every_category_and_phase_in_both_languages() {
         let c = Checklists::shipped().unwrap();
         for cat in Category::ALL {

@@ -28,9 +28,7 @@ pub fn full_visit(
             .map(drop),
     )?;
     step(tech.accept_job(job).map(drop))?;
-    for phase in [Phase::BeforeLeaving] {
-        step(sample::complete_checklist(tech, job, phase).map(drop))?;
-    }
+    step(sample::complete_checklist(tech, job, Phase::BeforeLeaving).map(drop))?;
     step(tech.depart(job).map(drop))?;
     step(tech.arrive(job).map(drop))?;
     step(sample::complete_checklist(tech, job, Phase::Arrival).map(drop))?;

@@ -24,7 +24,7 @@ fn sigkill_at_random_moments_loses_no_committed_change() {
     let mut seed: u64 = std::env::var("ONSITE_CRASH_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(0x5eed_0ff1_ce);
+        .unwrap_or(0x005e_ed0f_f1ce);
     println!("crash seed {seed} (set ONSITE_CRASH_SEED to replay)");
     let mut reported_max = 0i64;
     for round in 0..5u32 {

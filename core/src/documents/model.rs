@@ -1,0 +1,388 @@
+//! One layout model for every document the customer keeps.
+//!
+//! A receipt, a message note and the customer's copy of the work order are
+//! first built as a [`Doc`] (title, labelled fields, an item table, totals,
+//! paragraphs, signature, QR code) in the customer's language; the text, HTML
+//! and ESC/POS renderers only decide how a `Doc` looks on their medium, so the
+//! three never disagree about what a document says.
+
+use chrono::{DateTime, FixedOffset, Utc};
+
+use crate::locale::{tr, Lang};
+use crate::money::Fen;
+use crate::receipt::{EntryKind, Receipt};
+use crate::visit::{SignOff, Visit};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocKind {
+    Receipt,
+    MessageNote,
+    WorkOrderCopy,
+}
+
+/// A row of the item table: name, quantity with unit, amount.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub name: String,
+    pub qty: String,
+    pub amount: String,
+    /// A second line under the name (e.g. "warranty: free", "approved by ...").
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Doc {
+    pub kind: DocKind,
+    pub lang: Lang,
+    /// The issuer printed at the top.
+    pub issuer: String,
+    pub title: String,
+    /// A warning printed prominently under the title (void, emergency series).
+    pub banner: Option<String>,
+    pub fields: Vec<(String, String)>,
+    pub table_headers: Option<[String; 3]>,
+    pub rows: Vec<Row>,
+    pub totals: Vec<(String, String)>,
+    pub paragraphs: Vec<String>,
+    /// Encoded strokes of the customer's signature, rendered by each medium.
+    pub signature_ink: Option<Vec<u8>>,
+    pub signature_caption: Option<String>,
+    /// Payload of the QR code (receipt number and hash).
+    pub qr: Option<String>,
+    pub footer: Vec<String>,
+}
+
+/// China Standard Time, in which documents show times by default.
+pub fn china_time() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("UTC"))
+}
+
+fn local(t: DateTime<Utc>, tz: FixedOffset) -> String {
+    t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
+}
+
+const ISSUER_ZH: &str = "Onsite 客户服务中心";
+const ISSUER_EN: &str = "Onsite Service Centre";
+
+fn issuer(lang: Lang) -> String {
+    tr(lang, ISSUER_ZH, ISSUER_EN).to_string()
+}
+
+fn decode_ink(b64: &str) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.decode(b64).ok()
+}
+
+/// The receipt (收费收据), from the receipt record and, when known, its job.
+pub fn receipt(r: &Receipt, visit: Option<&Visit>, lang: Lang, tz: FixedOffset) -> Doc {
+    let t = |zh, en| tr(lang, zh, en).to_string();
+    let banner = match r.kind {
+        EntryKind::Void => Some(format!(
+            "{} {}",
+            t("作废", "VOID"),
+            r.void_reason.clone().unwrap_or_default()
+        )),
+        EntryKind::Emergency => Some(t(
+            "应急号段收据,请以总部核对为准",
+            "EMERGENCY SERIES receipt: HQ will confirm it",
+        )),
+        EntryKind::Reissue => Some(format!(
+            "{} {}",
+            t("重开,替代作废收据", "REISSUE, replaces void receipt"),
+            r.refers_to.clone().unwrap_or_default()
+        )),
+        EntryKind::Original => None,
+    };
+    let mut fields = vec![
+        (t("收据号", "Receipt no."), r.number.clone()),
+        (t("开具时间", "Issued"), local(r.issued_at, tz)),
+        (t("工单号", "Order"), r.job_id.clone()),
+        (t("客户", "Customer"), r.customer_name.clone()),
+        (t("地点", "Site"), format!("{} {}", r.site, r.location)),
+        (
+            t("维修人员", "Technician"),
+            format!("{} ({})", r.technician_name, r.technician_id),
+        ),
+    ];
+    let rows = r
+        .lines
+        .iter()
+        .map(|l| Row {
+            name: l.description.get(lang).to_string(),
+            qty: format!("{}{}", l.qty, l.unit.get(lang)),
+            amount: l.line_total.display_yuan(),
+            note: if l.free_in_warranty {
+                Some(t("保修期内免费", "free under warranty"))
+            } else if let Some(card) = l.warranty_card_price.filter(|c| *c < l.list_price) {
+                Some(format!(
+                    "{} {}",
+                    t("按保修卡价", "warranty card price"),
+                    card
+                ))
+            } else {
+                l.approval
+                    .as_ref()
+                    .map(|a| format!("{} {}", t("主管批准", "approved by"), a.supervisor))
+            },
+        })
+        .collect();
+    let mut totals = vec![(t("合计", "Total"), r.totals.total.display_yuan())];
+    for (payer, amount) in &r.totals.by_payer {
+        if r.totals.by_payer.len() > 1 || *payer != crate::order::Payer::Owner {
+            totals.push((payer_label(*payer, lang), amount.display_yuan()));
+        }
+    }
+    if let Some(p) = &r.payment {
+        totals.push((t("应收", "Due"), p.due.display_yuan()));
+        totals.push((t("支付方式", "Paid by"), p.method.label(lang).to_string()));
+        totals.push((t("实收", "Received"), p.received.display_yuan()));
+        if p.change > Fen::ZERO {
+            totals.push((t("找零", "Change"), p.change.display_yuan()));
+        }
+        if let Some(reference) = &p.reference {
+            fields.push((t("交易号", "Transaction"), reference.clone()));
+        }
+    }
+    let (signature_ink, signature_caption) = signature_of(visit, lang);
+    Doc {
+        kind: DocKind::Receipt,
+        lang,
+        issuer: issuer(lang),
+        title: t("收费收据", "Receipt"),
+        banner,
+        fields,
+        table_headers: Some([t("项目", "Item"), t("数量", "Qty"), t("金额", "Amount")]),
+        rows,
+        totals,
+        paragraphs: vec![t(
+            "本收据为收费凭证。如需发票请联系客服中心。本公司员工不收取小费及礼品。",
+            "This receipt is proof of payment. Ask the service centre for an invoice. Our staff accept no tips or gifts.",
+        )],
+        signature_ink,
+        signature_caption,
+        qr: Some(format!("{}|{}", r.number, r.sha256().unwrap_or_default())),
+        footer: vec![t("谢谢惠顾", "Thank you")],
+    }
+}
+
+fn signature_of(visit: Option<&Visit>, lang: Lang) -> (Option<Vec<u8>>, Option<String>) {
+    let t = |zh, en| tr(lang, zh, en).to_string();
+    match visit.and_then(|v| v.acceptance.as_ref()) {
+        Some(a) => match &a.sign_off {
+            SignOff::Signed { signature } => (
+                decode_ink(&signature.ink),
+                Some(format!(
+                    "{}: {} · {}",
+                    t("客户签字", "Customer signature"),
+                    signature.signer_name,
+                    a.rating.label(lang)
+                )),
+            ),
+            SignOff::Refused { reason } => (
+                None,
+                Some(format!(
+                    "{}: {reason}",
+                    t("客户拒绝签字", "Customer declined to sign")
+                )),
+            ),
+        },
+        None => (None, None),
+    }
+}
+
+fn payer_label(p: crate::order::Payer, lang: Lang) -> String {
+    use crate::order::Payer;
+    match p {
+        Payer::Owner => tr(lang, "业主付费", "Owner pays"),
+        Payer::Property => tr(lang, "物业承担", "Property pays"),
+        Payer::MaintenanceFund => tr(lang, "维修基金", "Maintenance fund"),
+    }
+    .to_string()
+}
+
+/// The message note (留言条) left at the door when nobody answered.
+pub fn message_note(v: &Visit, lang: Lang, tz: FixedOffset) -> Doc {
+    let t = |zh, en| tr(lang, zh, en).to_string();
+    let o = &v.order;
+    let when = v.arrived_at.or(v.departed_at).unwrap_or(o.appointment_at);
+    let mut paragraphs = vec![format!(
+        "{} {}{}",
+        t("尊敬的", "Dear"),
+        o.customer.name,
+        t(":", ",")
+    )];
+    paragraphs.push(format!(
+        "{} {} {}",
+        t("我们的维修人员已于", "Our technician came at"),
+        local(when, tz),
+        t(
+            "按预约上门服务,但家中无人。请致电客服中心重新预约。",
+            "as agreed, but nobody was home. Please call the service centre to book a new visit."
+        )
+    ));
+    if let Some(note) = &v.no_access {
+        paragraphs.push(note.text.clone());
+    }
+    Doc {
+        kind: DocKind::MessageNote,
+        lang,
+        issuer: issuer(lang),
+        title: t("留言条", "We called while you were out"),
+        banner: None,
+        fields: vec![
+            (t("工单号", "Order"), o.job_id.clone()),
+            (t("地点", "Site"), format!("{} {}", o.site, o.location)),
+            (t("服务项目", "Service"), o.service.clone()),
+        ],
+        table_headers: None,
+        rows: vec![],
+        totals: vec![],
+        paragraphs,
+        signature_ink: None,
+        signature_caption: None,
+        qr: Some(o.job_id.clone()),
+        footer: vec![t(
+            "给您带来不便,敬请谅解",
+            "We are sorry for the inconvenience",
+        )],
+    }
+}
+
+/// The customer's copy of the work order (客户联).
+pub fn work_order_copy(v: &Visit, lang: Lang, tz: FixedOffset) -> Doc {
+    let t = |zh, en| tr(lang, zh, en).to_string();
+    let o = &v.order;
+    let mut fields = vec![
+        (t("工单号", "Order"), o.job_id.clone()),
+        (t("地点", "Site"), format!("{} {}", o.site, o.location)),
+        (
+            t("客户", "Customer"),
+            format!("{} {}", o.customer.name, o.customer.phone),
+        ),
+        (t("报修时间", "Reported"), local(o.reported_at, tz)),
+        (t("预约时间", "Appointment"), local(o.appointment_at, tz)),
+        (t("服务项目", "Service"), o.service.clone()),
+        (t("故障描述", "Fault"), o.fault.clone()),
+    ];
+    if let Some(p) = &o.product {
+        fields.push((
+            t("产品", "Product"),
+            format!(
+                "{} / {} {}",
+                p.model,
+                p.serial,
+                if p.in_warranty {
+                    t("(保修期内)", "(in warranty)")
+                } else {
+                    String::new()
+                }
+            ),
+        ));
+    }
+    if let Some(a) = v.arrived_at {
+        fields.push((t("到达时间", "Arrived"), local(a, tz)));
+    }
+    if let Some(p) = &v.punctuality {
+        fields.push((t("守时", "Punctuality"), p.label(lang)));
+    }
+    if let Some(a) = &v.assessment {
+        fields.push((t("查勘部位", "Inspected"), a.inspected_parts.join("; ")));
+        fields.push((t("查勘结果", "Findings"), a.findings.clone()));
+    }
+    if let Some(d) = v.work.done_at {
+        fields.push((t("完工时间", "Completed"), local(d, tz)));
+        fields.push((
+            t("实做工时", "Labour"),
+            format!("{} {}", v.work.labour_minutes, t("分钟", "min")),
+        ));
+    }
+    let mut rows: Vec<Row> = v
+        .quote_lines
+        .iter()
+        .map(|l| Row {
+            name: l.description.get(lang).to_string(),
+            qty: format!("{}{}", l.qty, l.unit.get(lang)),
+            amount: l.line_total.display_yuan(),
+            note: None,
+        })
+        .collect();
+    for m in &v.materials {
+        let verdict = match m.inspection.as_ref().map(|i| i.verdict) {
+            Some(crate::material::Verdict::Pass) => t("检验合格", "inspected: pass"),
+            Some(crate::material::Verdict::Fail) => t("检验不合格", "inspected: FAIL"),
+            None => String::new(),
+        };
+        rows.push(Row {
+            name: format!("{} {}", t("材料", "Material"), m.description),
+            qty: m.qty.to_string(),
+            amount: String::new(),
+            note: Some(verdict).filter(|s| !s.is_empty()),
+        });
+    }
+    for p in &v.parts {
+        rows.push(Row {
+            name: format!("{} {}", t("更换", "Replaced"), p.description),
+            qty: "1".into(),
+            amount: String::new(),
+            note: Some(format!(
+                "{} {} → {} {}{}",
+                t("旧", "old"),
+                p.old_serial,
+                t("新", "new"),
+                p.new_serial,
+                if p.old_part_recovered {
+                    t(",旧件已回收", ", old part recovered")
+                } else {
+                    String::new()
+                }
+            )),
+        });
+    }
+    let mut paragraphs = Vec::new();
+    for m in &v.materials {
+        if let Some(c) = &m.concession {
+            paragraphs.push(format!(
+                "{}: {}。{}: {}。{}: {} ({})",
+                t("让步使用", "Concession use"),
+                c.defect,
+                t("已说明", "Explained"),
+                c.explanation,
+                t("客户同意", "Customer consented"),
+                c.customer_name,
+                local(c.consented_at, tz)
+            ));
+        }
+    }
+    if !v.work.summary.is_empty() {
+        paragraphs.push(format!(
+            "{}: {}",
+            t("维修内容", "Work done"),
+            v.work.summary
+        ));
+    }
+    let totals = v
+        .quote_totals
+        .as_ref()
+        .map(|q| vec![(t("合计", "Total"), q.total.display_yuan())])
+        .unwrap_or_default();
+    let (signature_ink, signature_caption) = signature_of(Some(v), lang);
+    Doc {
+        kind: DocKind::WorkOrderCopy,
+        lang,
+        issuer: issuer(lang),
+        title: t("维修服务工作单(客户联)", "Work order (customer copy)"),
+        banner: None,
+        fields,
+        table_headers: Some([t("项目", "Item"), t("数量", "Qty"), t("金额", "Amount")]),
+        rows,
+        totals,
+        paragraphs,
+        signature_ink,
+        signature_caption,
+        qr: Some(o.job_id.clone()),
+        footer: vec![t(
+            "如有疑问请致电客服中心",
+            "Questions? Call the service centre",
+        )],
+    }
+}
