@@ -153,3 +153,23 @@ fn jobs_are_listed_by_local_day() {
     );
     assert_eq!(f.tech.jobs().unwrap().len(), 2);
 }
+
+#[test]
+fn every_recorded_fact_is_admitted_when_replayed_as_hq_does() {
+    let f = fixture();
+    f.to_settled("WO-8");
+    f.tech.hand_over("WO-8").unwrap();
+    let events = f.tech.events("WO-8").unwrap();
+    let mut hq = onsite_core::visit::Visit::replay(&events[..1]).unwrap();
+    for r in &events[1..] {
+        hq.admits(&r.event)
+            .unwrap_or_else(|e| panic!("{} refused: {e}", r.event.kind()));
+        hq.apply(&r.event, r.at);
+    }
+    assert_eq!(hq, f.tech.job("WO-8").unwrap());
+    // Out of order, a fact is refused with the rule.
+    assert!(matches!(
+        hq.admits(&onsite_core::visit::Event::WorkStarted),
+        Err(Error::IllegalTransition { .. })
+    ));
+}

@@ -737,6 +737,61 @@ impl Visit {
         Ok(Event::HandedOver)
     }
 
+    // --- checking facts recorded elsewhere -------------------------------------
+
+    /// Whether an event recorded on a device may apply to this state, for HQ,
+    /// which receives facts rather than commands. It checks the state machine
+    /// (and cancellation); the finer rules were checked on the device.
+    pub fn admits(&self, event: &Event) -> Result<()> {
+        use Status::*;
+        const QUOTING: &[Status] = &[Assessed, Declined];
+        const ON_SITE: &[Status] = &[Arrived, Assessed, Quoted, Consented, InProgress, WorkDone];
+        const OPEN: &[Status] = &[
+            Dispatched, Accepted, EnRoute, Arrived, NoAccess, Assessed, Quoted, Consented,
+            Declined, InProgress, WorkDone,
+        ];
+        let allowed: &[Status] = match event {
+            Event::Dispatched { .. } | Event::Rescheduled { .. } | Event::Cancelled { .. } => {
+                return Ok(())
+            }
+            Event::JobAccepted => &[Dispatched],
+            Event::Departed => &[Accepted],
+            Event::Arrived { .. } => &[EnRoute],
+            Event::NoAccess { .. } => &[EnRoute, Arrived],
+            Event::ChecklistAnswered { .. } => OPEN,
+            Event::Assessed { .. } => &[Arrived],
+            Event::QuoteLineAdded { .. }
+            | Event::QuoteLineRemoved { .. }
+            | Event::QuoteLineApproved { .. }
+            | Event::QuotePresented { .. } => QUOTING,
+            Event::CustomerConsented { .. } | Event::CustomerDeclined { .. } => &[Quoted],
+            Event::MaterialAdded { .. }
+            | Event::MaterialInspected { .. }
+            | Event::ConcessionNoted { .. } => ON_SITE,
+            Event::MaterialUsed { .. } => &[Consented, InProgress],
+            Event::PartReplaced { .. } => &[InProgress],
+            Event::WorkStarted => &[Consented],
+            Event::WorkDone { .. } => &[InProgress],
+            Event::CustomerAccepted { .. } => &[WorkDone],
+            Event::PaymentTaken { .. } => &[CustomerAccepted],
+            Event::ReceiptIssued { .. } => &[CustomerAccepted],
+            Event::HandedOver => &[Settled],
+        };
+        self.live()?;
+        if allowed.contains(&self.status) {
+            Ok(())
+        } else {
+            Err(Error::illegal(
+                event.kind(),
+                self.status,
+                format!(
+                    "allowed only when the job is {}",
+                    allowed.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" or ")
+                ),
+            ))
+        }
+    }
+
     // --- apply ----------------------------------------------------------------
 
     /// Folds an event into the state. Never fails: events were checked when decided.
