@@ -1,13 +1,21 @@
-//! What travels between a device and HQ.
+//! What travels between a device and HQ (JSON over HTTP, `/v1`).
 //!
 //! An [`Op`] is one visit event from the device's outbox, with the device id
 //! and its gap-free per-device sequence number, so HQ can apply each exactly
 //! once (a re-sent op is an acknowledged no-op), and an HLC stamp for ordering.
+//! HQ answers every op: applied, duplicate, or rejected with a reason code the
+//! device turns into a visible conflict on the job.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::order::WorkOrder;
 use crate::visit::{Actor, Event};
+
+/// Largest batch HQ accepts in one push.
+pub const MAX_PUSH_OPS: usize = 500;
+/// Largest page HQ returns from the change feed.
+pub const MAX_PULL_CHANGES: usize = 1000;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Op {
@@ -23,4 +31,129 @@ pub struct Op {
     /// Device wall time, for humans; HQ records its own receipt time.
     pub at: DateTime<Utc>,
     pub event: Event,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushRequest {
+    pub ops: Vec<Op>,
+}
+
+/// Why HQ refused an op.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectCode {
+    /// HQ has no such job.
+    UnknownJob,
+    /// The job was reassigned to another technician.
+    Reassigned,
+    /// HQ cancelled the job.
+    JobCancelled,
+    /// The fact does not fit the job's state at HQ (e.g. rescheduled meanwhile).
+    RuleBroken,
+    /// The receipt number is already used on HQ.
+    DuplicateReceiptNumber,
+    /// The op belongs to another device.
+    WrongDevice,
+}
+
+impl RejectCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RejectCode::UnknownJob => "unknown_job",
+            RejectCode::Reassigned => "reassigned",
+            RejectCode::JobCancelled => "job_cancelled",
+            RejectCode::RuleBroken => "rule_broken",
+            RejectCode::DuplicateReceiptNumber => "duplicate_receipt_number",
+            RejectCode::WrongDevice => "wrong_device",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Outcome {
+    Applied,
+    /// Already applied earlier: acknowledged, nothing changed.
+    Duplicate,
+    Rejected {
+        code: RejectCode,
+        message: String,
+    },
+    /// An earlier op is missing: not acknowledged, send again from `last_applied_seq + 1`.
+    OutOfOrder,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpResult {
+    pub op_id: String,
+    pub seq: i64,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResponse {
+    /// Every op up to this sequence number is settled at HQ (applied, duplicate or rejected).
+    pub last_applied_seq: i64,
+    pub results: Vec<OpResult>,
+    /// HQ's clock when it applied the batch.
+    pub received_at: DateTime<Utc>,
+}
+
+/// A change HQ made to a job, as the device pulls it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ChangeKind {
+    Dispatched {
+        order: WorkOrder,
+    },
+    Rescheduled {
+        appointment_at: DateTime<Utc>,
+        reason: String,
+    },
+    Cancelled {
+        reason: String,
+    },
+    /// The job went to another technician: it leaves this device's list.
+    Reassigned {
+        to_technician: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub cursor: i64,
+    pub job_id: String,
+    pub at: DateTime<Utc>,
+    pub change: ChangeKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PullResponse {
+    pub changes: Vec<Change>,
+    pub next_cursor: i64,
+    pub has_more: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollRequest {
+    pub code: String,
+    pub device_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollResponse {
+    pub token: String,
+    pub technician_id: String,
+    pub technician_name: String,
+    pub device_id: String,
+    /// Key for supervisors' approval codes (see [`crate::quote::approval_code`]).
+    pub approval_key: String,
+}
+
+/// The body of every error response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: String,
+    pub message: String,
 }

@@ -786,7 +786,11 @@ impl Visit {
                 self.status,
                 format!(
                     "allowed only when the job is {}",
-                    allowed.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" or ")
+                    allowed
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" or ")
                 ),
             ))
         }

@@ -1,0 +1,958 @@
+//! HQ's rules, written once over [`Db`] so SQLite and PostgreSQL behave alike.
+//!
+//! Push applies a device's batch in one transaction together with the device's
+//! last applied sequence, so a re-sent op is an acknowledged no-op and a crash
+//! mid-batch applies nothing. Each op is *decided* first (a pure function of the
+//! order's state at HQ and the op) and then applied; a rejected op is recorded
+//! with its reason and the rest of the batch still applies.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use onsite_core::order::{validate_id, WorkOrder};
+use onsite_core::receipt::NumberBlock;
+use onsite_core::signature::record::content_hash;
+use onsite_core::sync::protocol::{
+    Change, ChangeKind, EnrollResponse, Op, OpResult, Outcome, PullResponse, PushResponse,
+    RejectCode, MAX_PULL_CHANGES, MAX_PUSH_OPS,
+};
+use onsite_core::visit::{Event, Rating, Status, Visit};
+use serde::{Deserialize, Serialize};
+
+use crate::db::{tx, Db, Tx, Val};
+use crate::error::{HqError, Result};
+
+/// Receipt numbers granted per block.
+pub const BLOCK_SIZE: i64 = 100;
+/// The series HQ numbers receipts in.
+pub const SERIES: &str = "R";
+
+fn now_str(now: DateTime<Utc>) -> String {
+    now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn random_token() -> String {
+    format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+/// Tokens and enrollment codes are stored hashed: a copy of the database lets nobody in.
+pub fn hash_secret(s: &str) -> String {
+    content_hash(s.as_bytes())
+}
+
+/// An authenticated device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    pub device_id: String,
+    pub technician_id: String,
+}
+
+// --- technicians, enrollment, tokens ------------------------------------------------
+
+pub fn create_technician(db: &dyn Db, id: &str, name: &str, now: DateTime<Utc>) -> Result<String> {
+    validate_id("technician id", id)?;
+    if name.trim().is_empty() || name.chars().count() > 100 {
+        return Err(HqError::BadRequest(
+            "technician name must be 1 to 100 characters".into(),
+        ));
+    }
+    tx(db, |t| {
+        if let Some(r) = t.query_one(
+            "SELECT approval_key FROM technicians WHERE technician_id = ?",
+            &[id.into()],
+        )? {
+            return r.text(0);
+        }
+        let key = random_token();
+        t.exec(
+            "INSERT INTO technicians(technician_id, name, approval_key, created_at) VALUES (?, ?, ?, ?)",
+            &[id.into(), name.trim().into(), key.clone().into(), now_str(now).into()],
+        )?;
+        Ok(key)
+    })
+}
+
+/// A one-time code the technician types into the app to enroll a device.
+pub fn create_enrollment(db: &dyn Db, technician_id: &str, now: DateTime<Utc>) -> Result<String> {
+    let code = uuid::Uuid::new_v4().simple().to_string()[..12].to_uppercase();
+    tx(db, |t| {
+        if t.query_one(
+            "SELECT 1 FROM technicians WHERE technician_id = ?",
+            &[technician_id.into()],
+        )?
+        .is_none()
+        {
+            return Err(HqError::NotFound(format!("technician {technician_id}")));
+        }
+        t.exec(
+            "INSERT INTO enrollments(code_hash, technician_id, created_at) VALUES (?, ?, ?)",
+            &[
+                hash_secret(&code).into(),
+                technician_id.into(),
+                now_str(now).into(),
+            ],
+        )?;
+        Ok(())
+    })?;
+    Ok(code)
+}
+
+/// Exchanges an enrollment code for a device token (the code works once).
+pub fn enroll(
+    db: &dyn Db,
+    code: &str,
+    device_id: &str,
+    now: DateTime<Utc>,
+) -> Result<EnrollResponse> {
+    validate_id("device id", device_id)?;
+    let token = random_token();
+    tx(db, |t| {
+        let row = t
+            .query_one(
+                "SELECT e.technician_id, e.used_at, t.name, t.approval_key FROM enrollments e
+                 JOIN technicians t ON t.technician_id = e.technician_id
+                 WHERE e.code_hash = ? FOR UPDATE",
+                &[hash_secret(code.trim()).into()],
+            )?
+            .ok_or(HqError::Unauthorized)?;
+        if row.opt_text(1)?.is_some() {
+            return Err(HqError::Unauthorized);
+        }
+        let technician_id = row.text(0)?;
+        if let Some(existing) = t.query_one(
+            "SELECT technician_id FROM devices WHERE device_id = ? FOR UPDATE",
+            &[device_id.into()],
+        )? {
+            if existing.text(0)? != technician_id {
+                return Err(HqError::Conflict(format!(
+                    "device {device_id} is enrolled for another technician"
+                )));
+            }
+            // Re-enrolling the same device replaces its token and keeps its sequence.
+            t.exec(
+                "UPDATE devices SET token_hash = ?, revoked = 0 WHERE device_id = ?",
+                &[hash_secret(&token).into(), device_id.into()],
+            )?;
+        } else {
+            t.exec(
+                "INSERT INTO devices(device_id, technician_id, token_hash, enrolled_at) VALUES (?, ?, ?, ?)",
+                &[
+                    device_id.into(),
+                    technician_id.clone().into(),
+                    hash_secret(&token).into(),
+                    now_str(now).into(),
+                ],
+            )?;
+        }
+        t.exec(
+            "UPDATE enrollments SET used_at = ? WHERE code_hash = ?",
+            &[now_str(now).into(), hash_secret(code.trim()).into()],
+        )?;
+        Ok(EnrollResponse {
+            token: token.clone(),
+            technician_id,
+            technician_name: row.text(2)?,
+            device_id: device_id.to_string(),
+            approval_key: row.text(3)?,
+        })
+    })
+}
+
+pub fn authenticate(db: &dyn Db, token: &str) -> Result<Device> {
+    tx(db, |t| {
+        let r = t
+            .query_one(
+                "SELECT device_id, technician_id, revoked FROM devices WHERE token_hash = ?",
+                &[hash_secret(token).into()],
+            )?
+            .ok_or(HqError::Unauthorized)?;
+        if r.int(2)? != 0 {
+            return Err(HqError::Unauthorized);
+        }
+        Ok(Device {
+            device_id: r.text(0)?,
+            technician_id: r.text(1)?,
+        })
+    })
+}
+
+pub fn revoke(db: &dyn Db, device_id: &str) -> Result<()> {
+    tx(db, |t| {
+        let n = t.exec(
+            "UPDATE devices SET revoked = 1 WHERE device_id = ?",
+            &[device_id.into()],
+        )?;
+        if n == 0 {
+            return Err(HqError::NotFound(format!("device {device_id}")));
+        }
+        Ok(())
+    })
+}
+
+// --- dispatch -----------------------------------------------------------------------
+
+/// A line of the dispatch board.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderSummary {
+    pub job_id: String,
+    pub technician_id: String,
+    pub status: Status,
+    pub appointment_at: DateTime<Utc>,
+    pub site: String,
+    pub location: String,
+    pub urgent: bool,
+    pub updated_at: String,
+}
+
+fn load_order(t: &mut dyn Tx, job_id: &str) -> Result<Option<(String, Visit)>> {
+    match t.query_one(
+        "SELECT technician_id, visit FROM orders WHERE job_id = ? FOR UPDATE",
+        &[job_id.into()],
+    )? {
+        Some(r) => Ok(Some((r.text(0)?, serde_json::from_str(&r.text(1)?)?))),
+        None => Ok(None),
+    }
+}
+
+fn save_order(t: &mut dyn Tx, v: &Visit, now: DateTime<Utc>) -> Result<()> {
+    t.exec(
+        "UPDATE orders SET technician_id = ?, status = ?, visit = ?, updated_at = ? WHERE job_id = ?",
+        &[
+            v.order.technician_id.clone().into(),
+            v.status.as_str().into(),
+            serde_json::to_string(v)?.into(),
+            now_str(now).into(),
+            v.order.job_id.clone().into(),
+        ],
+    )?;
+    Ok(())
+}
+
+fn feed(
+    t: &mut dyn Tx,
+    technician_id: &str,
+    job_id: &str,
+    change: &ChangeKind,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    t.lock_feed()?;
+    t.exec(
+        "INSERT INTO changes(technician_id, job_id, at, payload) VALUES (?, ?, ?, ?)",
+        &[
+            technician_id.into(),
+            job_id.into(),
+            now_str(now).into(),
+            serde_json::to_string(change)?.into(),
+        ],
+    )?;
+    Ok(())
+}
+
+fn technician_exists(t: &mut dyn Tx, id: &str) -> Result<bool> {
+    Ok(t.query_one(
+        "SELECT 1 FROM technicians WHERE technician_id = ?",
+        &[id.into()],
+    )?
+    .is_some())
+}
+
+pub fn create_order(db: &dyn Db, order: WorkOrder, now: DateTime<Utc>) -> Result<OrderSummary> {
+    let (visit, _) = Visit::dispatched(order)?;
+    tx(db, |t| {
+        if !technician_exists(t, &visit.order.technician_id)? {
+            return Err(HqError::NotFound(format!(
+                "technician {}",
+                visit.order.technician_id
+            )));
+        }
+        if load_order(t, visit.job_id())?.is_some() {
+            return Err(HqError::Conflict(format!(
+                "order {} exists",
+                visit.job_id()
+            )));
+        }
+        t.exec(
+            "INSERT INTO orders(job_id, technician_id, status, visit, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+            &[
+                visit.job_id().into(),
+                visit.order.technician_id.clone().into(),
+                visit.status.as_str().into(),
+                serde_json::to_string(&visit)?.into(),
+                now_str(now).into(),
+                now_str(now).into(),
+            ],
+        )?;
+        feed(
+            t,
+            &visit.order.technician_id,
+            visit.job_id(),
+            &ChangeKind::Dispatched {
+                order: visit.order.clone(),
+            },
+            now,
+        )?;
+        Ok(())
+    })?;
+    summary(&visit, &now_str(now))
+}
+
+fn summary(v: &Visit, updated_at: &str) -> Result<OrderSummary> {
+    Ok(OrderSummary {
+        job_id: v.order.job_id.clone(),
+        technician_id: v.order.technician_id.clone(),
+        status: v.status,
+        appointment_at: v.order.appointment_at,
+        site: v.order.site.clone(),
+        location: v.order.location.clone(),
+        urgent: v.order.urgent,
+        updated_at: updated_at.to_string(),
+    })
+}
+
+fn with_order<R>(
+    db: &dyn Db,
+    job_id: &str,
+    mut f: impl FnMut(&mut dyn Tx, Visit) -> Result<R>,
+) -> Result<R> {
+    tx(db, |t| {
+        let (_, v) =
+            load_order(t, job_id)?.ok_or_else(|| HqError::NotFound(format!("order {job_id}")))?;
+        f(t, v)
+    })
+}
+
+/// Assigns or reassigns an order; the previous technician's device hears it left.
+pub fn assign(
+    db: &dyn Db,
+    job_id: &str,
+    technician_id: &str,
+    now: DateTime<Utc>,
+) -> Result<OrderSummary> {
+    with_order(db, job_id, |t, mut v| {
+        if !v.status.hq_may_change() {
+            return Err(HqError::Conflict(format!("order {job_id} is {}", v.status)));
+        }
+        if !technician_exists(t, technician_id)? {
+            return Err(HqError::NotFound(format!("technician {technician_id}")));
+        }
+        let old = v.order.technician_id.clone();
+        if old == technician_id {
+            return summary(&v, &now_str(now));
+        }
+        // A new technician starts from a fresh dispatch of the same order.
+        let mut order = v.order.clone();
+        order.technician_id = technician_id.to_string();
+        v = Visit::dispatched(order)?.0;
+        save_order(t, &v, now)?;
+        feed(
+            t,
+            &old,
+            job_id,
+            &ChangeKind::Reassigned {
+                to_technician: technician_id.to_string(),
+            },
+            now,
+        )?;
+        feed(
+            t,
+            technician_id,
+            job_id,
+            &ChangeKind::Dispatched {
+                order: v.order.clone(),
+            },
+            now,
+        )?;
+        summary(&v, &now_str(now))
+    })
+}
+
+pub fn reschedule(
+    db: &dyn Db,
+    job_id: &str,
+    at: DateTime<Utc>,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<OrderSummary> {
+    with_order(db, job_id, |t, mut v| {
+        let e = v
+            .reschedule(at, reason)
+            .map_err(|e| HqError::Conflict(e.to_string()))?;
+        v.apply(&e, now);
+        save_order(t, &v, now)?;
+        feed(
+            t,
+            &v.order.technician_id,
+            job_id,
+            &ChangeKind::Rescheduled {
+                appointment_at: at,
+                reason: reason.to_string(),
+            },
+            now,
+        )?;
+        summary(&v, &now_str(now))
+    })
+}
+
+pub fn cancel(db: &dyn Db, job_id: &str, reason: &str, now: DateTime<Utc>) -> Result<OrderSummary> {
+    with_order(db, job_id, |t, mut v| {
+        let e = v
+            .cancel(reason)
+            .map_err(|e| HqError::Conflict(e.to_string()))?;
+        v.apply(&e, now);
+        save_order(t, &v, now)?;
+        feed(
+            t,
+            &v.order.technician_id,
+            job_id,
+            &ChangeKind::Cancelled {
+                reason: reason.to_string(),
+            },
+            now,
+        )?;
+        summary(&v, &now_str(now))
+    })
+}
+
+pub fn list_orders(
+    db: &dyn Db,
+    technician_id: Option<&str>,
+    status: Option<&str>,
+) -> Result<Vec<OrderSummary>> {
+    tx(db, |t| {
+        let rows = t.query(
+            "SELECT visit, updated_at FROM orders
+             WHERE (? IS NULL OR technician_id = ?) AND (? IS NULL OR status = ?)
+             ORDER BY job_id",
+            &[
+                technician_id.into(),
+                technician_id.into(),
+                status.into(),
+                status.into(),
+            ],
+        )?;
+        rows.iter()
+            .map(|r| {
+                let v: Visit = serde_json::from_str(&r.text(0)?)?;
+                summary(&v, &r.text(1)?)
+            })
+            .collect()
+    })
+}
+
+/// HQ's view of one order; `scope` limits it to one technician's jobs.
+pub fn get_order(db: &dyn Db, job_id: &str, scope: Option<&str>) -> Result<Visit> {
+    with_order(db, job_id, |_, v| {
+        if scope.is_some_and(|tech| tech != v.order.technician_id) {
+            // Not "forbidden": a technician must not learn that someone else's job exists.
+            return Err(HqError::NotFound(format!("order {job_id}")));
+        }
+        Ok(v)
+    })
+}
+
+// --- sync ---------------------------------------------------------------------------
+
+/// Decides one op against HQ's state of its job: the reason it cannot apply, if any.
+pub fn decide(
+    order: Option<&(String, Visit)>,
+    technician_id: &str,
+    op: &Op,
+) -> Option<(RejectCode, String)> {
+    let Some((owner, visit)) = order else {
+        return Some((
+            RejectCode::UnknownJob,
+            format!("HQ has no job {}", op.job_id),
+        ));
+    };
+    if owner != technician_id {
+        return Some((
+            RejectCode::Reassigned,
+            format!("job {} was reassigned to another technician", op.job_id),
+        ));
+    }
+    if visit.status == Status::Cancelled {
+        return Some((
+            RejectCode::JobCancelled,
+            format!(
+                "job {} was cancelled by HQ: {}",
+                op.job_id,
+                visit.cancelled_reason.clone().unwrap_or_default()
+            ),
+        ));
+    }
+    if op.event.from_hq() {
+        return Some((
+            RejectCode::RuleBroken,
+            "a device cannot send HQ's decisions".into(),
+        ));
+    }
+    visit
+        .admits(&op.event)
+        .err()
+        .map(|e| (RejectCode::RuleBroken, e.to_string()))
+}
+
+pub fn push(db: &dyn Db, device: &Device, ops: &[Op], now: DateTime<Utc>) -> Result<PushResponse> {
+    if ops.len() > MAX_PUSH_OPS {
+        return Err(HqError::BadRequest(format!(
+            "at most {MAX_PUSH_OPS} ops per push"
+        )));
+    }
+    if let Some(op) = ops.iter().find(|o| o.device_id != device.device_id) {
+        return Err(HqError::Forbidden(format!(
+            "op {} belongs to device {}, not {}",
+            op.op_id, op.device_id, device.device_id
+        )));
+    }
+    let mut sorted: Vec<&Op> = ops.iter().collect();
+    sorted.sort_by_key(|o| o.seq);
+    tx(db, |t| {
+        let row = t
+            .query_one(
+                "SELECT last_seq FROM devices WHERE device_id = ? FOR UPDATE",
+                &[device.device_id.clone().into()],
+            )?
+            .ok_or(HqError::Unauthorized)?;
+        let mut last = row.int(0)?;
+        let mut orders: HashMap<String, Option<(String, Visit)>> = HashMap::new();
+        let mut dirty: Vec<String> = Vec::new();
+        let mut results = Vec::with_capacity(sorted.len());
+        for op in &sorted {
+            let outcome = if op.seq <= last {
+                Outcome::Duplicate
+            } else if op.seq != last + 1 {
+                Outcome::OutOfOrder
+            } else {
+                if !orders.contains_key(&op.job_id) {
+                    let o = load_order(t, &op.job_id)?;
+                    orders.insert(op.job_id.clone(), o);
+                }
+                let order = orders.get(&op.job_id).and_then(|o| o.as_ref());
+                let mut verdict = decide(order, &device.technician_id, op);
+                if verdict.is_none() {
+                    verdict = side_effects(t, order, device, op, now)?;
+                }
+                let outcome = match verdict {
+                    Some((code, message)) => Outcome::Rejected { code, message },
+                    None => {
+                        if let Some(Some((_, v))) = orders.get_mut(&op.job_id) {
+                            v.apply(&op.event, op.at);
+                        }
+                        if !dirty.contains(&op.job_id) {
+                            dirty.push(op.job_id.clone());
+                        }
+                        Outcome::Applied
+                    }
+                };
+                let (label, code, message) = match &outcome {
+                    Outcome::Applied => ("applied", None, None),
+                    Outcome::Rejected { code, message } => {
+                        ("rejected", Some(code.as_str()), Some(message.clone()))
+                    }
+                    _ => ("other", None, None),
+                };
+                t.exec(
+                    "INSERT INTO ops(op_id, device_id, seq, job_id, kind, outcome, code, message, hlc, received_at, payload)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    &[
+                        op.op_id.clone().into(),
+                        op.device_id.clone().into(),
+                        op.seq.into(),
+                        op.job_id.clone().into(),
+                        op.event.kind().into(),
+                        label.into(),
+                        code.into(),
+                        message.into(),
+                        op.hlc.clone().into(),
+                        now_str(now).into(),
+                        serde_json::to_string(op)?.into(),
+                    ],
+                )?;
+                last = op.seq;
+                outcome
+            };
+            results.push(OpResult {
+                op_id: op.op_id.clone(),
+                seq: op.seq,
+                outcome,
+            });
+        }
+        for job in &dirty {
+            if let Some(Some((_, v))) = orders.get(job) {
+                save_order(t, v, now)?;
+            }
+        }
+        t.exec(
+            "UPDATE devices SET last_seq = ? WHERE device_id = ?",
+            &[last.into(), device.device_id.clone().into()],
+        )?;
+        Ok(PushResponse {
+            last_applied_seq: last,
+            results,
+            received_at: now,
+        })
+    })
+}
+
+/// What HQ records besides the visit itself: receipts (unique numbers across
+/// all devices) and the follow-up queue. Returns a rejection if the op cannot apply.
+fn side_effects(
+    t: &mut dyn Tx,
+    order: Option<&(String, Visit)>,
+    device: &Device,
+    op: &Op,
+    now: DateTime<Utc>,
+) -> Result<Option<(RejectCode, String)>> {
+    match &op.event {
+        Event::ReceiptIssued { receipt } => {
+            if t.query_one(
+                "SELECT 1 FROM receipts WHERE number = ?",
+                &[receipt.number.clone().into()],
+            )?
+            .is_some()
+            {
+                return Ok(Some((
+                    RejectCode::DuplicateReceiptNumber,
+                    format!("receipt number {} is already used", receipt.number),
+                )));
+            }
+            let payment = order.and_then(|(_, v)| v.payment.clone());
+            let (method, amount) = payment
+                .map(|p| {
+                    (
+                        serde_json::to_value(p.method)
+                            .ok()
+                            .and_then(|v| v.as_str().map(String::from))
+                            .unwrap_or_default(),
+                        p.collected().fen(),
+                    )
+                })
+                .unwrap_or_default();
+            let day = op
+                .at
+                .with_timezone(&onsite_core::documents::china_time())
+                .date_naive()
+                .to_string();
+            t.exec(
+                "INSERT INTO receipts(number, job_id, technician_id, device_id, method, amount_fen, issued_day, received_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                &[
+                    receipt.number.clone().into(),
+                    op.job_id.clone().into(),
+                    device.technician_id.clone().into(),
+                    device.device_id.clone().into(),
+                    method.into(),
+                    amount.into(),
+                    day.into(),
+                    now_str(now).into(),
+                ],
+            )?;
+        }
+        Event::CustomerAccepted { acceptance } => {
+            if matches!(acceptance.rating, Rating::Average | Rating::Dissatisfied) {
+                add_followup(t, &op.job_id, "rating", now, now)?;
+            }
+            if acceptance.fix_uncertain {
+                add_followup(
+                    t,
+                    &op.job_id,
+                    "fix_uncertain",
+                    now + Duration::hours(3),
+                    now,
+                )?;
+            }
+        }
+        _ => {}
+    }
+    Ok(None)
+}
+
+fn add_followup(
+    t: &mut dyn Tx,
+    job_id: &str,
+    reason: &str,
+    due: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    t.exec(
+        "INSERT INTO followups(job_id, reason, due_at, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        &[job_id.into(), reason.into(), now_str(due).into(), now_str(now).into()],
+    )?;
+    Ok(())
+}
+
+pub fn pull(db: &dyn Db, technician_id: &str, cursor: i64, limit: usize) -> Result<PullResponse> {
+    let limit = limit.clamp(1, MAX_PULL_CHANGES);
+    tx(db, |t| {
+        let rows = t.query(
+            "SELECT cursor, job_id, at, payload FROM changes WHERE technician_id = ? AND cursor > ? ORDER BY cursor LIMIT ?",
+            &[technician_id.into(), cursor.into(), (limit as i64 + 1).into()],
+        )?;
+        let has_more = rows.len() > limit;
+        let mut changes = Vec::with_capacity(limit);
+        for r in rows.iter().take(limit) {
+            changes.push(Change {
+                cursor: r.int(0)?,
+                job_id: r.text(1)?,
+                at: DateTime::parse_from_rfc3339(&r.text(2)?)
+                    .map_err(|e| HqError::Internal(e.to_string()))?
+                    .with_timezone(&Utc),
+                change: serde_json::from_str(&r.text(3)?)?,
+            });
+        }
+        Ok(PullResponse {
+            next_cursor: changes.last().map_or(cursor, |c| c.cursor),
+            changes,
+            has_more,
+        })
+    })
+}
+
+// --- blobs --------------------------------------------------------------------------
+
+/// Largest blob HQ stores (a processed photo is far smaller).
+pub const MAX_BLOB_BYTES: usize = 8 * 1024 * 1024;
+
+pub fn put_blob(
+    db: &dyn Db,
+    sha256: &str,
+    media_type: &str,
+    bytes: Vec<u8>,
+    owner: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    if sha256.len() != 64
+        || !sha256
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    {
+        return Err(HqError::BadRequest(
+            "a blob is addressed by its lowercase hex SHA-256".into(),
+        ));
+    }
+    if bytes.len() > MAX_BLOB_BYTES {
+        return Err(HqError::TooLarge(MAX_BLOB_BYTES));
+    }
+    if content_hash(&bytes) != sha256 {
+        return Err(HqError::BadRequest(
+            "the body does not hash to the address".into(),
+        ));
+    }
+    tx(db, |t| {
+        let n = t.exec(
+            "INSERT INTO blobs(sha256, media_type, bytes, owner, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            &[sha256.into(), media_type.into(), bytes.clone().into(), owner.into(), now_str(now).into()],
+        )?;
+        Ok(n > 0)
+    })
+}
+
+/// A blob and its media type; `scope` limits to one technician's blobs.
+pub fn get_blob(db: &dyn Db, sha256: &str, scope: Option<&str>) -> Result<(String, Vec<u8>)> {
+    tx(db, |t| {
+        let r = t
+            .query_one(
+                "SELECT media_type, bytes, owner FROM blobs WHERE sha256 = ?",
+                &[sha256.into()],
+            )?
+            .ok_or_else(|| HqError::NotFound(format!("blob {sha256}")))?;
+        if scope.is_some_and(|tech| tech != r.text(2).unwrap_or_default()) {
+            return Err(HqError::NotFound(format!("blob {sha256}")));
+        }
+        Ok((r.text(0)?, r.bytes(1)?))
+    })
+}
+
+// --- receipt number blocks ------------------------------------------------------------
+
+/// Grants the next block of the series to a device; blocks never overlap.
+pub fn grant_block(db: &dyn Db, device: &Device, now: DateTime<Utc>) -> Result<NumberBlock> {
+    tx(db, |t| {
+        t.exec(
+            "INSERT INTO receipt_series(series, next) VALUES (?, 1) ON CONFLICT DO NOTHING",
+            &[SERIES.into()],
+        )?;
+        let next = t
+            .query_one(
+                "SELECT next FROM receipt_series WHERE series = ? FOR UPDATE",
+                &[SERIES.into()],
+            )?
+            .ok_or_else(|| HqError::Internal("series vanished".into()))?
+            .int(0)?;
+        let last = next + BLOCK_SIZE - 1;
+        t.exec(
+            "UPDATE receipt_series SET next = ? WHERE series = ?",
+            &[(last + 1).into(), SERIES.into()],
+        )?;
+        t.exec(
+            "INSERT INTO receipt_blocks(series, first, last, device_id, granted_at) VALUES (?, ?, ?, ?, ?)",
+            &[SERIES.into(), next.into(), last.into(), device.device_id.clone().into(), now_str(now).into()],
+        )?;
+        Ok(NumberBlock {
+            series: SERIES.to_string(),
+            first: next,
+            last,
+        })
+    })
+}
+
+// --- after the visit -------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowUp {
+    pub job_id: String,
+    /// `rating` (average/dissatisfied: at once), `fix_uncertain` (within 3 hours)
+    /// or `monthly_sample` (at least 30% of the month's completed orders).
+    pub reason: String,
+    pub due_at: String,
+}
+
+/// The follow-up queue, plus the monthly random sample when `month` is given (YYYY-MM).
+pub fn followups(db: &dyn Db, month: Option<&str>) -> Result<Vec<FollowUp>> {
+    tx(db, |t| {
+        let mut out: Vec<FollowUp> = t
+            .query(
+                "SELECT job_id, reason, due_at FROM followups ORDER BY due_at, job_id",
+                &[],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(FollowUp {
+                    job_id: r.text(0)?,
+                    reason: r.text(1)?,
+                    due_at: r.text(2)?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        if let Some(m) = month {
+            let start = NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
+                .map_err(|_| HqError::BadRequest("month must be YYYY-MM".into()))?;
+            let rows = t.query(
+                "SELECT job_id, updated_at FROM orders WHERE status IN ('settled', 'handed_over') ORDER BY job_id",
+                &[],
+            )?;
+            let mut done: Vec<String> = Vec::new();
+            for r in rows {
+                let updated = r.text(1)?;
+                if updated.starts_with(&start.format("%Y-%m").to_string()) {
+                    done.push(r.text(0)?);
+                }
+            }
+            // A stable pseudo-random order: the hash of the job id with the month.
+            done.sort_by_key(|j| content_hash(format!("{m}|{j}").as_bytes()));
+            let take = (done.len() * 3).div_ceil(10);
+            for j in done.into_iter().take(take) {
+                out.push(FollowUp {
+                    job_id: j,
+                    reason: "monthly_sample".into(),
+                    due_at: format!("{m}-28"),
+                });
+            }
+        }
+        Ok(out)
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MethodLine {
+    pub method: String,
+    pub receipts: i64,
+    pub received_fen: i64,
+    pub handed_in_fen: i64,
+    /// Handed in minus received: negative means money is missing.
+    pub difference_fen: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reconciliation {
+    pub technician_id: String,
+    pub day: String,
+    pub lines: Vec<MethodLine>,
+    pub balanced: bool,
+}
+
+pub fn record_handover(
+    db: &dyn Db,
+    technician_id: &str,
+    day: NaiveDate,
+    method: &str,
+    amount_fen: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    onsite_core::money::Fen::new(amount_fen)?;
+    tx(db, |t| {
+        t.exec(
+            "INSERT INTO handovers(technician_id, day, method, amount_fen, recorded_at) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (technician_id, day, method) DO UPDATE SET amount_fen = excluded.amount_fen, recorded_at = excluded.recorded_at",
+            &[technician_id.into(), day.to_string().into(), method.into(), amount_fen.into(), now_str(now).into()],
+        )?;
+        Ok(())
+    })
+}
+
+/// Receipts and money by payment method for a technician's day, against what was handed in.
+pub fn reconciliation(db: &dyn Db, technician_id: &str, day: NaiveDate) -> Result<Reconciliation> {
+    tx(db, |t| {
+        let mut lines: Vec<MethodLine> = Vec::new();
+        for r in t.query(
+            "SELECT method, COUNT(*), SUM(amount_fen) FROM receipts WHERE technician_id = ? AND issued_day = ? GROUP BY method ORDER BY method",
+            &[technician_id.into(), day.to_string().into()],
+        )? {
+            lines.push(MethodLine {
+                method: r.text(0)?,
+                receipts: r.int(1)?,
+                received_fen: r.int(2)?,
+                handed_in_fen: 0,
+                difference_fen: 0,
+            });
+        }
+        for r in t.query(
+            "SELECT method, amount_fen FROM handovers WHERE technician_id = ? AND day = ?",
+            &[technician_id.into(), day.to_string().into()],
+        )? {
+            let method = r.text(0)?;
+            let amount = r.int(1)?;
+            match lines.iter_mut().find(|l| l.method == method) {
+                Some(l) => l.handed_in_fen = amount,
+                None => lines.push(MethodLine {
+                    method,
+                    receipts: 0,
+                    received_fen: 0,
+                    handed_in_fen: amount,
+                    difference_fen: 0,
+                }),
+            }
+        }
+        for l in &mut lines {
+            l.difference_fen = l.handed_in_fen - l.received_fen;
+        }
+        let balanced = lines.iter().all(|l| l.difference_fen == 0);
+        Ok(Reconciliation {
+            technician_id: technician_id.to_string(),
+            day: day.to_string(),
+            lines,
+            balanced,
+        })
+    })
+}
+
+/// Counts for tests and the demo: ops applied per device and in total.
+pub fn applied_ops(db: &dyn Db) -> Result<i64> {
+    tx(db, |t| {
+        Ok(
+            t.query_one("SELECT COUNT(*) FROM ops WHERE outcome = 'applied'", &[])?
+                .map_or(Ok(0), |r| r.int(0))?,
+        )
+    })
+}
+
+pub fn val_text(v: &Val) -> Option<&str> {
+    match v {
+        Val::Text(s) => Some(s),
+        _ => None,
+    }
+}
