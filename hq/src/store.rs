@@ -291,7 +291,7 @@ pub fn create_order(db: &dyn Db, order: WorkOrder, now: DateTime<Utc>) -> Result
             &visit.order.technician_id,
             visit.job_id(),
             &ChangeKind::Dispatched {
-                order: visit.order.clone(),
+                order: Box::new(visit.order.clone()),
             },
             now,
         )?;
@@ -362,7 +362,7 @@ pub fn assign(
             technician_id,
             job_id,
             &ChangeKind::Dispatched {
-                order: v.order.clone(),
+                order: Box::new(v.order.clone()),
             },
             now,
         )?;
@@ -943,10 +943,8 @@ pub fn reconciliation(db: &dyn Db, technician_id: &str, day: NaiveDate) -> Resul
 /// Counts for tests and the demo: ops applied per device and in total.
 pub fn applied_ops(db: &dyn Db) -> Result<i64> {
     tx(db, |t| {
-        Ok(
-            t.query_one("SELECT COUNT(*) FROM ops WHERE outcome = 'applied'", &[])?
-                .map_or(Ok(0), |r| r.int(0))?,
-        )
+        t.query_one("SELECT COUNT(*) FROM ops WHERE outcome = 'applied'", &[])?
+            .map_or(Ok(0), |r| r.int(0))
     })
 }
 

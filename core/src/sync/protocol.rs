@@ -105,7 +105,7 @@ pub struct PushResponse {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ChangeKind {
     Dispatched {
-        order: WorkOrder,
+        order: Box<WorkOrder>,
     },
     Rescheduled {
         appointment_at: DateTime<Utc>,
