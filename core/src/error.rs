@@ -97,6 +97,14 @@ pub enum Error {
     #[error("signature: {reason}")]
     Signature { reason: String },
 
+    // --- sync ----------------------------------------------------------------
+    #[error("HQ is unreachable: {reason}")]
+    Offline { reason: String },
+    #[error("HQ refused the request ({status}): {message}")]
+    Hq { status: u16, message: String },
+    #[error("sync was cancelled")]
+    Cancelled,
+
     // --- storage -----------------------------------------------------------
     #[error("the local store failed: {reason}")]
     Storage { reason: String },

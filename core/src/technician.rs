@@ -92,9 +92,9 @@ pub struct AuditEntry {
 }
 
 pub struct Technician {
-    conn: Mutex<Connection>,
-    profile: Profile,
-    clock: Arc<dyn Clock>,
+    pub(crate) conn: Mutex<Connection>,
+    pub(crate) profile: Profile,
+    pub(crate) clock: Arc<dyn Clock>,
     checklists: &'static Checklists,
     schedule: &'static FeeSchedule,
 }
@@ -164,13 +164,13 @@ impl Technician {
         self.clock.now()
     }
 
-    fn conn(&self) -> Result<MutexGuard<'_, Connection>> {
+    pub(crate) fn conn(&self) -> Result<MutexGuard<'_, Connection>> {
         self.conn.lock().map_err(|_| Error::Storage {
             reason: "the store lock was poisoned by an earlier failure".into(),
         })
     }
 
-    fn writer(&self, actor: Actor) -> Writer<'_> {
+    pub(crate) fn writer(&self, actor: Actor) -> Writer<'_> {
         Writer {
             device_id: &self.profile.device_id,
             actor,

@@ -9,10 +9,11 @@ use onsite_core::visit::Status;
 use onsite_core::{sample, Error, Technician};
 
 /// Tables each version added, newest last (mirrors `schema::MIGRATIONS`).
-const ADDED_IN: [&[&str]; 3] = [
+const ADDED_IN: [&[&str]; 4] = [
     &["meta", "jobs", "events", "outbox", "audit"],
     &["receipt_blocks", "receipts"],
     &["blobs"],
+    &["conflicts", "deferred_changes"],
 ];
 
 #[test]

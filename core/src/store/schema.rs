@@ -25,6 +25,11 @@
 //!   it, so a deleted or edited receipt breaks the chain.
 //! - `blobs` (v3): photos and signature images, content-addressed by SHA-256,
 //!   with an `uploaded` flag for sync.
+//! - `conflicts` (v4): ops HQ rejected (job cancelled, reassigned, rule
+//!   broken), kept so the technician sees why; never a silent drop.
+//! - `deferred_changes` (v4): changes pulled from HQ for a job that still has
+//!   unacknowledged ops; applied once HQ has seen those ops. The pull cursor
+//!   is `meta.pull_cursor`, written in the same transaction as the changes.
 //!
 //! The version is SQLite's `user_version`. [`migrate`] brings any earlier
 //! version up to [`VERSION`] in one transaction when the store is opened.
@@ -34,10 +39,10 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 /// The schema version this build writes.
-pub const VERSION: i64 = 3;
+pub const VERSION: i64 = 4;
 
 /// Each migration takes the schema from version `index` to `index + 1`.
-pub const MIGRATIONS: [&str; 3] = [V1, V2, V3];
+pub const MIGRATIONS: [&str; 4] = [V1, V2, V3, V4];
 
 const V1: &str = "
 CREATE TABLE meta (
@@ -131,6 +136,26 @@ CREATE TABLE blobs (
     job_id     TEXT,
     created_at TEXT NOT NULL,
     uploaded   INTEGER NOT NULL DEFAULT 0
+) STRICT;
+";
+
+const V4: &str = "
+CREATE TABLE conflicts (
+    id         INTEGER PRIMARY KEY,
+    job_id     TEXT NOT NULL,
+    op_id      TEXT NOT NULL UNIQUE,
+    seq        INTEGER NOT NULL,
+    kind       TEXT NOT NULL,
+    code       TEXT NOT NULL,
+    message    TEXT NOT NULL,
+    at         TEXT NOT NULL
+) STRICT;
+CREATE INDEX conflicts_by_job ON conflicts(job_id);
+
+CREATE TABLE deferred_changes (
+    cursor  INTEGER PRIMARY KEY,
+    job_id  TEXT NOT NULL,
+    payload TEXT NOT NULL
 ) STRICT;
 ";
 

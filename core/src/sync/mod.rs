@@ -1,3 +1,9 @@
-//! Sync with HQ: protocol types shared with the HQ server (the client comes with the sync issue).
+//! Sync with HQ (DESIGN.md "Sync with HQ"): the protocol types shared with the
+//! HQ server, the rules for applying HQ's answers locally, and the HTTP client.
 
+pub mod apply;
+pub mod client;
 pub mod protocol;
+
+pub use apply::{Ack, Conflict};
+pub use client::{CancelHandle, SyncClient, SyncConfig, SyncListener, SyncReport, SyncState};

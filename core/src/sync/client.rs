@@ -1,0 +1,424 @@
+//! The sync client: reqwest (rustls) on a tokio runtime owned by the core.
+//!
+//! `sync_now` uploads pending blobs first (an op may reference them), tops up
+//! receipt numbers while online, pushes the outbox in batches (trimming only
+//! what HQ acknowledged) and then pulls the change feed. Transient failures
+//! (connection refused or reset, timeouts, 5xx) are retried with exponential
+//! backoff and jitter; a cancel handle stops between attempts; a listener hears
+//! the state and progress.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::receipt::NumberBlock;
+use crate::sync::protocol::{
+    EnrollRequest, EnrollResponse, ErrorBody, PullResponse, PushRequest, PushResponse,
+};
+use crate::technician::Technician;
+
+/// Ask HQ for a new block of receipt numbers when fewer than this are left.
+pub const RECEIPT_LOW_WATER: i64 = 20;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncConfig {
+    /// HQ's base URL, e.g. `http://127.0.0.1:8080`.
+    pub base_url: String,
+    /// The device token from enrollment.
+    pub token: String,
+    /// Ops per push.
+    pub batch_size: usize,
+    /// Attempts per request before giving up (offline).
+    pub max_attempts: u32,
+    pub base_backoff_ms: u64,
+    pub max_backoff_ms: u64,
+    pub request_timeout_ms: u64,
+}
+
+impl SyncConfig {
+    pub fn new(base_url: impl Into<String>, token: impl Into<String>) -> SyncConfig {
+        SyncConfig {
+            base_url: base_url.into().trim_end_matches('/').to_string(),
+            token: token.into(),
+            batch_size: 200,
+            max_attempts: 6,
+            base_backoff_ms: 200,
+            max_backoff_ms: 10_000,
+            request_timeout_ms: 15_000,
+        }
+    }
+}
+
+/// What the sync is doing, for the shell's progress display.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum SyncState {
+    Idle,
+    UploadingBlobs {
+        done: u64,
+        total: u64,
+    },
+    Pushing {
+        done: u64,
+        total: u64,
+    },
+    Pulling {
+        received: u64,
+    },
+    /// HQ could not be reached; retrying after `retry_in_ms`.
+    Offline {
+        retry_in_ms: u64,
+        reason: String,
+    },
+    Error {
+        message: String,
+    },
+}
+
+/// Implemented by the shells (Kotlin Flow, Swift AsyncStream) to hear progress.
+pub trait SyncListener: Send + Sync {
+    fn on_state(&self, state: SyncState);
+}
+
+/// Stops a running sync at the next safe point (between requests or retries).
+#[derive(Debug, Clone, Default)]
+pub struct CancelHandle(Arc<AtomicBool>);
+
+impl CancelHandle {
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+    fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+    fn reset(&self) {
+        self.0.store(false, Ordering::SeqCst);
+    }
+}
+
+/// What one `sync_now` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SyncReport {
+    pub blobs_uploaded: u64,
+    pub ops_pushed: u64,
+    pub ops_applied: u64,
+    pub ops_duplicate: u64,
+    pub ops_rejected: u64,
+    pub changes_pulled: u64,
+    pub receipt_blocks: u64,
+}
+
+pub struct SyncClient {
+    runtime: tokio::runtime::Runtime,
+    http: reqwest::Client,
+    config: SyncConfig,
+    cancel: CancelHandle,
+    jitter: AtomicU64,
+}
+
+enum Attempt<T> {
+    Done(T),
+    /// Worth retrying (network, timeout, 5xx).
+    Retry(String),
+}
+
+impl SyncClient {
+    pub fn new(config: SyncConfig) -> Result<SyncClient> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .thread_name("onsite-sync")
+            .build()
+            .map_err(|e| Error::Offline {
+                reason: format!("cannot start the sync runtime: {e}"),
+            })?;
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_millis(config.request_timeout_ms))
+            .connect_timeout(Duration::from_millis(config.request_timeout_ms.min(5_000)))
+            .build()
+            .map_err(|e| Error::Offline {
+                reason: format!("cannot build the HTTP client: {e}"),
+            })?;
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0x9E37_79B9_7F4A_7C15)
+            | 1;
+        Ok(SyncClient {
+            runtime,
+            http,
+            config,
+            cancel: CancelHandle::default(),
+            jitter: AtomicU64::new(seed),
+        })
+    }
+
+    pub fn cancel_handle(&self) -> CancelHandle {
+        self.cancel.clone()
+    }
+
+    /// Exchanges an enrollment code for a token (no token needed yet).
+    pub fn enroll(base_url: &str, code: &str, device_id: &str) -> Result<EnrollResponse> {
+        let client = SyncClient::new(SyncConfig::new(base_url, ""))?;
+        let body = EnrollRequest {
+            code: code.to_string(),
+            device_id: device_id.to_string(),
+        };
+        client.runtime.block_on(client.request(
+            reqwest::Method::POST,
+            "/v1/enroll",
+            Some(serde_json::to_vec(&body)?),
+            None,
+        ))
+    }
+
+    /// A random factor in [0.5, 1.0) for backoff jitter (xorshift; no crypto needed).
+    fn jitter(&self) -> f64 {
+        let mut x = self.jitter.load(Ordering::Relaxed);
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.jitter.store(x, Ordering::Relaxed);
+        0.5 + (x >> 11) as f64 / (1u64 << 53) as f64 / 2.0
+    }
+
+    async fn once<T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+        content_type: &str,
+    ) -> Result<Attempt<T>> {
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.config.base_url))
+            .header("content-type", content_type);
+        if !self.config.token.is_empty() {
+            req = req.bearer_auth(&self.config.token);
+        }
+        if let Some(b) = body {
+            req = req.body(b);
+        }
+        let resp = match req.send().await {
+            Ok(r) => r,
+            Err(e) => return Ok(Attempt::Retry(e.to_string())),
+        };
+        let status = resp.status();
+        let bytes = match resp.bytes().await {
+            Ok(b) => b,
+            Err(e) => return Ok(Attempt::Retry(format!("reading the response: {e}"))),
+        };
+        if status.is_server_error() {
+            return Ok(Attempt::Retry(format!("HQ answered {status}")));
+        }
+        if !status.is_success() {
+            let message = serde_json::from_slice::<ErrorBody>(&bytes)
+                .map(|b| b.message)
+                .unwrap_or_else(|_| String::from_utf8_lossy(&bytes).into_owned());
+            return Err(Error::Hq {
+                status: status.as_u16(),
+                message,
+            });
+        }
+        if bytes.is_empty() {
+            return serde_json::from_slice(b"null")
+                .map(Attempt::Done)
+                .map_err(|e| Error::Hq {
+                    status: status.as_u16(),
+                    message: format!("empty answer: {e}"),
+                });
+        }
+        match serde_json::from_slice(&bytes) {
+            Ok(v) => Ok(Attempt::Done(v)),
+            // A truncated body is a network fault, not HQ's intent.
+            Err(e) => Ok(Attempt::Retry(format!("unreadable answer: {e}"))),
+        }
+    }
+
+    async fn request<T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+        listener: Option<&dyn SyncListener>,
+    ) -> Result<T> {
+        self.request_typed(method, path, body, "application/json", listener)
+            .await
+    }
+
+    async fn request_typed<T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+        content_type: &str,
+        listener: Option<&dyn SyncListener>,
+    ) -> Result<T> {
+        let mut last = String::new();
+        for attempt in 0..self.config.max_attempts.max(1) {
+            if self.cancel.is_cancelled() {
+                return Err(Error::Cancelled);
+            }
+            match self
+                .once(method.clone(), path, body.clone(), content_type)
+                .await?
+            {
+                Attempt::Done(v) => return Ok(v),
+                Attempt::Retry(reason) => {
+                    last = reason;
+                    if attempt + 1 == self.config.max_attempts {
+                        break;
+                    }
+                    let exp = self
+                        .config
+                        .base_backoff_ms
+                        .saturating_mul(1u64 << attempt.min(20))
+                        .min(self.config.max_backoff_ms);
+                    let wait = (exp as f64 * self.jitter()) as u64;
+                    if let Some(l) = listener {
+                        l.on_state(SyncState::Offline {
+                            retry_in_ms: wait,
+                            reason: last.clone(),
+                        });
+                    }
+                    // Sleep in short steps so a cancel is honoured promptly.
+                    let mut left = wait;
+                    while left > 0 {
+                        if self.cancel.is_cancelled() {
+                            return Err(Error::Cancelled);
+                        }
+                        let step = left.min(50);
+                        tokio::time::sleep(Duration::from_millis(step)).await;
+                        left -= step;
+                    }
+                }
+            }
+        }
+        Err(Error::Offline { reason: last })
+    }
+
+    /// One full sync: blobs, receipt numbers, push, pull.
+    pub fn sync_now(
+        &self,
+        tech: &Technician,
+        listener: Option<&dyn SyncListener>,
+    ) -> Result<SyncReport> {
+        self.cancel.reset();
+        let result = self.runtime.block_on(self.run(tech, listener));
+        if let Some(l) = listener {
+            l.on_state(match &result {
+                Ok(_) => SyncState::Idle,
+                Err(e) => SyncState::Error {
+                    message: e.to_string(),
+                },
+            });
+        }
+        result
+    }
+
+    async fn run(
+        &self,
+        tech: &Technician,
+        listener: Option<&dyn SyncListener>,
+    ) -> Result<SyncReport> {
+        let mut report = SyncReport::default();
+        let say = |s: SyncState| {
+            if let Some(l) = listener {
+                l.on_state(s);
+            }
+        };
+
+        // 1. Blobs first: the ops that reference them must not arrive before them.
+        let blobs = tech.pending_blobs()?;
+        let total = blobs.len() as u64;
+        for (i, sha) in blobs.iter().enumerate() {
+            say(SyncState::UploadingBlobs {
+                done: i as u64,
+                total,
+            });
+            if let Some((media, bytes)) = tech.blob(sha)? {
+                let _: serde_json::Value = self
+                    .request_typed(
+                        reqwest::Method::PUT,
+                        &format!("/v1/blobs/{sha}"),
+                        Some(bytes),
+                        &media,
+                        listener,
+                    )
+                    .await?;
+                tech.mark_blob_uploaded(sha)?;
+                report.blobs_uploaded += 1;
+            }
+        }
+
+        // 2. Receipt numbers while online.
+        if tech.receipt_numbers_left()? < RECEIPT_LOW_WATER {
+            let block: NumberBlock = self
+                .request(reqwest::Method::POST, "/v1/receipt-blocks", None, listener)
+                .await?;
+            tech.grant_receipt_block(&block)?;
+            report.receipt_blocks += 1;
+        }
+
+        // 3. Push the outbox in batches; trim only what HQ acknowledged.
+        let total = tech.outbox_len()? as u64;
+        loop {
+            let ops = tech.pending_ops(self.config.batch_size)?;
+            if ops.is_empty() {
+                break;
+            }
+            say(SyncState::Pushing {
+                done: report.ops_pushed,
+                total,
+            });
+            let body = serde_json::to_vec(&PushRequest { ops: ops.clone() })?;
+            let resp: PushResponse = self
+                .request(reqwest::Method::POST, "/v1/sync/push", Some(body), listener)
+                .await?;
+            let ack = tech.acknowledge(&resp)?;
+            report.ops_pushed += ack.trimmed as u64;
+            report.ops_applied += ack.applied as u64;
+            report.ops_duplicate += ack.duplicates as u64;
+            report.ops_rejected += ack.rejected as u64;
+            if ack.trimmed == 0 {
+                return Err(Error::Hq {
+                    status: 409,
+                    message: format!(
+                        "HQ acknowledged nothing (it has up to seq {}, the outbox starts at {})",
+                        resp.last_applied_seq, ops[0].seq
+                    ),
+                });
+            }
+        }
+        say(SyncState::Pushing {
+            done: report.ops_pushed,
+            total,
+        });
+
+        // 4. Pull the change feed.
+        loop {
+            say(SyncState::Pulling {
+                received: report.changes_pulled,
+            });
+            let cursor = tech.pull_cursor()?;
+            let page: PullResponse = self
+                .request(
+                    reqwest::Method::GET,
+                    &format!("/v1/sync/pull?cursor={cursor}&limit=500"),
+                    None,
+                    listener,
+                )
+                .await?;
+            report.changes_pulled += page.changes.len() as u64;
+            tech.apply_pulled(&page)?;
+            if !page.has_more {
+                break;
+            }
+        }
+        Ok(report)
+    }
+}
