@@ -1,6 +1,9 @@
 //! Support for the end-to-end tests: a scripted visit that the crash worker
 //! and the stories share. The tests themselves live in `tests/tests/`.
 
+pub mod harness;
+pub mod proxy;
+
 use chrono::{DateTime, Utc};
 use onsite_core::checklist::Phase;
 use onsite_core::payment::Method;

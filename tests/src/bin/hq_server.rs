@@ -1,0 +1,28 @@
+//! HQ in its own process, for tests that kill it with SIGKILL.
+//! Usage: hq_server DB_URL LISTEN_ADDR ADMIN_TOKEN
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [db_url, listen, admin] = args.as_slice() else {
+        eprintln!("usage: hq_server DB_URL LISTEN_ADDR ADMIN_TOKEN");
+        std::process::exit(2);
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let db = match onsite_hq::open_db(db_url) {
+            Ok(db) => db,
+            Err(e) => {
+                eprintln!("hq_server: {e}");
+                std::process::exit(1);
+            }
+        };
+        let addr = listen.parse().expect("listen address");
+        let _server = onsite_hq::Server::start(db, admin, addr)
+            .await
+            .expect("start");
+        std::future::pending::<()>().await;
+    });
+}

@@ -1,0 +1,266 @@
+//! A real HQ on 127.0.0.1 and real devices (store files + sync clients) for
+//! the sync stories. HQ runs in-process on its own runtime, or as a separate
+//! process (`hq_server`) when a test must kill it.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use onsite_core::order::WorkOrder;
+use onsite_core::sync::{SyncClient, SyncConfig, SyncReport};
+use onsite_core::{Profile, Technician};
+use serde_json::Value;
+
+pub const ADMIN: &str = "admin-token-for-tests";
+
+/// The database a test suite runs HQ on: SQLite by default, PostgreSQL when
+/// `ONSITE_TEST_PG_URL` names a throw-away database (scripts/test.sh sets it).
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Backend {
+    pub fn url(&self) -> String {
+        match self {
+            Backend::Sqlite(p) => p.display().to_string(),
+            Backend::Postgres(u) => u.clone(),
+        }
+    }
+}
+
+/// A fresh PostgreSQL database for one test, created in the cluster the test
+/// script started. Panics with a clear message when there is none.
+pub fn fresh_postgres(name: &str) -> Backend {
+    let base = std::env::var("ONSITE_TEST_PG_URL").unwrap_or_else(|_| {
+        panic!("ONSITE_TEST_PG_URL is not set: run `bash scripts/test.sh`, which starts PostgreSQL")
+    });
+    let db = format!("onsite_{}_{}", name, std::process::id());
+    let mut admin = postgres_client(&base);
+    admin
+        .batch_execute(&format!(
+            "DROP DATABASE IF EXISTS {db}; CREATE DATABASE {db}"
+        ))
+        .expect("create test database");
+    let url = match base.rfind('/') {
+        Some(i) if base[..i].contains("://") && i > base.find("://").unwrap() + 2 => {
+            format!("{}/{db}", &base[..i])
+        }
+        _ => format!("{base}/{db}"),
+    };
+    Backend::Postgres(url)
+}
+
+fn postgres_client(url: &str) -> onsite_hq_pg::Client {
+    onsite_hq_pg::Client::connect(url, onsite_hq_pg::NoTls).expect("connect to PostgreSQL")
+}
+
+/// Re-exported so tests need not depend on postgres directly.
+pub mod onsite_hq_pg {
+    pub use postgres::{Client, NoTls};
+}
+
+/// HQ serving on 127.0.0.1.
+pub struct Hq {
+    pub rt: tokio::runtime::Runtime,
+    server: Option<onsite_hq::Server>,
+    pub url: String,
+    pub backend: Backend,
+}
+
+impl Hq {
+    pub fn start(backend: Backend) -> Hq {
+        Self::start_on(backend, "127.0.0.1:0".parse().unwrap())
+    }
+
+    pub fn start_on(backend: Backend, addr: SocketAddr) -> Hq {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let db = onsite_hq::open_db(&backend.url()).expect("open HQ database");
+        let server = rt
+            .block_on(onsite_hq::Server::start(db, ADMIN, addr))
+            .expect("start HQ");
+        let url = server.url();
+        Hq {
+            rt,
+            server: Some(server),
+            url,
+            backend,
+        }
+    }
+
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        call(&self.rt, &self.url, method, path, token, body)
+    }
+
+    pub fn admin(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let (status, v) = self.call(method, path, Some(ADMIN), body);
+        assert!(status < 300, "{method} {path}: {status} {v}");
+        v
+    }
+
+    /// Creates a technician and returns a fresh enrollment code.
+    pub fn technician(&self, id: &str, name: &str) -> String {
+        self.admin(
+            "POST",
+            "/v1/technicians",
+            Some(serde_json::json!({"technician_id": id, "name": name})),
+        );
+        let v = self.admin(
+            "POST",
+            "/v1/enrollments",
+            Some(serde_json::json!({"technician_id": id})),
+        );
+        v["code"].as_str().unwrap().to_string()
+    }
+
+    pub fn dispatch(&self, order: &WorkOrder) {
+        self.admin(
+            "POST",
+            "/v1/orders",
+            Some(serde_json::to_value(order).unwrap()),
+        );
+    }
+
+    pub fn order(&self, job: &str) -> Value {
+        self.admin("GET", &format!("/v1/orders/{job}"), None)
+    }
+
+    pub fn stop(mut self) {
+        if let Some(s) = self.server.take() {
+            self.rt.block_on(s.stop());
+        }
+    }
+}
+
+pub fn call(
+    rt: &tokio::runtime::Runtime,
+    base: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    rt.block_on(async {
+        let client = reqwest::Client::new();
+        let mut req = client.request(method.parse().unwrap(), format!("{base}{path}"));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("HQ answers");
+        let status = resp.status().as_u16();
+        let bytes = resp.bytes().await.unwrap_or_default();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    })
+}
+
+/// A technician's phone: a store file and a sync client.
+pub struct Phone {
+    pub tech: Technician,
+    pub client: SyncClient,
+    pub token: String,
+    pub dir: tempfile::TempDir,
+}
+
+impl Phone {
+    /// Enrolls with `code` against `hq_url` and opens a store for the technician.
+    pub fn enroll(hq_url: &str, code: &str, device_id: &str) -> Phone {
+        Self::enroll_via(hq_url, hq_url, code, device_id)
+    }
+
+    /// Enrolls against `enroll_url` but syncs through `sync_url` (e.g. a faulty proxy).
+    pub fn enroll_via(enroll_url: &str, sync_url: &str, code: &str, device_id: &str) -> Phone {
+        let e = SyncClient::enroll(enroll_url, code, device_id).expect("enroll");
+        let dir = tempfile::tempdir().unwrap();
+        let tech = Technician::open(
+            dir.path().join("phone.sqlite3"),
+            Profile {
+                technician_id: e.technician_id.clone(),
+                technician_name: e.technician_name.clone(),
+                device_id: device_id.to_string(),
+                approval_key: e.approval_key.clone(),
+            },
+        )
+        .unwrap();
+        let mut config = SyncConfig::new(sync_url, &e.token);
+        config.base_backoff_ms = 20;
+        config.max_backoff_ms = 200;
+        config.max_attempts = 12;
+        config.request_timeout_ms = 3_000;
+        Phone {
+            tech,
+            client: SyncClient::new(config).unwrap(),
+            token: e.token,
+            dir,
+        }
+    }
+
+    pub fn sync(&self) -> SyncReport {
+        self.client.sync_now(&self.tech, None).expect("sync")
+    }
+}
+
+/// An HQ server in its own process, for tests that kill it with SIGKILL.
+pub struct HqProcess {
+    pub child: Child,
+    pub url: String,
+}
+
+impl HqProcess {
+    pub fn spawn(bin: &Path, db_url: &str, port: u16) -> HqProcess {
+        let child = Command::new(bin)
+            .arg(db_url)
+            .arg(format!("127.0.0.1:{port}"))
+            .arg(ADMIN)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn hq_server");
+        let url = format!("http://127.0.0.1:{port}");
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "hq_server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        HqProcess { child, url }
+    }
+
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A free TCP port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub fn shared<T>(t: T) -> Arc<T> {
+    Arc::new(t)
+}

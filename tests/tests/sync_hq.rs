@@ -1,0 +1,517 @@
+//! Phone core <-> HQ over real HTTP on 127.0.0.1, on SQLite and on PostgreSQL.
+//! Each story is written once and run against both databases.
+
+use chrono::{Duration, Utc};
+use onsite_core::sample;
+use onsite_core::signature::record::content_hash;
+use onsite_core::visit::Status;
+use onsite_tests::harness::{fresh_postgres, Backend, Hq, Phone, ADMIN};
+use onsite_tests::proxy::{Faults, Proxy};
+use serde_json::json;
+
+fn sqlite() -> (tempfile::TempDir, Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let b = Backend::Sqlite(dir.path().join("hq.sqlite3"));
+    (dir, b)
+}
+
+macro_rules! on_both {
+    ($name:ident) => {
+        mod $name {
+            #[test]
+            fn sqlite() {
+                let (_dir, b) = super::sqlite();
+                super::$name(b);
+            }
+            #[test]
+            fn postgres() {
+                super::$name(super::fresh_postgres(stringify!($name)));
+            }
+        }
+    };
+}
+
+fn setup(b: Backend, tech: &str) -> (Hq, Phone) {
+    let hq = Hq::start(b);
+    let code = hq.technician(tech, "李师傅");
+    let phone = Phone::enroll(&hq.url, &code, &format!("DEV-{tech}"));
+    (hq, phone)
+}
+
+fn happy_path(b: Backend) {
+    let (hq, phone) = setup(b, "T1");
+    let order = sample::leak_order("HP-1", "T1", Utc::now() + Duration::hours(1));
+    hq.dispatch(&order);
+    let r = phone.sync();
+    assert_eq!(r.changes_pulled, 1);
+    assert_eq!(
+        r.receipt_blocks, 1,
+        "the phone asks for receipt numbers while online"
+    );
+    assert_eq!(phone.tech.job("HP-1").unwrap().status, Status::Dispatched);
+
+    // Offline: the whole visit (full_visit re-dispatches locally; use a second job for that).
+    let job = "HP-2";
+    hq.dispatch(&sample::leak_order(
+        job,
+        "T1",
+        Utc::now() + Duration::hours(1),
+    ));
+    phone.sync();
+    let t = &phone.tech;
+    t.accept_job(job).unwrap();
+    drive_to_handover(t, job);
+    let queued = t.outbox_len().unwrap();
+    assert!(queued > 10);
+    let r = phone.sync();
+    assert_eq!(r.ops_pushed as i64, queued);
+    assert_eq!(r.ops_applied as i64, queued);
+    assert_eq!(
+        t.outbox_len().unwrap(),
+        0,
+        "the outbox is trimmed after HQ acknowledges"
+    );
+
+    let v = hq.order(job);
+    assert_eq!(v["status"], "handed_over");
+    assert_eq!(v["acceptance"]["fix_uncertain"], true);
+    let receipt = v["receipt"]["number"].as_str().unwrap().to_string();
+    assert!(receipt.starts_with("R-"), "{receipt}");
+    let f = hq.admin("GET", "/v1/followups", None);
+    assert!(f
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["job_id"] == job && e["reason"] == "fix_uncertain"));
+    // Syncing again changes nothing.
+    let r = phone.sync();
+    assert_eq!((r.ops_pushed, r.changes_pulled), (0, 0));
+    hq.stop();
+}
+on_both!(happy_path);
+
+/// Walks an already dispatched and accepted job to handover.
+fn drive_to_handover(t: &onsite_core::Technician, job: &str) {
+    use onsite_core::checklist::Phase;
+    use onsite_core::payment::Method;
+    use onsite_core::quote::{LineItem, LineRequest};
+    use onsite_core::visit::{Assessment, Rating};
+    use onsite_core::{AcceptanceInput, SignInput};
+    sample::complete_checklist(t, job, Phase::BeforeLeaving).unwrap();
+    t.depart(job).unwrap();
+    t.arrive(job).unwrap();
+    sample::complete_checklist(t, job, Phase::Arrival).unwrap();
+    t.assess(
+        job,
+        Assessment {
+            findings: "角阀老化".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let code = t.fee_schedule().services[0].code.clone();
+    t.add_quote_line(
+        job,
+        &LineRequest {
+            item: LineItem::Schedule {
+                code,
+                warranty_card_price_fen: None,
+            },
+            qty: 1,
+            payer: None,
+        },
+    )
+    .unwrap();
+    t.present_quote(job).unwrap();
+    t.customer_consents(job, "王女士").unwrap();
+    t.start_work(job).unwrap();
+    sample::complete_checklist(t, job, Phase::WorkRules).unwrap();
+    t.finish_work(job, 30, "更换角阀").unwrap();
+    sample::complete_checklist(t, job, Phase::Completion).unwrap();
+    t.record_acceptance(
+        job,
+        AcceptanceInput {
+            rating: Rating::Satisfied,
+            comment: String::new(),
+            fix_uncertain: true,
+            sign: SignInput::Refuse {
+                reason: "赶时间".into(),
+            },
+        },
+    )
+    .unwrap();
+    let due = t.job(job).unwrap().due_on_site().fen();
+    t.take_payment(job, Method::WechatPay, due, Some("WX1".into()))
+        .unwrap();
+    t.issue_receipt(job, false).unwrap();
+    t.hand_over(job).unwrap();
+}
+
+fn reassign_and_cancel_while_offline_become_conflicts(b: Backend) {
+    let (hq, phone) = setup(b, "T1");
+    hq.admin(
+        "POST",
+        "/v1/technicians",
+        Some(json!({"technician_id": "T2", "name": "张师傅"})),
+    );
+    for job in ["RC-1", "RC-2"] {
+        hq.dispatch(&sample::leak_order(
+            job,
+            "T1",
+            Utc::now() + Duration::hours(1),
+        ));
+    }
+    phone.sync();
+    // Offline, the technician works both jobs a little...
+    for job in ["RC-1", "RC-2"] {
+        phone.tech.accept_job(job).unwrap();
+        sample::complete_checklist(
+            &phone.tech,
+            job,
+            onsite_core::checklist::Phase::BeforeLeaving,
+        )
+        .unwrap();
+        phone.tech.depart(job).unwrap();
+    }
+    // ...while HQ reassigns one and cancels the other.
+    hq.admin(
+        "POST",
+        "/v1/orders/RC-1/assign",
+        Some(json!({"technician_id": "T2"})),
+    );
+    hq.admin(
+        "POST",
+        "/v1/orders/RC-2/cancel",
+        Some(json!({"reason": "业主已自行维修"})),
+    );
+    let r = phone.sync();
+    assert!(r.ops_rejected > 0);
+    let c1 = phone.tech.conflicts("RC-1").unwrap();
+    assert!(
+        !c1.is_empty() && c1.iter().all(|c| c.code == "reassigned"),
+        "{c1:?}"
+    );
+    let c2 = phone.tech.conflicts("RC-2").unwrap();
+    assert!(
+        c2.iter()
+            .any(|c| c.code == "job_cancelled" && c.message.contains("业主已自行维修")),
+        "{c2:?}"
+    );
+    // Once HQ has seen the ops, the pulled changes apply: both jobs stop.
+    assert_eq!(phone.tech.job("RC-1").unwrap().status, Status::Cancelled);
+    assert_eq!(phone.tech.job("RC-2").unwrap().status, Status::Cancelled);
+    assert_eq!(phone.tech.outbox_len().unwrap(), 0);
+    hq.stop();
+}
+on_both!(reassign_and_cancel_while_offline_become_conflicts);
+
+fn a_lost_response_then_retry_applies_once(b: Backend) {
+    let hq = Hq::start(b);
+    let code = hq.technician("T1", "李师傅");
+    hq.dispatch(&sample::leak_order(
+        "LR-1",
+        "T1",
+        Utc::now() + Duration::hours(1),
+    ));
+    let upstream = hq.url.trim_start_matches("http://").parse().unwrap();
+    // Enroll directly, then sync through a proxy that loses HQ's first answers.
+    let proxy = Proxy::start(
+        upstream,
+        Faults {
+            lose_first_responses: 3,
+            ..Faults::none()
+        },
+    );
+    let phone = Phone::enroll_via(&hq.url, &proxy.url, &code, "DEV-LR");
+    phone.sync();
+    let t = &phone.tech;
+    t.accept_job("LR-1").unwrap();
+    drive_to_handover(t, "LR-1");
+    let ops = t.last_seq().unwrap();
+    phone.sync();
+    assert!(proxy.faulted.load(std::sync::atomic::Ordering::SeqCst) >= 3);
+    assert_eq!(t.outbox_len().unwrap(), 0);
+    // Every op is on HQ exactly once.
+    let v = hq.order("LR-1");
+    assert_eq!(v["status"], "handed_over");
+    assert_eq!(count_ops(&hq, "DEV-LR"), ops);
+    hq.stop();
+}
+on_both!(a_lost_response_then_retry_applies_once);
+
+fn count_ops(hq: &Hq, device: &str) -> i64 {
+    let db = onsite_hq::open_db(&hq.backend.url()).unwrap();
+    onsite_hq::db::tx(&*db, |t| {
+        t.query_one(
+            "SELECT COUNT(*), COUNT(DISTINCT seq) FROM ops WHERE device_id = ?",
+            &[device.into()],
+        )?
+        .map(|r| {
+            assert_eq!(
+                r.int(0).unwrap(),
+                r.int(1).unwrap(),
+                "an op was stored twice"
+            );
+            r.int(0)
+        })
+        .unwrap_or(Ok(0))
+    })
+    .unwrap()
+}
+
+fn a_flaky_network_still_converges(b: Backend) {
+    let hq = Hq::start(b);
+    let code = hq.technician("T1", "李师傅");
+    let upstream = hq.url.trim_start_matches("http://").parse().unwrap();
+    let proxy = Proxy::start(
+        upstream,
+        Faults {
+            drop: 0.12,
+            stall: 0.10,
+            lose_response: 0.11,
+            stall_for: std::time::Duration::from_millis(400),
+            lose_first_responses: 0,
+            seed: 0x5eed,
+        },
+    );
+    let phone = Phone::enroll_via(&hq.url, &proxy.url, &code, "DEV-FL");
+    for i in 0..4 {
+        hq.dispatch(&sample::leak_order(
+            &format!("FL-{i}"),
+            "T1",
+            Utc::now() + Duration::hours(1),
+        ));
+    }
+    let mut tries = 0;
+    while phone.client.sync_now(&phone.tech, None).is_err() {
+        tries += 1;
+        assert!(tries < 20, "never converged");
+    }
+    for i in 0..4 {
+        let job = format!("FL-{i}");
+        phone.tech.accept_job(&job).unwrap();
+        drive_to_handover(&phone.tech, &job);
+    }
+    while phone.tech.outbox_len().unwrap() > 0 {
+        let _ = phone.client.sync_now(&phone.tech, None);
+        tries += 1;
+        assert!(tries < 60, "never converged");
+    }
+    assert!(
+        proxy.faulted.load(std::sync::atomic::Ordering::SeqCst) > 0,
+        "the proxy injected no fault"
+    );
+    for i in 0..4 {
+        assert_eq!(hq.order(&format!("FL-{i}"))["status"], "handed_over");
+    }
+    assert_eq!(count_ops(&hq, "DEV-FL"), phone.tech.last_seq().unwrap());
+    hq.stop();
+}
+on_both!(a_flaky_network_still_converges);
+
+fn tokens_and_scopes_are_enforced(b: Backend) {
+    let hq = Hq::start(b);
+    let code_a = hq.technician("TA", "甲");
+    let code_b = hq.technician("TB", "乙");
+    let a = Phone::enroll(&hq.url, &code_a, "DEV-A");
+    let bph = Phone::enroll(&hq.url, &code_b, "DEV-B");
+    hq.dispatch(&sample::leak_order("B-JOB", "TB", Utc::now()));
+    // Missing, wrong tokens.
+    assert_eq!(hq.call("GET", "/v1/jobs", None, None).0, 401);
+    assert_eq!(hq.call("GET", "/v1/jobs", Some("nope"), None).0, 401);
+    let (s, body) = hq.call(
+        "POST",
+        "/v1/sync/push",
+        Some("nope"),
+        Some(json!({"ops": []})),
+    );
+    assert_eq!(s, 401);
+    assert_eq!(body["error"], "unauthorized");
+    // A used enrollment code does not work twice.
+    assert_eq!(
+        hq.call(
+            "POST",
+            "/v1/enroll",
+            None,
+            Some(json!({"code": code_a, "device_id": "DEV-X"}))
+        )
+        .0,
+        401
+    );
+    // A sees none of B's jobs or blobs.
+    let (s, jobs) = hq.call("GET", "/v1/jobs", Some(&a.token), None);
+    assert_eq!(s, 200);
+    assert!(jobs.as_array().unwrap().is_empty());
+    assert_eq!(
+        hq.call("GET", "/v1/jobs/B-JOB", Some(&a.token), None).0,
+        404
+    );
+    assert_eq!(
+        hq.call("GET", "/v1/jobs/B-JOB", Some(&bph.token), None).0,
+        200
+    );
+    let sha = bph
+        .tech
+        .put_blob("image/png", b"B's photo", Some("B-JOB"))
+        .unwrap();
+    bph.sync();
+    assert_eq!(
+        hq.call("GET", &format!("/v1/blobs/{sha}"), Some(&a.token), None)
+            .0,
+        404
+    );
+    let (s, _) = hq.call("GET", &format!("/v1/blobs/{sha}"), Some(&bph.token), None);
+    assert_eq!(s, 200);
+    // Devices cannot use the dispatch API.
+    assert_eq!(hq.call("GET", "/v1/orders", Some(&a.token), None).0, 403);
+    // Revoked tokens stop working.
+    hq.admin("POST", "/v1/devices/DEV-A/revoke", None);
+    assert_eq!(hq.call("GET", "/v1/jobs", Some(&a.token), None).0, 401);
+    assert!(matches!(
+        a.client.sync_now(&a.tech, None),
+        Err(onsite_core::Error::Hq { status: 401, .. })
+    ));
+    // The health check needs no token.
+    assert_eq!(hq.call("GET", "/v1/health", None, None).0, 200);
+    hq.stop();
+}
+on_both!(tokens_and_scopes_are_enforced);
+
+fn malformed_and_oversized_bodies_get_typed_errors(b: Backend) {
+    let (hq, phone) = setup(b, "T1");
+    let rt = &hq.rt;
+    let raw = |body: Vec<u8>, ct: &str| -> (u16, serde_json::Value) {
+        rt.block_on(async {
+            let r = reqwest::Client::new()
+                .post(format!("{}/v1/sync/push", hq.url))
+                .bearer_auth(&phone.token)
+                .header("content-type", ct)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let s = r.status().as_u16();
+            (
+                s,
+                serde_json::from_slice(&r.bytes().await.unwrap())
+                    .unwrap_or(serde_json::Value::Null),
+            )
+        })
+    };
+    for body in [
+        b"{".to_vec(),
+        b"null".to_vec(),
+        b"{\"ops\": [{\"seq\": \"x\"}]}".to_vec(),
+        vec![0xff, 0xfe, 0x00],
+    ] {
+        let (s, e) = raw(body, "application/json");
+        assert_eq!(s, 400, "{e}");
+        assert_eq!(e["error"], "bad_request");
+        assert!(!e["message"].as_str().unwrap().is_empty());
+    }
+    let (s, e) = raw(vec![b' '; 5 * 1024 * 1024], "application/json");
+    assert_eq!(s, 413);
+    assert_eq!(e["error"], "too_large");
+    // A blob that does not hash to its address, and one too large.
+    let (s, _) = hq.call(
+        "PUT",
+        &format!("/v1/blobs/{}", content_hash(b"x")),
+        Some(&phone.token),
+        Some(json!("y")),
+    );
+    assert_eq!(s, 400);
+    // The server keeps serving.
+    assert_eq!(hq.call("GET", "/v1/health", None, None).0, 200);
+    assert_eq!(phone.sync().ops_pushed, 0);
+    let _ = ADMIN;
+    hq.stop();
+}
+on_both!(malformed_and_oversized_bodies_get_typed_errors);
+
+fn every_documented_operation_is_routed(b: Backend) {
+    let hq = Hq::start(b);
+    let doc = hq.admin("GET", "/v1/openapi.json", None);
+    let paths = doc["paths"].as_object().unwrap();
+    let mut n = 0;
+    for (path, ops) in paths {
+        for (method, _) in ops.as_object().unwrap() {
+            let concrete = path
+                .replace("{device_id}", "DEV-0")
+                .replace("{job_id}", "J-0")
+                .replace("{sha256}", &"0".repeat(64));
+            let (_, body) = hq.call(&method.to_uppercase(), &concrete, Some(ADMIN), None);
+            assert_ne!(
+                body["message"], "route not found",
+                "{method} {path} is documented but not routed"
+            );
+            n += 1;
+        }
+    }
+    assert_eq!(n, onsite_hq::openapi::OPERATIONS.len());
+    let (s, body) = hq.call("GET", "/v1/nothing-here", Some(ADMIN), None);
+    assert_eq!(
+        (s, body["message"].as_str()),
+        (404, Some("route not found"))
+    );
+    hq.stop();
+}
+on_both!(every_documented_operation_is_routed);
+
+fn receipt_blocks_never_overlap(b: Backend) {
+    let hq = Hq::start(b);
+    let mut ranges = Vec::new();
+    for d in 0..3 {
+        let code = hq.technician(&format!("T{d}"), "师傅");
+        let p = Phone::enroll(&hq.url, &code, &format!("DEV-{d}"));
+        for _ in 0..2 {
+            let (s, v) = hq.call("POST", "/v1/receipt-blocks", Some(&p.token), None);
+            assert_eq!(s, 201);
+            ranges.push((v["first"].as_i64().unwrap(), v["last"].as_i64().unwrap()));
+        }
+    }
+    ranges.sort();
+    for w in ranges.windows(2) {
+        assert!(w[0].1 < w[1].0, "{ranges:?}");
+    }
+    hq.stop();
+}
+on_both!(receipt_blocks_never_overlap);
+
+fn handover_reconciliation_balances_money_by_method(b: Backend) {
+    let (hq, phone) = setup(b, "T1");
+    hq.dispatch(&sample::leak_order(
+        "RE-1",
+        "T1",
+        Utc::now() + Duration::hours(1),
+    ));
+    phone.sync();
+    phone.tech.accept_job("RE-1").unwrap();
+    drive_to_handover(&phone.tech, "RE-1");
+    phone.sync();
+    let day = Utc::now()
+        .with_timezone(&onsite_core::documents::china_time())
+        .date_naive()
+        .to_string();
+    let due = phone.tech.job("RE-1").unwrap().due_on_site().fen();
+    let r = hq.admin(
+        "GET",
+        &format!("/v1/reconciliation?technician_id=T1&day={day}"),
+        None,
+    );
+    assert_eq!(r["balanced"], false);
+    assert_eq!(r["lines"][0]["method"], "wechat_pay");
+    assert_eq!(r["lines"][0]["received_fen"], due);
+    hq.admin(
+        "POST",
+        "/v1/handovers",
+        Some(json!({"technician_id": "T1", "day": day, "method": "wechat_pay", "amount_fen": due})),
+    );
+    let r = hq.admin(
+        "GET",
+        &format!("/v1/reconciliation?technician_id=T1&day={day}"),
+        None,
+    );
+    assert_eq!(r["balanced"], true, "{r}");
+    hq.stop();
+}
+on_both!(handover_reconciliation_balances_money_by_method);
