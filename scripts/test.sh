@@ -18,6 +18,12 @@ cargo fmt --all --check
 step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
+step "PostgreSQL for the HQ suite"
+# shellcheck source=scripts/postgres.sh
+source scripts/postgres.sh
+trap stop_postgres EXIT
+start_postgres
+
 step "cargo test (workspace)"
 cargo test --workspace 2>&1 | tee /tmp/onsite-test.log
 grep -E '^test result:' /tmp/onsite-test.log | awk '{p+=$4; f+=$6} END {printf "\nrust: %d passed, %d failed\n", p, f}'

@@ -223,8 +223,20 @@ impl Db for Sqlite {
 
 // --- PostgreSQL -----------------------------------------------------------------
 
+type PgPool = r2d2::Pool<r2d2_postgres::PostgresConnectionManager<postgres::NoTls>>;
+
 pub struct Postgres {
-    pool: r2d2::Pool<r2d2_postgres::PostgresConnectionManager<postgres::NoTls>>,
+    pool: Option<PgPool>,
+}
+
+impl Drop for Postgres {
+    /// The sync `postgres` client blocks on its own runtime when a connection
+    /// closes, which panics on an async worker thread; close them on a plain thread.
+    fn drop(&mut self) {
+        if let Some(pool) = self.pool.take() {
+            let _ = std::thread::spawn(move || drop(pool)).join();
+        }
+    }
 }
 
 impl Postgres {
@@ -238,7 +250,20 @@ impl Postgres {
             .connection_timeout(std::time::Duration::from_secs(10))
             .build(manager)
             .map_err(|e| HqError::Internal(format!("postgres: {e}")))?;
-        Ok(Postgres { pool })
+        Ok(Postgres { pool: Some(pool) })
+    }
+}
+
+impl Postgres {
+    fn conn(
+        &self,
+    ) -> Result<r2d2::PooledConnection<r2d2_postgres::PostgresConnectionManager<postgres::NoTls>>>
+    {
+        self.pool
+            .as_ref()
+            .ok_or_else(|| HqError::Unavailable("closed".into()))?
+            .get()
+            .map_err(|e| HqError::Unavailable(e.to_string()))
     }
 }
 
@@ -293,18 +318,28 @@ impl Tx for PgTx<'_, '_> {
             let mut vals = Vec::with_capacity(r.len());
             for (i, col) in r.columns().iter().enumerate() {
                 let t = col.type_();
+                let bad =
+                    |e: postgres::Error| HqError::Internal(format!("column {}: {e}", col.name()));
                 let v = if *t == Type::INT8 {
-                    r.get::<_, Option<i64>>(i).map_or(Val::Null, Val::Int)
+                    r.try_get::<_, Option<i64>>(i)
+                        .map_err(bad)?
+                        .map_or(Val::Null, Val::Int)
                 } else if *t == Type::INT4 {
-                    r.get::<_, Option<i32>>(i)
+                    r.try_get::<_, Option<i32>>(i)
+                        .map_err(bad)?
                         .map_or(Val::Null, |v| Val::Int(v.into()))
                 } else if *t == Type::BYTEA {
-                    r.get::<_, Option<Vec<u8>>>(i).map_or(Val::Null, Val::Bytes)
+                    r.try_get::<_, Option<Vec<u8>>>(i)
+                        .map_err(bad)?
+                        .map_or(Val::Null, Val::Bytes)
                 } else if *t == Type::BOOL {
-                    r.get::<_, Option<bool>>(i)
+                    r.try_get::<_, Option<bool>>(i)
+                        .map_err(bad)?
                         .map_or(Val::Null, |b| Val::Int(b.into()))
                 } else {
-                    r.get::<_, Option<String>>(i).map_or(Val::Null, Val::Text)
+                    r.try_get::<_, Option<String>>(i)
+                        .map_err(bad)?
+                        .map_or(Val::Null, Val::Text)
                 };
                 vals.push(v);
             }
@@ -321,10 +356,7 @@ impl Tx for PgTx<'_, '_> {
 
 impl Db for Postgres {
     fn migrate(&self) -> Result<()> {
-        let mut c = self
-            .pool
-            .get()
-            .map_err(|e| HqError::Unavailable(e.to_string()))?;
+        let mut c = self.conn()?;
         let mut tx = c.transaction()?;
         // Several HQ processes may start at once: one migrates, the others wait.
         tx.execute("SELECT pg_advisory_xact_lock(7000)", &[])?;
@@ -342,10 +374,7 @@ impl Db for Postgres {
     }
 
     fn transact(&self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()> {
-        let mut c = self
-            .pool
-            .get()
-            .map_err(|e| HqError::Unavailable(e.to_string()))?;
+        let mut c = self.conn()?;
         let mut tx = c.transaction()?;
         f(&mut PgTx(&mut tx))?;
         tx.commit()?;

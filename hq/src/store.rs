@@ -425,7 +425,7 @@ pub fn list_orders(
     tx(db, |t| {
         let rows = t.query(
             "SELECT visit, updated_at FROM orders
-             WHERE (? IS NULL OR technician_id = ?) AND (? IS NULL OR status = ?)
+             WHERE (CAST(? AS TEXT) IS NULL OR technician_id = ?) AND (CAST(? AS TEXT) IS NULL OR status = ?)
              ORDER BY job_id",
             &[
                 technician_id.into(),
@@ -899,7 +899,7 @@ pub fn reconciliation(db: &dyn Db, technician_id: &str, day: NaiveDate) -> Resul
     tx(db, |t| {
         let mut lines: Vec<MethodLine> = Vec::new();
         for r in t.query(
-            "SELECT method, COUNT(*), SUM(amount_fen) FROM receipts WHERE technician_id = ? AND issued_day = ? GROUP BY method ORDER BY method",
+            "SELECT method, COUNT(*), CAST(SUM(amount_fen) AS BIGINT) FROM receipts WHERE technician_id = ? AND issued_day = ? GROUP BY method ORDER BY method",
             &[technician_id.into(), day.to_string().into()],
         )? {
             lines.push(MethodLine {

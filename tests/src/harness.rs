@@ -41,15 +41,16 @@ pub fn fresh_postgres(name: &str) -> Backend {
     let db = format!("onsite_{}_{}", name, std::process::id());
     let mut admin = postgres_client(&base);
     admin
-        .batch_execute(&format!(
-            "DROP DATABASE IF EXISTS {db}; CREATE DATABASE {db}"
-        ))
-        .expect("create test database");
-    let url = match base.rfind('/') {
-        Some(i) if base[..i].contains("://") && i > base.find("://").unwrap() + 2 => {
-            format!("{}/{db}", &base[..i])
-        }
-        _ => format!("{base}/{db}"),
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {db}"))
+        .expect("drop an old test database");
+    admin
+        .batch_execute(&format!("CREATE DATABASE {db}"))
+        .expect("create the test database");
+    // Replace the database name at the end of the URL.
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let url = match base[scheme_end..].rfind('/') {
+        Some(i) => format!("{}/{db}", &base[..scheme_end + i]),
+        None => format!("{base}/{db}"),
     };
     Backend::Postgres(url)
 }

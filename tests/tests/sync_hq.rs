@@ -360,8 +360,8 @@ fn tokens_and_scopes_are_enforced(b: Backend) {
             .0,
         404
     );
-    let (s, _) = hq.call("GET", &format!("/v1/blobs/{sha}"), Some(&bph.token), None);
-    assert_eq!(s, 200);
+    let (s, body) = hq.call("GET", &format!("/v1/blobs/{sha}"), Some(&bph.token), None);
+    assert_eq!(s, 200, "{body}");
     // Devices cannot use the dispatch API.
     assert_eq!(hq.call("GET", "/v1/orders", Some(&a.token), None).0, 403);
     // Revoked tokens stop working.
