@@ -18,6 +18,15 @@ pub use error::{HqError, Result};
 /// Opens the database named by `url`: `postgres://...` or a SQLite file path
 /// (optionally `sqlite:` prefixed).
 pub fn open_db(url: &str) -> Result<Arc<dyn db::Db>> {
+    // The sync PostgreSQL client runs its own runtime, which must not start on
+    // an async worker thread: open and migrate on a plain thread.
+    let url = url.to_string();
+    std::thread::spawn(move || open_db_here(&url))
+        .join()
+        .map_err(|_| HqError::Internal("opening the database panicked".into()))?
+}
+
+fn open_db_here(url: &str) -> Result<Arc<dyn db::Db>> {
     let db: Arc<dyn db::Db> = if url.starts_with("postgres://") || url.starts_with("postgresql://")
     {
         Arc::new(db::Postgres::connect(url, 8)?)

@@ -86,3 +86,54 @@ pub fn full_visit(
     step(tech.hand_over(job).map(drop))?;
     Ok(())
 }
+
+/// Walks a dispatched job from acceptance to handover (no signature: the
+/// customer declines to sign), as a technician would offline.
+pub fn drive_accepted_to_handover(tech: &Technician, job: &str) -> Result<()> {
+    tech.accept_job(job)?;
+    sample::complete_checklist(tech, job, Phase::BeforeLeaving)?;
+    tech.depart(job)?;
+    tech.arrive(job)?;
+    sample::complete_checklist(tech, job, Phase::Arrival)?;
+    tech.assess(
+        job,
+        Assessment {
+            findings: "角阀老化".into(),
+            ..Default::default()
+        },
+    )?;
+    let code = tech.fee_schedule().services[0].code.clone();
+    tech.add_quote_line(
+        job,
+        &LineRequest {
+            item: LineItem::Schedule {
+                code,
+                warranty_card_price_fen: None,
+            },
+            qty: 1,
+            payer: None,
+        },
+    )?;
+    tech.present_quote(job)?;
+    tech.customer_consents(job, "王女士")?;
+    tech.start_work(job)?;
+    sample::complete_checklist(tech, job, Phase::WorkRules)?;
+    tech.finish_work(job, 30, "更换角阀")?;
+    sample::complete_checklist(tech, job, Phase::Completion)?;
+    tech.record_acceptance(
+        job,
+        AcceptanceInput {
+            rating: Rating::Average,
+            comment: String::new(),
+            fix_uncertain: false,
+            sign: SignInput::Refuse {
+                reason: "赶时间".into(),
+            },
+        },
+    )?;
+    let due = tech.job(job)?.due_on_site().fen();
+    tech.take_payment(job, Method::Cash, due, None)?;
+    tech.issue_receipt(job, false)?;
+    tech.hand_over(job)?;
+    Ok(())
+}

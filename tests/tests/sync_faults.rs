@@ -1,0 +1,251 @@
+//! HQ processes killed with SIGKILL mid-push, and two HQ processes sharing one
+//! PostgreSQL database: nothing lost, nothing applied twice.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use onsite_core::sample;
+use onsite_core::sync::{SyncClient, SyncConfig};
+use onsite_tests::harness::{call, free_port, fresh_postgres, Backend, HqProcess, Phone, ADMIN};
+use serde_json::json;
+
+const HQ_BIN: &str = env!("CARGO_BIN_EXE_hq_server");
+
+fn admin(
+    rt: &tokio::runtime::Runtime,
+    url: &str,
+    method: &str,
+    path: &str,
+    body: serde_json::Value,
+) -> serde_json::Value {
+    let (s, v) = call(rt, url, method, path, Some(ADMIN), Some(body));
+    assert!(s < 300, "{path}: {s} {v}");
+    v
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn applied_once(db_url: &str, device: &str, expected: i64) {
+    let db = onsite_hq::open_db(db_url).unwrap();
+    let (n, distinct, last) = onsite_hq::db::tx(&*db, |t| {
+        let r = t
+            .query_one(
+                "SELECT COUNT(*), COUNT(DISTINCT seq), MAX(seq) FROM ops WHERE device_id = ?",
+                &[device.into()],
+            )?
+            .unwrap();
+        Ok((r.int(0)?, r.int(1)?, r.int(2)?))
+    })
+    .unwrap();
+    assert_eq!(
+        (n, distinct, last),
+        (expected, expected, expected),
+        "{device}: every op once, none missing"
+    );
+}
+
+fn work_jobs(phone: &Phone, prefix: &str, n: usize) {
+    for i in 0..n {
+        let job = format!("{prefix}-{i}");
+        onsite_tests::drive_accepted_to_handover(&phone.tech, &job).unwrap();
+    }
+}
+
+fn sigkill_mid_push(backend: Backend) {
+    let rt = runtime();
+    let port = free_port();
+    let db_url = backend.url();
+    let hq = HqProcess::spawn(std::path::Path::new(HQ_BIN), &db_url, port);
+    admin(
+        &rt,
+        &hq.url,
+        "POST",
+        "/v1/technicians",
+        json!({"technician_id": "T1", "name": "李师傅"}),
+    );
+    let code = admin(
+        &rt,
+        &hq.url,
+        "POST",
+        "/v1/enrollments",
+        json!({"technician_id": "T1"}),
+    )["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for i in 0..8 {
+        admin(
+            &rt,
+            &hq.url,
+            "POST",
+            "/v1/orders",
+            serde_json::to_value(sample::leak_order(&format!("K-{i}"), "T1", Utc::now())).unwrap(),
+        );
+    }
+    let phone = Phone::enroll(&hq.url, &code, "DEV-K");
+    phone.sync();
+    work_jobs(&phone, "K", 8);
+    let total = phone.tech.last_seq().unwrap();
+    assert!(total > 150, "{total}");
+
+    // Small batches, so the kill lands between and inside many pushes.
+    let mut config = SyncConfig::new(&hq.url, &phone.token);
+    config.batch_size = 5;
+    config.max_attempts = 2;
+    config.base_backoff_ms = 10;
+    let client = std::sync::Arc::new(SyncClient::new(config).unwrap());
+    let mut hq = Some(hq);
+    for (round, delay_ms) in [15u64, 40, 90].into_iter().enumerate() {
+        let before = phone.tech.outbox_len().unwrap();
+        if before == 0 {
+            break;
+        }
+        std::thread::scope(|s| {
+            let c = client.clone();
+            let t = &phone.tech;
+            let h = s.spawn(move || c.sync_now(t, None));
+            std::thread::sleep(Duration::from_millis(delay_ms));
+            hq.take().unwrap().kill();
+            let _ = h.join().unwrap();
+        });
+        println!(
+            "round {round}: outbox {before} -> {}",
+            phone.tech.outbox_len().unwrap()
+        );
+        hq = Some(HqProcess::spawn(
+            std::path::Path::new(HQ_BIN),
+            &db_url,
+            port,
+        ));
+    }
+    // After the last restart the phone converges.
+    client
+        .sync_now(&phone.tech, None)
+        .expect("sync after restart");
+    assert_eq!(phone.tech.outbox_len().unwrap(), 0);
+    applied_once(&db_url, "DEV-K", total);
+    for i in 0..8 {
+        let (_, v) = call(
+            &rt,
+            &hq.as_ref().unwrap().url,
+            "GET",
+            &format!("/v1/orders/K-{i}"),
+            Some(ADMIN),
+            None,
+        );
+        assert_eq!(v["status"], "handed_over");
+    }
+    hq.unwrap().kill();
+}
+
+#[test]
+fn hq_killed_mid_push_loses_and_duplicates_nothing_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    sigkill_mid_push(Backend::Sqlite(dir.path().join("hq.sqlite3")));
+}
+
+#[test]
+fn hq_killed_mid_push_loses_and_duplicates_nothing_postgres() {
+    sigkill_mid_push(fresh_postgres("sigkill"));
+}
+
+#[test]
+fn two_hq_processes_on_one_postgres_apply_every_op_once() {
+    let backend = fresh_postgres("two_hq");
+    let db_url = backend.url();
+    let rt = runtime();
+    let hq1 = HqProcess::spawn(std::path::Path::new(HQ_BIN), &db_url, free_port());
+    let hq2 = HqProcess::spawn(std::path::Path::new(HQ_BIN), &db_url, free_port());
+    let urls = [hq1.url.clone(), hq2.url.clone()];
+    let mut phones = Vec::new();
+    for d in 0..3 {
+        let tech = format!("T{d}");
+        let via = &urls[d % 2];
+        admin(
+            &rt,
+            via,
+            "POST",
+            "/v1/technicians",
+            json!({"technician_id": tech, "name": "师傅"}),
+        );
+        let code = admin(
+            &rt,
+            via,
+            "POST",
+            "/v1/enrollments",
+            json!({"technician_id": tech}),
+        )["code"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        for i in 0..3 {
+            // Dispatch through alternating HQ processes too.
+            admin(
+                &rt,
+                &urls[i % 2],
+                "POST",
+                "/v1/orders",
+                serde_json::to_value(sample::leak_order(
+                    &format!("{tech}-{i}"),
+                    &tech,
+                    Utc::now(),
+                ))
+                .unwrap(),
+            );
+        }
+        let phone = Phone::enroll(via, &code, &format!("DEV-{d}"));
+        let other = SyncClient::new(SyncConfig::new(&urls[(d + 1) % 2], &phone.token)).unwrap();
+        phones.push((tech, phone, other));
+    }
+    // Devices alternate between the two processes while they work, concurrently.
+    std::thread::scope(|s| {
+        for (tech, phone, other) in &phones {
+            s.spawn(move || {
+                phone.sync();
+                for i in 0..3 {
+                    let job = format!("{tech}-{i}");
+                    assert!(
+                        phone.tech.job(&job).is_ok(),
+                        "{job} did not reach the phone"
+                    );
+                    onsite_tests::drive_accepted_to_handover(&phone.tech, &job).unwrap();
+                    if i % 2 == 0 {
+                        other.sync_now(&phone.tech, None).unwrap();
+                    } else {
+                        phone.sync();
+                    }
+                }
+                other.sync_now(&phone.tech, None).unwrap();
+            });
+        }
+    });
+    for (d, (tech, phone, _)) in phones.iter().enumerate() {
+        assert_eq!(phone.tech.outbox_len().unwrap(), 0);
+        applied_once(&db_url, &format!("DEV-{d}"), phone.tech.last_seq().unwrap());
+        // Both processes serve the same consistent feed and state.
+        for url in &urls {
+            let (_, v) = call(
+                &rt,
+                url,
+                "GET",
+                &format!("/v1/orders?technician_id={tech}"),
+                Some(ADMIN),
+                None,
+            );
+            let statuses: Vec<_> = v
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| o["status"].as_str().unwrap().to_string())
+                .collect();
+            assert_eq!(statuses, vec!["handed_over"; 3], "{url}");
+        }
+    }
+    hq1.kill();
+    hq2.kill();
+}
