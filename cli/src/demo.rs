@@ -17,10 +17,10 @@ use onsite_core::locale::Lang;
 use onsite_core::material::{ConcessionNote, Inspection, MaterialRequest, Source, Verdict};
 use onsite_core::payment::Method;
 use onsite_core::quote::{approval_code, LineItem, LineKind, LineRequest};
-use onsite_core::receipt::NumberBlock;
 use onsite_core::sample;
+use onsite_core::sync::{SyncClient, SyncConfig};
 use onsite_core::visit::{Assessment, Rating, Visit};
-use onsite_core::{AcceptanceInput, SignInput, Technician};
+use onsite_core::{AcceptanceInput, Profile, SignInput, Technician};
 
 /// The technician's local time: China Standard Time.
 fn cst() -> FixedOffset {
@@ -89,6 +89,7 @@ pub fn run(lang: Lang, store: Option<PathBuf>) -> Result<()> {
     let tmp = tempfile::tempdir().context("creating a temporary directory")?;
     let path = store.unwrap_or_else(|| tmp.path().join("technician.sqlite3"));
     let mut n = Narrator { lang, step: 0 };
+    let rt = tokio::runtime::Runtime::new()?;
 
     // Start the scripted clock at the next full hour; the appointment is 40 minutes later.
     let now = Utc::now();
@@ -97,9 +98,6 @@ pub fn run(lang: Lang, store: Option<PathBuf>) -> Result<()> {
         - Duration::seconds(i64::from(now.second()));
     let clock = Arc::new(ManualClock::new(start));
     let appointment = start + Duration::minutes(40);
-    let profile = sample::profile();
-    let tech = Technician::open_with_clock(&path, profile.clone(), clock.clone())
-        .with_context(|| format!("opening the store at {}", path.display()))?;
     let job = "WO-DEMO-0001";
 
     println!(
@@ -109,6 +107,56 @@ pub fn run(lang: Lang, store: Option<PathBuf>) -> Result<()> {
             "Onsite demo: one complete repair visit"
         )
     );
+
+    n.step("总部(HQ)在本机启动", "HQ starts on this machine");
+    let hq_db = tmp.path().join("hq.sqlite3");
+    let admin = "demo-admin-token";
+    let db = onsite_hq::open_db(&hq_db.display().to_string())?;
+    let server = rt.block_on(onsite_hq::Server::start(db, admin, "127.0.0.1:0".parse()?))?;
+    let hq_url = server.url();
+    let addr = server.addr;
+    n.show(format!("HQ: {hq_url} (SQLite {})", hq_db.display()));
+
+    n.step(
+        "客服中心登记技术员并生成绑定码",
+        "The service centre registers the technician and issues an enrollment code",
+    );
+    crate::hq::call(
+        &rt,
+        &hq_url,
+        admin,
+        "POST",
+        "/v1/technicians",
+        Some(serde_json::json!({"technician_id": "T-0107", "name": "李师傅"})),
+    )?;
+    let code = crate::hq::call(
+        &rt,
+        &hq_url,
+        admin,
+        "POST",
+        "/v1/enrollments",
+        Some(serde_json::json!({"technician_id": "T-0107"})),
+    )?["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    n.show(format!("{}: {code}", n.t("绑定码", "Enrollment code")));
+
+    n.step("手机用绑定码注册", "The phone enrolls with the code");
+    let enrolled = SyncClient::enroll(&hq_url, &code, "DEV-7F3A")?;
+    let profile = Profile {
+        technician_id: enrolled.technician_id.clone(),
+        technician_name: enrolled.technician_name.clone(),
+        device_id: enrolled.device_id.clone(),
+        approval_key: enrolled.approval_key.clone(),
+    };
+    let tech = Technician::open_with_clock(&path, profile.clone(), clock.clone())
+        .with_context(|| format!("opening the store at {}", path.display()))?;
+    let mut config = SyncConfig::new(&hq_url, &enrolled.token);
+    config.max_attempts = 2;
+    config.base_backoff_ms = 100;
+    config.request_timeout_ms = 2_000;
+    let sync = SyncClient::new(config)?;
     n.show(format!(
         "{}: {}",
         n.t("本地存储", "Local store"),
@@ -121,20 +169,29 @@ pub fn run(lang: Lang, store: Option<PathBuf>) -> Result<()> {
         profile.technician_id
     ));
 
-    n.step("总部发放收据号段", "HQ grants a block of receipt numbers");
-    tech.grant_receipt_block(&NumberBlock {
-        series: "SH01".into(),
-        first: 1001,
-        last: 1100,
-    })?;
+    n.step(
+        "客服中心派工,手机同步",
+        "The service centre dispatches a work order; the phone syncs",
+    );
+    let order = sample::leak_order(job, &profile.technician_id, appointment);
+    crate::hq::call(
+        &rt,
+        &hq_url,
+        admin,
+        "POST",
+        "/v1/orders",
+        Some(serde_json::to_value(&order)?),
+    )?;
+    let r = sync.sync_now(&tech, None)?;
     n.show(format!(
-        "SH01 1001..1100 ({} {})",
-        tech.receipt_numbers_left()?,
-        n.t("个可用", "left")
+        "{}: {} {}, {} {}",
+        n.t("同步", "Sync"),
+        r.changes_pulled,
+        n.t("条变更", "change(s) pulled"),
+        r.receipt_blocks,
+        n.t("个收据号段", "receipt number block(s)")
     ));
-
-    n.step("客服中心派工", "The service centre dispatches a work order");
-    let v = tech.receive_order(sample::leak_order(job, &profile.technician_id, appointment))?;
+    let v = tech.job(job)?;
     let o = &v.order;
     n.show(format!("{}: {}", n.t("工单号", "Order"), o.job_id));
     n.show(format!(
@@ -157,6 +214,15 @@ pub fn run(lang: Lang, store: Option<PathBuf>) -> Result<()> {
     ));
     n.status(&v);
 
+    n.step(
+        "进入地下室:网络中断(总部不可达)",
+        "Into the basement: no network (HQ unreachable)",
+    );
+    rt.block_on(server.stop());
+    n.line(
+        "以下每一步都只写入手机本地存储",
+        "Every step below is written to the phone's local store only",
+    );
     n.step(
         "接单并电话确认预约",
         "Accept the job and confirm the appointment by phone",
@@ -348,7 +414,8 @@ pub fn run(lang: Lang, store: Option<PathBuf>) -> Result<()> {
         AcceptanceInput {
             rating: Rating::Satisfied,
             comment: "师傅很专业,现场很干净".into(),
-            fix_uncertain: false,
+            // The technician is not sure the old pipe holds: HQ calls back within 3 hours.
+            fix_uncertain: true,
             sign: SignInput::Sign {
                 signer_name: o.customer.name.clone(),
                 ink: crate::demo::customer_ink(),
@@ -407,24 +474,80 @@ pub fn run(lang: Lang, store: Option<PathBuf>) -> Result<()> {
     n.step("交回客服中心", "Hand over to the service centre");
     n.status(&tech.hand_over(job)?);
 
-    n.step("等待同步到总部", "Waiting to sync to HQ");
-    let ops = tech.pending_ops(100_000)?;
+    n.step(
+        "回到地面:网络恢复,同步到总部",
+        "Back above ground: the network returns, sync to HQ",
+    );
+    let queued = tech.outbox_len()?;
     n.show(format!(
-        "{}: {} (seq 1..{})",
+        "{}: {queued} (seq 1..{})",
         n.t("待上传操作", "Ops queued for HQ"),
-        ops.len(),
         tech.last_seq()?
     ));
+    if let Err(e) = sync.sync_now(&tech, None) {
+        n.show(format!("{} {e}", n.t("× 仍无网络:", "× Still offline:")));
+    }
+    let db = onsite_hq::open_db(&hq_db.display().to_string())?;
+    let server = rt.block_on(onsite_hq::Server::start(db, admin, addr))?;
+    let r = sync.sync_now(&tech, None)?;
+    n.show(format!(
+        "{}: {} {}, {} {}, {} {}",
+        n.t("已上传", "Pushed"),
+        r.ops_pushed,
+        n.t("条操作", "ops"),
+        r.ops_applied,
+        n.t("条已应用", "applied"),
+        tech.outbox_len()?,
+        n.t("条待传", "left")
+    ));
+
+    n.step("总部现在保存的内容", "What HQ now holds");
+    let hq_view: Visit = serde_json::from_value(crate::hq::call(
+        &rt,
+        &hq_url,
+        admin,
+        "GET",
+        &format!("/v1/orders/{job}"),
+        None,
+    )?)?;
     n.show(format!(
         "{}: {}",
-        n.t("审计记录", "Audit trail entries"),
-        tech.audit_trail(job)?.len()
+        n.t("工单状态", "Order status"),
+        hq_view.status.label(lang)
     ));
+    if let Some(r) = &hq_view.receipt {
+        n.show(format!("{}: {}", n.t("收据号", "Receipt"), r.number));
+    }
+    if let Some(sig) = hq_view.customer_signature() {
+        n.show(format!(
+            "{}: {} / {}: {}",
+            n.t("客户签字", "Customer signature"),
+            sig.signer_name,
+            n.t("总部校验", "verifies at HQ"),
+            hq_view.verify_signature()?
+        ));
+    }
+    let followups = crate::hq::call(&rt, &hq_url, admin, "GET", "/v1/followups", None)?;
+    for f in followups.as_array().into_iter().flatten() {
+        n.show(format!(
+            "{}: {} ({}) {} {}",
+            n.t("回访队列", "Follow-up queue"),
+            f["job_id"].as_str().unwrap_or_default(),
+            f["reason"].as_str().unwrap_or_default(),
+            n.t("截止", "due"),
+            f["due_at"]
+                .as_str()
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| n.local(t.with_timezone(&Utc)))
+                .unwrap_or_default()
+        ));
+    }
     n.show(format!(
         "{}: {}",
         n.t("收据链校验", "Receipt chain intact"),
         tech.verify_receipt_chain()?.is_none()
     ));
+    rt.block_on(server.stop());
     println!();
     Ok(())
 }

@@ -4,6 +4,7 @@
 //! sample data in a temporary store, narrated in Chinese (or English).
 
 mod demo;
+mod hq;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -33,6 +34,11 @@ enum Command {
         #[arg(long)]
         store: Option<PathBuf>,
     },
+    /// Run HQ and drive it as the service centre (serve, enroll, dispatch, ...).
+    Hq {
+        #[command(subcommand)]
+        command: Box<hq::HqCommand>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -44,6 +50,7 @@ fn main() -> ExitCode {
                 "unknown language {lang:?}: use zh-CN or en"
             )),
         },
+        Command::Hq { command } => hq::run(*command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
