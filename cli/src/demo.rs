@@ -554,5 +554,5 @@ pub fn run(lang: Lang, store: Option<PathBuf>) -> Result<()> {
 
 /// The customer's signature strokes, encoded as the phone would send them.
 pub fn customer_ink() -> Vec<u8> {
-    b"PLACEHOLDER-INK".to_vec() // MERGE: replace with sample ink
+    onsite_core::signature::demo_ink_bytes()
 }

@@ -49,10 +49,6 @@ pub fn content_hash(bytes: &[u8]) -> String {
 
 /// Decodes and validates encoded strokes before they are bound to a record.
 pub fn check_encoded_ink(encoded: &[u8]) -> crate::error::Result<()> {
-    if encoded.is_empty() {
-        return Err(crate::error::Error::Signature {
-            reason: "no strokes".into(),
-        });
-    }
+    super::Ink::decode(encoded)?;
     Ok(())
 }

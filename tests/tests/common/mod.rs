@@ -48,7 +48,7 @@ pub fn fixture_with_block(block: NumberBlock) -> Fixture {
 
 /// Encoded signature strokes for the customer.
 pub fn ink() -> Vec<u8> {
-    b"PLACEHOLDER-INK".to_vec() // MERGE: replace with sample ink
+    onsite_core::signature::demo_ink_bytes()
 }
 
 impl Fixture {
