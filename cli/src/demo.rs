@@ -85,7 +85,7 @@ impl Narrator {
     }
 }
 
-pub fn run(lang: Lang, store: Option<PathBuf>) -> Result<()> {
+pub fn run(lang: Lang, store: Option<PathBuf>, out: Option<PathBuf>) -> Result<()> {
     let tmp = tempfile::tempdir().context("creating a temporary directory")?;
     let path = store.unwrap_or_else(|| tmp.path().join("technician.sqlite3"));
     let mut n = Narrator { lang, step: 0 };
@@ -547,8 +547,56 @@ pub fn run(lang: Lang, store: Option<PathBuf>) -> Result<()> {
         n.t("收据链校验", "Receipt chain intact"),
         tech.verify_receipt_chain()?.is_none()
     ));
+    if let Some(dir) = out {
+        n.step("写出单据", "Write the documents");
+        write_documents(&tech, job, lang, &dir)?;
+        n.show(format!("{}: {}", n.t("目录", "Directory"), dir.display()));
+    }
     rt.block_on(server.stop());
     println!();
+    Ok(())
+}
+
+/// receipt.txt, receipt.html, receipt-58mm.bin, receipt-80mm.bin,
+/// signature.png, signature.svg and work-order.html for the job.
+fn write_documents(tech: &Technician, job: &str, lang: Lang, dir: &std::path::Path) -> Result<()> {
+    use onsite_core::documents::{self, escpos::PrinterProfile};
+    use onsite_core::signature::{render_png, render_svg, Background, Ink};
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let v = tech.job(job)?;
+    let number = v
+        .receipt
+        .as_ref()
+        .context("the job has no receipt")?
+        .number
+        .clone();
+    let receipt = tech.receipt_document(&number, lang)?;
+    let write = |name: &str, bytes: &[u8]| {
+        std::fs::write(dir.join(name), bytes).with_context(|| format!("writing {name}"))
+    };
+    write("receipt.txt", documents::to_text(&receipt).as_bytes())?;
+    write("receipt.html", documents::to_html(&receipt).as_bytes())?;
+    write(
+        "receipt-58mm.bin",
+        &documents::to_escpos(&receipt, &PrinterProfile::mm58()),
+    )?;
+    write(
+        "receipt-80mm.bin",
+        &documents::to_escpos(&receipt, &PrinterProfile::mm80()),
+    )?;
+    write(
+        "work-order.html",
+        documents::to_html(&tech.work_order_copy(job, lang)?).as_bytes(),
+    )?;
+    if let Some(sig) = v.customer_signature() {
+        use base64::Engine as _;
+        let ink = Ink::decode(&base64::engine::general_purpose::STANDARD.decode(&sig.ink)?)?;
+        write(
+            "signature.png",
+            &render_png(&ink, 600, 200, Background::White)?,
+        )?;
+        write("signature.svg", render_svg(&ink, 600, 200)?.as_bytes())?;
+    }
     Ok(())
 }
 

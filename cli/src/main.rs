@@ -5,6 +5,7 @@
 
 mod demo;
 mod hq;
+mod print;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -33,6 +34,16 @@ enum Command {
         /// Keep the store file here instead of a temporary directory.
         #[arg(long)]
         store: Option<PathBuf>,
+        /// Also write the documents (receipt as text, HTML and ESC/POS; signature; work order) here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Send ESC/POS bytes (e.g. receipt-58mm.bin from the demo) to a network thermal printer.
+    Print {
+        file: PathBuf,
+        /// Printer address, HOST or HOST:PORT (raw TCP, port 9100 by default).
+        #[arg(long)]
+        to: String,
     },
     /// Run HQ and drive it as the service centre (serve, enroll, dispatch, ...).
     Hq {
@@ -44,13 +55,14 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Demo { lang, store } => match Lang::parse(&lang) {
-            Some(lang) => demo::run(lang, store),
+        Command::Demo { lang, store, out } => match Lang::parse(&lang) {
+            Some(lang) => demo::run(lang, store, out),
             None => Err(anyhow::anyhow!(
                 "unknown language {lang:?}: use zh-CN or en"
             )),
         },
         Command::Hq { command } => hq::run(*command),
+        Command::Print { file, to } => print::run(&file, &to),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

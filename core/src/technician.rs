@@ -593,6 +593,63 @@ impl Technician {
         verify_chain(&self.receipt_ledger()?)
     }
 
+    // --- documents ------------------------------------------------------------------
+
+    /// The receipt with this number (the latest issue, not a void entry), as a document.
+    pub fn receipt_document(
+        &self,
+        number: &str,
+        lang: crate::locale::Lang,
+    ) -> Result<crate::documents::Doc> {
+        let conn = self.conn()?;
+        let r = receipts::find(&conn, number)?.ok_or_else(|| Error::ReceiptRule {
+            number: number.to_string(),
+            reason: "no such receipt on this device".into(),
+        })?;
+        let visit = store::load_visit(&conn, &r.job_id).ok();
+        let mut doc =
+            crate::documents::receipt(&r, visit.as_ref(), lang, crate::documents::china_time());
+        if receipts::is_voided(&conn, number)? {
+            doc.banner =
+                Some(crate::locale::tr(lang, "本收据已作废", "THIS RECEIPT IS VOID").to_string());
+        }
+        Ok(doc)
+    }
+
+    /// The message note (留言条) for a job where nobody answered.
+    pub fn message_note(
+        &self,
+        job_id: &str,
+        lang: crate::locale::Lang,
+    ) -> Result<crate::documents::Doc> {
+        let v = self.job(job_id)?;
+        if v.no_access.is_none() {
+            return Err(Error::illegal(
+                "print a message note",
+                v.status,
+                "a message note is left when nobody answers the door",
+            ));
+        }
+        Ok(crate::documents::message_note(
+            &v,
+            lang,
+            crate::documents::china_time(),
+        ))
+    }
+
+    /// The customer's copy of the work order.
+    pub fn work_order_copy(
+        &self,
+        job_id: &str,
+        lang: crate::locale::Lang,
+    ) -> Result<crate::documents::Doc> {
+        Ok(crate::documents::work_order_copy(
+            &self.job(job_id)?,
+            lang,
+            crate::documents::china_time(),
+        ))
+    }
+
     // --- reading ------------------------------------------------------------------
 
     pub fn job(&self, job_id: &str) -> Result<Visit> {
