@@ -57,6 +57,14 @@ pub fn china_time() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("UTC"))
 }
 
+/// "2次" in Chinese, "2 visit" in English.
+fn qty(n: u32, unit: &str, lang: Lang) -> String {
+    match lang {
+        Lang::ZhCn => format!("{n}{unit}"),
+        Lang::En => format!("{n} {unit}"),
+    }
+}
+
 fn local(t: DateTime<Utc>, tz: FixedOffset) -> String {
     t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
 }
@@ -109,7 +117,7 @@ pub fn receipt(r: &Receipt, visit: Option<&Visit>, lang: Lang, tz: FixedOffset) 
         .iter()
         .map(|l| Row {
             name: l.description.get(lang).to_string(),
-            qty: format!("{}{}", l.qty, l.unit.get(lang)),
+            qty: qty(l.qty, l.unit.get(lang), lang),
             amount: l.line_total.display_yuan(),
             note: if l.free_in_warranty {
                 Some(t("保修期内免费", "free under warranty"))
@@ -301,7 +309,7 @@ pub fn work_order_copy(v: &Visit, lang: Lang, tz: FixedOffset) -> Doc {
         .iter()
         .map(|l| Row {
             name: l.description.get(lang).to_string(),
-            qty: format!("{}{}", l.qty, l.unit.get(lang)),
+            qty: qty(l.qty, l.unit.get(lang), lang),
             amount: l.line_total.display_yuan(),
             note: None,
         })
