@@ -500,6 +500,11 @@ pub fn run(lang: Lang, store: Option<PathBuf>, out: Option<PathBuf>) -> Result<(
         tech.outbox_len()?,
         n.t("条待传", "left")
     ));
+    n.show(format!(
+        "{}: {}",
+        n.t("已上传照片(按SHA-256)", "Photos uploaded (by SHA-256)"),
+        r.blobs_uploaded
+    ));
 
     n.step("总部现在保存的内容", "What HQ now holds");
     let hq_view: Visit = serde_json::from_value(crate::hq::call(

@@ -104,13 +104,36 @@ pub fn complete_checklist(tech: &Technician, job_id: &str, phase: Phase) -> Resu
             break;
         }
         for item in todo {
-            visit = tech.answer(
-                job_id,
-                &view.template.id,
-                &item.id,
-                plausible_answer(&item.kind),
-            )?;
+            let answer = match item.kind {
+                // A photo answer must name a photo the core processed and stored.
+                ItemKind::Photo => Answer::Photo(
+                    tech.add_photo(job_id, &photo_jpeg(), &crate::photo::PhotoPolicy::default())?
+                        .full_sha256,
+                ),
+                ref kind => plausible_answer(kind),
+            };
+            visit = tech.answer(job_id, &view.template.id, &item.id, answer)?;
         }
     }
     Ok(visit)
+}
+
+/// A small camera-like JPEG (a gradient with a dark band), for photo items.
+pub fn photo_jpeg() -> Vec<u8> {
+    use image::ImageEncoder;
+    let img = image::RgbImage::from_fn(160, 120, |x, y| {
+        if (50..70).contains(&y) {
+            image::Rgb([40, 40, 40])
+        } else {
+            image::Rgb([(x * 255 / 160) as u8, (y * 255 / 120) as u8, 180])
+        }
+    });
+    let mut out = Vec::new();
+    let _ = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85).write_image(
+        img.as_raw(),
+        img.width(),
+        img.height(),
+        image::ExtendedColorType::Rgb8,
+    );
+    out
 }

@@ -278,6 +278,15 @@ impl Technician {
         item_id: &str,
         answer: Answer,
     ) -> Result<Visit> {
+        if let Answer::Photo(sha) = &answer {
+            if self.blob(sha)?.is_none() {
+                return Err(Error::InvalidAnswer {
+                    item_id: item_id.to_string(),
+                    reason: "the photo is not stored on this device; add it with add_photo first"
+                        .into(),
+                });
+            }
+        }
         self.act(job_id, self.me(), |v, ctx| {
             v.answer(template_id, item_id, answer, ctx)
         })
@@ -330,6 +339,14 @@ impl Technician {
         material_id: &str,
         inspection: Inspection,
     ) -> Result<Visit> {
+        for sha in &inspection.photos {
+            if self.blob(sha)?.is_none() {
+                return Err(Error::invalid(
+                    "inspection photo",
+                    format!("{sha} is not stored on this device; add it with add_photo first"),
+                ));
+            }
+        }
         self.act(job_id, self.me(), |v, _| {
             v.inspect_material(material_id, inspection)
         })

@@ -229,6 +229,22 @@ impl Technician {
         Ok(sha)
     }
 
+    /// Processes a camera photo (upright, no location, bounded size) and stores
+    /// it and its thumbnail content-addressed; answer a photo checklist item or
+    /// an inspection with `full_sha256`.
+    pub fn add_photo(
+        &self,
+        job_id: &str,
+        bytes: &[u8],
+        policy: &crate::photo::PhotoPolicy,
+    ) -> Result<crate::photo::ProcessedPhoto> {
+        crate::order::validate_id("job id", job_id)?;
+        let p = crate::photo::process(bytes, policy)?;
+        self.put_blob(p.media_type, &p.full, Some(job_id))?;
+        self.put_blob(p.media_type, &p.thumb, Some(job_id))?;
+        Ok(p)
+    }
+
     /// A stored blob and its media type.
     pub fn blob(&self, sha256: &str) -> Result<Option<(String, Vec<u8>)>> {
         Ok(self
