@@ -1,0 +1,523 @@
+//! Plain records and enums as Kotlin and Swift see them, converted one-to-one
+//! from and to the core's types. Times are Unix milliseconds (UTC); money is
+//! integer fen. Nothing here decides anything.
+
+use onsite_core::checklist::{Answer, ItemKind, Phase};
+use onsite_core::locale::Lang;
+use onsite_core::material::{Source, Verdict};
+use onsite_core::payment::Method;
+use onsite_core::quote::LineKind;
+use onsite_core::visit::{Rating, Status, Visit};
+
+macro_rules! mirror {
+    ($(#[$m:meta])* $name:ident = $core:ty { $($v:ident),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+        pub enum $name { $($v),+ }
+        impl From<$core> for $name {
+            fn from(c: $core) -> Self { match c { $(<$core>::$v => $name::$v),+ } }
+        }
+        impl From<$name> for $core {
+            fn from(c: $name) -> Self { match c { $($name::$v => <$core>::$v),+ } }
+        }
+    };
+}
+
+mirror!(
+    JobStatus = Status {
+        Dispatched,
+        Accepted,
+        EnRoute,
+        Arrived,
+        NoAccess,
+        Assessed,
+        Quoted,
+        Consented,
+        Declined,
+        InProgress,
+        WorkDone,
+        CustomerAccepted,
+        Settled,
+        HandedOver,
+        Cancelled
+    }
+);
+mirror!(
+    ChecklistPhase = Phase {
+        BeforeLeaving,
+        Arrival,
+        WorkRules,
+        Completion
+    }
+);
+mirror!(
+    PaymentMethod = Method {
+        Cash,
+        WechatPay,
+        Alipay,
+        Card,
+        BankTransfer,
+        OnAccount
+    }
+);
+mirror!(
+    CustomerRating = Rating {
+        Satisfied,
+        Average,
+        Dissatisfied
+    }
+);
+mirror!(
+    MaterialSource = Source {
+        Warehouse,
+        CustomerSupplied,
+        CustomerBought
+    }
+);
+mirror!(InspectionVerdict = Verdict { Pass, Fail });
+mirror!(QuoteLineKind = LineKind { Service, Part });
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum Language {
+    ZhCn,
+    En,
+}
+
+impl From<Language> for Lang {
+    fn from(l: Language) -> Self {
+        match l {
+            Language::ZhCn => Lang::ZhCn,
+            Language::En => Lang::En,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum Paper {
+    Mm58,
+    Mm80,
+}
+
+pub fn ms(t: chrono::DateTime<chrono::Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct TechnicianProfile {
+    pub technician_id: String,
+    pub technician_name: String,
+    pub device_id: String,
+    pub approval_key: String,
+}
+
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct Enrollment {
+    pub profile: TechnicianProfile,
+    pub token: String,
+}
+
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct JobSummary {
+    pub job_id: String,
+    pub status: JobStatus,
+    pub appointment_at_ms: i64,
+    pub site: String,
+    pub location: String,
+    pub urgent: bool,
+}
+
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct QuoteLine {
+    pub line_no: u32,
+    pub kind: QuoteLineKind,
+    pub code: Option<String>,
+    pub description: String,
+    pub qty: u32,
+    pub unit_price_fen: i64,
+    pub line_total_fen: i64,
+    pub free_in_warranty: bool,
+    pub needs_approval: bool,
+    pub approved_by: Option<String>,
+}
+
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct MaterialView {
+    pub material_id: String,
+    pub source: MaterialSource,
+    pub description: String,
+    pub qty: u32,
+    pub verdict: Option<InspectionVerdict>,
+    pub has_concession: bool,
+    pub used: bool,
+}
+
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct Conflict {
+    pub kind: String,
+    pub code: String,
+    pub message: String,
+}
+
+/// A job as a screen shows it.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct JobDetail {
+    pub job_id: String,
+    pub status: JobStatus,
+    pub status_label: String,
+    pub site: String,
+    pub location: String,
+    pub customer_name: String,
+    pub customer_phone: String,
+    pub fault: String,
+    pub appointment_at_ms: i64,
+    pub urgent: bool,
+    pub in_warranty: bool,
+    pub punctuality: Option<String>,
+    pub quote_lines: Vec<QuoteLine>,
+    pub quote_total_fen: Option<i64>,
+    pub due_on_site_fen: i64,
+    pub materials: Vec<MaterialView>,
+    pub receipt_number: Option<String>,
+    pub cancelled_reason: Option<String>,
+    pub conflicts: Vec<Conflict>,
+}
+
+impl JobDetail {
+    pub fn from_core(
+        v: &Visit,
+        lang: Lang,
+        conflicts: Vec<onsite_core::sync::Conflict>,
+    ) -> JobDetail {
+        JobDetail {
+            job_id: v.order.job_id.clone(),
+            status: v.status.into(),
+            status_label: v.status.label(lang).to_string(),
+            site: v.order.site.clone(),
+            location: v.order.location.clone(),
+            customer_name: v.order.customer.name.clone(),
+            customer_phone: v.order.customer.phone.clone(),
+            fault: v.order.fault.clone(),
+            appointment_at_ms: ms(v.order.appointment_at),
+            urgent: v.order.urgent,
+            in_warranty: v.order.in_warranty(),
+            punctuality: v.punctuality.map(|p| p.label(lang)),
+            quote_lines: v
+                .quote_lines
+                .iter()
+                .map(|l| QuoteLine {
+                    line_no: l.line_no,
+                    kind: l.kind.into(),
+                    code: l.code.clone(),
+                    description: l.description.get(lang).to_string(),
+                    qty: l.qty,
+                    unit_price_fen: l.unit_price.fen(),
+                    line_total_fen: l.line_total.fen(),
+                    free_in_warranty: l.free_in_warranty,
+                    needs_approval: l.needs_approval(),
+                    approved_by: l.approval.as_ref().map(|a| a.supervisor.clone()),
+                })
+                .collect(),
+            quote_total_fen: v.quote_totals.as_ref().map(|t| t.total.fen()),
+            due_on_site_fen: v.due_on_site().fen(),
+            materials: v
+                .materials
+                .iter()
+                .map(|m| MaterialView {
+                    material_id: m.material_id.clone(),
+                    source: m.source.into(),
+                    description: m.description.clone(),
+                    qty: m.qty,
+                    verdict: m.inspection.as_ref().map(|i| i.verdict.into()),
+                    has_concession: m.concession.is_some(),
+                    used: m.used,
+                })
+                .collect(),
+            receipt_number: v.receipt.as_ref().map(|r| r.number.clone()),
+            cancelled_reason: v.cancelled_reason.clone(),
+            conflicts: conflicts
+                .into_iter()
+                .map(|c| Conflict {
+                    kind: c.kind,
+                    code: c.code,
+                    message: c.message,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// What kind of answer an item takes, with its bounds.
+#[derive(Debug, Clone, uniffi::Enum)]
+pub enum ItemInput {
+    Check,
+    YesNo,
+    Number {
+        unit: Option<String>,
+        min: f64,
+        max: f64,
+    },
+    Text {
+        max_len: u32,
+    },
+    Choice {
+        option_ids: Vec<String>,
+        option_labels: Vec<String>,
+    },
+    Photo,
+}
+
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct ChecklistItem {
+    pub item_id: String,
+    pub label: String,
+    pub input: ItemInput,
+    pub required: bool,
+    pub answer: Option<AnswerValue>,
+}
+
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct Checklist {
+    pub template_id: String,
+    pub title: String,
+    /// Only the items shown now (conditions applied).
+    pub items: Vec<ChecklistItem>,
+    pub missing_required: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, uniffi::Enum)]
+pub enum AnswerValue {
+    Check { done: bool },
+    YesNo { yes: bool },
+    Number { value: f64 },
+    Text { text: String },
+    Choice { option_id: String },
+    Photo { sha256: String },
+}
+
+impl From<AnswerValue> for Answer {
+    fn from(a: AnswerValue) -> Self {
+        match a {
+            AnswerValue::Check { done } => Answer::Check(done),
+            AnswerValue::YesNo { yes } => Answer::YesNo(yes),
+            AnswerValue::Number { value } => Answer::Number(value),
+            AnswerValue::Text { text } => Answer::Text(text),
+            AnswerValue::Choice { option_id } => Answer::Choice(option_id),
+            AnswerValue::Photo { sha256 } => Answer::Photo(sha256),
+        }
+    }
+}
+
+impl From<&Answer> for AnswerValue {
+    fn from(a: &Answer) -> Self {
+        match a {
+            Answer::Check(b) => AnswerValue::Check { done: *b },
+            Answer::YesNo(b) => AnswerValue::YesNo { yes: *b },
+            Answer::Number(n) => AnswerValue::Number { value: *n },
+            Answer::Text(s) => AnswerValue::Text { text: s.clone() },
+            Answer::Choice(s) => AnswerValue::Choice {
+                option_id: s.clone(),
+            },
+            Answer::Photo(s) => AnswerValue::Photo { sha256: s.clone() },
+        }
+    }
+}
+
+pub fn item_input(k: &ItemKind, lang: Lang) -> ItemInput {
+    match k {
+        ItemKind::Check => ItemInput::Check,
+        ItemKind::YesNo => ItemInput::YesNo,
+        ItemKind::Number { unit, min, max } => ItemInput::Number {
+            unit: unit.as_ref().map(|u| u.get(lang).to_string()),
+            min: *min,
+            max: *max,
+        },
+        ItemKind::Text { max_len } => ItemInput::Text {
+            max_len: u32::try_from(*max_len).unwrap_or(u32::MAX),
+        },
+        ItemKind::Choice { options } => ItemInput::Choice {
+            option_ids: options.iter().map(|o| o.id.clone()).collect(),
+            option_labels: options
+                .iter()
+                .map(|o| o.label.get(lang).to_string())
+                .collect(),
+        },
+        ItemKind::Photo => ItemInput::Photo,
+    }
+}
+
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct Assessment {
+    pub inspected_parts: Vec<String>,
+    pub findings: String,
+    pub repair_items: Vec<String>,
+    pub solution: String,
+    pub estimated_minutes: u32,
+}
+
+/// A quote line request: a fee-schedule code, or an off-schedule item with its price.
+#[derive(Debug, Clone, uniffi::Enum)]
+pub enum QuoteItem {
+    Schedule {
+        code: String,
+        warranty_card_price_fen: Option<i64>,
+    },
+    OffSchedule {
+        kind: QuoteLineKind,
+        description: String,
+        unit_price_fen: i64,
+    },
+}
+
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct MaterialInput {
+    pub material_id: String,
+    pub source: MaterialSource,
+    pub description: String,
+    pub qty: u32,
+    pub part_code: Option<String>,
+}
+
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct ConcessionInput {
+    pub defect: String,
+    pub explanation: String,
+    pub customer_name: String,
+    pub customer_consents: bool,
+}
+
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct PartReplacementInput {
+    pub part_code: String,
+    pub description: String,
+    pub old_serial: String,
+    pub new_serial: String,
+    pub old_part_recovered: bool,
+}
+
+/// One touch sample, as the signature view reports it.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct InkPoint {
+    pub x: f32,
+    pub y: f32,
+    pub t_ms: u32,
+    pub pressure: f32,
+}
+
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct InkStroke {
+    pub points: Vec<InkPoint>,
+}
+
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct SignaturePad {
+    pub width: f32,
+    pub height: f32,
+    pub density: f32,
+    pub strokes: Vec<InkStroke>,
+}
+
+impl From<SignaturePad> for onsite_core::signature::Ink {
+    fn from(p: SignaturePad) -> Self {
+        use onsite_core::signature::{Canvas, Point, Stroke};
+        onsite_core::signature::Ink {
+            canvas: Canvas {
+                width: p.width,
+                height: p.height,
+                density: p.density,
+            },
+            strokes: p
+                .strokes
+                .into_iter()
+                .map(|s| Stroke {
+                    points: s
+                        .points
+                        .into_iter()
+                        .map(|q| Point {
+                            x: q.x,
+                            y: q.y,
+                            t_ms: q.t_ms,
+                            pressure: q.pressure,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, uniffi::Enum)]
+pub enum SignOff {
+    Sign {
+        signer_name: String,
+        pad: SignaturePad,
+    },
+    Refuse {
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct AcceptanceInput {
+    pub rating: CustomerRating,
+    pub comment: String,
+    pub fix_uncertain: bool,
+    pub sign_off: SignOff,
+}
+
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct Receipt {
+    pub number: String,
+    pub job_id: String,
+    pub total_fen: i64,
+    pub received_fen: i64,
+    pub change_fen: i64,
+    pub emergency: bool,
+    pub issued_at_ms: i64,
+}
+
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct Photo {
+    pub sha256: String,
+    pub thumb_sha256: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+#[derive(Debug, Clone, uniffi::Enum)]
+pub enum SyncProgress {
+    Idle,
+    UploadingPhotos { done: u64, total: u64 },
+    Pushing { done: u64, total: u64 },
+    Pulling { received: u64 },
+    Offline { retry_in_ms: u64, reason: String },
+    Failed { message: String },
+}
+
+impl From<onsite_core::sync::SyncState> for SyncProgress {
+    fn from(s: onsite_core::sync::SyncState) -> Self {
+        use onsite_core::sync::SyncState as S;
+        match s {
+            S::Idle => SyncProgress::Idle,
+            S::UploadingBlobs { done, total } => SyncProgress::UploadingPhotos { done, total },
+            S::Pushing { done, total } => SyncProgress::Pushing { done, total },
+            S::Pulling { received } => SyncProgress::Pulling { received },
+            S::Offline {
+                retry_in_ms,
+                reason,
+            } => SyncProgress::Offline {
+                retry_in_ms,
+                reason,
+            },
+            S::Error { message } => SyncProgress::Failed { message },
+        }
+    }
+}
+
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct SyncReport {
+    pub photos_uploaded: u64,
+    pub ops_pushed: u64,
+    pub ops_applied: u64,
+    pub ops_rejected: u64,
+    pub changes_pulled: u64,
+}

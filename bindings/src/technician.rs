@@ -1,0 +1,547 @@
+//! `SignedInTechnician`: the one object the shells hold. Each method forwards
+//! to [`onsite_core::Technician`] and converts records; none decides a rule.
+
+use std::sync::{Arc, Mutex};
+
+use base64::Engine as _;
+use onsite_core::documents::{self, escpos::PrinterProfile};
+use onsite_core::locale::Lang;
+use onsite_core::material::{ConcessionNote, Inspection, MaterialRequest, PartReplacement};
+use onsite_core::photo::PhotoPolicy;
+use onsite_core::quote::{LineItem, LineRequest};
+use onsite_core::signature::{render_png, Background, Ink};
+use onsite_core::sync::{CancelHandle, SyncClient, SyncConfig};
+use onsite_core::visit::MessageNote;
+
+use crate::error::{guard, off_thread, OnsiteError, Result};
+use crate::records::*;
+
+/// Hears sync progress; Kotlin turns it into a Flow, Swift into an AsyncStream.
+#[uniffi::export(with_foreign)]
+pub trait SyncObserver: Send + Sync {
+    fn on_progress(&self, progress: SyncProgress);
+}
+
+struct Relay(Arc<dyn SyncObserver>);
+
+impl onsite_core::sync::SyncListener for Relay {
+    fn on_state(&self, state: onsite_core::sync::SyncState) {
+        // A foreign observer that throws must not take the sync down with it.
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.0.on_progress(state.into())
+        }));
+    }
+}
+
+#[derive(uniffi::Object)]
+pub struct SignedInTechnician {
+    core: Arc<onsite_core::Technician>,
+    sync: Mutex<Option<(Arc<SyncClient>, CancelHandle)>>,
+    lang: Mutex<Lang>,
+}
+
+/// Exchanges an enrollment code for this device's credentials (network).
+#[uniffi::export]
+pub async fn enroll(hq_url: String, code: String, device_id: String) -> Result<Enrollment> {
+    off_thread(move || {
+        let e = SyncClient::enroll(&hq_url, &code, &device_id)?;
+        Ok(Enrollment {
+            profile: TechnicianProfile {
+                technician_id: e.technician_id,
+                technician_name: e.technician_name,
+                device_id: e.device_id,
+                approval_key: e.approval_key,
+            },
+            token: e.token,
+        })
+    })
+    .await
+}
+
+impl SignedInTechnician {
+    fn lang(&self) -> Lang {
+        *self.lang.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn detail(&self, v: onsite_core::visit::Visit) -> Result<JobDetail> {
+        let conflicts = self.core.conflicts(v.job_id())?;
+        Ok(JobDetail::from_core(&v, self.lang(), conflicts))
+    }
+
+    fn step(
+        &self,
+        f: impl FnOnce(&onsite_core::Technician) -> onsite_core::Result<onsite_core::visit::Visit>,
+    ) -> Result<JobDetail> {
+        guard(|| {
+            let v = f(&self.core)?;
+            self.detail(v)
+        })
+    }
+}
+
+#[uniffi::export]
+impl SignedInTechnician {
+    /// Opens (or creates) this technician's store file.
+    #[uniffi::constructor]
+    pub fn open(store_path: String, profile: TechnicianProfile) -> Result<Arc<Self>> {
+        guard(|| {
+            let core = onsite_core::Technician::open(
+                &store_path,
+                onsite_core::Profile {
+                    technician_id: profile.technician_id,
+                    technician_name: profile.technician_name,
+                    device_id: profile.device_id,
+                    approval_key: profile.approval_key,
+                },
+            )?;
+            Ok(Arc::new(SignedInTechnician {
+                core: Arc::new(core),
+                sync: Mutex::new(None),
+                lang: Mutex::new(Lang::ZhCn),
+            }))
+        })
+    }
+
+    /// The language of labels and documents (zh-CN by default).
+    pub fn set_language(&self, language: Language) {
+        *self.lang.lock().unwrap_or_else(|p| p.into_inner()) = language.into();
+    }
+
+    /// Points sync at HQ with the token from enrollment.
+    pub fn connect(&self, hq_url: String, token: String) -> Result<()> {
+        guard(|| {
+            let client = SyncClient::new(SyncConfig::new(hq_url, token))?;
+            let cancel = client.cancel_handle();
+            *self.sync.lock().unwrap_or_else(|p| p.into_inner()) = Some((Arc::new(client), cancel));
+            Ok(())
+        })
+    }
+
+    /// Uploads photos, pushes the outbox, pulls HQ's changes (network).
+    pub async fn sync_now(&self, observer: Option<Arc<dyn SyncObserver>>) -> Result<SyncReport> {
+        let client = self
+            .sync
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(|(c, _)| c.clone())
+            .ok_or_else(|| OnsiteError::Offline {
+                message: "not connected to HQ: call connect first".into(),
+            })?;
+        let core = self.core.clone();
+        off_thread(move || {
+            let relay = observer.map(Relay);
+            let r = client.sync_now(
+                &core,
+                relay
+                    .as_ref()
+                    .map(|r| r as &dyn onsite_core::sync::SyncListener),
+            )?;
+            Ok(SyncReport {
+                photos_uploaded: r.blobs_uploaded,
+                ops_pushed: r.ops_pushed,
+                ops_applied: r.ops_applied,
+                ops_rejected: r.ops_rejected,
+                changes_pulled: r.changes_pulled,
+            })
+        })
+        .await
+    }
+
+    /// Stops a running sync at the next safe point.
+    pub fn cancel_sync(&self) {
+        if let Some((_, c)) = self.sync.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            c.cancel();
+        }
+    }
+
+    pub fn jobs(&self) -> Result<Vec<JobSummary>> {
+        guard(|| {
+            Ok(self
+                .core
+                .jobs()?
+                .into_iter()
+                .map(|j| JobSummary {
+                    job_id: j.job_id,
+                    status: j.status.into(),
+                    appointment_at_ms: ms(j.appointment_at),
+                    site: j.site,
+                    location: j.location,
+                    urgent: j.urgent,
+                })
+                .collect())
+        })
+    }
+
+    pub fn job(&self, job_id: String) -> Result<JobDetail> {
+        self.step(|t| t.job(&job_id))
+    }
+
+    pub fn pending_ops(&self) -> Result<i64> {
+        guard(|| Ok(self.core.outbox_len()?))
+    }
+
+    pub fn checklist(&self, job_id: String, phase: ChecklistPhase) -> Result<Checklist> {
+        guard(|| {
+            let lang = self.lang();
+            let view = self.core.checklist(&job_id, phase.into())?;
+            Ok(Checklist {
+                template_id: view.template.id.clone(),
+                title: view.template.title.get(lang).to_string(),
+                items: view
+                    .visible
+                    .iter()
+                    .map(|i| ChecklistItem {
+                        item_id: i.id.clone(),
+                        label: i.label.get(lang).to_string(),
+                        input: item_input(&i.kind, lang),
+                        required: i.required,
+                        answer: view.answers.get(&i.id).map(AnswerValue::from),
+                    })
+                    .collect(),
+                missing_required: view.missing_required,
+            })
+        })
+    }
+
+    pub fn answer(
+        &self,
+        job_id: String,
+        template_id: String,
+        item_id: String,
+        answer: AnswerValue,
+    ) -> Result<JobDetail> {
+        self.step(|t| t.answer(&job_id, &template_id, &item_id, answer.into()))
+    }
+
+    pub fn accept_job(&self, job_id: String) -> Result<JobDetail> {
+        self.step(|t| t.accept_job(&job_id))
+    }
+
+    pub fn depart(&self, job_id: String) -> Result<JobDetail> {
+        self.step(|t| t.depart(&job_id))
+    }
+
+    pub fn arrive(&self, job_id: String) -> Result<JobDetail> {
+        self.step(|t| t.arrive(&job_id))
+    }
+
+    pub fn record_no_access(
+        &self,
+        job_id: String,
+        note: String,
+        waited_minutes: u32,
+        phoned_customer: bool,
+    ) -> Result<JobDetail> {
+        self.step(|t| {
+            t.record_no_access(
+                &job_id,
+                MessageNote {
+                    text: note,
+                    waited_minutes,
+                    phoned_customer,
+                },
+            )
+        })
+    }
+
+    pub fn assess(&self, job_id: String, assessment: Assessment) -> Result<JobDetail> {
+        self.step(|t| {
+            t.assess(
+                &job_id,
+                onsite_core::visit::Assessment {
+                    inspected_parts: assessment.inspected_parts,
+                    findings: assessment.findings,
+                    repair_items: assessment.repair_items,
+                    solution: assessment.solution,
+                    estimated_minutes: assessment.estimated_minutes,
+                },
+            )
+        })
+    }
+
+    pub fn add_quote_line(&self, job_id: String, item: QuoteItem, qty: u32) -> Result<JobDetail> {
+        let item = match item {
+            QuoteItem::Schedule {
+                code,
+                warranty_card_price_fen,
+            } => LineItem::Schedule {
+                code,
+                warranty_card_price_fen,
+            },
+            QuoteItem::OffSchedule {
+                kind,
+                description,
+                unit_price_fen,
+            } => LineItem::OffSchedule {
+                kind: kind.into(),
+                description,
+                unit_price_fen,
+            },
+        };
+        self.step(|t| {
+            t.add_quote_line(
+                &job_id,
+                &LineRequest {
+                    item,
+                    qty,
+                    payer: None,
+                },
+            )
+        })
+    }
+
+    pub fn approve_quote_line(
+        &self,
+        job_id: String,
+        line_no: u32,
+        supervisor: String,
+        code: String,
+    ) -> Result<JobDetail> {
+        self.step(|t| t.approve_quote_line(&job_id, line_no, &supervisor, &code))
+    }
+
+    pub fn present_quote(&self, job_id: String) -> Result<JobDetail> {
+        self.step(|t| t.present_quote(&job_id))
+    }
+
+    pub fn customer_consents(&self, job_id: String, customer_name: String) -> Result<JobDetail> {
+        self.step(|t| t.customer_consents(&job_id, &customer_name))
+    }
+
+    pub fn customer_declines(&self, job_id: String, reason: String) -> Result<JobDetail> {
+        self.step(|t| t.customer_declines(&job_id, &reason))
+    }
+
+    pub fn add_material(&self, job_id: String, material: MaterialInput) -> Result<JobDetail> {
+        self.step(|t| {
+            t.add_material(
+                &job_id,
+                &MaterialRequest {
+                    material_id: material.material_id,
+                    source: material.source.into(),
+                    description: material.description,
+                    qty: material.qty,
+                    part_code: material.part_code,
+                },
+            )
+        })
+    }
+
+    pub fn inspect_material(
+        &self,
+        job_id: String,
+        material_id: String,
+        verdict: InspectionVerdict,
+        findings: String,
+        photos: Vec<String>,
+    ) -> Result<JobDetail> {
+        self.step(|t| {
+            let at = t.now();
+            t.inspect_material(
+                &job_id,
+                &material_id,
+                Inspection {
+                    verdict: verdict.into(),
+                    findings,
+                    photos,
+                    at,
+                },
+            )
+        })
+    }
+
+    pub fn note_concession(
+        &self,
+        job_id: String,
+        material_id: String,
+        note: ConcessionInput,
+    ) -> Result<JobDetail> {
+        self.step(|t| {
+            let consented_at = t.now();
+            t.note_concession(
+                &job_id,
+                &material_id,
+                ConcessionNote {
+                    defect: note.defect,
+                    explanation: note.explanation,
+                    customer_name: note.customer_name,
+                    customer_consents: note.customer_consents,
+                    consented_at,
+                },
+            )
+        })
+    }
+
+    pub fn use_material(&self, job_id: String, material_id: String) -> Result<JobDetail> {
+        self.step(|t| t.use_material(&job_id, &material_id))
+    }
+
+    pub fn replace_part(&self, job_id: String, part: PartReplacementInput) -> Result<JobDetail> {
+        self.step(|t| {
+            t.replace_part(
+                &job_id,
+                PartReplacement {
+                    part_code: part.part_code,
+                    description: part.description,
+                    old_serial: part.old_serial,
+                    new_serial: part.new_serial,
+                    old_part_recovered: part.old_part_recovered,
+                },
+            )
+        })
+    }
+
+    pub fn start_work(&self, job_id: String) -> Result<JobDetail> {
+        self.step(|t| t.start_work(&job_id))
+    }
+
+    pub fn finish_work(
+        &self,
+        job_id: String,
+        labour_minutes: u32,
+        summary: String,
+    ) -> Result<JobDetail> {
+        self.step(|t| t.finish_work(&job_id, labour_minutes, &summary))
+    }
+
+    /// Processes and stores a camera photo; answer photo items with its sha256.
+    pub fn add_photo(&self, job_id: String, jpeg_or_png: Vec<u8>) -> Result<Photo> {
+        guard(|| {
+            let p = self
+                .core
+                .add_photo(&job_id, &jpeg_or_png, &PhotoPolicy::default())?;
+            Ok(Photo {
+                sha256: p.full_sha256,
+                thumb_sha256: p.thumb_sha256,
+                width: p.width,
+                height: p.height,
+            })
+        })
+    }
+
+    /// The customer's acceptance: signature from the pad's points, or a refusal.
+    pub fn record_acceptance(&self, job_id: String, input: AcceptanceInput) -> Result<JobDetail> {
+        let sign = match input.sign_off {
+            SignOff::Sign { signer_name, pad } => onsite_core::SignInput::Sign {
+                signer_name,
+                ink: Ink::from(pad).encode(),
+            },
+            SignOff::Refuse { reason } => onsite_core::SignInput::Refuse { reason },
+        };
+        self.step(|t| {
+            t.record_acceptance(
+                &job_id,
+                onsite_core::AcceptanceInput {
+                    rating: input.rating.into(),
+                    comment: input.comment,
+                    fix_uncertain: input.fix_uncertain,
+                    sign,
+                },
+            )
+        })
+    }
+
+    pub fn verify_signature(&self, job_id: String) -> Result<bool> {
+        guard(|| Ok(self.core.verify_signature(&job_id)?))
+    }
+
+    /// The customer's signature as a PNG (white background).
+    pub fn signature_png(&self, job_id: String, width: u32, height: u32) -> Result<Vec<u8>> {
+        guard(|| {
+            let v = self.core.job(&job_id)?;
+            let sig = v
+                .customer_signature()
+                .ok_or_else(|| OnsiteError::Signature {
+                    message: "the customer has not signed this job".into(),
+                })?;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(&sig.ink)
+                .map_err(|e| OnsiteError::Storage {
+                    message: e.to_string(),
+                })?;
+            Ok(render_png(
+                &Ink::decode(&bytes)?,
+                width,
+                height,
+                Background::White,
+            )?)
+        })
+    }
+
+    pub fn take_payment(
+        &self,
+        job_id: String,
+        method: PaymentMethod,
+        received_fen: i64,
+        reference: Option<String>,
+    ) -> Result<JobDetail> {
+        self.step(|t| t.take_payment(&job_id, method.into(), received_fen, reference))
+    }
+
+    /// Issues the receipt; with `emergency` it uses the device's marked emergency series.
+    pub fn issue_receipt(&self, job_id: String, emergency: bool) -> Result<Receipt> {
+        guard(|| {
+            let r = self.core.issue_receipt(&job_id, emergency)?;
+            Ok(Receipt {
+                number: r.number.clone(),
+                job_id: r.job_id.clone(),
+                total_fen: r.totals.total.fen(),
+                received_fen: r.payment.as_ref().map_or(0, |p| p.received.fen()),
+                change_fen: r.payment.as_ref().map_or(0, |p| p.change.fen()),
+                emergency: r.is_emergency(),
+                issued_at_ms: ms(r.issued_at),
+            })
+        })
+    }
+
+    pub fn receipt_text(&self, number: String) -> Result<String> {
+        guard(|| {
+            Ok(documents::to_text(
+                &self.core.receipt_document(&number, self.lang())?,
+            ))
+        })
+    }
+
+    pub fn receipt_html(&self, number: String) -> Result<String> {
+        guard(|| {
+            Ok(documents::to_html(
+                &self.core.receipt_document(&number, self.lang())?,
+            ))
+        })
+    }
+
+    /// ESC/POS bytes to send to a thermal printer (Bluetooth or TCP 9100).
+    pub fn receipt_escpos(&self, number: String, paper: Paper) -> Result<Vec<u8>> {
+        guard(|| {
+            let profile = match paper {
+                Paper::Mm58 => PrinterProfile::mm58(),
+                Paper::Mm80 => PrinterProfile::mm80(),
+            };
+            Ok(documents::to_escpos(
+                &self.core.receipt_document(&number, self.lang())?,
+                &profile,
+            ))
+        })
+    }
+
+    pub fn work_order_html(&self, job_id: String) -> Result<String> {
+        guard(|| {
+            Ok(documents::to_html(
+                &self.core.work_order_copy(&job_id, self.lang())?,
+            ))
+        })
+    }
+
+    pub fn message_note_text(&self, job_id: String) -> Result<String> {
+        guard(|| {
+            Ok(documents::to_text(
+                &self.core.message_note(&job_id, self.lang())?,
+            ))
+        })
+    }
+
+    pub fn hand_over(&self, job_id: String) -> Result<JobDetail> {
+        self.step(|t| t.hand_over(&job_id))
+    }
+}
