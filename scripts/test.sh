@@ -27,3 +27,10 @@ start_postgres
 step "cargo test (workspace)"
 cargo test --workspace 2>&1 | tee /tmp/onsite-test.log
 grep -E '^test result:' /tmp/onsite-test.log | awk '{p+=$4; f+=$6} END {printf "\nrust: %d passed, %d failed\n", p, f}'
+
+step "Kotlin JVM suite (generated bindings + android API, against a real HQ)"
+bash scripts/kotlin-test.sh
+
+step "summary"
+grep -E '^test result:' /tmp/onsite-test.log | awk '{p+=$4; f+=$6} END {printf "rust: %d passed, %d failed\n", p, f}'
+tail -n 1 target/kotlin/suite.log

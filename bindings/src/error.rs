@@ -1,9 +1,16 @@
 //! The one error type Kotlin and Swift see: an exception/error per kind of
 //! core error, each with the core's message. No rule is decided here.
+//!
+//! It is a *flat* error: the shells get the kind (the Kotlin exception class,
+//! the Swift enum case) and the core's message as the exception's message.
+//! The structured parts (which checklist items are missing, the job's status)
+//! are on the records the app already reads (`Checklist::missing_required`,
+//! `JobDetail::status`), so nothing is lost by not repeating them here.
 
 use onsite_core::Error as Core;
 
 #[derive(Debug, thiserror::Error, uniffi::Error)]
+#[uniffi(flat_error)]
 pub enum OnsiteError {
     #[error("{message}")]
     InvalidInput { message: String },
@@ -169,4 +176,58 @@ pub async fn off_thread<T: Send + 'static>(
             message: "the worker thread vanished".into(),
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_an_internal_error_with_its_message() {
+        let r: Result<()> = guard(|| panic!("index out of bounds"));
+        match r {
+            Err(OnsiteError::Internal { message }) => {
+                assert!(message.contains("index out of bounds"))
+            }
+            other => panic!("expected Internal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn core_kinds_keep_their_kind_and_message() {
+        let e = OnsiteError::from(Core::JobCancelled {
+            reason: "客户取消".into(),
+        });
+        assert!(
+            matches!(&e, OnsiteError::JobCancelled { message } if message.contains("客户取消"))
+        );
+        let e = OnsiteError::from(Core::VisitSealed);
+        assert!(matches!(e, OnsiteError::VisitSealed { .. }));
+    }
+
+    #[test]
+    fn off_thread_work_that_panics_is_an_error_not_an_abort() {
+        let r: Result<u8> = futures_executor_lite(off_thread(|| panic!("boom")));
+        assert!(matches!(r, Err(OnsiteError::Internal { .. })));
+    }
+
+    /// Polls a future to completion on this thread (the bindings have no executor of their own).
+    fn futures_executor_lite<F: std::future::Future>(f: F) -> F::Output {
+        use std::task::{Context, Poll, Wake, Waker};
+        struct Unpark(std::thread::Thread);
+        impl Wake for Unpark {
+            fn wake(self: std::sync::Arc<Self>) {
+                self.0.unpark();
+            }
+        }
+        let waker = Waker::from(std::sync::Arc::new(Unpark(std::thread::current())));
+        let mut cx = Context::from_waker(&waker);
+        let mut f = std::pin::pin!(f);
+        loop {
+            match f.as_mut().poll(&mut cx) {
+                Poll::Ready(v) => return v,
+                Poll::Pending => std::thread::park(),
+            }
+        }
+    }
 }

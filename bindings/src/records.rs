@@ -2,7 +2,7 @@
 //! from and to the core's types. Times are Unix milliseconds (UTC); money is
 //! integer fen. Nothing here decides anything.
 
-use onsite_core::checklist::{Answer, ItemKind, Phase};
+use onsite_core::checklist::{Answer, Category, ItemKind, Phase};
 use onsite_core::locale::Lang;
 use onsite_core::material::{Source, Verdict};
 use onsite_core::payment::Method;
@@ -76,6 +76,39 @@ mirror!(
 );
 mirror!(InspectionVerdict = Verdict { Pass, Fail });
 mirror!(QuoteLineKind = LineKind { Service, Part });
+mirror!(
+    ServiceCategory = Category {
+        PropertyRepair,
+        Appliance,
+        GpsInstall,
+        Furniture
+    }
+);
+
+/// One entry of the offline fee schedule or parts price list.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct ScheduleEntry {
+    pub code: String,
+    pub kind: QuoteLineKind,
+    pub category: ServiceCategory,
+    pub name: String,
+    pub unit: String,
+    pub price_fen: i64,
+}
+
+/// What the device's receipt chain check found.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum ReceiptChain {
+    Intact,
+    /// An entry's content was edited after it was written.
+    Edited {
+        number: String,
+    },
+    /// An entry is missing between two others.
+    Broken {
+        number: String,
+    },
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum Language {
@@ -162,6 +195,7 @@ pub struct Conflict {
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct JobDetail {
     pub job_id: String,
+    pub category: ServiceCategory,
     pub status: JobStatus,
     pub status_label: String,
     pub site: String,
@@ -190,6 +224,7 @@ impl JobDetail {
     ) -> JobDetail {
         JobDetail {
             job_id: v.order.job_id.clone(),
+            category: v.order.category.into(),
             status: v.status.into(),
             status_label: v.status.label(lang).to_string(),
             site: v.order.site.clone(),

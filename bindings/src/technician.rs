@@ -291,6 +291,29 @@ impl SignedInTechnician {
         })
     }
 
+    /// The fee schedule and parts price list for one service category.
+    pub fn fee_schedule(&self, category: ServiceCategory) -> Vec<ScheduleEntry> {
+        let lang = self.lang();
+        let schedule = self.core.fee_schedule();
+        let category: onsite_core::checklist::Category = category.into();
+        let entries = |kind: QuoteLineKind, list: &[onsite_core::quote::ScheduleEntry]| {
+            list.iter()
+                .filter(|e| e.category == category)
+                .map(|e| ScheduleEntry {
+                    code: e.code.clone(),
+                    kind,
+                    category: e.category.into(),
+                    name: e.name.get(lang).to_string(),
+                    unit: e.unit.get(lang).to_string(),
+                    price_fen: e.price_fen,
+                })
+                .collect::<Vec<_>>()
+        };
+        let mut all = entries(QuoteLineKind::Service, &schedule.services);
+        all.extend(entries(QuoteLineKind::Part, &schedule.parts));
+        all
+    }
+
     pub fn approve_quote_line(
         &self,
         job_id: String,
@@ -481,16 +504,32 @@ impl SignedInTechnician {
 
     /// Issues the receipt; with `emergency` it uses the device's marked emergency series.
     pub fn issue_receipt(&self, job_id: String, emergency: bool) -> Result<Receipt> {
+        guard(|| Ok(receipt(&self.core.issue_receipt(&job_id, emergency)?)))
+    }
+
+    /// Voids a receipt; its number stays used.
+    pub fn void_receipt(&self, number: String, reason: String) -> Result<()> {
+        guard(|| Ok(self.core.void_receipt(&number, &reason)?))
+    }
+
+    /// Reissues a voided receipt under a new number that refers to it.
+    pub fn reissue_receipt(&self, voided_number: String) -> Result<Receipt> {
+        guard(|| Ok(receipt(&self.core.reissue_receipt(&voided_number)?)))
+    }
+
+    /// Receipt numbers left in the blocks HQ granted this device.
+    pub fn receipt_numbers_left(&self) -> Result<i64> {
+        guard(|| Ok(self.core.receipt_numbers_left()?))
+    }
+
+    /// Checks that no receipt on this device was edited or removed.
+    pub fn verify_receipt_chain(&self) -> Result<ReceiptChain> {
+        use onsite_core::receipt::ChainFault;
         guard(|| {
-            let r = self.core.issue_receipt(&job_id, emergency)?;
-            Ok(Receipt {
-                number: r.number.clone(),
-                job_id: r.job_id.clone(),
-                total_fen: r.totals.total.fen(),
-                received_fen: r.payment.as_ref().map_or(0, |p| p.received.fen()),
-                change_fen: r.payment.as_ref().map_or(0, |p| p.change.fen()),
-                emergency: r.is_emergency(),
-                issued_at_ms: ms(r.issued_at),
+            Ok(match self.core.verify_receipt_chain()? {
+                None => ReceiptChain::Intact,
+                Some(ChainFault::Edited { number }) => ReceiptChain::Edited { number },
+                Some(ChainFault::Broken { number }) => ReceiptChain::Broken { number },
             })
         })
     }
@@ -543,5 +582,17 @@ impl SignedInTechnician {
 
     pub fn hand_over(&self, job_id: String) -> Result<JobDetail> {
         self.step(|t| t.hand_over(&job_id))
+    }
+}
+
+fn receipt(r: &onsite_core::receipt::Receipt) -> Receipt {
+    Receipt {
+        number: r.number.clone(),
+        job_id: r.job_id.clone(),
+        total_fen: r.totals.total.fen(),
+        received_fen: r.payment.as_ref().map_or(0, |p| p.received.fen()),
+        change_fen: r.payment.as_ref().map_or(0, |p| p.change.fen()),
+        emergency: r.is_emergency(),
+        issued_at_ms: ms(r.issued_at),
     }
 }

@@ -1,0 +1,131 @@
+package app.onsite
+
+import app.onsite.ffi.AcceptanceInput
+import app.onsite.ffi.Assessment
+import app.onsite.ffi.ChecklistPhase
+import app.onsite.ffi.ConcessionInput
+import app.onsite.ffi.Enrollment
+import app.onsite.ffi.InspectionVerdict
+import app.onsite.ffi.Language
+import app.onsite.ffi.MaterialInput
+import app.onsite.ffi.Paper
+import app.onsite.ffi.PartReplacementInput
+import app.onsite.ffi.PaymentMethod
+import app.onsite.ffi.QuoteItem
+import app.onsite.ffi.SignedInTechnician
+import app.onsite.ffi.SyncObserver
+import app.onsite.ffi.SyncProgress
+import app.onsite.ffi.SyncReport
+import app.onsite.ffi.TechnicianProfile
+import kotlinx.coroutines.CoroutineDispatcher
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.withContext
+
+/**
+ * The signed-in technician, as a Kotlin app holds it.
+ *
+ * A thin layer over the generated [SignedInTechnician]: every store call is a
+ * `suspend` function that runs on [io] (the store does disk I/O and must stay
+ * off the main thread), and sync state is a [StateFlow] a screen can collect.
+ * No rule of the visit lives here; every failure is an
+ * [app.onsite.ffi.OnsiteException] subclass carrying the core's message.
+ */
+class Onsite private constructor(
+    /** The generated object, for anything this layer does not wrap. */
+    val ffi: SignedInTechnician,
+    private val io: CoroutineDispatcher,
+) : AutoCloseable {
+    companion object {
+        /** Exchanges a one-time enrollment code from HQ for this device's profile and token. */
+        suspend fun enroll(hqUrl: String, code: String, deviceId: String): Enrollment =
+            app.onsite.ffi.enroll(hqUrl, code, deviceId)
+
+        /** Opens (or creates) the technician's store file, e.g. under `context.filesDir`. */
+        suspend fun open(
+            storePath: String,
+            profile: TechnicianProfile,
+            io: CoroutineDispatcher = Dispatchers.IO,
+        ): Onsite = withContext(io) { Onsite(SignedInTechnician.open(storePath, profile), io) }
+    }
+
+    private val sync = MutableStateFlow<SyncProgress>(SyncProgress.Idle)
+
+    /** Idle, uploading photos, pushing n/m, pulling, offline (with retry delay) or failed. */
+    val syncState: StateFlow<SyncProgress> = sync.asStateFlow()
+
+    private val observer = object : SyncObserver {
+        override fun onProgress(progress: SyncProgress) {
+            sync.value = progress
+        }
+    }
+
+    /** Runs any call of the generated API on the I/O dispatcher. */
+    suspend fun <T> store(block: SignedInTechnician.() -> T): T = withContext(io) { ffi.block() }
+
+    fun setLanguage(language: Language) = ffi.setLanguage(language)
+
+    fun connect(hqUrl: String, token: String) = ffi.connect(hqUrl, token)
+
+    /** Uploads photos, pushes the outbox and pulls HQ's changes; progress goes to [syncState]. */
+    suspend fun syncNow(): SyncReport = ffi.syncNow(observer)
+
+    fun cancelSync() = ffi.cancelSync()
+
+    suspend fun jobs() = store { jobs() }
+    suspend fun job(jobId: String) = store { job(jobId) }
+    suspend fun pendingChanges() = store { pendingOps() }
+    suspend fun checklist(jobId: String, phase: ChecklistPhase) = store { checklist(jobId, phase) }
+    suspend fun answer(jobId: String, templateId: String, itemId: String, answer: app.onsite.ffi.AnswerValue) =
+        store { answer(jobId, templateId, itemId, answer) }
+    suspend fun addPhoto(jobId: String, jpegOrPng: ByteArray) = store { addPhoto(jobId, jpegOrPng) }
+
+    suspend fun accept(jobId: String) = store { acceptJob(jobId) }
+    suspend fun depart(jobId: String) = store { depart(jobId) }
+    suspend fun arrive(jobId: String) = store { arrive(jobId) }
+    suspend fun noAccess(jobId: String, note: String, waitedMinutes: UInt, phonedCustomer: Boolean) =
+        store { recordNoAccess(jobId, note, waitedMinutes, phonedCustomer) }
+    suspend fun assess(jobId: String, assessment: Assessment) = store { assess(jobId, assessment) }
+
+    suspend fun feeSchedule(jobId: String) = store { feeSchedule(job(jobId).category) }
+    suspend fun addQuoteLine(jobId: String, item: QuoteItem, qty: UInt = 1u) = store { addQuoteLine(jobId, item, qty) }
+    suspend fun approveQuoteLine(jobId: String, lineNo: UInt, supervisor: String, code: String) =
+        store { approveQuoteLine(jobId, lineNo, supervisor, code) }
+    suspend fun presentQuote(jobId: String) = store { presentQuote(jobId) }
+    suspend fun customerConsents(jobId: String, customerName: String) = store { customerConsents(jobId, customerName) }
+    suspend fun customerDeclines(jobId: String, reason: String) = store { customerDeclines(jobId, reason) }
+
+    suspend fun addMaterial(jobId: String, material: MaterialInput) = store { addMaterial(jobId, material) }
+    suspend fun inspectMaterial(
+        jobId: String,
+        materialId: String,
+        verdict: InspectionVerdict,
+        findings: String,
+        photos: List<String> = emptyList(),
+    ) = store { inspectMaterial(jobId, materialId, verdict, findings, photos) }
+    suspend fun noteConcession(jobId: String, materialId: String, note: ConcessionInput) =
+        store { noteConcession(jobId, materialId, note) }
+    suspend fun useMaterial(jobId: String, materialId: String) = store { useMaterial(jobId, materialId) }
+    suspend fun replacePart(jobId: String, part: PartReplacementInput) = store { replacePart(jobId, part) }
+
+    suspend fun startWork(jobId: String) = store { startWork(jobId) }
+    suspend fun finishWork(jobId: String, labourMinutes: UInt, summary: String) =
+        store { finishWork(jobId, labourMinutes, summary) }
+    suspend fun recordAcceptance(jobId: String, input: AcceptanceInput) = store { recordAcceptance(jobId, input) }
+    suspend fun verifySignature(jobId: String) = store { verifySignature(jobId) }
+    suspend fun signaturePng(jobId: String, width: UInt, height: UInt) = store { signaturePng(jobId, width, height) }
+
+    suspend fun takePayment(jobId: String, method: PaymentMethod, receivedFen: Long, reference: String? = null) =
+        store { takePayment(jobId, method, receivedFen, reference) }
+    suspend fun issueReceipt(jobId: String, emergency: Boolean = false) = store { issueReceipt(jobId, emergency) }
+    suspend fun receiptText(number: String) = store { receiptText(number) }
+    suspend fun receiptHtml(number: String) = store { receiptHtml(number) }
+    suspend fun receiptEscPos(number: String, paper: Paper) = store { receiptEscpos(number, paper) }
+    suspend fun workOrderHtml(jobId: String) = store { workOrderHtml(jobId) }
+    suspend fun messageNoteText(jobId: String) = store { messageNoteText(jobId) }
+    suspend fun handOver(jobId: String) = store { handOver(jobId) }
+
+    override fun close() = ffi.close()
+}

@@ -1,0 +1,420 @@
+package app.onsite
+
+import app.onsite.ffi.AcceptanceInput
+import app.onsite.ffi.AnswerValue
+import app.onsite.ffi.Assessment
+import app.onsite.ffi.ChecklistPhase
+import app.onsite.ffi.ConcessionInput
+import app.onsite.ffi.CustomerRating
+import app.onsite.ffi.InspectionVerdict
+import app.onsite.ffi.ItemInput
+import app.onsite.ffi.JobStatus
+import app.onsite.ffi.Language
+import app.onsite.ffi.MaterialInput
+import app.onsite.ffi.MaterialSource
+import app.onsite.ffi.OnsiteException
+import app.onsite.ffi.Paper
+import app.onsite.ffi.PaymentMethod
+import app.onsite.ffi.QuoteItem
+import app.onsite.ffi.QuoteLineKind
+import app.onsite.ffi.ReceiptChain
+import app.onsite.ffi.SignOff
+import app.onsite.ffi.SignaturePad
+import app.onsite.ffi.SyncProgress
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.yield
+import java.awt.Color
+import java.awt.image.BufferedImage
+import java.io.ByteArrayOutputStream
+import java.io.File
+import java.net.ServerSocket
+import java.net.Socket
+import java.nio.file.Files
+import java.util.concurrent.TimeUnit
+import javax.imageio.ImageIO
+import kotlin.math.PI
+import kotlin.math.sin
+import kotlin.system.exitProcess
+import kotlin.test.assertContains
+import kotlin.test.assertEquals
+import kotlin.test.assertFailsWith
+import kotlin.test.assertTrue
+import kotlin.test.fail
+
+/**
+ * The Kotlin suite, run on the JVM against the host build of libonsite_ffi
+ * (see scripts/kotlin-test.sh). A real `onsite hq serve` is started on
+ * 127.0.0.1 for the whole run; each test enrolls its own technician so the
+ * tests share nothing but the server.
+ *
+ * There is no JUnit on this machine, so the suite is a `main` with a tiny
+ * runner: every test runs, failures are printed with their stack trace, and
+ * the exit code is the number of failures.
+ */
+fun main() {
+    val onsite = System.getProperty("onsite.bin") ?: error("-Donsite.bin=path/to/onsite is required")
+    Hq(File(onsite)).use { hq ->
+        val tests = listOf<Pair<String, suspend (Hq) -> Unit>>(
+            "complete visit from Kotlin, synced to HQ" to ::completeVisit,
+            "rule violations are typed Kotlin exceptions" to ::ruleViolations,
+            "no access leaves a message note and the job returns to HQ" to ::noAccess,
+            "HQ unreachable is an Offline exception and the work stays queued" to ::offline,
+            "a revoked device gets an Hq exception, nothing is lost" to ::revoked,
+        )
+        var failed = 0
+        for ((name, test) in tests) {
+            val started = System.nanoTime()
+            try {
+                runBlocking { test(hq) }
+                println("ok    $name (${(System.nanoTime() - started) / 1_000_000} ms)")
+            } catch (t: Throwable) {
+                failed++
+                println("FAIL  $name")
+                t.printStackTrace(System.out)
+            }
+        }
+        println("kotlin: ${tests.size - failed} passed, $failed failed")
+        exitProcess(failed)
+    }
+}
+
+// --- the tests ----------------------------------------------------------------------
+
+suspend fun completeVisit(hq: Hq) {
+    val phone = hq.newTechnician("kt-full")
+    val tech = phone.tech
+    val job = hq.dispatch("kt-full", "KT-FULL-1")
+    tech.setLanguage(Language.ZH_CN)
+
+    // Sync brings the job; the Flow saw the sync go through its states.
+    val seen = mutableListOf<SyncProgress>()
+    val report = collectingSync(tech, seen)
+    assertTrue(report.changesPulled >= 1uL, "the dispatched job is pulled: $report")
+    assertTrue(seen.any { it is SyncProgress.Pulling }, "the flow reported pulling: $seen")
+    assertEquals(SyncProgress.Idle, tech.syncState.value)
+    assertEquals(listOf(job), tech.jobs().map { it.jobId })
+
+    tech.accept(job)
+    answerAll(tech, job, ChecklistPhase.BEFORE_LEAVING)
+    tech.depart(job)
+    val arrived = tech.arrive(job)
+    assertTrue(arrived.punctuality != null, "arrival is judged against the appointment")
+    answerAll(tech, job, ChecklistPhase.ARRIVAL)
+    tech.assess(job, Assessment(listOf("角阀"), "角阀老化渗水", listOf("更换角阀"), "更换", 30u))
+
+    // Quote: a schedule line, and an off-schedule line that needs a supervisor's code.
+    val service = tech.feeSchedule(job).first { it.kind == QuoteLineKind.SERVICE }
+    tech.addQuoteLine(job, QuoteItem.Schedule(service.code, null), 1u)
+    val quoted = tech.addQuoteLine(job, QuoteItem.OffSchedule(QuoteLineKind.SERVICE, "拆装地柜底板", 8_000), 1u)
+    val offSchedule = quoted.quoteLines.last()
+    assertTrue(offSchedule.needsApproval)
+    assertFailsWith<OnsiteException.OffScheduleNeedsApproval> { tech.presentQuote(job) }
+    assertFailsWith<OnsiteException.InvalidApprovalCode> {
+        tech.approveQuoteLine(job, offSchedule.lineNo, "主管 陈工", "000000")
+    }
+    // The code comes from the supervisor's own tool (not the technician's app), so this
+    // job waits for their call, unquoted. The service centre sends the technician on to
+    // the next job, which is worked to the end.
+    assertEquals(JobStatus.ASSESSED, tech.job(job).status)
+    val job2 = hq.dispatch(phone.technicianId, "KT-FULL-2")
+    tech.syncNow()
+    tech.accept(job2)
+    answerAll(tech, job2, ChecklistPhase.BEFORE_LEAVING)
+    tech.depart(job2)
+    tech.arrive(job2)
+    answerAll(tech, job2, ChecklistPhase.ARRIVAL)
+    tech.assess(job2, Assessment(listOf("角阀"), "角阀老化渗水", listOf("更换角阀"), "更换", 30u))
+    tech.addQuoteLine(job2, QuoteItem.Schedule(service.code, null), 2u)
+    val presented = tech.presentQuote(job2)
+    assertEquals(JobStatus.QUOTED, presented.status)
+    assertEquals(service.priceFen * 2, presented.quoteTotalFen)
+    tech.customerConsents(job2, "王女士")
+
+    // A customer-supplied valve fails inspection (with a photo); it may be used only with a concession.
+    tech.addMaterial(job2, MaterialInput("m1", MaterialSource.CUSTOMER_SUPPLIED, "客户自购角阀(塑料阀芯)", 1u, null))
+    val photo = tech.addPhoto(job2, jpeg(2400, 1800))
+    assertEquals(64, photo.sha256.length)
+    assertEquals(1600u, photo.width, "downsized to the 1600 px edge")
+    tech.inspectMaterial(job2, "m1", InspectionVerdict.FAIL, "塑料阀芯,耐压偏低", listOf(photo.sha256))
+    tech.startWork(job2)
+    assertFailsWith<OnsiteException.ConcessionRequired> { tech.useMaterial(job2, "m1") }
+    tech.noteConcession(
+        job2,
+        "m1",
+        ConcessionInput("塑料阀芯,耐压偏低", "已告知可能提前老化漏水,客户坚持使用自购件", "王女士", true),
+    )
+    val used = tech.useMaterial(job2, "m1").materials.single()
+    assertTrue(used.used && used.hasConcession && used.verdict == InspectionVerdict.FAIL)
+    answerAll(tech, job2, ChecklistPhase.WORK_RULES)
+    tech.finishWork(job2, 45u, "更换角阀,通水试验无渗漏")
+    answerAll(tech, job2, ChecklistPhase.COMPLETION)
+
+    // The customer signs on the pad; the signature is bound to what was accepted.
+    tech.recordAcceptance(
+        job2,
+        AcceptanceInput(CustomerRating.SATISFIED, "师傅很专业", true, SignOff.Sign("王女士", signature())),
+    )
+    assertTrue(tech.verifySignature(job2))
+    val png = tech.signaturePng(job2, 600u, 200u)
+    assertTrue(png.size > 100 && png[1] == 'P'.code.toByte() && png[2] == 'N'.code.toByte(), "a PNG")
+
+    // Payment in cash with change, and the receipt in every format.
+    val due = tech.job(job2).dueOnSiteFen
+    assertEquals(service.priceFen * 2, due)
+    tech.takePayment(job2, PaymentMethod.CASH, due + 5_000)
+    val receipt = tech.issueReceipt(job2)
+    assertEquals(JobStatus.SETTLED, tech.job(job2).status, "payment and receipt settle the job")
+    assertEquals(receipt.number, tech.job(job2).receiptNumber)
+    assertEquals(due, receipt.totalFen)
+    assertEquals(5_000, receipt.changeFen)
+    assertTrue(!receipt.emergency)
+    val text = tech.receiptText(receipt.number)
+    assertContains(text, receipt.number)
+    assertContains(text, "收费收据")
+    val html = tech.receiptHtml(receipt.number)
+    assertContains(html, "<html")
+    assertContains(html, "data:image/png;base64,")
+    for (paper in listOf(Paper.MM58, Paper.MM80)) {
+        val escpos = tech.receiptEscPos(receipt.number, paper)
+        assertTrue(escpos[0] == 0x1b.toByte() && escpos[1] == '@'.code.toByte(), "ESC @ first")
+        assertTrue(escpos.toList().windowed(2).any { it[0] == 0x1d.toByte() && it[1] == 'V'.code.toByte() }, "cut")
+    }
+    tech.setLanguage(Language.EN)
+    assertContains(tech.receiptText(receipt.number), "Receipt")
+    assertContains(tech.workOrderHtml(job2), "<html")
+    assertEquals(ReceiptChain.Intact, tech.store { verifyReceiptChain() })
+    tech.handOver(job2)
+
+    // Back online: everything reaches HQ and the outbox drains.
+    val sent = tech.syncNow()
+    assertTrue(sent.opsApplied > 0uL && sent.opsRejected == 0uL, "$sent")
+    assertEquals(0L, tech.pendingChanges())
+    assertContains(hq.orders(phone.technicianId), Regex("\"job_id\": \"$job2\"[^}]*\"status\": \"handed_over\""))
+    assertContains(hq.followups(), job2, message = "fix uncertain puts the job on the follow-up queue")
+    tech.close()
+}
+
+suspend fun ruleViolations(hq: Hq) {
+    val tech = hq.newTechnician("kt-rules").tech
+    val job = hq.dispatch("kt-rules", "KT-RULES-1")
+    tech.syncNow()
+
+    val early = assertFailsWith<OnsiteException.IllegalTransition> { tech.arrive(job) }
+    assertContains(early.message!!, "dispatched", message = "the core's message names the status")
+    assertFailsWith<OnsiteException.UnknownJob> { tech.job("NO-SUCH-JOB") }
+    tech.accept(job)
+    val gate = assertFailsWith<OnsiteException.ChecklistIncomplete> { tech.depart(job) }
+    assertTrue(gate.message!!.isNotBlank())
+    assertTrue(tech.checklist(job, ChecklistPhase.BEFORE_LEAVING).missingRequired.isNotEmpty())
+    assertFailsWith<OnsiteException.InvalidInput> { tech.addPhoto(job, "not a picture".toByteArray()) }
+    answerAll(tech, job, ChecklistPhase.BEFORE_LEAVING)
+    tech.depart(job)
+    tech.arrive(job)
+    answerAll(tech, job, ChecklistPhase.ARRIVAL)
+    tech.assess(job, Assessment(emptyList(), "漏水", emptyList(), "", 10u))
+    assertFailsWith<OnsiteException.QuoteRule> { tech.addQuoteLine(job, QuoteItem.Schedule("NO-SUCH-CODE", null), 1u) }
+    assertFailsWith<OnsiteException.AmountOutOfRange> {
+        tech.addQuoteLine(job, QuoteItem.OffSchedule(QuoteLineKind.PART, "金条", Long.MAX_VALUE), 1u)
+    }
+    val service = tech.feeSchedule(job).first { it.kind == QuoteLineKind.SERVICE }
+    tech.addQuoteLine(job, QuoteItem.Schedule(service.code, null), 1u)
+    tech.presentQuote(job)
+    tech.customerConsents(job, "李先生")
+    tech.addMaterial(job, MaterialInput("m1", MaterialSource.CUSTOMER_SUPPLIED, "自购软管", 1u, null))
+    tech.startWork(job)
+    assertFailsWith<OnsiteException.InspectionRequired> { tech.useMaterial(job, "m1") }
+    answerAll(tech, job, ChecklistPhase.WORK_RULES)
+    tech.finishWork(job, 10u, "更换软管")
+    answerAll(tech, job, ChecklistPhase.COMPLETION)
+    val blank = SignaturePad(600f, 200f, 2f, emptyList())
+    assertFailsWith<OnsiteException.Signature> {
+        tech.recordAcceptance(job, AcceptanceInput(CustomerRating.SATISFIED, "", false, SignOff.Sign("李先生", blank)))
+    }
+    assertFailsWith<OnsiteException.IllegalTransition> { tech.takePayment(job, PaymentMethod.CASH, 1) }
+    tech.recordAcceptance(job, AcceptanceInput(CustomerRating.AVERAGE, "", false, SignOff.Refuse("赶时间")))
+    assertFailsWith<OnsiteException.PaymentRule> { tech.takePayment(job, PaymentMethod.CASH, 1) }
+    assertFailsWith<OnsiteException.AmountOutOfRange> { tech.takePayment(job, PaymentMethod.CASH, -5) }
+    val unpaid = assertFailsWith<OnsiteException.IllegalTransition> { tech.issueReceipt(job) }
+    assertContains(unpaid.message!!, "payment")
+    assertFailsWith<OnsiteException.ReceiptRule> { tech.store { reissueReceipt("R-NO-SUCH") } }
+    // Every exception carries the core's own words, not a generated field dump.
+    val e = assertFailsWith<OnsiteException> { tech.handOver(job) }
+    assertTrue(!e.message!!.startsWith("message="), e.message)
+    tech.close()
+}
+
+suspend fun noAccess(hq: Hq) {
+    val tech = hq.newTechnician("kt-noaccess").tech
+    val job = hq.dispatch("kt-noaccess", "KT-NOACCESS-1")
+    tech.syncNow()
+    tech.accept(job)
+    answerAll(tech, job, ChecklistPhase.BEFORE_LEAVING)
+    tech.depart(job)
+    tech.arrive(job)
+    val v = tech.noAccess(job, "上门无人,已电话联系未接通,请回电预约", 15u, true)
+    assertEquals(JobStatus.NO_ACCESS, v.status)
+    assertContains(tech.messageNoteText(job), "请回电预约")
+    tech.syncNow()
+    assertEquals(0L, tech.pendingChanges())
+    assertContains(hq.orders("kt-noaccess"), Regex("\"status\": \"no_access\""))
+    tech.close()
+}
+
+suspend fun offline(hq: Hq) {
+    val tech = hq.newTechnician("kt-offline").tech
+    val job = hq.dispatch("kt-offline", "KT-OFFLINE-1")
+    tech.syncNow()
+    tech.accept(job)
+    val queued = tech.pendingChanges()
+    assertTrue(queued > 0)
+    // Point the device at a port where nothing listens, as in a basement.
+    val dead = ServerSocket(0).use { it.localPort }
+    tech.connect("http://127.0.0.1:$dead", "irrelevant")
+    assertFailsWith<OnsiteException.Offline> { tech.syncNow() }
+    assertTrue(tech.syncState.value is SyncProgress.Offline || tech.syncState.value is SyncProgress.Failed)
+    assertEquals(queued, tech.pendingChanges(), "nothing was dropped")
+    assertEquals(JobStatus.ACCEPTED, tech.job(job).status)
+    tech.close()
+}
+
+suspend fun revoked(hq: Hq) {
+    val phone = hq.newTechnician("kt-revoked")
+    val tech = phone.tech
+    val job = hq.dispatch("kt-revoked", "KT-REVOKED-1")
+    tech.syncNow()
+    tech.accept(job)
+    hq.cli("revoke", phone.deviceId)
+    val e = assertFailsWith<OnsiteException.Hq> { tech.syncNow() }
+    assertContains(e.message!!.lowercase(), "401")
+    assertTrue(tech.pendingChanges() > 0, "the unsent change is kept")
+    tech.close()
+}
+
+// --- helpers ------------------------------------------------------------------------
+
+/** Runs a sync while collecting the StateFlow, as a screen would. */
+private suspend fun collectingSync(tech: Onsite, into: MutableList<SyncProgress>) = kotlinx.coroutines.coroutineScope {
+    val collector = launch { tech.syncState.collect { into += it } }
+    yield()
+    val report = tech.syncNow()
+    yield()
+    collector.cancel()
+    report
+}
+
+/** Answers every shown item of a phase, as a careful technician would, until none is missing. */
+private suspend fun answerAll(tech: Onsite, job: String, phase: ChecklistPhase) {
+    repeat(5) {
+        val list = tech.checklist(job, phase)
+        val open = list.items.filter { it.answer == null }
+        if (open.isEmpty() && list.missingRequired.isEmpty()) return
+        for (item in open) {
+            val answer = when (val input = item.input) {
+                is ItemInput.Check -> AnswerValue.Check(true)
+                is ItemInput.YesNo -> AnswerValue.YesNo(true)
+                is ItemInput.Number -> AnswerValue.Number((input.min + input.max) / 2)
+                is ItemInput.Text -> AnswerValue.Text("正常")
+                is ItemInput.Choice -> AnswerValue.Choice(input.optionIds.first())
+                is ItemInput.Photo -> AnswerValue.Photo(tech.addPhoto(job, jpeg(320, 240)).sha256)
+            }
+            tech.answer(job, list.templateId, item.itemId, answer)
+        }
+    }
+    val left = tech.checklist(job, phase).missingRequired
+    if (left.isNotEmpty()) fail("still missing in $phase: $left")
+}
+
+/** A handwritten-looking name: three strokes sampled every 8 ms. */
+private fun signature(): SignaturePad {
+    val rec = SignatureRecorder(600f, 200f, 2f)
+    var t = 1_000_000L
+    for (s in 0 until 3) {
+        val x0 = 60f + s * 170f
+        for (i in 0..40) {
+            val x = x0 + i * 3.5f
+            val y = 100f + 50f * sin(i / 40.0 * 2 * PI + s).toFloat()
+            if (i == 0) rec.down(x, y, t) else rec.move(x, y, t, 0.5f + i / 100f)
+            t += 8
+        }
+        rec.up(x0 + 145f, 100f, t)
+        t += 200
+    }
+    return rec.pad()
+}
+
+/** A camera-like JPEG made with the JDK's encoder. */
+private fun jpeg(w: Int, h: Int): ByteArray {
+    val img = BufferedImage(w, h, BufferedImage.TYPE_INT_RGB)
+    val g = img.createGraphics()
+    g.color = Color(40, 90, 160)
+    g.fillRect(0, 0, w, h)
+    g.color = Color.WHITE
+    g.fillOval(w / 4, h / 4, w / 2, h / 2)
+    g.dispose()
+    return ByteArrayOutputStream().also { ImageIO.write(img, "jpg", it) }.toByteArray()
+}
+
+/** A technician's phone: the open store and who it belongs to. */
+class Phone(val tech: Onsite, val technicianId: String, val deviceId: String)
+
+/** A real HQ: `onsite hq serve` on a free loopback port with a SQLite file in a temp dir. */
+class Hq(private val onsite: File) : AutoCloseable {
+    private val dir = Files.createTempDirectory("onsite-kotlin-").toFile()
+    private val token = "kotlin-suite-admin-token"
+    private val port = ServerSocket(0).use { it.localPort }
+    val url = "http://127.0.0.1:$port"
+    private val process: Process = ProcessBuilder(
+        onsite.absolutePath, "hq", "serve",
+        "--db", File(dir, "hq.sqlite3").absolutePath,
+        "--listen", "127.0.0.1:$port",
+        "--admin-token", token,
+    ).directory(dir).redirectErrorStream(true).redirectOutput(File(dir, "hq.log")).start()
+
+    init {
+        val deadline = System.currentTimeMillis() + 30_000
+        while (true) {
+            if (!process.isAlive) error("onsite hq serve exited: ${File(dir, "hq.log").readText()}")
+            if (runCatching { Socket("127.0.0.1", port).close() }.isSuccess) break
+            if (System.currentTimeMillis() > deadline) error("HQ did not listen on $port")
+            Thread.sleep(50)
+        }
+    }
+
+    fun cli(vararg args: String): String {
+        val p = ProcessBuilder(listOf(onsite.absolutePath, "hq") + args + listOf("--hq", url, "--admin-token", token))
+            .directory(dir).redirectErrorStream(true).start()
+        val out = p.inputStream.bufferedReader().readText()
+        check(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0) { "onsite hq ${args.joinToString(" ")}: $out" }
+        return out
+    }
+
+    /** Enrolls a technician's phone: HQ makes a code, the device exchanges it, opens its store. */
+    suspend fun newTechnician(id: String): Phone {
+        val code = Regex("enrollment code for $id: (\\S+)").find(cli("enroll", id, "--name", "师傅 $id"))!!.groupValues[1]
+        val device = "phone-$id"
+        val enrollment = Onsite.enroll(url, code, device)
+        assertEquals(id, enrollment.profile.technicianId)
+        val tech = Onsite.open(File(dir, "$id.sqlite3").absolutePath, enrollment.profile)
+        tech.connect(url, enrollment.token)
+        return Phone(tech, id, device)
+    }
+
+    fun dispatch(technician: String, job: String): String {
+        cli(
+            "dispatch", "create", "--job", job, "--technician", technician,
+            "--site", "阳光花园 3栋", "--location", "2单元 1502 厨房", "--customer", "王女士",
+            "--phone", "13800000000", "--fault", "厨房水槽下角阀漏水", "--at", "+30",
+        )
+        return job
+    }
+
+    fun orders(technician: String) = cli("dispatch", "list", "--technician", technician)
+    fun followups() = cli("followups")
+
+    override fun close() {
+        process.destroy()
+        process.waitFor(10, TimeUnit.SECONDS)
+        dir.deleteRecursively()
+    }
+}
