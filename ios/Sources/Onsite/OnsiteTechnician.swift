@@ -1,0 +1,96 @@
+import Foundation
+
+/// The signed-in technician, as a Swift app holds it.
+///
+/// A thin layer over the generated `SignedInTechnician`: store calls run off
+/// the caller's actor (the store does disk I/O), sync is `async`, and sync
+/// state is an `AsyncStream`. No rule of the visit lives here; every failure
+/// is an `OnsiteError` case named after the rule, carrying the core's message.
+public final class OnsiteTechnician: @unchecked Sendable {
+    /// The generated object, for anything this layer does not wrap.
+    public let ffi: SignedInTechnician
+    private let relay = SyncRelay()
+
+    /// Exchanges a one-time enrollment code from HQ for this device's profile and token.
+    public static func enroll(hqUrl: String, code: String, deviceId: String) async throws -> Enrollment {
+        try await Onsite.enroll(hqUrl: hqUrl, code: code, deviceId: deviceId)
+    }
+
+    /// Opens (or creates) the technician's store, e.g. in Application Support.
+    public static func open(storePath: String, profile: TechnicianProfile) async throws -> OnsiteTechnician {
+        let ffi = try await Task.detached { try SignedInTechnician.open(storePath: storePath, profile: profile) }.value
+        return OnsiteTechnician(ffi: ffi)
+    }
+
+    init(ffi: SignedInTechnician) {
+        self.ffi = ffi
+    }
+
+    /// Idle, uploading photos, pushing n/m, pulling, offline (with retry delay) or failed.
+    /// Each call gives a new stream that starts with the current state.
+    public func syncStates() -> AsyncStream<SyncProgress> {
+        relay.stream()
+    }
+
+    public func connect(hqUrl: String, token: String) throws {
+        try ffi.connect(hqUrl: hqUrl, token: token)
+    }
+
+    /// Uploads photos, pushes the outbox and pulls HQ's changes.
+    public func syncNow() async throws -> SyncReport {
+        try await ffi.syncNow(observer: relay)
+    }
+
+    public func cancelSync() {
+        ffi.cancelSync()
+    }
+
+    /// Runs any store call of the generated API off the caller's actor:
+    /// `let job = try await tech.store { try $0.arrive(jobId: id) }`.
+    public func store<T: Sendable>(_ body: @escaping @Sendable (SignedInTechnician) throws -> T) async throws -> T {
+        let ffi = self.ffi
+        return try await Task.detached { try body(ffi) }.value
+    }
+
+    public func jobs() async throws -> [JobSummary] {
+        try await store { try $0.jobs() }
+    }
+
+    public func job(_ jobId: String) async throws -> JobDetail {
+        try await store { try $0.job(jobId: jobId) }
+    }
+}
+
+/// Forwards the core's sync callbacks to every open stream.
+final class SyncRelay: SyncObserver, @unchecked Sendable {
+    private let lock = NSLock()
+    private var current: SyncProgress = .idle
+    private var continuations: [UUID: AsyncStream<SyncProgress>.Continuation] = [:]
+
+    func onProgress(progress: SyncProgress) {
+        lock.lock()
+        current = progress
+        let targets = Array(continuations.values)
+        lock.unlock()
+        for c in targets {
+            c.yield(progress)
+        }
+    }
+
+    func stream() -> AsyncStream<SyncProgress> {
+        AsyncStream { continuation in
+            let id = UUID()
+            lock.lock()
+            continuations[id] = continuation
+            let now = current
+            lock.unlock()
+            continuation.yield(now)
+            continuation.onTermination = { [weak self] _ in
+                guard let self else { return }
+                self.lock.lock()
+                self.continuations[id] = nil
+                self.lock.unlock()
+            }
+        }
+    }
+}
