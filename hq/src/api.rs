@@ -11,7 +11,7 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
 use onsite_core::order::WorkOrder;
-use onsite_core::sync::protocol::{EnrollRequest, PushRequest};
+use onsite_core::sync::protocol::{decode_push, EnrollRequest};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
@@ -77,15 +77,18 @@ async fn device(state: &AppState, headers: &HeaderMap) -> Result<Device> {
 fn parse<T: DeserializeOwned>(
     body: &Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<T> {
-    let bytes = match body {
-        Ok(b) => b,
-        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return Err(HqError::TooLarge(MAX_JSON_BYTES))
-        }
-        Err(e) => return Err(HqError::BadRequest(e.body_text())),
-    };
-    serde_json::from_slice(bytes)
+    serde_json::from_slice(bytes_of(body)?)
         .map_err(|e| HqError::BadRequest(format!("malformed JSON body: {e}")))
+}
+
+fn bytes_of(body: &Result<Bytes, axum::extract::rejection::BytesRejection>) -> Result<&Bytes> {
+    match body {
+        Ok(b) => Ok(b),
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            Err(HqError::TooLarge(MAX_JSON_BYTES))
+        }
+        Err(e) => Err(HqError::BadRequest(e.body_text())),
+    }
 }
 
 type Body = std::result::Result<Bytes, axum::extract::rejection::BytesRejection>;
@@ -317,7 +320,8 @@ async fn my_job(
 async fn push(State(s): State<AppState>, h: HeaderMap, body: Body) -> Result<Response> {
     let d = device(&s, &h).await?;
     json_limit(&body)?;
-    let req: PushRequest = parse(&body)?;
+    // The same decoder the property tests and the fuzz target exercise.
+    let req = decode_push(bytes_of(&body)?).map_err(|e| HqError::BadRequest(e.to_string()))?;
     let db = s.db.clone();
     let out = blocking(move || store::push(&*db, &d, &req.ops, Utc::now())).await?;
     Ok(Json(out).into_response())

@@ -1,5 +1,6 @@
 //! A loopback TCP proxy that injects network faults between a phone and HQ:
-//! it drops connections, stalls them, or forwards the request and then throws
+//! it drops connections, stalls them, delays them, cuts the request short,
+//! sends the request to HQ twice, or forwards the request and then throws
 //! HQ's answer away (HQ applied it, the phone never heard). Seeded, so a
 //! failing run can be replayed.
 
@@ -19,6 +20,15 @@ pub struct Faults {
     pub stall: f64,
     /// Share of connections whose request reaches HQ but whose answer is lost.
     pub lose_response: f64,
+    /// Share of connections passed on after a random delay of up to `stall_for`.
+    pub delay: f64,
+    /// Share of connections whose request is cut off halfway, then closed.
+    pub truncate: f64,
+    /// Share of connections whose request HQ receives twice (one answer comes back).
+    pub duplicate: f64,
+    /// Serve one request per client connection (closing it after the answer),
+    /// so that a client that keeps connections alive still meets a fate per request.
+    pub per_request: bool,
     pub stall_for: Duration,
     /// The first N connections lose their answer, whatever the shares say.
     pub lose_first_responses: usize,
@@ -31,6 +41,10 @@ impl Faults {
             drop: 0.0,
             stall: 0.0,
             lose_response: 0.0,
+            delay: 0.0,
+            truncate: 0.0,
+            duplicate: 0.0,
+            per_request: false,
             stall_for: Duration::from_millis(0),
             lose_first_responses: 0,
             seed: 1,
@@ -43,6 +57,9 @@ enum Fate {
     Drop,
     Stall,
     LoseResponse,
+    Delay(Duration),
+    Truncate,
+    Duplicate,
 }
 
 pub struct Proxy {
@@ -69,21 +86,46 @@ impl Proxy {
             while let Ok((client, _)) = listener.accept().await {
                 let n = c2.fetch_add(1, Ordering::SeqCst);
                 let r = next_unit(&state);
+                let bands = [
+                    faults.drop,
+                    faults.stall,
+                    faults.lose_response,
+                    faults.delay,
+                    faults.truncate,
+                    faults.duplicate,
+                ];
+                let mut band = bands.len();
+                let mut edge = 0.0;
+                for (i, share) in bands.iter().enumerate() {
+                    edge += share;
+                    if r < edge {
+                        band = i;
+                        break;
+                    }
+                }
                 let fate = if n < faults.lose_first_responses {
                     Fate::LoseResponse
-                } else if r < faults.drop {
-                    Fate::Drop
-                } else if r < faults.drop + faults.stall {
-                    Fate::Stall
-                } else if r < faults.drop + faults.stall + faults.lose_response {
-                    Fate::LoseResponse
                 } else {
-                    Fate::Pass
+                    match band {
+                        0 => Fate::Drop,
+                        1 => Fate::Stall,
+                        2 => Fate::LoseResponse,
+                        3 => Fate::Delay(faults.stall_for.mul_f64(next_unit(&state))),
+                        4 => Fate::Truncate,
+                        5 => Fate::Duplicate,
+                        _ => Fate::Pass,
+                    }
                 };
                 if !matches!(fate, Fate::Pass) {
                     f2.fetch_add(1, Ordering::SeqCst);
                 }
-                tokio::spawn(handle(client, upstream, fate, faults.stall_for));
+                tokio::spawn(handle(
+                    client,
+                    upstream,
+                    fate,
+                    faults.stall_for,
+                    faults.per_request,
+                ));
             }
         });
         Proxy {
@@ -104,16 +146,51 @@ fn next_unit(state: &AtomicU64) -> f64 {
     (x >> 11) as f64 / (1u64 << 53) as f64
 }
 
-async fn handle(mut client: TcpStream, upstream: SocketAddr, fate: Fate, stall_for: Duration) {
+async fn handle(
+    mut client: TcpStream,
+    upstream: SocketAddr,
+    fate: Fate,
+    stall_for: Duration,
+    per_request: bool,
+) {
     match fate {
+        Fate::Pass | Fate::Delay(_) if per_request => {
+            if let Fate::Delay(d) = fate {
+                tokio::time::sleep(d).await;
+            }
+            let request = read_request(&mut client).await;
+            if request.is_empty() {
+                return;
+            }
+            if let Some(answer) = exchange(upstream, &request).await {
+                let _ = client.write_all(&answer).await;
+            }
+        }
         Fate::Drop => drop(client),
         Fate::Stall => {
             tokio::time::sleep(stall_for).await;
             drop(client);
         }
-        Fate::Pass => {
+        Fate::Pass => pass(client, upstream).await,
+        Fate::Delay(d) => {
+            tokio::time::sleep(d).await;
+            pass(client, upstream).await;
+        }
+        Fate::Truncate => {
+            let request = read_request(&mut client).await;
             if let Ok(mut up) = TcpStream::connect(upstream).await {
-                let _ = tokio::io::copy_bidirectional(&mut client, &mut up).await;
+                let _ = up.write_all(&request[..request.len() / 2]).await;
+            }
+        }
+        Fate::Duplicate => {
+            let request = read_request(&mut client).await;
+            if request.is_empty() {
+                return;
+            }
+            // HQ gets the same request twice; the phone hears the second answer.
+            let _ = exchange(upstream, &request).await;
+            if let Some(answer) = exchange(upstream, &request).await {
+                let _ = client.write_all(&answer).await;
             }
         }
         Fate::LoseResponse => {
@@ -139,6 +216,54 @@ async fn handle(mut client: TcpStream, upstream: SocketAddr, fate: Fate, stall_f
             fwd.abort();
         }
     }
+}
+
+async fn pass(mut client: TcpStream, upstream: SocketAddr) {
+    if let Ok(mut up) = TcpStream::connect(upstream).await {
+        let _ = tokio::io::copy_bidirectional(&mut client, &mut up).await;
+    }
+}
+
+/// Reads one HTTP request (headers and a Content-Length body) from the client.
+async fn read_request(client: &mut TcpStream) -> Vec<u8> {
+    read_message(client).await
+}
+
+/// Reads one HTTP/1.1 message: headers, then a Content-Length body (or until
+/// the peer closes or falls quiet, for anything else).
+async fn read_message(client: &mut TcpStream) -> Vec<u8> {
+    let mut buf = Vec::new();
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        let wait = if buf.is_empty() { 10_000 } else { 2_000 };
+        let read = tokio::time::timeout(Duration::from_millis(wait), client.read(&mut chunk)).await;
+        match read {
+            Ok(Ok(0)) | Ok(Err(_)) | Err(_) => return buf,
+            Ok(Ok(n)) => buf.extend_from_slice(&chunk[..n]),
+        }
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+            let len = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok());
+            let chunked = head.contains("transfer-encoding: chunked");
+            match len {
+                Some(len) if buf.len() >= end + 4 + len => return buf,
+                None if !chunked => return buf,
+                None if buf.ends_with(b"0\r\n\r\n") => return buf,
+                _ => {}
+            }
+        }
+    }
+}
+
+/// One request on a fresh upstream connection; the answer until HQ closes or falls quiet.
+async fn exchange(upstream: SocketAddr, request: &[u8]) -> Option<Vec<u8>> {
+    let mut up = TcpStream::connect(upstream).await.ok()?;
+    up.write_all(request).await.ok()?;
+    let answer = read_message(&mut up).await;
+    (!answer.is_empty()).then_some(answer)
 }
 
 /// Sends raw bytes to an address and returns what came back (for malformed-request tests).

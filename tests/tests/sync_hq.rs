@@ -270,8 +270,8 @@ fn a_flaky_network_still_converges(b: Backend) {
             stall: 0.10,
             lose_response: 0.11,
             stall_for: std::time::Duration::from_millis(400),
-            lose_first_responses: 0,
             seed: 0x5eed,
+            ..Faults::none()
         },
     );
     let phone = Phone::enroll_via(&hq.url, &proxy.url, &code, "DEV-FL");

@@ -413,6 +413,7 @@ impl SyncClient {
                     listener,
                 )
                 .await?;
+            super::protocol::check_pull(&page)?;
             report.changes_pulled += page.changes.len() as u64;
             tech.apply_pulled(&page)?;
             if !page.has_more {

@@ -9,7 +9,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::order::WorkOrder;
+use crate::error::Error;
+use crate::order::{validate_id, WorkOrder};
 use crate::visit::{Actor, Event};
 
 /// Largest batch HQ accepts in one push.
@@ -156,4 +157,73 @@ pub struct EnrollResponse {
 pub struct ErrorBody {
     pub error: String,
     pub message: String,
+}
+
+/// Decodes a push body as HQ receives it: well-formed JSON, at most
+/// [`MAX_PUSH_OPS`] ops, each with a valid job id and op id and a positive
+/// sequence number. Anything else is a typed [`Error::InvalidInput`], never a
+/// panic; whether each op may apply is HQ's decision afterwards.
+pub fn decode_push(bytes: &[u8]) -> crate::Result<PushRequest> {
+    let req: PushRequest = serde_json::from_slice(bytes)
+        .map_err(|e| Error::invalid("push body", format!("malformed: {e}")))?;
+    if req.ops.len() > MAX_PUSH_OPS {
+        return Err(Error::invalid(
+            "push body",
+            format!("{} ops; at most {MAX_PUSH_OPS} per push", req.ops.len()),
+        ));
+    }
+    for op in &req.ops {
+        check_op(op)?;
+    }
+    Ok(req)
+}
+
+fn check_op(op: &Op) -> crate::Result<()> {
+    validate_id("op job id", &op.job_id)?;
+    validate_id("op device id", &op.device_id)?;
+    if op.op_id.is_empty() || op.op_id.len() > 64 {
+        return Err(Error::invalid("op id", "must be 1 to 64 characters"));
+    }
+    if op.seq < 1 {
+        return Err(Error::invalid(
+            "op seq",
+            format!("{} is not a sequence number (they start at 1)", op.seq),
+        ));
+    }
+    if op.hlc.len() > 64 {
+        return Err(Error::invalid("op hlc", "longer than 64 characters"));
+    }
+    Ok(())
+}
+
+/// Decodes a page of HQ's change feed as the device receives it: well-formed
+/// JSON, at most [`MAX_PULL_CHANGES`] changes, valid job ids, cursors that
+/// only go forward and never pass `next_cursor`.
+pub fn decode_pull(bytes: &[u8]) -> crate::Result<PullResponse> {
+    let page: PullResponse = serde_json::from_slice(bytes)
+        .map_err(|e| Error::invalid("pull page", format!("malformed: {e}")))?;
+    check_pull(&page)?;
+    Ok(page)
+}
+
+/// The checks of [`decode_pull`] on a page already parsed.
+pub fn check_pull(page: &PullResponse) -> crate::Result<()> {
+    if page.changes.len() > MAX_PULL_CHANGES {
+        return Err(Error::invalid(
+            "pull page",
+            format!("{} changes; at most {MAX_PULL_CHANGES}", page.changes.len()),
+        ));
+    }
+    let mut last = i64::MIN;
+    for c in &page.changes {
+        validate_id("change job id", &c.job_id)?;
+        if c.cursor <= last || c.cursor > page.next_cursor {
+            return Err(Error::invalid(
+                "pull page",
+                format!("cursor {} is out of order", c.cursor),
+            ));
+        }
+        last = c.cursor;
+    }
+    Ok(())
 }

@@ -1,0 +1,156 @@
+//! A technician's phone for the randomized fault suite, in its own process so
+//! the suite can kill it with SIGKILL at any moment and start it again on the
+//! same store file.
+//!
+//! It pulls its jobs from HQ and works each one step by step to handover,
+//! syncing at random moments (through the suite's faulty proxy). Every step
+//! looks at the stored state first, so a restart resumes where the killed
+//! process left off. Exits 0 and prints `done` once `JOBS` jobs are handed
+//! over and a sync has left nothing in the outbox.
+//!
+//! Usage: fault_device STORE SYNC_URL TOKEN TECH_ID DEVICE_ID APPROVAL_KEY JOBS SEED
+
+use std::time::{Duration, Instant};
+
+use onsite_core::checklist::Phase;
+use onsite_core::payment::Method;
+use onsite_core::quote::{LineItem, LineRequest};
+use onsite_core::sync::{SyncClient, SyncConfig};
+use onsite_core::visit::{Assessment, Rating, Status};
+use onsite_core::{sample, AcceptanceInput, Profile, Result, SignInput, Technician};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.len() != 8 {
+        eprintln!(
+            "usage: fault_device STORE SYNC_URL TOKEN TECH_ID DEVICE_ID APPROVAL_KEY JOBS SEED"
+        );
+        std::process::exit(2);
+    }
+    let jobs: usize = args[6].parse().unwrap_or(1);
+    let mut rng = args[7].parse::<u64>().unwrap_or(1) | 1;
+    let tech = Technician::open(
+        &args[0],
+        Profile {
+            technician_id: args[3].clone(),
+            technician_name: "故障测试".into(),
+            device_id: args[4].clone(),
+            approval_key: args[5].clone(),
+        },
+    )
+    .unwrap_or_else(|e| fail(&format!("open: {e}")));
+    let mut config = SyncConfig::new(&args[1], &args[2]);
+    config.base_backoff_ms = 20;
+    config.max_backoff_ms = 300;
+    config.max_attempts = 8;
+    config.request_timeout_ms = 2_000;
+    let client = SyncClient::new(config).unwrap_or_else(|e| fail(&format!("client: {e}")));
+
+    let started = Instant::now();
+    loop {
+        if started.elapsed() > Duration::from_secs(240) {
+            fail("did not finish in 240 s");
+        }
+        let synced = client.sync_now(&tech, None).is_ok();
+        let all = tech.jobs().unwrap_or_default();
+        let open: Vec<_> = all
+            .iter()
+            .filter(|j| j.status != Status::HandedOver)
+            .collect();
+        if synced && all.len() >= jobs && open.is_empty() && tech.outbox_len().unwrap_or(1) == 0 {
+            println!("done");
+            return;
+        }
+        // A few steps between syncs, more or fewer at random.
+        let steps = 1 + (next(&mut rng) % 6) as usize;
+        for j in open.iter().take(steps) {
+            if let Err(e) = step(&tech, &j.job_id) {
+                // Out of receipt numbers until the next sync, or HQ changed the job: keep going.
+                eprintln!("{}: {e}", j.job_id);
+            }
+        }
+    }
+}
+
+/// Moves one job one step forward from its stored state.
+fn step(tech: &Technician, job: &str) -> Result<()> {
+    let v = tech.job(job)?;
+    match v.status {
+        Status::Dispatched => drop(tech.accept_job(job)?),
+        Status::Accepted => {
+            sample::complete_checklist(tech, job, Phase::BeforeLeaving)?;
+            tech.depart(job)?;
+        }
+        Status::EnRoute => drop(tech.arrive(job)?),
+        Status::Arrived => {
+            sample::complete_checklist(tech, job, Phase::Arrival)?;
+            tech.assess(
+                job,
+                Assessment {
+                    findings: "角阀老化".into(),
+                    ..Default::default()
+                },
+            )?;
+        }
+        Status::Assessed => {
+            if v.quote_lines.is_empty() {
+                let code = tech.fee_schedule().services[0].code.clone();
+                tech.add_quote_line(
+                    job,
+                    &LineRequest {
+                        item: LineItem::Schedule {
+                            code,
+                            warranty_card_price_fen: None,
+                        },
+                        qty: 1,
+                        payer: None,
+                    },
+                )?;
+            }
+            tech.present_quote(job)?;
+        }
+        Status::Quoted => drop(tech.customer_consents(job, "王女士")?),
+        Status::Consented => drop(tech.start_work(job)?),
+        Status::InProgress => {
+            sample::complete_checklist(tech, job, Phase::WorkRules)?;
+            tech.finish_work(job, 30, "更换角阀")?;
+        }
+        Status::WorkDone => {
+            sample::complete_checklist(tech, job, Phase::Completion)?;
+            tech.record_acceptance(
+                job,
+                AcceptanceInput {
+                    rating: Rating::Satisfied,
+                    comment: String::new(),
+                    fix_uncertain: false,
+                    sign: SignInput::Sign {
+                        signer_name: "王女士".into(),
+                        ink: onsite_core::signature::demo_ink_bytes(),
+                    },
+                },
+            )?;
+        }
+        Status::CustomerAccepted => {
+            if v.payment.is_none() {
+                let due = v.due_on_site().fen();
+                tech.take_payment(job, Method::Cash, due, None)?;
+            }
+            tech.issue_receipt(job, false)?;
+        }
+        Status::Settled => drop(tech.hand_over(job)?),
+        Status::HandedOver | Status::Cancelled | Status::NoAccess | Status::Declined => {}
+    }
+    Ok(())
+}
+
+fn next(state: &mut u64) -> u64 {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    *state
+}
+
+fn fail(msg: &str) -> ! {
+    eprintln!("fault_device: {msg}");
+    std::process::exit(1)
+}
