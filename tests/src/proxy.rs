@@ -66,6 +66,9 @@ pub struct Proxy {
     pub url: String,
     pub connections: Arc<AtomicUsize>,
     pub faulted: Arc<AtomicUsize>,
+    /// Bytes passed phone -> HQ and HQ -> phone on connections that went through whole.
+    pub bytes_up: Arc<AtomicU64>,
+    pub bytes_down: Arc<AtomicU64>,
     _rt: tokio::runtime::Runtime,
 }
 
@@ -82,6 +85,9 @@ impl Proxy {
         let faulted = Arc::new(AtomicUsize::new(0));
         let state = Arc::new(AtomicU64::new(faults.seed | 1));
         let (c2, f2) = (connections.clone(), faulted.clone());
+        let bytes_up = Arc::new(AtomicU64::new(0));
+        let bytes_down = Arc::new(AtomicU64::new(0));
+        let counters = (bytes_up.clone(), bytes_down.clone());
         rt.spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 let n = c2.fetch_add(1, Ordering::SeqCst);
@@ -125,6 +131,7 @@ impl Proxy {
                     fate,
                     faults.stall_for,
                     faults.per_request,
+                    counters.clone(),
                 ));
             }
         });
@@ -132,6 +139,8 @@ impl Proxy {
             url,
             connections,
             faulted,
+            bytes_up,
+            bytes_down,
             _rt: rt,
         }
     }
@@ -152,6 +161,7 @@ async fn handle(
     fate: Fate,
     stall_for: Duration,
     per_request: bool,
+    counters: (Arc<AtomicU64>, Arc<AtomicU64>),
 ) {
     match fate {
         Fate::Pass | Fate::Delay(_) if per_request => {
@@ -171,10 +181,10 @@ async fn handle(
             tokio::time::sleep(stall_for).await;
             drop(client);
         }
-        Fate::Pass => pass(client, upstream).await,
+        Fate::Pass => pass(client, upstream, &counters).await,
         Fate::Delay(d) => {
             tokio::time::sleep(d).await;
-            pass(client, upstream).await;
+            pass(client, upstream, &counters).await;
         }
         Fate::Truncate => {
             let request = read_request(&mut client).await;
@@ -218,10 +228,39 @@ async fn handle(
     }
 }
 
-async fn pass(mut client: TcpStream, upstream: SocketAddr) {
-    if let Ok(mut up) = TcpStream::connect(upstream).await {
-        let _ = tokio::io::copy_bidirectional(&mut client, &mut up).await;
-    }
+async fn pass(
+    client: TcpStream,
+    upstream: SocketAddr,
+    counters: &(Arc<AtomicU64>, Arc<AtomicU64>),
+) {
+    let Ok(up) = TcpStream::connect(upstream).await else {
+        return;
+    };
+    let (mut cr, mut cw) = client.into_split();
+    let (mut ur, mut uw) = up.into_split();
+    // Count as bytes flow, so a kept-alive connection is counted before it closes.
+    let (to_hq, to_phone) = (counters.0.clone(), counters.1.clone());
+    let up_dir = async move {
+        let mut buf = vec![0u8; 64 * 1024];
+        while let Ok(n) = cr.read(&mut buf).await {
+            if n == 0 || uw.write_all(&buf[..n]).await.is_err() {
+                break;
+            }
+            to_hq.fetch_add(n as u64, Ordering::SeqCst);
+        }
+        let _ = uw.shutdown().await;
+    };
+    let down_dir = async move {
+        let mut buf = vec![0u8; 64 * 1024];
+        while let Ok(n) = ur.read(&mut buf).await {
+            if n == 0 || cw.write_all(&buf[..n]).await.is_err() {
+                break;
+            }
+            to_phone.fetch_add(n as u64, Ordering::SeqCst);
+        }
+        let _ = cw.shutdown().await;
+    };
+    tokio::join!(up_dir, down_dir);
 }
 
 /// Reads one HTTP request (headers and a Content-Length body) from the client.

@@ -1,0 +1,71 @@
+//! `onsite-bench`: the figures of BENCHMARKS.md, each printed beside a
+//! baseline measured in the same run on the same machine, as a ratio,
+//! because machines are noisy. Benchmarks print; tests assert.
+//!
+//!   bash scripts/bench.sh                  # all figures, PostgreSQL started for figure 6
+//!   cargo run --release -p onsite-bench -- --quick    # smaller sizes, for a smoke run
+//!   ... -- --write BENCHMARKS.md           # also write the report
+
+mod load;
+mod local;
+mod report;
+mod sync;
+mod workload;
+
+use report::Report;
+
+pub struct Sizes {
+    pub visits: usize,
+    pub pulled_changes: usize,
+    pub past_jobs: usize,
+    pub devices: usize,
+    pub visits_per_device: usize,
+    pub samples: usize,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let write = args
+        .iter()
+        .position(|a| a == "--write")
+        .and_then(|i| args.get(i + 1).cloned());
+    let sizes = if quick {
+        Sizes {
+            visits: 50,
+            pulled_changes: 10_000,
+            past_jobs: 2_000,
+            devices: 20,
+            visits_per_device: 1,
+            samples: 30,
+        }
+    } else {
+        Sizes {
+            visits: 1_000,
+            pulled_changes: 100_000,
+            past_jobs: 10_000,
+            devices: 200,
+            visits_per_device: 2,
+            samples: 200,
+        }
+    };
+    let mut report = Report::new(quick);
+    local::write_path(&mut report, &sizes)?;
+    local::open_and_list(&mut report, &sizes)?;
+    local::signature(&mut report, &sizes)?;
+    local::receipt(&mut report, &sizes)?;
+    sync::push(&mut report, &sizes)?;
+    sync::pull(&mut report, &sizes)?;
+    let fleet = load::fleet(&sizes)?;
+    load::hq_under_load(&mut report, &fleet, "SQLite", None)?;
+    match std::env::var("ONSITE_BENCH_PG_URL") {
+        Ok(url) => load::hq_under_load(&mut report, &fleet, "PostgreSQL", Some(&url))?,
+        Err(_) => report.note("HQ under load on PostgreSQL: skipped, ONSITE_BENCH_PG_URL is not set (scripts/bench.sh sets it)"),
+    }
+    report.print();
+    if let Some(path) = write {
+        std::fs::write(&path, report.markdown())?;
+        println!("\nwritten to {path}");
+    }
+    Ok(())
+}
