@@ -16,7 +16,8 @@ cd "$(dirname "$0")/.."
 profile=${PROFILE:-debug}
 flags=()
 [ "$profile" = release ] && flags+=(--release)
-cargo build -q -p onsite-ffi "${flags[@]}"
+# --workspace: the same feature set as `cargo test --workspace`, so nothing is rebuilt.
+cargo build -q --workspace "${flags[@]}"
 
 case "$(uname -s)" in
   Darwin) lib=target/$profile/libonsite_ffi.dylib ;;

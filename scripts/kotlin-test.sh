@@ -24,8 +24,7 @@ if [ ! -x "$kotlin_home/bin/kotlinc" ]; then
   npm install --silent --no-audit --no-fund --prefix "$tools/kotlin-$KOTLIN_VERSION" "kotlin-compiler@$KOTLIN_VERSION" >/dev/null
 fi
 
-bash scripts/bindings.sh
-cargo build -q -p onsite-cli
+bash scripts/bindings.sh   # builds the workspace (libonsite_ffi.so and the onsite binary)
 
 lib=$kotlin_home/lib
 cp="/usr/share/java/jna.jar:$lib/kotlinx-coroutines-core-jvm.jar:$lib/kotlin-test.jar"

@@ -221,6 +221,22 @@ pub fn receipt(r: &mut Report, s: &Sizes) -> anyhow::Result<()> {
     let html = median(s.samples, || {
         drop(std::hint::black_box(documents::to_html(&doc)))
     });
+    // The same receipt without the signature: what the rest of the layout costs.
+    let mut bare_doc = doc.clone();
+    bare_doc.signature_ink = None;
+    let escpos_bare = median(s.samples, || {
+        drop(std::hint::black_box(documents::to_escpos(
+            &bare_doc, &profile,
+        )))
+    });
+    let html_bare = median(s.samples, || {
+        drop(std::hint::black_box(documents::to_html(&bare_doc)))
+    });
+    r.note(format!(
+        "figure 4 without the signature image: ESC/POS {}, HTML {}; the rest of each figure is rendering the 1 000-point signature (figure 3)",
+        us(escpos_bare),
+        us(html_bare)
+    ));
     for (name, d) in [
         ("ESC/POS (80 mm, with QR and signature raster)", escpos),
         ("HTML (with QR SVG and signature PNG)", html),

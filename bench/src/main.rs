@@ -49,18 +49,39 @@ fn main() -> anyhow::Result<()> {
             samples: 200,
         }
     };
+    // `--only write,pull` runs some figures (for profiling one path).
+    let only: Option<Vec<String>> = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .map(|s| s.split(',').map(str::to_string).collect());
+    let run = |name: &str| only.as_ref().is_none_or(|o| o.iter().any(|n| n == name));
     let mut report = Report::new(quick);
-    local::write_path(&mut report, &sizes)?;
-    local::open_and_list(&mut report, &sizes)?;
-    local::signature(&mut report, &sizes)?;
-    local::receipt(&mut report, &sizes)?;
-    sync::push(&mut report, &sizes)?;
-    sync::pull(&mut report, &sizes)?;
-    let fleet = load::fleet(&sizes)?;
-    load::hq_under_load(&mut report, &fleet, "SQLite", None)?;
-    match std::env::var("ONSITE_BENCH_PG_URL") {
-        Ok(url) => load::hq_under_load(&mut report, &fleet, "PostgreSQL", Some(&url))?,
-        Err(_) => report.note("HQ under load on PostgreSQL: skipped, ONSITE_BENCH_PG_URL is not set (scripts/bench.sh sets it)"),
+    if run("write") {
+        local::write_path(&mut report, &sizes)?;
+    }
+    if run("open") {
+        local::open_and_list(&mut report, &sizes)?;
+    }
+    if run("signature") {
+        local::signature(&mut report, &sizes)?;
+    }
+    if run("receipt") {
+        local::receipt(&mut report, &sizes)?;
+    }
+    if run("push") {
+        sync::push(&mut report, &sizes)?;
+    }
+    if run("pull") {
+        sync::pull(&mut report, &sizes)?;
+    }
+    if run("load") {
+        let fleet = load::fleet(&sizes)?;
+        load::hq_under_load(&mut report, &fleet, "SQLite", None)?;
+        match std::env::var("ONSITE_BENCH_PG_URL") {
+            Ok(url) => load::hq_under_load(&mut report, &fleet, "PostgreSQL", Some(&url))?,
+            Err(_) => report.note("HQ under load on PostgreSQL: skipped, ONSITE_BENCH_PG_URL is not set (scripts/bench.sh sets it)"),
+        }
     }
     report.print();
     if let Some(path) = write {

@@ -317,18 +317,18 @@ impl EscPos {
         if !self.profile.supports_raster || img.width() == 0 || img.height() == 0 {
             return self;
         }
-        let img = if img.width() > self.profile.dots {
+        let img: std::borrow::Cow<GrayImage> = if img.width() > self.profile.dots {
             let h = (u64::from(img.height()) * u64::from(self.profile.dots)
                 / u64::from(img.width()))
             .max(1) as u32;
-            image::imageops::resize(
+            std::borrow::Cow::Owned(image::imageops::resize(
                 img,
                 self.profile.dots,
                 h,
                 image::imageops::FilterType::Triangle,
-            )
+            ))
         } else {
-            img.clone()
+            std::borrow::Cow::Borrowed(img)
         };
         let (w, h) = img.dimensions();
         let bytes_per_row = w.div_ceil(8) as usize;

@@ -22,15 +22,34 @@ fn esc(s: &str) -> String {
     out
 }
 
+/// The modules of a QR code (level M) for `payload`, row by row, and its width.
+///
+/// The mask is fixed: every reader accepts any of the eight, and scoring all
+/// eight to pick the "best" (what `QrCode::new` does) costs most of a
+/// millisecond per code for no difference a phone camera notices.
+pub fn qr_modules(payload: &str) -> Option<(usize, Vec<qrcode::Color>)> {
+    use qrcode::canvas::{Canvas, MaskPattern};
+    let level = qrcode::EcLevel::M;
+    let bits = qrcode::bits::encode_auto(payload.as_bytes(), level).ok()?;
+    let version = bits.version();
+    let data = bits.into_bytes();
+    let (codewords, ec) = qrcode::ec::construct_codewords(&data, version, level).ok()?;
+    let mut canvas = Canvas::new(version, level);
+    canvas.draw_all_functional_patterns();
+    canvas.draw_data(&codewords, &ec);
+    canvas.apply_mask(MaskPattern::Checkerboard);
+    let width = usize::try_from(version.width()).ok()?;
+    Some((width, canvas.into_colors()))
+}
+
 /// The QR code as an SVG of unit squares (one path), scaled by CSS.
 pub fn qr_svg(payload: &str) -> Option<String> {
-    let code = qrcode::QrCode::with_error_correction_level(payload, qrcode::EcLevel::M).ok()?;
-    let w = code.width();
-    let colors = code.to_colors();
-    let mut d = String::new();
+    use std::fmt::Write as _;
+    let (w, colors) = qr_modules(payload)?;
+    let mut d = String::with_capacity(colors.len() * 8);
     for (i, c) in colors.iter().enumerate() {
         if *c == qrcode::Color::Dark {
-            d.push_str(&format!("M{} {}h1v1h-1z", i % w + 4, i / w + 4));
+            let _ = write!(d, "M{} {}h1v1h-1z", i % w + 4, i / w + 4);
         }
     }
     let size = w + 8;

@@ -32,30 +32,32 @@ pub fn configure(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // The write path runs the same dozen statements for every change.
+    conn.set_prepared_statement_cache_capacity(64);
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     Ok(())
 }
 
 pub fn meta_get(conn: &Connection, key: &str) -> Result<Option<String>> {
     Ok(conn
-        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
         .optional()?)
 }
 
 pub fn meta_set(conn: &Connection, key: &str, value: &str) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO meta(key, value) VALUES (?1, ?2)
          ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        params![key, value],
-    )?;
+    )?
+    .execute(params![key, value])?;
     Ok(())
 }
 
 pub fn load_visit(conn: &Connection, job_id: &str) -> Result<Visit> {
     let json: Option<String> = conn
-        .query_row("SELECT visit FROM jobs WHERE job_id = ?1", [job_id], |r| {
-            r.get(0)
-        })
+        .prepare_cached("SELECT visit FROM jobs WHERE job_id = ?1")?
+        .query_row([job_id], |r| r.get(0))
         .optional()?;
     match json {
         Some(j) => Ok(serde_json::from_str(&j)?),
@@ -67,7 +69,8 @@ pub fn load_visit(conn: &Connection, job_id: &str) -> Result<Visit> {
 
 pub fn job_exists(conn: &Connection, job_id: &str) -> Result<bool> {
     Ok(conn
-        .query_row("SELECT 1 FROM jobs WHERE job_id = ?1", [job_id], |_| Ok(()))
+        .prepare_cached("SELECT 1 FROM jobs WHERE job_id = ?1")?
+        .query_row([job_id], |_| Ok(()))
         .optional()?
         .is_some())
 }
@@ -106,43 +109,43 @@ impl Writer<'_> {
         let actor = self.actor.to_string();
 
         if new_job {
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO jobs(job_id, status, appointment_at, visit, updated_hlc)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![
-                    job_id,
-                    visit.status.as_str(),
-                    visit.order.appointment_at.to_rfc3339(),
-                    visit_json,
-                    hlc
-                ],
-            )?;
+            )?
+            .execute(params![
+                job_id,
+                visit.status.as_str(),
+                visit.order.appointment_at.to_rfc3339(),
+                visit_json,
+                hlc
+            ])?;
         } else {
-            tx.execute(
+            tx.prepare_cached(
                 "UPDATE jobs SET status = ?2, appointment_at = ?3, visit = ?4, updated_hlc = ?5
                  WHERE job_id = ?1",
-                params![
-                    job_id,
-                    visit.status.as_str(),
-                    visit.order.appointment_at.to_rfc3339(),
-                    visit_json,
-                    hlc
-                ],
-            )?;
+            )?
+            .execute(params![
+                job_id,
+                visit.status.as_str(),
+                visit.order.appointment_at.to_rfc3339(),
+                visit_json,
+                hlc
+            ])?;
         }
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO events(event_id, job_id, kind, actor, at, hlc, payload)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                event_id,
-                job_id,
-                event.kind(),
-                actor,
-                at.to_rfc3339(),
-                hlc,
-                payload
-            ],
-        )?;
+        )?
+        .execute(params![
+            event_id,
+            job_id,
+            event.kind(),
+            actor,
+            at.to_rfc3339(),
+            hlc,
+            payload
+        ])?;
         if !event.from_hq() {
             let seq = next_seq(tx)?;
             let op = Op {
@@ -155,32 +158,32 @@ impl Writer<'_> {
                 at,
                 event: event.clone(),
             };
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO outbox(seq, op_id, device_id, job_id, kind, hlc, payload)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
-                    seq,
-                    event_id,
-                    self.device_id,
-                    job_id,
-                    event.kind(),
-                    hlc,
-                    serde_json::to_string(&op)?
-                ],
-            )?;
-        }
-        tx.execute(
-            "INSERT INTO audit(at, actor, device_id, job_id, action, detail)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                at.to_rfc3339(),
-                actor,
+            )?
+            .execute(params![
+                seq,
+                event_id,
                 self.device_id,
                 job_id,
                 event.kind(),
-                format!("status={}", visit.status)
-            ],
-        )?;
+                hlc,
+                serde_json::to_string(&op)?
+            ])?;
+        }
+        tx.prepare_cached(
+            "INSERT INTO audit(at, actor, device_id, job_id, action, detail)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![
+            at.to_rfc3339(),
+            actor,
+            self.device_id,
+            job_id,
+            event.kind(),
+            format!("status={}", visit.status)
+        ])?;
         Ok(Recorded {
             event_id,
             job_id,

@@ -42,11 +42,8 @@ pub struct Ack {
 
 fn has_pending_ops(conn: &Connection, job_id: &str) -> Result<bool> {
     Ok(conn
-        .query_row(
-            "SELECT 1 FROM outbox WHERE job_id = ?1 LIMIT 1",
-            [job_id],
-            |_| Ok(()),
-        )
+        .prepare_cached("SELECT 1 FROM outbox WHERE job_id = ?1 LIMIT 1")?
+        .query_row([job_id], |_| Ok(()))
         .optional()?
         .is_some())
 }

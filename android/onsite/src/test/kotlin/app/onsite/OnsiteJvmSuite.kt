@@ -54,7 +54,8 @@ import kotlin.test.fail
  */
 fun main() {
     val onsite = System.getProperty("onsite.bin") ?: error("-Donsite.bin=path/to/onsite is required")
-    Hq(File(onsite)).use { hq ->
+    // HQ is stopped by `use` before the JVM exits with the number of failures.
+    val failed = Hq(File(onsite)).use { hq ->
         val tests = listOf<Pair<String, suspend (Hq) -> Unit>>(
             "complete visit from Kotlin, synced to HQ" to ::completeVisit,
             "rule violations are typed Kotlin exceptions" to ::ruleViolations,
@@ -75,8 +76,9 @@ fun main() {
             }
         }
         println("kotlin: ${tests.size - failed} passed, $failed failed")
-        exitProcess(failed)
+        failed
     }
+    exitProcess(failed)
 }
 
 // --- the tests ----------------------------------------------------------------------
@@ -372,6 +374,8 @@ class Hq(private val onsite: File) : AutoCloseable {
     ).directory(dir).redirectErrorStream(true).redirectOutput(File(dir, "hq.log")).start()
 
     init {
+        // Never leave a server behind, even when the JVM is stopped.
+        Runtime.getRuntime().addShutdownHook(Thread { process.destroyForcibly() })
         val deadline = System.currentTimeMillis() + 30_000
         while (true) {
             if (!process.isAlive) error("onsite hq serve exited: ${File(dir, "hq.log").readText()}")
