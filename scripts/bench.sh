@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/postgres.sh
 source scripts/postgres.sh
+export ONSITE_PG_FSYNC=on
 trap stop_postgres EXIT
 start_postgres
 export ONSITE_BENCH_PG_URL="$ONSITE_TEST_PG_URL"

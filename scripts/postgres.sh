@@ -1,6 +1,8 @@
 # Sourced by scripts/test.sh: installs PostgreSQL from Debian's packages if it
 # is missing, starts a throw-away cluster on a free local port, exports
 # ONSITE_TEST_PG_URL for the tests, and stops the cluster when the script exits.
+# Tests run it with fsync=off (a throw-away cluster); the benchmarks set
+# ONSITE_PG_FSYNC=on so HQ's figures are those of a durable database.
 
 pg_bin_dir() {
   local d
@@ -28,7 +30,7 @@ start_postgres() {
   PG_BIN=$bin
   "${run[@]}" "$bin/initdb" -D "$PG_TMP/data" -A trust -U postgres >"$PG_TMP/initdb.log" 2>&1
   "${run[@]}" "$bin/pg_ctl" -D "$PG_TMP/data" -l "$PG_TMP/server.log" -w \
-    -o "-p $PG_PORT -k $PG_TMP -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null
+    -o "-p $PG_PORT -k $PG_TMP -c listen_addresses=127.0.0.1 -c fsync=${ONSITE_PG_FSYNC:-off} -c max_connections=300" start >/dev/null
   export ONSITE_TEST_PG_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
   echo "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on port $PG_PORT"
 }

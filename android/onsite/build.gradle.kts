@@ -30,12 +30,15 @@ android {
         sourceCompatibility = JavaVersion.VERSION_17
         targetCompatibility = JavaVersion.VERSION_17
     }
-    kotlinOptions {
-        jvmTarget = "17"
-    }
     // The JVM suite (src/test) runs with the host library through
     // scripts/kotlin-test.sh, not as an Android unit test.
     testOptions.unitTests.all { it.enabled = false }
+}
+
+kotlin {
+    compilerOptions {
+        jvmTarget.set(org.jetbrains.kotlin.gradle.dsl.JvmTarget.JVM_17)
+    }
 }
 
 dependencies {

@@ -496,6 +496,26 @@ pub fn decide(
         .map(|e| (RejectCode::RuleBroken, e.to_string()))
 }
 
+/// Stores a push's op rows with a few multi-row INSERTs: one round trip per
+/// 50 ops instead of one per op, which is what PostgreSQL under load pays for.
+fn insert_ops(t: &mut dyn Tx, rows: Vec<Vec<Val>>) -> Result<()> {
+    const PER_STATEMENT: usize = 50;
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Val>> = rows.by_ref().take(PER_STATEMENT).collect();
+        let placeholders = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+        let params: Vec<Val> = chunk.into_iter().flatten().collect();
+        t.exec(
+            &format!(
+                "INSERT INTO ops(op_id, device_id, seq, job_id, kind, outcome, code, message, hlc, received_at, payload)
+                 VALUES {placeholders}"
+            ),
+            &params,
+        )?;
+    }
+    Ok(())
+}
+
 pub fn push(db: &dyn Db, device: &Device, ops: &[Op], now: DateTime<Utc>) -> Result<PushResponse> {
     if ops.len() > MAX_PUSH_OPS {
         return Err(HqError::BadRequest(format!(
@@ -521,6 +541,7 @@ pub fn push(db: &dyn Db, device: &Device, ops: &[Op], now: DateTime<Utc>) -> Res
         let mut orders: HashMap<String, Option<(String, Visit)>> = HashMap::new();
         let mut dirty: Vec<String> = Vec::new();
         let mut results = Vec::with_capacity(sorted.len());
+        let mut op_rows: Vec<Vec<Val>> = Vec::with_capacity(sorted.len());
         for op in &sorted {
             let outcome = if op.seq <= last {
                 Outcome::Duplicate
@@ -555,23 +576,19 @@ pub fn push(db: &dyn Db, device: &Device, ops: &[Op], now: DateTime<Utc>) -> Res
                     }
                     _ => ("other", None, None),
                 };
-                t.exec(
-                    "INSERT INTO ops(op_id, device_id, seq, job_id, kind, outcome, code, message, hlc, received_at, payload)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    &[
-                        op.op_id.clone().into(),
-                        op.device_id.clone().into(),
-                        op.seq.into(),
-                        op.job_id.clone().into(),
-                        op.event.kind().into(),
-                        label.into(),
-                        code.into(),
-                        message.into(),
-                        op.hlc.clone().into(),
-                        now_str(now).into(),
-                        serde_json::to_string(op)?.into(),
-                    ],
-                )?;
+                op_rows.push(vec![
+                    op.op_id.clone().into(),
+                    op.device_id.clone().into(),
+                    op.seq.into(),
+                    op.job_id.clone().into(),
+                    op.event.kind().into(),
+                    label.into(),
+                    code.into(),
+                    message.into(),
+                    op.hlc.clone().into(),
+                    now_str(now).into(),
+                    serde_json::to_string(op)?.into(),
+                ]);
                 last = op.seq;
                 outcome
             };
@@ -581,6 +598,7 @@ pub fn push(db: &dyn Db, device: &Device, ops: &[Op], now: DateTime<Utc>) -> Res
                 outcome,
             });
         }
+        insert_ops(t, op_rows)?;
         for job in &dirty {
             if let Some(Some((_, v))) = orders.get(job) {
                 save_order(t, v, now)?;
