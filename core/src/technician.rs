@@ -175,6 +175,15 @@ impl Technician {
             device_id: &self.profile.device_id,
             actor,
             now: self.clock.now(),
+            batch_hlc: None,
+        }
+    }
+
+    /// A writer for many events in one transaction; call `finish` before commit.
+    pub(crate) fn batch_writer(&self, actor: Actor) -> Writer<'_> {
+        Writer {
+            batch_hlc: Some(std::cell::RefCell::new(None)),
+            ..self.writer(actor)
         }
     }
 

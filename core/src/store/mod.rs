@@ -80,15 +80,35 @@ pub struct Writer<'a> {
     pub device_id: &'a str,
     pub actor: Actor,
     pub now: DateTime<Utc>,
+    /// Set for a batch (a page of HQ's changes in one transaction): the HLC is
+    /// kept here and persisted once by [`Writer::finish`] instead of per event.
+    pub batch_hlc: Option<std::cell::RefCell<Option<Hlc>>>,
 }
 
 impl Writer<'_> {
     /// Next HLC stamp for this device, persisted in the same transaction.
     fn stamp(&self, tx: &Transaction) -> Result<Hlc> {
+        if let Some(cell) = &self.batch_hlc {
+            let mut last = cell.borrow_mut();
+            if last.is_none() {
+                *last = meta_get(tx, "hlc")?.map(|s| Hlc::decode(&s)).transpose()?;
+            }
+            let hlc = Hlc::tick(last.as_ref(), self.now.timestamp_millis(), self.device_id);
+            *last = Some(hlc.clone());
+            return Ok(hlc);
+        }
         let last = meta_get(tx, "hlc")?.map(|s| Hlc::decode(&s)).transpose()?;
         let hlc = Hlc::tick(last.as_ref(), self.now.timestamp_millis(), self.device_id);
         meta_set(tx, "hlc", &hlc.encode())?;
         Ok(hlc)
+    }
+
+    /// Persists a batch's last HLC stamp; call it before the batch's transaction commits.
+    pub fn finish(&self, tx: &Transaction) -> Result<()> {
+        if let Some(Some(hlc)) = self.batch_hlc.as_ref().map(|c| c.borrow().clone()) {
+            meta_set(tx, "hlc", &hlc.encode())?;
+        }
+        Ok(())
     }
 
     /// Records one event for a job whose new state is `visit`: event row, job

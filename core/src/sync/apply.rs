@@ -12,7 +12,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBe
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::store::{self, load_visit};
+use crate::store::{self, load_visit, Writer};
 use crate::sync::protocol::{Change, ChangeKind, Outcome, PullResponse, PushResponse};
 use crate::technician::Technician;
 use crate::visit::{Actor, Event, Visit};
@@ -99,6 +99,7 @@ impl Technician {
     pub fn apply_pulled(&self, page: &PullResponse) -> Result<usize> {
         let mut conn = self.conn()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let writer = self.batch_writer(Actor::Hq("sync".into()));
         let mut applied = 0;
         for c in &page.changes {
             if has_pending_ops(&tx, &c.job_id)? {
@@ -108,10 +109,11 @@ impl Technician {
                     params![c.cursor, c.job_id, serde_json::to_string(c)?],
                 )?;
             } else {
-                self.apply_change(&tx, c)?;
+                self.apply_change(&tx, c, &writer)?;
                 applied += 1;
             }
         }
+        writer.finish(&tx)?;
         store::meta_set(&tx, "pull_cursor", &page.next_cursor.to_string())?;
         tx.commit()?;
         Ok(applied)
@@ -125,22 +127,21 @@ impl Technician {
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
             rows.collect::<std::result::Result<_, _>>()?
         };
+        let writer = self.batch_writer(Actor::Hq("sync".into()));
         for (cursor, job_id, payload) in rows {
             if has_pending_ops(tx, &job_id)? {
                 continue;
             }
             let change: Change = serde_json::from_str(&payload)?;
-            self.apply_change(tx, &change)?;
+            self.apply_change(tx, &change, &writer)?;
             tx.execute("DELETE FROM deferred_changes WHERE cursor = ?1", [cursor])?;
         }
-        Ok(())
+        writer.finish(tx)
     }
 
     /// One HQ change as an event on the job. A change the local state cannot
     /// take (e.g. a cancel after the job was settled offline) becomes a conflict.
-    fn apply_change(&self, tx: &Transaction, c: &Change) -> Result<()> {
-        let hq = Actor::Hq("sync".into());
-        let writer = self.writer(hq);
+    fn apply_change(&self, tx: &Transaction, c: &Change, writer: &Writer) -> Result<()> {
         if let ChangeKind::Dispatched { order } = &c.change {
             if !store::job_exists(tx, &c.job_id)? {
                 let (visit, event) = Visit::dispatched((**order).clone())?;
