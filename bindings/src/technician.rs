@@ -553,13 +553,18 @@ impl SignedInTechnician {
     /// ESC/POS bytes to send to a thermal printer (Bluetooth or TCP 9100).
     pub fn receipt_escpos(&self, number: String, paper: Paper) -> Result<Vec<u8>> {
         guard(|| {
-            let profile = match paper {
-                Paper::Mm58 => PrinterProfile::mm58(),
-                Paper::Mm80 => PrinterProfile::mm80(),
-            };
-            Ok(documents::to_escpos(
+            Ok(escpos(
                 &self.core.receipt_document(&number, self.lang())?,
-                &profile,
+                paper,
+            ))
+        })
+    }
+
+    /// The customer's copy of the work order.
+    pub fn work_order_text(&self, job_id: String) -> Result<String> {
+        guard(|| {
+            Ok(documents::to_text(
+                &self.core.work_order_copy(&job_id, self.lang())?,
             ))
         })
     }
@@ -572,6 +577,16 @@ impl SignedInTechnician {
         })
     }
 
+    pub fn work_order_escpos(&self, job_id: String, paper: Paper) -> Result<Vec<u8>> {
+        guard(|| {
+            Ok(escpos(
+                &self.core.work_order_copy(&job_id, self.lang())?,
+                paper,
+            ))
+        })
+    }
+
+    /// The message note (留言条) left when nobody was home.
     pub fn message_note_text(&self, job_id: String) -> Result<String> {
         guard(|| {
             Ok(documents::to_text(
@@ -580,9 +595,26 @@ impl SignedInTechnician {
         })
     }
 
+    pub fn message_note_escpos(&self, job_id: String, paper: Paper) -> Result<Vec<u8>> {
+        guard(|| {
+            Ok(escpos(
+                &self.core.message_note(&job_id, self.lang())?,
+                paper,
+            ))
+        })
+    }
+
     pub fn hand_over(&self, job_id: String) -> Result<JobDetail> {
         self.step(|t| t.hand_over(&job_id))
     }
+}
+
+fn escpos(doc: &documents::Doc, paper: Paper) -> Vec<u8> {
+    let profile = match paper {
+        Paper::Mm58 => PrinterProfile::mm58(),
+        Paper::Mm80 => PrinterProfile::mm80(),
+    };
+    documents::to_escpos(doc, &profile)
 }
 
 fn receipt(r: &onsite_core::receipt::Receipt) -> Receipt {

@@ -123,8 +123,11 @@ class Onsite private constructor(
     suspend fun receiptText(number: String) = store { receiptText(number) }
     suspend fun receiptHtml(number: String) = store { receiptHtml(number) }
     suspend fun receiptEscPos(number: String, paper: Paper) = store { receiptEscpos(number, paper) }
+    suspend fun workOrderText(jobId: String) = store { workOrderText(jobId) }
     suspend fun workOrderHtml(jobId: String) = store { workOrderHtml(jobId) }
+    suspend fun workOrderEscPos(jobId: String, paper: Paper) = store { workOrderEscpos(jobId, paper) }
     suspend fun messageNoteText(jobId: String) = store { messageNoteText(jobId) }
+    suspend fun messageNoteEscPos(jobId: String, paper: Paper) = store { messageNoteEscpos(jobId, paper) }
     suspend fun handOver(jobId: String) = store { handOver(jobId) }
 
     override fun close() = ffi.close()

@@ -185,6 +185,7 @@ suspend fun completeVisit(hq: Hq) {
     tech.setLanguage(Language.EN)
     assertContains(tech.receiptText(receipt.number), "Receipt")
     assertContains(tech.workOrderHtml(job2), "<html")
+    assertContains(tech.workOrderText(job2), job2)
     assertEquals(ReceiptChain.Intact, tech.store { verifyReceiptChain() })
     tech.handOver(job2)
 
@@ -257,6 +258,8 @@ suspend fun noAccess(hq: Hq) {
     val v = tech.noAccess(job, "上门无人,已电话联系未接通,请回电预约", 15u, true)
     assertEquals(JobStatus.NO_ACCESS, v.status)
     assertContains(tech.messageNoteText(job), "请回电预约")
+    val note = tech.messageNoteEscPos(job, Paper.MM58)
+    assertTrue(note[0] == 0x1b.toByte() && note[1] == '@'.code.toByte(), "a printable message note")
     tech.syncNow()
     assertEquals(0L, tech.pendingChanges())
     assertContains(hq.orders("kt-noaccess"), Regex("\"status\": \"no_access\""))
