@@ -19,7 +19,8 @@ fuzz_target!(|data: &[u8]| {
             Column { text: left, width, align: Align::Left },
             Column { text: right, width: 8, align: Align::Right },
         ]);
-        let bytes = p.cut().finish();
+        p.cut();
+        let bytes = p.finish();
         assert!(escpos::decode(&bytes).is_ok());
     }
 });
