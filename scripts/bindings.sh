@@ -23,7 +23,9 @@ case "$(uname -s)" in
   Darwin) lib=target/$profile/libonsite_ffi.dylib ;;
   *) lib=target/$profile/libonsite_ffi.so ;;
 esac
-bindgen=(cargo run -q -p onsite-ffi --bin uniffi-bindgen -- generate --library "$lib" --no-format)
+# The workspace build above made target/$profile/uniffi-bindgen; running it
+# directly (not `cargo run -p`) avoids rebuilding with another feature set.
+bindgen=("target/$profile/uniffi-bindgen" generate --library "$lib" --no-format)
 
 kotlin_out=android/onsite/src/generated/kotlin
 rm -rf "$kotlin_out" && mkdir -p "$kotlin_out"
