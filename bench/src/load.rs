@@ -53,7 +53,8 @@ pub fn fleet(s: &Sizes) -> anyhow::Result<Vec<Device>> {
         })?;
         let mut orders = Vec::new();
         for v in 0..s.visits_per_device {
-            let order = workload::order(&format!("LJ{d:03}-{v}"), &technician_id, at);
+            let order =
+                onsite_core::sample::leak_order(&format!("LJ{d:03}-{v}"), &technician_id, at);
             tech.receive_order(order.clone())?;
             complete_visit(&tech, &order.job_id, &ink)?;
             orders.push(order);
@@ -179,18 +180,7 @@ pub fn hq_under_load(
     pull.sort();
 
     // Baseline: the same requests, as concurrent, to a handler that does nothing.
-    let sink = load.block_on(async {
-        let app = axum::Router::new().route(
-            "/sink",
-            axum::routing::post(|_b: axum::body::Bytes| async { "{}" }),
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Ok::<_, std::io::Error>(addr)
-    })?;
+    let sink = crate::sync::sink_server(&load)?;
     let sink_url = Arc::new(format!("http://{sink}/sink"));
     let t = Instant::now();
     load.block_on(async {

@@ -30,7 +30,7 @@ pub fn push(r: &mut Report, s: &Sizes) -> anyhow::Result<()> {
     };
     let at = Utc::now() + Days::hours(1);
     for n in 0..s.visits {
-        hq.dispatch(&workload::order(&format!("V-{n:04}"), "B1", at));
+        hq.dispatch(&sample::leak_order(&format!("V-{n:04}"), "B1", at));
     }
 
     // The phone pulls its jobs, then works every visit offline (built on tmpfs).
@@ -133,7 +133,8 @@ pub fn push(r: &mut Report, s: &Sizes) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn sink_server(rt: &tokio::runtime::Runtime) -> anyhow::Result<std::net::SocketAddr> {
+/// A loopback HTTP server whose `POST /sink` does nothing: the baselines' HQ.
+pub fn sink_server(rt: &tokio::runtime::Runtime) -> anyhow::Result<std::net::SocketAddr> {
     rt.block_on(async {
         let app = axum::Router::new().route(
             "/sink",

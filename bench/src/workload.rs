@@ -2,11 +2,9 @@
 //! them (checklists with photos, two material inspections, a 1 000-point
 //! signature, payment, receipt), and where to build them quickly.
 
-use chrono::{DateTime, Utc};
 use onsite_core::checklist::{Answer, Phase};
 use onsite_core::material::{Inspection, MaterialRequest, Source, Verdict};
 use onsite_core::payment::Method;
-use onsite_core::quote::{LineItem, LineRequest};
 use onsite_core::signature::{Canvas, Ink, Point, Stroke};
 use onsite_core::visit::{Assessment, Rating};
 use onsite_core::{sample, AcceptanceInput, Result, SignInput, Technician};
@@ -72,18 +70,7 @@ pub fn complete_visit(tech: &Technician, job: &str, ink: &[u8]) -> Result<()> {
             ..Default::default()
         },
     )?;
-    let code = tech.fee_schedule().services[0].code.clone();
-    tech.add_quote_line(
-        job,
-        &LineRequest {
-            item: LineItem::Schedule {
-                code,
-                warranty_card_price_fen: None,
-            },
-            qty: 1,
-            payer: None,
-        },
-    )?;
+    sample::add_schedule_line(tech, job, 1)?;
     tech.present_quote(job)?;
     tech.customer_consents(job, "王女士")?;
     for m in ["m1", "m2"] {
@@ -153,9 +140,4 @@ pub fn complete_visit(tech: &Technician, job: &str, ink: &[u8]) -> Result<()> {
     tech.issue_receipt(job, false)?;
     tech.hand_over(job)?;
     Ok(())
-}
-
-/// The order HQ dispatches for job `n` of a technician.
-pub fn order(job: &str, technician: &str, at: DateTime<Utc>) -> onsite_core::order::WorkOrder {
-    sample::leak_order(job, technician, at)
 }

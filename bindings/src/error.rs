@@ -135,12 +135,6 @@ impl From<Core> for OnsiteError {
     }
 }
 
-impl From<onsite_core::signature::SignatureError> for OnsiteError {
-    fn from(e: onsite_core::signature::SignatureError) -> Self {
-        OnsiteError::from(Core::from(e))
-    }
-}
-
 pub type Result<T> = std::result::Result<T, OnsiteError>;
 
 /// Runs `f`, turning a panic into [`OnsiteError::Internal`] so none crosses the boundary.

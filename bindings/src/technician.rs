@@ -3,13 +3,12 @@
 
 use std::sync::{Arc, Mutex};
 
-use base64::Engine as _;
 use onsite_core::documents::{self, escpos::PrinterProfile};
 use onsite_core::locale::Lang;
 use onsite_core::material::{ConcessionNote, Inspection, MaterialRequest, PartReplacement};
 use onsite_core::photo::PhotoPolicy;
 use onsite_core::quote::{LineItem, LineRequest};
-use onsite_core::signature::{render_png, Background, Ink};
+use onsite_core::signature::Ink;
 use onsite_core::sync::{CancelHandle, SyncClient, SyncConfig};
 use onsite_core::visit::MessageNote;
 
@@ -471,25 +470,7 @@ impl SignedInTechnician {
 
     /// The customer's signature as a PNG (white background).
     pub fn signature_png(&self, job_id: String, width: u32, height: u32) -> Result<Vec<u8>> {
-        guard(|| {
-            let v = self.core.job(&job_id)?;
-            let sig = v
-                .customer_signature()
-                .ok_or_else(|| OnsiteError::Signature {
-                    message: "the customer has not signed this job".into(),
-                })?;
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(&sig.ink)
-                .map_err(|e| OnsiteError::Storage {
-                    message: e.to_string(),
-                })?;
-            Ok(render_png(
-                &Ink::decode(&bytes)?,
-                width,
-                height,
-                Background::White,
-            )?)
-        })
+        guard(|| Ok(self.core.signature_png(&job_id, width, height)?))
     }
 
     pub fn take_payment(

@@ -118,6 +118,23 @@ pub fn complete_checklist(tech: &Technician, job_id: &str, phase: Phase) -> Resu
     Ok(visit)
 }
 
+/// Adds `qty` of the shipped fee schedule's first service to the job's quote,
+/// at the schedule price: the quote line every sample visit uses.
+pub fn add_schedule_line(tech: &Technician, job_id: &str, qty: u32) -> Result<Visit> {
+    let code = tech.fee_schedule().services[0].code.clone();
+    tech.add_quote_line(
+        job_id,
+        &crate::quote::LineRequest {
+            item: crate::quote::LineItem::Schedule {
+                code,
+                warranty_card_price_fen: None,
+            },
+            qty,
+            payer: None,
+        },
+    )
+}
+
 /// A small camera-like JPEG (a gradient with a dark band), for photo items.
 pub fn photo_jpeg() -> Vec<u8> {
     use image::ImageEncoder;

@@ -683,6 +683,24 @@ impl Technician {
         store::load_visit(&*self.conn()?, job_id)
     }
 
+    /// The customer's signature on a job as a PNG (white background), for a screen.
+    pub fn signature_png(&self, job_id: &str, width: u32, height: u32) -> Result<Vec<u8>> {
+        let v = self.job(job_id)?;
+        let sig = v.customer_signature().ok_or_else(|| Error::Signature {
+            reason: "the customer has not signed this job".into(),
+        })?;
+        let bytes = sig.ink_bytes().ok_or_else(|| Error::Corrupt {
+            reason: format!("the stored signature of {job_id} is not base64"),
+        })?;
+        let ink = crate::signature::Ink::decode(&bytes)?;
+        Ok(crate::signature::render_png(
+            &ink,
+            width,
+            height,
+            crate::signature::Background::White,
+        )?)
+    }
+
     /// Whether the customer's signature still matches the job's content.
     pub fn verify_signature(&self, job_id: &str) -> Result<bool> {
         self.job(job_id)?.verify_signature()

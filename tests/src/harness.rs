@@ -265,3 +265,20 @@ pub fn free_port() -> u16 {
 pub fn shared<T>(t: T) -> Arc<T> {
     Arc::new(t)
 }
+
+/// How HQ holds one device's ops: (rows, distinct sequence numbers, highest
+/// sequence number). "Every op once, none missing" is all three equal to the
+/// device's last sequence number.
+pub fn ops_on_hq(db_url: &str, device: &str) -> (i64, i64, i64) {
+    let db = onsite_hq::open_db(db_url).expect("open HQ database");
+    onsite_hq::db::tx(&*db, |t| {
+        let r = t
+            .query_one(
+                "SELECT COUNT(*), COUNT(DISTINCT seq), COALESCE(MAX(seq), 0) FROM ops WHERE device_id = ?",
+                &[device.into()],
+            )?
+            .expect("one row");
+        Ok((r.int(0)?, r.int(1)?, r.int(2)?))
+    })
+    .expect("count ops")
+}

@@ -7,7 +7,6 @@ pub mod proxy;
 use chrono::{DateTime, Utc};
 use onsite_core::checklist::Phase;
 use onsite_core::payment::Method;
-use onsite_core::quote::{LineItem, LineRequest};
 use onsite_core::sample;
 use onsite_core::visit::{Assessment, Rating};
 use onsite_core::{AcceptanceInput, Result, SignInput, Technician};
@@ -45,21 +44,7 @@ pub fn full_visit(
         )
         .map(drop),
     )?;
-    let code = tech.fee_schedule().services[0].code.clone();
-    step(
-        tech.add_quote_line(
-            job,
-            &LineRequest {
-                item: LineItem::Schedule {
-                    code,
-                    warranty_card_price_fen: None,
-                },
-                qty: 2,
-                payer: None,
-            },
-        )
-        .map(drop),
-    )?;
+    step(sample::add_schedule_line(tech, job, 2).map(drop))?;
     step(tech.present_quote(job).map(drop))?;
     step(tech.customer_consents(job, "王女士").map(drop))?;
     step(tech.start_work(job).map(drop))?;
@@ -102,18 +87,7 @@ pub fn drive_accepted_to_handover(tech: &Technician, job: &str) -> Result<()> {
             ..Default::default()
         },
     )?;
-    let code = tech.fee_schedule().services[0].code.clone();
-    tech.add_quote_line(
-        job,
-        &LineRequest {
-            item: LineItem::Schedule {
-                code,
-                warranty_card_price_fen: None,
-            },
-            qty: 1,
-            payer: None,
-        },
-    )?;
+    sample::add_schedule_line(tech, job, 1)?;
     tech.present_quote(job)?;
     tech.customer_consents(job, "王女士")?;
     tech.start_work(job)?;

@@ -20,7 +20,9 @@ use onsite_core::sample;
 use onsite_core::sync::SyncClient;
 use onsite_core::visit::{Status, Visit};
 use onsite_core::{Profile, Technician};
-use onsite_tests::harness::{call, free_port, fresh_postgres, Backend, HqProcess, ADMIN};
+use onsite_tests::harness::{
+    call, free_port, fresh_postgres, ops_on_hq, Backend, HqProcess, ADMIN,
+};
 use onsite_tests::proxy::{Faults, Proxy};
 use serde_json::json;
 
@@ -250,16 +252,7 @@ fn run(backend: Backend, name: &str) {
         );
         // Every committed change is on HQ exactly once.
         let last = tech.last_seq().unwrap();
-        let (n, distinct, max) = onsite_hq::db::tx(&*db, |t| {
-            let r = t
-                .query_one(
-                    "SELECT COUNT(*), COUNT(DISTINCT seq), COALESCE(MAX(seq), 0) FROM ops WHERE device_id = ?",
-                    &[p.device.as_str().into()],
-                )?
-                .unwrap();
-            Ok((r.int(0)?, r.int(1)?, r.int(2)?))
-        })
-        .unwrap();
+        let (n, distinct, max) = ops_on_hq(&db_url, &p.device);
         assert_eq!(
             (n, distinct, max),
             (last, last, last),

@@ -6,7 +6,9 @@ use std::time::Duration;
 use chrono::Utc;
 use onsite_core::sample;
 use onsite_core::sync::{SyncClient, SyncConfig};
-use onsite_tests::harness::{call, free_port, fresh_postgres, Backend, HqProcess, Phone, ADMIN};
+use onsite_tests::harness::{
+    call, free_port, fresh_postgres, ops_on_hq, Backend, HqProcess, Phone, ADMIN,
+};
 use serde_json::json;
 
 const HQ_BIN: &str = env!("CARGO_BIN_EXE_hq_server");
@@ -31,19 +33,8 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 fn applied_once(db_url: &str, device: &str, expected: i64) {
-    let db = onsite_hq::open_db(db_url).unwrap();
-    let (n, distinct, last) = onsite_hq::db::tx(&*db, |t| {
-        let r = t
-            .query_one(
-                "SELECT COUNT(*), COUNT(DISTINCT seq), MAX(seq) FROM ops WHERE device_id = ?",
-                &[device.into()],
-            )?
-            .unwrap();
-        Ok((r.int(0)?, r.int(1)?, r.int(2)?))
-    })
-    .unwrap();
     assert_eq!(
-        (n, distinct, last),
+        ops_on_hq(db_url, device),
         (expected, expected, expected),
         "{device}: every op once, none missing"
     );

@@ -94,7 +94,6 @@ on_both!(happy_path);
 fn drive_to_handover(t: &onsite_core::Technician, job: &str) {
     use onsite_core::checklist::Phase;
     use onsite_core::payment::Method;
-    use onsite_core::quote::{LineItem, LineRequest};
     use onsite_core::visit::{Assessment, Rating};
     use onsite_core::{AcceptanceInput, SignInput};
     sample::complete_checklist(t, job, Phase::BeforeLeaving).unwrap();
@@ -109,19 +108,7 @@ fn drive_to_handover(t: &onsite_core::Technician, job: &str) {
         },
     )
     .unwrap();
-    let code = t.fee_schedule().services[0].code.clone();
-    t.add_quote_line(
-        job,
-        &LineRequest {
-            item: LineItem::Schedule {
-                code,
-                warranty_card_price_fen: None,
-            },
-            qty: 1,
-            payer: None,
-        },
-    )
-    .unwrap();
+    sample::add_schedule_line(t, job, 1).unwrap();
     t.present_quote(job).unwrap();
     t.customer_consents(job, "王女士").unwrap();
     t.start_work(job).unwrap();

@@ -76,11 +76,6 @@ fn issuer(lang: Lang) -> String {
     tr(lang, ISSUER_ZH, ISSUER_EN).to_string()
 }
 
-fn decode_ink(b64: &str) -> Option<Vec<u8>> {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.decode(b64).ok()
-}
-
 /// The receipt (收费收据), from the receipt record and, when known, its job.
 pub fn receipt(r: &Receipt, visit: Option<&Visit>, lang: Lang, tz: FixedOffset) -> Doc {
     let t = |zh, en| tr(lang, zh, en).to_string();
@@ -178,7 +173,7 @@ fn signature_of(visit: Option<&Visit>, lang: Lang) -> (Option<Vec<u8>>, Option<S
     match visit.and_then(|v| v.acceptance.as_ref()) {
         Some(a) => match &a.sign_off {
             SignOff::Signed { signature } => (
-                decode_ink(&signature.ink),
+                signature.ink_bytes(),
                 Some(format!(
                     "{}: {} · {}",
                     t("客户签字", "Customer signature"),

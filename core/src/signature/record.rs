@@ -36,6 +36,15 @@ pub struct SignatureRecord {
 }
 
 impl SignatureRecord {
+    /// The compact stroke encoding (stored base64 in the record); `None` if
+    /// the stored text is not base64.
+    pub fn ink_bytes(&self) -> Option<Vec<u8>> {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD
+            .decode(&self.ink)
+            .ok()
+    }
+
     /// Whether `content` is exactly what was signed.
     pub fn verify(&self, canonical_content: &[u8]) -> bool {
         content_hash(canonical_content) == self.content_sha256

@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 
 use onsite_core::checklist::Phase;
 use onsite_core::payment::Method;
-use onsite_core::quote::{LineItem, LineRequest};
 use onsite_core::sync::{SyncClient, SyncConfig};
 use onsite_core::visit::{Assessment, Rating, Status};
 use onsite_core::{sample, AcceptanceInput, Profile, Result, SignInput, Technician};
@@ -94,18 +93,7 @@ fn step(tech: &Technician, job: &str) -> Result<()> {
         }
         Status::Assessed => {
             if v.quote_lines.is_empty() {
-                let code = tech.fee_schedule().services[0].code.clone();
-                tech.add_quote_line(
-                    job,
-                    &LineRequest {
-                        item: LineItem::Schedule {
-                            code,
-                            warranty_card_price_fen: None,
-                        },
-                        qty: 1,
-                        payer: None,
-                    },
-                )?;
+                sample::add_schedule_line(tech, job, 1)?;
             }
             tech.present_quote(job)?;
         }

@@ -87,20 +87,7 @@ impl Fixture {
     /// Quote: one schedule service line, one approved off-schedule line; shown to the customer.
     pub fn to_quoted(&self, job: &str) -> Visit {
         self.to_assessed(job);
-        let code = self.tech.fee_schedule().services[0].code.clone();
-        self.tech
-            .add_quote_line(
-                job,
-                &LineRequest {
-                    item: LineItem::Schedule {
-                        code,
-                        warranty_card_price_fen: None,
-                    },
-                    qty: 1,
-                    payer: None,
-                },
-            )
-            .unwrap();
+        sample::add_schedule_line(&self.tech, job, 1).unwrap();
         let v = self
             .tech
             .add_quote_line(
