@@ -53,6 +53,11 @@ impl Narrator {
         println!("     {}", s.as_ref());
     }
 
+    /// A refusal as the technician sees it: the rule, in their language.
+    fn refused(&self, e: &onsite_core::Error) {
+        println!("     × {}", e.message(self.lang));
+    }
+
     fn local(&self, t: DateTime<Utc>) -> String {
         t.with_timezone(&cst()).format("%Y-%m-%d %H:%M").to_string()
     }
@@ -231,10 +236,7 @@ pub fn run(lang: Lang, store: Option<PathBuf>, out: Option<PathBuf>) -> Result<(
 
     n.step("出发前检查", "Before-leaving checklist");
     if let Err(e) = tech.depart(job) {
-        n.show(format!(
-            "{} {e}",
-            n.t("× 未完成检查不能出发:", "× Cannot leave yet:")
-        ));
+        n.refused(&e);
     }
     n.checklist(&tech, job, Phase::BeforeLeaving)?;
     clock.advance(Duration::minutes(5));
@@ -297,7 +299,9 @@ pub fn run(lang: Lang, store: Option<PathBuf>, out: Option<PathBuf>) -> Result<(
         &LineRequest {
             item: LineItem::OffSchedule {
                 kind: LineKind::Service,
-                description: "拆装地柜底板".into(),
+                description: n
+                    .t("拆装地柜底板", "remove and refit the cabinet base panel")
+                    .into(),
                 unit_price_fen: 8_000,
             },
             qty: 1,
@@ -320,10 +324,7 @@ pub fn run(lang: Lang, store: Option<PathBuf>, out: Option<PathBuf>) -> Result<(
         ));
     }
     if let Err(e) = tech.present_quote(job) {
-        n.show(format!(
-            "{} {e}",
-            n.t("× 不能出示报价:", "× Cannot show the quote:")
-        ));
+        n.refused(&e);
     }
     let line = v.quote_lines.last().context("no quote line")?.clone();
     // The supervisor's tool computes the code from the same key HQ shares with the device.
@@ -354,7 +355,13 @@ pub fn run(lang: Lang, store: Option<PathBuf>, out: Option<PathBuf>) -> Result<(
         &MaterialRequest {
             material_id: "m1".into(),
             source: Source::CustomerSupplied,
-            description: "客户自购角阀(塑料阀芯)".into(),
+            // What the technician types, in the language they work in.
+            description: n
+                .t(
+                    "客户自购角阀(塑料阀芯)",
+                    "customer's own angle valve (plastic cartridge)",
+                )
+                .into(),
             qty: 1,
             part_code: None,
         },
@@ -375,7 +382,7 @@ pub fn run(lang: Lang, store: Option<PathBuf>, out: Option<PathBuf>) -> Result<(
     );
     tech.start_work(job)?;
     if let Err(e) = tech.use_material(job, "m1") {
-        n.show(format!("{} {e}", n.t("× 不能使用:", "× Cannot use it:")));
+        n.refused(&e);
     }
     tech.note_concession(
         job,
@@ -485,7 +492,7 @@ pub fn run(lang: Lang, store: Option<PathBuf>, out: Option<PathBuf>) -> Result<(
         tech.last_seq()?
     ));
     if let Err(e) = sync.sync_now(&tech, None) {
-        n.show(format!("{} {e}", n.t("× 仍无网络:", "× Still offline:")));
+        n.refused(&e);
     }
     let db = onsite_hq::open_db(&hq_db.display().to_string())?;
     let server = rt.block_on(onsite_hq::Server::start(db, admin, addr))?;

@@ -11,8 +11,8 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
-use crate::locale::Text;
+use crate::error::{AnswerKind, Error, Problem, Result};
+use crate::locale::{tr, Lang, Text};
 
 /// The service lines the seeds describe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -76,6 +76,16 @@ impl Phase {
             Phase::Completion => "completion",
         }
     }
+
+    /// The phase's name, as in "the {label} checklist".
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Phase::BeforeLeaving => tr(lang, "出发前", "before-leaving"),
+            Phase::Arrival => tr(lang, "到达入户", "arrival"),
+            Phase::WorkRules => tr(lang, "施工规范", "work rules"),
+            Phase::Completion => tr(lang, "完工", "completion"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -122,6 +132,13 @@ pub struct Item {
     pub kind: ItemKind,
     pub required: bool,
     pub show_if: Option<Condition>,
+}
+
+/// A required item that is still unanswered, named for the technician.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MissingItem {
+    pub id: String,
+    pub label: Text,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -175,24 +192,28 @@ impl Answer {
 impl Item {
     /// Checks an answer against this item's kind, range and options.
     pub fn check_answer(&self, answer: &Answer) -> Result<()> {
-        let bad = |reason: String| Error::InvalidAnswer {
+        let bad = |problem: Problem| Error::InvalidAnswer {
             item_id: self.id.clone(),
-            reason,
+            label: self.label.clone(),
+            problem,
         };
         match (&self.kind, answer) {
             (ItemKind::Check, Answer::Check(_)) | (ItemKind::YesNo, Answer::YesNo(_)) => Ok(()),
             (ItemKind::Number { min, max, .. }, Answer::Number(n)) => {
                 if !n.is_finite() {
-                    Err(bad("not a finite number".into()))
+                    Err(bad(Problem::NotFinite))
                 } else if n < min || n > max {
-                    Err(bad(format!("{n} is outside {min}..={max}")))
+                    Err(bad(Problem::OutOfRange {
+                        min: *min,
+                        max: *max,
+                    }))
                 } else {
                     Ok(())
                 }
             }
             (ItemKind::Text { max_len }, Answer::Text(s)) => {
                 if s.chars().count() > *max_len {
-                    Err(bad(format!("longer than {max_len} characters")))
+                    Err(bad(Problem::TooLong { max: *max_len }))
                 } else {
                     Ok(())
                 }
@@ -201,44 +222,31 @@ impl Item {
                 if options.iter().any(|o| &o.id == c) {
                     Ok(())
                 } else {
-                    Err(bad(format!("{c:?} is not one of the options")))
+                    Err(bad(Problem::NotAnOption))
                 }
             }
             (ItemKind::Photo, Answer::Photo(h)) => {
                 if h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()) {
                     Ok(())
                 } else {
-                    Err(bad("a photo answer is the SHA-256 of a stored photo".into()))
+                    Err(bad(Problem::NotPhotoHash))
                 }
             }
-            (kind, a) => Err(bad(format!(
-                "a {} answer does not fit a {} item",
-                answer_kind(a),
-                kind_name(kind)
-            ))),
+            (kind, _) => Err(bad(Problem::WrongKind {
+                expected: answer_kind(kind),
+            })),
         }
     }
 }
 
-fn answer_kind(a: &Answer) -> &'static str {
-    match a {
-        Answer::Check(_) => "check",
-        Answer::YesNo(_) => "yes/no",
-        Answer::Number(_) => "number",
-        Answer::Text(_) => "text",
-        Answer::Choice(_) => "choice",
-        Answer::Photo(_) => "photo",
-    }
-}
-
-fn kind_name(k: &ItemKind) -> &'static str {
+fn answer_kind(k: &ItemKind) -> AnswerKind {
     match k {
-        ItemKind::Check => "check",
-        ItemKind::YesNo => "yes/no",
-        ItemKind::Number { .. } => "number",
-        ItemKind::Text { .. } => "text",
-        ItemKind::Choice { .. } => "choice",
-        ItemKind::Photo => "photo",
+        ItemKind::Check => AnswerKind::Check,
+        ItemKind::YesNo => AnswerKind::YesNo,
+        ItemKind::Number { .. } => AnswerKind::Number,
+        ItemKind::Text { .. } => AnswerKind::Text,
+        ItemKind::Choice { .. } => AnswerKind::Choice,
+        ItemKind::Photo => AnswerKind::Photo,
     }
 }
 
@@ -283,12 +291,31 @@ impl Template {
     }
 
     /// Required, shown items that still lack an answer: what blocks the phase.
-    pub fn missing_required(&self, answers: &Answers) -> Vec<String> {
+    fn unanswered<'a>(&'a self, answers: &'a Answers) -> impl Iterator<Item = &'a Item> {
         self.visible_items(answers)
             .filter(|i| i.required)
             .filter(|i| !answers.get(&i.id).is_some_and(Answer::satisfies_required))
-            .map(|i| i.id.clone())
-            .collect()
+    }
+
+    /// The ids of the items that block the phase.
+    pub fn missing_required(&self, answers: &Answers) -> Vec<String> {
+        self.unanswered(answers).map(|i| i.id.clone()).collect()
+    }
+
+    /// The refusal to leave the phase while items are unanswered, naming
+    /// them with their titles; `None` when nothing blocks it.
+    pub fn incomplete(&self, answers: &Answers) -> Option<Error> {
+        let items: Vec<MissingItem> = self
+            .unanswered(answers)
+            .map(|i| MissingItem {
+                id: i.id.clone(),
+                label: i.label.clone(),
+            })
+            .collect();
+        (!items.is_empty()).then_some(Error::ChecklistIncomplete {
+            phase: self.phase,
+            items,
+        })
     }
 
     /// Validates an answer for an item of this template given earlier answers.
@@ -297,6 +324,7 @@ impl Template {
         if !self.is_visible(item, answers) {
             return Err(Error::ChecklistItemHidden {
                 item_id: item_id.to_string(),
+                label: item.label.clone(),
             });
         }
         item.check_answer(answer)

@@ -12,7 +12,7 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Problem, Result};
 
 /// Source of "now". Injected so tests and the demo can control time.
 pub trait Clock: Send + Sync {
@@ -99,7 +99,14 @@ impl Hlc {
     }
 
     pub fn decode(s: &str) -> Result<Hlc> {
-        let bad = || Error::invalid("hlc stamp", format!("{s:?} is not wallms-counter-node"));
+        let bad = || {
+            Error::invalid(
+                Field::ClockStamp,
+                Problem::Malformed {
+                    detail: format!("{s:?} is not wallms-counter-node"),
+                },
+            )
+        };
         let mut parts = s.splitn(3, '-');
         let wall_ms = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
         let counter = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;

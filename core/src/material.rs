@@ -10,7 +10,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Problem, Result};
 
 /// Where a material comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,20 +75,18 @@ pub struct ConcessionNote {
 impl ConcessionNote {
     pub fn validate(&self) -> Result<()> {
         let missing = if self.defect.trim().is_empty() {
-            Some("what is wrong with the material")
+            Some(Field::ConcessionDefect)
         } else if self.explanation.trim().is_empty() {
-            Some("what was explained to the customer")
+            Some(Field::ConcessionExplanation)
         } else if self.customer_name.trim().is_empty() {
-            Some("the name of the customer who consents")
+            Some(Field::ConcessionCustomerName)
         } else if !self.customer_consents {
-            Some("the customer's consent")
+            Some(Field::ConcessionConsent)
         } else {
             None
         };
         match missing {
-            Some(m) => Err(Error::ConcessionIncomplete {
-                missing: m.to_string(),
-            }),
+            Some(missing) => Err(Error::ConcessionIncomplete { missing }),
             None => Ok(()),
         }
     }
@@ -109,15 +107,21 @@ pub struct Material {
 
 impl Material {
     pub fn new(req: &MaterialRequest) -> Result<Material> {
-        crate::order::validate_id("material id", &req.material_id)?;
+        crate::order::validate_id(Field::MaterialId, &req.material_id)?;
         if req.description.trim().is_empty() || req.description.chars().count() > 200 {
             return Err(Error::invalid(
-                "material description",
-                "must be 1 to 200 characters",
+                Field::MaterialDescription,
+                Problem::Length { min: 1, max: 200 },
             ));
         }
         if req.qty == 0 || req.qty > crate::quote::MAX_QTY {
-            return Err(Error::invalid("material quantity", "must be 1 to 10000"));
+            return Err(Error::invalid(
+                Field::MaterialQuantity,
+                Problem::OutOfRange {
+                    min: 1.0,
+                    max: f64::from(crate::quote::MAX_QTY),
+                },
+            ));
         }
         Ok(Material {
             material_id: req.material_id.clone(),
@@ -139,10 +143,12 @@ impl Material {
         match &self.inspection {
             None => Err(Error::InspectionRequired {
                 material_id: self.material_id.clone(),
+                description: self.description.clone(),
             }),
             Some(i) if i.verdict == Verdict::Fail && self.concession.is_none() => {
                 Err(Error::ConcessionRequired {
                     material_id: self.material_id.clone(),
+                    description: self.description.clone(),
                 })
             }
             Some(_) => Ok(()),
@@ -151,20 +157,23 @@ impl Material {
 
     pub fn check_inspection(&self, inspection: &Inspection) -> Result<()> {
         if self.used {
-            return Err(Error::MaterialRule {
+            return Err(Error::MaterialInUse {
                 material_id: self.material_id.clone(),
-                reason: "is already in use; inspect before use".into(),
+                description: self.description.clone(),
             });
         }
         if inspection.verdict == Verdict::Fail && inspection.findings.trim().is_empty() {
-            return Err(Error::MaterialRule {
+            return Err(Error::FindingsRequired {
                 material_id: self.material_id.clone(),
-                reason: "failed inspection needs findings that say what is wrong".into(),
+                description: self.description.clone(),
             });
         }
         for p in &inspection.photos {
             if p.len() != 64 || !p.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(Error::invalid("inspection photo", "must be a SHA-256 hex"));
+                return Err(Error::invalid(
+                    Field::InspectionPhoto,
+                    Problem::NotPhotoHash,
+                ));
             }
         }
         Ok(())
@@ -173,12 +182,13 @@ impl Material {
     pub fn check_concession(&self, note: &ConcessionNote) -> Result<()> {
         match &self.inspection {
             Some(i) if i.verdict == Verdict::Fail => note.validate(),
-            Some(_) => Err(Error::MaterialRule {
+            Some(_) => Err(Error::ConcessionNotNeeded {
                 material_id: self.material_id.clone(),
-                reason: "passed inspection; a concession is only for failed material".into(),
+                description: self.description.clone(),
             }),
             None => Err(Error::InspectionRequired {
                 material_id: self.material_id.clone(),
+                description: self.description.clone(),
             }),
         }
     }
@@ -198,16 +208,13 @@ pub struct PartReplacement {
 impl PartReplacement {
     pub fn validate(&self, in_warranty: bool) -> Result<()> {
         if self.part_code.trim().is_empty() {
-            return Err(Error::invalid("part code", "must not be empty"));
+            return Err(Error::invalid(Field::PartCode, Problem::Empty));
         }
         if self.new_serial.trim().is_empty() {
-            return Err(Error::invalid("new serial number", "must not be empty"));
+            return Err(Error::invalid(Field::NewSerial, Problem::Empty));
         }
         if self.old_serial.chars().count() > 100 || self.new_serial.chars().count() > 100 {
-            return Err(Error::invalid(
-                "serial number",
-                "longer than 100 characters",
-            ));
+            return Err(Error::invalid(Field::Serial, Problem::TooLong { max: 100 }));
         }
         if in_warranty && !self.old_part_recovered {
             return Err(Error::OldPartNotRecovered {

@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::checklist::Category;
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Problem, Result};
 
 /// Who pays for a line of work (业户付费 / 物业 / 维修基金).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -76,23 +76,20 @@ impl WorkOrder {
     /// Checks what can be checked without the rest of the system: an order
     /// with an unusable id or an absurd balance is refused on arrival from HQ.
     pub fn validate(&self) -> Result<()> {
-        validate_id("job id", &self.job_id)?;
-        validate_id("technician id", &self.technician_id)?;
+        validate_id(Field::JobId, &self.job_id)?;
+        validate_id(Field::TechnicianId, &self.technician_id)?;
         crate::money::Fen::new(self.unpaid_balance_fen)?;
         for (what, s, max) in [
-            ("site", &self.site, 200),
-            ("location", &self.location, 200),
-            ("service", &self.service, 500),
-            ("fault", &self.fault, 4000),
-            ("customer name", &self.customer.name, 100),
-            ("customer phone", &self.customer.phone, 40),
-            ("recorder", &self.recorder, 100),
+            (Field::Site, &self.site, 200),
+            (Field::Location, &self.location, 200),
+            (Field::Service, &self.service, 500),
+            (Field::Fault, &self.fault, 4000),
+            (Field::CustomerName, &self.customer.name, 100),
+            (Field::CustomerPhone, &self.customer.phone, 40),
+            (Field::Recorder, &self.recorder, 100),
         ] {
             if s.chars().count() > max {
-                return Err(Error::invalid(
-                    what,
-                    format!("longer than {max} characters"),
-                ));
+                return Err(Error::invalid(what, Problem::TooLong { max }));
             }
         }
         Ok(())
@@ -105,18 +102,15 @@ impl WorkOrder {
 }
 
 /// Ids travel between phone, HQ and files: 1..=64 characters of `A-Z a-z 0-9 - _ .`.
-pub fn validate_id(what: &str, id: &str) -> Result<()> {
+pub fn validate_id(what: Field, id: &str) -> Result<()> {
     if id.is_empty() || id.len() > 64 {
-        return Err(Error::invalid(what, "must be 1 to 64 characters"));
+        return Err(Error::invalid(what, Problem::Length { min: 1, max: 64 }));
     }
     if !id
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
     {
-        return Err(Error::invalid(
-            what,
-            format!("{id:?} may only hold letters, digits, '-', '_' and '.'"),
-        ));
+        return Err(Error::invalid(what, Problem::IdCharacters));
     }
     Ok(())
 }

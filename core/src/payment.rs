@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Problem, Result};
 use crate::locale::{tr, Lang};
 use crate::money::Fen;
 
@@ -63,15 +63,15 @@ impl Payment {
         if let Some(r) = &reference {
             if r.chars().count() > 64 {
                 return Err(Error::invalid(
-                    "payment reference",
-                    "longer than 64 characters",
+                    Field::PaymentReference,
+                    Problem::TooLong { max: 64 },
                 ));
             }
         }
         let change = match method {
             Method::OnAccount if received != Fen::ZERO => {
                 return Err(Error::NotExactAmount {
-                    method: "on account".into(),
+                    method: Method::OnAccount,
                     due_fen: 0,
                     received_fen,
                 })
@@ -92,7 +92,7 @@ impl Payment {
             }
             m if received != due => {
                 return Err(Error::NotExactAmount {
-                    method: m.label(Lang::En).to_string(),
+                    method: m,
                     due_fen: due.fen(),
                     received_fen,
                 })

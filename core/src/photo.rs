@@ -67,12 +67,6 @@ pub enum PhotoError {
     Encode(String),
 }
 
-impl From<PhotoError> for crate::error::Error {
-    fn from(e: PhotoError) -> Self {
-        crate::error::Error::invalid("photo", e.to_string())
-    }
-}
-
 fn sniff(bytes: &[u8]) -> Result<ImageFormat, PhotoError> {
     if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
         Ok(ImageFormat::Jpeg)

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use crate::checklist::Category;
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Problem, Result};
 use crate::locale::Text;
 use crate::money::Fen;
 use crate::order::Payer;
@@ -163,8 +163,11 @@ impl QuoteLine {
     ) -> Result<QuoteLine> {
         if req.qty == 0 || req.qty > MAX_QTY {
             return Err(Error::invalid(
-                "quantity",
-                format!("{} is outside 1..={MAX_QTY}", req.qty),
+                Field::Quantity,
+                Problem::OutOfRange {
+                    min: 1.0,
+                    max: f64::from(MAX_QTY),
+                },
             ));
         }
         let payer = req.payer.unwrap_or(default_payer);
@@ -192,8 +195,8 @@ impl QuoteLine {
                 let d = description.trim();
                 if d.is_empty() || d.chars().count() > 200 {
                     return Err(Error::invalid(
-                        "off-schedule description",
-                        "must be 1 to 200 characters",
+                        Field::OffScheduleDescription,
+                        Problem::Length { min: 1, max: 200 },
                     ));
                 }
                 (

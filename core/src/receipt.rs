@@ -10,7 +10,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Problem, Result};
 use crate::payment::Payment;
 use crate::quote::{QuoteLine, Totals};
 use crate::signature::record::content_hash;
@@ -130,11 +130,14 @@ pub struct NumberBlock {
 
 impl NumberBlock {
     pub fn validate(&self) -> Result<()> {
-        crate::order::validate_id("receipt series", &self.series)?;
+        crate::order::validate_id(Field::ReceiptSeries, &self.series)?;
         if self.first < 1 || self.last < self.first || self.last > 99_999_999 {
             return Err(Error::invalid(
-                "receipt number block",
-                format!("{}..={} is not within 1..=99999999", self.first, self.last),
+                Field::ReceiptBlock,
+                Problem::OutOfRange {
+                    min: 1.0,
+                    max: 99_999_999.0,
+                },
             ));
         }
         Ok(())

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::checklist::{Answer, Answers, Checklists, Item, Phase, Template};
 use crate::clock::{Clock, SystemClock};
-use crate::error::{Error, Result};
+use crate::error::{Action, Error, Field, Problem, Result};
 use crate::material::{ConcessionNote, Inspection, MaterialRequest, PartReplacement};
 use crate::order::{validate_id, WorkOrder};
 use crate::payment::Method;
@@ -119,19 +119,13 @@ impl Technician {
         profile: Profile,
         clock: Arc<dyn Clock>,
     ) -> Result<Technician> {
-        validate_id("technician id", &profile.technician_id)?;
-        validate_id("device id", &profile.device_id)?;
+        validate_id(Field::TechnicianId, &profile.technician_id)?;
+        validate_id(Field::DeviceId, &profile.device_id)?;
         let conn = store::open(path.as_ref())?;
         // One file per technician: refuse to open someone else's store.
         match store::meta_get(&conn, "technician_id")? {
             Some(owner) if owner != profile.technician_id => {
-                return Err(Error::invalid(
-                    "store",
-                    format!(
-                        "belongs to technician {owner}, not {}",
-                        profile.technician_id
-                    ),
-                ))
+                return Err(Error::StoreOfAnotherTechnician { owner })
             }
             Some(_) => {}
             None => {
@@ -165,9 +159,7 @@ impl Technician {
     }
 
     pub(crate) fn conn(&self) -> Result<MutexGuard<'_, Connection>> {
-        self.conn.lock().map_err(|_| Error::Storage {
-            reason: "the store lock was poisoned by an earlier failure".into(),
-        })
+        self.conn.lock().map_err(|_| Error::StoreLockPoisoned)
     }
 
     pub(crate) fn writer(&self, actor: Actor) -> Writer<'_> {
@@ -198,7 +190,7 @@ impl Technician {
         actor: Actor,
         decide: impl FnOnce(&Visit, &Context) -> Result<Event>,
     ) -> Result<Visit> {
-        validate_id("job id", job_id)?;
+        validate_id(Field::JobId, job_id)?;
         let mut conn = self.conn()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut visit = store::load_visit(&tx, job_id)?;
@@ -221,13 +213,10 @@ impl Technician {
     /// A job dispatched by HQ arrives on the device.
     pub fn receive_order(&self, order: WorkOrder) -> Result<Visit> {
         if order.technician_id != self.profile.technician_id {
-            return Err(Error::invalid(
-                "work order",
-                format!(
-                    "is assigned to {}, not to {}",
-                    order.technician_id, self.profile.technician_id
-                ),
-            ));
+            return Err(Error::AssignedToAnother {
+                job_id: order.job_id,
+                assigned_to: order.technician_id,
+            });
         }
         let (visit, event) = Visit::dispatched(order)?;
         let mut conn = self.conn()?;
@@ -289,10 +278,8 @@ impl Technician {
     ) -> Result<Visit> {
         if let Answer::Photo(sha) = &answer {
             if self.blob(sha)?.is_none() {
-                return Err(Error::InvalidAnswer {
-                    item_id: item_id.to_string(),
-                    reason: "the photo is not stored on this device; add it with add_photo first"
-                        .into(),
+                return Err(Error::PhotoNotStored {
+                    sha256: sha.clone(),
                 });
             }
         }
@@ -350,10 +337,9 @@ impl Technician {
     ) -> Result<Visit> {
         for sha in &inspection.photos {
             if self.blob(sha)?.is_none() {
-                return Err(Error::invalid(
-                    "inspection photo",
-                    format!("{sha} is not stored on this device; add it with add_photo first"),
-                ));
+                return Err(Error::PhotoNotStored {
+                    sha256: sha.clone(),
+                });
             }
         }
         self.act(job_id, self.me(), |v, _| {
@@ -444,7 +430,7 @@ impl Technician {
     /// HQ block in the same transaction. With `emergency`, numbers come from the
     /// device's own clearly marked series (use only when blocks are exhausted).
     pub fn issue_receipt(&self, job_id: &str, emergency: bool) -> Result<Receipt> {
-        validate_id("job id", job_id)?;
+        validate_id(Field::JobId, job_id)?;
         let mut conn = self.conn()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut visit = store::load_visit(&tx, job_id)?;
@@ -503,18 +489,16 @@ impl Technician {
     /// Voids a receipt: a ledger entry that keeps the voided number.
     pub fn void_receipt(&self, number: &str, reason: &str) -> Result<()> {
         if reason.trim().is_empty() {
-            return Err(Error::invalid("void reason", "must not be empty"));
+            return Err(Error::invalid(Field::VoidReason, Problem::Empty));
         }
         let mut conn = self.conn()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let original = receipts::find(&tx, number)?.ok_or_else(|| Error::ReceiptRule {
+        let original = receipts::find(&tx, number)?.ok_or_else(|| Error::UnknownReceipt {
             number: number.to_string(),
-            reason: "no such receipt on this device".into(),
         })?;
         if receipts::is_voided(&tx, number)? {
-            return Err(Error::ReceiptRule {
+            return Err(Error::ReceiptAlreadyVoid {
                 number: number.to_string(),
-                reason: "is already void".into(),
             });
         }
         let mut void = Receipt {
@@ -534,14 +518,13 @@ impl Technician {
     pub fn reissue_receipt(&self, voided_number: &str) -> Result<Receipt> {
         let mut conn = self.conn()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let original = receipts::find(&tx, voided_number)?.ok_or_else(|| Error::ReceiptRule {
-            number: voided_number.to_string(),
-            reason: "no such receipt on this device".into(),
-        })?;
-        if !receipts::is_voided(&tx, voided_number)? {
-            return Err(Error::ReceiptRule {
+        let original =
+            receipts::find(&tx, voided_number)?.ok_or_else(|| Error::UnknownReceipt {
                 number: voided_number.to_string(),
-                reason: "void it before reissuing".into(),
+            })?;
+        if !receipts::is_voided(&tx, voided_number)? {
+            return Err(Error::ReceiptNotVoided {
+                number: voided_number.to_string(),
             });
         }
         let visit = store::load_visit(&tx, &original.job_id)?;
@@ -628,9 +611,8 @@ impl Technician {
         lang: crate::locale::Lang,
     ) -> Result<crate::documents::Doc> {
         let conn = self.conn()?;
-        let r = receipts::find(&conn, number)?.ok_or_else(|| Error::ReceiptRule {
+        let r = receipts::find(&conn, number)?.ok_or_else(|| Error::UnknownReceipt {
             number: number.to_string(),
-            reason: "no such receipt on this device".into(),
         })?;
         let visit = store::load_visit(&conn, &r.job_id).ok();
         let mut doc =
@@ -650,10 +632,10 @@ impl Technician {
     ) -> Result<crate::documents::Doc> {
         let v = self.job(job_id)?;
         if v.no_access.is_none() {
-            return Err(Error::illegal(
-                "print a message note",
+            return Err(Error::wrong_status(
+                Action::PrintMessageNote,
                 v.status,
-                "a message note is left when nobody answers the door",
+                &[Status::NoAccess],
             ));
         }
         Ok(crate::documents::message_note(
@@ -679,15 +661,15 @@ impl Technician {
     // --- reading ------------------------------------------------------------------
 
     pub fn job(&self, job_id: &str) -> Result<Visit> {
-        validate_id("job id", job_id)?;
+        validate_id(Field::JobId, job_id)?;
         store::load_visit(&*self.conn()?, job_id)
     }
 
     /// The customer's signature on a job as a PNG (white background), for a screen.
     pub fn signature_png(&self, job_id: &str, width: u32, height: u32) -> Result<Vec<u8>> {
         let v = self.job(job_id)?;
-        let sig = v.customer_signature().ok_or_else(|| Error::Signature {
-            reason: "the customer has not signed this job".into(),
+        let sig = v.customer_signature().ok_or_else(|| Error::NotSigned {
+            job_id: job_id.to_string(),
         })?;
         let bytes = sig.ink_bytes().ok_or_else(|| Error::Corrupt {
             reason: format!("the stored signature of {job_id} is not base64"),
@@ -715,7 +697,7 @@ impl Technician {
         let start = day
             .and_hms_opt(0, 0, 0)
             .and_then(|t| t.and_local_timezone(offset).single())
-            .ok_or_else(|| Error::invalid("day", "cannot be placed in the local time zone"))?
+            .ok_or_else(|| Error::invalid(Field::Day, Problem::NotInTimeZone))?
             .with_timezone(&Utc);
         let end = start + chrono::Duration::days(1);
         self.jobs_where(

@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use onsite_core::error::Field;
 use onsite_core::order::{validate_id, WorkOrder};
 use onsite_core::receipt::NumberBlock;
 use onsite_core::signature::record::content_hash;
@@ -54,7 +55,7 @@ pub struct Device {
 // --- technicians, enrollment, tokens ------------------------------------------------
 
 pub fn create_technician(db: &dyn Db, id: &str, name: &str, now: DateTime<Utc>) -> Result<String> {
-    validate_id("technician id", id)?;
+    validate_id(Field::TechnicianId, id)?;
     if name.trim().is_empty() || name.chars().count() > 100 {
         return Err(HqError::BadRequest(
             "technician name must be 1 to 100 characters".into(),
@@ -108,7 +109,7 @@ pub fn enroll(
     device_id: &str,
     now: DateTime<Utc>,
 ) -> Result<EnrollResponse> {
-    validate_id("device id", device_id)?;
+    validate_id(Field::DeviceId, device_id)?;
     let token = random_token();
     tx(db, |t| {
         let row = t

@@ -123,7 +123,7 @@ fn receipts_across_blocks_never_share_a_number_and_voids_keep_theirs() {
     f.tech.void_receipt(&numbers[0], "金额开错").unwrap();
     assert!(matches!(
         f.tech.void_receipt(&numbers[0], "again"),
-        Err(Error::ReceiptRule { .. })
+        Err(Error::ReceiptAlreadyVoid { .. })
     ));
     let re = f.tech.reissue_receipt(&numbers[0]).unwrap();
     assert_ne!(re.number, numbers[0]);
@@ -131,7 +131,7 @@ fn receipts_across_blocks_never_share_a_number_and_voids_keep_theirs() {
     assert!(
         matches!(
             f.tech.reissue_receipt(&numbers[1]),
-            Err(Error::ReceiptRule { .. })
+            Err(Error::ReceiptNotVoided { .. })
         ),
         "only void receipts are reissued"
     );

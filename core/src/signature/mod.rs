@@ -44,14 +44,6 @@ pub enum SignatureError {
     Render(String),
 }
 
-impl From<SignatureError> for crate::error::Error {
-    fn from(e: SignatureError) -> Self {
-        crate::error::Error::Signature {
-            reason: e.to_string(),
-        }
-    }
-}
-
 /// The sample signature, encoded as a phone would send it (demo and tests).
 pub fn demo_ink_bytes() -> Vec<u8> {
     Ink::sample().encode()

@@ -6,7 +6,7 @@
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use super::meta_get;
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Problem, Result};
 use crate::receipt::{format_number, EntryKind, NumberBlock, Receipt, StoredEntry, GENESIS};
 
 /// Stores a block granted by HQ; overlapping an existing block of the series is refused.
@@ -20,13 +20,7 @@ pub fn grant_block(tx: &Transaction, block: &NumberBlock, granted_at: &str) -> R
         )
         .optional()?;
     if overlap.is_some() {
-        return Err(Error::invalid(
-            "receipt number block",
-            format!(
-                "{} {}..={} overlaps a block already held",
-                block.series, block.first, block.last
-            ),
-        ));
+        return Err(Error::invalid(Field::ReceiptBlock, Problem::Overlaps));
     }
     tx.execute(
         "INSERT INTO receipt_blocks(series, first, last, next, granted_at) VALUES (?1, ?2, ?3, ?2, ?4)",
@@ -46,9 +40,7 @@ pub fn take_number(tx: &Transaction) -> Result<String> {
         )
         .optional()?;
     let Some((series, first, next)) = row else {
-        return Err(Error::ReceiptNumbersExhausted {
-            reason: "every block HQ granted is used up; sync to get a new one, or use the emergency series".into(),
-        });
+        return Err(Error::ReceiptNumbersExhausted);
     };
     tx.execute(
         "UPDATE receipt_blocks SET next = next + 1 WHERE series = ?1 AND first = ?2",
@@ -95,9 +87,8 @@ pub fn append(tx: &Transaction, receipt: &mut Receipt) -> Result<String> {
         )
         .optional()?;
     if clash.is_some() {
-        return Err(Error::ReceiptRule {
+        return Err(Error::ReceiptNumberUsed {
             number: receipt.number.clone(),
-            reason: "this number was already used; numbers are never reused".into(),
         });
     }
     tx.execute(

@@ -236,7 +236,7 @@ impl Technician {
         bytes: &[u8],
         policy: &crate::photo::PhotoPolicy,
     ) -> Result<crate::photo::ProcessedPhoto> {
-        crate::order::validate_id("job id", job_id)?;
+        crate::order::validate_id(crate::error::Field::JobId, job_id)?;
         let p = crate::photo::process(bytes, policy)?;
         self.put_blob(p.media_type, &p.full, Some(job_id))?;
         self.put_blob(p.media_type, &p.thumb, Some(job_id))?;

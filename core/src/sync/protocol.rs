@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::error::Error;
+use crate::error::{Error, Field, Problem};
 use crate::order::{validate_id, WorkOrder};
 use crate::visit::{Actor, Event};
 
@@ -159,17 +159,22 @@ pub struct ErrorBody {
     pub message: String,
 }
 
+/// A message from the other side that does not parse; `detail` says why, for logs.
+fn malformed(field: Field, detail: String) -> Error {
+    Error::invalid(field, Problem::Malformed { detail })
+}
+
 /// Decodes a push body as HQ receives it: well-formed JSON, at most
 /// [`MAX_PUSH_OPS`] ops, each with a valid job id and op id and a positive
 /// sequence number. Anything else is a typed [`Error::InvalidInput`], never a
 /// panic; whether each op may apply is HQ's decision afterwards.
 pub fn decode_push(bytes: &[u8]) -> crate::Result<PushRequest> {
-    let req: PushRequest = serde_json::from_slice(bytes)
-        .map_err(|e| Error::invalid("push body", format!("malformed: {e}")))?;
+    let req: PushRequest =
+        serde_json::from_slice(bytes).map_err(|e| malformed(Field::PushBody, e.to_string()))?;
     if req.ops.len() > MAX_PUSH_OPS {
         return Err(Error::invalid(
-            "push body",
-            format!("{} ops; at most {MAX_PUSH_OPS} per push", req.ops.len()),
+            Field::PushBody,
+            Problem::TooMany { max: MAX_PUSH_OPS },
         ));
     }
     for op in &req.ops {
@@ -179,19 +184,25 @@ pub fn decode_push(bytes: &[u8]) -> crate::Result<PushRequest> {
 }
 
 fn check_op(op: &Op) -> crate::Result<()> {
-    validate_id("op job id", &op.job_id)?;
-    validate_id("op device id", &op.device_id)?;
+    validate_id(Field::JobId, &op.job_id)?;
+    validate_id(Field::DeviceId, &op.device_id)?;
     if op.op_id.is_empty() || op.op_id.len() > 64 {
-        return Err(Error::invalid("op id", "must be 1 to 64 characters"));
+        return Err(Error::invalid(
+            Field::OpId,
+            Problem::Length { min: 1, max: 64 },
+        ));
     }
     if op.seq < 1 {
-        return Err(Error::invalid(
-            "op seq",
+        return Err(malformed(
+            Field::OpSeq,
             format!("{} is not a sequence number (they start at 1)", op.seq),
         ));
     }
     if op.hlc.len() > 64 {
-        return Err(Error::invalid("op hlc", "longer than 64 characters"));
+        return Err(Error::invalid(
+            Field::ClockStamp,
+            Problem::TooLong { max: 64 },
+        ));
     }
     Ok(())
 }
@@ -200,8 +211,8 @@ fn check_op(op: &Op) -> crate::Result<()> {
 /// JSON, at most [`MAX_PULL_CHANGES`] changes, valid job ids, cursors that
 /// only go forward and never pass `next_cursor`.
 pub fn decode_pull(bytes: &[u8]) -> crate::Result<PullResponse> {
-    let page: PullResponse = serde_json::from_slice(bytes)
-        .map_err(|e| Error::invalid("pull page", format!("malformed: {e}")))?;
+    let page: PullResponse =
+        serde_json::from_slice(bytes).map_err(|e| malformed(Field::PullPage, e.to_string()))?;
     check_pull(&page)?;
     Ok(page)
 }
@@ -210,16 +221,18 @@ pub fn decode_pull(bytes: &[u8]) -> crate::Result<PullResponse> {
 pub fn check_pull(page: &PullResponse) -> crate::Result<()> {
     if page.changes.len() > MAX_PULL_CHANGES {
         return Err(Error::invalid(
-            "pull page",
-            format!("{} changes; at most {MAX_PULL_CHANGES}", page.changes.len()),
+            Field::PullPage,
+            Problem::TooMany {
+                max: MAX_PULL_CHANGES,
+            },
         ));
     }
     let mut last = i64::MIN;
     for c in &page.changes {
-        validate_id("change job id", &c.job_id)?;
+        validate_id(Field::JobId, &c.job_id)?;
         if c.cursor <= last || c.cursor > page.next_cursor {
-            return Err(Error::invalid(
-                "pull page",
+            return Err(malformed(
+                Field::PullPage,
                 format!("cursor {} is out of order", c.cursor),
             ));
         }

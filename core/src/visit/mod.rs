@@ -20,7 +20,7 @@ pub use event::{
 pub use status::Status;
 
 use crate::checklist::{Answer, Answers, Checklists, Phase};
-use crate::error::{Error, Result};
+use crate::error::{Action, Error, Field, Problem, Result, Rule};
 use crate::material::{ConcessionNote, Inspection, Material, MaterialRequest, PartReplacement};
 use crate::money::Fen;
 use crate::order::WorkOrder;
@@ -89,15 +89,12 @@ pub struct Visit {
 
 const MAX_TEXT: usize = 2000;
 
-fn check_text(what: &str, s: &str, required: bool) -> Result<()> {
+fn check_text(what: Field, s: &str, required: bool) -> Result<()> {
     if required && s.trim().is_empty() {
-        return Err(Error::invalid(what, "must not be empty"));
+        return Err(Error::invalid(what, Problem::Empty));
     }
     if s.chars().count() > MAX_TEXT {
-        return Err(Error::invalid(
-            what,
-            format!("longer than {MAX_TEXT} characters"),
-        ));
+        return Err(Error::invalid(what, Problem::TooLong { max: MAX_TEXT }));
     }
     Ok(())
 }
@@ -176,14 +173,14 @@ impl Visit {
         }
     }
 
-    fn expect(&self, action: &str, allowed: &[Status], rule: &str) -> Result<()> {
+    fn expect(&self, action: Action, allowed: &[Status]) -> Result<()> {
         self.live()?;
         if allowed.contains(&self.status) {
             Ok(())
         } else if self.status.sealed() && !allowed.iter().any(|s| s.sealed()) {
             Err(Error::VisitSealed)
         } else {
-            Err(Error::illegal(action, self.status, rule))
+            Err(Error::wrong_status(action, self.status, allowed))
         }
     }
 
@@ -194,14 +191,9 @@ impl Visit {
         };
         let empty = Answers::new();
         let answers = self.answers.get(&t.id).unwrap_or(&empty);
-        let missing = t.missing_required(answers);
-        if missing.is_empty() {
-            Ok(())
-        } else {
-            Err(Error::ChecklistIncomplete {
-                phase: phase.as_str().to_string(),
-                items: missing,
-            })
+        match t.incomplete(answers) {
+            None => Ok(()),
+            Some(e) => Err(e),
         }
     }
 
@@ -226,10 +218,10 @@ impl Visit {
 
     /// HQ cancels: allowed until the job is settled.
     pub fn cancel(&self, reason: &str) -> Result<Event> {
-        check_text("cancellation reason", reason, true)?;
+        check_text(Field::CancellationReason, reason, true)?;
         if !self.status.hq_may_change() {
             return Err(Error::TooLateForHq {
-                action: "cancel".into(),
+                action: Action::Cancel,
                 status: self.status,
             });
         }
@@ -241,10 +233,10 @@ impl Visit {
     /// HQ moves the appointment: allowed until the job is settled; the job goes
     /// back to dispatched and the technician takes it again.
     pub fn reschedule(&self, appointment_at: DateTime<Utc>, reason: &str) -> Result<Event> {
-        check_text("reschedule reason", reason, false)?;
+        check_text(Field::RescheduleReason, reason, false)?;
         if !self.status.hq_may_change() {
             return Err(Error::TooLateForHq {
-                action: "reschedule".into(),
+                action: Action::Reschedule,
                 status: self.status,
             });
         }
@@ -257,32 +249,20 @@ impl Visit {
     // --- the technician's steps -------------------------------------------------
 
     pub fn accept_job(&self) -> Result<Event> {
-        self.expect(
-            "accept the job",
-            &[Status::Dispatched],
-            "only a dispatched job can be accepted",
-        )?;
+        self.expect(Action::AcceptJob, &[Status::Dispatched])?;
         Ok(Event::JobAccepted)
     }
 
     /// Leaving for the site needs the before-leaving checklist.
     pub fn depart(&self, ctx: &Context) -> Result<Event> {
-        self.expect(
-            "leave for the site",
-            &[Status::Accepted],
-            "accept the job before leaving",
-        )?;
+        self.expect(Action::Depart, &[Status::Accepted])?;
         self.gate(Phase::BeforeLeaving, ctx)?;
         Ok(Event::Departed)
     }
 
     /// Arrival is judged against the appointment, or 30 minutes from dispatch when urgent.
     pub fn arrive(&self, ctx: &Context) -> Result<Event> {
-        self.expect(
-            "arrive",
-            &[Status::EnRoute],
-            "leave for the site (before-leaving checklist) before arriving",
-        )?;
+        self.expect(Action::Arrive, &[Status::EnRoute])?;
         Ok(Event::Arrived {
             punctuality: Punctuality::judge(
                 ctx.now,
@@ -295,17 +275,13 @@ impl Visit {
 
     /// Nobody answers: the message note is recorded and the job returns to HQ.
     pub fn no_access(&self, note: MessageNote) -> Result<Event> {
-        self.expect(
-            "record no access",
-            &[Status::EnRoute, Status::Arrived],
-            "no access is recorded at the door, before entering",
-        )?;
-        check_text("message note", &note.text, true)?;
+        self.expect(Action::RecordNoAccess, &[Status::EnRoute, Status::Arrived])?;
+        check_text(Field::MessageNote, &note.text, true)?;
         if note.waited_minutes < 2 && !note.phoned_customer {
             return Err(Error::illegal(
-                "record no access",
+                Action::RecordNoAccess,
                 self.status,
-                "wait at least 2 minutes or phone the customer before leaving a message note",
+                Rule::WaitBeforeMessageNote,
             ));
         }
         Ok(Event::NoAccess { note })
@@ -342,23 +318,22 @@ impl Visit {
 
     /// Assessment starts once inside: the arrival checklist must be complete.
     pub fn assess(&self, assessment: Assessment, ctx: &Context) -> Result<Event> {
-        self.expect(
-            "record the assessment",
-            &[Status::Arrived],
-            "arrive before assessing",
-        )?;
+        self.expect(Action::Assess, &[Status::Arrived])?;
         self.gate(Phase::Arrival, ctx)?;
-        check_text("findings", &assessment.findings, true)?;
-        check_text("solution", &assessment.solution, false)?;
+        check_text(Field::AssessmentFindings, &assessment.findings, true)?;
+        check_text(Field::Solution, &assessment.solution, false)?;
         for p in assessment
             .inspected_parts
             .iter()
             .chain(&assessment.repair_items)
         {
-            check_text("inspected part or repair item", p, true)?;
+            check_text(Field::InspectedPart, p, true)?;
         }
         if assessment.inspected_parts.len() + assessment.repair_items.len() > 100 {
-            return Err(Error::invalid("assessment", "more than 100 parts or items"));
+            return Err(Error::invalid(
+                Field::Assessment,
+                Problem::TooMany { max: 100 },
+            ));
         }
         Ok(Event::Assessed { assessment })
     }
@@ -366,13 +341,14 @@ impl Visit {
     const QUOTING: [Status; 2] = [Status::Assessed, Status::Declined];
 
     pub fn add_quote_line(&self, req: &LineRequest, ctx: &Context) -> Result<Event> {
-        self.expect(
-            "add a quote line",
-            &Self::QUOTING,
-            "quote after the assessment, before the customer consents",
-        )?;
+        self.expect(Action::AddQuoteLine, &Self::QUOTING)?;
         if self.quote_lines.len() >= crate::quote::MAX_LINES {
-            return Err(Error::invalid("quote", "too many lines"));
+            return Err(Error::invalid(
+                Field::Quote,
+                Problem::TooMany {
+                    max: crate::quote::MAX_LINES,
+                },
+            ));
         }
         let line = QuoteLine::price(
             self.next_line_no,
@@ -395,11 +371,7 @@ impl Visit {
     }
 
     pub fn remove_quote_line(&self, line_no: u32) -> Result<Event> {
-        self.expect(
-            "remove a quote line",
-            &Self::QUOTING,
-            "the quote can change only before the customer consents",
-        )?;
+        self.expect(Action::RemoveQuoteLine, &Self::QUOTING)?;
         self.quote_line(line_no)?;
         Ok(Event::QuoteLineRemoved { line_no })
     }
@@ -412,18 +384,11 @@ impl Visit {
         code: &str,
         ctx: &Context,
     ) -> Result<Event> {
-        self.expect(
-            "approve a quote line",
-            &Self::QUOTING,
-            "approval comes before the quote is shown",
-        )?;
-        check_text("supervisor", supervisor, true)?;
+        self.expect(Action::ApproveQuoteLine, &Self::QUOTING)?;
+        check_text(Field::Supervisor, supervisor, true)?;
         let line = self.quote_line(line_no)?;
         if !line.needs_approval() {
-            return Err(Error::invalid(
-                "approval",
-                format!("line {line_no} is on the fee schedule and needs no approval"),
-            ));
+            return Err(Error::ApprovalNotNeeded { line_no });
         }
         if approval_code(ctx.approval_key, self.job_id(), line) != code.trim() {
             return Err(Error::InvalidApprovalCode { line_no });
@@ -439,11 +404,7 @@ impl Visit {
 
     /// Shows the quote to the customer: every off-schedule line must be approved.
     pub fn present_quote(&self) -> Result<Event> {
-        self.expect(
-            "show the quote",
-            &Self::QUOTING,
-            "assess the fault before quoting",
-        )?;
+        self.expect(Action::PresentQuote, &Self::QUOTING)?;
         if self.quote_lines.is_empty() {
             return Err(Error::EmptyQuote);
         }
@@ -461,24 +422,16 @@ impl Visit {
 
     /// Work starts only after the customer agrees (DOMAIN.md step 4).
     pub fn customer_consents(&self, customer_name: &str) -> Result<Event> {
-        self.expect(
-            "record the customer's consent",
-            &[Status::Quoted],
-            "the customer consents to a quote that was shown",
-        )?;
-        check_text("customer name", customer_name, true)?;
+        self.expect(Action::RecordConsent, &[Status::Quoted])?;
+        check_text(Field::CustomerName, customer_name, true)?;
         Ok(Event::CustomerConsented {
             customer_name: customer_name.trim().to_string(),
         })
     }
 
     pub fn customer_declines(&self, reason: &str) -> Result<Event> {
-        self.expect(
-            "record that the customer declined",
-            &[Status::Quoted],
-            "the customer declines a quote that was shown",
-        )?;
-        check_text("reason", reason, false)?;
+        self.expect(Action::RecordDecline, &[Status::Quoted])?;
+        check_text(Field::DeclineReason, reason, false)?;
         Ok(Event::CustomerDeclined {
             reason: reason.trim().to_string(),
         })
@@ -494,19 +447,17 @@ impl Visit {
     ];
 
     pub fn add_material(&self, req: &MaterialRequest) -> Result<Event> {
-        self.expect(
-            "add material",
-            &Self::ON_SITE,
-            "materials are recorded on site, before acceptance",
-        )?;
+        self.expect(Action::AddMaterial, &Self::ON_SITE)?;
         if self.material(&req.material_id).is_ok() {
-            return Err(Error::invalid(
-                "material id",
-                format!("{} is already on this job", req.material_id),
-            ));
+            return Err(Error::DuplicateMaterial {
+                material_id: req.material_id.clone(),
+            });
         }
         if self.materials.len() >= 200 {
-            return Err(Error::invalid("materials", "more than 200 on one job"));
+            return Err(Error::invalid(
+                Field::Materials,
+                Problem::TooMany { max: 200 },
+            ));
         }
         Ok(Event::MaterialAdded {
             material: Material::new(req)?,
@@ -514,12 +465,8 @@ impl Visit {
     }
 
     pub fn inspect_material(&self, material_id: &str, inspection: Inspection) -> Result<Event> {
-        self.expect(
-            "inspect material",
-            &Self::ON_SITE,
-            "materials are inspected on site, before acceptance",
-        )?;
-        check_text("findings", &inspection.findings, false)?;
+        self.expect(Action::InspectMaterial, &Self::ON_SITE)?;
+        check_text(Field::InspectionFindings, &inspection.findings, false)?;
         self.material(material_id)?.check_inspection(&inspection)?;
         Ok(Event::MaterialInspected {
             material_id: material_id.to_string(),
@@ -529,13 +476,9 @@ impl Visit {
 
     /// Concession use (让步使用): failed customer material used with the customer's consent.
     pub fn note_concession(&self, material_id: &str, note: ConcessionNote) -> Result<Event> {
-        self.expect(
-            "write a concession note",
-            &Self::ON_SITE,
-            "a concession is agreed on site, before acceptance",
-        )?;
-        check_text("concession defect", &note.defect, false)?;
-        check_text("concession explanation", &note.explanation, false)?;
+        self.expect(Action::NoteConcession, &Self::ON_SITE)?;
+        check_text(Field::ConcessionDefect, &note.defect, false)?;
+        check_text(Field::ConcessionExplanation, &note.explanation, false)?;
         self.material(material_id)?.check_concession(&note)?;
         Ok(Event::ConcessionNoted {
             material_id: material_id.to_string(),
@@ -545,15 +488,14 @@ impl Visit {
 
     pub fn use_material(&self, material_id: &str) -> Result<Event> {
         self.expect(
-            "use material",
+            Action::UseMaterial,
             &[Status::Consented, Status::InProgress],
-            "material goes into the work after the customer consents",
         )?;
         let m = self.material(material_id)?;
         if m.used {
-            return Err(Error::MaterialRule {
+            return Err(Error::MaterialInUse {
                 material_id: material_id.to_string(),
-                reason: "is already in use".into(),
+                description: m.description.clone(),
             });
         }
         m.check_usable()?;
@@ -563,34 +505,28 @@ impl Visit {
     }
 
     pub fn replace_part(&self, replacement: PartReplacement) -> Result<Event> {
-        self.expect(
-            "replace a part",
-            &[Status::InProgress],
-            "parts are replaced during the work",
-        )?;
+        self.expect(Action::ReplacePart, &[Status::InProgress])?;
         replacement.validate(self.order.in_warranty())?;
         Ok(Event::PartReplaced { replacement })
     }
 
     pub fn start_work(&self) -> Result<Event> {
-        self.expect(
-            "start work",
-            &[Status::Consented],
-            "work starts only after the customer consents to the quote",
-        )?;
+        self.expect(Action::StartWork, &[Status::Consented])?;
         Ok(Event::WorkStarted)
     }
 
     /// Reporting the work done needs the work-rules checklist (floors protected, tools checked...).
     pub fn finish_work(&self, labour_minutes: u32, summary: &str, ctx: &Context) -> Result<Event> {
-        self.expect(
-            "report the work done",
-            &[Status::InProgress],
-            "start the work first",
-        )?;
-        check_text("work summary", summary, true)?;
+        self.expect(Action::FinishWork, &[Status::InProgress])?;
+        check_text(Field::WorkSummary, summary, true)?;
         if labour_minutes > 7 * 24 * 60 {
-            return Err(Error::invalid("labour minutes", "more than a week"));
+            return Err(Error::invalid(
+                Field::LabourMinutes,
+                Problem::OutOfRange {
+                    min: 0.0,
+                    max: f64::from(7 * 24 * 60),
+                },
+            ));
         }
         self.gate(Phase::WorkRules, ctx)?;
         Ok(Event::WorkDone {
@@ -628,30 +564,22 @@ impl Visit {
 
     /// Acceptance needs the completion checklist; a refusal to sign needs a reason.
     pub fn accept_by_customer(&self, acceptance: &Acceptance, ctx: &Context) -> Result<Event> {
-        self.expect(
-            "record the customer's acceptance",
-            &[Status::WorkDone],
-            "the customer accepts finished work",
-        )?;
+        self.expect(Action::RecordAcceptance, &[Status::WorkDone])?;
         self.gate(Phase::Completion, ctx)?;
-        check_text("comment", &acceptance.comment, false)?;
+        check_text(Field::Comment, &acceptance.comment, false)?;
         match &acceptance.sign_off {
             SignOff::Refused { reason } if reason.trim().is_empty() => {
-                return Err(Error::AcceptanceIncomplete {
-                    missing: "the reason the customer refused to sign".into(),
-                })
+                return Err(Error::RefusalReasonRequired)
             }
             SignOff::Signed { signature } => {
-                check_text("signer name", &signature.signer_name, true)?;
+                check_text(Field::SignerName, &signature.signer_name, true)?;
                 let content = self.acceptance_content(
                     acceptance.rating,
                     &acceptance.comment,
                     acceptance.fix_uncertain,
                 )?;
                 if !signature.verify(&content) {
-                    return Err(Error::Signature {
-                        reason: "the signature is not bound to this job's current content".into(),
-                    });
+                    return Err(Error::SignatureNotBound);
                 }
             }
             SignOff::Refused { .. } => {}
@@ -694,16 +622,12 @@ impl Visit {
         reference: Option<String>,
         ctx: &Context,
     ) -> Result<Event> {
-        self.expect(
-            "take payment",
-            &[Status::CustomerAccepted],
-            "payment is taken after the customer's acceptance",
-        )?;
+        self.expect(Action::TakePayment, &[Status::CustomerAccepted])?;
         if self.payment.is_some() {
             return Err(Error::illegal(
-                "take payment",
+                Action::TakePayment,
                 self.status,
-                "payment was already taken; a correction is a voided receipt and a new one",
+                Rule::PaymentAlreadyTaken,
             ));
         }
         Ok(Event::PaymentTaken {
@@ -713,27 +637,19 @@ impl Visit {
 
     /// A receipt is issued once acceptance is recorded and payment taken.
     pub fn check_receipt_allowed(&self) -> Result<()> {
-        self.expect(
-            "issue a receipt",
-            &[Status::CustomerAccepted],
-            "a receipt is issued after the customer's acceptance",
-        )?;
+        self.expect(Action::IssueReceipt, &[Status::CustomerAccepted])?;
         if self.payment.is_none() {
             return Err(Error::illegal(
-                "issue a receipt",
+                Action::IssueReceipt,
                 self.status,
-                "take the payment before issuing the receipt",
+                Rule::PaymentBeforeReceipt,
             ));
         }
         Ok(())
     }
 
     pub fn hand_over(&self) -> Result<Event> {
-        self.expect(
-            "hand over",
-            &[Status::Settled],
-            "signed orders and money are handed over after settlement",
-        )?;
+        self.expect(Action::HandOver, &[Status::Settled])?;
         Ok(Event::HandedOver)
     }
 
@@ -781,17 +697,10 @@ impl Visit {
         if allowed.contains(&self.status) {
             Ok(())
         } else {
-            Err(Error::illegal(
-                event.kind(),
+            Err(Error::wrong_status(
+                Action::recording(event),
                 self.status,
-                format!(
-                    "allowed only when the job is {}",
-                    allowed
-                        .iter()
-                        .map(|s| s.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" or ")
-                ),
+                allowed,
             ))
         }
     }
