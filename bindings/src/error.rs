@@ -1,207 +1,646 @@
-//! The one error type Kotlin and Swift see: an exception/error per kind of
-//! core error, each with the core's message. No rule is decided here.
+//! The one error type Kotlin and Swift see: a rich error (as matrix-rust-sdk's
+//! `ClientError`), one case per rule of the core, mapped from the core's
+//! internal error at the boundary (as application-services' logins maps its
+//! `Error` to `LoginsApiError`). No rule is decided here.
 //!
-//! It is a *flat* error: the shells get the kind (the Kotlin exception class,
-//! the Swift enum case) and the core's message as the exception's message.
-//! The structured parts (which checklist items are missing, the job's status)
-//! are on the records the app already reads (`Checklist::missing_required`,
-//! `JobDetail::status`), so nothing is lost by not repeating them here.
+//! Every case carries
+//! - `code`: the core's stable snake_case code (`checklist_incomplete`,
+//!   `illegal_transition`, ...), for an app to branch on and to log;
+//! - `msg`: the sentence for the technician, in the language set with
+//!   `set_language` (zh-CN until then). It is `msg`, not `message`, because
+//!   Kotlin exceptions already have a `message` (uniffi fills it with every
+//!   field, for logs);
+//! - the rule's facts as typed fields: the job's status, the step refused,
+//!   the unanswered checklist items with their titles, the amounts...
+//!
+//! `error_code()` and `error_message()` give the first two from any case
+//! without a `when`/`switch`. Failures of the machine rather than of a rule
+//! (storage, network) also carry `detail`: English, for logs and bug reports.
 
+use onsite_core::locale::Lang;
 use onsite_core::Error as Core;
 
-#[derive(Debug, thiserror::Error, uniffi::Error)]
-#[uniffi(flat_error)]
-pub enum OnsiteError {
-    #[error("{message}")]
-    InvalidInput { message: String },
-    #[error("{message}")]
-    UnknownJob { message: String },
-    #[error("{message}")]
-    DuplicateJob { message: String },
-    #[error("{message}")]
-    AmountOutOfRange { message: String },
-    #[error("{message}")]
-    IllegalTransition {
-        message: String,
-        status: String,
-        rule: String,
-    },
-    #[error("{message}")]
-    JobCancelled { message: String },
-    #[error("{message}")]
-    TooLateForHq { message: String },
-    #[error("{message}")]
-    VisitSealed { message: String },
-    #[error("{message}")]
-    ChecklistIncomplete {
-        message: String,
-        phase: String,
-        items: Vec<String>,
-    },
-    #[error("{message}")]
-    UnknownChecklistItem { message: String },
-    #[error("{message}")]
-    InvalidAnswer { message: String },
-    #[error("{message}")]
-    QuoteRule { message: String },
-    #[error("{message}")]
-    OffScheduleNeedsApproval { message: String },
-    #[error("{message}")]
-    InvalidApprovalCode { message: String },
-    #[error("{message}")]
-    InspectionRequired { message: String },
-    #[error("{message}")]
-    ConcessionRequired { message: String },
-    #[error("{message}")]
-    MaterialRule { message: String },
-    #[error("{message}")]
-    OldPartNotRecovered { message: String },
-    #[error("{message}")]
-    AcceptanceIncomplete { message: String },
-    #[error("{message}")]
-    PaymentRule { message: String },
-    #[error("{message}")]
-    ReceiptRule { message: String },
-    #[error("{message}")]
-    Signature { message: String },
-    #[error("{message}")]
-    Offline { message: String },
-    #[error("{message}")]
-    Hq { message: String, status: u16 },
-    #[error("{message}")]
-    Cancelled { message: String },
-    #[error("{message}")]
-    Storage { message: String },
-    /// A bug in Onsite (a caught panic); the app should report it.
-    #[error("{message}")]
-    Internal { message: String },
+use crate::records::{ChecklistPhase, JobStatus, PaymentMethod};
+
+/// A required checklist item still unanswered, as the technician sees it.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct MissingChecklistItem {
+    pub item_id: String,
+    /// The item's title in the technician's language.
+    pub title: String,
 }
 
-impl From<Core> for OnsiteError {
-    fn from(e: Core) -> Self {
-        let message = e.to_string();
+#[derive(Debug, Clone, thiserror::Error, uniffi::Error)]
+pub enum OnsiteError {
+    // --- input -----------------------------------------------------------------
+    /// `field` and `problem` are codes (`material_description`, `length`...).
+    #[error("{msg}")]
+    InvalidInput {
+        code: String,
+        msg: String,
+        field: String,
+        problem: String,
+    },
+    #[error("{msg}")]
+    UnknownJob {
+        code: String,
+        msg: String,
+        job_id: String,
+    },
+    #[error("{msg}")]
+    DuplicateJob {
+        code: String,
+        msg: String,
+        job_id: String,
+    },
+    #[error("{msg}")]
+    AssignedToAnother {
+        code: String,
+        msg: String,
+        job_id: String,
+        assigned_to: String,
+    },
+    #[error("{msg}")]
+    StoreOfAnotherTechnician {
+        code: String,
+        msg: String,
+        owner: String,
+    },
+    /// An amount outside 0..=max (`amount_out_of_range`), or a total beyond
+    /// what the core computes (`total_overflow`, with `amount_fen` 0).
+    #[error("{msg}")]
+    AmountOutOfRange {
+        code: String,
+        msg: String,
+        amount_fen: i64,
+        max_fen: i64,
+    },
+
+    // --- the visit's steps -------------------------------------------------------
+    /// A step refused by the procedure. `action` is the step's code
+    /// (`depart`, `take_payment`...), `rule` the rule's (`wrong_status`,
+    /// `payment_before_receipt`...); `allowed` lists the statuses where the
+    /// step would be allowed (for `wrong_status`).
+    #[error("{msg}")]
+    IllegalTransition {
+        code: String,
+        msg: String,
+        action: String,
+        status: JobStatus,
+        rule: String,
+        allowed: Vec<JobStatus>,
+    },
+    /// `reason` is HQ's, as the service centre wrote it.
+    #[error("{msg}")]
+    JobCancelled {
+        code: String,
+        msg: String,
+        reason: String,
+    },
+    #[error("{msg}")]
+    TooLateForHq {
+        code: String,
+        msg: String,
+        action: String,
+        status: JobStatus,
+    },
+    #[error("{msg}")]
+    VisitSealed { code: String, msg: String },
+
+    // --- checklists --------------------------------------------------------------
+    /// Required items of `phase` are unanswered, in checklist order.
+    #[error("{msg}")]
+    ChecklistIncomplete {
+        code: String,
+        msg: String,
+        phase: ChecklistPhase,
+        items: Vec<MissingChecklistItem>,
+    },
+    /// No such item (`unknown_checklist_item`) or not shown for this job
+    /// (`checklist_item_hidden`).
+    #[error("{msg}")]
+    ChecklistItemRule {
+        code: String,
+        msg: String,
+        item_id: String,
+    },
+    /// `problem` is a code (`out_of_range`, `wrong_kind`...).
+    #[error("{msg}")]
+    InvalidAnswer {
+        code: String,
+        msg: String,
+        item_id: String,
+        item_title: String,
+        problem: String,
+    },
+    /// A photo that is not stored on this device yet: add it first.
+    #[error("{msg}")]
+    PhotoNotStored {
+        code: String,
+        msg: String,
+        sha256: String,
+    },
+
+    // --- quote -------------------------------------------------------------------
+    #[error("{msg}")]
+    UnknownScheduleCode {
+        code: String,
+        msg: String,
+        schedule_code: String,
+    },
+    /// The quote cannot be shown (`empty_quote`).
+    #[error("{msg}")]
+    EmptyQuote { code: String, msg: String },
+    /// A quote line and what is wrong with it: `off_schedule_needs_approval`,
+    /// `approval_not_needed`, `invalid_approval_code`, `unknown_quote_line`.
+    #[error("{msg}")]
+    QuoteLineRule {
+        code: String,
+        msg: String,
+        line_no: u32,
+    },
+
+    // --- materials and parts -----------------------------------------------------
+    /// A material and the rule it meets: `inspection_required`,
+    /// `concession_required`, `concession_not_needed`, `findings_required`,
+    /// `material_in_use`, `unknown_material`, `duplicate_material`.
+    /// `description` is empty when the material is not on the job.
+    #[error("{msg}")]
+    MaterialRule {
+        code: String,
+        msg: String,
+        material_id: String,
+        description: String,
+    },
+    /// `missing` is the code of what the note lacks (`concession_defect`,
+    /// `concession_consent`...).
+    #[error("{msg}")]
+    ConcessionIncomplete {
+        code: String,
+        msg: String,
+        missing: String,
+    },
+    #[error("{msg}")]
+    OldPartNotRecovered {
+        code: String,
+        msg: String,
+        part_code: String,
+    },
+
+    // --- acceptance, payment, receipt ---------------------------------------------
+    #[error("{msg}")]
+    RefusalReasonRequired { code: String, msg: String },
+    /// Less than due (`underpaid`), or not exactly the amount due by a method
+    /// that gives no change (`not_exact_amount`, with its `method`).
+    #[error("{msg}")]
+    PaymentRule {
+        code: String,
+        msg: String,
+        method: Option<PaymentMethod>,
+        due_fen: i64,
+        received_fen: i64,
+    },
+    #[error("{msg}")]
+    ReceiptNumbersExhausted { code: String, msg: String },
+    /// A receipt and the rule it meets: `unknown_receipt`,
+    /// `receipt_already_void`, `receipt_not_voided`, `receipt_number_used`.
+    #[error("{msg}")]
+    ReceiptRule {
+        code: String,
+        msg: String,
+        number: String,
+    },
+
+    // --- signature and photos ---------------------------------------------------
+    /// Unusable strokes (`invalid_signature`), a signature over other
+    /// content (`signature_not_bound`), or none (`not_signed`).
+    #[error("{msg}")]
+    Signature {
+        code: String,
+        msg: String,
+        detail: String,
+    },
+    #[error("{msg}")]
+    InvalidPhoto {
+        code: String,
+        msg: String,
+        detail: String,
+    },
+
+    // --- sync ----------------------------------------------------------------
+    /// HQ unreachable; everything stays queued on the device.
+    #[error("{msg}")]
+    Offline {
+        code: String,
+        msg: String,
+        detail: String,
+    },
+    /// HQ answered with an error `status`.
+    #[error("{msg}")]
+    Hq {
+        code: String,
+        msg: String,
+        status: u16,
+        detail: String,
+    },
+    #[error("{msg}")]
+    Cancelled { code: String, msg: String },
+
+    // --- the device ------------------------------------------------------------
+    /// The local store failed (`storage`, `store_lock_poisoned`), holds data
+    /// it cannot read (`decode`, `corrupt`) or was written by a newer app
+    /// (`schema_too_new`).
+    #[error("{msg}")]
+    Storage {
+        code: String,
+        msg: String,
+        detail: String,
+    },
+    /// A bug in Onsite (a caught panic); the app should report it.
+    #[error("{msg}")]
+    Internal {
+        code: String,
+        msg: String,
+        detail: String,
+    },
+}
+
+#[uniffi::export]
+impl OnsiteError {
+    /// The stable code of any case.
+    pub fn error_code(&self) -> String {
+        self.parts().0.to_string()
+    }
+
+    /// The sentence for the technician of any case.
+    pub fn error_message(&self) -> String {
+        self.parts().1.to_string()
+    }
+}
+
+impl OnsiteError {
+    fn parts(&self) -> (&str, &str) {
+        use OnsiteError::*;
+        match self {
+            InvalidInput { code, msg, .. }
+            | UnknownJob { code, msg, .. }
+            | DuplicateJob { code, msg, .. }
+            | AssignedToAnother { code, msg, .. }
+            | StoreOfAnotherTechnician { code, msg, .. }
+            | AmountOutOfRange { code, msg, .. }
+            | IllegalTransition { code, msg, .. }
+            | JobCancelled { code, msg, .. }
+            | TooLateForHq { code, msg, .. }
+            | VisitSealed { code, msg }
+            | ChecklistIncomplete { code, msg, .. }
+            | ChecklistItemRule { code, msg, .. }
+            | InvalidAnswer { code, msg, .. }
+            | PhotoNotStored { code, msg, .. }
+            | UnknownScheduleCode { code, msg, .. }
+            | EmptyQuote { code, msg }
+            | QuoteLineRule { code, msg, .. }
+            | MaterialRule { code, msg, .. }
+            | ConcessionIncomplete { code, msg, .. }
+            | OldPartNotRecovered { code, msg, .. }
+            | RefusalReasonRequired { code, msg }
+            | PaymentRule { code, msg, .. }
+            | ReceiptNumbersExhausted { code, msg }
+            | ReceiptRule { code, msg, .. }
+            | Signature { code, msg, .. }
+            | InvalidPhoto { code, msg, .. }
+            | Offline { code, msg, .. }
+            | Hq { code, msg, .. }
+            | Cancelled { code, msg }
+            | Storage { code, msg, .. }
+            | Internal { code, msg, .. } => (code, msg),
+        }
+    }
+
+    /// The core's error as the technician reads it in `lang`.
+    pub fn from_core(e: Core, lang: Lang) -> Self {
+        let code = e.code().to_string();
+        let msg = e.message(lang);
+        let detail = e.detail().unwrap_or_default();
         match e {
-            Core::InvalidInput { .. } => OnsiteError::InvalidInput { message },
-            Core::UnknownJob { .. } => OnsiteError::UnknownJob { message },
-            Core::DuplicateJob { .. } => OnsiteError::DuplicateJob { message },
-            Core::AmountOutOfRange { .. } | Core::TotalOverflow => {
-                OnsiteError::AmountOutOfRange { message }
+            Core::InvalidInput { field, problem } => OnsiteError::InvalidInput {
+                code,
+                msg,
+                field: field.code().into(),
+                problem: problem.code().into(),
+            },
+            Core::UnknownJob { job_id } => OnsiteError::UnknownJob { code, msg, job_id },
+            Core::DuplicateJob { job_id } => OnsiteError::DuplicateJob { code, msg, job_id },
+            Core::AssignedToAnother {
+                job_id,
+                assigned_to,
+            } => OnsiteError::AssignedToAnother {
+                code,
+                msg,
+                job_id,
+                assigned_to,
+            },
+            Core::StoreOfAnotherTechnician { owner } => {
+                OnsiteError::StoreOfAnotherTechnician { code, msg, owner }
             }
-            Core::IllegalTransition { status, rule, .. } => OnsiteError::IllegalTransition {
-                message,
-                status: status.as_str().to_string(),
+            Core::AmountOutOfRange {
+                amount_fen,
+                max_fen,
+            } => OnsiteError::AmountOutOfRange {
+                code,
+                msg,
+                amount_fen,
+                max_fen,
+            },
+            Core::TotalOverflow => OnsiteError::AmountOutOfRange {
+                code,
+                msg,
+                amount_fen: 0,
+                max_fen: onsite_core::money::MAX_TOTAL_FEN,
+            },
+            Core::IllegalTransition {
+                action,
+                status,
                 rule,
+            } => OnsiteError::IllegalTransition {
+                code,
+                msg,
+                action: action.code().into(),
+                status: status.into(),
+                allowed: rule.allowed().iter().map(|s| (*s).into()).collect(),
+                rule: rule.code().into(),
             },
-            Core::JobCancelled { .. } => OnsiteError::JobCancelled { message },
-            Core::TooLateForHq { .. } => OnsiteError::TooLateForHq { message },
-            Core::VisitSealed => OnsiteError::VisitSealed { message },
+            Core::JobCancelled { reason } => OnsiteError::JobCancelled { code, msg, reason },
+            Core::TooLateForHq { action, status } => OnsiteError::TooLateForHq {
+                code,
+                msg,
+                action: action.code().into(),
+                status: status.into(),
+            },
+            Core::VisitSealed => OnsiteError::VisitSealed { code, msg },
             Core::ChecklistIncomplete { phase, items } => OnsiteError::ChecklistIncomplete {
-                message,
-                phase,
-                items,
+                code,
+                msg,
+                phase: phase.into(),
+                items: items
+                    .into_iter()
+                    .map(|i| MissingChecklistItem {
+                        title: i.label.get(lang).to_string(),
+                        item_id: i.id,
+                    })
+                    .collect(),
             },
-            Core::UnknownChecklistItem { .. } | Core::ChecklistItemHidden { .. } => {
-                OnsiteError::UnknownChecklistItem { message }
+            Core::UnknownChecklistItem { item_id, .. }
+            | Core::ChecklistItemHidden { item_id, .. } => {
+                OnsiteError::ChecklistItemRule { code, msg, item_id }
             }
-            Core::InvalidAnswer { .. } => OnsiteError::InvalidAnswer { message },
-            Core::UnknownScheduleCode { .. } | Core::UnknownQuoteLine { .. } | Core::EmptyQuote => {
-                OnsiteError::QuoteRule { message }
+            Core::InvalidAnswer {
+                item_id,
+                label,
+                problem,
+            } => OnsiteError::InvalidAnswer {
+                code,
+                msg,
+                item_id,
+                item_title: label.get(lang).to_string(),
+                problem: problem.code().into(),
+            },
+            Core::PhotoNotStored { sha256 } => OnsiteError::PhotoNotStored { code, msg, sha256 },
+            Core::UnknownScheduleCode {
+                code: schedule_code,
+            } => OnsiteError::UnknownScheduleCode {
+                code,
+                msg,
+                schedule_code,
+            },
+            Core::EmptyQuote => OnsiteError::EmptyQuote { code, msg },
+            Core::OffScheduleNeedsApproval { line_no }
+            | Core::ApprovalNotNeeded { line_no }
+            | Core::InvalidApprovalCode { line_no }
+            | Core::UnknownQuoteLine { line_no } => {
+                OnsiteError::QuoteLineRule { code, msg, line_no }
             }
-            Core::OffScheduleNeedsApproval { .. } => {
-                OnsiteError::OffScheduleNeedsApproval { message }
+            Core::UnknownMaterial { material_id } | Core::DuplicateMaterial { material_id } => {
+                OnsiteError::MaterialRule {
+                    code,
+                    msg,
+                    material_id,
+                    description: String::new(),
+                }
             }
-            Core::InvalidApprovalCode { .. } => OnsiteError::InvalidApprovalCode { message },
-            Core::InspectionRequired { .. } => OnsiteError::InspectionRequired { message },
-            Core::ConcessionRequired { .. } => OnsiteError::ConcessionRequired { message },
-            Core::UnknownMaterial { .. }
-            | Core::ConcessionIncomplete { .. }
-            | Core::MaterialRule { .. } => OnsiteError::MaterialRule { message },
-            Core::OldPartNotRecovered { .. } => OnsiteError::OldPartNotRecovered { message },
-            Core::AcceptanceIncomplete { .. } => OnsiteError::AcceptanceIncomplete { message },
-            Core::Underpaid { .. } | Core::NotExactAmount { .. } => {
-                OnsiteError::PaymentRule { message }
+            Core::InspectionRequired {
+                material_id,
+                description,
             }
-            Core::ReceiptNumbersExhausted { .. } | Core::ReceiptRule { .. } => {
-                OnsiteError::ReceiptRule { message }
+            | Core::ConcessionRequired {
+                material_id,
+                description,
             }
-            Core::Signature { .. } => OnsiteError::Signature { message },
-            Core::Offline { .. } => OnsiteError::Offline { message },
-            Core::Hq { status, .. } => OnsiteError::Hq { message, status },
-            Core::Cancelled => OnsiteError::Cancelled { message },
-            Core::Storage { .. } | Core::Corrupt { .. } | Core::SchemaTooNew { .. } => {
-                OnsiteError::Storage { message }
+            | Core::ConcessionNotNeeded {
+                material_id,
+                description,
             }
+            | Core::FindingsRequired {
+                material_id,
+                description,
+            }
+            | Core::MaterialInUse {
+                material_id,
+                description,
+            } => OnsiteError::MaterialRule {
+                code,
+                msg,
+                material_id,
+                description,
+            },
+            Core::ConcessionIncomplete { missing } => OnsiteError::ConcessionIncomplete {
+                code,
+                msg,
+                missing: missing.code().into(),
+            },
+            Core::OldPartNotRecovered { part_code } => OnsiteError::OldPartNotRecovered {
+                code,
+                msg,
+                part_code,
+            },
+            Core::RefusalReasonRequired => OnsiteError::RefusalReasonRequired { code, msg },
+            Core::Underpaid {
+                due_fen,
+                received_fen,
+            } => OnsiteError::PaymentRule {
+                code,
+                msg,
+                method: None,
+                due_fen,
+                received_fen,
+            },
+            Core::NotExactAmount {
+                method,
+                due_fen,
+                received_fen,
+            } => OnsiteError::PaymentRule {
+                code,
+                msg,
+                method: Some(method.into()),
+                due_fen,
+                received_fen,
+            },
+            Core::ReceiptNumbersExhausted => OnsiteError::ReceiptNumbersExhausted { code, msg },
+            Core::UnknownReceipt { number }
+            | Core::ReceiptAlreadyVoid { number }
+            | Core::ReceiptNotVoided { number }
+            | Core::ReceiptNumberUsed { number } => OnsiteError::ReceiptRule { code, msg, number },
+            Core::Signature(_) | Core::SignatureNotBound | Core::NotSigned { .. } => {
+                OnsiteError::Signature { code, msg, detail }
+            }
+            Core::Photo(_) => OnsiteError::InvalidPhoto { code, msg, detail },
+            Core::Offline { .. } => OnsiteError::Offline { code, msg, detail },
+            Core::Hq { status, .. } => OnsiteError::Hq {
+                code,
+                msg,
+                status,
+                detail,
+            },
+            Core::Cancelled => OnsiteError::Cancelled { code, msg },
+            Core::Storage(_)
+            | Core::StoreLockPoisoned
+            | Core::Decode(_)
+            | Core::Corrupt { .. }
+            | Core::SchemaTooNew { .. } => OnsiteError::Storage { code, msg, detail },
+        }
+    }
+
+    /// A bug: a panic or a vanished worker. Told in `lang` like every error.
+    fn internal(detail: String, lang: Lang) -> Self {
+        OnsiteError::Internal {
+            code: "internal".into(),
+            msg: match lang {
+                Lang::ZhCn => "应用内部出错,请重试;如果反复出现,请联系客服中心。".into(),
+                Lang::En => "Something went wrong inside the app; try again, and contact the service centre if it keeps happening.".into(),
+            },
+            detail,
         }
     }
 }
 
 pub type Result<T> = std::result::Result<T, OnsiteError>;
 
-/// Runs `f`, turning a panic into [`OnsiteError::Internal`] so none crosses the boundary.
-pub fn guard<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+/// Runs `f` at the boundary: a core error becomes the public one, told in
+/// `lang`; a panic becomes [`OnsiteError::Internal`], so none crosses it.
+pub fn guard<T>(lang: Lang, f: impl FnOnce() -> onsite_core::Result<T>) -> Result<T> {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
-        Ok(r) => r,
-        Err(p) => Err(OnsiteError::Internal {
-            message: p
-                .downcast_ref::<&str>()
+        Ok(r) => r.map_err(|e| OnsiteError::from_core(e, lang)),
+        Err(p) => Err(OnsiteError::internal(
+            p.downcast_ref::<&str>()
                 .map(|s| s.to_string())
                 .or_else(|| p.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "a panic in Onsite".into()),
-        }),
+            lang,
+        )),
     }
 }
 
 /// Runs blocking work on its own thread and awaits it from any executor
 /// (Kotlin coroutines, Swift tasks): the store and the sync client block.
 pub async fn off_thread<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T> + Send + 'static,
+    lang: Lang,
+    f: impl FnOnce() -> onsite_core::Result<T> + Send + 'static,
 ) -> Result<T> {
     let (tx, rx) = futures_channel::oneshot::channel();
     std::thread::Builder::new()
         .name("onsite-io".into())
         .spawn(move || {
-            let _ = tx.send(guard(f));
+            let _ = tx.send(guard(lang, f));
         })
-        .map_err(|e| OnsiteError::Internal {
-            message: e.to_string(),
-        })?;
+        .map_err(|e| OnsiteError::internal(e.to_string(), lang))?;
     rx.await.unwrap_or_else(|_| {
-        Err(OnsiteError::Internal {
-            message: "the worker thread vanished".into(),
-        })
+        Err(OnsiteError::internal(
+            "the worker thread vanished".into(),
+            lang,
+        ))
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use onsite_core::checklist::{MissingItem, Phase};
+    use onsite_core::error::Action;
+    use onsite_core::locale::Text;
+    use onsite_core::visit::Status;
 
     #[test]
     fn a_panic_becomes_an_internal_error_with_its_message() {
-        let r: Result<()> = guard(|| panic!("index out of bounds"));
+        let r: Result<()> = guard(Lang::ZhCn, || panic!("index out of bounds"));
         match r {
-            Err(OnsiteError::Internal { message }) => {
-                assert!(message.contains("index out of bounds"))
+            Err(OnsiteError::Internal { code, msg, detail }) => {
+                assert_eq!(code, "internal");
+                assert!(detail.contains("index out of bounds"));
+                assert!(
+                    !msg.contains("index"),
+                    "the technician is not shown the panic"
+                );
             }
             other => panic!("expected Internal, got {other:?}"),
         }
     }
 
     #[test]
-    fn core_kinds_keep_their_kind_and_message() {
-        let e = OnsiteError::from(Core::JobCancelled {
-            reason: "客户取消".into(),
-        });
-        assert!(
-            matches!(&e, OnsiteError::JobCancelled { message } if message.contains("客户取消"))
+    fn a_refusal_keeps_its_code_fields_and_the_technicians_language() {
+        let incomplete = || {
+            Err::<(), _>(Core::ChecklistIncomplete {
+                phase: Phase::BeforeLeaving,
+                items: vec![MissingItem {
+                    id: "tools_ready".into(),
+                    label: Text::new("工具齐全、完好", "Tools complete and in working order"),
+                }],
+            })
+        };
+        match guard(Lang::ZhCn, incomplete) {
+            Err(e @ OnsiteError::ChecklistIncomplete { .. }) => {
+                assert_eq!(e.error_code(), "checklist_incomplete");
+                assert!(e.error_message().contains("工具齐全、完好"));
+                let OnsiteError::ChecklistIncomplete { phase, items, .. } = e else {
+                    unreachable!()
+                };
+                assert_eq!(phase, ChecklistPhase::BeforeLeaving);
+                assert_eq!(
+                    items,
+                    vec![MissingChecklistItem {
+                        item_id: "tools_ready".into(),
+                        title: "工具齐全、完好".into()
+                    }]
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        match guard(Lang::En, incomplete) {
+            Err(OnsiteError::ChecklistIncomplete { msg, items, .. }) => {
+                assert!(msg.contains("Tools complete"), "{msg}");
+                assert_eq!(items[0].title, "Tools complete and in working order");
+            }
+            other => panic!("{other:?}"),
+        }
+        let e = OnsiteError::from_core(
+            Core::IllegalTransition {
+                action: Action::Arrive,
+                status: Status::Dispatched,
+                rule: onsite_core::error::Rule::WrongStatus {
+                    allowed: vec![Status::EnRoute],
+                },
+            },
+            Lang::ZhCn,
         );
-        let e = OnsiteError::from(Core::VisitSealed);
-        assert!(matches!(e, OnsiteError::VisitSealed { .. }));
+        assert!(matches!(
+            &e,
+            OnsiteError::IllegalTransition { action, status: JobStatus::Dispatched, rule, allowed, .. }
+                if action == "arrive" && rule == "wrong_status" && allowed == &[JobStatus::EnRoute]
+        ));
+        assert_eq!(e.to_string(), e.error_message());
     }
 
     #[test]
     fn off_thread_work_that_panics_is_an_error_not_an_abort() {
-        let r: Result<u8> = futures_executor_lite(off_thread(|| panic!("boom")));
+        let r: Result<u8> = futures_executor_lite(off_thread(Lang::En, || panic!("boom")));
         assert!(matches!(r, Err(OnsiteError::Internal { .. })));
     }
 

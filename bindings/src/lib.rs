@@ -9,7 +9,7 @@ mod error;
 mod records;
 mod technician;
 
-pub use error::OnsiteError;
+pub use error::{MissingChecklistItem, OnsiteError};
 pub use records::*;
 pub use technician::{enroll, SignedInTechnician, SyncObserver};
 

@@ -12,7 +12,7 @@ use onsite_core::signature::Ink;
 use onsite_core::sync::{CancelHandle, SyncClient, SyncConfig};
 use onsite_core::visit::MessageNote;
 
-use crate::error::{guard, off_thread, OnsiteError, Result};
+use crate::error::{off_thread, OnsiteError, Result};
 use crate::records::*;
 
 /// Hears sync progress; Kotlin turns it into a Flow, Swift into an AsyncStream.
@@ -40,9 +40,10 @@ pub struct SignedInTechnician {
 }
 
 /// Exchanges an enrollment code for this device's credentials (network).
+/// Its errors are told in zh-CN: there is no technician, hence no language, yet.
 #[uniffi::export]
 pub async fn enroll(hq_url: String, code: String, device_id: String) -> Result<Enrollment> {
-    off_thread(move || {
+    off_thread(Lang::ZhCn, move || {
         let e = SyncClient::enroll(&hq_url, &code, &device_id)?;
         Ok(Enrollment {
             profile: TechnicianProfile {
@@ -62,7 +63,12 @@ impl SignedInTechnician {
         *self.lang.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn detail(&self, v: onsite_core::visit::Visit) -> Result<JobDetail> {
+    /// Runs `f` at the boundary, telling its error in the technician's language.
+    fn guard<T>(&self, f: impl FnOnce() -> onsite_core::Result<T>) -> Result<T> {
+        crate::error::guard(self.lang(), f)
+    }
+
+    fn detail(&self, v: onsite_core::visit::Visit) -> onsite_core::Result<JobDetail> {
         let conflicts = self.core.conflicts(v.job_id())?;
         Ok(JobDetail::from_core(&v, self.lang(), conflicts))
     }
@@ -71,7 +77,7 @@ impl SignedInTechnician {
         &self,
         f: impl FnOnce(&onsite_core::Technician) -> onsite_core::Result<onsite_core::visit::Visit>,
     ) -> Result<JobDetail> {
-        guard(|| {
+        self.guard(|| {
             let v = f(&self.core)?;
             self.detail(v)
         })
@@ -83,7 +89,7 @@ impl SignedInTechnician {
     /// Opens (or creates) this technician's store file.
     #[uniffi::constructor]
     pub fn open(store_path: String, profile: TechnicianProfile) -> Result<Arc<Self>> {
-        guard(|| {
+        crate::error::guard(Lang::ZhCn, || {
             let core = onsite_core::Technician::open(
                 &store_path,
                 onsite_core::Profile {
@@ -101,14 +107,14 @@ impl SignedInTechnician {
         })
     }
 
-    /// The language of labels and documents (zh-CN by default).
+    /// The language of labels, documents and error messages (zh-CN by default).
     pub fn set_language(&self, language: Language) {
         *self.lang.lock().unwrap_or_else(|p| p.into_inner()) = language.into();
     }
 
     /// Points sync at HQ with the token from enrollment.
     pub fn connect(&self, hq_url: String, token: String) -> Result<()> {
-        guard(|| {
+        self.guard(|| {
             let client = SyncClient::new(SyncConfig::new(hq_url, token))?;
             let cancel = client.cancel_handle();
             *self.sync.lock().unwrap_or_else(|p| p.into_inner()) = Some((Arc::new(client), cancel));
@@ -124,11 +130,16 @@ impl SignedInTechnician {
             .unwrap_or_else(|p| p.into_inner())
             .as_ref()
             .map(|(c, _)| c.clone())
-            .ok_or_else(|| OnsiteError::Offline {
-                message: "not connected to HQ: call connect first".into(),
+            .ok_or_else(|| {
+                OnsiteError::from_core(
+                    onsite_core::Error::Offline {
+                        reason: "not connected to HQ: call connect first".into(),
+                    },
+                    self.lang(),
+                )
             })?;
         let core = self.core.clone();
-        off_thread(move || {
+        off_thread(self.lang(), move || {
             let relay = observer.map(Relay);
             let r = client.sync_now(
                 &core,
@@ -155,7 +166,7 @@ impl SignedInTechnician {
     }
 
     pub fn jobs(&self) -> Result<Vec<JobSummary>> {
-        guard(|| {
+        self.guard(|| {
             Ok(self
                 .core
                 .jobs()?
@@ -177,11 +188,11 @@ impl SignedInTechnician {
     }
 
     pub fn pending_ops(&self) -> Result<i64> {
-        guard(|| Ok(self.core.outbox_len()?))
+        self.guard(|| Ok(self.core.outbox_len()?))
     }
 
     pub fn checklist(&self, job_id: String, phase: ChecklistPhase) -> Result<Checklist> {
-        guard(|| {
+        self.guard(|| {
             let lang = self.lang();
             let view = self.core.checklist(&job_id, phase.into())?;
             Ok(Checklist {
@@ -429,7 +440,7 @@ impl SignedInTechnician {
 
     /// Processes and stores a camera photo; answer photo items with its sha256.
     pub fn add_photo(&self, job_id: String, jpeg_or_png: Vec<u8>) -> Result<Photo> {
-        guard(|| {
+        self.guard(|| {
             let p = self
                 .core
                 .add_photo(&job_id, &jpeg_or_png, &PhotoPolicy::default())?;
@@ -465,12 +476,12 @@ impl SignedInTechnician {
     }
 
     pub fn verify_signature(&self, job_id: String) -> Result<bool> {
-        guard(|| Ok(self.core.verify_signature(&job_id)?))
+        self.guard(|| Ok(self.core.verify_signature(&job_id)?))
     }
 
     /// The customer's signature as a PNG (white background).
     pub fn signature_png(&self, job_id: String, width: u32, height: u32) -> Result<Vec<u8>> {
-        guard(|| Ok(self.core.signature_png(&job_id, width, height)?))
+        self.guard(|| Ok(self.core.signature_png(&job_id, width, height)?))
     }
 
     pub fn take_payment(
@@ -485,28 +496,28 @@ impl SignedInTechnician {
 
     /// Issues the receipt; with `emergency` it uses the device's marked emergency series.
     pub fn issue_receipt(&self, job_id: String, emergency: bool) -> Result<Receipt> {
-        guard(|| Ok(receipt(&self.core.issue_receipt(&job_id, emergency)?)))
+        self.guard(|| Ok(receipt(&self.core.issue_receipt(&job_id, emergency)?)))
     }
 
     /// Voids a receipt; its number stays used.
     pub fn void_receipt(&self, number: String, reason: String) -> Result<()> {
-        guard(|| Ok(self.core.void_receipt(&number, &reason)?))
+        self.guard(|| Ok(self.core.void_receipt(&number, &reason)?))
     }
 
     /// Reissues a voided receipt under a new number that refers to it.
     pub fn reissue_receipt(&self, voided_number: String) -> Result<Receipt> {
-        guard(|| Ok(receipt(&self.core.reissue_receipt(&voided_number)?)))
+        self.guard(|| Ok(receipt(&self.core.reissue_receipt(&voided_number)?)))
     }
 
     /// Receipt numbers left in the blocks HQ granted this device.
     pub fn receipt_numbers_left(&self) -> Result<i64> {
-        guard(|| Ok(self.core.receipt_numbers_left()?))
+        self.guard(|| Ok(self.core.receipt_numbers_left()?))
     }
 
     /// Checks that no receipt on this device was edited or removed.
     pub fn verify_receipt_chain(&self) -> Result<ReceiptChain> {
         use onsite_core::receipt::ChainFault;
-        guard(|| {
+        self.guard(|| {
             Ok(match self.core.verify_receipt_chain()? {
                 None => ReceiptChain::Intact,
                 Some(ChainFault::Edited { number }) => ReceiptChain::Edited { number },
@@ -516,7 +527,7 @@ impl SignedInTechnician {
     }
 
     pub fn receipt_text(&self, number: String) -> Result<String> {
-        guard(|| {
+        self.guard(|| {
             Ok(documents::to_text(
                 &self.core.receipt_document(&number, self.lang())?,
             ))
@@ -524,7 +535,7 @@ impl SignedInTechnician {
     }
 
     pub fn receipt_html(&self, number: String) -> Result<String> {
-        guard(|| {
+        self.guard(|| {
             Ok(documents::to_html(
                 &self.core.receipt_document(&number, self.lang())?,
             ))
@@ -533,7 +544,7 @@ impl SignedInTechnician {
 
     /// ESC/POS bytes to send to a thermal printer (Bluetooth or TCP 9100).
     pub fn receipt_escpos(&self, number: String, paper: Paper) -> Result<Vec<u8>> {
-        guard(|| {
+        self.guard(|| {
             Ok(escpos(
                 &self.core.receipt_document(&number, self.lang())?,
                 paper,
@@ -543,7 +554,7 @@ impl SignedInTechnician {
 
     /// The customer's copy of the work order.
     pub fn work_order_text(&self, job_id: String) -> Result<String> {
-        guard(|| {
+        self.guard(|| {
             Ok(documents::to_text(
                 &self.core.work_order_copy(&job_id, self.lang())?,
             ))
@@ -551,7 +562,7 @@ impl SignedInTechnician {
     }
 
     pub fn work_order_html(&self, job_id: String) -> Result<String> {
-        guard(|| {
+        self.guard(|| {
             Ok(documents::to_html(
                 &self.core.work_order_copy(&job_id, self.lang())?,
             ))
@@ -559,7 +570,7 @@ impl SignedInTechnician {
     }
 
     pub fn work_order_escpos(&self, job_id: String, paper: Paper) -> Result<Vec<u8>> {
-        guard(|| {
+        self.guard(|| {
             Ok(escpos(
                 &self.core.work_order_copy(&job_id, self.lang())?,
                 paper,
@@ -569,7 +580,7 @@ impl SignedInTechnician {
 
     /// The message note (留言条) left when nobody was home.
     pub fn message_note_text(&self, job_id: String) -> Result<String> {
-        guard(|| {
+        self.guard(|| {
             Ok(documents::to_text(
                 &self.core.message_note(&job_id, self.lang())?,
             ))
@@ -577,7 +588,7 @@ impl SignedInTechnician {
     }
 
     pub fn message_note_escpos(&self, job_id: String, paper: Paper) -> Result<Vec<u8>> {
-        guard(|| {
+        self.guard(|| {
             Ok(escpos(
                 &self.core.message_note(&job_id, self.lang())?,
                 paper,

@@ -4,8 +4,19 @@ import Foundation
 ///
 /// A thin layer over the generated `SignedInTechnician`: store calls run off
 /// the caller's actor (the store does disk I/O), sync is `async`, and sync
-/// state is an `AsyncStream`. No rule of the visit lives here; every failure
-/// is an `OnsiteError` case named after the rule, carrying the core's message.
+/// state is an `AsyncStream`. No rule of the visit lives here.
+///
+/// Every failure is an `OnsiteError` case named after the rule
+/// (`.ChecklistIncomplete`, `.IllegalTransition`, `.MaterialRule`...) carrying
+/// `code` (stable snake_case, to branch on and log), `msg` (the sentence for the
+/// technician, in the language of `setLanguage`, zh-CN until then) and the
+/// rule's facts as typed values (status, step, unanswered items with titles...).
+/// `errorCode()` and `errorMessage()` read any case; `localizedDescription`
+/// is the technician's sentence too:
+///
+///     do { try await tech.store { try $0.depart(jobId: id) } }
+///     catch let OnsiteError.ChecklistIncomplete(_, msg, _, items) { highlight(items); show(msg) }
+///     catch { show(error.localizedDescription) }
 public final class OnsiteTechnician: @unchecked Sendable {
     /// The generated object, for anything this layer does not wrap.
     public let ffi: SignedInTechnician
@@ -30,6 +41,11 @@ public final class OnsiteTechnician: @unchecked Sendable {
     /// Each call gives a new stream that starts with the current state.
     public func syncStates() -> AsyncStream<SyncProgress> {
         relay.stream()
+    }
+
+    /// The language of labels, documents and error messages (zh-CN by default).
+    public func setLanguage(_ language: Language) {
+        ffi.setLanguage(language: language)
     }
 
     public func connect(hqUrl: String, token: String) throws {
@@ -58,6 +74,14 @@ public final class OnsiteTechnician: @unchecked Sendable {
 
     public func job(_ jobId: String) async throws -> JobDetail {
         try await store { try $0.job(jobId: jobId) }
+    }
+}
+
+/// The technician's sentence is the error's description (`localizedDescription`,
+/// alerts), not a dump of its fields: uniffi.toml turns the generated one off.
+extension OnsiteError: LocalizedError {
+    public var errorDescription: String? {
+        errorMessage()
     }
 }
 

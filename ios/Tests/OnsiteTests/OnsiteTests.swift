@@ -81,8 +81,11 @@ final class OnsiteTests: XCTestCase {
         do {
             _ = try await tech.store { try $0.useMaterial(jobId: job, materialId: "m1") }
             XCTFail("failed material used without a concession")
-        } catch OnsiteError.ConcessionRequired(let message) {
-            XCTAssertFalse(message.isEmpty)
+        } catch let OnsiteError.MaterialRule(code, msg, materialId, description) {
+            XCTAssertEqual(code, "concession_required")
+            XCTAssertEqual(materialId, "m1")
+            XCTAssertEqual(description, "客户自购角阀(塑料阀芯)")
+            XCTAssertTrue(msg.contains(description), msg)
         }
         _ = try await tech.store {
             try $0.noteConcession(jobId: job, materialId: "m1",
@@ -137,8 +140,13 @@ final class OnsiteTests: XCTestCase {
         do {
             _ = try await tech.store { try $0.arrive(jobId: job) }
             XCTFail("arrived before accepting")
-        } catch OnsiteError.IllegalTransition(let message) {
-            XCTAssertTrue(message.contains("dispatched"))
+        } catch let OnsiteError.IllegalTransition(code, msg, action, status, rule, allowed) {
+            XCTAssertEqual(code, "illegal_transition")
+            XCTAssertEqual(action, "arrive")
+            XCTAssertEqual(status, .dispatched)
+            XCTAssertEqual(rule, "wrong_status")
+            XCTAssertEqual(allowed, [.enRoute])
+            XCTAssertTrue(msg.contains("已派工"), msg)
         }
         do {
             _ = try await tech.job("NO-SUCH-JOB")
@@ -148,11 +156,29 @@ final class OnsiteTests: XCTestCase {
         do {
             _ = try await tech.store { try $0.depart(jobId: job) }
             XCTFail("left with the checklist open")
-        } catch OnsiteError.ChecklistIncomplete {}
+        } catch let OnsiteError.ChecklistIncomplete(code, msg, phase, items) {
+            XCTAssertEqual(code, "checklist_incomplete")
+            XCTAssertEqual(phase, .beforeLeaving)
+            let tools = items.first { $0.itemId == "tools_ready" }
+            XCTAssertEqual(tools?.title, "工具齐全、完好")
+            for item in items {
+                XCTAssertTrue(msg.contains(item.title), msg)
+                XCTAssertFalse(msg.contains(item.itemId), msg)
+            }
+        }
+        tech.setLanguage(.en)
+        do {
+            _ = try await tech.store { try $0.depart(jobId: job) }
+            XCTFail("left with the checklist open")
+        } catch let error as OnsiteError {
+            XCTAssertEqual(error.errorCode(), "checklist_incomplete")
+            XCTAssertTrue(error.localizedDescription.contains("Tools complete and in working order"),
+                          error.localizedDescription)
+        }
         do {
             _ = try await tech.store { try $0.addPhoto(jobId: job, jpegOrPng: Data("not a picture".utf8)) }
             XCTFail("garbage accepted as a photo")
-        } catch OnsiteError.InvalidInput {}
+        } catch OnsiteError.InvalidPhoto {}
     }
 
     func testOfflineKeepsTheWork() async throws {

@@ -30,8 +30,24 @@ import kotlinx.coroutines.withContext
  * A thin layer over the generated [SignedInTechnician]: every store call is a
  * `suspend` function that runs on [io] (the store does disk I/O and must stay
  * off the main thread), and sync state is a [StateFlow] a screen can collect.
- * No rule of the visit lives here; every failure is an
- * [app.onsite.ffi.OnsiteException] subclass carrying the core's message.
+ * No rule of the visit lives here.
+ *
+ * Every failure is an [app.onsite.ffi.OnsiteException] subclass named after the
+ * rule (`ChecklistIncomplete`, `IllegalTransition`, `MaterialRule`...), carrying
+ * - `code`: a stable snake_case code (`checklist_incomplete`...) to branch on and log;
+ * - `msg`: the sentence to show the technician, in the language of [setLanguage]
+ *   (zh-CN until then);
+ * - the rule's facts as typed fields: `status`, `action`, `rule`, `allowed`; the
+ *   `phase` and unanswered `items` (id and title); `lineNo`, `materialId`, `dueFen`...
+ *
+ * Any case gives `errorCode()` and `errorMessage()` without a `when`:
+ * ```
+ * try { tech.depart(jobId) } catch (e: OnsiteException) {
+ *     if (e is OnsiteException.ChecklistIncomplete) highlight(e.items.map { it.itemId })
+ *     snackbar(e.errorMessage())
+ * }
+ * ```
+ * The exception's own `message` lists every field, for logs, not for the screen.
  */
 class Onsite private constructor(
     /** The generated object, for anything this layer does not wrap. */
@@ -39,7 +55,10 @@ class Onsite private constructor(
     private val io: CoroutineDispatcher,
 ) : AutoCloseable {
     companion object {
-        /** Exchanges a one-time enrollment code from HQ for this device's profile and token. */
+        /**
+         * Exchanges a one-time enrollment code from HQ for this device's profile and token.
+         * Its errors are in zh-CN: there is no technician, hence no language, yet.
+         */
         suspend fun enroll(hqUrl: String, code: String, deviceId: String): Enrollment =
             app.onsite.ffi.enroll(hqUrl, code, deviceId)
 
@@ -65,6 +84,7 @@ class Onsite private constructor(
     /** Runs any call of the generated API on the I/O dispatcher. */
     suspend fun <T> store(block: SignedInTechnician.() -> T): T = withContext(io) { ffi.block() }
 
+    /** The language of labels, documents and error messages (zh-CN by default). */
     fun setLanguage(language: Language) = ffi.setLanguage(language)
 
     fun connect(hqUrl: String, token: String) = ffi.connect(hqUrl, token)

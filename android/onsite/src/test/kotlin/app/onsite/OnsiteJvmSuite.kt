@@ -59,6 +59,7 @@ fun main() {
         val tests = listOf<Pair<String, suspend (Hq) -> Unit>>(
             "complete visit from Kotlin, synced to HQ" to ::completeVisit,
             "rule violations are typed Kotlin exceptions" to ::ruleViolations,
+            "a refusal carries its code and facts, told in the technician's language" to ::refusalsInTheTechniciansLanguage,
             "no access leaves a message note and the job returns to HQ" to ::noAccess,
             "HQ unreachable is an Offline exception and the work stays queued" to ::offline,
             "a revoked device gets an Hq exception, nothing is lost" to ::revoked,
@@ -111,10 +112,12 @@ suspend fun completeVisit(hq: Hq) {
     val quoted = tech.addQuoteLine(job, QuoteItem.OffSchedule(QuoteLineKind.SERVICE, "拆装地柜底板", 8_000), 1u)
     val offSchedule = quoted.quoteLines.last()
     assertTrue(offSchedule.needsApproval)
-    assertFailsWith<OnsiteException.OffScheduleNeedsApproval> { tech.presentQuote(job) }
-    assertFailsWith<OnsiteException.InvalidApprovalCode> {
+    val unapproved = assertFailsWith<OnsiteException.QuoteLineRule> { tech.presentQuote(job) }
+    assertEquals("off_schedule_needs_approval" to offSchedule.lineNo, unapproved.code to unapproved.lineNo)
+    val badCode = assertFailsWith<OnsiteException.QuoteLineRule> {
         tech.approveQuoteLine(job, offSchedule.lineNo, "主管 陈工", "000000")
     }
+    assertEquals("invalid_approval_code", badCode.code)
     // The code comes from the supervisor's own tool (not the technician's app), so this
     // job waits for their call, unquoted. The service centre sends the technician on to
     // the next job, which is worked to the end.
@@ -140,7 +143,9 @@ suspend fun completeVisit(hq: Hq) {
     assertEquals(1600u, photo.width, "downsized to the 1600 px edge")
     tech.inspectMaterial(job2, "m1", InspectionVerdict.FAIL, "塑料阀芯,耐压偏低", listOf(photo.sha256))
     tech.startWork(job2)
-    assertFailsWith<OnsiteException.ConcessionRequired> { tech.useMaterial(job2, "m1") }
+    val refused = assertFailsWith<OnsiteException.MaterialRule> { tech.useMaterial(job2, "m1") }
+    assertEquals("concession_required" to "m1", refused.code to refused.materialId)
+    assertContains(refused.msg, "客户自购角阀(塑料阀芯)", message = "the material is named by its description")
     tech.noteConcession(
         job2,
         "m1",
@@ -204,46 +209,104 @@ suspend fun ruleViolations(hq: Hq) {
     tech.syncNow()
 
     val early = assertFailsWith<OnsiteException.IllegalTransition> { tech.arrive(job) }
-    assertContains(early.message!!, "dispatched", message = "the core's message names the status")
-    assertFailsWith<OnsiteException.UnknownJob> { tech.job("NO-SUCH-JOB") }
+    assertEquals(JobStatus.DISPATCHED, early.status)
+    assertEquals("arrive" to "wrong_status", early.action to early.rule)
+    assertEquals(listOf(JobStatus.EN_ROUTE), early.allowed, "arriving needs the job en route")
+    val unknown = assertFailsWith<OnsiteException.UnknownJob> { tech.job("NO-SUCH-JOB") }
+    assertEquals("NO-SUCH-JOB", unknown.jobId)
     tech.accept(job)
-    val gate = assertFailsWith<OnsiteException.ChecklistIncomplete> { tech.depart(job) }
-    assertTrue(gate.message!!.isNotBlank())
-    assertTrue(tech.checklist(job, ChecklistPhase.BEFORE_LEAVING).missingRequired.isNotEmpty())
-    assertFailsWith<OnsiteException.InvalidInput> { tech.addPhoto(job, "not a picture".toByteArray()) }
+    assertFailsWith<OnsiteException.ChecklistIncomplete> { tech.depart(job) }
+    val photo = assertFailsWith<OnsiteException.InvalidPhoto> { tech.addPhoto(job, "not a picture".toByteArray()) }
+    assertEquals("invalid_photo", photo.code)
     answerAll(tech, job, ChecklistPhase.BEFORE_LEAVING)
     tech.depart(job)
     tech.arrive(job)
     answerAll(tech, job, ChecklistPhase.ARRIVAL)
     tech.assess(job, Assessment(emptyList(), "漏水", emptyList(), "", 10u))
-    assertFailsWith<OnsiteException.QuoteRule> { tech.addQuoteLine(job, QuoteItem.Schedule("NO-SUCH-CODE", null), 1u) }
-    assertFailsWith<OnsiteException.AmountOutOfRange> {
+    val noSuchCode = assertFailsWith<OnsiteException.UnknownScheduleCode> {
+        tech.addQuoteLine(job, QuoteItem.Schedule("NO-SUCH-CODE", null), 1u)
+    }
+    assertEquals("NO-SUCH-CODE", noSuchCode.scheduleCode)
+    val gold = assertFailsWith<OnsiteException.AmountOutOfRange> {
         tech.addQuoteLine(job, QuoteItem.OffSchedule(QuoteLineKind.PART, "金条", Long.MAX_VALUE), 1u)
     }
+    assertEquals(Long.MAX_VALUE, gold.amountFen)
     val service = tech.feeSchedule(job).first { it.kind == QuoteLineKind.SERVICE }
     tech.addQuoteLine(job, QuoteItem.Schedule(service.code, null), 1u)
     tech.presentQuote(job)
     tech.customerConsents(job, "李先生")
     tech.addMaterial(job, MaterialInput("m1", MaterialSource.CUSTOMER_SUPPLIED, "自购软管", 1u, null))
     tech.startWork(job)
-    assertFailsWith<OnsiteException.InspectionRequired> { tech.useMaterial(job, "m1") }
+    val uninspected = assertFailsWith<OnsiteException.MaterialRule> { tech.useMaterial(job, "m1") }
+    assertEquals("inspection_required" to "自购软管", uninspected.code to uninspected.description)
     answerAll(tech, job, ChecklistPhase.WORK_RULES)
     tech.finishWork(job, 10u, "更换软管")
     answerAll(tech, job, ChecklistPhase.COMPLETION)
     val blank = SignaturePad(600f, 200f, 2f, emptyList())
-    assertFailsWith<OnsiteException.Signature> {
+    val unsigned = assertFailsWith<OnsiteException.Signature> {
         tech.recordAcceptance(job, AcceptanceInput(CustomerRating.SATISFIED, "", false, SignOff.Sign("李先生", blank)))
     }
+    assertEquals("invalid_signature", unsigned.code)
+    assertTrue(unsigned.detail.isNotBlank(), "the technical detail is kept for logs")
     assertFailsWith<OnsiteException.IllegalTransition> { tech.takePayment(job, PaymentMethod.CASH, 1) }
     tech.recordAcceptance(job, AcceptanceInput(CustomerRating.AVERAGE, "", false, SignOff.Refuse("赶时间")))
-    assertFailsWith<OnsiteException.PaymentRule> { tech.takePayment(job, PaymentMethod.CASH, 1) }
+    val due = tech.job(job).dueOnSiteFen
+    val short = assertFailsWith<OnsiteException.PaymentRule> { tech.takePayment(job, PaymentMethod.CASH, 1) }
+    assertEquals(Triple("underpaid", due, 1L), Triple(short.code, short.dueFen, short.receivedFen))
+    val tip = assertFailsWith<OnsiteException.PaymentRule> { tech.takePayment(job, PaymentMethod.WECHAT_PAY, due + 500) }
+    assertEquals("not_exact_amount" to PaymentMethod.WECHAT_PAY, tip.code to tip.method)
     assertFailsWith<OnsiteException.AmountOutOfRange> { tech.takePayment(job, PaymentMethod.CASH, -5) }
     val unpaid = assertFailsWith<OnsiteException.IllegalTransition> { tech.issueReceipt(job) }
-    assertContains(unpaid.message!!, "payment")
-    assertFailsWith<OnsiteException.ReceiptRule> { tech.store { reissueReceipt("R-NO-SUCH") } }
-    // Every exception carries the core's own words, not a generated field dump.
+    assertEquals("issue_receipt" to "payment_before_receipt", unpaid.action to unpaid.rule)
+    val noReceipt = assertFailsWith<OnsiteException.ReceiptRule> { tech.store { reissueReceipt("R-NO-SUCH") } }
+    assertEquals("unknown_receipt" to "R-NO-SUCH", noReceipt.code to noReceipt.number)
+    // Any case gives its code and the technician's sentence without a `when`.
     val e = assertFailsWith<OnsiteException> { tech.handOver(job) }
-    assertTrue(!e.message!!.startsWith("message="), e.message)
+    assertEquals("illegal_transition", e.errorCode())
+    assertContains(e.errorMessage(), "交回")
+    tech.close()
+}
+
+/** An English word (two lower-case letters in a row) or a Chinese character. */
+private val englishWord = Regex("[a-z]{2,}")
+private val chinese = Regex("[\\u3400-\\u9fff\\u3000-\\u303f\\uff00-\\uffef]")
+
+suspend fun refusalsInTheTechniciansLanguage(hq: Hq) {
+    val tech = hq.newTechnician("kt-lang").tech
+    val job = hq.dispatch("kt-lang", "KT-LANG-1")
+    tech.syncNow()
+
+    // Chinese until the app says otherwise: the gate names the unanswered items by their titles.
+    val early = assertFailsWith<OnsiteException.IllegalTransition> { tech.arrive(job) }
+    assertEquals("illegal_transition", early.code)
+    assertEquals(JobStatus.DISPATCHED, early.status)
+    assertContains(early.msg, "已派工")
+    assertEquals(null, englishWord.find(early.msg), early.msg)
+    tech.accept(job)
+    val gate = assertFailsWith<OnsiteException.ChecklistIncomplete> { tech.depart(job) }
+    assertEquals("checklist_incomplete", gate.code)
+    assertEquals(ChecklistPhase.BEFORE_LEAVING, gate.phase)
+    val checklist = tech.checklist(job, ChecklistPhase.BEFORE_LEAVING)
+    assertEquals(checklist.missingRequired, gate.items.map { it.itemId }, "the same items the checklist shows missing")
+    val tools = gate.items.single { it.itemId == "tools_ready" }
+    assertEquals("工具齐全、完好", tools.title)
+    for (item in gate.items) {
+        assertEquals(checklist.items.single { it.itemId == item.itemId }.label, item.title)
+        assertContains(gate.msg, item.title)
+        assertTrue(item.itemId !in gate.msg, "no internal id in the message: ${gate.msg}")
+    }
+    assertEquals(null, englishWord.find(gate.msg), gate.msg)
+    assertEquals(gate.code to gate.msg, gate.errorCode() to gate.errorMessage())
+
+    // The same refusal in English once the technician switches.
+    tech.setLanguage(Language.EN)
+    val gateEn = assertFailsWith<OnsiteException.ChecklistIncomplete> { tech.depart(job) }
+    assertEquals(gate.items.map { it.itemId }, gateEn.items.map { it.itemId })
+    assertEquals("Tools complete and in working order", gateEn.items.single { it.itemId == "tools_ready" }.title)
+    assertContains(gateEn.msg, "Tools complete and in working order")
+    assertEquals(null, chinese.find(gateEn.msg), gateEn.msg)
+    val late = assertFailsWith<OnsiteException.IllegalTransition> { tech.arrive(job) }
+    assertContains(late.msg, "Cannot arrive")
     tech.close()
 }
 
@@ -291,7 +354,7 @@ suspend fun revoked(hq: Hq) {
     tech.accept(job)
     hq.cli("revoke", phone.deviceId)
     val e = assertFailsWith<OnsiteException.Hq> { tech.syncNow() }
-    assertContains(e.message!!.lowercase(), "401")
+    assertEquals("hq_refused" to 401.toUShort(), e.code to e.status)
     assertTrue(tech.pendingChanges() > 0, "the unsent change is kept")
     tech.close()
 }
