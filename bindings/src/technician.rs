@@ -188,7 +188,7 @@ impl SignedInTechnician {
     }
 
     pub fn pending_ops(&self) -> Result<i64> {
-        self.guard(|| Ok(self.core.outbox_len()?))
+        self.guard(|| self.core.outbox_len())
     }
 
     pub fn checklist(&self, job_id: String, phase: ChecklistPhase) -> Result<Checklist> {
@@ -476,12 +476,12 @@ impl SignedInTechnician {
     }
 
     pub fn verify_signature(&self, job_id: String) -> Result<bool> {
-        self.guard(|| Ok(self.core.verify_signature(&job_id)?))
+        self.guard(|| self.core.verify_signature(&job_id))
     }
 
     /// The customer's signature as a PNG (white background).
     pub fn signature_png(&self, job_id: String, width: u32, height: u32) -> Result<Vec<u8>> {
-        self.guard(|| Ok(self.core.signature_png(&job_id, width, height)?))
+        self.guard(|| self.core.signature_png(&job_id, width, height))
     }
 
     pub fn take_payment(
@@ -501,7 +501,7 @@ impl SignedInTechnician {
 
     /// Voids a receipt; its number stays used.
     pub fn void_receipt(&self, number: String, reason: String) -> Result<()> {
-        self.guard(|| Ok(self.core.void_receipt(&number, &reason)?))
+        self.guard(|| self.core.void_receipt(&number, &reason))
     }
 
     /// Reissues a voided receipt under a new number that refers to it.
@@ -511,7 +511,7 @@ impl SignedInTechnician {
 
     /// Receipt numbers left in the blocks HQ granted this device.
     pub fn receipt_numbers_left(&self) -> Result<i64> {
-        self.guard(|| Ok(self.core.receipt_numbers_left()?))
+        self.guard(|| self.core.receipt_numbers_left())
     }
 
     /// Checks that no receipt on this device was edited or removed.
