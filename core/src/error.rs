@@ -5,7 +5,7 @@
 //! why an action was refused without re-implementing the rule. Storage and
 //! decoding failures are folded into a few stable variants carrying a reason.
 
-use crate::visit::Status;
+use crate::visit::{Action, Status};
 
 /// Result alias used by every public function of the core.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -25,9 +25,9 @@ pub enum Error {
     TotalOverflow,
 
     // --- the visit state machine ------------------------------------------
-    #[error("cannot {action} while the job is {status}: {rule}")]
+    #[error("cannot {} while the job is {status}: {rule}", action.label(crate::locale::Lang::En).to_lowercase())]
     IllegalTransition {
-        action: String,
+        action: Action,
         status: Status,
         rule: String,
     },
@@ -122,9 +122,9 @@ impl Error {
         }
     }
 
-    pub(crate) fn illegal(action: &str, status: Status, rule: impl Into<String>) -> Self {
+    pub(crate) fn illegal(action: Action, status: Status, rule: impl Into<String>) -> Self {
         Error::IllegalTransition {
-            action: action.to_string(),
+            action,
             status,
             rule: rule.into(),
         }

@@ -11,28 +11,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::order::{validate_id, WorkOrder};
-use crate::visit::{Actor, Event};
+/// An op is defined beside the events it carries; the outbox stores it and this protocol sends it.
+pub use crate::visit::event::Op;
 
 /// Largest batch HQ accepts in one push.
 pub const MAX_PUSH_OPS: usize = 500;
 /// Largest page HQ returns from the change feed.
 pub const MAX_PULL_CHANGES: usize = 1000;
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Op {
-    /// UUID of the op (the same as the event's id on the device).
-    pub op_id: String,
-    pub device_id: String,
-    /// Per-device sequence number, starting at 1, without gaps.
-    pub seq: i64,
-    /// Hybrid logical clock stamp ([`crate::clock::Hlc::encode`]).
-    pub hlc: String,
-    pub job_id: String,
-    pub actor: Actor,
-    /// Device wall time, for humans; HQ records its own receipt time.
-    pub at: DateTime<Utc>,
-    pub event: Event,
-}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PushRequest {

@@ -6,6 +6,7 @@
 //! folds an event into the state. The store runs both in one transaction; the
 //! rules can be tested without a database.
 
+pub mod action;
 pub mod event;
 pub mod status;
 
@@ -14,8 +15,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use action::Action;
 pub use event::{
-    Acceptance, Actor, Assessment, Event, MessageNote, Rating, ReceiptRef, Recorded, SignOff,
+    Acceptance, Actor, Assessment, Event, MessageNote, Op, Rating, ReceiptRef, Recorded, SignOff,
 };
 pub use status::Status;
 
@@ -28,6 +30,13 @@ use crate::payment::{Method, Payment};
 use crate::punctuality::Punctuality;
 use crate::quote::{approval_code, Approval, FeeSchedule, LineRequest, QuoteLine, Totals};
 use crate::signature::record::SignatureRecord;
+
+/// An action a screen may offer now; `blocked` is the rule that stops it, if any.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AvailableAction {
+    pub action: Action,
+    pub blocked: Option<Error>,
+}
 
 /// What the rules need besides the job itself.
 pub struct Context<'a> {
@@ -80,7 +89,12 @@ pub struct Visit {
     pub acceptance: Option<Acceptance>,
     pub accepted_by_customer_at: Option<DateTime<Utc>>,
     pub payment: Option<Payment>,
+    /// The receipt that stands for this job: the first issued, or the reissue
+    /// that replaced a voided one.
     pub receipt: Option<ReceiptRef>,
+    /// Numbers of this job's receipts that were voided (kept: a void keeps its number).
+    #[serde(default)]
+    pub voided_receipts: Vec<String>,
     pub handed_over_at: Option<DateTime<Utc>>,
     pub cancelled_reason: Option<String>,
     /// How many times HQ rescheduled the visit.
@@ -131,6 +145,7 @@ impl Visit {
             accepted_by_customer_at: None,
             payment: None,
             receipt: None,
+            voided_receipts: Vec::new(),
             handed_over_at: None,
             cancelled_reason: None,
             reschedules: 0,
@@ -176,14 +191,20 @@ impl Visit {
         }
     }
 
-    fn expect(&self, action: &str, allowed: &[Status], rule: &str) -> Result<()> {
+    /// The transition table's check for `action` (see [`action`]): a cancelled
+    /// job refuses everything, a sealed visit refuses changes to its facts.
+    fn expect(&self, action: Action) -> Result<()> {
         self.live()?;
-        if allowed.contains(&self.status) {
+        if action.is_allowed_from(self.status) {
             Ok(())
-        } else if self.status.sealed() && !allowed.iter().any(|s| s.sealed()) {
+        } else if self.status.sealed() && !action.allowed_from().iter().any(|s| s.sealed()) {
             Err(Error::VisitSealed)
         } else {
-            Err(Error::illegal(action, self.status, rule))
+            Err(Error::illegal(
+                action,
+                self.status,
+                action.rule(crate::locale::Lang::En),
+            ))
         }
     }
 
@@ -257,32 +278,20 @@ impl Visit {
     // --- the technician's steps -------------------------------------------------
 
     pub fn accept_job(&self) -> Result<Event> {
-        self.expect(
-            "accept the job",
-            &[Status::Dispatched],
-            "only a dispatched job can be accepted",
-        )?;
+        self.expect(Action::AcceptJob)?;
         Ok(Event::JobAccepted)
     }
 
     /// Leaving for the site needs the before-leaving checklist.
     pub fn depart(&self, ctx: &Context) -> Result<Event> {
-        self.expect(
-            "leave for the site",
-            &[Status::Accepted],
-            "accept the job before leaving",
-        )?;
+        self.expect(Action::Depart)?;
         self.gate(Phase::BeforeLeaving, ctx)?;
         Ok(Event::Departed)
     }
 
     /// Arrival is judged against the appointment, or 30 minutes from dispatch when urgent.
     pub fn arrive(&self, ctx: &Context) -> Result<Event> {
-        self.expect(
-            "arrive",
-            &[Status::EnRoute],
-            "leave for the site (before-leaving checklist) before arriving",
-        )?;
+        self.expect(Action::Arrive)?;
         Ok(Event::Arrived {
             punctuality: Punctuality::judge(
                 ctx.now,
@@ -295,15 +304,11 @@ impl Visit {
 
     /// Nobody answers: the message note is recorded and the job returns to HQ.
     pub fn no_access(&self, note: MessageNote) -> Result<Event> {
-        self.expect(
-            "record no access",
-            &[Status::EnRoute, Status::Arrived],
-            "no access is recorded at the door, before entering",
-        )?;
+        self.expect(Action::RecordNoAccess)?;
         check_text("message note", &note.text, true)?;
         if note.waited_minutes < 2 && !note.phoned_customer {
             return Err(Error::illegal(
-                "record no access",
+                Action::RecordNoAccess,
                 self.status,
                 "wait at least 2 minutes or phone the customer before leaving a message note",
             ));
@@ -318,10 +323,7 @@ impl Visit {
         answer: Answer,
         ctx: &Context,
     ) -> Result<Event> {
-        self.live()?;
-        if self.status.sealed() {
-            return Err(Error::VisitSealed);
-        }
+        self.expect(Action::AnswerChecklist)?;
         let t = ctx
             .checklists
             .by_id(template_id)
@@ -342,11 +344,7 @@ impl Visit {
 
     /// Assessment starts once inside: the arrival checklist must be complete.
     pub fn assess(&self, assessment: Assessment, ctx: &Context) -> Result<Event> {
-        self.expect(
-            "record the assessment",
-            &[Status::Arrived],
-            "arrive before assessing",
-        )?;
+        self.expect(Action::Assess)?;
         self.gate(Phase::Arrival, ctx)?;
         check_text("findings", &assessment.findings, true)?;
         check_text("solution", &assessment.solution, false)?;
@@ -363,14 +361,8 @@ impl Visit {
         Ok(Event::Assessed { assessment })
     }
 
-    const QUOTING: [Status; 2] = [Status::Assessed, Status::Declined];
-
     pub fn add_quote_line(&self, req: &LineRequest, ctx: &Context) -> Result<Event> {
-        self.expect(
-            "add a quote line",
-            &Self::QUOTING,
-            "quote after the assessment, before the customer consents",
-        )?;
+        self.expect(Action::AddQuoteLine)?;
         if self.quote_lines.len() >= crate::quote::MAX_LINES {
             return Err(Error::invalid("quote", "too many lines"));
         }
@@ -395,11 +387,7 @@ impl Visit {
     }
 
     pub fn remove_quote_line(&self, line_no: u32) -> Result<Event> {
-        self.expect(
-            "remove a quote line",
-            &Self::QUOTING,
-            "the quote can change only before the customer consents",
-        )?;
+        self.expect(Action::RemoveQuoteLine)?;
         self.quote_line(line_no)?;
         Ok(Event::QuoteLineRemoved { line_no })
     }
@@ -412,11 +400,7 @@ impl Visit {
         code: &str,
         ctx: &Context,
     ) -> Result<Event> {
-        self.expect(
-            "approve a quote line",
-            &Self::QUOTING,
-            "approval comes before the quote is shown",
-        )?;
+        self.expect(Action::ApproveQuoteLine)?;
         check_text("supervisor", supervisor, true)?;
         let line = self.quote_line(line_no)?;
         if !line.needs_approval() {
@@ -439,21 +423,8 @@ impl Visit {
 
     /// Shows the quote to the customer: every off-schedule line must be approved.
     pub fn present_quote(&self) -> Result<Event> {
-        self.expect(
-            "show the quote",
-            &Self::QUOTING,
-            "assess the fault before quoting",
-        )?;
-        if self.quote_lines.is_empty() {
-            return Err(Error::EmptyQuote);
-        }
-        if let Some(l) = self
-            .quote_lines
-            .iter()
-            .find(|l| l.needs_approval() && l.approval.is_none())
-        {
-            return Err(Error::OffScheduleNeedsApproval { line_no: l.line_no });
-        }
+        self.expect(Action::PresentQuote)?;
+        self.quote_ready()?;
         Ok(Event::QuotePresented {
             totals: Totals::of(&self.quote_lines)?,
         })
@@ -461,11 +432,7 @@ impl Visit {
 
     /// Work starts only after the customer agrees (DOMAIN.md step 4).
     pub fn customer_consents(&self, customer_name: &str) -> Result<Event> {
-        self.expect(
-            "record the customer's consent",
-            &[Status::Quoted],
-            "the customer consents to a quote that was shown",
-        )?;
+        self.expect(Action::CustomerConsents)?;
         check_text("customer name", customer_name, true)?;
         Ok(Event::CustomerConsented {
             customer_name: customer_name.trim().to_string(),
@@ -473,32 +440,15 @@ impl Visit {
     }
 
     pub fn customer_declines(&self, reason: &str) -> Result<Event> {
-        self.expect(
-            "record that the customer declined",
-            &[Status::Quoted],
-            "the customer declines a quote that was shown",
-        )?;
+        self.expect(Action::CustomerDeclines)?;
         check_text("reason", reason, false)?;
         Ok(Event::CustomerDeclined {
             reason: reason.trim().to_string(),
         })
     }
 
-    const ON_SITE: [Status; 6] = [
-        Status::Arrived,
-        Status::Assessed,
-        Status::Quoted,
-        Status::Consented,
-        Status::InProgress,
-        Status::WorkDone,
-    ];
-
     pub fn add_material(&self, req: &MaterialRequest) -> Result<Event> {
-        self.expect(
-            "add material",
-            &Self::ON_SITE,
-            "materials are recorded on site, before acceptance",
-        )?;
+        self.expect(Action::AddMaterial)?;
         if self.material(&req.material_id).is_ok() {
             return Err(Error::invalid(
                 "material id",
@@ -514,11 +464,7 @@ impl Visit {
     }
 
     pub fn inspect_material(&self, material_id: &str, inspection: Inspection) -> Result<Event> {
-        self.expect(
-            "inspect material",
-            &Self::ON_SITE,
-            "materials are inspected on site, before acceptance",
-        )?;
+        self.expect(Action::InspectMaterial)?;
         check_text("findings", &inspection.findings, false)?;
         self.material(material_id)?.check_inspection(&inspection)?;
         Ok(Event::MaterialInspected {
@@ -529,11 +475,7 @@ impl Visit {
 
     /// Concession use (让步使用): failed customer material used with the customer's consent.
     pub fn note_concession(&self, material_id: &str, note: ConcessionNote) -> Result<Event> {
-        self.expect(
-            "write a concession note",
-            &Self::ON_SITE,
-            "a concession is agreed on site, before acceptance",
-        )?;
+        self.expect(Action::NoteConcession)?;
         check_text("concession defect", &note.defect, false)?;
         check_text("concession explanation", &note.explanation, false)?;
         self.material(material_id)?.check_concession(&note)?;
@@ -544,11 +486,7 @@ impl Visit {
     }
 
     pub fn use_material(&self, material_id: &str) -> Result<Event> {
-        self.expect(
-            "use material",
-            &[Status::Consented, Status::InProgress],
-            "material goes into the work after the customer consents",
-        )?;
+        self.expect(Action::UseMaterial)?;
         let m = self.material(material_id)?;
         if m.used {
             return Err(Error::MaterialRule {
@@ -563,31 +501,19 @@ impl Visit {
     }
 
     pub fn replace_part(&self, replacement: PartReplacement) -> Result<Event> {
-        self.expect(
-            "replace a part",
-            &[Status::InProgress],
-            "parts are replaced during the work",
-        )?;
+        self.expect(Action::ReplacePart)?;
         replacement.validate(self.order.in_warranty())?;
         Ok(Event::PartReplaced { replacement })
     }
 
     pub fn start_work(&self) -> Result<Event> {
-        self.expect(
-            "start work",
-            &[Status::Consented],
-            "work starts only after the customer consents to the quote",
-        )?;
+        self.expect(Action::StartWork)?;
         Ok(Event::WorkStarted)
     }
 
     /// Reporting the work done needs the work-rules checklist (floors protected, tools checked...).
     pub fn finish_work(&self, labour_minutes: u32, summary: &str, ctx: &Context) -> Result<Event> {
-        self.expect(
-            "report the work done",
-            &[Status::InProgress],
-            "start the work first",
-        )?;
+        self.expect(Action::FinishWork)?;
         check_text("work summary", summary, true)?;
         if labour_minutes > 7 * 24 * 60 {
             return Err(Error::invalid("labour minutes", "more than a week"));
@@ -628,11 +554,7 @@ impl Visit {
 
     /// Acceptance needs the completion checklist; a refusal to sign needs a reason.
     pub fn accept_by_customer(&self, acceptance: &Acceptance, ctx: &Context) -> Result<Event> {
-        self.expect(
-            "record the customer's acceptance",
-            &[Status::WorkDone],
-            "the customer accepts finished work",
-        )?;
+        self.expect(Action::RecordAcceptance)?;
         self.gate(Phase::Completion, ctx)?;
         check_text("comment", &acceptance.comment, false)?;
         match &acceptance.sign_off {
@@ -694,14 +616,10 @@ impl Visit {
         reference: Option<String>,
         ctx: &Context,
     ) -> Result<Event> {
-        self.expect(
-            "take payment",
-            &[Status::CustomerAccepted],
-            "payment is taken after the customer's acceptance",
-        )?;
+        self.expect(Action::TakePayment)?;
         if self.payment.is_some() {
             return Err(Error::illegal(
-                "take payment",
+                Action::TakePayment,
                 self.status,
                 "payment was already taken; a correction is a voided receipt and a new one",
             ));
@@ -713,14 +631,10 @@ impl Visit {
 
     /// A receipt is issued once acceptance is recorded and payment taken.
     pub fn check_receipt_allowed(&self) -> Result<()> {
-        self.expect(
-            "issue a receipt",
-            &[Status::CustomerAccepted],
-            "a receipt is issued after the customer's acceptance",
-        )?;
+        self.expect(Action::IssueReceipt)?;
         if self.payment.is_none() {
             return Err(Error::illegal(
-                "issue a receipt",
+                Action::IssueReceipt,
                 self.status,
                 "take the payment before issuing the receipt",
             ));
@@ -728,71 +642,194 @@ impl Visit {
         Ok(())
     }
 
+    /// The job's standing receipt when it was voided and not yet replaced.
+    pub fn voided_receipt_pending(&self) -> Option<&str> {
+        self.receipt
+            .as_ref()
+            .map(|r| r.number.as_str())
+            .filter(|n| self.voided_receipts.iter().any(|v| v == n))
+    }
+
+    /// Voids the job's standing receipt. Corrections are new facts, as in
+    /// accounting: the number stays used, the money no longer counts.
+    pub fn void_receipt(&self, number: &str, reason: &str) -> Result<Event> {
+        self.expect(Action::VoidReceipt)?;
+        check_text("void reason", reason, true)?;
+        let standing = self.receipt.as_ref().map(|r| r.number.as_str());
+        if standing != Some(number) {
+            return Err(Error::ReceiptRule {
+                number: number.to_string(),
+                reason: "is not this job's standing receipt".into(),
+            });
+        }
+        if self.voided_receipt_pending().is_some() {
+            return Err(Error::ReceiptRule {
+                number: number.to_string(),
+                reason: "is already void".into(),
+            });
+        }
+        Ok(Event::ReceiptVoided {
+            number: number.to_string(),
+            reason: reason.trim().to_string(),
+        })
+    }
+
+    /// Reissues the job's voided receipt: `receipt` is the new ledger entry.
+    pub fn reissue_receipt(&self, voided: &str, receipt: ReceiptRef) -> Result<Event> {
+        self.expect(Action::ReissueReceipt)?;
+        if self.voided_receipt_pending() != Some(voided) {
+            return Err(Error::ReceiptRule {
+                number: voided.to_string(),
+                reason: "void it before reissuing".into(),
+            });
+        }
+        Ok(Event::ReceiptReissued {
+            receipt,
+            replaces: voided.to_string(),
+        })
+    }
+
     pub fn hand_over(&self) -> Result<Event> {
-        self.expect(
-            "hand over",
-            &[Status::Settled],
-            "signed orders and money are handed over after settlement",
-        )?;
+        self.expect(Action::HandOver)?;
+        self.receipt_standing()?;
         Ok(Event::HandedOver)
+    }
+
+    // --- what a screen may offer -------------------------------------------------
+
+    /// A quote is shown only with lines, and with every off-schedule line approved.
+    fn quote_ready(&self) -> Result<()> {
+        if self.quote_lines.is_empty() {
+            return Err(Error::EmptyQuote);
+        }
+        match self
+            .quote_lines
+            .iter()
+            .find(|l| l.needs_approval() && l.approval.is_none())
+        {
+            Some(l) => Err(Error::OffScheduleNeedsApproval { line_no: l.line_no }),
+            None => Ok(()),
+        }
+    }
+
+    /// The handover needs a receipt that stands: a voided one is reissued first.
+    fn receipt_standing(&self) -> Result<()> {
+        match self.voided_receipt_pending() {
+            Some(number) => Err(Error::ReceiptRule {
+                number: number.to_string(),
+                reason: "is void; reissue it before handing over".into(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// The actions a screen may offer now, in workflow order, each with the
+    /// rule that blocks it if one does (unanswered required items, a missing
+    /// concession, a missing approval...). Derived from the transition table
+    /// and the same checks the workflow methods run, so a shell never writes an
+    /// `if` on status. Actions with nothing to act on (no quote line needing
+    /// approval, no material to inspect) are left out; a cancelled job offers nothing.
+    pub fn available_actions(&self, ctx: &Context) -> Vec<AvailableAction> {
+        if self.live().is_err() {
+            return Vec::new();
+        }
+        Action::ALL
+            .into_iter()
+            .filter(|a| a.is_allowed_from(self.status))
+            .filter_map(|action| {
+                self.blocker(action, ctx).map(|blocked| AvailableAction {
+                    action,
+                    blocked: blocked.err(),
+                })
+            })
+            .collect()
+    }
+
+    /// `None`: nothing to offer; `Some(Err(rule))`: offered but blocked; `Some(Ok)`: go.
+    fn blocker(&self, action: Action, ctx: &Context) -> Option<Result<()>> {
+        let unused = || self.materials.iter().filter(|m| !m.used);
+        Some(match action {
+            Action::Depart => self.gate(Phase::BeforeLeaving, ctx),
+            Action::Assess => self.gate(Phase::Arrival, ctx),
+            Action::FinishWork => self.gate(Phase::WorkRules, ctx),
+            Action::RecordAcceptance => self.gate(Phase::Completion, ctx),
+            Action::PresentQuote => self.quote_ready(),
+            Action::RemoveQuoteLine if self.quote_lines.is_empty() => return None,
+            Action::ApproveQuoteLine
+                if !self
+                    .quote_lines
+                    .iter()
+                    .any(|l| l.needs_approval() && l.approval.is_none()) =>
+            {
+                return None
+            }
+            Action::InspectMaterial if unused().next().is_none() => return None,
+            Action::NoteConcession
+                if !self.materials.iter().any(|m| {
+                    !m.used
+                        && m.concession.is_none()
+                        && m.inspection
+                            .as_ref()
+                            .is_some_and(|i| i.verdict == crate::material::Verdict::Fail)
+                }) =>
+            {
+                return None
+            }
+            Action::UseMaterial => {
+                let mut first_refusal = None;
+                for m in unused() {
+                    match m.check_usable() {
+                        Ok(()) => return Some(Ok(())),
+                        Err(e) => {
+                            first_refusal.get_or_insert(e);
+                        }
+                    }
+                }
+                return first_refusal.map(Err);
+            }
+            Action::TakePayment if self.payment.is_some() => return None,
+            Action::IssueReceipt => self.check_receipt_allowed(),
+            Action::VoidReceipt
+                if self.receipt.is_none() || self.voided_receipt_pending().is_some() =>
+            {
+                return None
+            }
+            Action::ReissueReceipt if self.voided_receipt_pending().is_none() => return None,
+            Action::HandOver => self.receipt_standing(),
+            _ => Ok(()),
+        })
     }
 
     // --- checking facts recorded elsewhere -------------------------------------
 
     /// Whether an event recorded on a device may apply to this state, for HQ,
-    /// which receives facts rather than commands. It checks the state machine
-    /// (and cancellation); the finer rules were checked on the device.
+    /// which receives facts rather than commands. It checks the same transition
+    /// table as the phone ([`Action::allowed_from`]) and cancellation; the
+    /// content of each event is checked when a push is decoded
+    /// ([`crate::sync::protocol::decode_push`] runs [`Event::validate`]).
     pub fn admits(&self, event: &Event) -> Result<()> {
-        use Status::*;
-        const QUOTING: &[Status] = &[Assessed, Declined];
-        const ON_SITE: &[Status] = &[Arrived, Assessed, Quoted, Consented, InProgress, WorkDone];
-        const OPEN: &[Status] = &[
-            Dispatched, Accepted, EnRoute, Arrived, NoAccess, Assessed, Quoted, Consented,
-            Declined, InProgress, WorkDone,
-        ];
-        let allowed: &[Status] = match event {
-            Event::Dispatched { .. } | Event::Rescheduled { .. } | Event::Cancelled { .. } => {
-                return Ok(())
+        match Action::of_event(event) {
+            None => Ok(()),
+            Some(action) => {
+                self.live()?;
+                if action.is_allowed_from(self.status) {
+                    Ok(())
+                } else {
+                    Err(Error::illegal(
+                        action,
+                        self.status,
+                        format!(
+                            "allowed only when the job is {}",
+                            action
+                                .allowed_from()
+                                .iter()
+                                .map(|s| s.as_str())
+                                .collect::<Vec<_>>()
+                                .join(" or ")
+                        ),
+                    ))
+                }
             }
-            Event::JobAccepted => &[Dispatched],
-            Event::Departed => &[Accepted],
-            Event::Arrived { .. } => &[EnRoute],
-            Event::NoAccess { .. } => &[EnRoute, Arrived],
-            Event::ChecklistAnswered { .. } => OPEN,
-            Event::Assessed { .. } => &[Arrived],
-            Event::QuoteLineAdded { .. }
-            | Event::QuoteLineRemoved { .. }
-            | Event::QuoteLineApproved { .. }
-            | Event::QuotePresented { .. } => QUOTING,
-            Event::CustomerConsented { .. } | Event::CustomerDeclined { .. } => &[Quoted],
-            Event::MaterialAdded { .. }
-            | Event::MaterialInspected { .. }
-            | Event::ConcessionNoted { .. } => ON_SITE,
-            Event::MaterialUsed { .. } => &[Consented, InProgress],
-            Event::PartReplaced { .. } => &[InProgress],
-            Event::WorkStarted => &[Consented],
-            Event::WorkDone { .. } => &[InProgress],
-            Event::CustomerAccepted { .. } => &[WorkDone],
-            Event::PaymentTaken { .. } => &[CustomerAccepted],
-            Event::ReceiptIssued { .. } => &[CustomerAccepted],
-            Event::HandedOver => &[Settled],
-        };
-        self.live()?;
-        if allowed.contains(&self.status) {
-            Ok(())
-        } else {
-            Err(Error::illegal(
-                event.kind(),
-                self.status,
-                format!(
-                    "allowed only when the job is {}",
-                    allowed
-                        .iter()
-                        .map(|s| s.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" or ")
-                ),
-            ))
         }
     }
 
@@ -918,6 +955,12 @@ impl Visit {
                 self.status = Status::Settled;
                 self.receipt = Some(receipt.clone());
             }
+            Event::ReceiptVoided { number, .. } => {
+                if !self.voided_receipts.contains(number) {
+                    self.voided_receipts.push(number.clone());
+                }
+            }
+            Event::ReceiptReissued { receipt, .. } => self.receipt = Some(receipt.clone()),
             Event::HandedOver => {
                 self.status = Status::HandedOver;
                 self.handed_over_at = Some(at);
