@@ -11,7 +11,7 @@
 //! - `ops`: every op HQ settled (applied or rejected), with its outcome; a
 //!   duplicate or out-of-order op leaves no row.
 //! - `changes`: the change feed devices pull, cursor assigned by HQ, per technician.
-//! - `blobs`: signature images and photos by SHA-256, with the owning technician.
+//! - `blobs`: photos devices uploaded, by SHA-256, with the owning technician.
 //! - `receipt_series` / `receipt_blocks`: number blocks granted per device, never overlapping.
 //! - `receipts`: receipts HQ received, unique by number across all devices.
 //! - `followups`: the follow-up queue (回访).

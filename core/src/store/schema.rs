@@ -25,7 +25,7 @@
 //!   issue, a void (same number as the receipt it voids) or a reissue (new
 //!   number, `refers_to` the voided one), and holds the hash of the row before
 //!   it, so a deleted or edited receipt breaks the chain.
-//! - `blobs` (v3): photos and signature images, content-addressed by SHA-256,
+//! - `blobs` (v3): photos and their thumbnails, content-addressed by SHA-256,
 //!   with an `uploaded` flag for sync.
 //! - `conflicts` (v4): ops HQ rejected (job cancelled, reassigned, rule
 //!   broken), kept so the technician sees why; never a silent drop.
