@@ -4,7 +4,7 @@
 //! The amount due is never typed: it is the owner's share of the consented
 //! quote. Cash may be more than due (change is given and recorded); every other
 //! method must be exactly the amount due, and there is no field for a tip:
-//! the seeds forbid tips and gifts, so the model cannot express one.
+//! the procedure books forbid tips and gifts, so the model cannot express one.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,4 @@
-//! Sync with HQ (DESIGN.md "Sync with HQ"): the protocol types shared with the
+//! Sync with HQ (specified in docs/SYNC.md): the protocol types shared with the
 //! HQ server, the rules for applying HQ's answers locally, and the HTTP client.
 
 pub mod apply;
