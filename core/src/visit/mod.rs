@@ -10,6 +10,9 @@ pub mod action;
 pub mod event;
 pub mod status;
 
+#[cfg(test)]
+mod table_tests;
+
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
