@@ -97,6 +97,7 @@ pub struct Technician {
     pub(crate) clock: Arc<dyn Clock>,
     checklists: &'static Checklists,
     schedule: &'static FeeSchedule,
+    pub(crate) changes: crate::changes::Changes,
 }
 
 impl std::fmt::Debug for Technician {
@@ -145,6 +146,7 @@ impl Technician {
             clock,
             checklists: Checklists::shipped()?,
             schedule: FeeSchedule::shipped()?,
+            changes: Default::default(),
         })
     }
 
@@ -213,6 +215,7 @@ impl Technician {
         visit.apply(&event, writer.now);
         writer.record(&tx, &visit, &event, false)?;
         tx.commit()?;
+        self.changed(conn, [job_id]);
         Ok(visit)
     }
 
@@ -240,6 +243,7 @@ impl Technician {
         self.writer(Actor::Hq("dispatch".into()))
             .record(&tx, &visit, &event, true)?;
         tx.commit()?;
+        self.changed(conn, [visit.job_id()]);
         Ok(visit)
     }
 
@@ -469,6 +473,7 @@ impl Technician {
         visit.apply(&event, writer.now);
         writer.record(&tx, &visit, &event, false)?;
         tx.commit()?;
+        self.changed(conn, [job_id]);
         Ok(receipt)
     }
 
@@ -527,6 +532,7 @@ impl Technician {
         receipts::append(&tx, &mut void)?;
         self.audit(&tx, Some(&void.job_id), "receipt_voided", number)?;
         tx.commit()?;
+        self.changed(conn, [void.job_id]);
         Ok(())
     }
 
@@ -561,6 +567,7 @@ impl Technician {
             &receipt.number,
         )?;
         tx.commit()?;
+        self.changed(conn, [receipt.job_id.as_str()]);
         Ok(receipt)
     }
 

@@ -86,12 +86,14 @@ impl Technician {
                 }
             }
         }
+        let touched = crate::changes::touched_by_ack(&tx, resp.last_applied_seq)?;
         ack.trimmed = tx.execute(
             "DELETE FROM outbox WHERE seq <= ?1",
             [resp.last_applied_seq],
         )?;
         self.apply_deferred(&tx)?;
         tx.commit()?;
+        self.changed(conn, touched);
         Ok(ack)
     }
 
@@ -116,6 +118,7 @@ impl Technician {
         writer.finish(&tx)?;
         store::meta_set(&tx, "pull_cursor", &page.next_cursor.to_string())?;
         tx.commit()?;
+        self.changed(conn, page.changes.iter().map(|c| c.job_id.as_str()));
         Ok(applied)
     }
 
