@@ -78,9 +78,9 @@ pub enum OnsiteError {
 
     // --- the visit's steps -------------------------------------------------------
     /// A step refused by the procedure. `action` is the step's code
-    /// (`depart`, `take_payment`...), `rule` the rule's (`wrong_status`,
-    /// `payment_before_receipt`...); `allowed` lists the statuses where the
-    /// step would be allowed (for `wrong_status`).
+    /// (`depart`, `take_payment`..., the core's `visit::Action` codes), `rule` the
+    /// rule's (`wrong_status`, `payment_before_receipt`...); `allowed` lists
+    /// the statuses the transition table allows the step from.
     #[error("{msg}")]
     IllegalTransition {
         code: String,
@@ -97,11 +97,12 @@ pub enum OnsiteError {
         msg: String,
         reason: String,
     },
+    /// HQ's `decision` (`cancel`, `reschedule`) came after the job was settled.
     #[error("{msg}")]
     TooLateForHq {
         code: String,
         msg: String,
-        action: String,
+        decision: String,
         status: JobStatus,
     },
     #[error("{msg}")]
@@ -164,7 +165,7 @@ pub enum OnsiteError {
     /// A material and the rule it meets: `inspection_required`,
     /// `concession_required`, `concession_not_needed`, `findings_required`,
     /// `material_in_use`, `unknown_material`, `duplicate_material`.
-    /// `description` is empty when the material is not on the job.
+    /// `description` is empty when the refusal does not know it.
     #[error("{msg}")]
     MaterialRule {
         code: String,
@@ -190,6 +191,9 @@ pub enum OnsiteError {
     // --- acceptance, payment, receipt ---------------------------------------------
     #[error("{msg}")]
     RefusalReasonRequired { code: String, msg: String },
+    /// Wait at least 2 minutes or phone the customer before leaving a note.
+    #[error("{msg}")]
+    MessageNoteTooEarly { code: String, msg: String },
     /// Less than due (`underpaid`), or not exactly the amount due by a method
     /// that gives no change (`not_exact_amount`, with its `method`).
     #[error("{msg}")]
@@ -203,7 +207,8 @@ pub enum OnsiteError {
     #[error("{msg}")]
     ReceiptNumbersExhausted { code: String, msg: String },
     /// A receipt and the rule it meets: `unknown_receipt`,
-    /// `receipt_already_void`, `receipt_not_voided`, `receipt_number_used`.
+    /// `receipt_already_void`, `receipt_not_voided`, `receipt_number_used`,
+    /// `receipt_not_standing`, `receipt_not_reissued`.
     #[error("{msg}")]
     ReceiptRule {
         code: String,
@@ -256,7 +261,8 @@ pub enum OnsiteError {
         msg: String,
         detail: String,
     },
-    /// A bug in Onsite (a caught panic); the app should report it.
+    /// A bug in Onsite (`internal`: a caught panic), or a blocking call on a
+    /// current-thread runtime (`blocking_in_runtime`); the app should report it.
     #[error("{msg}")]
     Internal {
         code: String,
@@ -303,6 +309,7 @@ impl OnsiteError {
             | ConcessionIncomplete { code, msg, .. }
             | OldPartNotRecovered { code, msg, .. }
             | RefusalReasonRequired { code, msg }
+            | MessageNoteTooEarly { code, msg }
             | PaymentRule { code, msg, .. }
             | ReceiptNumbersExhausted { code, msg }
             | ReceiptRule { code, msg, .. }
@@ -364,16 +371,16 @@ impl OnsiteError {
             } => OnsiteError::IllegalTransition {
                 code,
                 msg,
-                action: action.code().into(),
+                action: action.as_str().into(),
                 status: status.into(),
-                allowed: rule.allowed().iter().map(|s| (*s).into()).collect(),
+                allowed: action.allowed_from().iter().map(|s| (*s).into()).collect(),
                 rule: rule.code().into(),
             },
             Core::JobCancelled { reason } => OnsiteError::JobCancelled { code, msg, reason },
-            Core::TooLateForHq { action, status } => OnsiteError::TooLateForHq {
+            Core::TooLateForHq { decision, status } => OnsiteError::TooLateForHq {
                 code,
                 msg,
-                action: action.code().into(),
+                decision: decision.code().into(),
                 status: status.into(),
             },
             Core::VisitSealed => OnsiteError::VisitSealed { code, msg },
@@ -419,14 +426,14 @@ impl OnsiteError {
             | Core::UnknownQuoteLine { line_no } => {
                 OnsiteError::QuoteLineRule { code, msg, line_no }
             }
-            Core::UnknownMaterial { material_id } | Core::DuplicateMaterial { material_id } => {
-                OnsiteError::MaterialRule {
-                    code,
-                    msg,
-                    material_id,
-                    description: String::new(),
-                }
-            }
+            Core::UnknownMaterial { material_id }
+            | Core::DuplicateMaterial { material_id }
+            | Core::FindingsRequired { material_id } => OnsiteError::MaterialRule {
+                code,
+                msg,
+                material_id,
+                description: String::new(),
+            },
             Core::InspectionRequired {
                 material_id,
                 description,
@@ -436,10 +443,6 @@ impl OnsiteError {
                 description,
             }
             | Core::ConcessionNotNeeded {
-                material_id,
-                description,
-            }
-            | Core::FindingsRequired {
                 material_id,
                 description,
             }
@@ -463,6 +466,7 @@ impl OnsiteError {
                 part_code,
             },
             Core::RefusalReasonRequired => OnsiteError::RefusalReasonRequired { code, msg },
+            Core::MessageNoteTooEarly => OnsiteError::MessageNoteTooEarly { code, msg },
             Core::Underpaid {
                 due_fen,
                 received_fen,
@@ -488,7 +492,9 @@ impl OnsiteError {
             Core::UnknownReceipt { number }
             | Core::ReceiptAlreadyVoid { number }
             | Core::ReceiptNotVoided { number }
-            | Core::ReceiptNumberUsed { number } => OnsiteError::ReceiptRule { code, msg, number },
+            | Core::ReceiptNumberUsed { number }
+            | Core::ReceiptNotStanding { number }
+            | Core::ReceiptNotReissued { number } => OnsiteError::ReceiptRule { code, msg, number },
             Core::Signature(_) | Core::SignatureNotBound | Core::NotSigned { .. } => {
                 OnsiteError::Signature { code, msg, detail }
             }
@@ -501,6 +507,7 @@ impl OnsiteError {
                 detail,
             },
             Core::Cancelled => OnsiteError::Cancelled { code, msg },
+            Core::BlockingInRuntime => OnsiteError::Internal { code, msg, detail },
             Core::Storage(_)
             | Core::StoreLockPoisoned
             | Core::Decode(_)
@@ -529,43 +536,45 @@ pub type Result<T> = std::result::Result<T, OnsiteError>;
 pub fn guard<T>(lang: Lang, f: impl FnOnce() -> onsite_core::Result<T>) -> Result<T> {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
         Ok(r) => r.map_err(|e| OnsiteError::from_core(e, lang)),
-        Err(p) => Err(OnsiteError::internal(
-            p.downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| p.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "a panic in Onsite".into()),
-            lang,
-        )),
+        Err(p) => Err(OnsiteError::internal(panic_text(p), lang)),
     }
 }
 
-/// Runs blocking work on its own thread and awaits it from any executor
-/// (Kotlin coroutines, Swift tasks): the store and the sync client block.
-pub async fn off_thread<T: Send + 'static>(
+/// Awaits `fut` (from any executor: Kotlin coroutines, Swift tasks) as
+/// [`guard`] runs a synchronous call: its error told in `lang`, a panic while
+/// polling it an [`OnsiteError::Internal`]. The core's async calls run their
+/// work on the core's one runtime and resume a panic in the awaiting future;
+/// this catches it.
+pub async fn guard_async<T>(
     lang: Lang,
-    f: impl FnOnce() -> onsite_core::Result<T> + Send + 'static,
+    fut: impl std::future::Future<Output = onsite_core::Result<T>>,
 ) -> Result<T> {
-    let (tx, rx) = futures_channel::oneshot::channel();
-    std::thread::Builder::new()
-        .name("onsite-io".into())
-        .spawn(move || {
-            let _ = tx.send(guard(lang, f));
-        })
-        .map_err(|e| OnsiteError::internal(e.to_string(), lang))?;
-    rx.await.unwrap_or_else(|_| {
-        Err(OnsiteError::internal(
-            "the worker thread vanished".into(),
-            lang,
-        ))
+    use std::task::Poll;
+    let mut fut = std::pin::pin!(fut);
+    std::future::poll_fn(|cx| {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(r)) => Poll::Ready(r.map_err(|e| OnsiteError::from_core(e, lang))),
+            // A panicked future is never polled again: this is its result.
+            Err(p) => Poll::Ready(Err(OnsiteError::internal(panic_text(p), lang))),
+        }
     })
+    .await
+}
+
+fn panic_text(p: Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic in Onsite".into())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use onsite_core::checklist::{MissingItem, Phase};
-    use onsite_core::error::Action;
     use onsite_core::locale::Text;
+    use onsite_core::visit::Action;
     use onsite_core::visit::Status;
 
     #[test]
@@ -624,9 +633,7 @@ mod tests {
             Core::IllegalTransition {
                 action: Action::Arrive,
                 status: Status::Dispatched,
-                rule: onsite_core::error::Rule::WrongStatus {
-                    allowed: vec![Status::EnRoute],
-                },
+                rule: onsite_core::error::Rule::WrongStatus,
             },
             Lang::ZhCn,
         );
@@ -639,9 +646,39 @@ mod tests {
     }
 
     #[test]
-    fn off_thread_work_that_panics_is_an_error_not_an_abort() {
-        let r: Result<u8> = futures_executor_lite(off_thread(Lang::En, || panic!("boom")));
-        assert!(matches!(r, Err(OnsiteError::Internal { .. })));
+    fn an_async_call_that_panics_is_an_error_not_an_abort() {
+        let r: Result<u8> = futures_executor_lite(guard_async(Lang::En, async { panic!("boom") }));
+        assert!(matches!(r, Err(OnsiteError::Internal { detail, .. }) if detail == "boom"));
+    }
+
+    #[test]
+    fn a_panic_on_the_core_runtime_is_an_internal_error_too() {
+        let r: Result<u8> = futures_executor_lite(guard_async(Lang::ZhCn, async {
+            let joined =
+                onsite_core::sync::runtime::spawn_blocking(|| -> u8 { panic!("on a pool thread") })
+                    .await?;
+            Ok(joined.unwrap_or_else(|p| std::panic::resume_unwind(p)))
+        }));
+        assert!(
+            matches!(r, Err(OnsiteError::Internal { detail, .. }) if detail == "on a pool thread")
+        );
+    }
+
+    #[test]
+    fn an_async_core_error_is_told_in_the_technicians_language() {
+        let r: Result<u8> = futures_executor_lite(guard_async(Lang::En, async {
+            Err(Core::Offline {
+                reason: "connection refused".into(),
+            })
+        }));
+        match r {
+            Err(OnsiteError::Offline { code, msg, detail }) => {
+                assert_eq!(code, "offline");
+                assert!(msg.starts_with("HQ cannot be reached"), "{msg}");
+                assert_eq!(detail, "connection refused");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     /// Polls a future to completion on this thread (the bindings have no executor of their own).

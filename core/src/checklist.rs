@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{AnswerKind, Error, Problem, Result};
 use crate::locale::{tr, Lang, Text};
 
-/// The service lines the seeds describe.
+/// The service lines the procedure books describe (docs/DOMAIN.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {

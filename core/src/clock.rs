@@ -1,6 +1,6 @@
 //! Time: wall clock for humans, hybrid logical clock (HLC) for ordering.
 //!
-//! Phone clocks are wrong (DESIGN.md "Clocks"), so nothing is ordered by wall
+//! Phone clocks are wrong (docs/SYNC.md "Clocks"), so nothing is ordered by wall
 //! time alone. Every change carries an [`Hlc`] stamp: the larger of the wall
 //! time seen so far and the device's own clock, plus a counter, plus the device
 //! id as a tie-breaker. Stamps only grow on one device, even across restarts

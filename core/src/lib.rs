@@ -1,15 +1,17 @@
 //! Onsite core: everything a field technician does on site, stored on the phone.
 //!
-//! The crate is organised by domain nouns (see `../shared/DESIGN.md`):
+//! The crate is organised by domain nouns (see `docs/ARCHITECTURE.md`):
 //!
 //! - the work order and the visit workflow: [`order`], [`visit`], [`checklist`],
 //!   [`punctuality`], [`quote`], [`material`], [`payment`], [`receipt`];
-//! - the crash-safe local [`store`] with its outbox, and the [`sync`] protocol;
+//! - the crash-safe local [`store`] with its outbox, the [`sync`] protocol, and
+//!   [`changes`], which tells the shells which jobs a write touched;
 //! - the documents the customer keeps: [`signature`], [`documents`], [`photo`].
 //!
 //! [`Technician`] is the public object: one per signed-in technician, with a
 //! method for each thing the technician does.
 
+pub mod changes;
 pub mod checklist;
 pub mod clock;
 pub mod documents;
@@ -23,6 +25,9 @@ pub mod photo;
 pub mod punctuality;
 pub mod quote;
 pub mod receipt;
+/// Sample orders, profile and answers for the demo, tests and benchmarks;
+/// not part of the production API (feature `sample`).
+#[cfg(any(test, feature = "sample"))]
 pub mod sample;
 pub mod signature;
 pub mod store;

@@ -135,6 +135,26 @@ impl Material {
         })
     }
 
+    /// The checks of [`Material::new`], for a material received from elsewhere.
+    pub fn check(&self) -> Result<()> {
+        let again = Material::new(&MaterialRequest {
+            material_id: self.material_id.clone(),
+            source: self.source,
+            description: self.description.clone(),
+            qty: self.qty,
+            part_code: self.part_code.clone(),
+        })?;
+        if again.description != self.description {
+            return Err(Error::invalid(
+                Field::MaterialDescription,
+                Problem::Inconsistent {
+                    detail: "has surrounding spaces".into(),
+                },
+            ));
+        }
+        Ok(())
+    }
+
     /// The rule that decides whether this material may go into the work.
     pub fn check_usable(&self) -> Result<()> {
         if !self.source.needs_inspection() {
@@ -162,21 +182,7 @@ impl Material {
                 description: self.description.clone(),
             });
         }
-        if inspection.verdict == Verdict::Fail && inspection.findings.trim().is_empty() {
-            return Err(Error::FindingsRequired {
-                material_id: self.material_id.clone(),
-                description: self.description.clone(),
-            });
-        }
-        for p in &inspection.photos {
-            if p.len() != 64 || !p.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(Error::invalid(
-                    Field::InspectionPhoto,
-                    Problem::NotPhotoHash,
-                ));
-            }
-        }
-        Ok(())
+        crate::visit::content::check_inspection(&self.material_id, inspection)
     }
 
     pub fn check_concession(&self, note: &ConcessionNote) -> Result<()> {

@@ -1,6 +1,6 @@
 //! The work order (客户请修单 / 维修服务工作单): what HQ writes and dispatches.
 //!
-//! HQ owns these fields (DESIGN.md "Who owns what"); the phone receives them
+//! HQ owns these fields (docs/SYNC.md "Who owns what"); the phone receives them
 //! and never edits them. What the technician finds and does on site (inspected
 //! parts, repair items, labour hours, costs, completion time, sign-offs) are
 //! visit facts, recorded as events and shown in [`crate::visit::Visit`].

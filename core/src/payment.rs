@@ -4,7 +4,7 @@
 //! The amount due is never typed: it is the owner's share of the consented
 //! quote. Cash may be more than due (change is given and recorded); every other
 //! method must be exactly the amount due, and there is no field for a tip:
-//! the seeds forbid tips and gifts, so the model cannot express one.
+//! the procedure books forbid tips and gifts, so the model cannot express one.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -107,6 +107,29 @@ impl Payment {
             reference,
             at,
         })
+    }
+
+    /// Whether this payment is what [`Payment::take`] gives for its own method,
+    /// due and received amounts: the rules the phone applied, re-run on a
+    /// payment received from elsewhere (HQ decoding a push).
+    pub fn check(&self) -> Result<()> {
+        let again = Payment::take(
+            self.method,
+            self.due,
+            self.received.fen(),
+            self.reference.clone(),
+            self.at,
+        )?;
+        if again == *self {
+            Ok(())
+        } else {
+            Err(Error::invalid(
+                Field::Payment,
+                Problem::Inconsistent {
+                    detail: "change does not equal what was received minus what was due".into(),
+                },
+            ))
+        }
     }
 
     /// Money the technician now holds for handover (cash and nothing else).

@@ -6,28 +6,28 @@
 //! transaction (event, job projection, outbox op, audit row).
 
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use base64::Engine as _;
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
-use rusqlite::{params, Connection, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 
 use crate::checklist::{Answer, Answers, Checklists, Item, Phase, Template};
 use crate::clock::{Clock, SystemClock};
-use crate::error::{Action, Error, Field, Problem, Result};
+use crate::error::{Error, Field, Problem, Result, Rule};
 use crate::material::{ConcessionNote, Inspection, MaterialRequest, PartReplacement};
 use crate::order::{validate_id, WorkOrder};
 use crate::payment::Method;
 use crate::quote::{FeeSchedule, LineRequest};
 use crate::receipt::{verify_chain, ChainFault, EntryKind, NumberBlock, Receipt, StoredEntry};
 use crate::signature::record::{check_encoded_ink, content_hash, SignatureRecord, SignerRole};
-use crate::store::{self, receipts, Writer};
-use crate::sync::protocol::Op;
+use crate::store::{audit, events, jobs, meta, outbox, receipts, Store, Writer};
 use crate::visit::{
-    Acceptance, Actor, Assessment, Context, Event, MessageNote, Rating, ReceiptRef, Recorded,
-    SignOff, Status, Visit,
+    Acceptance, Actor, Assessment, AvailableAction, Context, Event, MessageNote, Op, Rating,
+    ReceiptRef, Recorded, SignOff, Status, Visit,
 };
+
+pub use crate::store::audit::AuditEntry;
 
 /// Who is signed in on this device. HQ provides it at enrollment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,6 +71,19 @@ pub struct JobSummary {
     pub urgent: bool,
 }
 
+impl JobSummary {
+    fn of(v: &Visit) -> JobSummary {
+        JobSummary {
+            job_id: v.order.job_id.clone(),
+            status: v.status,
+            appointment_at: v.order.appointment_at,
+            site: v.order.site.clone(),
+            location: v.order.location.clone(),
+            urgent: v.order.urgent,
+        }
+    }
+}
+
 /// A checklist as the technician sees it now: shown items and what is missing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChecklistView {
@@ -80,23 +93,13 @@ pub struct ChecklistView {
     pub missing_required: Vec<String>,
 }
 
-/// An audit trail row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditEntry {
-    pub at: DateTime<Utc>,
-    pub actor: String,
-    pub device_id: String,
-    pub job_id: Option<String>,
-    pub action: String,
-    pub detail: String,
-}
-
 pub struct Technician {
-    pub(crate) conn: Mutex<Connection>,
+    pub(crate) store: Store,
     pub(crate) profile: Profile,
     pub(crate) clock: Arc<dyn Clock>,
     checklists: &'static Checklists,
     schedule: &'static FeeSchedule,
+    pub(crate) changes: crate::changes::Changes,
 }
 
 impl std::fmt::Debug for Technician {
@@ -121,24 +124,25 @@ impl Technician {
     ) -> Result<Technician> {
         validate_id(Field::TechnicianId, &profile.technician_id)?;
         validate_id(Field::DeviceId, &profile.device_id)?;
-        let conn = store::open(path.as_ref())?;
+        let store = Store::open(path.as_ref())?;
         // One file per technician: refuse to open someone else's store.
-        match store::meta_get(&conn, "technician_id")? {
+        store.write(|tx| match meta::get(tx, meta::TECHNICIAN_ID)? {
             Some(owner) if owner != profile.technician_id => {
-                return Err(Error::StoreOfAnotherTechnician { owner })
+                Err(Error::StoreOfAnotherTechnician { owner })
             }
-            Some(_) => {}
+            Some(_) => Ok(()),
             None => {
-                store::meta_set(&conn, "technician_id", &profile.technician_id)?;
-                store::meta_set(&conn, "device_id", &profile.device_id)?;
+                meta::set(tx, meta::TECHNICIAN_ID, &profile.technician_id)?;
+                meta::set(tx, meta::DEVICE_ID, &profile.device_id)
             }
-        }
+        })?;
         Ok(Technician {
-            conn: Mutex::new(conn),
+            store,
             profile,
             clock,
             checklists: Checklists::shipped()?,
             schedule: FeeSchedule::shipped()?,
+            changes: Default::default(),
         })
     }
 
@@ -156,10 +160,6 @@ impl Technician {
 
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
-    }
-
-    pub(crate) fn conn(&self) -> Result<MutexGuard<'_, Connection>> {
-        self.conn.lock().map_err(|_| Error::StoreLockPoisoned)
     }
 
     pub(crate) fn writer(&self, actor: Actor) -> Writer<'_> {
@@ -191,21 +191,26 @@ impl Technician {
         decide: impl FnOnce(&Visit, &Context) -> Result<Event>,
     ) -> Result<Visit> {
         validate_id(Field::JobId, job_id)?;
-        let mut conn = self.conn()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut visit = store::load_visit(&tx, job_id)?;
         let writer = self.writer(actor);
-        let ctx = Context {
-            now: writer.now,
+        let ctx = self.context(writer.now);
+        let visit = self.store.write(|tx| {
+            let mut visit = jobs::load(tx, job_id)?;
+            let event = decide(&visit, &ctx)?;
+            visit.apply(&event, writer.now);
+            writer.record(tx, &visit, &event)?;
+            Ok(visit)
+        })?;
+        self.changed([job_id]);
+        Ok(visit)
+    }
+
+    fn context(&self, now: DateTime<Utc>) -> Context<'_> {
+        Context {
+            now,
             checklists: self.checklists,
             schedule: self.schedule,
             approval_key: self.profile.approval_key.as_bytes(),
-        };
-        let event = decide(&visit, &ctx)?;
-        visit.apply(&event, writer.now);
-        writer.record(&tx, &visit, &event, false)?;
-        tx.commit()?;
-        Ok(visit)
+        }
     }
 
     // --- from HQ ----------------------------------------------------------------
@@ -219,16 +224,17 @@ impl Technician {
             });
         }
         let (visit, event) = Visit::dispatched(order)?;
-        let mut conn = self.conn()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if store::job_exists(&tx, visit.job_id())? {
-            return Err(Error::DuplicateJob {
-                job_id: visit.job_id().to_string(),
-            });
-        }
-        self.writer(Actor::Hq("dispatch".into()))
-            .record(&tx, &visit, &event, true)?;
-        tx.commit()?;
+        self.store.write(|tx| {
+            if jobs::exists(tx, visit.job_id())? {
+                return Err(Error::DuplicateJob {
+                    job_id: visit.job_id().to_string(),
+                });
+            }
+            self.writer(Actor::Hq("dispatch".into()))
+                .record(tx, &visit, &event)?;
+            Ok(())
+        })?;
+        self.changed([visit.job_id()]);
         Ok(visit)
     }
 
@@ -277,7 +283,7 @@ impl Technician {
         answer: Answer,
     ) -> Result<Visit> {
         if let Answer::Photo(sha) = &answer {
-            if self.blob(sha)?.is_none() {
+            if !self.has_blob(sha)? {
                 return Err(Error::PhotoNotStored {
                     sha256: sha.clone(),
                 });
@@ -329,31 +335,37 @@ impl Technician {
         self.act(job_id, self.me(), |v, _| v.add_material(req))
     }
 
+    /// The inspection's time is this device's clock at the moment it is
+    /// recorded, whatever the caller put in `inspection.at`.
     pub fn inspect_material(
         &self,
         job_id: &str,
         material_id: &str,
-        inspection: Inspection,
+        mut inspection: Inspection,
     ) -> Result<Visit> {
         for sha in &inspection.photos {
-            if self.blob(sha)?.is_none() {
+            if !self.has_blob(sha)? {
                 return Err(Error::PhotoNotStored {
                     sha256: sha.clone(),
                 });
             }
         }
-        self.act(job_id, self.me(), |v, _| {
+        self.act(job_id, self.me(), |v, ctx| {
+            inspection.at = ctx.now;
             v.inspect_material(material_id, inspection)
         })
     }
 
+    /// The customer's consent is stamped with this device's clock when it is
+    /// recorded, whatever the caller put in `note.consented_at`.
     pub fn note_concession(
         &self,
         job_id: &str,
         material_id: &str,
-        note: ConcessionNote,
+        mut note: ConcessionNote,
     ) -> Result<Visit> {
-        self.act(job_id, self.me(), |v, _| {
+        self.act(job_id, self.me(), |v, ctx| {
+            note.consented_at = ctx.now;
             v.note_concession(material_id, note)
         })
     }
@@ -431,30 +443,31 @@ impl Technician {
     /// device's own clearly marked series (use only when blocks are exhausted).
     pub fn issue_receipt(&self, job_id: &str, emergency: bool) -> Result<Receipt> {
         validate_id(Field::JobId, job_id)?;
-        let mut conn = self.conn()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut visit = store::load_visit(&tx, job_id)?;
-        visit.check_receipt_allowed()?;
-        let (number, kind) = if emergency {
-            (
-                receipts::take_emergency_number(&tx, &self.profile.device_id)?,
-                EntryKind::Emergency,
-            )
-        } else {
-            (receipts::take_number(&tx)?, EntryKind::Original)
-        };
         let writer = self.writer(self.me());
-        let mut receipt = self.receipt_for(&visit, number, kind, None, writer.now)?;
-        let sha256 = receipts::append(&tx, &mut receipt)?;
-        let event = Event::ReceiptIssued {
-            receipt: ReceiptRef {
-                number: receipt.number.clone(),
-                sha256,
-            },
-        };
-        visit.apply(&event, writer.now);
-        writer.record(&tx, &visit, &event, false)?;
-        tx.commit()?;
+        let receipt = self.store.write(|tx| {
+            let mut visit = jobs::load(tx, job_id)?;
+            visit.check_receipt_allowed()?;
+            let (number, kind) = if emergency {
+                (
+                    receipts::take_emergency_number(tx, &self.profile.device_id)?,
+                    EntryKind::Emergency,
+                )
+            } else {
+                (receipts::take_number(tx)?, EntryKind::Original)
+            };
+            let mut receipt = self.receipt_for(&visit, number, kind, None, writer.now)?;
+            let sha256 = receipts::append(tx, &mut receipt)?;
+            let event = Event::ReceiptIssued {
+                receipt: ReceiptRef {
+                    number: receipt.number.clone(),
+                    sha256,
+                },
+            };
+            visit.apply(&event, writer.now);
+            writer.record(tx, &visit, &event)?;
+            Ok(receipt)
+        })?;
+        self.changed([job_id]);
         Ok(receipt)
     }
 
@@ -486,86 +499,83 @@ impl Technician {
         })
     }
 
-    /// Voids a receipt: a ledger entry that keeps the voided number.
+    /// Voids a receipt: a ledger entry that keeps the voided number, and a
+    /// `receipt_voided` event on its job that goes to HQ like every other fact,
+    /// so HQ's reconciliation stops counting its money.
     pub fn void_receipt(&self, number: &str, reason: &str) -> Result<()> {
-        if reason.trim().is_empty() {
-            return Err(Error::invalid(Field::VoidReason, Problem::Empty));
-        }
-        let mut conn = self.conn()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let original = receipts::find(&tx, number)?.ok_or_else(|| Error::UnknownReceipt {
-            number: number.to_string(),
-        })?;
-        if receipts::is_voided(&tx, number)? {
-            return Err(Error::ReceiptAlreadyVoid {
+        let writer = self.writer(self.me());
+        let job_id = self.store.write(|tx| {
+            let original = receipts::find(tx, number)?.ok_or_else(|| Error::UnknownReceipt {
                 number: number.to_string(),
-            });
-        }
-        let mut void = Receipt {
-            kind: EntryKind::Void,
-            refers_to: Some(number.to_string()),
-            issued_at: self.clock.now(),
-            void_reason: Some(reason.trim().to_string()),
-            ..original
-        };
-        receipts::append(&tx, &mut void)?;
-        self.audit(&tx, Some(&void.job_id), "receipt_voided", number)?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// Reissues a voided receipt under a new number that refers to it.
-    pub fn reissue_receipt(&self, voided_number: &str) -> Result<Receipt> {
-        let mut conn = self.conn()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let original =
-            receipts::find(&tx, voided_number)?.ok_or_else(|| Error::UnknownReceipt {
-                number: voided_number.to_string(),
             })?;
-        if !receipts::is_voided(&tx, voided_number)? {
-            return Err(Error::ReceiptNotVoided {
-                number: voided_number.to_string(),
-            });
-        }
-        let visit = store::load_visit(&tx, &original.job_id)?;
-        let number = receipts::take_number(&tx)?;
-        let mut receipt = self.receipt_for(
-            &visit,
-            number,
-            EntryKind::Reissue,
-            Some(voided_number.to_string()),
-            self.clock.now(),
-        )?;
-        receipts::append(&tx, &mut receipt)?;
-        self.audit(
-            &tx,
-            Some(&visit.order.job_id),
-            "receipt_reissued",
-            &receipt.number,
-        )?;
-        tx.commit()?;
-        Ok(receipt)
+            if receipts::is_voided(tx, number)? {
+                return Err(Error::ReceiptAlreadyVoid {
+                    number: number.to_string(),
+                });
+            }
+            let mut visit = jobs::load(tx, &original.job_id)?;
+            let event = visit.void_receipt(number, reason)?;
+            let mut void = Receipt {
+                kind: EntryKind::Void,
+                refers_to: Some(number.to_string()),
+                issued_at: writer.now,
+                void_reason: Some(reason.trim().to_string()),
+                ..original
+            };
+            receipts::append(tx, &mut void)?;
+            visit.apply(&event, writer.now);
+            writer.record(tx, &visit, &event)?;
+            Ok(void.job_id)
+        })?;
+        self.changed([job_id]);
+        Ok(())
     }
 
-    fn audit(
-        &self,
-        conn: &Connection,
-        job_id: Option<&str>,
-        action: &str,
-        detail: &str,
-    ) -> Result<()> {
-        conn.execute(
-            "INSERT INTO audit(at, actor, device_id, job_id, action, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                self.clock.now().to_rfc3339(),
-                self.me().to_string(),
-                self.profile.device_id,
-                job_id,
-                action,
-                detail
-            ],
-        )?;
-        Ok(())
+    /// Reissues a voided receipt under a new number that refers to it; the
+    /// `receipt_reissued` event tells HQ.
+    pub fn reissue_receipt(&self, voided_number: &str) -> Result<Receipt> {
+        let writer = self.writer(self.me());
+        let receipt = self.store.write(|tx| {
+            let original =
+                receipts::find(tx, voided_number)?.ok_or_else(|| Error::UnknownReceipt {
+                    number: voided_number.to_string(),
+                })?;
+            if !receipts::is_voided(tx, voided_number)? {
+                return Err(Error::ReceiptNotVoided {
+                    number: voided_number.to_string(),
+                });
+            }
+            let mut visit = jobs::load(tx, &original.job_id)?;
+            // The visit's rules first, so a refused reissue burns no number.
+            visit.reissue_receipt(
+                voided_number,
+                ReceiptRef {
+                    number: String::new(),
+                    sha256: String::new(),
+                },
+            )?;
+            let number = receipts::take_number(tx)?;
+            let mut receipt = self.receipt_for(
+                &visit,
+                number,
+                EntryKind::Reissue,
+                Some(voided_number.to_string()),
+                writer.now,
+            )?;
+            let sha256 = receipts::append(tx, &mut receipt)?;
+            let event = visit.reissue_receipt(
+                voided_number,
+                ReceiptRef {
+                    number: receipt.number.clone(),
+                    sha256,
+                },
+            )?;
+            visit.apply(&event, writer.now);
+            writer.record(tx, &visit, &event)?;
+            Ok(receipt)
+        })?;
+        self.changed([receipt.job_id.as_str()]);
+        Ok(receipt)
     }
 
     pub fn hand_over(&self, job_id: &str) -> Result<Visit> {
@@ -576,25 +586,29 @@ impl Technician {
 
     /// Stores a block of receipt numbers granted by HQ.
     pub fn grant_receipt_block(&self, block: &NumberBlock) -> Result<()> {
-        let mut conn = self.conn()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        receipts::grant_block(&tx, block, &self.clock.now().to_rfc3339())?;
-        self.audit(
-            &tx,
-            None,
-            "receipt_block_granted",
-            &format!("{} {}..={}", block.series, block.first, block.last),
-        )?;
-        tx.commit()?;
-        Ok(())
+        let now = self.clock.now();
+        self.store.write(|tx| {
+            receipts::grant_block(tx, block, &now.to_rfc3339())?;
+            audit::append(
+                tx,
+                &AuditEntry {
+                    at: now,
+                    actor: self.me().to_string(),
+                    device_id: self.profile.device_id.clone(),
+                    job_id: None,
+                    action: "receipt_block_granted".into(),
+                    detail: format!("{} {}..={}", block.series, block.first, block.last),
+                },
+            )
+        })
     }
 
     pub fn receipt_numbers_left(&self) -> Result<i64> {
-        receipts::remaining(&*self.conn()?)
+        self.store.read(receipts::remaining)
     }
 
     pub fn receipt_ledger(&self) -> Result<Vec<StoredEntry>> {
-        receipts::ledger(&*self.conn()?)
+        self.store.read(receipts::ledger)
     }
 
     /// Checks the device's receipt chain; `None` means intact.
@@ -610,14 +624,16 @@ impl Technician {
         number: &str,
         lang: crate::locale::Lang,
     ) -> Result<crate::documents::Doc> {
-        let conn = self.conn()?;
-        let r = receipts::find(&conn, number)?.ok_or_else(|| Error::UnknownReceipt {
-            number: number.to_string(),
+        let (r, visit, voided) = self.store.read(|conn| {
+            let r = receipts::find(conn, number)?.ok_or_else(|| Error::UnknownReceipt {
+                number: number.to_string(),
+            })?;
+            let visit = jobs::load(conn, &r.job_id).ok();
+            Ok((r, visit, receipts::is_voided(conn, number)?))
         })?;
-        let visit = store::load_visit(&conn, &r.job_id).ok();
         let mut doc =
             crate::documents::receipt(&r, visit.as_ref(), lang, crate::documents::china_time());
-        if receipts::is_voided(&conn, number)? {
+        if voided {
             doc.banner =
                 Some(crate::locale::tr(lang, "本收据已作废", "THIS RECEIPT IS VOID").to_string());
         }
@@ -632,10 +648,10 @@ impl Technician {
     ) -> Result<crate::documents::Doc> {
         let v = self.job(job_id)?;
         if v.no_access.is_none() {
-            return Err(Error::wrong_status(
-                Action::PrintMessageNote,
+            return Err(Error::illegal(
+                crate::visit::Action::RecordNoAccess,
                 v.status,
-                &[Status::NoAccess],
+                Rule::MessageNoteNeedsNoAccess,
             ));
         }
         Ok(crate::documents::message_note(
@@ -662,7 +678,7 @@ impl Technician {
 
     pub fn job(&self, job_id: &str) -> Result<Visit> {
         validate_id(Field::JobId, job_id)?;
-        store::load_visit(&*self.conn()?, job_id)
+        self.store.read(|c| jobs::load(c, job_id))
     }
 
     /// The customer's signature on a job as a PNG (white background), for a screen.
@@ -689,42 +705,39 @@ impl Technician {
     }
 
     pub fn jobs(&self) -> Result<Vec<JobSummary>> {
-        self.jobs_where("1 = 1", &[])
+        Ok(self
+            .store
+            .read(jobs::all)?
+            .iter()
+            .map(JobSummary::of)
+            .collect())
     }
 
     /// Jobs whose appointment falls on `day` in the technician's local time.
+    /// A day that cannot be placed in time (beyond chrono's range) is an
+    /// invalid input, never a panic.
     pub fn jobs_for_day(&self, day: NaiveDate, offset: FixedOffset) -> Result<Vec<JobSummary>> {
+        let out_of_range = || Error::invalid(Field::Day, Problem::NotInTimeZone);
         let start = day
             .and_hms_opt(0, 0, 0)
             .and_then(|t| t.and_local_timezone(offset).single())
-            .ok_or_else(|| Error::invalid(Field::Day, Problem::NotInTimeZone))?
+            .ok_or_else(out_of_range)?
             .with_timezone(&Utc);
-        let end = start + chrono::Duration::days(1);
-        self.jobs_where(
-            "appointment_at >= ?1 AND appointment_at < ?2",
-            &[start.to_rfc3339(), end.to_rfc3339()],
-        )
+        let end = start
+            .checked_add_signed(chrono::Duration::days(1))
+            .ok_or_else(out_of_range)?;
+        Ok(self
+            .store
+            .read(|c| jobs::between(c, start, end))?
+            .iter()
+            .map(JobSummary::of)
+            .collect())
     }
 
-    fn jobs_where(&self, cond: &str, args: &[String]) -> Result<Vec<JobSummary>> {
-        let conn = self.conn()?;
-        let mut stmt = conn.prepare(&format!(
-            "SELECT visit FROM jobs WHERE {cond} ORDER BY appointment_at, job_id"
-        ))?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(0))?;
-        let mut out = Vec::new();
-        for row in rows {
-            let v: Visit = serde_json::from_str(&row?)?;
-            out.push(JobSummary {
-                job_id: v.order.job_id.clone(),
-                status: v.status,
-                appointment_at: v.order.appointment_at,
-                site: v.order.site.clone(),
-                location: v.order.location.clone(),
-                urgent: v.order.urgent,
-            });
-        }
-        Ok(out)
+    /// What a screen may offer on this job now, each with the rule that blocks it if any.
+    pub fn available_actions(&self, job_id: &str) -> Result<Vec<AvailableAction>> {
+        let v = self.job(job_id)?;
+        Ok(v.available_actions(&self.context(self.clock.now())))
     }
 
     /// The checklist of a phase for a job, as shown now.
@@ -750,48 +763,20 @@ impl Technician {
     }
 
     pub fn events(&self, job_id: &str) -> Result<Vec<Recorded>> {
-        store::events(&*self.conn()?, job_id)
+        self.store.read(|c| events::of_job(c, job_id))
     }
 
     pub fn audit_trail(&self, job_id: &str) -> Result<Vec<AuditEntry>> {
-        let conn = self.conn()?;
-        let mut stmt = conn.prepare(
-            "SELECT at, actor, device_id, job_id, action, detail FROM audit WHERE job_id = ?1 ORDER BY id",
-        )?;
-        let rows = stmt.query_map([job_id], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (at, actor, device_id, job_id, action, detail) = row?;
-            out.push(AuditEntry {
-                at: store::parse_time(&at)?,
-                actor,
-                device_id,
-                job_id,
-                action,
-                detail,
-            });
-        }
-        Ok(out)
+        self.store.read(|c| audit::trail(c, job_id))
     }
 
     /// Ops waiting for HQ, oldest first.
     pub fn pending_ops(&self, limit: usize) -> Result<Vec<Op>> {
-        store::pending_ops(&*self.conn()?, limit)
+        self.store.read(|c| outbox::pending(c, limit))
     }
 
     /// The last outbox sequence number this device assigned.
     pub fn last_seq(&self) -> Result<i64> {
-        Ok(store::meta_get(&*self.conn()?, "last_seq")?
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0))
+        self.store.read(outbox::last_seq)
     }
 }

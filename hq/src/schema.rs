@@ -8,9 +8,10 @@
 //!   which is what makes a re-sent op an acknowledged no-op.
 //! - `orders`: HQ's work orders: assignment, status, the order as dispatched and
 //!   HQ's projection of the visit from the facts devices pushed.
-//! - `ops`: every op received, with its outcome: the record of what HQ applied.
+//! - `ops`: every op HQ settled (applied or rejected), with its outcome; a
+//!   duplicate or out-of-order op leaves no row.
 //! - `changes`: the change feed devices pull, cursor assigned by HQ, per technician.
-//! - `blobs`: signature images and photos by SHA-256, with the owning technician.
+//! - `blobs`: photos devices uploaded, by SHA-256, with the owning technician.
 //! - `receipt_series` / `receipt_blocks`: number blocks granted per device, never overlapping.
 //! - `receipts`: receipts HQ received, unique by number across all devices.
 //! - `followups`: the follow-up queue (回访).

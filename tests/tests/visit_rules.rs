@@ -5,7 +5,7 @@ mod common;
 use chrono::Duration;
 use common::{appointment, fixture, NowUtc};
 use onsite_core::checklist::{Answer, Phase};
-use onsite_core::error::Action;
+use onsite_core::error::Rule as Refusal;
 use onsite_core::locale::Lang;
 use onsite_core::material::{
     ConcessionNote, Inspection, MaterialRequest, PartReplacement, Source, Verdict,
@@ -15,6 +15,7 @@ use onsite_core::punctuality::{Rule, Verdict as Punct};
 use onsite_core::quote::{LineItem, LineKind, LineRequest};
 use onsite_core::receipt::NumberBlock;
 use onsite_core::sample;
+use onsite_core::visit::Action;
 use onsite_core::visit::{MessageNote, Rating, Status};
 use onsite_core::{AcceptanceInput, Error, SignInput, Technician};
 
@@ -91,7 +92,8 @@ fn steps_out_of_order_name_the_rule() {
         } => {
             assert_eq!(*action, Action::Arrive);
             assert_eq!(*status, Status::Dispatched);
-            assert_eq!(rule.allowed(), &[Status::EnRoute]);
+            assert_eq!(*rule, Refusal::WrongStatus);
+            assert_eq!(action.allowed_from(), &[Status::EnRoute]);
         }
         e => panic!("{e:?}"),
     }
@@ -110,8 +112,14 @@ fn work_starts_only_after_consent() {
     f.to_quoted("J");
     let e = f.tech.start_work("J").unwrap_err();
     assert!(
-        matches!(&e, Error::IllegalTransition { action: Action::StartWork, rule, .. }
-            if rule.allowed() == [Status::Consented]),
+        matches!(
+            &e,
+            Error::IllegalTransition {
+                action: Action::StartWork,
+                rule: Refusal::WrongStatus,
+                status: Status::Quoted
+            }
+        ),
         "{e:?}"
     );
     assert!(e.message(Lang::En).contains("consents"), "{e}");
@@ -370,8 +378,14 @@ fn a_receipt_needs_acceptance_first() {
     f.to_work_done("J");
     let e = f.tech.issue_receipt("J", false).unwrap_err();
     assert!(
-        matches!(&e, Error::IllegalTransition { action: Action::IssueReceipt, rule, .. }
-            if rule.allowed() == [Status::CustomerAccepted]),
+        matches!(
+            &e,
+            Error::IllegalTransition {
+                action: Action::IssueReceipt,
+                rule: Refusal::WrongStatus,
+                status: Status::WorkDone
+            }
+        ),
         "{e:?}"
     );
     assert!(e.message(Lang::En).contains("acceptance"), "{e}");
@@ -470,7 +484,10 @@ fn no_access_needs_waiting_or_a_phone_call() {
             },
         )
         .unwrap_err();
-    assert!(matches!(e, Error::IllegalTransition { .. }));
+    // A content rule of the note (HQ checks it too), not a state transition.
+    assert!(matches!(e, Error::MessageNoteTooEarly), "{e:?}");
+    assert!(e.message(Lang::En).contains("2 minutes"), "{e}");
+    assert!(e.message(Lang::ZhCn).contains("2分钟"), "{e}");
 }
 
 #[test]

@@ -6,7 +6,8 @@
 //! (`GS ( k`), raster images (`GS v 0`) sent in bands a printer buffer takes,
 //! and a paper cut. No printed line is ever wider than the paper: the layout
 //! wraps by display width. [`decode`] walks a stream back into commands, so
-//! tests (and `onsite print --dry-run`) can check what a printer will do.
+//! tests can check what a printer will do, and `onsite print` refuses to send
+//! a file that does not decode.
 
 use image::GrayImage;
 use serde::{Deserialize, Serialize};

@@ -1,350 +1,76 @@
-//! The vocabulary refusals are written in: what was attempted ([`Action`]),
-//! which rule of the procedure stood in the way ([`Rule`]), which input was
-//! wrong ([`Field`]) and how ([`Problem`]), each with a stable code and its
-//! name in zh-CN and en.
+//! The vocabulary refusals are written in, beside the visit's own [`Action`]s
+//! (the transition table, with their labels and rules): which rule of the
+//! procedure stood in the way ([`Rule`]), which decision of HQ came too late
+//! ([`HqDecision`]), which input was wrong ([`Field`]) and how ([`Problem`]),
+//! each with a stable code and its name in zh-CN and en.
 //!
 //! Codes are stable API: apps branch on them and HQ logs them, so a code is
 //! never renamed or reused; new ones may be added.
 
 use crate::locale::{tr, Lang};
-use crate::visit::{Event, Status};
+use crate::visit::Action;
 
-/// A step of the visit someone tried to take when a rule refused it.
+/// A decision of HQ that came too late (the job is settled).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Action {
-    // HQ's decisions
-    Dispatch,
+pub enum HqDecision {
     Cancel,
     Reschedule,
-    // the technician's steps, in the order of DOMAIN.md
-    AcceptJob,
-    Depart,
-    Arrive,
-    RecordNoAccess,
-    PrintMessageNote,
-    AnswerChecklist,
-    Assess,
-    AddQuoteLine,
-    RemoveQuoteLine,
-    ApproveQuoteLine,
-    PresentQuote,
-    RecordConsent,
-    RecordDecline,
-    AddMaterial,
-    InspectMaterial,
-    NoteConcession,
-    UseMaterial,
-    ReplacePart,
-    StartWork,
-    FinishWork,
-    RecordAcceptance,
-    TakePayment,
-    IssueReceipt,
-    VoidReceipt,
-    ReissueReceipt,
-    HandOver,
 }
 
-impl Action {
-    pub const ALL: [Action; 29] = [
-        Action::Dispatch,
-        Action::Cancel,
-        Action::Reschedule,
-        Action::AcceptJob,
-        Action::Depart,
-        Action::Arrive,
-        Action::RecordNoAccess,
-        Action::PrintMessageNote,
-        Action::AnswerChecklist,
-        Action::Assess,
-        Action::AddQuoteLine,
-        Action::RemoveQuoteLine,
-        Action::ApproveQuoteLine,
-        Action::PresentQuote,
-        Action::RecordConsent,
-        Action::RecordDecline,
-        Action::AddMaterial,
-        Action::InspectMaterial,
-        Action::NoteConcession,
-        Action::UseMaterial,
-        Action::ReplacePart,
-        Action::StartWork,
-        Action::FinishWork,
-        Action::RecordAcceptance,
-        Action::TakePayment,
-        Action::IssueReceipt,
-        Action::VoidReceipt,
-        Action::ReissueReceipt,
-        Action::HandOver,
+impl HqDecision {
+    /// Stable snake_case code.
+    pub fn code(self) -> &'static str {
+        match self {
+            HqDecision::Cancel => "cancel",
+            HqDecision::Reschedule => "reschedule",
+        }
+    }
+
+    /// As a verb phrase: "总部不能再{label}" / "HQ can no longer {label}".
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            HqDecision::Cancel => tr(lang, "取消此工单", "cancel the job"),
+            HqDecision::Reschedule => tr(lang, "改约", "reschedule the job"),
+        }
+    }
+}
+
+/// The rule of the procedure that refused a step of the visit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Rule {
+    /// The step is not allowed from the job's status by the transition table
+    /// ([`Action::allowed_from`]); [`Action::rule`] says what must come first.
+    WrongStatus,
+    /// Payment is taken once; a correction is a void and a new receipt.
+    PaymentAlreadyTaken,
+    /// A receipt is issued for money taken.
+    PaymentBeforeReceipt,
+    /// A message note is printed for a job where nobody answered the door.
+    MessageNoteNeedsNoAccess,
+}
+
+impl Rule {
+    pub const ALL: [Rule; 4] = [
+        Rule::WrongStatus,
+        Rule::PaymentAlreadyTaken,
+        Rule::PaymentBeforeReceipt,
+        Rule::MessageNoteNeedsNoAccess,
     ];
 
     /// Stable snake_case code.
     pub fn code(self) -> &'static str {
         match self {
-            Action::Dispatch => "dispatch",
-            Action::Cancel => "cancel",
-            Action::Reschedule => "reschedule",
-            Action::AcceptJob => "accept_job",
-            Action::Depart => "depart",
-            Action::Arrive => "arrive",
-            Action::RecordNoAccess => "record_no_access",
-            Action::PrintMessageNote => "print_message_note",
-            Action::AnswerChecklist => "answer_checklist",
-            Action::Assess => "assess",
-            Action::AddQuoteLine => "add_quote_line",
-            Action::RemoveQuoteLine => "remove_quote_line",
-            Action::ApproveQuoteLine => "approve_quote_line",
-            Action::PresentQuote => "present_quote",
-            Action::RecordConsent => "record_consent",
-            Action::RecordDecline => "record_decline",
-            Action::AddMaterial => "add_material",
-            Action::InspectMaterial => "inspect_material",
-            Action::NoteConcession => "note_concession",
-            Action::UseMaterial => "use_material",
-            Action::ReplacePart => "replace_part",
-            Action::StartWork => "start_work",
-            Action::FinishWork => "finish_work",
-            Action::RecordAcceptance => "record_acceptance",
-            Action::TakePayment => "take_payment",
-            Action::IssueReceipt => "issue_receipt",
-            Action::VoidReceipt => "void_receipt",
-            Action::ReissueReceipt => "reissue_receipt",
-            Action::HandOver => "hand_over",
-        }
-    }
-
-    /// The step as a verb phrase: "不能{label}" / "cannot {label}".
-    pub fn label(self, lang: Lang) -> &'static str {
-        match self {
-            Action::Dispatch => tr(lang, "派工", "dispatch the job"),
-            Action::Cancel => tr(lang, "取消工单", "cancel the job"),
-            Action::Reschedule => tr(lang, "改约", "reschedule the job"),
-            Action::AcceptJob => tr(lang, "接单", "accept the job"),
-            Action::Depart => tr(lang, "出发", "leave for the site"),
-            Action::Arrive => tr(lang, "登记到达", "arrive"),
-            Action::RecordNoAccess => tr(lang, "登记无人在家", "record no access"),
-            Action::PrintMessageNote => tr(lang, "打印留言条", "print a message note"),
-            Action::AnswerChecklist => tr(lang, "填写检查项", "answer a checklist item"),
-            Action::Assess => tr(lang, "记录查勘结果", "record the assessment"),
-            Action::AddQuoteLine => tr(lang, "添加报价项目", "add a quote line"),
-            Action::RemoveQuoteLine => tr(lang, "删除报价项目", "remove a quote line"),
-            Action::ApproveQuoteLine => tr(lang, "审批报价项目", "approve a quote line"),
-            Action::PresentQuote => tr(lang, "出示报价", "show the quote"),
-            Action::RecordConsent => tr(lang, "记录客户同意", "record the customer's consent"),
-            Action::RecordDecline => tr(
-                lang,
-                "记录客户拒绝报价",
-                "record that the customer declined",
-            ),
-            Action::AddMaterial => tr(lang, "登记材料", "add material"),
-            Action::InspectMaterial => tr(lang, "检验材料", "inspect material"),
-            Action::NoteConcession => tr(lang, "填写让步使用说明", "write a concession note"),
-            Action::UseMaterial => tr(lang, "使用材料", "use material"),
-            Action::ReplacePart => tr(lang, "更换配件", "replace a part"),
-            Action::StartWork => tr(lang, "开始维修", "start work"),
-            Action::FinishWork => tr(lang, "报完工", "report the work done"),
-            Action::RecordAcceptance => {
-                tr(lang, "记录客户验收", "record the customer's acceptance")
-            }
-            Action::TakePayment => tr(lang, "收费", "take payment"),
-            Action::IssueReceipt => tr(lang, "开具收据", "issue a receipt"),
-            Action::VoidReceipt => tr(lang, "作废收据", "void a receipt"),
-            Action::ReissueReceipt => tr(lang, "重开收据", "reissue a receipt"),
-            Action::HandOver => tr(lang, "交回工单和款项", "hand over"),
-        }
-    }
-
-    /// What must come first: the rule an out-of-order step breaks.
-    pub fn precondition(self, lang: Lang) -> &'static str {
-        match self {
-            Action::Dispatch | Action::Cancel | Action::Reschedule => tr(
-                lang,
-                "工单收费完成后,总部不能再更改",
-                "HQ may change a job only until it is settled",
-            ),
-            Action::AcceptJob => tr(
-                lang,
-                "只有已派工的工单可以接单",
-                "only a dispatched job can be accepted",
-            ),
-            Action::Depart => tr(lang, "请先接单,再出发", "accept the job before leaving"),
-            Action::Arrive => tr(
-                lang,
-                "请先完成出发前检查并出发,再登记到达",
-                "leave for the site (before-leaving checklist) before arriving",
-            ),
-            Action::RecordNoAccess => tr(
-                lang,
-                "无人在家须在门口、入户之前登记",
-                "no access is recorded at the door, before entering",
-            ),
-            Action::PrintMessageNote => tr(
-                lang,
-                "留言条只在无人应门时留下",
-                "a message note is left when nobody answers the door",
-            ),
-            Action::AnswerChecklist => tr(
-                lang,
-                "检查项只能在工单办理中填写",
-                "checklist items are answered while the job is open",
-            ),
-            Action::Assess => tr(lang, "请先到达现场,再查勘", "arrive before assessing"),
-            Action::AddQuoteLine => tr(
-                lang,
-                "报价在查勘之后、客户同意之前",
-                "quote after the assessment, before the customer consents",
-            ),
-            Action::RemoveQuoteLine => tr(
-                lang,
-                "报价只能在客户同意之前修改",
-                "the quote can change only before the customer consents",
-            ),
-            Action::ApproveQuoteLine => tr(
-                lang,
-                "审批须在出示报价之前",
-                "approval comes before the quote is shown",
-            ),
-            Action::PresentQuote => tr(
-                lang,
-                "请先查勘故障,再报价",
-                "assess the fault before quoting",
-            ),
-            Action::RecordConsent => tr(
-                lang,
-                "客户只能同意已出示的报价",
-                "the customer consents to a quote that was shown",
-            ),
-            Action::RecordDecline => tr(
-                lang,
-                "客户只能拒绝已出示的报价",
-                "the customer declines a quote that was shown",
-            ),
-            Action::AddMaterial => tr(
-                lang,
-                "材料在现场、客户验收之前登记",
-                "materials are recorded on site, before acceptance",
-            ),
-            Action::InspectMaterial => tr(
-                lang,
-                "材料在现场、客户验收之前检验",
-                "materials are inspected on site, before acceptance",
-            ),
-            Action::NoteConcession => tr(
-                lang,
-                "让步使用在现场、客户验收之前商定",
-                "a concession is agreed on site, before acceptance",
-            ),
-            Action::UseMaterial => tr(
-                lang,
-                "客户同意报价后材料才能投入使用",
-                "material goes into the work after the customer consents",
-            ),
-            Action::ReplacePart => tr(
-                lang,
-                "配件在维修过程中更换",
-                "parts are replaced during the work",
-            ),
-            Action::StartWork => tr(
-                lang,
-                "客户同意报价后才能开始维修",
-                "work starts only after the customer consents to the quote",
-            ),
-            Action::FinishWork => tr(lang, "请先开始维修", "start the work first"),
-            Action::RecordAcceptance => tr(
-                lang,
-                "客户验收的是已完工的工作",
-                "the customer accepts finished work",
-            ),
-            Action::TakePayment => tr(
-                lang,
-                "客户验收之后才能收费",
-                "payment is taken after the customer's acceptance",
-            ),
-            Action::IssueReceipt => tr(
-                lang,
-                "客户验收之后才能开具收据",
-                "a receipt is issued after the customer's acceptance",
-            ),
-            Action::VoidReceipt | Action::ReissueReceipt => tr(
-                lang,
-                "只能作废或重开本机开具的收据",
-                "only receipts issued on this device can be voided or reissued",
-            ),
-            Action::HandOver => tr(
-                lang,
-                "收费完成后才能交回签字工单和款项",
-                "signed orders and money are handed over after settlement",
-            ),
-        }
-    }
-
-    /// The step that records an event, for refusing facts HQ receives.
-    pub fn recording(event: &Event) -> Action {
-        match event {
-            Event::Dispatched { .. } => Action::Dispatch,
-            Event::Rescheduled { .. } => Action::Reschedule,
-            Event::Cancelled { .. } => Action::Cancel,
-            Event::JobAccepted => Action::AcceptJob,
-            Event::Departed => Action::Depart,
-            Event::Arrived { .. } => Action::Arrive,
-            Event::NoAccess { .. } => Action::RecordNoAccess,
-            Event::ChecklistAnswered { .. } => Action::AnswerChecklist,
-            Event::Assessed { .. } => Action::Assess,
-            Event::QuoteLineAdded { .. } => Action::AddQuoteLine,
-            Event::QuoteLineRemoved { .. } => Action::RemoveQuoteLine,
-            Event::QuoteLineApproved { .. } => Action::ApproveQuoteLine,
-            Event::QuotePresented { .. } => Action::PresentQuote,
-            Event::CustomerConsented { .. } => Action::RecordConsent,
-            Event::CustomerDeclined { .. } => Action::RecordDecline,
-            Event::MaterialAdded { .. } => Action::AddMaterial,
-            Event::MaterialInspected { .. } => Action::InspectMaterial,
-            Event::ConcessionNoted { .. } => Action::NoteConcession,
-            Event::MaterialUsed { .. } => Action::UseMaterial,
-            Event::PartReplaced { .. } => Action::ReplacePart,
-            Event::WorkStarted => Action::StartWork,
-            Event::WorkDone { .. } => Action::FinishWork,
-            Event::CustomerAccepted { .. } => Action::RecordAcceptance,
-            Event::PaymentTaken { .. } => Action::TakePayment,
-            Event::ReceiptIssued { .. } => Action::IssueReceipt,
-            Event::HandedOver => Action::HandOver,
-        }
-    }
-}
-
-/// The rule of the procedure that refused a step.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Rule {
-    /// The step is not allowed while the job is in its current status; the
-    /// step's [`Action::precondition`] says what must come first.
-    WrongStatus { allowed: Vec<Status> },
-    /// A message note only after waiting at least 2 minutes or phoning (DOMAIN.md step 2).
-    WaitBeforeMessageNote,
-    /// Payment is taken once; a correction is a void and a new receipt.
-    PaymentAlreadyTaken,
-    /// A receipt is issued for money taken.
-    PaymentBeforeReceipt,
-}
-
-impl Rule {
-    /// Stable snake_case code.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Rule::WrongStatus { .. } => "wrong_status",
-            Rule::WaitBeforeMessageNote => "wait_before_message_note",
+            Rule::WrongStatus => "wrong_status",
             Rule::PaymentAlreadyTaken => "payment_already_taken",
             Rule::PaymentBeforeReceipt => "payment_before_receipt",
+            Rule::MessageNoteNeedsNoAccess => "message_note_needs_no_access",
         }
     }
 
-    /// The rule as the technician reads it, for `action`.
-    pub fn text(&self, action: Action, lang: Lang) -> &'static str {
+    /// The rule as the technician reads it, for a refused `action`.
+    pub fn text(self, action: Action, lang: Lang) -> &'static str {
         match self {
-            Rule::WrongStatus { .. } => action.precondition(lang),
-            Rule::WaitBeforeMessageNote => tr(
-                lang,
-                "留言前请至少等候2分钟,或先给客户打电话",
-                "wait at least 2 minutes or phone the customer before leaving a message note",
-            ),
+            Rule::WrongStatus => action.rule(lang),
             Rule::PaymentAlreadyTaken => tr(
                 lang,
                 "已经收过款;如需更正,请作废收据后重开",
@@ -355,15 +81,11 @@ impl Rule {
                 "请先收费,再开具收据",
                 "take the payment before issuing the receipt",
             ),
-        }
-    }
-
-    /// The statuses in which the step would have been allowed (empty unless
-    /// the rule is [`Rule::WrongStatus`]).
-    pub fn allowed(&self) -> &[Status] {
-        match self {
-            Rule::WrongStatus { allowed } => allowed,
-            _ => &[],
+            Rule::MessageNoteNeedsNoAccess => tr(
+                lang,
+                "留言条只在无人应门时留下",
+                "a message note is left when nobody answers the door",
+            ),
         }
     }
 }
@@ -401,11 +123,16 @@ pub enum Field {
     OffScheduleDescription,
     Supervisor,
     DeclineReason,
+    RefusalReason,
+    ApprovalCode,
+    QuoteLine,
+    QuoteTotals,
     Materials,
     MaterialDescription,
     MaterialQuantity,
     InspectionFindings,
     InspectionPhoto,
+    InspectionPhotos,
     ConcessionDefect,
     ConcessionExplanation,
     ConcessionCustomerName,
@@ -418,6 +145,8 @@ pub enum Field {
     Comment,
     SignerName,
     PaymentReference,
+    Payment,
+    ReceiptNumber,
     VoidReason,
     Day,
     // sync messages
@@ -426,10 +155,13 @@ pub enum Field {
     OpId,
     OpSeq,
     ClockStamp,
+    ChecklistTemplate,
+    ChecklistItem,
+    Answer,
 }
 
 impl Field {
-    pub const ALL: [Field; 49] = [
+    pub const ALL: [Field; 59] = [
         Field::JobId,
         Field::TechnicianId,
         Field::DeviceId,
@@ -455,11 +187,16 @@ impl Field {
         Field::OffScheduleDescription,
         Field::Supervisor,
         Field::DeclineReason,
+        Field::RefusalReason,
+        Field::ApprovalCode,
+        Field::QuoteLine,
+        Field::QuoteTotals,
         Field::Materials,
         Field::MaterialDescription,
         Field::MaterialQuantity,
         Field::InspectionFindings,
         Field::InspectionPhoto,
+        Field::InspectionPhotos,
         Field::ConcessionDefect,
         Field::ConcessionExplanation,
         Field::ConcessionCustomerName,
@@ -472,6 +209,8 @@ impl Field {
         Field::Comment,
         Field::SignerName,
         Field::PaymentReference,
+        Field::Payment,
+        Field::ReceiptNumber,
         Field::VoidReason,
         Field::Day,
         Field::PushBody,
@@ -479,6 +218,9 @@ impl Field {
         Field::OpId,
         Field::OpSeq,
         Field::ClockStamp,
+        Field::ChecklistTemplate,
+        Field::ChecklistItem,
+        Field::Answer,
     ];
 
     /// Stable snake_case code.
@@ -509,11 +251,16 @@ impl Field {
             Field::OffScheduleDescription => "off_schedule_description",
             Field::Supervisor => "supervisor",
             Field::DeclineReason => "decline_reason",
+            Field::RefusalReason => "refusal_reason",
+            Field::ApprovalCode => "approval_code",
+            Field::QuoteLine => "quote_line",
+            Field::QuoteTotals => "quote_totals",
             Field::Materials => "materials",
             Field::MaterialDescription => "material_description",
             Field::MaterialQuantity => "material_quantity",
             Field::InspectionFindings => "inspection_findings",
             Field::InspectionPhoto => "inspection_photo",
+            Field::InspectionPhotos => "inspection_photos",
             Field::ConcessionDefect => "concession_defect",
             Field::ConcessionExplanation => "concession_explanation",
             Field::ConcessionCustomerName => "concession_customer_name",
@@ -526,6 +273,8 @@ impl Field {
             Field::Comment => "comment",
             Field::SignerName => "signer_name",
             Field::PaymentReference => "payment_reference",
+            Field::Payment => "payment",
+            Field::ReceiptNumber => "receipt_number",
             Field::VoidReason => "void_reason",
             Field::Day => "day",
             Field::PushBody => "push_body",
@@ -533,6 +282,9 @@ impl Field {
             Field::OpId => "op_id",
             Field::OpSeq => "op_seq",
             Field::ClockStamp => "clock_stamp",
+            Field::ChecklistTemplate => "checklist_template",
+            Field::ChecklistItem => "checklist_item",
+            Field::Answer => "answer",
         }
     }
 
@@ -569,11 +321,16 @@ impl Field {
             Field::OffScheduleDescription => tr(lang, "标准外项目说明", "off-schedule description"),
             Field::Supervisor => tr(lang, "主管姓名", "supervisor"),
             Field::DeclineReason => tr(lang, "拒绝原因", "reason"),
+            Field::RefusalReason => tr(lang, "拒绝签字的原因", "refusal reason"),
+            Field::ApprovalCode => tr(lang, "审批码", "approval code"),
+            Field::QuoteLine => tr(lang, "报价项目", "quote line"),
+            Field::QuoteTotals => tr(lang, "报价合计", "quote totals"),
             Field::Materials => tr(lang, "材料", "materials"),
             Field::MaterialDescription => tr(lang, "材料说明", "material description"),
             Field::MaterialQuantity => tr(lang, "材料数量", "material quantity"),
             Field::InspectionFindings => tr(lang, "检验结果说明", "inspection findings"),
             Field::InspectionPhoto => tr(lang, "检验照片", "inspection photo"),
+            Field::InspectionPhotos => tr(lang, "检验照片", "inspection photos"),
             Field::ConcessionDefect => {
                 tr(lang, "材料存在的问题", "what is wrong with the material")
             }
@@ -596,6 +353,8 @@ impl Field {
             Field::Comment => tr(lang, "客户意见", "comment"),
             Field::SignerName => tr(lang, "签字人姓名", "signer name"),
             Field::PaymentReference => tr(lang, "支付流水号", "payment reference"),
+            Field::Payment => tr(lang, "收款记录", "payment"),
+            Field::ReceiptNumber => tr(lang, "收据号", "receipt number"),
             Field::VoidReason => tr(lang, "作废原因", "void reason"),
             Field::Day => tr(lang, "日期", "day"),
             Field::PushBody => tr(lang, "上传的数据", "push body"),
@@ -603,6 +362,9 @@ impl Field {
             Field::OpId => tr(lang, "操作编号", "op id"),
             Field::OpSeq => tr(lang, "操作序号", "op sequence number"),
             Field::ClockStamp => tr(lang, "同步时间戳", "clock stamp"),
+            Field::ChecklistTemplate => tr(lang, "检查表", "checklist template"),
+            Field::ChecklistItem => tr(lang, "检查项", "checklist item"),
+            Field::Answer => tr(lang, "回答", "answer"),
         }
     }
 }
@@ -681,6 +443,11 @@ pub enum Problem {
     Malformed {
         detail: String,
     },
+    /// Does not add up with the rest of the record (a fact received from
+    /// elsewhere); `detail` is for logs, in English.
+    Inconsistent {
+        detail: String,
+    },
 }
 
 impl Problem {
@@ -701,6 +468,7 @@ impl Problem {
             Problem::Overlaps => "overlaps",
             Problem::NotInTimeZone => "not_in_time_zone",
             Problem::Malformed { .. } => "malformed",
+            Problem::Inconsistent { .. } => "inconsistent",
         }
     }
 
@@ -747,6 +515,10 @@ impl Problem {
             (Problem::NotInTimeZone, Lang::En) => "does not exist in the local time zone".into(),
             (Problem::Malformed { .. }, Lang::ZhCn) => "格式不正确".into(),
             (Problem::Malformed { .. }, Lang::En) => "is malformed".into(),
+            (Problem::Inconsistent { .. }, Lang::ZhCn) => "与记录的其他内容不符".into(),
+            (Problem::Inconsistent { .. }, Lang::En) => {
+                "does not add up with the rest of the record".into()
+            }
         }
     }
 }

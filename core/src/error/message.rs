@@ -82,12 +82,14 @@ impl Error {
                 status,
                 rule,
             } => {
-                let (action_label, status, rule) =
+                // The action by its button's label, so the technician sees which
+                // button was refused.
+                let (label, status, rule) =
                     (action.label(lang), status.label(lang), rule.text(*action, lang));
                 say!(
                     lang,
-                    "工单当前为「{status}」,不能{action_label}:{rule}。",
-                    "Cannot {action_label} while the job is “{status}”: {rule}."
+                    "工单当前为「{status}」,不能「{label}」:{rule}。",
+                    "“{label}” is not possible while the job is “{status}”: {rule}."
                 )
             }
             Error::JobCancelled { reason } if reason.trim().is_empty() => {
@@ -98,8 +100,8 @@ impl Error {
                 "总部已取消此工单:{reason}",
                 "HQ cancelled this job: {reason}"
             ),
-            Error::TooLateForHq { action, status } => {
-                let (action, status) = (action.label(lang), status.label(lang));
+            Error::TooLateForHq { decision, status } => {
+                let (action, status) = (decision.label(lang), status.label(lang));
                 say!(
                     lang,
                     "工单已是「{status}」,总部不能再{action}。",
@@ -216,10 +218,10 @@ impl Error {
                 "材料「{description}」检验合格,无需让步使用。",
                 "Material “{description}” passed inspection; a concession is only for failed material."
             ),
-            Error::FindingsRequired { description, .. } => say!(
+            Error::FindingsRequired { .. } => say!(
                 lang,
-                "材料「{description}」检验不合格,须写明存在的问题。",
-                "Material “{description}” failed inspection; say what is wrong with it."
+                "材料检验不合格时,须写明存在的问题。",
+                "A failed inspection must say what is wrong with the material."
             ),
             Error::MaterialInUse { description, .. } => say!(
                 lang,
@@ -235,6 +237,11 @@ impl Error {
                 lang,
                 "客户拒绝签字时,须记录拒绝的原因。",
                 "When the customer refuses to sign, record the reason."
+            ),
+            Error::MessageNoteTooEarly => say!(
+                lang,
+                "留言前请至少等候2分钟,或先给客户打电话。",
+                "Wait at least 2 minutes or phone the customer before leaving a message note."
             ),
             Error::Underpaid {
                 due_fen,
@@ -289,6 +296,16 @@ impl Error {
                 "收据号{number}已经用过,号码不能重复使用。",
                 "Receipt number {number} was already used; numbers are never reused."
             ),
+            Error::ReceiptNotStanding { number } => say!(
+                lang,
+                "收据{number}不是此工单当前有效的收据。",
+                "Receipt {number} is not this job's standing receipt."
+            ),
+            Error::ReceiptNotReissued { number } => say!(
+                lang,
+                "收据{number}已作废,请先重开收据再交回。",
+                "Receipt {number} is void; reissue it before handing over."
+            ),
             Error::Signature(e) => signature_message(e, lang),
             Error::SignatureNotBound => say!(
                 lang,
@@ -324,6 +341,11 @@ impl Error {
                 ),
             },
             Error::Cancelled => say!(lang, "同步已取消。", "Sync was cancelled."),
+            Error::BlockingInRuntime => say!(
+                lang,
+                "此操作不能在当前线程上同步执行,请改用异步接口。",
+                "This call cannot block a current-thread async runtime; await the async API instead."
+            ),
             Error::Storage(_) => say!(
                 lang,
                 "本机数据读写失败,请重试;如果反复出现,请联系客服中心。",

@@ -45,6 +45,7 @@ pub enum SignatureError {
 }
 
 /// The sample signature, encoded as a phone would send it (demo and tests).
+#[cfg(any(test, feature = "sample"))]
 pub fn demo_ink_bytes() -> Vec<u8> {
     Ink::sample().encode()
 }

@@ -5,7 +5,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
-use super::meta_get;
+use super::meta;
 use crate::error::{Error, Field, Problem, Result};
 use crate::receipt::{format_number, EntryKind, NumberBlock, Receipt, StoredEntry, GENESIS};
 
@@ -51,11 +51,8 @@ pub fn take_number(tx: &Transaction) -> Result<String> {
 
 /// A device-unique number in the emergency series, clearly marked `EM-`.
 pub fn take_emergency_number(tx: &Transaction, device_id: &str) -> Result<String> {
-    let last: i64 = meta_get(tx, "emergency_last")?
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let n = last + 1;
-    super::meta_set(tx, "emergency_last", &n.to_string())?;
+    let n = meta::get_i64(tx, meta::EMERGENCY_LAST)? + 1;
+    meta::set(tx, meta::EMERGENCY_LAST, &n.to_string())?;
     Ok(format_number(&format!("EM-{device_id}"), n))
 }
 

@@ -4,26 +4,28 @@
 //!
 //! - `meta`: key/value facts about this store: the technician and device it
 //!   belongs to, the last hybrid-logical-clock stamp (so stamps keep growing
-//!   across restarts), the next outbox sequence number, and the approval key
-//!   shared with HQ.
+//!   across restarts), the last outbox sequence number assigned, the last
+//!   emergency receipt number, and the pull cursor. The approval key shared
+//!   with HQ is not stored: the shell passes it in the `Profile` at each open.
 //! - `jobs`: one row per job, the *projection* of its events: `status` and
 //!   `appointment_at` as columns for listing, and the whole [`crate::visit::Visit`]
 //!   as JSON in `visit`. It is rewritten in the same transaction as each event,
 //!   so it never disagrees with `events`.
-//! - `events`: the append-only visit facts (DESIGN.md "Local store"). Triggers
+//! - `events`: the append-only visit facts (docs/ARCHITECTURE.md). Triggers
 //!   refuse UPDATE and DELETE: corrections are new events.
 //! - `outbox`: what HQ has not yet acknowledged. `seq` is this device's
 //!   gap-free sequence number; `op_id` a UUID; `hlc` the clock stamp; `payload`
 //!   the op as sent. Rows are appended in the same transaction as the event
 //!   and removed only when HQ acknowledges them.
 //! - `audit`: who did what and when, for every event, including HQ's changes
-//!   applied on the device (customer records are confidential: access is logged).
+//!   applied on the device, and for receipt voids, reissues, number blocks and
+//!   rejected ops. Only writes are logged: reading a job leaves no row.
 //! - `receipt_blocks` (v2): receipt number ranges granted by HQ, with the next
 //!   free number; `receipts` (v2): the device's receipt ledger. Each row is an
 //!   issue, a void (same number as the receipt it voids) or a reissue (new
 //!   number, `refers_to` the voided one), and holds the hash of the row before
 //!   it, so a deleted or edited receipt breaks the chain.
-//! - `blobs` (v3): photos and signature images, content-addressed by SHA-256,
+//! - `blobs` (v3): photos and their thumbnails, content-addressed by SHA-256,
 //!   with an `uploaded` flag for sync.
 //! - `conflicts` (v4): ops HQ rejected (job cancelled, reassigned, rule
 //!   broken), kept so the technician sees why; never a silent drop.

@@ -11,28 +11,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Field, Problem};
 use crate::order::{validate_id, WorkOrder};
-use crate::visit::{Actor, Event};
+/// An op is defined beside the events it carries; the outbox stores it and this protocol sends it.
+pub use crate::visit::event::Op;
 
 /// Largest batch HQ accepts in one push.
 pub const MAX_PUSH_OPS: usize = 500;
 /// Largest page HQ returns from the change feed.
 pub const MAX_PULL_CHANGES: usize = 1000;
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Op {
-    /// UUID of the op (the same as the event's id on the device).
-    pub op_id: String,
-    pub device_id: String,
-    /// Per-device sequence number, starting at 1, without gaps.
-    pub seq: i64,
-    /// Hybrid logical clock stamp ([`crate::clock::Hlc::encode`]).
-    pub hlc: String,
-    pub job_id: String,
-    pub actor: Actor,
-    /// Device wall time, for humans; HQ records its own receipt time.
-    pub at: DateTime<Utc>,
-    pub event: Event,
-}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PushRequest {
@@ -166,8 +151,9 @@ fn malformed(field: Field, detail: String) -> Error {
 
 /// Decodes a push body as HQ receives it: well-formed JSON, at most
 /// [`MAX_PUSH_OPS`] ops, each with a valid job id and op id and a positive
-/// sequence number. Anything else is a typed [`Error::InvalidInput`], never a
-/// panic; whether each op may apply is HQ's decision afterwards.
+/// sequence number, and an event that passes [`crate::visit::Event::validate`]
+/// (amounts decode only within bounds). Anything else is a typed error, never
+/// a panic; whether each op may apply to its job is HQ's decision afterwards.
 pub fn decode_push(bytes: &[u8]) -> crate::Result<PushRequest> {
     let req: PushRequest =
         serde_json::from_slice(bytes).map_err(|e| malformed(Field::PushBody, e.to_string()))?;
@@ -204,7 +190,8 @@ fn check_op(op: &Op) -> crate::Result<()> {
             Problem::TooLong { max: 64 },
         ));
     }
-    Ok(())
+    // The same content rules the phone applied when it recorded the event.
+    op.event.validate()
 }
 
 /// Decodes a page of HQ's change feed as the device receives it: well-formed

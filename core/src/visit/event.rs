@@ -169,6 +169,18 @@ pub enum Event {
     ReceiptIssued {
         receipt: ReceiptRef,
     },
+    /// A receipt is voided (wrong amount, wrong method...). Its number stays
+    /// used and the money it recorded no longer counts: corrections are new
+    /// facts, as in accounting, and HQ's reconciliation must learn of them.
+    ReceiptVoided {
+        number: String,
+        reason: String,
+    },
+    /// A new receipt, under a new number, replaces a voided one.
+    ReceiptReissued {
+        receipt: ReceiptRef,
+        replaces: String,
+    },
     HandedOver,
 }
 
@@ -201,6 +213,8 @@ impl Event {
             Event::CustomerAccepted { .. } => "customer_accepted",
             Event::PaymentTaken { .. } => "payment_taken",
             Event::ReceiptIssued { .. } => "receipt_issued",
+            Event::ReceiptVoided { .. } => "receipt_voided",
+            Event::ReceiptReissued { .. } => "receipt_reissued",
             Event::HandedOver => "handed_over",
         }
     }
@@ -241,5 +255,24 @@ pub struct Recorded {
     pub at: DateTime<Utc>,
     /// Hybrid logical clock stamp, for ordering.
     pub hlc: String,
+    pub event: Event,
+}
+
+/// One visit event from the device's outbox, as HQ receives it: with the device id
+/// and its gap-free per-device sequence number, so HQ can apply each exactly once
+/// (a re-sent op is an acknowledged no-op), and an HLC stamp for ordering.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Op {
+    /// UUID of the op (the same as the event's id on the device).
+    pub op_id: String,
+    pub device_id: String,
+    /// Per-device sequence number, starting at 1, without gaps.
+    pub seq: i64,
+    /// Hybrid logical clock stamp ([`crate::clock::Hlc::encode`]).
+    pub hlc: String,
+    pub job_id: String,
+    pub actor: Actor,
+    /// Device wall time, for humans; HQ records its own receipt time.
+    pub at: DateTime<Utc>,
     pub event: Event,
 }

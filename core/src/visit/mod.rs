@@ -6,21 +6,27 @@
 //! folds an event into the state. The store runs both in one transaction; the
 //! rules can be tested without a database.
 
+pub mod action;
+pub mod content;
 pub mod event;
 pub mod status;
+
+#[cfg(test)]
+mod table_tests;
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use action::Action;
 pub use event::{
-    Acceptance, Actor, Assessment, Event, MessageNote, Rating, ReceiptRef, Recorded, SignOff,
+    Acceptance, Actor, Assessment, Event, MessageNote, Op, Rating, ReceiptRef, Recorded, SignOff,
 };
 pub use status::Status;
 
 use crate::checklist::{Answer, Answers, Checklists, Phase};
-use crate::error::{Action, Error, Field, Problem, Result, Rule};
+use crate::error::{Error, Field, HqDecision, Problem, Result, Rule};
 use crate::material::{ConcessionNote, Inspection, Material, MaterialRequest, PartReplacement};
 use crate::money::Fen;
 use crate::order::WorkOrder;
@@ -28,6 +34,13 @@ use crate::payment::{Method, Payment};
 use crate::punctuality::Punctuality;
 use crate::quote::{approval_code, Approval, FeeSchedule, LineRequest, QuoteLine, Totals};
 use crate::signature::record::SignatureRecord;
+
+/// An action a screen may offer now; `blocked` is the rule that stops it, if any.
+#[derive(Debug)]
+pub struct AvailableAction {
+    pub action: Action,
+    pub blocked: Option<Error>,
+}
 
 /// What the rules need besides the job itself.
 pub struct Context<'a> {
@@ -80,24 +93,21 @@ pub struct Visit {
     pub acceptance: Option<Acceptance>,
     pub accepted_by_customer_at: Option<DateTime<Utc>>,
     pub payment: Option<Payment>,
+    /// The receipt that stands for this job: the first issued, or the reissue
+    /// that replaced a voided one.
     pub receipt: Option<ReceiptRef>,
+    /// Numbers of this job's receipts that were voided (kept: a void keeps its number).
+    #[serde(default)]
+    pub voided_receipts: Vec<String>,
     pub handed_over_at: Option<DateTime<Utc>>,
     pub cancelled_reason: Option<String>,
     /// How many times HQ rescheduled the visit.
     pub reschedules: u32,
 }
 
-const MAX_TEXT: usize = 2000;
-
-fn check_text(what: Field, s: &str, required: bool) -> Result<()> {
-    if required && s.trim().is_empty() {
-        return Err(Error::invalid(what, Problem::Empty));
-    }
-    if s.chars().count() > MAX_TEXT {
-        return Err(Error::invalid(what, Problem::TooLong { max: MAX_TEXT }));
-    }
-    Ok(())
-}
+use content::{
+    check_acceptance, check_assessment, check_labour_minutes, check_message_note, check_text,
+};
 
 impl Visit {
     /// A job as it arrives from HQ.
@@ -128,6 +138,7 @@ impl Visit {
             accepted_by_customer_at: None,
             payment: None,
             receipt: None,
+            voided_receipts: Vec::new(),
             handed_over_at: None,
             cancelled_reason: None,
             reschedules: 0,
@@ -173,14 +184,16 @@ impl Visit {
         }
     }
 
-    fn expect(&self, action: Action, allowed: &[Status]) -> Result<()> {
+    /// The transition table's check for `action` (see [`action`]): a cancelled
+    /// job refuses everything, a sealed visit refuses changes to its facts.
+    fn expect(&self, action: Action) -> Result<()> {
         self.live()?;
-        if allowed.contains(&self.status) {
+        if action.is_allowed_from(self.status) {
             Ok(())
-        } else if self.status.sealed() && !allowed.iter().any(|s| s.sealed()) {
+        } else if self.status.sealed() && !action.allowed_from().iter().any(|s| s.sealed()) {
             Err(Error::VisitSealed)
         } else {
-            Err(Error::wrong_status(action, self.status, allowed))
+            Err(Error::illegal(action, self.status, Rule::WrongStatus))
         }
     }
 
@@ -221,7 +234,7 @@ impl Visit {
         check_text(Field::CancellationReason, reason, true)?;
         if !self.status.hq_may_change() {
             return Err(Error::TooLateForHq {
-                action: Action::Cancel,
+                decision: HqDecision::Cancel,
                 status: self.status,
             });
         }
@@ -236,7 +249,7 @@ impl Visit {
         check_text(Field::RescheduleReason, reason, false)?;
         if !self.status.hq_may_change() {
             return Err(Error::TooLateForHq {
-                action: Action::Reschedule,
+                decision: HqDecision::Reschedule,
                 status: self.status,
             });
         }
@@ -249,20 +262,20 @@ impl Visit {
     // --- the technician's steps -------------------------------------------------
 
     pub fn accept_job(&self) -> Result<Event> {
-        self.expect(Action::AcceptJob, &[Status::Dispatched])?;
+        self.expect(Action::AcceptJob)?;
         Ok(Event::JobAccepted)
     }
 
     /// Leaving for the site needs the before-leaving checklist.
     pub fn depart(&self, ctx: &Context) -> Result<Event> {
-        self.expect(Action::Depart, &[Status::Accepted])?;
+        self.expect(Action::Depart)?;
         self.gate(Phase::BeforeLeaving, ctx)?;
         Ok(Event::Departed)
     }
 
     /// Arrival is judged against the appointment, or 30 minutes from dispatch when urgent.
     pub fn arrive(&self, ctx: &Context) -> Result<Event> {
-        self.expect(Action::Arrive, &[Status::EnRoute])?;
+        self.expect(Action::Arrive)?;
         Ok(Event::Arrived {
             punctuality: Punctuality::judge(
                 ctx.now,
@@ -275,15 +288,8 @@ impl Visit {
 
     /// Nobody answers: the message note is recorded and the job returns to HQ.
     pub fn no_access(&self, note: MessageNote) -> Result<Event> {
-        self.expect(Action::RecordNoAccess, &[Status::EnRoute, Status::Arrived])?;
-        check_text(Field::MessageNote, &note.text, true)?;
-        if note.waited_minutes < 2 && !note.phoned_customer {
-            return Err(Error::illegal(
-                Action::RecordNoAccess,
-                self.status,
-                Rule::WaitBeforeMessageNote,
-            ));
-        }
+        self.expect(Action::RecordNoAccess)?;
+        check_message_note(&note)?;
         Ok(Event::NoAccess { note })
     }
 
@@ -294,10 +300,7 @@ impl Visit {
         answer: Answer,
         ctx: &Context,
     ) -> Result<Event> {
-        self.live()?;
-        if self.status.sealed() {
-            return Err(Error::VisitSealed);
-        }
+        self.expect(Action::AnswerChecklist)?;
         let t = ctx
             .checklists
             .by_id(template_id)
@@ -318,30 +321,14 @@ impl Visit {
 
     /// Assessment starts once inside: the arrival checklist must be complete.
     pub fn assess(&self, assessment: Assessment, ctx: &Context) -> Result<Event> {
-        self.expect(Action::Assess, &[Status::Arrived])?;
+        self.expect(Action::Assess)?;
         self.gate(Phase::Arrival, ctx)?;
-        check_text(Field::AssessmentFindings, &assessment.findings, true)?;
-        check_text(Field::Solution, &assessment.solution, false)?;
-        for p in assessment
-            .inspected_parts
-            .iter()
-            .chain(&assessment.repair_items)
-        {
-            check_text(Field::InspectedPart, p, true)?;
-        }
-        if assessment.inspected_parts.len() + assessment.repair_items.len() > 100 {
-            return Err(Error::invalid(
-                Field::Assessment,
-                Problem::TooMany { max: 100 },
-            ));
-        }
+        check_assessment(&assessment)?;
         Ok(Event::Assessed { assessment })
     }
 
-    const QUOTING: [Status; 2] = [Status::Assessed, Status::Declined];
-
     pub fn add_quote_line(&self, req: &LineRequest, ctx: &Context) -> Result<Event> {
-        self.expect(Action::AddQuoteLine, &Self::QUOTING)?;
+        self.expect(Action::AddQuoteLine)?;
         if self.quote_lines.len() >= crate::quote::MAX_LINES {
             return Err(Error::invalid(
                 Field::Quote,
@@ -371,7 +358,7 @@ impl Visit {
     }
 
     pub fn remove_quote_line(&self, line_no: u32) -> Result<Event> {
-        self.expect(Action::RemoveQuoteLine, &Self::QUOTING)?;
+        self.expect(Action::RemoveQuoteLine)?;
         self.quote_line(line_no)?;
         Ok(Event::QuoteLineRemoved { line_no })
     }
@@ -384,7 +371,7 @@ impl Visit {
         code: &str,
         ctx: &Context,
     ) -> Result<Event> {
-        self.expect(Action::ApproveQuoteLine, &Self::QUOTING)?;
+        self.expect(Action::ApproveQuoteLine)?;
         check_text(Field::Supervisor, supervisor, true)?;
         let line = self.quote_line(line_no)?;
         if !line.needs_approval() {
@@ -404,17 +391,8 @@ impl Visit {
 
     /// Shows the quote to the customer: every off-schedule line must be approved.
     pub fn present_quote(&self) -> Result<Event> {
-        self.expect(Action::PresentQuote, &Self::QUOTING)?;
-        if self.quote_lines.is_empty() {
-            return Err(Error::EmptyQuote);
-        }
-        if let Some(l) = self
-            .quote_lines
-            .iter()
-            .find(|l| l.needs_approval() && l.approval.is_none())
-        {
-            return Err(Error::OffScheduleNeedsApproval { line_no: l.line_no });
-        }
+        self.expect(Action::PresentQuote)?;
+        self.quote_ready()?;
         Ok(Event::QuotePresented {
             totals: Totals::of(&self.quote_lines)?,
         })
@@ -422,7 +400,7 @@ impl Visit {
 
     /// Work starts only after the customer agrees (DOMAIN.md step 4).
     pub fn customer_consents(&self, customer_name: &str) -> Result<Event> {
-        self.expect(Action::RecordConsent, &[Status::Quoted])?;
+        self.expect(Action::CustomerConsents)?;
         check_text(Field::CustomerName, customer_name, true)?;
         Ok(Event::CustomerConsented {
             customer_name: customer_name.trim().to_string(),
@@ -430,24 +408,15 @@ impl Visit {
     }
 
     pub fn customer_declines(&self, reason: &str) -> Result<Event> {
-        self.expect(Action::RecordDecline, &[Status::Quoted])?;
+        self.expect(Action::CustomerDeclines)?;
         check_text(Field::DeclineReason, reason, false)?;
         Ok(Event::CustomerDeclined {
             reason: reason.trim().to_string(),
         })
     }
 
-    const ON_SITE: [Status; 6] = [
-        Status::Arrived,
-        Status::Assessed,
-        Status::Quoted,
-        Status::Consented,
-        Status::InProgress,
-        Status::WorkDone,
-    ];
-
     pub fn add_material(&self, req: &MaterialRequest) -> Result<Event> {
-        self.expect(Action::AddMaterial, &Self::ON_SITE)?;
+        self.expect(Action::AddMaterial)?;
         if self.material(&req.material_id).is_ok() {
             return Err(Error::DuplicateMaterial {
                 material_id: req.material_id.clone(),
@@ -465,7 +434,7 @@ impl Visit {
     }
 
     pub fn inspect_material(&self, material_id: &str, inspection: Inspection) -> Result<Event> {
-        self.expect(Action::InspectMaterial, &Self::ON_SITE)?;
+        self.expect(Action::InspectMaterial)?;
         check_text(Field::InspectionFindings, &inspection.findings, false)?;
         self.material(material_id)?.check_inspection(&inspection)?;
         Ok(Event::MaterialInspected {
@@ -476,7 +445,7 @@ impl Visit {
 
     /// Concession use (让步使用): failed customer material used with the customer's consent.
     pub fn note_concession(&self, material_id: &str, note: ConcessionNote) -> Result<Event> {
-        self.expect(Action::NoteConcession, &Self::ON_SITE)?;
+        self.expect(Action::NoteConcession)?;
         check_text(Field::ConcessionDefect, &note.defect, false)?;
         check_text(Field::ConcessionExplanation, &note.explanation, false)?;
         self.material(material_id)?.check_concession(&note)?;
@@ -487,10 +456,7 @@ impl Visit {
     }
 
     pub fn use_material(&self, material_id: &str) -> Result<Event> {
-        self.expect(
-            Action::UseMaterial,
-            &[Status::Consented, Status::InProgress],
-        )?;
+        self.expect(Action::UseMaterial)?;
         let m = self.material(material_id)?;
         if m.used {
             return Err(Error::MaterialInUse {
@@ -505,29 +471,21 @@ impl Visit {
     }
 
     pub fn replace_part(&self, replacement: PartReplacement) -> Result<Event> {
-        self.expect(Action::ReplacePart, &[Status::InProgress])?;
+        self.expect(Action::ReplacePart)?;
         replacement.validate(self.order.in_warranty())?;
         Ok(Event::PartReplaced { replacement })
     }
 
     pub fn start_work(&self) -> Result<Event> {
-        self.expect(Action::StartWork, &[Status::Consented])?;
+        self.expect(Action::StartWork)?;
         Ok(Event::WorkStarted)
     }
 
     /// Reporting the work done needs the work-rules checklist (floors protected, tools checked...).
     pub fn finish_work(&self, labour_minutes: u32, summary: &str, ctx: &Context) -> Result<Event> {
-        self.expect(Action::FinishWork, &[Status::InProgress])?;
+        self.expect(Action::FinishWork)?;
         check_text(Field::WorkSummary, summary, true)?;
-        if labour_minutes > 7 * 24 * 60 {
-            return Err(Error::invalid(
-                Field::LabourMinutes,
-                Problem::OutOfRange {
-                    min: 0.0,
-                    max: f64::from(7 * 24 * 60),
-                },
-            ));
-        }
+        check_labour_minutes(labour_minutes)?;
         self.gate(Phase::WorkRules, ctx)?;
         Ok(Event::WorkDone {
             labour_minutes,
@@ -564,15 +522,11 @@ impl Visit {
 
     /// Acceptance needs the completion checklist; a refusal to sign needs a reason.
     pub fn accept_by_customer(&self, acceptance: &Acceptance, ctx: &Context) -> Result<Event> {
-        self.expect(Action::RecordAcceptance, &[Status::WorkDone])?;
+        self.expect(Action::RecordAcceptance)?;
         self.gate(Phase::Completion, ctx)?;
-        check_text(Field::Comment, &acceptance.comment, false)?;
+        check_acceptance(acceptance)?;
         match &acceptance.sign_off {
-            SignOff::Refused { reason } if reason.trim().is_empty() => {
-                return Err(Error::RefusalReasonRequired)
-            }
             SignOff::Signed { signature } => {
-                check_text(Field::SignerName, &signature.signer_name, true)?;
                 let content = self.acceptance_content(
                     acceptance.rating,
                     &acceptance.comment,
@@ -622,7 +576,7 @@ impl Visit {
         reference: Option<String>,
         ctx: &Context,
     ) -> Result<Event> {
-        self.expect(Action::TakePayment, &[Status::CustomerAccepted])?;
+        self.expect(Action::TakePayment)?;
         if self.payment.is_some() {
             return Err(Error::illegal(
                 Action::TakePayment,
@@ -637,7 +591,7 @@ impl Visit {
 
     /// A receipt is issued once acceptance is recorded and payment taken.
     pub fn check_receipt_allowed(&self) -> Result<()> {
-        self.expect(Action::IssueReceipt, &[Status::CustomerAccepted])?;
+        self.expect(Action::IssueReceipt)?;
         if self.payment.is_none() {
             return Err(Error::illegal(
                 Action::IssueReceipt,
@@ -648,60 +602,262 @@ impl Visit {
         Ok(())
     }
 
+    /// The job's standing receipt when it was voided and not yet replaced.
+    pub fn voided_receipt_pending(&self) -> Option<&str> {
+        self.receipt
+            .as_ref()
+            .map(|r| r.number.as_str())
+            .filter(|n| self.voided_receipts.iter().any(|v| v == n))
+    }
+
+    /// Voids the job's standing receipt. Corrections are new facts, as in
+    /// accounting: the number stays used, the money no longer counts.
+    pub fn void_receipt(&self, number: &str, reason: &str) -> Result<Event> {
+        self.expect(Action::VoidReceipt)?;
+        check_text(Field::VoidReason, reason, true)?;
+        let standing = self.receipt.as_ref().map(|r| r.number.as_str());
+        if standing != Some(number) {
+            return Err(Error::ReceiptNotStanding {
+                number: number.to_string(),
+            });
+        }
+        if self.voided_receipt_pending().is_some() {
+            return Err(Error::ReceiptAlreadyVoid {
+                number: number.to_string(),
+            });
+        }
+        Ok(Event::ReceiptVoided {
+            number: number.to_string(),
+            reason: reason.trim().to_string(),
+        })
+    }
+
+    /// Reissues the job's voided receipt: `receipt` is the new ledger entry.
+    pub fn reissue_receipt(&self, voided: &str, receipt: ReceiptRef) -> Result<Event> {
+        self.expect(Action::ReissueReceipt)?;
+        if self.voided_receipt_pending() != Some(voided) {
+            return Err(Error::ReceiptNotVoided {
+                number: voided.to_string(),
+            });
+        }
+        Ok(Event::ReceiptReissued {
+            receipt,
+            replaces: voided.to_string(),
+        })
+    }
+
     pub fn hand_over(&self) -> Result<Event> {
-        self.expect(Action::HandOver, &[Status::Settled])?;
+        self.expect(Action::HandOver)?;
+        self.receipt_standing()?;
         Ok(Event::HandedOver)
+    }
+
+    // --- what a screen may offer -------------------------------------------------
+
+    /// A quote is shown only with lines, and with every off-schedule line approved.
+    fn quote_ready(&self) -> Result<()> {
+        if self.quote_lines.is_empty() {
+            return Err(Error::EmptyQuote);
+        }
+        match self
+            .quote_lines
+            .iter()
+            .find(|l| l.needs_approval() && l.approval.is_none())
+        {
+            Some(l) => Err(Error::OffScheduleNeedsApproval { line_no: l.line_no }),
+            None => Ok(()),
+        }
+    }
+
+    /// The handover needs a receipt that stands: a voided one is reissued first.
+    fn receipt_standing(&self) -> Result<()> {
+        match self.voided_receipt_pending() {
+            Some(number) => Err(Error::ReceiptNotReissued {
+                number: number.to_string(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// The actions a screen may offer now, in workflow order, each with the
+    /// rule that blocks it if one does (unanswered required items, a missing
+    /// concession, a missing approval...). Derived from the transition table
+    /// and the same checks the workflow methods run, so a shell never writes an
+    /// `if` on status. Actions with nothing to act on (no quote line needing
+    /// approval, no material to inspect) are left out; a cancelled job offers nothing.
+    pub fn available_actions(&self, ctx: &Context) -> Vec<AvailableAction> {
+        if self.live().is_err() {
+            return Vec::new();
+        }
+        Action::ALL
+            .into_iter()
+            .filter(|a| a.is_allowed_from(self.status))
+            .filter_map(|action| {
+                self.blocker(action, ctx).map(|blocked| AvailableAction {
+                    action,
+                    blocked: blocked.err(),
+                })
+            })
+            .collect()
+    }
+
+    /// `None`: nothing to offer; `Some(Err(rule))`: offered but blocked; `Some(Ok)`: go.
+    fn blocker(&self, action: Action, ctx: &Context) -> Option<Result<()>> {
+        let unused = || self.materials.iter().filter(|m| !m.used);
+        Some(match action {
+            Action::Depart => self.gate(Phase::BeforeLeaving, ctx),
+            Action::Assess => self.gate(Phase::Arrival, ctx),
+            Action::FinishWork => self.gate(Phase::WorkRules, ctx),
+            Action::RecordAcceptance => self.gate(Phase::Completion, ctx),
+            Action::PresentQuote => self.quote_ready(),
+            Action::RemoveQuoteLine if self.quote_lines.is_empty() => return None,
+            Action::ApproveQuoteLine
+                if !self
+                    .quote_lines
+                    .iter()
+                    .any(|l| l.needs_approval() && l.approval.is_none()) =>
+            {
+                return None
+            }
+            Action::InspectMaterial if unused().next().is_none() => return None,
+            Action::NoteConcession
+                if !self.materials.iter().any(|m| {
+                    !m.used
+                        && m.concession.is_none()
+                        && m.inspection
+                            .as_ref()
+                            .is_some_and(|i| i.verdict == crate::material::Verdict::Fail)
+                }) =>
+            {
+                return None
+            }
+            Action::UseMaterial => {
+                let mut first_refusal = None;
+                for m in unused() {
+                    match m.check_usable() {
+                        Ok(()) => return Some(Ok(())),
+                        Err(e) => {
+                            first_refusal.get_or_insert(e);
+                        }
+                    }
+                }
+                return first_refusal.map(Err);
+            }
+            Action::TakePayment if self.payment.is_some() => return None,
+            Action::IssueReceipt => self.check_receipt_allowed(),
+            Action::VoidReceipt
+                if self.receipt.is_none() || self.voided_receipt_pending().is_some() =>
+            {
+                return None
+            }
+            Action::ReissueReceipt if self.voided_receipt_pending().is_none() => return None,
+            Action::HandOver => self.receipt_standing(),
+            _ => Ok(()),
+        })
     }
 
     // --- checking facts recorded elsewhere -------------------------------------
 
     /// Whether an event recorded on a device may apply to this state, for HQ,
-    /// which receives facts rather than commands. It checks the state machine
-    /// (and cancellation); the finer rules were checked on the device.
+    /// which receives facts rather than commands. It checks the same transition
+    /// table as the phone ([`Action::allowed_from`]) and cancellation; the
+    /// content of each event is checked when a push is decoded
+    /// ([`crate::sync::protocol::decode_push`] runs [`Event::validate`]).
     pub fn admits(&self, event: &Event) -> Result<()> {
-        use Status::*;
-        const QUOTING: &[Status] = &[Assessed, Declined];
-        const ON_SITE: &[Status] = &[Arrived, Assessed, Quoted, Consented, InProgress, WorkDone];
-        const OPEN: &[Status] = &[
-            Dispatched, Accepted, EnRoute, Arrived, NoAccess, Assessed, Quoted, Consented,
-            Declined, InProgress, WorkDone,
-        ];
-        let allowed: &[Status] = match event {
-            Event::Dispatched { .. } | Event::Rescheduled { .. } | Event::Cancelled { .. } => {
-                return Ok(())
+        match Action::of_event(event) {
+            None => Ok(()),
+            Some(action) => {
+                self.live()?;
+                if action.is_allowed_from(self.status) {
+                    self.admits_content(event)
+                } else {
+                    Err(Error::illegal(action, self.status, Rule::WrongStatus))
+                }
             }
-            Event::JobAccepted => &[Dispatched],
-            Event::Departed => &[Accepted],
-            Event::Arrived { .. } => &[EnRoute],
-            Event::NoAccess { .. } => &[EnRoute, Arrived],
-            Event::ChecklistAnswered { .. } => OPEN,
-            Event::Assessed { .. } => &[Arrived],
-            Event::QuoteLineAdded { .. }
-            | Event::QuoteLineRemoved { .. }
-            | Event::QuoteLineApproved { .. }
-            | Event::QuotePresented { .. } => QUOTING,
-            Event::CustomerConsented { .. } | Event::CustomerDeclined { .. } => &[Quoted],
-            Event::MaterialAdded { .. }
-            | Event::MaterialInspected { .. }
-            | Event::ConcessionNoted { .. } => ON_SITE,
-            Event::MaterialUsed { .. } => &[Consented, InProgress],
-            Event::PartReplaced { .. } => &[InProgress],
-            Event::WorkStarted => &[Consented],
-            Event::WorkDone { .. } => &[InProgress],
-            Event::CustomerAccepted { .. } => &[WorkDone],
-            Event::PaymentTaken { .. } => &[CustomerAccepted],
-            Event::ReceiptIssued { .. } => &[CustomerAccepted],
-            Event::HandedOver => &[Settled],
-        };
-        self.live()?;
-        if allowed.contains(&self.status) {
-            Ok(())
-        } else {
-            Err(Error::wrong_status(
-                Action::recording(event),
-                self.status,
-                allowed,
-            ))
+        }
+    }
+
+    /// The rules of a step that need the job's state, re-run on a fact
+    /// received from a device: what the phone checked when it decided the step.
+    fn admits_content(&self, event: &Event) -> Result<()> {
+        match event {
+            Event::QuoteLineAdded { line } => {
+                if self.quote_lines.iter().any(|l| l.line_no == line.line_no) {
+                    return Err(Error::invalid(
+                        Field::QuoteLine,
+                        Problem::Inconsistent {
+                            detail: format!("line {} is already on the quote", line.line_no),
+                        },
+                    ));
+                }
+                Ok(())
+            }
+            Event::QuoteLineRemoved { line_no } | Event::QuoteLineApproved { line_no, .. } => {
+                self.quote_line(*line_no).map(|_| ())
+            }
+            Event::QuotePresented { totals } => {
+                self.quote_ready()?;
+                if *totals != Totals::of(&self.quote_lines)? {
+                    return Err(Error::invalid(
+                        Field::QuoteTotals,
+                        Problem::Inconsistent {
+                            detail: "the totals do not add up to the quote's lines".into(),
+                        },
+                    ));
+                }
+                Ok(())
+            }
+            Event::MaterialInspected {
+                material_id,
+                inspection,
+            } => self.material(material_id)?.check_inspection(inspection),
+            Event::ConcessionNoted { material_id, note } => {
+                self.material(material_id)?.check_concession(note)
+            }
+            Event::MaterialUsed { material_id } => self.material(material_id)?.check_usable(),
+            Event::PartReplaced { replacement } => replacement.validate(self.order.in_warranty()),
+            Event::CustomerAccepted { acceptance } => match &acceptance.sign_off {
+                SignOff::Signed { signature } => {
+                    let content = self.acceptance_content(
+                        acceptance.rating,
+                        &acceptance.comment,
+                        acceptance.fix_uncertain,
+                    )?;
+                    if signature.verify(&content) {
+                        Ok(())
+                    } else {
+                        Err(Error::SignatureNotBound)
+                    }
+                }
+                SignOff::Refused { .. } => Ok(()),
+            },
+            Event::PaymentTaken { payment } => {
+                if self.payment.is_some() {
+                    return Err(Error::illegal(
+                        Action::TakePayment,
+                        self.status,
+                        Rule::PaymentAlreadyTaken,
+                    ));
+                }
+                if payment.due != self.due_on_site() {
+                    return Err(Error::invalid(
+                        Field::Payment,
+                        Problem::Inconsistent {
+                            detail: "what was due is not the owner's share of the quote".into(),
+                        },
+                    ));
+                }
+                Ok(())
+            }
+            Event::ReceiptIssued { .. } => self.check_receipt_allowed(),
+            Event::ReceiptVoided { number, reason } => {
+                self.void_receipt(number, reason).map(|_| ())
+            }
+            Event::ReceiptReissued { receipt, replaces } => {
+                self.reissue_receipt(replaces, receipt.clone()).map(|_| ())
+            }
+            Event::HandedOver => self.receipt_standing(),
+            _ => Ok(()),
         }
     }
 
@@ -827,6 +983,12 @@ impl Visit {
                 self.status = Status::Settled;
                 self.receipt = Some(receipt.clone());
             }
+            Event::ReceiptVoided { number, .. } => {
+                if !self.voided_receipts.contains(number) {
+                    self.voided_receipts.push(number.clone());
+                }
+            }
+            Event::ReceiptReissued { receipt, .. } => self.receipt = Some(receipt.clone()),
             Event::HandedOver => {
                 self.status = Status::HandedOver;
                 self.handed_over_at = Some(at);

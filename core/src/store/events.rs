@@ -1,0 +1,156 @@
+//! `events`: the append-only visit facts, and the [`Writer`] that records one
+//! change as event + projection + outbox op + audit row in one transaction.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, Transaction};
+
+use super::{audit, jobs, meta, outbox};
+use crate::clock::Hlc;
+use crate::error::{Error, Result};
+use crate::visit::{Actor, Event, Op, Recorded, Visit};
+
+/// Who is writing, and with which clock: the device side of every change.
+pub struct Writer<'a> {
+    pub device_id: &'a str,
+    pub actor: Actor,
+    pub now: DateTime<Utc>,
+    /// Set for a batch (a page of HQ's changes in one transaction): the HLC is
+    /// kept here and persisted once by [`Writer::finish`] instead of per event.
+    pub batch_hlc: Option<std::cell::RefCell<Option<Hlc>>>,
+}
+
+impl Writer<'_> {
+    /// Next HLC stamp for this device, persisted in the same transaction.
+    fn stamp(&self, tx: &Transaction) -> Result<Hlc> {
+        let load = || -> Result<Option<Hlc>> {
+            meta::get(tx, meta::HLC)?
+                .map(|s| Hlc::decode(&s))
+                .transpose()
+        };
+        if let Some(cell) = &self.batch_hlc {
+            let mut last = cell.borrow_mut();
+            if last.is_none() {
+                *last = load()?;
+            }
+            let hlc = Hlc::tick(last.as_ref(), self.now.timestamp_millis(), self.device_id);
+            *last = Some(hlc.clone());
+            return Ok(hlc);
+        }
+        let hlc = Hlc::tick(
+            load()?.as_ref(),
+            self.now.timestamp_millis(),
+            self.device_id,
+        );
+        meta::set(tx, meta::HLC, &hlc.encode())?;
+        Ok(hlc)
+    }
+
+    /// Persists a batch's last HLC stamp; call it before the batch's transaction commits.
+    pub fn finish(&self, tx: &Transaction) -> Result<()> {
+        if let Some(Some(hlc)) = self.batch_hlc.as_ref().map(|c| c.borrow().clone()) {
+            meta::set(tx, meta::HLC, &hlc.encode())?;
+        }
+        Ok(())
+    }
+
+    /// Records one event for a job whose new state is `visit`: event row, job
+    /// projection, outbox op (unless the event came from HQ) and audit row.
+    pub fn record(&self, tx: &Transaction, visit: &Visit, event: &Event) -> Result<Recorded> {
+        let hlc = self.stamp(tx)?.encode();
+        // Time-ordered (v7): new ids land at the end of the unique indexes on the
+        // phone and at HQ instead of on a random page of them.
+        let event_id = uuid::Uuid::now_v7().to_string();
+        let job_id = visit.job_id().to_string();
+        let at = self.now;
+        let actor = self.actor.to_string();
+
+        jobs::save(tx, visit, &hlc)?;
+        tx.prepare_cached(
+            "INSERT INTO events(event_id, job_id, kind, actor, at, hlc, payload)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![
+            event_id,
+            job_id,
+            event.kind(),
+            actor,
+            at.to_rfc3339(),
+            hlc,
+            serde_json::to_string(event)?
+        ])?;
+        if !event.from_hq() {
+            outbox::enqueue(
+                tx,
+                &Op {
+                    op_id: event_id.clone(),
+                    device_id: self.device_id.to_string(),
+                    seq: outbox::next_seq(tx)?,
+                    hlc: hlc.clone(),
+                    job_id: job_id.clone(),
+                    actor: self.actor.clone(),
+                    at,
+                    event: event.clone(),
+                },
+            )?;
+        }
+        audit::append(
+            tx,
+            &audit::AuditEntry {
+                at,
+                actor,
+                device_id: self.device_id.to_string(),
+                job_id: Some(job_id.clone()),
+                action: event.kind().to_string(),
+                detail: format!("status={}", visit.status),
+            },
+        )?;
+        Ok(Recorded {
+            event_id,
+            job_id,
+            actor: self.actor.clone(),
+            at,
+            hlc,
+            event: event.clone(),
+        })
+    }
+}
+
+/// The events of a job in the order they were recorded.
+pub fn of_job(conn: &Connection, job_id: &str) -> Result<Vec<Recorded>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT event_id, job_id, actor, at, hlc, payload FROM events WHERE job_id = ?1 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([job_id], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, String>(5)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (event_id, job_id, actor, at, hlc, payload) = row?;
+        out.push(Recorded {
+            event_id,
+            job_id,
+            actor: parse_actor(&actor)?,
+            at: super::parse_time(&at)?,
+            hlc,
+            event: serde_json::from_str(&payload)?,
+        });
+    }
+    Ok(out)
+}
+
+fn parse_actor(s: &str) -> Result<Actor> {
+    match s.split_once(':') {
+        Some(("technician", id)) => Ok(Actor::Technician(id.to_string())),
+        Some(("hq", id)) => Ok(Actor::Hq(id.to_string())),
+        _ => Err(Error::Corrupt {
+            reason: format!("actor {s:?}"),
+        }),
+    }
+}

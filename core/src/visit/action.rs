@@ -1,0 +1,304 @@
+//! The one transition table of the visit: which statuses each action is allowed from.
+//!
+//! The phone checks every step against [`Action::allowed_from`] before it
+//! records anything, and HQ checks every fact a device pushes against the same
+//! table ([`super::Visit::admits`]). Written once, the two cannot drift: a
+//! step the phone accepts is never a step HQ rejects as a conflict because the
+//! tables disagreed. [`super::Visit::available_actions`] reads the same table
+//! to tell a screen what it may offer, so a shell never writes an `if` on status.
+
+use serde::{Deserialize, Serialize};
+
+use super::status::Status;
+use super::Event;
+use crate::locale::{tr, Lang};
+
+/// Something the technician does to a job: one per workflow method of [`super::Visit`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    AcceptJob,
+    Depart,
+    Arrive,
+    RecordNoAccess,
+    AnswerChecklist,
+    Assess,
+    AddQuoteLine,
+    RemoveQuoteLine,
+    ApproveQuoteLine,
+    PresentQuote,
+    CustomerConsents,
+    CustomerDeclines,
+    AddMaterial,
+    InspectMaterial,
+    NoteConcession,
+    UseMaterial,
+    ReplacePart,
+    StartWork,
+    FinishWork,
+    RecordAcceptance,
+    TakePayment,
+    IssueReceipt,
+    VoidReceipt,
+    ReissueReceipt,
+    HandOver,
+}
+
+use Status::*;
+
+/// Quoting happens after the assessment, and again after a declined quote.
+const QUOTING: &[Status] = &[Assessed, Declined];
+/// Materials are recorded and inspected on site, before the customer's acceptance.
+const ON_SITE: &[Status] = &[Arrived, Assessed, Quoted, Consented, InProgress, WorkDone];
+/// Checklists are answered at any point until the customer's signed acceptance seals the visit.
+const OPEN: &[Status] = &[
+    Dispatched, Accepted, EnRoute, Arrived, NoAccess, Assessed, Quoted, Consented, Declined,
+    InProgress, WorkDone,
+];
+/// Receipt corrections happen after settlement, also after the handover.
+const SETTLED: &[Status] = &[Settled, HandedOver];
+
+impl Action {
+    /// Every action, in the order a visit usually takes them (the order screens list them in).
+    pub const ALL: [Action; 25] = [
+        Action::AcceptJob,
+        Action::Depart,
+        Action::Arrive,
+        Action::RecordNoAccess,
+        Action::AnswerChecklist,
+        Action::Assess,
+        Action::AddQuoteLine,
+        Action::RemoveQuoteLine,
+        Action::ApproveQuoteLine,
+        Action::PresentQuote,
+        Action::CustomerConsents,
+        Action::CustomerDeclines,
+        Action::AddMaterial,
+        Action::InspectMaterial,
+        Action::NoteConcession,
+        Action::UseMaterial,
+        Action::ReplacePart,
+        Action::StartWork,
+        Action::FinishWork,
+        Action::RecordAcceptance,
+        Action::TakePayment,
+        Action::IssueReceipt,
+        Action::VoidReceipt,
+        Action::ReissueReceipt,
+        Action::HandOver,
+    ];
+
+    /// The transition table: the statuses this action is allowed from.
+    pub fn allowed_from(self) -> &'static [Status] {
+        match self {
+            Action::AcceptJob => &[Dispatched],
+            Action::Depart => &[Accepted],
+            Action::Arrive => &[EnRoute],
+            Action::RecordNoAccess => &[EnRoute, Arrived],
+            Action::AnswerChecklist => OPEN,
+            Action::Assess => &[Arrived],
+            Action::AddQuoteLine
+            | Action::RemoveQuoteLine
+            | Action::ApproveQuoteLine
+            | Action::PresentQuote => QUOTING,
+            Action::CustomerConsents | Action::CustomerDeclines => &[Quoted],
+            Action::AddMaterial | Action::InspectMaterial | Action::NoteConcession => ON_SITE,
+            Action::UseMaterial => &[Consented, InProgress],
+            Action::ReplacePart => &[InProgress],
+            Action::StartWork => &[Consented],
+            Action::FinishWork => &[InProgress],
+            Action::RecordAcceptance => &[WorkDone],
+            Action::TakePayment | Action::IssueReceipt => &[CustomerAccepted],
+            Action::VoidReceipt | Action::ReissueReceipt => SETTLED,
+            Action::HandOver => &[Settled],
+        }
+    }
+
+    pub fn is_allowed_from(self, status: Status) -> bool {
+        self.allowed_from().contains(&status)
+    }
+
+    /// The technician's action that records this event; `None` for HQ's decisions.
+    pub fn of_event(event: &Event) -> Option<Action> {
+        Some(match event {
+            Event::Dispatched { .. } | Event::Rescheduled { .. } | Event::Cancelled { .. } => {
+                return None
+            }
+            Event::JobAccepted => Action::AcceptJob,
+            Event::Departed => Action::Depart,
+            Event::Arrived { .. } => Action::Arrive,
+            Event::NoAccess { .. } => Action::RecordNoAccess,
+            Event::ChecklistAnswered { .. } => Action::AnswerChecklist,
+            Event::Assessed { .. } => Action::Assess,
+            Event::QuoteLineAdded { .. } => Action::AddQuoteLine,
+            Event::QuoteLineRemoved { .. } => Action::RemoveQuoteLine,
+            Event::QuoteLineApproved { .. } => Action::ApproveQuoteLine,
+            Event::QuotePresented { .. } => Action::PresentQuote,
+            Event::CustomerConsented { .. } => Action::CustomerConsents,
+            Event::CustomerDeclined { .. } => Action::CustomerDeclines,
+            Event::MaterialAdded { .. } => Action::AddMaterial,
+            Event::MaterialInspected { .. } => Action::InspectMaterial,
+            Event::ConcessionNoted { .. } => Action::NoteConcession,
+            Event::MaterialUsed { .. } => Action::UseMaterial,
+            Event::PartReplaced { .. } => Action::ReplacePart,
+            Event::WorkStarted => Action::StartWork,
+            Event::WorkDone { .. } => Action::FinishWork,
+            Event::CustomerAccepted { .. } => Action::RecordAcceptance,
+            Event::PaymentTaken { .. } => Action::TakePayment,
+            Event::ReceiptIssued { .. } => Action::IssueReceipt,
+            Event::ReceiptVoided { .. } => Action::VoidReceipt,
+            Event::ReceiptReissued { .. } => Action::ReissueReceipt,
+            Event::HandedOver => Action::HandOver,
+        })
+    }
+
+    /// Stable machine name (also the serde name), for logs, errors and the FFI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::AcceptJob => "accept_job",
+            Action::Depart => "depart",
+            Action::Arrive => "arrive",
+            Action::RecordNoAccess => "record_no_access",
+            Action::AnswerChecklist => "answer_checklist",
+            Action::Assess => "assess",
+            Action::AddQuoteLine => "add_quote_line",
+            Action::RemoveQuoteLine => "remove_quote_line",
+            Action::ApproveQuoteLine => "approve_quote_line",
+            Action::PresentQuote => "present_quote",
+            Action::CustomerConsents => "customer_consents",
+            Action::CustomerDeclines => "customer_declines",
+            Action::AddMaterial => "add_material",
+            Action::InspectMaterial => "inspect_material",
+            Action::NoteConcession => "note_concession",
+            Action::UseMaterial => "use_material",
+            Action::ReplacePart => "replace_part",
+            Action::StartWork => "start_work",
+            Action::FinishWork => "finish_work",
+            Action::RecordAcceptance => "record_acceptance",
+            Action::TakePayment => "take_payment",
+            Action::IssueReceipt => "issue_receipt",
+            Action::VoidReceipt => "void_receipt",
+            Action::ReissueReceipt => "reissue_receipt",
+            Action::HandOver => "hand_over",
+        }
+    }
+
+    /// What a button for this action says.
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Action::AcceptJob => tr(lang, "接单", "Accept the job"),
+            Action::Depart => tr(lang, "出发", "Leave for the site"),
+            Action::Arrive => tr(lang, "到达现场", "Arrive"),
+            Action::RecordNoAccess => tr(lang, "无人在家，留言", "Nobody home: leave a note"),
+            Action::AnswerChecklist => tr(lang, "填写检查表", "Answer the checklist"),
+            Action::Assess => tr(lang, "查勘记录", "Record the assessment"),
+            Action::AddQuoteLine => tr(lang, "添加报价项", "Add a quote line"),
+            Action::RemoveQuoteLine => tr(lang, "删除报价项", "Remove a quote line"),
+            Action::ApproveQuoteLine => {
+                tr(lang, "录入主管批准码", "Enter the supervisor's approval")
+            }
+            Action::PresentQuote => tr(lang, "向客户出示报价", "Show the quote"),
+            Action::CustomerConsents => tr(lang, "客户同意报价", "Customer agrees"),
+            Action::CustomerDeclines => tr(lang, "客户拒绝报价", "Customer declines"),
+            Action::AddMaterial => tr(lang, "添加材料", "Add material"),
+            Action::InspectMaterial => tr(lang, "检验材料", "Inspect material"),
+            Action::NoteConcession => tr(lang, "记录让步使用", "Record concession use"),
+            Action::UseMaterial => tr(lang, "使用材料", "Use material"),
+            Action::ReplacePart => tr(lang, "更换配件", "Replace a part"),
+            Action::StartWork => tr(lang, "开始维修", "Start work"),
+            Action::FinishWork => tr(lang, "完工", "Finish work"),
+            Action::RecordAcceptance => tr(lang, "客户验收签字", "Customer acceptance"),
+            Action::TakePayment => tr(lang, "收费", "Take payment"),
+            Action::IssueReceipt => tr(lang, "开具收据", "Issue the receipt"),
+            Action::VoidReceipt => tr(lang, "作废收据", "Void the receipt"),
+            Action::ReissueReceipt => tr(lang, "重开收据", "Reissue the receipt"),
+            Action::HandOver => tr(lang, "交回单据和款项", "Hand over"),
+        }
+    }
+
+    /// Why the action is tied to these statuses, for a refusal (the rule of the procedure).
+    pub fn rule(self, lang: Lang) -> &'static str {
+        match self {
+            Action::AcceptJob => tr(
+                lang,
+                "只能接已派工的单",
+                "only a dispatched job can be accepted",
+            ),
+            Action::Depart => tr(lang, "接单后才能出发", "accept the job before leaving"),
+            Action::Arrive => tr(
+                lang,
+                "完成出发前检查并出发后才能到达",
+                "leave for the site (before-leaving checklist) before arriving",
+            ),
+            Action::RecordNoAccess => tr(
+                lang,
+                "无人在家在门口记录，进门之前",
+                "no access is recorded at the door, before entering",
+            ),
+            Action::AnswerChecklist => tr(
+                lang,
+                "客户签字验收后不能再改检查表",
+                "checklists cannot change after the customer's signed acceptance",
+            ),
+            Action::Assess => tr(lang, "到达现场后才能查勘", "arrive before assessing"),
+            Action::AddQuoteLine | Action::RemoveQuoteLine | Action::ApproveQuoteLine => tr(
+                lang,
+                "报价在查勘之后、客户同意之前",
+                "quote after the assessment, before the customer consents",
+            ),
+            Action::PresentQuote => tr(lang, "先查勘再报价", "assess the fault before quoting"),
+            Action::CustomerConsents | Action::CustomerDeclines => tr(
+                lang,
+                "客户只能对已出示的报价表态",
+                "the customer answers a quote that was shown",
+            ),
+            Action::AddMaterial | Action::InspectMaterial | Action::NoteConcession => tr(
+                lang,
+                "材料在现场、客户验收之前记录",
+                "materials are recorded on site, before acceptance",
+            ),
+            Action::UseMaterial => tr(
+                lang,
+                "客户同意报价后才能使用材料",
+                "material goes into the work after the customer consents",
+            ),
+            Action::ReplacePart => tr(
+                lang,
+                "维修过程中才能更换配件",
+                "parts are replaced during the work",
+            ),
+            Action::StartWork => tr(
+                lang,
+                "客户同意报价后才能开工",
+                "work starts only after the customer consents to the quote",
+            ),
+            Action::FinishWork => tr(lang, "先开工", "start the work first"),
+            Action::RecordAcceptance => tr(
+                lang,
+                "客户验收已完成的工作",
+                "the customer accepts finished work",
+            ),
+            Action::TakePayment | Action::IssueReceipt => tr(
+                lang,
+                "客户验收之后才能收费和开收据",
+                "payment and receipt come after the customer's acceptance",
+            ),
+            Action::VoidReceipt | Action::ReissueReceipt => tr(
+                lang,
+                "只能更正已开出的收据",
+                "only an issued receipt can be corrected",
+            ),
+            Action::HandOver => tr(
+                lang,
+                "收费开据后才能交回",
+                "signed orders and money are handed over after settlement",
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
