@@ -88,7 +88,7 @@ async fn on_a_current_thread_runtime_blocking_calls_are_typed_errors_and_async_c
 
     let refused = SyncClient::enroll_blocking(&url, &s.code, "DEV-RT1");
     assert!(
-        matches!(refused, Err(Error::InvalidInput { .. })),
+        matches!(refused, Err(Error::BlockingInRuntime)),
         "{refused:?}"
     );
     // The refusal spent nothing: the code is still good for the async call.
@@ -98,7 +98,7 @@ async fn on_a_current_thread_runtime_blocking_calls_are_typed_errors_and_async_c
 
     let refused = client.sync_now(&tech, None);
     assert!(
-        matches!(refused, Err(Error::InvalidInput { .. })),
+        matches!(refused, Err(Error::BlockingInRuntime)),
         "{refused:?}"
     );
 
