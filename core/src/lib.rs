@@ -1,6 +1,6 @@
 //! Onsite core: everything a field technician does on site, stored on the phone.
 //!
-//! The crate is organised by domain nouns (see `../shared/DESIGN.md`):
+//! The crate is organised by domain nouns:
 //!
 //! - the work order and the visit workflow: [`order`], [`visit`], [`checklist`],
 //!   [`punctuality`], [`quote`], [`material`], [`payment`], [`receipt`];
