@@ -678,6 +678,8 @@ fn log_push(device: &Device, ops: &[&Op], r: &PushResponse) {
     );
 }
 
+type Verdict = Option<(RejectCode, String)>;
+
 /// The day (China time) a fact belongs to in reconciliation: the device's
 /// wall time of the fact, as the receipt printed for the customer shows it.
 fn china_day(at: DateTime<Utc>) -> String {
@@ -696,18 +698,40 @@ pub fn method_name(m: Method) -> String {
 
 /// A payment pushed by a device, checked as HQ counts money: every amount
 /// within what the core accepts (`Fen::new`), so HQ's sums cannot be fed a
-/// negative or absurd amount.
-fn check_payment(p: &Payment) -> Option<(RejectCode, String)> {
+/// negative or absurd amount; and, against the job as HQ has it, the amount
+/// due is the quote's and the payment is what the core's rules make of the
+/// amount received (change, exact amounts, nothing on account).
+fn check_payment(p: &Payment, visit: Option<&Visit>) -> Verdict {
+    let broken = |m: String| Some((RejectCode::RuleBroken, m));
     for (what, fen) in [
         ("due", p.due),
         ("received", p.received),
         ("change", p.change),
     ] {
         if let Err(e) = Fen::new(fen.fen()) {
-            return Some((RejectCode::RuleBroken, format!("payment {what}: {e}")));
+            return broken(format!("payment {what}: {e}"));
         }
     }
-    None
+    let Some(visit) = visit else {
+        return None;
+    };
+    let due = visit.due_on_site();
+    if p.due != due {
+        return broken(format!(
+            "payment due {} fen is not the quote's {} fen",
+            p.due.fen(),
+            due.fen()
+        ));
+    }
+    match Payment::take(p.method, due, p.received.fen(), p.reference.clone(), p.at) {
+        Ok(expected) if expected.change == p.change => None,
+        Ok(expected) => broken(format!(
+            "payment change {} fen should be {} fen",
+            p.change.fen(),
+            expected.change.fen()
+        )),
+        Err(e) => broken(format!("payment: {e}")),
+    }
 }
 
 /// The method and amount a receipt of this job records: the job's payment at HQ.
@@ -721,13 +745,11 @@ fn receipt_money(
             format!("HQ has no payment for job {job_id}: a receipt needs one"),
         )
     })?;
-    if let Some(reject) = check_payment(payment) {
+    if let Some(reject) = check_payment(payment, None) {
         return Err(reject);
     }
     Ok((method_name(payment.method), payment.collected().fen()))
 }
-
-type Verdict = Option<(RejectCode, String)>;
 
 /// A receipt row of `job_id` at HQ: (voided_day) or the rejection if HQ has none.
 fn receipt_of_job(
@@ -808,7 +830,9 @@ fn side_effects(
     now: DateTime<Utc>,
 ) -> Result<Verdict> {
     match &op.event {
-        Event::PaymentTaken { payment } => return Ok(check_payment(payment)),
+        Event::PaymentTaken { payment } => {
+            return Ok(check_payment(payment, order.map(|(_, v)| v)))
+        }
         Event::ReceiptIssued { receipt } => {
             if let Some(reject) = number_used(t, &receipt.number)? {
                 return Ok(Some(reject));

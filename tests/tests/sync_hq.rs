@@ -604,7 +604,10 @@ fn void_and_reissue_offline_then_reconcile(b: Backend) {
     assert_eq!(cash_line["issued"], json!({"count": 1, "fen": due2}));
     assert_eq!(cash_line["voided"], json!({"count": 1, "fen": due2}));
     assert_eq!(cash_line["reissued"], json!({"count": 0, "fen": 0}));
-    assert_eq!(cash_line["net_fen"], 0, "a void alone leaves nothing to hand in");
+    assert_eq!(
+        cash_line["net_fen"], 0,
+        "a void alone leaves nothing to hand in"
+    );
 
     // Handing in the WeChat payment balances it; handing in the voided cash does not.
     for (method, fen) in [("wechat_pay", due1), ("cash", due2)] {
@@ -639,14 +642,43 @@ fn void_and_reissue_offline_then_reconcile(b: Backend) {
     };
     let sha = "0".repeat(64);
     let ops = vec![
-        op(1, "VR-2", json!({"type": "receipt_voided", "number": "R-99999999", "reason": "x"})),
-        op(2, "VR-2", json!({"type": "receipt_voided", "number": cash, "reason": "x"})),
-        op(3, "VR-2", json!({"type": "receipt_voided", "number": second, "reason": "x"})),
-        op(4, "VR-1", json!({"type": "receipt_reissued", "receipt": {"number": "R-77777777", "sha256": sha}, "replaces": second})),
-        op(5, "VR-1", json!({"type": "receipt_reissued", "receipt": {"number": "R-77777777", "sha256": sha}, "replaces": first})),
-        op(6, "VR-2", json!({"type": "receipt_reissued", "receipt": {"number": second, "sha256": sha}, "replaces": cash})),
+        op(
+            1,
+            "VR-2",
+            json!({"type": "receipt_voided", "number": "R-99999999", "reason": "x"}),
+        ),
+        op(
+            2,
+            "VR-2",
+            json!({"type": "receipt_voided", "number": cash, "reason": "x"}),
+        ),
+        op(
+            3,
+            "VR-2",
+            json!({"type": "receipt_voided", "number": second, "reason": "x"}),
+        ),
+        op(
+            4,
+            "VR-1",
+            json!({"type": "receipt_reissued", "receipt": {"number": "R-77777777", "sha256": sha}, "replaces": second}),
+        ),
+        op(
+            5,
+            "VR-1",
+            json!({"type": "receipt_reissued", "receipt": {"number": "R-77777777", "sha256": sha}, "replaces": first}),
+        ),
+        op(
+            6,
+            "VR-2",
+            json!({"type": "receipt_reissued", "receipt": {"number": second, "sha256": sha}, "replaces": cash}),
+        ),
     ];
-    let (s, resp) = hq.call("POST", "/v1/sync/push", Some(&other.token), Some(json!({"ops": ops})));
+    let (s, resp) = hq.call(
+        "POST",
+        "/v1/sync/push",
+        Some(&other.token),
+        Some(json!({"ops": ops})),
+    );
     assert_eq!(s, 200, "{resp}");
     let codes: Vec<&str> = resp["results"]
         .as_array()
@@ -672,3 +704,69 @@ fn void_and_reissue_offline_then_reconcile(b: Backend) {
     hq.stop();
 }
 on_both!(void_and_reissue_offline_then_reconcile);
+
+/// An HQ database written before voids and reissues (schema version 1) is
+/// brought to the current version with its receipts kept and classified;
+/// one written by a newer HQ is refused.
+fn an_hq_database_at_version_1_is_migrated(b: Backend) {
+    let v1_rows = "
+        INSERT INTO receipts(number, job_id, technician_id, device_id, method, amount_fen, issued_day, received_at)
+        VALUES ('R-00000001', 'J-1', 'T1', 'D-1', 'cash', 5000, '2026-11-24', '2026-11-24T02:00:00Z'),
+               ('EM-D-1-00000001', 'J-2', 'T1', 'D-1', 'cash', 7000, '2026-11-24', '2026-11-24T03:00:00Z');";
+    match &b {
+        Backend::Sqlite(path) => {
+            let c = rusqlite::Connection::open(path).unwrap();
+            c.execute_batch(&onsite_hq::schema::sqlite_v1()).unwrap();
+            c.execute_batch(v1_rows).unwrap();
+            c.execute_batch("PRAGMA user_version = 1").unwrap();
+        }
+        Backend::Postgres(url) => {
+            let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+            c.batch_execute(&onsite_hq::schema::postgres_v1()).unwrap();
+            c.batch_execute(v1_rows).unwrap();
+            c.batch_execute(
+                "CREATE TABLE hq_schema (version BIGINT NOT NULL); INSERT INTO hq_schema VALUES (1);",
+            )
+            .unwrap();
+        }
+    }
+    let db = onsite_hq::open_db(&b.url()).expect("migrates");
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+    let r = onsite_hq::store::reconciliation(&*db, "T1", day).unwrap();
+    assert_eq!(r.lines.len(), 1);
+    assert_eq!(
+        (r.lines[0].issued.count, r.lines[0].issued.fen),
+        (2, 12_000)
+    );
+    assert_eq!(r.lines[0].net_fen, 12_000);
+    let kinds = onsite_hq::db::tx(&*db, |t| {
+        t.query("SELECT number, kind FROM receipts ORDER BY number", &[])?
+            .iter()
+            .map(|r| Ok((r.text(0)?, r.text(1)?)))
+            .collect::<onsite_hq::Result<Vec<_>>>()
+    })
+    .unwrap();
+    assert_eq!(
+        kinds,
+        [
+            ("EM-D-1-00000001".to_string(), "emergency".to_string()),
+            ("R-00000001".to_string(), "original".to_string())
+        ]
+    );
+    drop(db);
+    // Opening again is a no-op; a database from a newer HQ is refused.
+    drop(onsite_hq::open_db(&b.url()).expect("reopens"));
+    match &b {
+        Backend::Sqlite(path) => rusqlite::Connection::open(path)
+            .unwrap()
+            .execute_batch("PRAGMA user_version = 99")
+            .unwrap(),
+        Backend::Postgres(url) => postgres::Client::connect(url, postgres::NoTls)
+            .unwrap()
+            .batch_execute("UPDATE hq_schema SET version = 99")
+            .unwrap(),
+    }
+    let err = onsite_hq::open_db(&b.url()).err().expect("refused");
+    assert!(err.to_string().contains("version 99"), "{err}");
+}
+on_both!(an_hq_database_at_version_1_is_migrated);
