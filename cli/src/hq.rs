@@ -266,13 +266,16 @@ pub fn run(cmd: HqCommand) -> Result<()> {
                 &format!("/v1/reconciliation?technician_id={technician}&day={day}"),
                 None,
             )?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&v)?);
+            let text = if json {
+                format!("{}\n", serde_json::to_string_pretty(&v)?)
             } else {
                 let r: Reconciliation = serde_json::from_value(v)
                     .context("HQ's reconciliation answer is not in the expected form")?;
-                print!("{}", reconciliation_table(&r, lang));
-            }
+                reconciliation_table(&r, lang)
+            };
+            // A closed pipe (`| head`) is an error to report, not a panic.
+            std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())
+                .context("writing the reconciliation")?;
             Ok(())
         }
         HqCommand::Dispatch { command, conn } => {
@@ -413,6 +416,21 @@ fn yuan(fen: i64) -> String {
     format!("¥{sign}{}.{:02}", abs / 100, abs % 100)
 }
 
+/// Terminal columns `s` takes (a CJK character takes two).
+fn columns(s: &str) -> usize {
+    s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
+}
+
+/// `label` padded on the right to `cols` terminal columns.
+fn pad(label: &str, cols: usize) -> String {
+    format!("{label}{}", " ".repeat(cols.saturating_sub(columns(label))))
+}
+
+/// `s` aligned right in `cols` terminal columns.
+fn right(s: &str, cols: usize) -> String {
+    format!("{}{s}", " ".repeat(cols.saturating_sub(columns(s))))
+}
+
 fn pick(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
     match lang {
         Lang::ZhCn => zh,
@@ -455,8 +473,9 @@ pub fn reconciliation_table(r: &Reconciliation, lang: Lang) -> String {
         let tally = |out: &mut String, name: &str, x: &Tally| {
             let _ = writeln!(
                 out,
-                "  {name:<10} {:>12}  {:>14}",
-                count(x.count),
+                "  {} {}  {:>14}",
+                pad(name, 10),
+                right(&count(x.count), 12),
                 yuan(x.fen)
             );
         };
@@ -464,7 +483,7 @@ pub fn reconciliation_table(r: &Reconciliation, lang: Lang) -> String {
         tally(&mut out, t("作废", "voided"), &l.voided);
         tally(&mut out, t("重开", "reissued"), &l.reissued);
         let money = |out: &mut String, name: &str, fen: i64| {
-            let _ = writeln!(out, "  {name:<10} {:>12}  {:>14}", "", yuan(fen));
+            let _ = writeln!(out, "  {} {:>12}  {:>14}", pad(name, 10), "", yuan(fen));
         };
         money(&mut out, t("净额", "net"), l.net_fen);
         money(&mut out, t("已交回", "handed in"), l.handed_in_fen);

@@ -43,7 +43,14 @@ async fn blocking<R: Send + 'static>(f: impl FnOnce() -> Result<R> + Send + 'sta
     let span = tracing::Span::current();
     tokio::task::spawn_blocking(move || span.in_scope(f))
         .await
-        .map_err(|e| HqError::Internal(format!("worker failed: {e}")))?
+        .map_err(|e| {
+            // Not the panic's message: it could quote what the worker held.
+            HqError::Internal(if e.is_panic() {
+                "a database worker panicked".into()
+            } else {
+                "a database worker was cancelled".into()
+            })
+        })?
 }
 
 /// One span per request: method and route template (never the query string
