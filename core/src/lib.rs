@@ -23,6 +23,9 @@ pub mod photo;
 pub mod punctuality;
 pub mod quote;
 pub mod receipt;
+/// Sample orders, profile and answers for the demo, tests and benchmarks;
+/// not part of the production API (feature `sample`).
+#[cfg(any(test, feature = "sample"))]
 pub mod sample;
 pub mod signature;
 pub mod store;

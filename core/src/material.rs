@@ -131,6 +131,21 @@ impl Material {
         })
     }
 
+    /// The checks of [`Material::new`], for a material received from elsewhere.
+    pub fn check(&self) -> Result<()> {
+        let again = Material::new(&MaterialRequest {
+            material_id: self.material_id.clone(),
+            source: self.source,
+            description: self.description.clone(),
+            qty: self.qty,
+            part_code: self.part_code.clone(),
+        })?;
+        if again.description != self.description {
+            return Err(Error::invalid("material description", "has surrounding spaces"));
+        }
+        Ok(())
+    }
+
     /// The rule that decides whether this material may go into the work.
     pub fn check_usable(&self) -> Result<()> {
         if !self.source.needs_inspection() {
@@ -156,18 +171,7 @@ impl Material {
                 reason: "is already in use; inspect before use".into(),
             });
         }
-        if inspection.verdict == Verdict::Fail && inspection.findings.trim().is_empty() {
-            return Err(Error::MaterialRule {
-                material_id: self.material_id.clone(),
-                reason: "failed inspection needs findings that say what is wrong".into(),
-            });
-        }
-        for p in &inspection.photos {
-            if p.len() != 64 || !p.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(Error::invalid("inspection photo", "must be a SHA-256 hex"));
-            }
-        }
-        Ok(())
+        crate::visit::content::check_inspection(&self.material_id, inspection)
     }
 
     pub fn check_concession(&self, note: &ConcessionNote) -> Result<()> {

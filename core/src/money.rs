@@ -17,11 +17,37 @@ pub const MAX_AMOUNT_FEN: i64 = 1_000_000_000;
 pub const MAX_TOTAL_FEN: i64 = 100 * MAX_AMOUNT_FEN;
 
 /// An amount of money in fen (1 yuan = 100 fen). Never negative.
+///
+/// Decoding goes through [`TryFrom<i64>`], so an amount read from JSON (a
+/// pushed op, a stored visit) is bounded like every other: a negative or
+/// absurd number is a decoding error, never a `Fen`.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
 )]
-#[serde(transparent)]
+#[serde(try_from = "i64", into = "i64")]
 pub struct Fen(i64);
+
+/// Any amount the core can produce: a single amount or a checked total.
+impl TryFrom<i64> for Fen {
+    type Error = Error;
+
+    fn try_from(amount_fen: i64) -> Result<Fen> {
+        if (0..=MAX_TOTAL_FEN).contains(&amount_fen) {
+            Ok(Fen(amount_fen))
+        } else {
+            Err(Error::AmountOutOfRange {
+                amount_fen,
+                max_fen: MAX_TOTAL_FEN,
+            })
+        }
+    }
+}
+
+impl From<Fen> for i64 {
+    fn from(f: Fen) -> i64 {
+        f.0
+    }
+}
 
 impl Fen {
     pub const ZERO: Fen = Fen(0);
@@ -89,6 +115,19 @@ pub fn sum<I: IntoIterator<Item = Fen>>(items: I) -> Result<Fen> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_from_json_are_bounded_like_typed_ones() {
+        assert_eq!(serde_json::from_str::<Fen>("1250").unwrap(), Fen(1250));
+        for bad in ["-1", "-9223372036854775808", "9223372036854775807"] {
+            let e = serde_json::from_str::<Fen>(bad).unwrap_err();
+            assert!(e.to_string().contains("out of range"), "{bad}: {e}");
+        }
+        // A checked total above a single amount still round-trips.
+        let total = Fen(MAX_AMOUNT_FEN).checked_add(Fen(MAX_AMOUNT_FEN)).unwrap();
+        let json = serde_json::to_string(&total).unwrap();
+        assert_eq!(serde_json::from_str::<Fen>(&json).unwrap(), total);
+    }
 
     #[test]
     fn rejects_negative_and_absurd_amounts() {

@@ -109,6 +109,27 @@ impl Payment {
         })
     }
 
+    /// Whether this payment is what [`Payment::take`] gives for its own method,
+    /// due and received amounts: the rules the phone applied, re-run on a
+    /// payment received from elsewhere (HQ decoding a push).
+    pub fn check(&self) -> Result<()> {
+        let again = Payment::take(
+            self.method,
+            self.due,
+            self.received.fen(),
+            self.reference.clone(),
+            self.at,
+        )?;
+        if again == *self {
+            Ok(())
+        } else {
+            Err(Error::invalid(
+                "payment",
+                "change does not equal what was received minus what was due",
+            ))
+        }
+    }
+
     /// Money the technician now holds for handover (cash and nothing else).
     pub fn collected(&self) -> Fen {
         match self.method {

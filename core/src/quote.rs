@@ -153,6 +153,34 @@ impl QuoteLine {
         self.code.is_none()
     }
 
+    /// The invariants of a priced line, for a line received from elsewhere:
+    /// quantity in range, never charged above its list price, and a total
+    /// that is the unit price times the quantity.
+    pub fn check(&self) -> Result<()> {
+        if self.qty == 0 || self.qty > MAX_QTY {
+            return Err(Error::invalid(
+                "quantity",
+                format!("{} is outside 1..={MAX_QTY}", self.qty),
+            ));
+        }
+        if self.unit_price > self.list_price {
+            return Err(Error::invalid(
+                "quote line",
+                format!("line {} charges more than its list price", self.line_no),
+            ));
+        }
+        if self.unit_price.checked_mul(self.qty)? != self.line_total {
+            return Err(Error::invalid(
+                "quote line",
+                format!(
+                    "line {} total is not its unit price times its quantity",
+                    self.line_no
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// Prices a requested line by the rules of DOMAIN.md step 4.
     pub fn price(
         line_no: u32,

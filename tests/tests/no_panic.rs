@@ -79,3 +79,60 @@ proptest! {
         prop_assert_eq!(ops.len() as i64, t.last_seq().unwrap());
     }
 }
+
+/// Days at the edges of chrono's calendar are an invalid input, not a panic.
+#[test]
+fn jobs_for_extreme_days_is_an_error_not_a_panic() {
+    use chrono::{FixedOffset, NaiveDate};
+    let f = fixture();
+    for day in [NaiveDate::MAX, NaiveDate::MIN] {
+        for offset in [
+            FixedOffset::east_opt(8 * 3600).unwrap(),
+            FixedOffset::west_opt(12 * 3600).unwrap(),
+            FixedOffset::east_opt(0).unwrap(),
+        ] {
+            let r = f.tech.jobs_for_day(day, offset);
+            assert!(
+                matches!(r, Err(onsite_core::Error::InvalidInput { .. }) | Ok(_)),
+                "{day} {offset}: {r:?}"
+            );
+        }
+    }
+}
+
+/// HQ decodes a push with the phone's own content rules: a payment whose
+/// change does not add up, an amount out of range, or an empty refusal
+/// reason is refused at decoding, before any op applies.
+#[test]
+fn pushed_events_are_checked_with_the_phones_rules() {
+    use onsite_core::sync::protocol::decode_push;
+    let op = |event: serde_json::Value| {
+        serde_json::json!({"ops": [{
+            "op_id": "00000000-0000-7000-8000-000000000001", "device_id": "D1", "seq": 1,
+            "hlc": "0", "job_id": "J1", "actor": {"role": "technician", "id": "T1"},
+            "at": "2026-11-24T02:00:00Z", "event": event
+        }]})
+        .to_string()
+    };
+    let payment = |received: i64, change: i64| {
+        serde_json::json!({"type": "payment_taken", "payment": {
+            "method": "cash", "due": 5000, "received": received, "change": change,
+            "reference": null, "at": "2026-11-24T02:00:00Z"}})
+    };
+    assert!(decode_push(op(payment(10000, 5000)).as_bytes()).is_ok());
+    for bad in [
+        payment(10000, 9000),
+        payment(i64::MIN, 0),
+        payment(10000, -5000),
+        serde_json::json!({"type": "customer_accepted", "acceptance": {
+            "rating": "satisfied", "comment": "", "fix_uncertain": false,
+            "sign_off": {"outcome": "refused", "reason": "  "}}}),
+        serde_json::json!({"type": "no_access", "note": {
+            "text": "x".repeat(3000), "waited_minutes": 5, "phoned_customer": true}}),
+    ] {
+        assert!(
+            decode_push(op(bad.clone()).as_bytes()).is_err(),
+            "accepted {bad}"
+        );
+    }
+}

@@ -165,6 +165,7 @@ impl Ink {
     /// A realistic customer signature (about 1 000 points in three strokes on a
     /// 600×200 canvas, sampled every 8 ms): sample data for the demo, tests and
     /// benchmarks, never used by the workflow itself.
+    #[cfg(any(test, feature = "sample"))]
     pub fn sample() -> Ink {
         let canvas = Canvas {
             width: 600.0,

@@ -53,6 +53,7 @@ impl From<SignatureError> for crate::error::Error {
 }
 
 /// The sample signature, encoded as a phone would send it (demo and tests).
+#[cfg(any(test, feature = "sample"))]
 pub fn demo_ink_bytes() -> Vec<u8> {
     Ink::sample().encode()
 }

@@ -152,8 +152,9 @@ pub struct ErrorBody {
 
 /// Decodes a push body as HQ receives it: well-formed JSON, at most
 /// [`MAX_PUSH_OPS`] ops, each with a valid job id and op id and a positive
-/// sequence number. Anything else is a typed [`Error::InvalidInput`], never a
-/// panic; whether each op may apply is HQ's decision afterwards.
+/// sequence number, and an event that passes [`crate::visit::Event::validate`]
+/// (amounts decode only within bounds). Anything else is a typed error, never
+/// a panic; whether each op may apply to its job is HQ's decision afterwards.
 pub fn decode_push(bytes: &[u8]) -> crate::Result<PushRequest> {
     let req: PushRequest = serde_json::from_slice(bytes)
         .map_err(|e| Error::invalid("push body", format!("malformed: {e}")))?;
@@ -184,7 +185,8 @@ fn check_op(op: &Op) -> crate::Result<()> {
     if op.hlc.len() > 64 {
         return Err(Error::invalid("op hlc", "longer than 64 characters"));
     }
-    Ok(())
+    // The same content rules the phone applied when it recorded the event.
+    op.event.validate()
 }
 
 /// Decodes a page of HQ's change feed as the device receives it: well-formed

@@ -7,8 +7,12 @@
 //! rules can be tested without a database.
 
 pub mod action;
+pub mod content;
 pub mod event;
 pub mod status;
+
+#[cfg(test)]
+mod table_tests;
 
 use std::collections::BTreeMap;
 
@@ -101,20 +105,7 @@ pub struct Visit {
     pub reschedules: u32,
 }
 
-const MAX_TEXT: usize = 2000;
-
-fn check_text(what: &str, s: &str, required: bool) -> Result<()> {
-    if required && s.trim().is_empty() {
-        return Err(Error::invalid(what, "must not be empty"));
-    }
-    if s.chars().count() > MAX_TEXT {
-        return Err(Error::invalid(
-            what,
-            format!("longer than {MAX_TEXT} characters"),
-        ));
-    }
-    Ok(())
-}
+use content::{check_acceptance, check_assessment, check_message_note, check_text};
 
 impl Visit {
     /// A job as it arrives from HQ.
@@ -305,14 +296,7 @@ impl Visit {
     /// Nobody answers: the message note is recorded and the job returns to HQ.
     pub fn no_access(&self, note: MessageNote) -> Result<Event> {
         self.expect(Action::RecordNoAccess)?;
-        check_text("message note", &note.text, true)?;
-        if note.waited_minutes < 2 && !note.phoned_customer {
-            return Err(Error::illegal(
-                Action::RecordNoAccess,
-                self.status,
-                "wait at least 2 minutes or phone the customer before leaving a message note",
-            ));
-        }
+        check_message_note(&note)?;
         Ok(Event::NoAccess { note })
     }
 
@@ -346,18 +330,7 @@ impl Visit {
     pub fn assess(&self, assessment: Assessment, ctx: &Context) -> Result<Event> {
         self.expect(Action::Assess)?;
         self.gate(Phase::Arrival, ctx)?;
-        check_text("findings", &assessment.findings, true)?;
-        check_text("solution", &assessment.solution, false)?;
-        for p in assessment
-            .inspected_parts
-            .iter()
-            .chain(&assessment.repair_items)
-        {
-            check_text("inspected part or repair item", p, true)?;
-        }
-        if assessment.inspected_parts.len() + assessment.repair_items.len() > 100 {
-            return Err(Error::invalid("assessment", "more than 100 parts or items"));
-        }
+        check_assessment(&assessment)?;
         Ok(Event::Assessed { assessment })
     }
 
@@ -556,15 +529,9 @@ impl Visit {
     pub fn accept_by_customer(&self, acceptance: &Acceptance, ctx: &Context) -> Result<Event> {
         self.expect(Action::RecordAcceptance)?;
         self.gate(Phase::Completion, ctx)?;
-        check_text("comment", &acceptance.comment, false)?;
+        check_acceptance(acceptance)?;
         match &acceptance.sign_off {
-            SignOff::Refused { reason } if reason.trim().is_empty() => {
-                return Err(Error::AcceptanceIncomplete {
-                    missing: "the reason the customer refused to sign".into(),
-                })
-            }
             SignOff::Signed { signature } => {
-                check_text("signer name", &signature.signer_name, true)?;
                 let content = self.acceptance_content(
                     acceptance.rating,
                     &acceptance.comment,
@@ -813,7 +780,7 @@ impl Visit {
             Some(action) => {
                 self.live()?;
                 if action.is_allowed_from(self.status) {
-                    Ok(())
+                    self.admits_content(event)
                 } else {
                     Err(Error::illegal(
                         action,
@@ -830,6 +797,84 @@ impl Visit {
                     ))
                 }
             }
+        }
+    }
+
+    /// The rules of a step that need the job's state, re-run on a fact
+    /// received from a device: what the phone checked when it decided the step.
+    fn admits_content(&self, event: &Event) -> Result<()> {
+        match event {
+            Event::QuoteLineAdded { line } => {
+                if self.quote_lines.iter().any(|l| l.line_no == line.line_no) {
+                    return Err(Error::invalid(
+                        "quote line",
+                        format!("line {} is already on the quote", line.line_no),
+                    ));
+                }
+                Ok(())
+            }
+            Event::QuoteLineRemoved { line_no } | Event::QuoteLineApproved { line_no, .. } => {
+                self.quote_line(*line_no).map(|_| ())
+            }
+            Event::QuotePresented { totals } => {
+                self.quote_ready()?;
+                if *totals != Totals::of(&self.quote_lines)? {
+                    return Err(Error::invalid(
+                        "quote totals",
+                        "do not add up to the quote's lines",
+                    ));
+                }
+                Ok(())
+            }
+            Event::MaterialInspected {
+                material_id,
+                inspection,
+            } => self.material(material_id)?.check_inspection(inspection),
+            Event::ConcessionNoted { material_id, note } => {
+                self.material(material_id)?.check_concession(note)
+            }
+            Event::MaterialUsed { material_id } => self.material(material_id)?.check_usable(),
+            Event::PartReplaced { replacement } => replacement.validate(self.order.in_warranty()),
+            Event::CustomerAccepted { acceptance } => match &acceptance.sign_off {
+                SignOff::Signed { signature } => {
+                    let content = self.acceptance_content(
+                        acceptance.rating,
+                        &acceptance.comment,
+                        acceptance.fix_uncertain,
+                    )?;
+                    if signature.verify(&content) {
+                        Ok(())
+                    } else {
+                        Err(Error::Signature {
+                            reason: "the signature is not bound to this job's content".into(),
+                        })
+                    }
+                }
+                SignOff::Refused { .. } => Ok(()),
+            },
+            Event::PaymentTaken { payment } => {
+                if self.payment.is_some() {
+                    return Err(Error::illegal(
+                        Action::TakePayment,
+                        self.status,
+                        "payment was already taken; a correction is a voided receipt and a new one",
+                    ));
+                }
+                if payment.due != self.due_on_site() {
+                    return Err(Error::invalid(
+                        "payment",
+                        "what was due is not the owner's share of the quote",
+                    ));
+                }
+                Ok(())
+            }
+            Event::ReceiptIssued { .. } => self.check_receipt_allowed(),
+            Event::ReceiptVoided { number, reason } => self.void_receipt(number, reason).map(|_| ()),
+            Event::ReceiptReissued { receipt, replaces } => self
+                .reissue_receipt(replaces, receipt.clone())
+                .map(|_| ()),
+            Event::HandedOver => self.receipt_standing(),
+            _ => Ok(()),
         }
     }
 
