@@ -141,7 +141,10 @@ impl Material {
             part_code: self.part_code.clone(),
         })?;
         if again.description != self.description {
-            return Err(Error::invalid("material description", "has surrounding spaces"));
+            return Err(Error::invalid(
+                "material description",
+                "has surrounding spaces",
+            ));
         }
         Ok(())
     }

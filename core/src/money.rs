@@ -124,7 +124,9 @@ mod tests {
             assert!(e.to_string().contains("out of range"), "{bad}: {e}");
         }
         // A checked total above a single amount still round-trips.
-        let total = Fen(MAX_AMOUNT_FEN).checked_add(Fen(MAX_AMOUNT_FEN)).unwrap();
+        let total = Fen(MAX_AMOUNT_FEN)
+            .checked_add(Fen(MAX_AMOUNT_FEN))
+            .unwrap();
         let json = serde_json::to_string(&total).unwrap();
         assert_eq!(serde_json::from_str::<Fen>(&json).unwrap(), total);
     }

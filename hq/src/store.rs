@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use onsite_core::money::Fen;
 use onsite_core::order::{validate_id, WorkOrder};
-use onsite_core::payment::{Method, Payment};
+use onsite_core::payment::Method;
 use onsite_core::receipt::NumberBlock;
 use onsite_core::signature::record::content_hash;
 use onsite_core::sync::protocol::{
@@ -513,10 +513,38 @@ pub fn decide(
             "a device cannot send HQ's decisions".into(),
         ));
     }
+    if let Some(reject) = decide_receipt(visit, op) {
+        return Some(reject);
+    }
     visit
         .admits(&op.event)
         .err()
         .map(|e| (RejectCode::RuleBroken, e.to_string()))
+}
+
+/// A void or reissue names one of the job's receipts as HQ has them (the
+/// standing one and those voided): an unknown number or a second void gets
+/// its own code, before the transition table's checks.
+fn decide_receipt(visit: &Visit, op: &Op) -> Option<(RejectCode, String)> {
+    let known = |n: &str| {
+        visit.receipt.as_ref().is_some_and(|r| r.number == n)
+            || visit.voided_receipts.iter().any(|v| v == n)
+    };
+    let unknown = |n: &str| {
+        Some((
+            RejectCode::UnknownReceipt,
+            format!("HQ has no receipt {n} on job {}", op.job_id),
+        ))
+    };
+    match &op.event {
+        Event::ReceiptVoided { number, .. } if !known(number) => unknown(number),
+        Event::ReceiptVoided { number, .. } if visit.voided_receipts.contains(number) => Some((
+            RejectCode::ReceiptAlreadyVoid,
+            format!("receipt {number} is already void"),
+        )),
+        Event::ReceiptReissued { replaces, .. } if !known(replaces) => unknown(replaces),
+        _ => None,
+    }
 }
 
 /// Stores a push's op rows with a few multi-row INSERTs: one round trip per
@@ -696,44 +724,6 @@ pub fn method_name(m: Method) -> String {
         .unwrap_or_default()
 }
 
-/// A payment pushed by a device, checked as HQ counts money: every amount
-/// within what the core accepts (`Fen::new`), so HQ's sums cannot be fed a
-/// negative or absurd amount; and, against the job as HQ has it, the amount
-/// due is the quote's and the payment is what the core's rules make of the
-/// amount received (change, exact amounts, nothing on account).
-fn check_payment(p: &Payment, visit: Option<&Visit>) -> Verdict {
-    let broken = |m: String| Some((RejectCode::RuleBroken, m));
-    for (what, fen) in [
-        ("due", p.due),
-        ("received", p.received),
-        ("change", p.change),
-    ] {
-        if let Err(e) = Fen::new(fen.fen()) {
-            return broken(format!("payment {what}: {e}"));
-        }
-    }
-    let Some(visit) = visit else {
-        return None;
-    };
-    let due = visit.due_on_site();
-    if p.due != due {
-        return broken(format!(
-            "payment due {} fen is not the quote's {} fen",
-            p.due.fen(),
-            due.fen()
-        ));
-    }
-    match Payment::take(p.method, due, p.received.fen(), p.reference.clone(), p.at) {
-        Ok(expected) if expected.change == p.change => None,
-        Ok(expected) => broken(format!(
-            "payment change {} fen should be {} fen",
-            p.change.fen(),
-            expected.change.fen()
-        )),
-        Err(e) => broken(format!("payment: {e}")),
-    }
-}
-
 /// The method and amount a receipt of this job records: the job's payment at HQ.
 fn receipt_money(
     order: Option<&(String, Visit)>,
@@ -745,10 +735,14 @@ fn receipt_money(
             format!("HQ has no payment for job {job_id}: a receipt needs one"),
         )
     })?;
-    if let Some(reject) = check_payment(payment, None) {
-        return Err(reject);
+    // The payment's own rules ran when the push was decoded (`Event::validate`)
+    // and against the job (`Visit::admits`); what HQ counts is bounded again
+    // here, so no stored amount can be one `Fen::new` refuses.
+    let amount = payment.collected();
+    if let Err(e) = Fen::new(amount.fen()) {
+        return Err((RejectCode::RuleBroken, format!("receipt amount: {e}")));
     }
-    Ok((method_name(payment.method), payment.collected().fen()))
+    Ok((method_name(payment.method), amount.fen()))
 }
 
 /// A receipt row of `job_id` at HQ: (voided_day) or the rejection if HQ has none.
@@ -830,9 +824,6 @@ fn side_effects(
     now: DateTime<Utc>,
 ) -> Result<Verdict> {
     match &op.event {
-        Event::PaymentTaken { payment } => {
-            return Ok(check_payment(payment, order.map(|(_, v)| v)))
-        }
         Event::ReceiptIssued { receipt } => {
             if let Some(reject) = number_used(t, &receipt.number)? {
                 return Ok(Some(reject));
@@ -1203,6 +1194,14 @@ pub fn record_handover(
     Ok(())
 }
 
+/// The line of `method`, created empty.
+fn line(lines: &mut BTreeMap<String, MethodLine>, method: String) -> &mut MethodLine {
+    lines.entry(method.clone()).or_insert_with(|| MethodLine {
+        method,
+        ..MethodLine::default()
+    })
+}
+
 /// A technician's day by payment method: receipts issued, voided and
 /// reissued that day, the net money they stand for, against what was handed
 /// in. Every sum and difference is checked: one that does not fit is
@@ -1211,15 +1210,6 @@ pub fn reconciliation(db: &dyn Db, technician_id: &str, day: NaiveDate) -> Resul
     let day_s = day.to_string();
     tx(db, |t| {
         let mut lines: BTreeMap<String, MethodLine> = BTreeMap::new();
-        fn line<'a>(
-            lines: &'a mut BTreeMap<String, MethodLine>,
-            method: String,
-        ) -> &'a mut MethodLine {
-            lines.entry(method.clone()).or_insert_with(|| MethodLine {
-                method,
-                ..MethodLine::default()
-            })
-        }
         for r in t.query(
             "SELECT method, kind, amount_fen FROM receipts WHERE technician_id = ? AND issued_day = ?",
             &[technician_id.into(), day_s.clone().into()],

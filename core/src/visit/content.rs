@@ -85,7 +85,10 @@ pub(crate) fn check_inspection(material_id: &str, i: &Inspection) -> Result<()> 
 
 fn check_receipt_number(n: &str) -> Result<()> {
     if n.is_empty() || n.len() > 64 || n.chars().any(char::is_control) {
-        return Err(Error::invalid("receipt number", "must be 1 to 64 characters"));
+        return Err(Error::invalid(
+            "receipt number",
+            "must be 1 to 64 characters",
+        ));
     }
     Ok(())
 }
@@ -151,7 +154,9 @@ impl Event {
                 check_text("concession explanation", &note.explanation, false)?;
                 note.validate()
             }
-            Event::MaterialUsed { material_id } => crate::order::validate_id("material id", material_id),
+            Event::MaterialUsed { material_id } => {
+                crate::order::validate_id("material id", material_id)
+            }
             Event::PartReplaced { replacement } => replacement.validate(false),
             Event::WorkDone {
                 labour_minutes,

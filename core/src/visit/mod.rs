@@ -869,10 +869,12 @@ impl Visit {
                 Ok(())
             }
             Event::ReceiptIssued { .. } => self.check_receipt_allowed(),
-            Event::ReceiptVoided { number, reason } => self.void_receipt(number, reason).map(|_| ()),
-            Event::ReceiptReissued { receipt, replaces } => self
-                .reissue_receipt(replaces, receipt.clone())
-                .map(|_| ()),
+            Event::ReceiptVoided { number, reason } => {
+                self.void_receipt(number, reason).map(|_| ())
+            }
+            Event::ReceiptReissued { receipt, replaces } => {
+                self.reissue_receipt(replaces, receipt.clone()).map(|_| ())
+            }
             Event::HandedOver => self.receipt_standing(),
             _ => Ok(()),
         }

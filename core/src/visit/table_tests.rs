@@ -297,9 +297,9 @@ fn event_of(action: Action) -> Event {
 /// A refusal by the table itself (as opposed to a finer rule of the step).
 fn refused_by_table(action: Action, r: &Result<Event>) -> bool {
     match r {
-        Err(Error::IllegalTransition { action: a, rule, .. }) => {
-            *a == action && rule == action.rule(crate::locale::Lang::En)
-        }
+        Err(Error::IllegalTransition {
+            action: a, rule, ..
+        }) => *a == action && rule == action.rule(crate::locale::Lang::En),
         Err(Error::VisitSealed | Error::JobCancelled { .. }) => true,
         _ => false,
     }
@@ -324,9 +324,9 @@ fn every_status_and_action_pair_follows_the_table_on_the_phone_and_at_hq() {
             // refusal counts here.
             let hq = v.admits(&event_of(action));
             let hq_refused = match &hq {
-                Err(Error::IllegalTransition { action: a, rule, .. }) => {
-                    *a == action && rule.starts_with("allowed only when")
-                }
+                Err(Error::IllegalTransition {
+                    action: a, rule, ..
+                }) => *a == action && rule.starts_with("allowed only when"),
                 Err(Error::JobCancelled { .. }) => true,
                 _ => false,
             };
