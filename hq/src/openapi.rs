@@ -297,3 +297,85 @@ pub fn document() -> Value {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{MethodLine, Reconciliation, Tally};
+    use onsite_core::sync::protocol::RejectCode;
+
+    fn keys(v: &Value) -> Vec<String> {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    }
+
+    fn required(schema: &str) -> Vec<String> {
+        let doc = document();
+        let mut r: Vec<String> = doc["components"]["schemas"][schema]["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        r.sort();
+        r
+    }
+
+    /// The documented reconciliation is the one HQ answers with.
+    #[test]
+    fn reconciliation_schema_matches_the_answer() {
+        let line = MethodLine {
+            method: "cash".into(),
+            issued: Tally { count: 1, fen: 100 },
+            ..MethodLine::default()
+        };
+        let r = Reconciliation {
+            technician_id: "T1".into(),
+            day: "2026-11-24".into(),
+            lines: vec![line.clone()],
+            balanced: false,
+        };
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(keys(&v), required("Reconciliation"));
+        assert_eq!(keys(&v["lines"][0]), required("MethodLine"));
+        assert_eq!(keys(&v["lines"][0]["issued"]), required("Tally"));
+        let doc = document();
+        let op = &doc["paths"]["/v1/reconciliation"]["get"];
+        assert_eq!(
+            op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/Reconciliation"
+        );
+        let params: Vec<&str> = op["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(params, ["technician_id", "day"]);
+    }
+
+    /// Every code a push can answer with is listed.
+    #[test]
+    fn reject_codes_are_documented() {
+        let doc = document();
+        let listed = doc["components"]["schemas"]["RejectCode"]["enum"].clone();
+        for code in [
+            RejectCode::UnknownJob,
+            RejectCode::Reassigned,
+            RejectCode::JobCancelled,
+            RejectCode::RuleBroken,
+            RejectCode::DuplicateReceiptNumber,
+            RejectCode::UnknownReceipt,
+            RejectCode::ReceiptAlreadyVoid,
+            RejectCode::WrongDevice,
+        ] {
+            assert!(
+                listed.as_array().unwrap().contains(&json!(code.as_str())),
+                "{} is not documented",
+                code.as_str()
+            );
+            assert_eq!(serde_json::to_value(code).unwrap(), json!(code.as_str()));
+        }
+    }
+}
