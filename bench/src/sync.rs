@@ -21,7 +21,7 @@ pub fn push(r: &mut Report, s: &Sizes) -> anyhow::Result<()> {
     let dir = disk_dir();
     let hq = Hq::start(Backend::Sqlite(dir.path().join("hq.sqlite3")));
     let code = hq.technician("B1", "王师傅");
-    let e = SyncClient::enroll(&hq.url, &code, "BDEV")?;
+    let e = SyncClient::enroll_blocking(&hq.url, &code, "BDEV")?;
     let profile = Profile {
         technician_id: e.technician_id.clone(),
         technician_name: e.technician_name.clone(),

@@ -139,37 +139,31 @@ pub type Result<T> = std::result::Result<T, OnsiteError>;
 
 /// Runs `f`, turning a panic into [`OnsiteError::Internal`] so none crosses the boundary.
 pub fn guard<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
-        Ok(r) => r,
-        Err(p) => Err(OnsiteError::Internal {
-            message: p
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| p.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "a panic in Onsite".into()),
-        }),
-    }
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|p| Err(internal(p)))
 }
 
-/// Runs blocking work on its own thread and awaits it from any executor
-/// (Kotlin coroutines, Swift tasks): the store and the sync client block.
-pub async fn off_thread<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T> + Send + 'static,
-) -> Result<T> {
-    let (tx, rx) = futures_channel::oneshot::channel();
-    std::thread::Builder::new()
-        .name("onsite-io".into())
-        .spawn(move || {
-            let _ = tx.send(guard(f));
-        })
-        .map_err(|e| OnsiteError::Internal {
-            message: e.to_string(),
-        })?;
-    rx.await.unwrap_or_else(|_| {
-        Err(OnsiteError::Internal {
-            message: "the worker thread vanished".into(),
-        })
+/// Awaits `fut` (from any executor: Kotlin coroutines, Swift tasks), turning
+/// a panic while polling it into [`OnsiteError::Internal`], as [`guard`] does
+/// for synchronous calls. The core's async calls run their work on the core's
+/// one runtime and resume a panic in the awaiting future; this catches it.
+pub async fn guard_async<T>(fut: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+    let mut fut = std::pin::pin!(fut);
+    std::future::poll_fn(|cx| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fut.as_mut().poll(cx)))
+            // A panicked future is never polled again: this is its result.
+            .unwrap_or_else(|p| std::task::Poll::Ready(Err(internal(p))))
     })
+    .await
+}
+
+fn internal(p: Box<dyn std::any::Any + Send>) -> OnsiteError {
+    OnsiteError::Internal {
+        message: p
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic in Onsite".into()),
+    }
 }
 
 #[cfg(test)]
@@ -200,9 +194,22 @@ mod tests {
     }
 
     #[test]
-    fn off_thread_work_that_panics_is_an_error_not_an_abort() {
-        let r: Result<u8> = futures_executor_lite(off_thread(|| panic!("boom")));
-        assert!(matches!(r, Err(OnsiteError::Internal { .. })));
+    fn an_async_call_that_panics_is_an_error_not_an_abort() {
+        let r: Result<u8> = futures_executor_lite(guard_async(async { panic!("boom") }));
+        assert!(matches!(r, Err(OnsiteError::Internal { message }) if message == "boom"));
+    }
+
+    #[test]
+    fn a_panic_on_the_core_runtime_is_an_internal_error_too() {
+        let r: Result<u8> = futures_executor_lite(guard_async(async {
+            let joined =
+                onsite_core::sync::runtime::spawn_blocking(|| -> u8 { panic!("on a pool thread") })
+                    .await?;
+            Ok(joined.unwrap_or_else(|p| std::panic::resume_unwind(p)))
+        }));
+        assert!(
+            matches!(r, Err(OnsiteError::Internal { message }) if message == "on a pool thread")
+        );
     }
 
     /// Polls a future to completion on this thread (the bindings have no executor of their own).

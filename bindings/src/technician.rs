@@ -12,13 +12,31 @@ use onsite_core::signature::Ink;
 use onsite_core::sync::{CancelHandle, SyncClient, SyncConfig};
 use onsite_core::visit::MessageNote;
 
-use crate::error::{guard, off_thread, OnsiteError, Result};
+use crate::error::{guard, guard_async, OnsiteError, Result};
 use crate::records::*;
 
 /// Hears sync progress; Kotlin turns it into a Flow, Swift into an AsyncStream.
 #[uniffi::export(with_foreign)]
 pub trait SyncObserver: Send + Sync {
     fn on_progress(&self, progress: SyncProgress);
+}
+
+/// Hears which jobs a local step or a sync changed (their ids); re-read what
+/// the screen shows. Kotlin turns it into a Flow, Swift into an AsyncStream.
+/// Called on the thread that wrote (after the commit, outside any lock): keep
+/// it short, e.g. post to a channel.
+#[uniffi::export(with_foreign)]
+pub trait JobsObserver: Send + Sync {
+    fn jobs_changed(&self, job_ids: Vec<String>);
+}
+
+struct JobsRelay(Arc<dyn JobsObserver>);
+
+impl onsite_core::changes::JobsListener for JobsRelay {
+    fn jobs_changed(&self, job_ids: Vec<String>) {
+        // The core skips a listener that panics; nothing to catch here.
+        self.0.jobs_changed(job_ids)
+    }
 }
 
 struct Relay(Arc<dyn SyncObserver>);
@@ -40,10 +58,15 @@ pub struct SignedInTechnician {
 }
 
 /// Exchanges an enrollment code for this device's credentials (network).
+///
+/// Async exports need no `async_runtime = "tokio"`: uniffi implements that
+/// with async-compat, which starts a runtime of its own whenever a Kotlin or
+/// Swift executor polls. The core's async calls already run on the core's one
+/// runtime and hand back a future any executor can poll.
 #[uniffi::export]
 pub async fn enroll(hq_url: String, code: String, device_id: String) -> Result<Enrollment> {
-    off_thread(move || {
-        let e = SyncClient::enroll(&hq_url, &code, &device_id)?;
+    guard_async(async move {
+        let e = SyncClient::enroll(&hq_url, &code, &device_id).await?;
         Ok(Enrollment {
             profile: TechnicianProfile {
                 technician_id: e.technician_id,
@@ -128,14 +151,10 @@ impl SignedInTechnician {
                 message: "not connected to HQ: call connect first".into(),
             })?;
         let core = self.core.clone();
-        off_thread(move || {
-            let relay = observer.map(Relay);
-            let r = client.sync_now(
-                &core,
-                relay
-                    .as_ref()
-                    .map(|r| r as &dyn onsite_core::sync::SyncListener),
-            )?;
+        let relay =
+            observer.map(|o| Arc::new(Relay(o)) as Arc<dyn onsite_core::sync::SyncListener>);
+        guard_async(async move {
+            let r = client.sync(core, relay).await?;
             Ok(SyncReport {
                 photos_uploaded: r.blobs_uploaded,
                 ops_pushed: r.ops_pushed,
@@ -145,6 +164,17 @@ impl SignedInTechnician {
             })
         })
         .await
+    }
+
+    /// Calls `observer` after every local step and every sync that changes
+    /// jobs, until [`Self::unsubscribe_jobs`] with the returned id.
+    pub fn subscribe_jobs(&self, observer: Arc<dyn JobsObserver>) -> u64 {
+        self.core.add_jobs_listener(Arc::new(JobsRelay(observer)))
+    }
+
+    /// Stops calling the observer of `subscribe_jobs`; an unknown id is ignored.
+    pub fn unsubscribe_jobs(&self, subscription: u64) {
+        self.core.remove_jobs_listener(subscription);
     }
 
     /// Stops a running sync at the next safe point.

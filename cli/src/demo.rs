@@ -143,7 +143,7 @@ pub fn run(lang: Lang, store: Option<PathBuf>, out: Option<PathBuf>) -> Result<(
     n.show(format!("{}: {code}", n.t("绑定码", "Enrollment code")));
 
     n.step("手机用绑定码注册", "The phone enrolls with the code");
-    let enrolled = SyncClient::enroll(&hq_url, &code, "DEV-7F3A")?;
+    let enrolled = SyncClient::enroll_blocking(&hq_url, &code, "DEV-7F3A")?;
     let profile = Profile {
         technician_id: enrolled.technician_id.clone(),
         technician_name: enrolled.technician_name.clone(),

@@ -4,12 +4,14 @@
 //!
 //! - the work order and the visit workflow: [`order`], [`visit`], [`checklist`],
 //!   [`punctuality`], [`quote`], [`material`], [`payment`], [`receipt`];
-//! - the crash-safe local [`store`] with its outbox, and the [`sync`] protocol;
+//! - the crash-safe local [`store`] with its outbox, the [`sync`] protocol, and
+//!   [`changes`], which tells the shells which jobs a write touched;
 //! - the documents the customer keeps: [`signature`], [`documents`], [`photo`].
 //!
 //! [`Technician`] is the public object: one per signed-in technician, with a
 //! method for each thing the technician does.
 
+pub mod changes;
 pub mod checklist;
 pub mod clock;
 pub mod documents;

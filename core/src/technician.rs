@@ -99,6 +99,7 @@ pub struct Technician {
     pub(crate) clock: Arc<dyn Clock>,
     checklists: &'static Checklists,
     schedule: &'static FeeSchedule,
+    pub(crate) changes: crate::changes::Changes,
 }
 
 impl std::fmt::Debug for Technician {
@@ -145,6 +146,7 @@ impl Technician {
             clock,
             checklists: Checklists::shipped()?,
             schedule: FeeSchedule::shipped()?,
+            changes: Default::default(),
         })
     }
 
@@ -195,13 +197,15 @@ impl Technician {
         validate_id("job id", job_id)?;
         let writer = self.writer(actor);
         let ctx = self.context(writer.now);
-        self.store.write(|tx| {
+        let visit = self.store.write(|tx| {
             let mut visit = jobs::load(tx, job_id)?;
             let event = decide(&visit, &ctx)?;
             visit.apply(&event, writer.now);
             writer.record(tx, &visit, &event)?;
             Ok(visit)
-        })
+        })?;
+        self.changed([job_id]);
+        Ok(visit)
     }
 
     fn context(&self, now: DateTime<Utc>) -> Context<'_> {
@@ -237,6 +241,7 @@ impl Technician {
                 .record(tx, &visit, &event)?;
             Ok(())
         })?;
+        self.changed([visit.job_id()]);
         Ok(visit)
     }
 
@@ -449,7 +454,7 @@ impl Technician {
     pub fn issue_receipt(&self, job_id: &str, emergency: bool) -> Result<Receipt> {
         validate_id("job id", job_id)?;
         let writer = self.writer(self.me());
-        self.store.write(|tx| {
+        let receipt = self.store.write(|tx| {
             let mut visit = jobs::load(tx, job_id)?;
             visit.check_receipt_allowed()?;
             let (number, kind) = if emergency {
@@ -471,7 +476,9 @@ impl Technician {
             visit.apply(&event, writer.now);
             writer.record(tx, &visit, &event)?;
             Ok(receipt)
-        })
+        })?;
+        self.changed([job_id]);
+        Ok(receipt)
     }
 
     fn receipt_for(
@@ -507,7 +514,7 @@ impl Technician {
     /// so HQ's reconciliation stops counting its money.
     pub fn void_receipt(&self, number: &str, reason: &str) -> Result<()> {
         let writer = self.writer(self.me());
-        self.store.write(|tx| {
+        let job_id = self.store.write(|tx| {
             let original = receipts::find(tx, number)?.ok_or_else(|| Error::ReceiptRule {
                 number: number.to_string(),
                 reason: "no such receipt on this device".into(),
@@ -530,15 +537,17 @@ impl Technician {
             receipts::append(tx, &mut void)?;
             visit.apply(&event, writer.now);
             writer.record(tx, &visit, &event)?;
-            Ok(())
-        })
+            Ok(void.job_id)
+        })?;
+        self.changed([job_id]);
+        Ok(())
     }
 
     /// Reissues a voided receipt under a new number that refers to it; the
     /// `receipt_reissued` event tells HQ.
     pub fn reissue_receipt(&self, voided_number: &str) -> Result<Receipt> {
         let writer = self.writer(self.me());
-        self.store.write(|tx| {
+        let receipt = self.store.write(|tx| {
             let original =
                 receipts::find(tx, voided_number)?.ok_or_else(|| Error::ReceiptRule {
                     number: voided_number.to_string(),
@@ -578,7 +587,9 @@ impl Technician {
             visit.apply(&event, writer.now);
             writer.record(tx, &visit, &event)?;
             Ok(receipt)
-        })
+        })?;
+        self.changed([receipt.job_id.as_str()]);
+        Ok(receipt)
     }
 
     pub fn hand_over(&self, job_id: &str) -> Result<Visit> {

@@ -189,7 +189,7 @@ impl Phone {
 
     /// Enrolls against `enroll_url` but syncs through `sync_url` (e.g. a faulty proxy).
     pub fn enroll_via(enroll_url: &str, sync_url: &str, code: &str, device_id: &str) -> Phone {
-        let e = SyncClient::enroll(enroll_url, code, device_id).expect("enroll");
+        let e = SyncClient::enroll_blocking(enroll_url, code, device_id).expect("enroll");
         let dir = tempfile::tempdir().unwrap();
         let tech = Technician::open(
             dir.path().join("phone.sqlite3"),

@@ -135,7 +135,7 @@ fn run(backend: Backend, name: &str) {
             .unwrap()
             .to_string();
         let device = format!("FDEV{p}");
-        let e = SyncClient::enroll(&hq_url, &code, &device).expect("enroll");
+        let e = SyncClient::enroll_blocking(&hq_url, &code, &device).expect("enroll");
         let profile = Profile {
             technician_id: tech_id.clone(),
             technician_name: e.technician_name.clone(),

@@ -58,6 +58,17 @@ pub fn trim(conn: &Connection, last_applied_seq: i64) -> Result<usize> {
         .execute([last_applied_seq])?)
 }
 
+/// The jobs an acknowledgement up to `last_applied_seq` touches, read before
+/// the outbox is trimmed: the jobs of the settled ops and of the deferred HQ
+/// changes that may now apply.
+pub fn jobs_settled_by(conn: &Connection, last_applied_seq: i64) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT job_id FROM outbox WHERE seq <= ?1 UNION SELECT job_id FROM deferred_changes",
+    )?;
+    let rows = stmt.query_map([last_applied_seq], |r| r.get::<_, String>(0))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
 pub fn has_pending(conn: &Connection, job_id: &str) -> Result<bool> {
     Ok(conn
         .prepare_cached("SELECT 1 FROM outbox WHERE job_id = ?1 LIMIT 1")?

@@ -32,7 +32,8 @@ impl Technician {
     /// Records HQ's answer to a push: trims settled ops, turns rejections into conflicts.
     pub fn acknowledge(&self, resp: &PushResponse) -> Result<Ack> {
         let now = self.clock.now();
-        self.store.write(|tx| {
+        let (ack, touched) = self.store.write(|tx| {
+            let touched = outbox::jobs_settled_by(tx, resp.last_applied_seq)?;
             let mut ack = Ack::default();
             for r in &resp.results {
                 if r.seq > resp.last_applied_seq {
@@ -74,14 +75,16 @@ impl Technician {
             }
             ack.trimmed = outbox::trim(tx, resp.last_applied_seq)?;
             self.apply_deferred(tx)?;
-            Ok(ack)
-        })
+            Ok((ack, touched))
+        })?;
+        self.changed(touched);
+        Ok(ack)
     }
 
     /// Applies a page of the change feed and stores the new cursor with it.
     pub fn apply_pulled(&self, page: &PullResponse) -> Result<usize> {
         let writer = self.batch_writer(Actor::Hq("sync".into()));
-        self.store.write(|tx| {
+        let applied = self.store.write(|tx| {
             let mut applied = 0;
             for c in &page.changes {
                 if outbox::has_pending(tx, &c.job_id)? {
@@ -94,7 +97,9 @@ impl Technician {
             writer.finish(tx)?;
             meta::set(tx, meta::PULL_CURSOR, &page.next_cursor.to_string())?;
             Ok(applied)
-        })
+        })?;
+        self.changed(page.changes.iter().map(|c| c.job_id.as_str()));
+        Ok(applied)
     }
 
     /// Deferred changes whose job has no pending op any more.

@@ -1,11 +1,20 @@
-//! The sync client: reqwest (rustls) on a tokio runtime owned by the core.
+//! The sync client: reqwest (rustls) on the core's one tokio runtime.
 //!
-//! `sync_now` uploads pending blobs first (an op may reference them), tops up
+//! A sync uploads pending blobs first (an op may reference them), tops up
 //! receipt numbers while online, pushes the outbox in batches (trimming only
 //! what HQ acknowledged) and then pulls the change feed. Transient failures
 //! (connection refused or reset, timeouts, 5xx) are retried with exponential
 //! backoff and jitter; a cancel handle stops between attempts; a listener hears
 //! the state and progress.
+//!
+//! The network work always runs on the process-wide runtime and HTTP client
+//! of [`super::runtime`], whoever calls: [`SyncClient::sync`] and
+//! [`SyncClient::enroll`] are async and can be awaited from any executor (the
+//! shells' coroutines and tasks, a server's runtime); store work inside them
+//! goes to the runtime's blocking pool. [`SyncClient::sync_now`] and
+//! [`SyncClient::enroll_blocking`] are the blocking conveniences for the CLI,
+//! tests and the bench; they never panic inside a runtime (see
+//! [`super::runtime::block_on`]).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -19,6 +28,7 @@ use crate::receipt::NumberBlock;
 use crate::sync::protocol::{
     EnrollRequest, EnrollResponse, ErrorBody, PullResponse, PushRequest, PushResponse,
 };
+use crate::sync::runtime::{self, Panicked};
 use crate::technician::Technician;
 
 /// Ask HQ for a new block of receipt numbers when fewer than this are left.
@@ -80,6 +90,8 @@ pub enum SyncState {
 }
 
 /// Implemented by the shells (Kotlin Flow, Swift AsyncStream) to hear progress.
+/// Called on the thread doing the sync (a runtime thread for [`SyncClient::sync`]):
+/// keep it short.
 pub trait SyncListener: Send + Sync {
     fn on_state(&self, state: SyncState);
 }
@@ -112,8 +124,22 @@ pub struct SyncReport {
     pub receipt_blocks: u64,
 }
 
+/// Talks to one HQ with one device token. Cheap to hold: the runtime and the
+/// connection pool are shared by every client in the process.
 pub struct SyncClient {
-    runtime: tokio::runtime::Runtime,
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for SyncClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncClient")
+            .field("base_url", &self.inner.config.base_url)
+            .finish()
+    }
+}
+
+/// What a running sync needs, owned so that it can move onto the runtime.
+struct Inner {
     http: reqwest::Client,
     config: SyncConfig,
     cancel: CancelHandle,
@@ -126,56 +152,107 @@ enum Attempt<T> {
     Retry(String),
 }
 
+/// How a sync reaches the store: in place when the caller blocks anyway, or
+/// on the runtime's blocking pool when the sync is a task on the runtime
+/// (SQLite must not stall a worker that other syncs and timers need).
+enum Store<'a> {
+    Here(&'a Technician),
+    Pooled(Arc<Technician>),
+}
+
+impl Store<'_> {
+    async fn call<R, F>(&self, f: F) -> Result<R>
+    where
+        F: FnOnce(&Technician) -> Result<R> + Send + 'static,
+        R: Send + 'static,
+    {
+        match self {
+            Store::Here(t) => f(t),
+            Store::Pooled(t) => {
+                let t = t.clone();
+                resume(runtime::spawn_blocking(move || f(&t)).await?)?
+            }
+        }
+    }
+}
+
+/// A panic on the runtime goes on unwinding in the caller, as it would have
+/// on the caller's own thread (the FFI turns it into an internal error).
+fn resume<T>(r: std::result::Result<T, Panicked>) -> Result<T> {
+    Ok(r.unwrap_or_else(|p| std::panic::resume_unwind(p)))
+}
+
 impl SyncClient {
     pub fn new(config: SyncConfig) -> Result<SyncClient> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .thread_name("onsite-sync")
-            .build()
-            .map_err(|e| Error::Offline {
-                reason: format!("cannot start the sync runtime: {e}"),
-            })?;
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_millis(config.request_timeout_ms))
-            .connect_timeout(Duration::from_millis(config.request_timeout_ms.min(5_000)))
-            .build()
-            .map_err(|e| Error::Offline {
-                reason: format!("cannot build the HTTP client: {e}"),
-            })?;
         let seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
             .unwrap_or(0x9E37_79B9_7F4A_7C15)
             | 1;
         Ok(SyncClient {
-            runtime,
-            http,
-            config,
-            cancel: CancelHandle::default(),
-            jitter: AtomicU64::new(seed),
+            inner: Arc::new(Inner {
+                http: runtime::http()?,
+                config,
+                cancel: CancelHandle::default(),
+                jitter: AtomicU64::new(seed),
+            }),
         })
     }
 
     pub fn cancel_handle(&self) -> CancelHandle {
-        self.cancel.clone()
+        self.inner.cancel.clone()
     }
 
     /// Exchanges an enrollment code for a token (no token needed yet).
-    pub fn enroll(base_url: &str, code: &str, device_id: &str) -> Result<EnrollResponse> {
-        let client = SyncClient::new(SyncConfig::new(base_url, ""))?;
-        let body = EnrollRequest {
+    pub async fn enroll(base_url: &str, code: &str, device_id: &str) -> Result<EnrollResponse> {
+        let inner = SyncClient::new(SyncConfig::new(base_url, ""))?.inner;
+        let body = serde_json::to_vec(&EnrollRequest {
             code: code.to_string(),
             device_id: device_id.to_string(),
-        };
-        client.runtime.block_on(client.request(
-            reqwest::Method::POST,
-            "/v1/enroll",
-            Some(serde_json::to_vec(&body)?),
-            None,
-        ))
+        })?;
+        resume(
+            runtime::spawn(async move {
+                inner
+                    .request(reqwest::Method::POST, "/v1/enroll", Some(body), None)
+                    .await
+            })
+            .await?,
+        )?
     }
 
+    /// [`SyncClient::enroll`], blocking this thread.
+    pub fn enroll_blocking(base_url: &str, code: &str, device_id: &str) -> Result<EnrollResponse> {
+        runtime::block_on(Self::enroll(base_url, code, device_id))?
+    }
+
+    /// One full sync (blobs, receipt numbers, push, pull), awaitable from any
+    /// executor: the requests run on the shared runtime, the store work on its
+    /// blocking pool. The listener hears the final state (idle or error) too.
+    pub async fn sync(
+        &self,
+        tech: Arc<Technician>,
+        listener: Option<Arc<dyn SyncListener>>,
+    ) -> Result<SyncReport> {
+        let inner = self.inner.clone();
+        resume(
+            runtime::spawn(
+                async move { inner.sync(Store::Pooled(tech), listener.as_deref()).await },
+            )
+            .await?,
+        )?
+    }
+
+    /// [`SyncClient::sync`], blocking this thread; store work runs here.
+    pub fn sync_now(
+        &self,
+        tech: &Technician,
+        listener: Option<&dyn SyncListener>,
+    ) -> Result<SyncReport> {
+        runtime::block_on(self.inner.sync(Store::Here(tech), listener))?
+    }
+}
+
+impl Inner {
     /// A random factor in [0.5, 1.0) for backoff jitter (xorshift; no crypto needed).
     fn jitter(&self) -> f64 {
         let mut x = self.jitter.load(Ordering::Relaxed);
@@ -196,6 +273,7 @@ impl SyncClient {
         let mut req = self
             .http
             .request(method, format!("{}{path}", self.config.base_url))
+            .timeout(Duration::from_millis(self.config.request_timeout_ms))
             .header("content-type", content_type);
         if !self.config.token.is_empty() {
             req = req.bearer_auth(&self.config.token);
@@ -301,14 +379,14 @@ impl SyncClient {
         Err(Error::Offline { reason: last })
     }
 
-    /// One full sync: blobs, receipt numbers, push, pull.
-    pub fn sync_now(
+    /// One sync, then its outcome to the listener (idle or error).
+    async fn sync(
         &self,
-        tech: &Technician,
+        store: Store<'_>,
         listener: Option<&dyn SyncListener>,
     ) -> Result<SyncReport> {
         self.cancel.reset();
-        let result = self.runtime.block_on(self.run(tech, listener));
+        let result = self.run(&store, listener).await;
         if let Some(l) = listener {
             l.on_state(match &result {
                 Ok(_) => SyncState::Idle,
@@ -322,7 +400,7 @@ impl SyncClient {
 
     async fn run(
         &self,
-        tech: &Technician,
+        store: &Store<'_>,
         listener: Option<&dyn SyncListener>,
     ) -> Result<SyncReport> {
         let mut report = SyncReport::default();
@@ -333,14 +411,15 @@ impl SyncClient {
         };
 
         // 1. Blobs first: the ops that reference them must not arrive before them.
-        let blobs = tech.pending_blobs()?;
+        let blobs = store.call(|t| t.pending_blobs()).await?;
         let total = blobs.len() as u64;
-        for (i, sha) in blobs.iter().enumerate() {
+        for (i, sha) in blobs.into_iter().enumerate() {
             say(SyncState::UploadingBlobs {
                 done: i as u64,
                 total,
             });
-            if let Some((media, bytes)) = tech.blob(sha)? {
+            let key = sha.clone();
+            if let Some((media, bytes)) = store.call(move |t| t.blob(&key)).await? {
                 let _: serde_json::Value = self
                     .request_typed(
                         reqwest::Method::PUT,
@@ -350,36 +429,38 @@ impl SyncClient {
                         listener,
                     )
                     .await?;
-                tech.mark_blob_uploaded(sha)?;
+                store.call(move |t| t.mark_blob_uploaded(&sha)).await?;
                 report.blobs_uploaded += 1;
             }
         }
 
         // 2. Receipt numbers while online.
-        if tech.receipt_numbers_left()? < RECEIPT_LOW_WATER {
+        if store.call(|t| t.receipt_numbers_left()).await? < RECEIPT_LOW_WATER {
             let block: NumberBlock = self
                 .request(reqwest::Method::POST, "/v1/receipt-blocks", None, listener)
                 .await?;
-            tech.grant_receipt_block(&block)?;
+            store.call(move |t| t.grant_receipt_block(&block)).await?;
             report.receipt_blocks += 1;
         }
 
         // 3. Push the outbox in batches; trim only what HQ acknowledged.
-        let total = tech.outbox_len()? as u64;
+        let total = store.call(|t| t.outbox_len()).await? as u64;
+        let batch = self.config.batch_size;
         loop {
-            let ops = tech.pending_ops(self.config.batch_size)?;
-            if ops.is_empty() {
+            let ops = store.call(move |t| t.pending_ops(batch)).await?;
+            let Some(first_seq) = ops.first().map(|op| op.seq) else {
                 break;
-            }
+            };
             say(SyncState::Pushing {
                 done: report.ops_pushed,
                 total,
             });
-            let body = serde_json::to_vec(&PushRequest { ops: ops.clone() })?;
+            let body = serde_json::to_vec(&PushRequest { ops })?;
             let resp: PushResponse = self
                 .request(reqwest::Method::POST, "/v1/sync/push", Some(body), listener)
                 .await?;
-            let ack = tech.acknowledge(&resp)?;
+            let last_applied_seq = resp.last_applied_seq;
+            let ack = store.call(move |t| t.acknowledge(&resp)).await?;
             report.ops_pushed += ack.trimmed as u64;
             report.ops_applied += ack.applied as u64;
             report.ops_duplicate += ack.duplicates as u64;
@@ -388,8 +469,7 @@ impl SyncClient {
                 return Err(Error::Hq {
                     status: 409,
                     message: format!(
-                        "HQ acknowledged nothing (it has up to seq {}, the outbox starts at {})",
-                        resp.last_applied_seq, ops[0].seq
+                        "HQ acknowledged nothing (it has up to seq {last_applied_seq}, the outbox starts at {first_seq})"
                     ),
                 });
             }
@@ -404,7 +484,7 @@ impl SyncClient {
             say(SyncState::Pulling {
                 received: report.changes_pulled,
             });
-            let cursor = tech.pull_cursor()?;
+            let cursor = store.call(|t| t.pull_cursor()).await?;
             let page: PullResponse = self
                 .request(
                     reqwest::Method::GET,
@@ -415,8 +495,9 @@ impl SyncClient {
                 .await?;
             super::protocol::check_pull(&page)?;
             report.changes_pulled += page.changes.len() as u64;
-            tech.apply_pulled(&page)?;
-            if !page.has_more {
+            let has_more = page.has_more;
+            store.call(move |t| t.apply_pulled(&page)).await?;
+            if !has_more {
                 break;
             }
         }

@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod client;
 pub mod protocol;
+pub mod runtime;
 
 pub use apply::{Ack, Conflict};
 pub use client::{CancelHandle, SyncClient, SyncConfig, SyncListener, SyncReport, SyncState};

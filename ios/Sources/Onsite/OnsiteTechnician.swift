@@ -3,8 +3,9 @@ import Foundation
 /// The signed-in technician, as a Swift app holds it.
 ///
 /// A thin layer over the generated `SignedInTechnician`: store calls run off
-/// the caller's actor (the store does disk I/O), sync is `async`, and sync
-/// state is an `AsyncStream`. No rule of the visit lives here; every failure
+/// the caller's actor (the store does disk I/O), sync is `async`, sync state
+/// is an `AsyncStream`, and the job list and each job are streams that follow
+/// local steps and syncs. No rule of the visit lives here; every failure
 /// is an `OnsiteError` case named after the rule, carrying the core's message.
 public final class OnsiteTechnician: @unchecked Sendable {
     /// The generated object, for anything this layer does not wrap.
@@ -58,6 +59,74 @@ public final class OnsiteTechnician: @unchecked Sendable {
 
     public func job(_ jobId: String) async throws -> JobDetail {
         try await store { try $0.job(jobId: jobId) }
+    }
+
+    /// The job list: the current one when iterated, then a new one after every
+    /// local step and every sync that changes a job, so a screen never polls.
+    /// Equal lists are not repeated; a store error ends the stream with it.
+    public func watchJobs() -> AsyncThrowingStream<[JobSummary], Error> {
+        watch(when: { _ in true }) { try $0.jobs() }
+    }
+
+    /// One job, as `watchJobs` for the list: now, then after each local step or
+    /// sync that changes it.
+    public func watchJob(_ jobId: String) -> AsyncThrowingStream<JobDetail, Error> {
+        watch(when: { $0.contains(jobId) }) { try $0.job(jobId: jobId) }
+    }
+
+    /// Reads `read` now and after each change `when` accepts, until the
+    /// consumer stops iterating (then the core's observer is removed).
+    /// Signals are conflated: changes that land during a read give one more
+    /// read, which sees them all.
+    private func watch<T: Equatable & Sendable>(
+        when wanted: @escaping @Sendable ([String]) -> Bool,
+        read: @escaping @Sendable (SignedInTechnician) throws -> T
+    ) -> AsyncThrowingStream<T, Error> {
+        let ffi = self.ffi
+        return AsyncThrowingStream { continuation in
+            let (signals, signal) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+            let subscription = ffi.subscribeJobs(observer: JobsSignal(wanted: wanted, signal: signal))
+            // Subscribed before the first read: no change can fall between the two.
+            signal.yield()
+            // Detached: the store does disk I/O, off the consumer's actor.
+            let reader = Task.detached {
+                var last: T?
+                do {
+                    for await _ in signals {
+                        let value = try read(ffi)
+                        if value != last {
+                            last = value
+                            continuation.yield(value)
+                        }
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in
+                ffi.unsubscribeJobs(subscription: subscription)
+                signal.finish()
+                reader.cancel()
+            }
+        }
+    }
+}
+
+/// Turns the core's job-change callbacks into signals for one stream.
+final class JobsSignal: JobsObserver, @unchecked Sendable {
+    private let wanted: @Sendable ([String]) -> Bool
+    private let signal: AsyncStream<Void>.Continuation
+
+    init(wanted: @escaping @Sendable ([String]) -> Bool, signal: AsyncStream<Void>.Continuation) {
+        self.wanted = wanted
+        self.signal = signal
+    }
+
+    func jobsChanged(jobIds: [String]) {
+        if wanted(jobIds) {
+            signal.yield()
+        }
     }
 }
 

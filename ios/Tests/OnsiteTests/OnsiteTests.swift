@@ -170,6 +170,35 @@ final class OnsiteTests: XCTestCase {
         let stillQueued = try await tech.store { try $0.pendingOps() }
         XCTAssertEqual(stillQueued, queued, "nothing was dropped")
     }
+
+    func testJobListAndJobAreStreamsThatFollowStepsAndSyncs() async throws {
+        let hq = try Self.hq()
+        let tech = try await hq.newTechnician("sw-flow").tech
+        var lists = tech.watchJobs().makeAsyncIterator()
+        let current = try await firstValue(from: &lists) { _ in true }
+        XCTAssertEqual(current, [], "the current list first")
+
+        // HQ dispatches; the sync brings the job and the list shows it, without asking again.
+        let job = try hq.dispatch(technician: "sw-flow", job: "SW-FLOW-1")
+        _ = try await tech.syncNow()
+        let synced = try await firstValue(from: &lists) { !$0.isEmpty }
+        XCTAssertEqual(synced.map(\.jobId), [job])
+        XCTAssertEqual(synced.first?.status, .dispatched)
+
+        // The job's own screen, then a local step: both streams give the new status.
+        var details = tech.watchJob(job).makeAsyncIterator()
+        let now = try await firstValue(from: &details) { _ in true }
+        XCTAssertEqual(now.status, .dispatched)
+        _ = try await tech.store { try $0.acceptJob(jobId: job) }
+        _ = try await firstValue(from: &lists) { $0.first?.status == .accepted }
+        _ = try await firstValue(from: &details) { $0.status == .accepted }
+
+        // HQ cancels meanwhile; the next sync pushes the step and pulls the cancel.
+        try hq.cli("dispatch", "cancel", job, "业主已自行维修")
+        _ = try await tech.syncNow()
+        _ = try await firstValue(from: &details) { $0.status == .cancelled }
+        _ = try await firstValue(from: &lists) { $0.first?.status == .cancelled }
+    }
 }
 
 // MARK: - helpers
@@ -251,6 +280,15 @@ final class Hq {
                 "--fault", "厨房水槽下角阀漏水", "--at", "+30")
         return job
     }
+}
+
+/// The first value of a stream that `matches` (a stream may emit more often).
+func firstValue<T>(from values: inout AsyncThrowingStream<T, Error>.Iterator,
+                   where matches: (T) -> Bool) async throws -> T {
+    while let value = try await values.next() {
+        if matches(value) { return value }
+    }
+    throw NSError(domain: "onsite", code: 2, userInfo: [NSLocalizedDescriptionKey: "the stream ended"])
 }
 
 /// Answers every shown item of a phase until none is missing.

@@ -6,6 +6,9 @@ import app.onsite.ffi.ChecklistPhase
 import app.onsite.ffi.ConcessionInput
 import app.onsite.ffi.Enrollment
 import app.onsite.ffi.InspectionVerdict
+import app.onsite.ffi.JobDetail
+import app.onsite.ffi.JobSummary
+import app.onsite.ffi.JobsObserver
 import app.onsite.ffi.Language
 import app.onsite.ffi.MaterialInput
 import app.onsite.ffi.Paper
@@ -19,9 +22,15 @@ import app.onsite.ffi.SyncReport
 import app.onsite.ffi.TechnicianProfile
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.channels.awaitClose
+import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.flow.callbackFlow
+import kotlinx.coroutines.flow.conflate
+import kotlinx.coroutines.flow.distinctUntilChanged
+import kotlinx.coroutines.flow.map
 import kotlinx.coroutines.withContext
 
 /**
@@ -29,7 +38,8 @@ import kotlinx.coroutines.withContext
  *
  * A thin layer over the generated [SignedInTechnician]: every store call is a
  * `suspend` function that runs on [io] (the store does disk I/O and must stay
- * off the main thread), and sync state is a [StateFlow] a screen can collect.
+ * off the main thread), sync state is a [StateFlow] a screen can collect, and
+ * the job list and each job are [Flow]s that follow local steps and syncs.
  * No rule of the visit lives here; every failure is an
  * [app.onsite.ffi.OnsiteException] subclass carrying the core's message.
  */
@@ -76,6 +86,34 @@ class Onsite private constructor(
 
     suspend fun jobs() = store { jobs() }
     suspend fun job(jobId: String) = store { job(jobId) }
+
+    /**
+     * The job list: the current one when collected, then a new one after every local step
+     * and every sync that changes a job, so a screen never polls. Equal lists are not repeated.
+     */
+    fun watchJobs(): Flow<List<JobSummary>> =
+        changes { true }.map { jobs() }.distinctUntilChanged()
+
+    /** One job, as [watchJobs] for the list: now, then after each local step or sync that changes it. */
+    fun watchJob(jobId: String): Flow<JobDetail> =
+        changes { jobId in it }.map { job(jobId) }.distinctUntilChanged()
+
+    /**
+     * A signal when collected and after each change [wanted] accepts, until the collector
+     * stops (then the core's observer is removed). Conflated: changes that land during a
+     * read give one more read, which sees them all.
+     */
+    private fun changes(wanted: (List<String>) -> Boolean): Flow<Unit> = callbackFlow {
+        val subscription = ffi.subscribeJobs(object : JobsObserver {
+            override fun jobsChanged(jobIds: List<String>) {
+                if (wanted(jobIds)) trySend(Unit)
+            }
+        })
+        // Subscribed before the first read: no change can fall between the two.
+        send(Unit)
+        // After close() the object is gone and its observers with it.
+        awaitClose { runCatching { ffi.unsubscribeJobs(subscription) } }
+    }.conflate()
     suspend fun pendingChanges() = store { pendingOps() }
     suspend fun checklist(jobId: String, phase: ChecklistPhase) = store { checklist(jobId, phase) }
     suspend fun answer(jobId: String, templateId: String, itemId: String, answer: app.onsite.ffi.AnswerValue) =

@@ -8,6 +8,7 @@ import app.onsite.ffi.ConcessionInput
 import app.onsite.ffi.CustomerRating
 import app.onsite.ffi.InspectionVerdict
 import app.onsite.ffi.ItemInput
+import app.onsite.ffi.JobDetail
 import app.onsite.ffi.JobStatus
 import app.onsite.ffi.Language
 import app.onsite.ffi.MaterialInput
@@ -21,8 +22,13 @@ import app.onsite.ffi.ReceiptChain
 import app.onsite.ffi.SignOff
 import app.onsite.ffi.SignaturePad
 import app.onsite.ffi.SyncProgress
+import kotlinx.coroutines.cancelAndJoin
+import kotlinx.coroutines.channels.Channel
+import kotlinx.coroutines.channels.ReceiveChannel
+import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withTimeout
 import kotlinx.coroutines.yield
 import java.awt.Color
 import java.awt.image.BufferedImage
@@ -62,6 +68,7 @@ fun main() {
             "no access leaves a message note and the job returns to HQ" to ::noAccess,
             "HQ unreachable is an Offline exception and the work stays queued" to ::offline,
             "a revoked device gets an Hq exception, nothing is lost" to ::revoked,
+            "the job list and a job are Flows that follow local steps and syncs" to ::jobFlows,
         )
         var failed = 0
         for ((name, test) in tests) {
@@ -296,7 +303,48 @@ suspend fun revoked(hq: Hq) {
     tech.close()
 }
 
+suspend fun jobFlows(hq: Hq) = coroutineScope {
+    val tech = hq.newTechnician("kt-flow").tech
+    val lists = Channel<List<app.onsite.ffi.JobSummary>>(Channel.UNLIMITED)
+    val details = Channel<JobDetail>(Channel.UNLIMITED)
+    val listScreen = launch { tech.watchJobs().collect { lists.send(it) } }
+    assertEquals(emptyList(), next(lists) { true }, "the current list first")
+
+    // HQ dispatches; the sync brings the job and the list shows it, without asking again.
+    val job = hq.dispatch("kt-flow", "KT-FLOW-1")
+    tech.syncNow()
+    val synced = next(lists) { it.isNotEmpty() }
+    assertEquals(listOf(job), synced.map { it.jobId })
+    assertEquals(JobStatus.DISPATCHED, synced.single().status)
+
+    // The job's own screen, then a local step: both flows emit the new status.
+    val jobScreen = launch { tech.watchJob(job).collect { details.send(it) } }
+    assertEquals(JobStatus.DISPATCHED, next(details) { true }.status)
+    tech.accept(job)
+    next(lists) { it.single().status == JobStatus.ACCEPTED }
+    next(details) { it.status == JobStatus.ACCEPTED }
+
+    // HQ cancels meanwhile; the next sync pushes the step and pulls the cancel.
+    hq.cli("dispatch", "cancel", job, "业主已自行维修")
+    tech.syncNow()
+    next(details) { it.status == JobStatus.CANCELLED }
+    next(lists) { it.single().status == JobStatus.CANCELLED }
+
+    // A screen that goes away unsubscribes; the rest keeps working.
+    jobScreen.cancelAndJoin()
+    listScreen.cancelAndJoin()
+    assertEquals(JobStatus.CANCELLED, tech.job(job).status)
+    tech.close()
+}
+
 // --- helpers ------------------------------------------------------------------------
+
+/** The first value from a flow's channel that [matches], within 10 s (a flow may emit more often). */
+private suspend fun <T> next(values: ReceiveChannel<T>, matches: (T) -> Boolean): T = withTimeout(10_000) {
+    var v = values.receive()
+    while (!matches(v)) v = values.receive()
+    v
+}
 
 /** Runs a sync while collecting the StateFlow, as a screen would. */
 private suspend fun collectingSync(tech: Onsite, into: MutableList<SyncProgress>) = kotlinx.coroutines.coroutineScope {

@@ -1,0 +1,141 @@
+//! The FFI's async exports, polled as Kotlin and Swift poll them: by an
+//! executor that is not tokio (and, for contrast, from inside a tokio test).
+//! Enrollment and sync reach a real HQ; the jobs observer hears the sync and
+//! a local step; a throwing observer spoils nothing.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use chrono::Utc;
+use onsite_core::sample;
+use onsite_ffi::{
+    enroll, JobStatus, JobsObserver, OnsiteError, SignedInTechnician, SyncObserver, SyncProgress,
+};
+use onsite_tests::harness::{Backend, Hq};
+
+/// Polls a future on this thread with no tokio context, parking between
+/// wake-ups: what uniffi's foreign executors amount to.
+fn poll_here<F: Future>(f: F) -> F::Output {
+    use std::task::{Context, Poll, Wake, Waker};
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut f = std::pin::pin!(f);
+    loop {
+        match f.as_mut().poll(&mut cx) {
+            Poll::Ready(v) => return v,
+            Poll::Pending => std::thread::park(),
+        }
+    }
+}
+
+#[derive(Default)]
+struct Seen {
+    jobs: Mutex<Vec<Vec<String>>>,
+    progress: Mutex<Vec<SyncProgress>>,
+}
+
+impl JobsObserver for Seen {
+    fn jobs_changed(&self, job_ids: Vec<String>) {
+        self.jobs.lock().unwrap().push(job_ids);
+    }
+}
+
+impl SyncObserver for Seen {
+    fn on_progress(&self, progress: SyncProgress) {
+        self.progress.lock().unwrap().push(progress);
+    }
+}
+
+struct Throws;
+impl JobsObserver for Throws {
+    fn jobs_changed(&self, _: Vec<String>) {
+        panic!("an observer that throws");
+    }
+}
+
+#[test]
+fn async_exports_work_from_a_foreign_executor_and_observers_hear_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let hq = Hq::start(Backend::Sqlite(dir.path().join("hq.sqlite3")));
+    let code = hq.technician("FFI1", "李师傅");
+    hq.dispatch(&sample::leak_order(
+        "FFI-1",
+        "FFI1",
+        Utc::now() + chrono::Duration::hours(1),
+    ));
+
+    let e = poll_here(enroll(hq.url.clone(), code, "DEV-FFI1".into())).unwrap();
+    assert_eq!(e.profile.technician_id, "FFI1");
+    let store = dir.path().join("phone.sqlite3").display().to_string();
+    let tech = SignedInTechnician::open(store, e.profile).unwrap();
+
+    // Not connected yet: a typed error, no panic.
+    assert!(matches!(
+        poll_here(tech.sync_now(None)),
+        Err(OnsiteError::Offline { .. })
+    ));
+    tech.connect(hq.url.clone(), e.token).unwrap();
+
+    let seen = Arc::new(Seen::default());
+    tech.subscribe_jobs(Arc::new(Throws));
+    let id = tech.subscribe_jobs(seen.clone());
+    let report = poll_here(tech.sync_now(Some(seen.clone()))).unwrap();
+    assert_eq!(report.changes_pulled, 1);
+    assert_eq!(
+        seen.jobs.lock().unwrap().concat(),
+        vec!["FFI-1".to_string()]
+    );
+    assert!(matches!(
+        seen.progress.lock().unwrap().last(),
+        Some(SyncProgress::Idle)
+    ));
+
+    let accepted = tech.accept_job("FFI-1".into()).unwrap();
+    assert_eq!(accepted.status, JobStatus::Accepted);
+    assert_eq!(
+        seen.jobs.lock().unwrap().len(),
+        2,
+        "the local step was heard"
+    );
+
+    tech.unsubscribe_jobs(id);
+    let report = poll_here(tech.sync_now(None)).unwrap();
+    assert_eq!(report.ops_applied, 1);
+    assert_eq!(
+        seen.jobs.lock().unwrap().len(),
+        2,
+        "unsubscribed: nothing more"
+    );
+    hq.stop();
+}
+
+/// The same export awaited inside a caller's current-thread tokio runtime:
+/// the work runs on the core's runtime, so nothing blocks or panics here.
+#[tokio::test(flavor = "current_thread")]
+async fn async_exports_work_inside_a_current_thread_tokio_runtime() {
+    // The harness's HQ has a runtime of its own: start and stop it off this one.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hq.sqlite3");
+    let (hq, code) = std::thread::scope(|s| {
+        s.spawn(|| {
+            let hq = Hq::start(Backend::Sqlite(db));
+            let code = hq.technician("FFI2", "李师傅");
+            (hq, code)
+        })
+        .join()
+        .unwrap()
+    });
+    let e = enroll(hq.url.clone(), code, "DEV-FFI2".into())
+        .await
+        .unwrap();
+    assert_eq!(e.profile.device_id, "DEV-FFI2");
+    let again = enroll(hq.url.clone(), "no-such-code".into(), "DEV-FFI2".into()).await;
+    assert!(matches!(again, Err(OnsiteError::Hq { .. })), "{again:?}");
+    std::thread::scope(|s| s.spawn(move || hq.stop()).join().unwrap());
+}
