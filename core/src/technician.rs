@@ -127,15 +127,13 @@ impl Technician {
         let store = Store::open(path.as_ref())?;
         // One file per technician: refuse to open someone else's store.
         store.write(|tx| match meta::get(tx, meta::TECHNICIAN_ID)? {
-            Some(owner) if owner != profile.technician_id => {
-                return Err(Error::invalid(
-                    "store",
-                    format!(
-                        "belongs to technician {owner}, not {}",
-                        profile.technician_id
-                    ),
-                ))
-            }
+            Some(owner) if owner != profile.technician_id => Err(Error::invalid(
+                "store",
+                format!(
+                    "belongs to technician {owner}, not {}",
+                    profile.technician_id
+                ),
+            )),
             Some(_) => Ok(()),
             None => {
                 meta::set(tx, meta::TECHNICIAN_ID, &profile.technician_id)?;
