@@ -11,7 +11,10 @@ use anyhow::{bail, Context, Result};
 use chrono::{DateTime, Duration, Utc};
 use clap::Subcommand;
 use onsite_core::checklist::Category;
+use onsite_core::locale::Lang;
 use onsite_core::order::{Customer, Payer, WorkOrder};
+use onsite_core::payment::Method;
+use onsite_hq::store::{Reconciliation, Tally};
 use serde_json::{json, Value};
 
 pub const TOKEN_FILE: &str = "onsite-hq.admin-token";
@@ -59,11 +62,18 @@ pub enum HqCommand {
         #[command(flatten)]
         conn: Conn,
     },
-    /// Reconcile a technician's day: receipts and money by method against what was handed in.
+    /// Reconcile a technician's day: receipts issued, voided and reissued and
+    /// the net money, by method, against what was handed in.
     Reconcile {
         technician: String,
         /// YYYY-MM-DD (China time)
         day: String,
+        /// Language of the labels: zh-CN (default) or en.
+        #[arg(long, default_value = "zh-CN")]
+        lang: String,
+        /// Print HQ's JSON answer instead of the table.
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
         conn: Conn,
     },
@@ -241,8 +251,12 @@ pub fn run(cmd: HqCommand) -> Result<()> {
         HqCommand::Reconcile {
             technician,
             day,
+            lang,
+            json,
             conn,
         } => {
+            let lang = Lang::parse(&lang)
+                .with_context(|| format!("unknown language {lang:?}: use zh-CN or en"))?;
             let t = admin_token(conn.admin_token)?;
             let v = call(
                 &rt,
@@ -252,7 +266,16 @@ pub fn run(cmd: HqCommand) -> Result<()> {
                 &format!("/v1/reconciliation?technician_id={technician}&day={day}"),
                 None,
             )?;
-            println!("{}", serde_json::to_string_pretty(&v)?);
+            let text = if json {
+                format!("{}\n", serde_json::to_string_pretty(&v)?)
+            } else {
+                let r: Reconciliation = serde_json::from_value(v)
+                    .context("HQ's reconciliation answer is not in the expected form")?;
+                reconciliation_table(&r, lang)
+            };
+            // A closed pipe (`| head`) is an error to report, not a panic.
+            std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())
+                .context("writing the reconciliation")?;
             Ok(())
         }
         HqCommand::Dispatch { command, conn } => {
@@ -348,6 +371,8 @@ fn serve(
     listen: &str,
     token: Option<String>,
 ) -> Result<()> {
+    // HQ's log on standard error, filtered by RUST_LOG (default info).
+    onsite_hq::logs::init();
     let token = match token.or_else(|| std::env::var("ONSITE_ADMIN_TOKEN").ok()) {
         Some(t) => t,
         None if Path::new(TOKEN_FILE).exists() => {
@@ -368,6 +393,7 @@ fn serve(
     rt.block_on(async move {
         let server = onsite_hq::Server::start(database, &token, addr).await?;
         println!("Onsite HQ on {} ({kind}); Ctrl-C stops it", server.url());
+        onsite_hq::logs::serving(&server.url(), kind);
         let _ = tokio::signal::ctrl_c().await;
         server.stop().await;
         Ok::<_, anyhow::Error>(())
@@ -381,4 +407,171 @@ fn uuid_like() -> String {
         uuid::Uuid::new_v4().simple(),
         uuid::Uuid::new_v4().simple()
     )
+}
+
+/// Signed money as "¥-12.34", for differences and nets (which may be negative).
+fn yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let abs = fen.unsigned_abs();
+    format!("¥{sign}{}.{:02}", abs / 100, abs % 100)
+}
+
+/// Terminal columns `s` takes (a CJK character takes two).
+fn columns(s: &str) -> usize {
+    s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
+}
+
+/// `label` padded on the right to `cols` terminal columns.
+fn pad(label: &str, cols: usize) -> String {
+    format!("{label}{}", " ".repeat(cols.saturating_sub(columns(label))))
+}
+
+/// `s` aligned right in `cols` terminal columns.
+fn right(s: &str, cols: usize) -> String {
+    format!("{}{s}", " ".repeat(cols.saturating_sub(columns(s))))
+}
+
+fn pick(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
+    match lang {
+        Lang::ZhCn => zh,
+        Lang::En => en,
+    }
+}
+
+/// The day's reconciliation as a person reads it: one block per payment
+/// method, then whether it balances.
+pub fn reconciliation_table(r: &Reconciliation, lang: Lang) -> String {
+    use std::fmt::Write;
+    let t = |zh, en| pick(lang, zh, en);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} {} {}",
+        t("对账", "Reconciliation"),
+        r.technician_id,
+        r.day
+    );
+    if r.lines.is_empty() {
+        let _ = writeln!(
+            out,
+            "  {}",
+            t(
+                "当日无收据、无交回",
+                "no receipts and nothing handed in that day"
+            )
+        );
+    }
+    let count = |n: i64| match lang {
+        Lang::ZhCn => format!("{n} 张"),
+        Lang::En => format!("{n} receipt{}", if n == 1 { "" } else { "s" }),
+    };
+    for l in &r.lines {
+        let label = serde_json::from_value::<Method>(Value::from(l.method.as_str()))
+            .map(|m| m.label(lang).to_string())
+            .unwrap_or_else(|_| l.method.clone());
+        let _ = writeln!(out, "{label} ({})", l.method);
+        let tally = |out: &mut String, name: &str, x: &Tally| {
+            let _ = writeln!(
+                out,
+                "  {} {}  {:>14}",
+                pad(name, 10),
+                right(&count(x.count), 12),
+                yuan(x.fen)
+            );
+        };
+        tally(&mut out, t("开具", "issued"), &l.issued);
+        tally(&mut out, t("作废", "voided"), &l.voided);
+        tally(&mut out, t("重开", "reissued"), &l.reissued);
+        let money = |out: &mut String, name: &str, fen: i64| {
+            let _ = writeln!(out, "  {} {:>12}  {:>14}", pad(name, 10), "", yuan(fen));
+        };
+        money(&mut out, t("净额", "net"), l.net_fen);
+        money(&mut out, t("已交回", "handed in"), l.handed_in_fen);
+        money(&mut out, t("差额", "difference"), l.difference_fen);
+    }
+    let _ = writeln!(
+        out,
+        "{}",
+        if r.balanced {
+            t("结果: 账目相符", "Result: balanced")
+        } else {
+            t(
+                "结果: 账目不符 (差额为负表示少交)",
+                "Result: NOT balanced (a negative difference means money is missing)",
+            )
+        }
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use onsite_hq::store::MethodLine;
+
+    fn sample(handed_in: i64) -> Reconciliation {
+        let one = Tally {
+            count: 1,
+            fen: 12_000,
+        };
+        Reconciliation {
+            technician_id: "T1".into(),
+            day: "2026-11-24".into(),
+            lines: vec![MethodLine {
+                method: "wechat_pay".into(),
+                issued: one,
+                voided: one,
+                reissued: Tally::default(),
+                net_fen: 0,
+                handed_in_fen: handed_in,
+                difference_fen: handed_in,
+            }],
+            balanced: handed_in == 0,
+        }
+    }
+
+    #[test]
+    fn the_table_names_each_figure_in_both_languages() {
+        let zh = reconciliation_table(&sample(12_000), Lang::ZhCn);
+        for s in [
+            "对账 T1 2026-11-24",
+            "微信支付 (wechat_pay)",
+            "开具",
+            "作废",
+            "重开",
+            "净额",
+            "已交回",
+            "差额",
+            "1 张",
+            "¥120.00",
+            "¥0.00",
+            "账目不符",
+        ] {
+            assert!(zh.contains(s), "{s} missing from\n{zh}");
+        }
+        let en = reconciliation_table(&sample(0), Lang::En);
+        for s in [
+            "Reconciliation T1",
+            "WeChat Pay (wechat_pay)",
+            "issued",
+            "voided",
+            "reissued",
+            "net",
+            "handed in",
+            "difference",
+            "1 receipt ",
+            "0 receipts",
+            "Result: balanced",
+        ] {
+            assert!(en.contains(s), "{s} missing from\n{en}");
+        }
+    }
+
+    #[test]
+    fn negative_and_extreme_amounts_print_without_panicking() {
+        assert_eq!(yuan(-12_345), "¥-123.45");
+        assert_eq!(yuan(5), "¥0.05");
+        assert_eq!(yuan(i64::MIN), "¥-92233720368547758.08");
+        assert_eq!(yuan(i64::MAX), "¥92233720368547758.07");
+    }
 }

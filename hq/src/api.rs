@@ -4,8 +4,9 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
@@ -14,6 +15,8 @@ use onsite_core::order::WorkOrder;
 use onsite_core::sync::protocol::{decode_push, EnrollRequest};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use tracing::field::Empty;
+use tracing::Instrument;
 
 use crate::db::Db;
 use crate::error::{HqError, Result};
@@ -35,10 +38,45 @@ enum Caller {
     Device(Device),
 }
 
+/// Runs database work on a blocking thread, inside the request's span.
 async fn blocking<R: Send + 'static>(f: impl FnOnce() -> Result<R> + Send + 'static) -> Result<R> {
-    tokio::task::spawn_blocking(f)
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || span.in_scope(f))
         .await
-        .map_err(|e| HqError::Internal(format!("worker failed: {e}")))?
+        .map_err(|e| {
+            // Not the panic's message: it could quote what the worker held.
+            HqError::Internal(if e.is_panic() {
+                "a database worker panicked".into()
+            } else {
+                "a database worker was cancelled".into()
+            })
+        })?
+}
+
+/// One span per request: method and route template (never the query string
+/// or a concrete path), the caller once known, and a closing line with the
+/// status and latency.
+async fn trace_request(req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unrouted", |p| p.as_str())
+        .to_string();
+    let span = tracing::info_span!(
+        "request",
+        method = %req.method(),
+        route = %route,
+        caller = Empty,
+        device_id = Empty,
+        technician_id = Empty,
+        error = Empty,
+    );
+    let started = std::time::Instant::now();
+    let response = next.run(req).instrument(span.clone()).await;
+    let status = response.status().as_u16();
+    let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    span.in_scope(|| tracing::info!(status, latency_ms, "request done"));
+    response
 }
 
 fn bearer(headers: &HeaderMap) -> Option<String> {
@@ -48,13 +86,17 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
 
 async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller> {
     let token = bearer(headers).ok_or(HqError::Unauthorized)?;
+    let span = tracing::Span::current();
     if store::hash_secret(&token) == state.admin_token_hash {
+        span.record("caller", "admin");
         return Ok(Caller::Admin);
     }
     let db = state.db.clone();
-    Ok(Caller::Device(
-        blocking(move || store::authenticate(&*db, &token)).await?,
-    ))
+    let d = blocking(move || store::authenticate(&*db, &token)).await?;
+    span.record("caller", "device");
+    span.record("device_id", d.device_id.as_str());
+    span.record("technician_id", d.technician_id.as_str());
+    Ok(Caller::Device(d))
 }
 
 async fn admin(state: &AppState, headers: &HeaderMap) -> Result<()> {
@@ -116,6 +158,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/handovers", post(handover))
         .route("/v1/reconciliation", get(reconciliation))
         .fallback(|| async { HqError::NotFound("route".into()) })
+        .layer(axum::middleware::from_fn(trace_request))
         .layer(DefaultBodyLimit::max(store::MAX_BLOB_BYTES + 1024))
         .with_state(state)
 }

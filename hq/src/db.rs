@@ -57,12 +57,24 @@ impl<T: Into<Val>> From<Option<T>> for Val {
 #[derive(Debug, Clone)]
 pub struct Row(pub Vec<Val>);
 
+/// What a column held, for error messages that must not quote the value.
+fn type_of(v: Option<&Val>) -> &'static str {
+    match v {
+        None => "no column",
+        Some(Val::Null) => "null",
+        Some(Val::Int(_)) => "integer",
+        Some(Val::Text(_)) => "text",
+        Some(Val::Bytes(_)) => "bytes",
+    }
+}
+
 impl Row {
     pub fn int(&self, i: usize) -> Result<i64> {
         match self.0.get(i) {
             Some(Val::Int(v)) => Ok(*v),
             other => Err(HqError::Internal(format!(
-                "column {i}: expected integer, got {other:?}"
+                "column {i}: expected integer, got {}",
+                type_of(other)
             ))),
         }
     }
@@ -70,7 +82,8 @@ impl Row {
         match self.0.get(i) {
             Some(Val::Text(v)) => Ok(v.clone()),
             other => Err(HqError::Internal(format!(
-                "column {i}: expected text, got {other:?}"
+                "column {i}: expected text, got {}",
+                type_of(other)
             ))),
         }
     }
@@ -84,7 +97,8 @@ impl Row {
         match self.0.get(i) {
             Some(Val::Bytes(v)) => Ok(v.clone()),
             other => Err(HqError::Internal(format!(
-                "column {i}: expected bytes, got {other:?}"
+                "column {i}: expected bytes, got {}",
+                type_of(other)
             ))),
         }
     }
@@ -119,6 +133,17 @@ pub fn tx<R>(db: &dyn Db, mut f: impl FnMut(&mut dyn Tx) -> Result<R>) -> Result
         Ok(())
     })?;
     out.ok_or_else(|| HqError::Internal("transaction returned nothing".into()))
+}
+
+/// A database written by a newer HQ is refused, not damaged.
+fn too_new(found: i64) -> Result<()> {
+    if found > crate::schema::VERSION {
+        return Err(HqError::Internal(format!(
+            "the database schema is version {found}; this HQ knows up to {}",
+            crate::schema::VERSION
+        )));
+    }
+    Ok(())
 }
 
 // --- SQLite ---------------------------------------------------------------------
@@ -196,11 +221,21 @@ impl Db for Sqlite {
             .lock()
             .map_err(|_| HqError::Internal("poisoned".into()))?;
         let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        if v < 1 {
-            conn.execute_batch(&format!(
-                "BEGIN IMMEDIATE; {} PRAGMA user_version = 1; COMMIT;",
-                crate::schema::sqlite_v1()
-            ))?;
+        too_new(v)?;
+        if v < crate::schema::VERSION {
+            // Every missing step in one transaction: a crash leaves the old version whole.
+            let mut sql = String::from("BEGIN IMMEDIATE;");
+            for from in v..crate::schema::VERSION {
+                sql.push_str(&crate::schema::sqlite_step(from).unwrap_or_default());
+            }
+            sql.push_str(&format!(
+                "PRAGMA user_version = {}; COMMIT;",
+                crate::schema::VERSION
+            ));
+            if let Err(e) = conn.execute_batch(&sql) {
+                let _ = conn.execute_batch("ROLLBACK");
+                return Err(e.into());
+            }
         }
         Ok(())
     }
@@ -364,10 +399,16 @@ impl Db for Postgres {
         let v: i64 = tx
             .query_opt("SELECT version FROM hq_schema", &[])?
             .map_or(0, |r| r.get(0));
-        if v < 1 {
-            tx.batch_execute(&crate::schema::postgres_v1())?;
+        too_new(v)?;
+        if v < crate::schema::VERSION {
+            for from in v..crate::schema::VERSION {
+                tx.batch_execute(&crate::schema::postgres_step(from).unwrap_or_default())?;
+            }
             tx.execute("DELETE FROM hq_schema", &[])?;
-            tx.execute("INSERT INTO hq_schema(version) VALUES (1)", &[])?;
+            tx.execute(
+                "INSERT INTO hq_schema(version) VALUES ($1)",
+                &[&crate::schema::VERSION],
+            )?;
         }
         tx.commit()?;
         Ok(())

@@ -1,4 +1,9 @@
 //! HQ's errors, each mapped to an HTTP status and a JSON error body.
+//!
+//! A database or internal failure is logged with its detail and a reference,
+//! and answered with a generic message carrying that reference: a client never
+//! sees a raw SQLite or PostgreSQL message. Details are built so that they hold
+//! no customer data (no row values, no JSON values): see the `From` impls.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -20,6 +25,9 @@ pub enum HqError {
     Conflict(String),
     #[error("body larger than {0} bytes")]
     TooLarge(usize),
+    /// A sum or difference of money HQ computes does not fit in an amount.
+    #[error("the {0} does not fit in an amount of money")]
+    AmountOverflow(String),
     #[error("database unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -27,7 +35,8 @@ pub enum HqError {
 }
 
 impl HqError {
-    fn code(&self) -> (StatusCode, &'static str) {
+    /// The HTTP status and the stable code of the JSON body.
+    pub fn code(&self) -> (StatusCode, &'static str) {
         match self {
             HqError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             HqError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
@@ -35,6 +44,7 @@ impl HqError {
             HqError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             HqError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             HqError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            HqError::AmountOverflow(_) => (StatusCode::UNPROCESSABLE_ENTITY, "amount_overflow"),
             HqError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             HqError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
@@ -44,33 +54,68 @@ impl HqError {
 impl IntoResponse for HqError {
     fn into_response(self) -> Response {
         let (status, code) = self.code();
+        // The request's closing log line carries the code (see `api::trace_request`).
+        tracing::Span::current().record("error", code);
+        let message = match &self {
+            // The detail goes to HQ's log under a reference; the client gets the reference.
+            HqError::Internal(detail) | HqError::Unavailable(detail) => {
+                let reference = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
+                tracing::error!(
+                    code,
+                    error_ref = %reference,
+                    detail = %detail,
+                    "request failed"
+                );
+                match self {
+                    HqError::Unavailable(_) => {
+                        format!("the database is unavailable; try again (ref {reference})")
+                    }
+                    _ => format!("internal error; HQ's log has the details (ref {reference})"),
+                }
+            }
+            // A refusal is logged by its code only (on the request's line): its
+            // message may quote the request, and a request may hold customer data.
+            _ => self.to_string(),
+        };
         let body = ErrorBody {
             error: code.to_string(),
-            message: self.to_string(),
+            message,
         };
         (status, axum::Json(body)).into_response()
     }
 }
 
 impl From<rusqlite::Error> for HqError {
+    /// SQLite's messages name tables and columns, never values.
     fn from(e: rusqlite::Error) -> Self {
         HqError::Internal(format!("sqlite: {e}"))
     }
 }
 
 impl From<postgres::Error> for HqError {
+    /// Only the SQLSTATE and the primary message: PostgreSQL's DETAIL may quote a row.
     fn from(e: postgres::Error) -> Self {
         if e.is_closed() {
-            HqError::Unavailable(e.to_string())
-        } else {
-            HqError::Internal(format!("postgres: {e}"))
+            return HqError::Unavailable("postgres: connection closed".into());
+        }
+        match e.as_db_error() {
+            Some(db) => {
+                HqError::Internal(format!("postgres {}: {}", db.code().code(), db.message()))
+            }
+            None => HqError::Internal(format!("postgres: {e}")),
         }
     }
 }
 
 impl From<serde_json::Error> for HqError {
+    /// Where and what kind, not serde's message, which may quote a value.
     fn from(e: serde_json::Error) -> Self {
-        HqError::Internal(format!("json: {e}"))
+        HqError::Internal(format!(
+            "json: {:?} error at line {} column {}",
+            e.classify(),
+            e.line(),
+            e.column()
+        ))
     }
 }
 

@@ -134,6 +134,133 @@ fn params(path: &str) -> Vec<Value> {
         .collect()
 }
 
+fn error(description: &str) -> Value {
+    json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+}
+
+fn query(name: &str, required: bool, schema: Value) -> Value {
+    json!({"name": name, "in": "query", "required": required, "schema": schema})
+}
+
+fn json_body(schema: &str) -> Value {
+    json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}})
+}
+
+fn json_answer(description: &str, schema: &str) -> Value {
+    json!({"description": description, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}})
+}
+
+/// What some operations say beyond the common answers: query parameters,
+/// bodies and answers with a schema.
+fn details(method: &str, path: &str, op: &mut Value) {
+    match (method, path) {
+        ("post", "/v1/sync/push") => {
+            op["requestBody"] = json_body("PushRequest");
+            op["responses"]["200"] = json_answer("Every op's outcome", "PushResponse");
+        }
+        ("post", "/v1/handovers") => {
+            op["requestBody"] = json_body("Handover");
+        }
+        ("get", "/v1/reconciliation") => {
+            let params = op["parameters"].as_array_mut();
+            if let Some(p) = params {
+                p.push(query("technician_id", true, json!({"type": "string"})));
+                p.push(query(
+                    "day",
+                    true,
+                    json!({"type": "string", "format": "date", "description": "YYYY-MM-DD, China time"}),
+                ));
+            }
+            op["responses"]["200"] =
+                json_answer("The technician's day by payment method", "Reconciliation");
+            op["responses"]["422"] =
+                error("amount_overflow: a sum of the day's money does not fit in an amount");
+        }
+        _ => {}
+    }
+}
+
+fn schemas() -> Value {
+    let fen = json!({"type": "integer", "format": "int64", "description": "fen (1/100 yuan)"});
+    let method = json!({"type": "string", "enum": ["cash", "wechat_pay", "alipay", "card", "bank_transfer", "on_account"]});
+    json!({
+        "Error": {
+            "type": "object",
+            "required": ["error", "message"],
+            "properties": {
+                "error": {"type": "string", "enum": ["bad_request", "unauthorized", "forbidden", "not_found", "conflict", "too_large", "amount_overflow", "internal", "unavailable"]},
+                "message": {"type": "string", "description": "for internal and unavailable: a generic text with a reference into HQ's log"}
+            }
+        },
+        "PushRequest": {
+            "type": "object",
+            "required": ["ops"],
+            "properties": {"ops": {"type": "array", "maxItems": 500, "items": {"type": "object", "description": "an op: op_id, device_id, seq, hlc, job_id, actor, at, event (docs/SYNC.md)"}}}
+        },
+        "PushResponse": {
+            "type": "object",
+            "required": ["last_applied_seq", "results", "received_at"],
+            "properties": {
+                "last_applied_seq": {"type": "integer"},
+                "received_at": {"type": "string", "format": "date-time"},
+                "results": {"type": "array", "items": {
+                    "type": "object",
+                    "required": ["op_id", "seq", "status"],
+                    "properties": {
+                        "op_id": {"type": "string"},
+                        "seq": {"type": "integer"},
+                        "status": {"type": "string", "enum": ["applied", "duplicate", "rejected", "out_of_order"]},
+                        "code": {"$ref": "#/components/schemas/RejectCode"},
+                        "message": {"type": "string"}
+                    }
+                }}
+            }
+        },
+        "RejectCode": {
+            "type": "string",
+            "enum": ["unknown_job", "reassigned", "job_cancelled", "rule_broken", "duplicate_receipt_number", "unknown_receipt", "receipt_already_void", "wrong_device"]
+        },
+        "Handover": {
+            "type": "object",
+            "required": ["technician_id", "day", "method", "amount_fen"],
+            "properties": {
+                "technician_id": {"type": "string"},
+                "day": {"type": "string", "format": "date"},
+                "method": method.clone(),
+                "amount_fen": {"type": "integer", "minimum": 0, "maximum": onsite_core::money::MAX_AMOUNT_FEN}
+            }
+        },
+        "Tally": {
+            "type": "object",
+            "required": ["count", "fen"],
+            "properties": {"count": {"type": "integer"}, "fen": fen.clone()}
+        },
+        "MethodLine": {
+            "type": "object",
+            "required": ["method", "issued", "voided", "reissued", "net_fen", "handed_in_fen", "difference_fen"],
+            "properties": {
+                "method": method,
+                "issued": {"$ref": "#/components/schemas/Tally", "description": "receipts issued that day (originals and emergency receipts)"},
+                "voided": {"$ref": "#/components/schemas/Tally", "description": "receipts voided that day, whenever issued"},
+                "reissued": {"$ref": "#/components/schemas/Tally", "description": "receipts reissued that day in place of voided ones"},
+                "net_fen": {"type": "integer", "description": "issued + reissued - voided"},
+                "handed_in_fen": fen,
+                "difference_fen": {"type": "integer", "description": "handed in - net; negative: money is missing"}
+            }
+        },
+        "Reconciliation": {
+            "type": "object",
+            "required": ["technician_id", "day", "lines", "balanced"],
+            "properties": {
+                "technician_id": {"type": "string"},
+                "day": {"type": "string", "format": "date"},
+                "lines": {"type": "array", "items": {"$ref": "#/components/schemas/MethodLine"}},
+                "balanced": {"type": "boolean", "description": "every method's handed-in money equals its net"}
+            }
+        }
+    })
+}
+
 pub fn document() -> Value {
     let mut paths = serde_json::Map::new();
     for (method, path, auth, summary) in OPERATIONS {
@@ -144,16 +271,19 @@ pub fn document() -> Value {
                 "200": {"description": "OK"},
                 "201": {"description": "Created"},
                 "204": {"description": "No content"},
-                "400": {"description": "Malformed request", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-                "401": {"description": "Missing, wrong or revoked token", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-                "404": {"description": "Not found (or not yours)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-                "413": {"description": "Body too large", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+                "400": error("Malformed request"),
+                "401": error("Missing, wrong or revoked token"),
+                "404": error("Not found (or not yours)"),
+                "413": error("Body too large"),
+                "500": error("Internal error: a generic message with a reference into HQ's log"),
+                "503": error("The database is unavailable")
             }
         });
         if *auth != "none" && *auth != "code" {
             op["security"] = json!([{"bearer": []}]);
             op["x-onsite-caller"] = json!(auth);
         }
+        details(method, path, &mut op);
         let entry = paths.entry(path.to_string()).or_insert_with(|| json!({}));
         entry[*method] = op;
     }
@@ -163,13 +293,89 @@ pub fn document() -> Value {
         "paths": paths,
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {
-                "Error": {
-                    "type": "object",
-                    "required": ["error", "message"],
-                    "properties": {"error": {"type": "string"}, "message": {"type": "string"}}
-                }
-            }
+            "schemas": schemas()
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{MethodLine, Reconciliation, Tally};
+    use onsite_core::sync::protocol::RejectCode;
+
+    fn keys(v: &Value) -> Vec<String> {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    }
+
+    fn required(schema: &str) -> Vec<String> {
+        let doc = document();
+        let mut r: Vec<String> = doc["components"]["schemas"][schema]["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        r.sort();
+        r
+    }
+
+    /// The documented reconciliation is the one HQ answers with.
+    #[test]
+    fn reconciliation_schema_matches_the_answer() {
+        let line = MethodLine {
+            method: "cash".into(),
+            issued: Tally { count: 1, fen: 100 },
+            ..MethodLine::default()
+        };
+        let r = Reconciliation {
+            technician_id: "T1".into(),
+            day: "2026-11-24".into(),
+            lines: vec![line.clone()],
+            balanced: false,
+        };
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(keys(&v), required("Reconciliation"));
+        assert_eq!(keys(&v["lines"][0]), required("MethodLine"));
+        assert_eq!(keys(&v["lines"][0]["issued"]), required("Tally"));
+        let doc = document();
+        let op = &doc["paths"]["/v1/reconciliation"]["get"];
+        assert_eq!(
+            op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/Reconciliation"
+        );
+        let params: Vec<&str> = op["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(params, ["technician_id", "day"]);
+    }
+
+    /// Every code a push can answer with is listed.
+    #[test]
+    fn reject_codes_are_documented() {
+        let doc = document();
+        let listed = doc["components"]["schemas"]["RejectCode"]["enum"].clone();
+        for code in [
+            RejectCode::UnknownJob,
+            RejectCode::Reassigned,
+            RejectCode::JobCancelled,
+            RejectCode::RuleBroken,
+            RejectCode::DuplicateReceiptNumber,
+            RejectCode::UnknownReceipt,
+            RejectCode::ReceiptAlreadyVoid,
+            RejectCode::WrongDevice,
+        ] {
+            assert!(
+                listed.as_array().unwrap().contains(&json!(code.as_str())),
+                "{} is not documented",
+                code.as_str()
+            );
+            assert_eq!(serde_json::to_value(code).unwrap(), json!(code.as_str()));
+        }
+    }
 }

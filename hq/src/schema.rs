@@ -13,7 +13,11 @@
 //! - `changes`: the change feed devices pull, cursor assigned by HQ, per technician.
 //! - `blobs`: photos devices uploaded, by SHA-256, with the owning technician.
 //! - `receipt_series` / `receipt_blocks`: number blocks granted per device, never overlapping.
-//! - `receipts`: receipts HQ received, unique by number across all devices.
+//! - `receipts`: receipts HQ received, unique by number across all devices:
+//!   `kind` is `original`, `emergency` or `reissue` (a reissue `refers_to` the
+//!   receipt it replaces); a void marks the row (`voided_day` in China time,
+//!   `void_reason`, `voided_at`) instead of deleting it, so reconciliation
+//!   counts issued, voided and reissued money separately.
 //! - `followups`: the follow-up queue (回访).
 //! - `handovers`: money handed in per technician, day and payment method.
 
@@ -117,14 +121,57 @@ CREATE TABLE handovers (
 );
 ";
 
-pub fn sqlite_v1() -> String {
-    V1.replace("{INT}", "INTEGER")
+/// Version 2: receipts learn of voids and reissues (what kind each row is,
+/// which receipt a reissue replaces, when and why a receipt was voided).
+/// One column per `ALTER TABLE`, which both databases accept.
+const V2: &str = "
+ALTER TABLE receipts ADD COLUMN kind TEXT NOT NULL DEFAULT 'original';
+ALTER TABLE receipts ADD COLUMN refers_to TEXT;
+ALTER TABLE receipts ADD COLUMN voided_day TEXT;
+ALTER TABLE receipts ADD COLUMN void_reason TEXT;
+ALTER TABLE receipts ADD COLUMN voided_at TEXT;
+UPDATE receipts SET kind = 'emergency' WHERE number LIKE 'EM-%';
+CREATE INDEX receipts_by_void_day ON receipts(technician_id, voided_day);
+";
+
+/// The schema version this build writes; a database at a later version is refused.
+pub const VERSION: i64 = 2;
+
+/// The migration steps, in order: step `i` brings a database from version `i` to `i + 1`.
+const STEPS: [&str; VERSION as usize] = [V1, V2];
+
+fn sqlite(step: &str) -> String {
+    step.replace("{INT}", "INTEGER")
         .replace("{SERIAL}", "INTEGER PRIMARY KEY AUTOINCREMENT")
         .replace("{BLOB}", "BLOB")
 }
 
-pub fn postgres_v1() -> String {
-    V1.replace("{INT}", "BIGINT")
+fn postgres(step: &str) -> String {
+    step.replace("{INT}", "BIGINT")
         .replace("{SERIAL}", "BIGSERIAL PRIMARY KEY")
         .replace("{BLOB}", "BYTEA")
+}
+
+/// The SQLite text of the step from version `from` to `from + 1`.
+pub fn sqlite_step(from: i64) -> Option<String> {
+    usize::try_from(from)
+        .ok()
+        .and_then(|i| STEPS.get(i))
+        .map(|s| sqlite(s))
+}
+
+/// The PostgreSQL text of the step from version `from` to `from + 1`.
+pub fn postgres_step(from: i64) -> Option<String> {
+    usize::try_from(from)
+        .ok()
+        .and_then(|i| STEPS.get(i))
+        .map(|s| postgres(s))
+}
+
+pub fn sqlite_v1() -> String {
+    sqlite(V1)
+}
+
+pub fn postgres_v1() -> String {
+    postgres(V1)
 }

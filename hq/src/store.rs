@@ -6,11 +6,13 @@
 //! order's state at HQ and the op) and then applied; a rejected op is recorded
 //! with its reason and the rest of the batch still applies.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use onsite_core::error::Field;
+use onsite_core::money::Fen;
 use onsite_core::order::{validate_id, WorkOrder};
+use onsite_core::payment::Method;
 use onsite_core::receipt::NumberBlock;
 use onsite_core::signature::record::content_hash;
 use onsite_core::sync::protocol::{
@@ -99,6 +101,7 @@ pub fn create_enrollment(db: &dyn Db, technician_id: &str, now: DateTime<Utc>) -
         )?;
         Ok(())
     })?;
+    tracing::info!(technician_id, "enrollment code created");
     Ok(code)
 }
 
@@ -111,7 +114,7 @@ pub fn enroll(
 ) -> Result<EnrollResponse> {
     validate_id(Field::DeviceId, device_id)?;
     let token = random_token();
-    tx(db, |t| {
+    let enrolled = tx(db, |t| {
         let row = t
             .query_one(
                 "SELECT e.technician_id, e.used_at, t.name, t.approval_key FROM enrollments e
@@ -160,7 +163,13 @@ pub fn enroll(
             device_id: device_id.to_string(),
             approval_key: row.text(3)?,
         })
-    })
+    })?;
+    tracing::info!(
+        device_id,
+        technician_id = %enrolled.technician_id,
+        "device enrolled"
+    );
+    Ok(enrolled)
 }
 
 pub fn authenticate(db: &dyn Db, token: &str) -> Result<Device> {
@@ -191,7 +200,9 @@ pub fn revoke(db: &dyn Db, device_id: &str) -> Result<()> {
             return Err(HqError::NotFound(format!("device {device_id}")));
         }
         Ok(())
-    })
+    })?;
+    tracing::info!(device_id, "device revoked");
+    Ok(())
 }
 
 // --- dispatch -----------------------------------------------------------------------
@@ -298,6 +309,11 @@ pub fn create_order(db: &dyn Db, order: WorkOrder, now: DateTime<Utc>) -> Result
         )?;
         Ok(())
     })?;
+    tracing::info!(
+        job_id = visit.job_id(),
+        technician_id = %visit.order.technician_id,
+        "order dispatched"
+    );
     summary(&visit, &now_str(now))
 }
 
@@ -369,6 +385,9 @@ pub fn assign(
         )?;
         summary(&v, &now_str(now))
     })
+    .inspect(
+        |o| tracing::info!(job_id = %o.job_id, technician_id = %o.technician_id, "order assigned"),
+    )
 }
 
 pub fn reschedule(
@@ -396,6 +415,7 @@ pub fn reschedule(
         )?;
         summary(&v, &now_str(now))
     })
+    .inspect(|o| tracing::info!(job_id = %o.job_id, technician_id = %o.technician_id, "order rescheduled"))
 }
 
 pub fn cancel(db: &dyn Db, job_id: &str, reason: &str, now: DateTime<Utc>) -> Result<OrderSummary> {
@@ -416,6 +436,9 @@ pub fn cancel(db: &dyn Db, job_id: &str, reason: &str, now: DateTime<Utc>) -> Re
         )?;
         summary(&v, &now_str(now))
     })
+    .inspect(
+        |o| tracing::info!(job_id = %o.job_id, technician_id = %o.technician_id, "order cancelled"),
+    )
 }
 
 pub fn list_orders(
@@ -491,10 +514,38 @@ pub fn decide(
             "a device cannot send HQ's decisions".into(),
         ));
     }
+    if let Some(reject) = decide_receipt(visit, op) {
+        return Some(reject);
+    }
     visit
         .admits(&op.event)
         .err()
         .map(|e| (RejectCode::RuleBroken, e.to_string()))
+}
+
+/// A void or reissue names one of the job's receipts as HQ has them (the
+/// standing one and those voided): an unknown number or a second void gets
+/// its own code, before the transition table's checks.
+fn decide_receipt(visit: &Visit, op: &Op) -> Option<(RejectCode, String)> {
+    let known = |n: &str| {
+        visit.receipt.as_ref().is_some_and(|r| r.number == n)
+            || visit.voided_receipts.iter().any(|v| v == n)
+    };
+    let unknown = |n: &str| {
+        Some((
+            RejectCode::UnknownReceipt,
+            format!("HQ has no receipt {n} on job {}", op.job_id),
+        ))
+    };
+    match &op.event {
+        Event::ReceiptVoided { number, .. } if !known(number) => unknown(number),
+        Event::ReceiptVoided { number, .. } if visit.voided_receipts.contains(number) => Some((
+            RejectCode::ReceiptAlreadyVoid,
+            format!("receipt {number} is already void"),
+        )),
+        Event::ReceiptReissued { replaces, .. } if !known(replaces) => unknown(replaces),
+        _ => None,
+    }
 }
 
 /// Stores a push's op rows with a few multi-row INSERTs: one round trip per
@@ -531,7 +582,7 @@ pub fn push(db: &dyn Db, device: &Device, ops: &[Op], now: DateTime<Utc>) -> Res
     }
     let mut sorted: Vec<&Op> = ops.iter().collect();
     sorted.sort_by_key(|o| o.seq);
-    tx(db, |t| {
+    let response = tx(db, |t| {
         let row = t
             .query_one(
                 "SELECT last_seq FROM devices WHERE device_id = ? FOR UPDATE",
@@ -614,62 +665,244 @@ pub fn push(db: &dyn Db, device: &Device, ops: &[Op], now: DateTime<Utc>) -> Res
             results,
             received_at: now,
         })
+    })?;
+    log_push(device, &sorted, &response);
+    Ok(response)
+}
+
+/// One line per push, one per rejected op: ids, counts and codes, never the
+/// ops' content or the rejection's message (it may quote HQ's free text).
+fn log_push(device: &Device, ops: &[&Op], r: &PushResponse) {
+    let (mut applied, mut duplicate, mut rejected, mut out_of_order) =
+        (0usize, 0usize, 0usize, 0usize);
+    for res in &r.results {
+        match &res.outcome {
+            Outcome::Applied => applied += 1,
+            Outcome::Duplicate => duplicate += 1,
+            Outcome::OutOfOrder => out_of_order += 1,
+            Outcome::Rejected { code, .. } => {
+                rejected += 1;
+                let op = ops.iter().find(|o| o.seq == res.seq);
+                tracing::warn!(
+                    device_id = %device.device_id,
+                    seq = res.seq,
+                    job_id = op.map_or("", |o| o.job_id.as_str()),
+                    kind = op.map_or("", |o| o.event.kind()),
+                    code = code.as_str(),
+                    "op rejected"
+                );
+            }
+        }
+    }
+    tracing::info!(
+        device_id = %device.device_id,
+        technician_id = %device.technician_id,
+        ops = r.results.len(),
+        applied,
+        duplicate,
+        rejected,
+        out_of_order,
+        last_applied_seq = r.last_applied_seq,
+        "push settled"
+    );
+}
+
+type Verdict = Option<(RejectCode, String)>;
+
+/// The day (China time) a fact belongs to in reconciliation: the device's
+/// wall time of the fact, as the receipt printed for the customer shows it.
+fn china_day(at: DateTime<Utc>) -> String {
+    at.with_timezone(&onsite_core::documents::china_time())
+        .date_naive()
+        .to_string()
+}
+
+/// The stable snake_case name of a payment method (`wechat_pay`...).
+pub fn method_name(m: Method) -> String {
+    serde_json::to_value(m)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
+}
+
+/// The method and amount a receipt of this job records: the job's payment at HQ.
+fn receipt_money(
+    order: Option<&(String, Visit)>,
+    job_id: &str,
+) -> std::result::Result<(String, i64), (RejectCode, String)> {
+    let payment = order.and_then(|(_, v)| v.payment.as_ref()).ok_or_else(|| {
+        (
+            RejectCode::RuleBroken,
+            format!("HQ has no payment for job {job_id}: a receipt needs one"),
+        )
+    })?;
+    // The payment's own rules ran when the push was decoded (`Event::validate`)
+    // and against the job (`Visit::admits`); what HQ counts is bounded again
+    // here, so no stored amount can be one `Fen::new` refuses.
+    let amount = payment.collected();
+    if let Err(e) = Fen::new(amount.fen()) {
+        return Err((RejectCode::RuleBroken, format!("receipt amount: {e}")));
+    }
+    Ok((method_name(payment.method), amount.fen()))
+}
+
+/// A receipt row of `job_id` at HQ: (voided_day) or the rejection if HQ has none.
+fn receipt_of_job(
+    t: &mut dyn Tx,
+    number: &str,
+    job_id: &str,
+) -> Result<std::result::Result<Option<String>, (RejectCode, String)>> {
+    let row = t.query_one(
+        "SELECT job_id, voided_day FROM receipts WHERE number = ? FOR UPDATE",
+        &[number.into()],
+    )?;
+    Ok(match row {
+        Some(r) if r.text(0)? == job_id => Ok(r.opt_text(1)?),
+        _ => Err((
+            RejectCode::UnknownReceipt,
+            format!("HQ has no receipt {number} on job {job_id}"),
+        )),
     })
 }
 
+fn number_used(t: &mut dyn Tx, number: &str) -> Result<Verdict> {
+    Ok(
+        t.query_one("SELECT 1 FROM receipts WHERE number = ?", &[number.into()])?
+            .map(|_| {
+                (
+                    RejectCode::DuplicateReceiptNumber,
+                    format!("receipt number {number} is already used"),
+                )
+            }),
+    )
+}
+
+/// A receipt row to record: an original, emergency or reissued receipt.
+struct NewReceipt<'a> {
+    number: &'a str,
+    kind: &'a str,
+    refers_to: Option<&'a str>,
+    /// Payment method and amount, from the job's payment.
+    money: (String, i64),
+}
+
+fn insert_receipt(
+    t: &mut dyn Tx,
+    r: NewReceipt<'_>,
+    device: &Device,
+    op: &Op,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let (method, amount) = r.money;
+    let (number, kind, refers_to) = (r.number, r.kind, r.refers_to);
+    t.exec(
+        "INSERT INTO receipts(number, job_id, technician_id, device_id, method, amount_fen, issued_day, received_at, kind, refers_to)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        &[
+            number.into(),
+            op.job_id.clone().into(),
+            device.technician_id.clone().into(),
+            device.device_id.clone().into(),
+            method.into(),
+            amount.into(),
+            china_day(op.at).into(),
+            now_str(now).into(),
+            kind.into(),
+            refers_to.into(),
+        ],
+    )?;
+    Ok(())
+}
+
 /// What HQ records besides the visit itself: receipts (unique numbers across
-/// all devices) and the follow-up queue. Returns a rejection if the op cannot apply.
+/// all devices; voids and reissues), and the follow-up queue. Returns a
+/// rejection if the op cannot apply: never a silent drop.
 fn side_effects(
     t: &mut dyn Tx,
     order: Option<&(String, Visit)>,
     device: &Device,
     op: &Op,
     now: DateTime<Utc>,
-) -> Result<Option<(RejectCode, String)>> {
+) -> Result<Verdict> {
     match &op.event {
         Event::ReceiptIssued { receipt } => {
+            if let Some(reject) = number_used(t, &receipt.number)? {
+                return Ok(Some(reject));
+            }
+            let money = match receipt_money(order, &op.job_id) {
+                Ok(m) => m,
+                Err(reject) => return Ok(Some(reject)),
+            };
+            let kind = if receipt.number.starts_with("EM-") {
+                "emergency"
+            } else {
+                "original"
+            };
+            let row = NewReceipt {
+                number: &receipt.number,
+                kind,
+                refers_to: None,
+                money,
+            };
+            insert_receipt(t, row, device, op, now)?;
+        }
+        Event::ReceiptVoided { number, reason } => {
+            match receipt_of_job(t, number, &op.job_id)? {
+                Err(reject) => return Ok(Some(reject)),
+                Ok(Some(_)) => {
+                    return Ok(Some((
+                        RejectCode::ReceiptAlreadyVoid,
+                        format!("receipt {number} is already void"),
+                    )))
+                }
+                Ok(None) => {}
+            }
+            t.exec(
+                "UPDATE receipts SET voided_day = ?, void_reason = ?, voided_at = ? WHERE number = ?",
+                &[
+                    china_day(op.at).into(),
+                    reason.clone().into(),
+                    now_str(now).into(),
+                    number.clone().into(),
+                ],
+            )?;
+        }
+        Event::ReceiptReissued { receipt, replaces } => {
+            match receipt_of_job(t, replaces, &op.job_id)? {
+                Err(reject) => return Ok(Some(reject)),
+                Ok(None) => {
+                    return Ok(Some((
+                        RejectCode::RuleBroken,
+                        format!("receipt {replaces} is not void: void it before reissuing"),
+                    )))
+                }
+                Ok(Some(_)) => {}
+            }
             if t.query_one(
-                "SELECT 1 FROM receipts WHERE number = ?",
-                &[receipt.number.clone().into()],
+                "SELECT number FROM receipts WHERE refers_to = ? AND kind = 'reissue'",
+                &[replaces.clone().into()],
             )?
             .is_some()
             {
                 return Ok(Some((
-                    RejectCode::DuplicateReceiptNumber,
-                    format!("receipt number {} is already used", receipt.number),
+                    RejectCode::RuleBroken,
+                    format!("receipt {replaces} was already reissued"),
                 )));
             }
-            let payment = order.and_then(|(_, v)| v.payment.clone());
-            let (method, amount) = payment
-                .map(|p| {
-                    (
-                        serde_json::to_value(p.method)
-                            .ok()
-                            .and_then(|v| v.as_str().map(String::from))
-                            .unwrap_or_default(),
-                        p.collected().fen(),
-                    )
-                })
-                .unwrap_or_default();
-            let day = op
-                .at
-                .with_timezone(&onsite_core::documents::china_time())
-                .date_naive()
-                .to_string();
-            t.exec(
-                "INSERT INTO receipts(number, job_id, technician_id, device_id, method, amount_fen, issued_day, received_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                &[
-                    receipt.number.clone().into(),
-                    op.job_id.clone().into(),
-                    device.technician_id.clone().into(),
-                    device.device_id.clone().into(),
-                    method.into(),
-                    amount.into(),
-                    day.into(),
-                    now_str(now).into(),
-                ],
-            )?;
+            if let Some(reject) = number_used(t, &receipt.number)? {
+                return Ok(Some(reject));
+            }
+            let money = match receipt_money(order, &op.job_id) {
+                Ok(m) => m,
+                Err(reject) => return Ok(Some(reject)),
+            };
+            let row = NewReceipt {
+                number: &receipt.number,
+                kind: "reissue",
+                refers_to: Some(replaces),
+                money,
+            };
+            insert_receipt(t, row, device, op, now)?;
         }
         Event::CustomerAccepted { acceptance } => {
             if matches!(acceptance.rating, Rating::Average | Rating::Dissatisfied) {
@@ -728,6 +961,16 @@ pub fn pull(db: &dyn Db, technician_id: &str, cursor: i64, limit: usize) -> Resu
             changes,
             has_more,
         })
+    })
+    .inspect(|page| {
+        tracing::info!(
+            technician_id,
+            cursor,
+            changes = page.changes.len(),
+            next_cursor = page.next_cursor,
+            has_more = page.has_more,
+            "pull served"
+        );
     })
 }
 
@@ -876,13 +1119,37 @@ pub fn followups(db: &dyn Db, month: Option<&str>) -> Result<Vec<FollowUp>> {
     })
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A number of receipts and the money they record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Tally {
+    pub count: i64,
+    pub fen: i64,
+}
+
+impl Tally {
+    /// Counts one more receipt of `fen`, with checked arithmetic.
+    fn add(&mut self, fen: i64, what: &str, method: &str) -> Result<()> {
+        let overflow = || HqError::AmountOverflow(format!("{what} total for {method}"));
+        self.count = self.count.checked_add(1).ok_or_else(overflow)?;
+        self.fen = self.fen.checked_add(fen).ok_or_else(overflow)?;
+        Ok(())
+    }
+}
+
+/// One payment method of a technician's day.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct MethodLine {
     pub method: String,
-    pub receipts: i64,
-    pub received_fen: i64,
+    /// Receipts issued that day (originals and emergency receipts).
+    pub issued: Tally,
+    /// Receipts voided that day, whichever day they were issued.
+    pub voided: Tally,
+    /// Receipts reissued that day in place of voided ones.
+    pub reissued: Tally,
+    /// Issued plus reissued minus voided: the money the day's receipts stand for.
+    pub net_fen: i64,
     pub handed_in_fen: i64,
-    /// Handed in minus received: negative means money is missing.
+    /// Handed in minus net: negative means money is missing.
     pub difference_fen: i64,
 }
 
@@ -890,10 +1157,14 @@ pub struct MethodLine {
 pub struct Reconciliation {
     pub technician_id: String,
     pub day: String,
+    /// By payment method, in the order of their names.
     pub lines: Vec<MethodLine>,
+    /// Every method's handed-in money equals its net.
     pub balanced: bool,
 }
 
+/// Records the money a technician handed in for a day and method (replacing
+/// an earlier figure): an amount the core accepts (`Fen::new`), a known method.
 pub fn record_handover(
     db: &dyn Db,
     technician_id: &str,
@@ -902,58 +1173,92 @@ pub fn record_handover(
     amount_fen: i64,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    onsite_core::money::Fen::new(amount_fen)?;
+    Fen::new(amount_fen)?;
+    let method: Method = serde_json::from_value(serde_json::Value::from(method)).map_err(|_| {
+        HqError::BadRequest(format!(
+            "unknown payment method {method:?}: cash, wechat_pay, alipay, card, bank_transfer or on_account"
+        ))
+    })?;
+    let method = method_name(method);
     tx(db, |t| {
+        if !technician_exists(t, technician_id)? {
+            return Err(HqError::NotFound(format!("technician {technician_id}")));
+        }
         t.exec(
             "INSERT INTO handovers(technician_id, day, method, amount_fen, recorded_at) VALUES (?, ?, ?, ?, ?)
              ON CONFLICT (technician_id, day, method) DO UPDATE SET amount_fen = excluded.amount_fen, recorded_at = excluded.recorded_at",
-            &[technician_id.into(), day.to_string().into(), method.into(), amount_fen.into(), now_str(now).into()],
+            &[technician_id.into(), day.to_string().into(), method.clone().into(), amount_fen.into(), now_str(now).into()],
         )?;
         Ok(())
+    })?;
+    tracing::info!(technician_id, %day, method = %method, amount_fen, "handover recorded");
+    Ok(())
+}
+
+/// The line of `method`, created empty.
+fn line(lines: &mut BTreeMap<String, MethodLine>, method: String) -> &mut MethodLine {
+    lines.entry(method.clone()).or_insert_with(|| MethodLine {
+        method,
+        ..MethodLine::default()
     })
 }
 
-/// Receipts and money by payment method for a technician's day, against what was handed in.
+/// A technician's day by payment method: receipts issued, voided and
+/// reissued that day, the net money they stand for, against what was handed
+/// in. Every sum and difference is checked: one that does not fit is
+/// [`HqError::AmountOverflow`], never a wrapped figure.
 pub fn reconciliation(db: &dyn Db, technician_id: &str, day: NaiveDate) -> Result<Reconciliation> {
+    let day_s = day.to_string();
     tx(db, |t| {
-        let mut lines: Vec<MethodLine> = Vec::new();
+        let mut lines: BTreeMap<String, MethodLine> = BTreeMap::new();
         for r in t.query(
-            "SELECT method, COUNT(*), CAST(SUM(amount_fen) AS BIGINT) FROM receipts WHERE technician_id = ? AND issued_day = ? GROUP BY method ORDER BY method",
-            &[technician_id.into(), day.to_string().into()],
+            "SELECT method, kind, amount_fen FROM receipts WHERE technician_id = ? AND issued_day = ?",
+            &[technician_id.into(), day_s.clone().into()],
         )? {
-            lines.push(MethodLine {
-                method: r.text(0)?,
-                receipts: r.int(1)?,
-                received_fen: r.int(2)?,
-                handed_in_fen: 0,
-                difference_fen: 0,
-            });
+            let (method, kind, fen) = (r.text(0)?, r.text(1)?, r.int(2)?);
+            let l = line(&mut lines, method.clone());
+            if kind == "reissue" {
+                l.reissued.add(fen, "reissued", &method)?;
+            } else {
+                l.issued.add(fen, "issued", &method)?;
+            }
+        }
+        for r in t.query(
+            "SELECT method, amount_fen FROM receipts WHERE technician_id = ? AND voided_day = ?",
+            &[technician_id.into(), day_s.clone().into()],
+        )? {
+            let (method, fen) = (r.text(0)?, r.int(1)?);
+            line(&mut lines, method.clone())
+                .voided
+                .add(fen, "voided", &method)?;
         }
         for r in t.query(
             "SELECT method, amount_fen FROM handovers WHERE technician_id = ? AND day = ?",
-            &[technician_id.into(), day.to_string().into()],
+            &[technician_id.into(), day_s.clone().into()],
         )? {
             let method = r.text(0)?;
-            let amount = r.int(1)?;
-            match lines.iter_mut().find(|l| l.method == method) {
-                Some(l) => l.handed_in_fen = amount,
-                None => lines.push(MethodLine {
-                    method,
-                    receipts: 0,
-                    received_fen: 0,
-                    handed_in_fen: amount,
-                    difference_fen: 0,
-                }),
-            }
+            line(&mut lines, method).handed_in_fen = r.int(1)?;
         }
-        for l in &mut lines {
-            l.difference_fen = l.handed_in_fen - l.received_fen;
+        let mut out = Vec::with_capacity(lines.len());
+        for (method, mut l) in lines {
+            let overflow = |what: &str| HqError::AmountOverflow(format!("{what} for {method}"));
+            l.net_fen = l
+                .issued
+                .fen
+                .checked_add(l.reissued.fen)
+                .and_then(|v| v.checked_sub(l.voided.fen))
+                .ok_or_else(|| overflow("net"))?;
+            l.difference_fen = l
+                .handed_in_fen
+                .checked_sub(l.net_fen)
+                .ok_or_else(|| overflow("difference between handed-in and net"))?;
+            out.push(l);
         }
-        let balanced = lines.iter().all(|l| l.difference_fen == 0);
+        let balanced = out.iter().all(|l| l.difference_fen == 0);
         Ok(Reconciliation {
             technician_id: technician_id.to_string(),
-            day: day.to_string(),
-            lines,
+            day: day_s.clone(),
+            lines: out,
             balanced,
         })
     })

@@ -92,8 +92,18 @@ on_both!(happy_path);
 
 /// Walks an already dispatched and accepted job to handover.
 fn drive_to_handover(t: &onsite_core::Technician, job: &str) {
+    drive_to_settled(t, job, onsite_core::payment::Method::WechatPay);
+    t.hand_over(job).unwrap();
+}
+
+/// Walks an already dispatched and accepted job to a receipt issued for a
+/// payment by `method`; returns the receipt's number.
+fn drive_to_settled(
+    t: &onsite_core::Technician,
+    job: &str,
+    method: onsite_core::payment::Method,
+) -> String {
     use onsite_core::checklist::Phase;
-    use onsite_core::payment::Method;
     use onsite_core::visit::{Assessment, Rating};
     use onsite_core::{AcceptanceInput, SignInput};
     sample::complete_checklist(t, job, Phase::BeforeLeaving).unwrap();
@@ -128,10 +138,9 @@ fn drive_to_handover(t: &onsite_core::Technician, job: &str) {
     )
     .unwrap();
     let due = t.job(job).unwrap().due_on_site().fen();
-    t.take_payment(job, Method::WechatPay, due, Some("WX1".into()))
-        .unwrap();
-    t.issue_receipt(job, false).unwrap();
-    t.hand_over(job).unwrap();
+    let reference = (method != onsite_core::payment::Method::Cash).then(|| "WX1".to_string());
+    t.take_payment(job, method, due, reference).unwrap();
+    t.issue_receipt(job, false).unwrap().number
 }
 
 fn reassign_and_cancel_while_offline_become_conflicts(b: Backend) {
@@ -487,7 +496,9 @@ fn handover_reconciliation_balances_money_by_method(b: Backend) {
     );
     assert_eq!(r["balanced"], false);
     assert_eq!(r["lines"][0]["method"], "wechat_pay");
-    assert_eq!(r["lines"][0]["received_fen"], due);
+    assert_eq!(r["lines"][0]["issued"], json!({"count": 1, "fen": due}));
+    assert_eq!(r["lines"][0]["net_fen"], due);
+    assert_eq!(r["lines"][0]["difference_fen"], -due);
     hq.admin(
         "POST",
         "/v1/handovers",
@@ -502,3 +513,260 @@ fn handover_reconciliation_balances_money_by_method(b: Backend) {
     hq.stop();
 }
 on_both!(handover_reconciliation_balances_money_by_method);
+
+fn china_today() -> String {
+    Utc::now()
+        .with_timezone(&onsite_core::documents::china_time())
+        .date_naive()
+        .to_string()
+}
+
+fn reconcile(hq: &Hq, tech: &str, day: &str) -> serde_json::Value {
+    hq.admin(
+        "GET",
+        &format!("/v1/reconciliation?technician_id={tech}&day={day}"),
+        None,
+    )
+}
+
+fn line<'a>(r: &'a serde_json::Value, method: &str) -> &'a serde_json::Value {
+    r["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["method"] == method)
+        .unwrap_or_else(|| panic!("no {method} line in {r}"))
+}
+
+/// Issue, void and reissue while HQ is unreachable; HQ learns of all three on
+/// the next sync and its reconciliation counts each, with the net money.
+fn void_and_reissue_offline_then_reconcile(b: Backend) {
+    use onsite_core::payment::Method;
+    let (hq, phone) = setup(b, "T1");
+    for job in ["VR-1", "VR-2"] {
+        hq.dispatch(&sample::leak_order(
+            job,
+            "T1",
+            Utc::now() + Duration::hours(1),
+        ));
+    }
+    assert_eq!(phone.sync().receipt_blocks, 1);
+    let t = &phone.tech;
+
+    // HQ goes away; the phone works on.
+    let addr: std::net::SocketAddr = hq.url.trim_start_matches("http://").parse().unwrap();
+    let backend = hq.backend.clone();
+    hq.stop();
+    for job in ["VR-1", "VR-2"] {
+        t.accept_job(job).unwrap();
+    }
+    // VR-1 by WeChat Pay: issued, voided (wrong method written), reissued, handed over.
+    let first = drive_to_settled(t, "VR-1", Method::WechatPay);
+    t.void_receipt(&first, "金额写错").unwrap();
+    let second = t.reissue_receipt(&first).unwrap().number;
+    assert_ne!(first, second);
+    t.hand_over("VR-1").unwrap();
+    // VR-2 in cash: issued and voided, not reissued.
+    let cash = drive_to_settled(t, "VR-2", Method::Cash);
+    t.void_receipt(&cash, "客户要求撤销").unwrap();
+    let due1 = t.job("VR-1").unwrap().due_on_site().fen();
+    let due2 = t.job("VR-2").unwrap().due_on_site().fen();
+    assert!(due1 > 0 && due2 > 0);
+    assert!(
+        matches!(
+            phone.client.sync_now(t, None),
+            Err(onsite_core::Error::Offline { .. })
+        ),
+        "HQ is unreachable"
+    );
+    let queued = t.outbox_len().unwrap();
+    assert!(queued > 0);
+
+    // HQ is back: everything applies, nothing is rejected.
+    let hq = Hq::start_on(backend, addr);
+    let r = phone.sync();
+    assert_eq!(r.ops_applied as i64, queued, "{r:?}");
+    assert_eq!(r.ops_rejected, 0, "{:?}", t.conflicts("VR-1").unwrap());
+    assert_eq!(t.outbox_len().unwrap(), 0);
+    let v1 = hq.order("VR-1");
+    assert_eq!(v1["status"], "handed_over");
+    assert_eq!(v1["receipt"]["number"], second.as_str());
+    assert_eq!(v1["voided_receipts"], json!([first.clone()]));
+
+    let day = china_today();
+    let r = reconcile(&hq, "T1", &day);
+    let wx = line(&r, "wechat_pay");
+    assert_eq!(wx["issued"], json!({"count": 1, "fen": due1}), "{r}");
+    assert_eq!(wx["voided"], json!({"count": 1, "fen": due1}), "{r}");
+    assert_eq!(wx["reissued"], json!({"count": 1, "fen": due1}), "{r}");
+    assert_eq!(wx["net_fen"], due1, "one payment, counted once");
+    let cash_line = line(&r, "cash");
+    assert_eq!(cash_line["issued"], json!({"count": 1, "fen": due2}));
+    assert_eq!(cash_line["voided"], json!({"count": 1, "fen": due2}));
+    assert_eq!(cash_line["reissued"], json!({"count": 0, "fen": 0}));
+    assert_eq!(
+        cash_line["net_fen"], 0,
+        "a void alone leaves nothing to hand in"
+    );
+
+    // Handing in the WeChat payment balances it; handing in the voided cash does not.
+    for (method, fen) in [("wechat_pay", due1), ("cash", due2)] {
+        hq.admin(
+            "POST",
+            "/v1/handovers",
+            Some(json!({"technician_id": "T1", "day": day, "method": method, "amount_fen": fen})),
+        );
+    }
+    let r = reconcile(&hq, "T1", &day);
+    assert_eq!(line(&r, "wechat_pay")["difference_fen"], 0);
+    assert_eq!(line(&r, "cash")["difference_fen"], due2, "{r}");
+    assert_eq!(r["balanced"], false, "voided money was handed in: {r}");
+    hq.admin(
+        "POST",
+        "/v1/handovers",
+        Some(json!({"technician_id": "T1", "day": day, "method": "cash", "amount_fen": 0})),
+    );
+    let before = reconcile(&hq, "T1", &day);
+    assert_eq!(before["balanced"], true, "{before}");
+
+    // A second device of the same technician sends voids and reissues HQ
+    // cannot take: each is rejected with a code, none changes the money.
+    let code = hq.technician("T1", "李师傅");
+    let other = Phone::enroll(&hq.url, &code, "DEV-T1-B");
+    let op = |seq: i64, job: &str, event: serde_json::Value| {
+        json!({
+            "op_id": format!("crafted-{seq}"), "device_id": "DEV-T1-B", "seq": seq,
+            "hlc": format!("{:016}-00000-DEV-T1-B", seq), "job_id": job,
+            "actor": {"role": "technician", "id": "T1"}, "at": Utc::now(), "event": event,
+        })
+    };
+    let sha = "0".repeat(64);
+    let ops = vec![
+        op(
+            1,
+            "VR-2",
+            json!({"type": "receipt_voided", "number": "R-99999999", "reason": "x"}),
+        ),
+        op(
+            2,
+            "VR-2",
+            json!({"type": "receipt_voided", "number": cash, "reason": "x"}),
+        ),
+        op(
+            3,
+            "VR-2",
+            json!({"type": "receipt_voided", "number": second, "reason": "x"}),
+        ),
+        op(
+            4,
+            "VR-1",
+            json!({"type": "receipt_reissued", "receipt": {"number": "R-77777777", "sha256": sha}, "replaces": second}),
+        ),
+        op(
+            5,
+            "VR-1",
+            json!({"type": "receipt_reissued", "receipt": {"number": "R-77777777", "sha256": sha}, "replaces": first}),
+        ),
+        op(
+            6,
+            "VR-2",
+            json!({"type": "receipt_reissued", "receipt": {"number": second, "sha256": sha}, "replaces": cash}),
+        ),
+    ];
+    let (s, resp) = hq.call(
+        "POST",
+        "/v1/sync/push",
+        Some(&other.token),
+        Some(json!({"ops": ops})),
+    );
+    assert_eq!(s, 200, "{resp}");
+    let codes: Vec<&str> = resp["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            assert_eq!(r["status"], "rejected", "{r}");
+            r["code"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "unknown_receipt",          // no such number at HQ
+            "receipt_already_void",     // voided already
+            "unknown_receipt",          // VR-1's receipt, not VR-2's
+            "rule_broken",              // the standing receipt is not void
+            "rule_broken",              // that void was already reissued
+            "duplicate_receipt_number", // a number HQ has
+        ]
+    );
+    assert_eq!(reconcile(&hq, "T1", &day), before);
+    hq.stop();
+}
+on_both!(void_and_reissue_offline_then_reconcile);
+
+/// An HQ database written before voids and reissues (schema version 1) is
+/// brought to the current version with its receipts kept and classified;
+/// one written by a newer HQ is refused.
+fn an_hq_database_at_version_1_is_migrated(b: Backend) {
+    let v1_rows = "
+        INSERT INTO receipts(number, job_id, technician_id, device_id, method, amount_fen, issued_day, received_at)
+        VALUES ('R-00000001', 'J-1', 'T1', 'D-1', 'cash', 5000, '2026-11-24', '2026-11-24T02:00:00Z'),
+               ('EM-D-1-00000001', 'J-2', 'T1', 'D-1', 'cash', 7000, '2026-11-24', '2026-11-24T03:00:00Z');";
+    match &b {
+        Backend::Sqlite(path) => {
+            let c = rusqlite::Connection::open(path).unwrap();
+            c.execute_batch(&onsite_hq::schema::sqlite_v1()).unwrap();
+            c.execute_batch(v1_rows).unwrap();
+            c.execute_batch("PRAGMA user_version = 1").unwrap();
+        }
+        Backend::Postgres(url) => {
+            let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+            c.batch_execute(&onsite_hq::schema::postgres_v1()).unwrap();
+            c.batch_execute(v1_rows).unwrap();
+            c.batch_execute(
+                "CREATE TABLE hq_schema (version BIGINT NOT NULL); INSERT INTO hq_schema VALUES (1);",
+            )
+            .unwrap();
+        }
+    }
+    let db = onsite_hq::open_db(&b.url()).expect("migrates");
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+    let r = onsite_hq::store::reconciliation(&*db, "T1", day).unwrap();
+    assert_eq!(r.lines.len(), 1);
+    assert_eq!(
+        (r.lines[0].issued.count, r.lines[0].issued.fen),
+        (2, 12_000)
+    );
+    assert_eq!(r.lines[0].net_fen, 12_000);
+    let kinds = onsite_hq::db::tx(&*db, |t| {
+        t.query("SELECT number, kind FROM receipts ORDER BY number", &[])?
+            .iter()
+            .map(|r| Ok((r.text(0)?, r.text(1)?)))
+            .collect::<onsite_hq::Result<Vec<_>>>()
+    })
+    .unwrap();
+    assert_eq!(
+        kinds,
+        [
+            ("EM-D-1-00000001".to_string(), "emergency".to_string()),
+            ("R-00000001".to_string(), "original".to_string())
+        ]
+    );
+    drop(db);
+    // Opening again is a no-op; a database from a newer HQ is refused.
+    drop(onsite_hq::open_db(&b.url()).expect("reopens"));
+    match &b {
+        Backend::Sqlite(path) => rusqlite::Connection::open(path)
+            .unwrap()
+            .execute_batch("PRAGMA user_version = 99")
+            .unwrap(),
+        Backend::Postgres(url) => postgres::Client::connect(url, postgres::NoTls)
+            .unwrap()
+            .batch_execute("UPDATE hq_schema SET version = 99")
+            .unwrap(),
+    }
+    let err = onsite_hq::open_db(&b.url()).err().expect("refused");
+    assert!(err.to_string().contains("version 99"), "{err}");
+}
+on_both!(an_hq_database_at_version_1_is_migrated);

@@ -170,3 +170,29 @@ async fn an_async_sync_is_cancelled_while_it_backs_off() {
         "{states:?}"
     );
 }
+
+/// A caller that stops awaiting (a cancelled coroutine or task) stops the
+/// sync too, instead of leaving it retrying on the runtime.
+#[tokio::test(flavor = "current_thread")]
+async fn dropping_an_async_sync_cancels_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let tech = Arc::new(Technician::open(dir.path().join("p.sqlite3"), sample::profile()).unwrap());
+    let mut config = SyncConfig::new(format!("http://127.0.0.1:{}", free_port()), "token");
+    config.max_attempts = 1_000;
+    config.base_backoff_ms = 200;
+    config.max_backoff_ms = 400;
+    let client = SyncClient::new(config).unwrap();
+    let heard = Arc::new(Heard::default());
+    let sync = client.sync(tech, Some(heard.clone() as Arc<dyn SyncListener>));
+    assert!(tokio::time::timeout(Duration::from_millis(300), sync)
+        .await
+        .is_err());
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let cancelled = SyncState::Error {
+        message: Error::Cancelled.to_string(),
+    };
+    while heard.states.lock().unwrap().last() != Some(&cancelled) {
+        assert!(Instant::now() < deadline, "the dropped sync kept running");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

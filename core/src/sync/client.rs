@@ -176,6 +176,17 @@ impl Store<'_> {
     }
 }
 
+/// Cancels the sync whose future is dropped while still armed.
+struct CancelOnDrop(Option<CancelHandle>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if let Some(c) = self.0.take() {
+            c.cancel();
+        }
+    }
+}
+
 /// A panic on the runtime goes on unwinding in the caller, as it would have
 /// on the caller's own thread (the FFI turns it into an internal error).
 fn resume<T>(r: std::result::Result<T, Panicked>) -> Result<T> {
@@ -228,18 +239,24 @@ impl SyncClient {
     /// One full sync (blobs, receipt numbers, push, pull), awaitable from any
     /// executor: the requests run on the shared runtime, the store work on its
     /// blocking pool. The listener hears the final state (idle or error) too.
+    ///
+    /// Dropping the future before it completes (a cancelled coroutine or
+    /// task) cancels the sync at its next safe point, as
+    /// [`CancelHandle::cancel`] does, rather than leaving it running unseen.
     pub async fn sync(
         &self,
         tech: Arc<Technician>,
         listener: Option<Arc<dyn SyncListener>>,
     ) -> Result<SyncReport> {
         let inner = self.inner.clone();
-        resume(
+        let mut on_drop = CancelOnDrop(Some(self.cancel_handle()));
+        let joined =
             runtime::spawn(
                 async move { inner.sync(Store::Pooled(tech), listener.as_deref()).await },
             )
-            .await?,
-        )?
+            .await;
+        on_drop.0 = None;
+        resume(joined?)?
     }
 
     /// [`SyncClient::sync`], blocking this thread; store work runs here.

@@ -38,6 +38,10 @@ pub enum RejectCode {
     RuleBroken,
     /// The receipt number is already used on HQ.
     DuplicateReceiptNumber,
+    /// A void or reissue names a receipt HQ does not have on that job.
+    UnknownReceipt,
+    /// A void names a receipt that is already void at HQ.
+    ReceiptAlreadyVoid,
     /// The op belongs to another device.
     WrongDevice,
 }
@@ -50,6 +54,8 @@ impl RejectCode {
             RejectCode::JobCancelled => "job_cancelled",
             RejectCode::RuleBroken => "rule_broken",
             RejectCode::DuplicateReceiptNumber => "duplicate_receipt_number",
+            RejectCode::UnknownReceipt => "unknown_receipt",
+            RejectCode::ReceiptAlreadyVoid => "receipt_already_void",
             RejectCode::WrongDevice => "wrong_device",
         }
     }

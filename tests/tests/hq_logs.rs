@@ -1,0 +1,222 @@
+//! HQ's log, captured as `onsite hq serve` writes it (the same subscriber, at
+//! the most verbose level): requests, pushes, rejections, enrollments,
+//! revocations and errors are there; customer names, phones, addresses,
+//! free text, tokens and database messages meant for the log only are not.
+
+use std::io::Write;
+use std::sync::{Mutex, Once};
+
+use chrono::{Duration, Utc};
+use onsite_core::checklist::Phase;
+use onsite_core::payment::Method;
+use onsite_core::sample;
+use onsite_core::visit::{Assessment, Rating};
+use onsite_core::{AcceptanceInput, SignInput};
+use onsite_tests::harness::{fresh_postgres, Backend, Hq, Phone, ADMIN};
+use serde_json::json;
+
+static LOG: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+
+struct Capture;
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOG.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn capture_logs() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| assert!(onsite_hq::logs::init_with("trace", || Capture)));
+}
+
+fn log_text() -> String {
+    String::from_utf8_lossy(&LOG.lock().unwrap()).into_owned()
+}
+
+const CUSTOMER: &str = "欧阳秀英";
+const PHONE: &str = "13912345678";
+const ADDRESS: &str = "幸福里7号楼1单元302室";
+const FAULT: &str = "阳台水管爆裂漏水严重";
+const COMMENT: &str = "欧阳阿姨说修得很好";
+const CANCEL_REASON: &str = "业主来电取消,回拨13912345678";
+
+fn order(job: &str, tech: &str) -> onsite_core::order::WorkOrder {
+    let mut o = sample::leak_order(job, tech, Utc::now() + Duration::hours(1));
+    o.customer.name = CUSTOMER.into();
+    o.customer.phone = PHONE.into();
+    o.location = ADDRESS.into();
+    o.fault = FAULT.into();
+    o.service = FAULT.into();
+    o
+}
+
+fn work_to_handover(t: &onsite_core::Technician, job: &str) {
+    t.accept_job(job).unwrap();
+    sample::complete_checklist(t, job, Phase::BeforeLeaving).unwrap();
+    t.depart(job).unwrap();
+    t.arrive(job).unwrap();
+    sample::complete_checklist(t, job, Phase::Arrival).unwrap();
+    t.assess(
+        job,
+        Assessment {
+            findings: FAULT.into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    sample::add_schedule_line(t, job, 1).unwrap();
+    t.present_quote(job).unwrap();
+    t.customer_consents(job, CUSTOMER).unwrap();
+    t.start_work(job).unwrap();
+    sample::complete_checklist(t, job, Phase::WorkRules).unwrap();
+    t.finish_work(job, 30, FAULT).unwrap();
+    sample::complete_checklist(t, job, Phase::Completion).unwrap();
+    t.record_acceptance(
+        job,
+        AcceptanceInput {
+            rating: Rating::Average,
+            comment: COMMENT.into(),
+            fix_uncertain: false,
+            sign: SignInput::Refuse {
+                reason: COMMENT.into(),
+            },
+        },
+    )
+    .unwrap();
+    let due = t.job(job).unwrap().due_on_site().fen();
+    t.take_payment(job, Method::Cash, due, None).unwrap();
+    t.issue_receipt(job, false).unwrap();
+    t.hand_over(job).unwrap();
+}
+
+fn hq_logs_name_ids_and_counts_never_customer_data(b: Backend, name: &str) {
+    capture_logs();
+    let tech = format!("T-LOG-{name}");
+    let device = format!("DEV-LOG-{name}");
+    let hq = Hq::start(b.clone());
+    let code = hq.technician(&tech, "赵师傅");
+    let phone = Phone::enroll(&hq.url, &code, &device);
+    let (done, cancelled) = (format!("LOG-{name}-1"), format!("LOG-{name}-2"));
+    hq.dispatch(&order(&done, &tech));
+    hq.dispatch(&order(&cancelled, &tech));
+    phone.sync();
+
+    // A whole visit, and a fact on a job HQ cancels meanwhile (a rejection
+    // whose message quotes HQ's reason).
+    work_to_handover(&phone.tech, &done);
+    phone.tech.accept_job(&cancelled).unwrap();
+    hq.admin(
+        "POST",
+        &format!("/v1/orders/{cancelled}/cancel"),
+        Some(json!({ "reason": CANCEL_REASON })),
+    );
+    let r = phone.sync();
+    assert!(r.ops_applied > 10 && r.ops_rejected == 1, "{r:?}");
+
+    // A malformed push whose decoding error quotes the customer: the caller
+    // gets the message, the log does not.
+    let (s, body) = hq.call(
+        "POST",
+        "/v1/sync/push",
+        Some(&phone.token),
+        Some(json!({"ops": [{"seq": format!("{CUSTOMER} {PHONE}")}]})),
+    );
+    assert_eq!(s, 400, "{body}");
+
+    // A database failure: the client gets a generic message with a reference,
+    // the log gets the database's message under that reference.
+    match &b {
+        Backend::Sqlite(path) => rusqlite::Connection::open(path)
+            .unwrap()
+            .execute_batch("DROP TABLE followups")
+            .unwrap(),
+        Backend::Postgres(url) => postgres::Client::connect(url, postgres::NoTls)
+            .unwrap()
+            .batch_execute("DROP TABLE followups")
+            .unwrap(),
+    }
+    let (s, body) = hq.call("GET", "/v1/followups", Some(ADMIN), None);
+    assert_eq!(s, 500, "{body}");
+    assert_eq!(body["error"], "internal");
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        !message.contains("followups")
+            && !message.contains("sqlite")
+            && !message.contains("postgres"),
+        "a raw database message reached the client: {message}"
+    );
+    let reference = message
+        .split("ref ")
+        .nth(1)
+        .and_then(|r| r.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("no reference in {message}"))
+        .to_string();
+
+    hq.admin("POST", &format!("/v1/devices/{device}/revoke"), None);
+    hq.stop();
+
+    let log = log_text();
+    let mine: Vec<&str> = log.lines().filter(|l| l.contains(&device)).collect();
+    let has = |needle: &str| mine.iter().any(|l| l.contains(needle));
+    for needle in [
+        "route=/v1/sync/push",
+        "status=200",
+        "push settled",
+        "op rejected",
+        "job_cancelled",
+        "pull served",
+        "device enrolled",
+        "device revoked",
+        &tech,
+    ] {
+        assert!(
+            has(needle),
+            "no {needle:?} in HQ's log lines for {device}:\n{}",
+            mine.join("\n")
+        );
+    }
+    assert!(
+        log.lines().any(|l| l.contains(&reference)
+            && l.contains("request failed")
+            && l.contains("followups")),
+        "the database error is not logged under {reference}:\n{log}"
+    );
+    for secret in [
+        CUSTOMER,
+        PHONE,
+        ADDRESS,
+        FAULT,
+        COMMENT,
+        CANCEL_REASON,
+        "欧阳",
+        "1391234",
+        phone.token.as_str(),
+        code.as_str(),
+        ADMIN,
+    ] {
+        assert!(!log.contains(secret), "HQ's log holds {secret:?}:\n{log}");
+    }
+}
+
+mod hq_logs_name_ids_and_counts_never_customer_data {
+    #[test]
+    fn sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        super::hq_logs_name_ids_and_counts_never_customer_data(
+            super::Backend::Sqlite(dir.path().join("hq.sqlite3")),
+            "sqlite",
+        );
+    }
+    #[test]
+    fn postgres() {
+        super::hq_logs_name_ids_and_counts_never_customer_data(
+            super::fresh_postgres("hq_logs"),
+            "postgres",
+        );
+    }
+}
