@@ -447,7 +447,10 @@ fn pushed_fen_out_of_range_is_rejected(b: Backend) {
         assert_eq!(status, 400, "a payment of {fen} fen: {body}");
         assert_eq!(body["error"], "bad_request", "{body}");
         assert!(
-            body["message"].as_str().unwrap().contains("out of range"),
+            body["message"]
+                .as_str()
+                .unwrap()
+                .contains("outside the allowed range"),
             "{body}"
         );
         let v = hq.order(job);
