@@ -7,7 +7,7 @@ use onsite_core::locale::Lang;
 use onsite_core::material::{Source, Verdict};
 use onsite_core::payment::Method;
 use onsite_core::quote::LineKind;
-use onsite_core::visit::{Rating, Status, Visit};
+use onsite_core::visit::{Action, AvailableAction, Rating, Status, Visit};
 
 macro_rules! mirror {
     ($(#[$m:meta])* $name:ident = $core:ty { $($v:ident),+ $(,)? }) => {
@@ -40,6 +40,36 @@ mirror!(
         Settled,
         HandedOver,
         Cancelled
+    }
+);
+mirror!(
+    /// A step of the visit, as a button on a screen (the core's transition table).
+    JobAction = Action {
+        AcceptJob,
+        Depart,
+        Arrive,
+        RecordNoAccess,
+        AnswerChecklist,
+        Assess,
+        AddQuoteLine,
+        RemoveQuoteLine,
+        ApproveQuoteLine,
+        PresentQuote,
+        CustomerConsents,
+        CustomerDeclines,
+        AddMaterial,
+        InspectMaterial,
+        NoteConcession,
+        UseMaterial,
+        ReplacePart,
+        StartWork,
+        FinishWork,
+        RecordAcceptance,
+        TakePayment,
+        IssueReceipt,
+        VoidReceipt,
+        ReissueReceipt,
+        HandOver
     }
 );
 mirror!(
@@ -555,4 +585,36 @@ pub struct SyncReport {
     pub ops_applied: u64,
     pub ops_rejected: u64,
     pub changes_pulled: u64,
+}
+
+/// Why an offered action cannot be taken yet: the core's error code and its
+/// message in the technician's language (e.g. `checklist_incomplete`,
+/// "出发前检查表还有必填项未填写: ...").
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct Blocker {
+    pub code: String,
+    pub message: String,
+}
+
+/// An action a screen may offer now. A shell shows a button per offer, greyed
+/// out with `blocked.message` when blocked, and never decides on status itself.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct ActionOffer {
+    pub action: JobAction,
+    /// The button's label in the technician's language.
+    pub label: String,
+    pub blocked: Option<Blocker>,
+}
+
+impl ActionOffer {
+    pub fn from_core(a: &AvailableAction, lang: Lang) -> ActionOffer {
+        ActionOffer {
+            action: a.action.into(),
+            label: a.action.label(lang).to_string(),
+            blocked: a.blocked.as_ref().map(|e| Blocker {
+                code: e.code().to_string(),
+                message: e.message(lang),
+            }),
+        }
+    }
 }

@@ -218,6 +218,20 @@ impl SignedInTechnician {
         self.step(|t| t.job(&job_id))
     }
 
+    /// The actions a screen may offer on this job now, in workflow order, each
+    /// with what blocks it (from the core's transition table and rules).
+    pub fn available_actions(&self, job_id: String) -> Result<Vec<ActionOffer>> {
+        let lang = self.lang();
+        self.guard(|| {
+            Ok(self
+                .core
+                .available_actions(&job_id)?
+                .iter()
+                .map(|a| ActionOffer::from_core(a, lang))
+                .collect())
+        })
+    }
+
     pub fn pending_ops(&self) -> Result<i64> {
         self.guard(|| self.core.outbox_len())
     }

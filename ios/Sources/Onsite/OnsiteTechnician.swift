@@ -77,6 +77,12 @@ public final class OnsiteTechnician: @unchecked Sendable {
         try await store { try $0.job(jobId: jobId) }
     }
 
+    /// What a screen may offer on the job now, each offer with `blocked` (code
+    /// and message in the technician's language) when it cannot be taken yet.
+    public func availableActions(_ jobId: String) async throws -> [ActionOffer] {
+        try await store { try $0.availableActions(jobId: jobId) }
+    }
+
     /// The job list: the current one when iterated, then a new one after every
     /// local step and every sync that changes a job, so a screen never polls.
     /// Equal lists are not repeated; a store error ends the stream with it.

@@ -197,6 +197,23 @@ final class OnsiteTests: XCTestCase {
         XCTAssertEqual(stillQueued, queued, "nothing was dropped")
     }
 
+    func testAvailableActionsTellAScreenWhatToOffer() async throws {
+        let hq = try Self.hq()
+        let tech = try await hq.newTechnician("sw-offers").tech
+        let job = try hq.dispatch(technician: "sw-offers", job: "SW-OFFERS-1")
+        _ = try await tech.syncNow()
+        let first = try await tech.availableActions(job)
+        XCTAssertTrue(first.contains { $0.action == .acceptJob && $0.blocked == nil }, "\(first)")
+        _ = try await tech.store { try $0.acceptJob(jobId: job) }
+        let offers = try await tech.availableActions(job)
+        let depart = try XCTUnwrap(offers.first { $0.action == .depart })
+        XCTAssertEqual(depart.blocked?.code, "checklist_incomplete")
+        XCTAssertFalse(depart.blocked?.message.isEmpty ?? true)
+        try await answerAll(tech, job, .beforeLeaving)
+        let ready = try await tech.availableActions(job)
+        XCTAssertNil(ready.first { $0.action == .depart }?.blocked)
+    }
+
     func testJobListAndJobAreStreamsThatFollowStepsAndSyncs() async throws {
         let hq = try Self.hq()
         let tech = try await hq.newTechnician("sw-flow").tech

@@ -108,6 +108,14 @@ class Onsite private constructor(
     suspend fun job(jobId: String) = store { job(jobId) }
 
     /**
+     * What a screen may offer on the job now: one [app.onsite.ffi.ActionOffer] per
+     * button, in workflow order, with `blocked` (code and message in the
+     * technician's language) when the procedure does not allow it yet. Screens
+     * show these instead of deciding anything on the job's status.
+     */
+    suspend fun availableActions(jobId: String) = store { availableActions(jobId) }
+
+    /**
      * The job list: the current one when collected, then a new one after every local step
      * and every sync that changes a job, so a screen never polls. Equal lists are not repeated.
      */

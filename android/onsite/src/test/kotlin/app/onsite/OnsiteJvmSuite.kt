@@ -8,6 +8,7 @@ import app.onsite.ffi.ConcessionInput
 import app.onsite.ffi.CustomerRating
 import app.onsite.ffi.InspectionVerdict
 import app.onsite.ffi.ItemInput
+import app.onsite.ffi.JobAction
 import app.onsite.ffi.JobDetail
 import app.onsite.ffi.JobStatus
 import app.onsite.ffi.Language
@@ -70,6 +71,7 @@ fun main() {
             "HQ unreachable is an Offline exception and the work stays queued" to ::offline,
             "a revoked device gets an Hq exception, nothing is lost" to ::revoked,
             "the job list and a job are Flows that follow local steps and syncs" to ::jobFlows,
+            "a screen driven by availableActions alone works a visit to the handover" to ::drivenByAvailableActions,
         )
         var failed = 0
         for ((name, test) in tests) {
@@ -535,4 +537,83 @@ class Hq(private val onsite: File) : AutoCloseable {
         process.waitFor(10, TimeUnit.SECONDS)
         dir.deleteRecursively()
     }
+}
+
+/**
+ * A screen that never looks at the status: it shows the offers of
+ * `availableActions`, fills the checklist a blocked step names, and presses the
+ * first offer it has an input for. The visit must reach the handover, and
+ * every blocked offer must say why in Chinese.
+ */
+suspend fun drivenByAvailableActions(hq: Hq) {
+    val phone = hq.newTechnician("kt-offers")
+    val tech = phone.tech
+    val job = hq.dispatch("kt-offers", "KT-OFFERS-1")
+    tech.syncNow()
+    val phaseOf = mapOf(
+        JobAction.DEPART to ChecklistPhase.BEFORE_LEAVING,
+        JobAction.ASSESS to ChecklistPhase.ARRIVAL,
+        JobAction.FINISH_WORK to ChecklistPhase.WORK_RULES,
+        JobAction.RECORD_ACCEPTANCE to ChecklistPhase.COMPLETION,
+    )
+    // What this screen presses, in the order it prefers when several are open.
+    val plan = listOf(
+        JobAction.ACCEPT_JOB, JobAction.DEPART, JobAction.ARRIVE, JobAction.ASSESS,
+        JobAction.ADD_QUOTE_LINE, JobAction.PRESENT_QUOTE, JobAction.CUSTOMER_CONSENTS,
+        JobAction.START_WORK, JobAction.FINISH_WORK, JobAction.RECORD_ACCEPTANCE,
+        JobAction.TAKE_PAYMENT, JobAction.ISSUE_RECEIPT, JobAction.HAND_OVER,
+    )
+    val service = tech.feeSchedule(job).first { it.kind == QuoteLineKind.SERVICE }
+    val pressed = mutableListOf<JobAction>()
+    var blockedSeen = 0
+    repeat(60) {
+        val offers = tech.availableActions(job)
+        if (offers.isEmpty()) return@repeat
+        for (o in offers) {
+            o.blocked?.let { b ->
+                blockedSeen++
+                assertTrue(b.code.isNotEmpty(), "a blocked offer has a code: $o")
+                assertTrue(b.message.any { it.code > 0x4e00 }, "told in Chinese: ${b.message}")
+                assertTrue(!Regex("[A-Za-z]{3,} [A-Za-z]{3,}").containsMatchIn(b.message), "no English: ${b.message}")
+            }
+        }
+        val blockedByChecklist = offers.firstOrNull { it.blocked?.code == "checklist_incomplete" && it.action in phaseOf }
+        if (blockedByChecklist != null) {
+            answerAll(tech, job, phaseOf.getValue(blockedByChecklist.action))
+            return@repeat
+        }
+        val next = plan.firstOrNull { a -> offers.any { it.action == a && it.blocked == null } }
+            ?: return@repeat
+        // A quote line is added once; after that the screen shows the quote.
+        if (next == JobAction.ADD_QUOTE_LINE && tech.job(job).quoteLines.isNotEmpty() &&
+            offers.any { it.action == JobAction.PRESENT_QUOTE && it.blocked == null }
+        ) {
+            tech.presentQuote(job); pressed += JobAction.PRESENT_QUOTE; return@repeat
+        }
+        when (next) {
+            JobAction.ACCEPT_JOB -> tech.accept(job)
+            JobAction.DEPART -> tech.depart(job)
+            JobAction.ARRIVE -> tech.arrive(job)
+            JobAction.ASSESS -> tech.assess(job, Assessment(listOf("角阀"), "角阀老化渗水", listOf("更换角阀"), "更换", 30u))
+            JobAction.ADD_QUOTE_LINE -> tech.addQuoteLine(job, QuoteItem.Schedule(service.code, null), 1u)
+            JobAction.PRESENT_QUOTE -> tech.presentQuote(job)
+            JobAction.CUSTOMER_CONSENTS -> tech.customerConsents(job, "王女士")
+            JobAction.START_WORK -> tech.startWork(job)
+            JobAction.FINISH_WORK -> tech.finishWork(job, 30u, "更换角阀")
+            JobAction.RECORD_ACCEPTANCE -> tech.recordAcceptance(
+                job,
+                AcceptanceInput(CustomerRating.SATISFIED, "", false, SignOff.Sign("王女士", signature())),
+            )
+            JobAction.TAKE_PAYMENT -> tech.takePayment(job, PaymentMethod.WECHAT_PAY, tech.job(job).dueOnSiteFen)
+            JobAction.ISSUE_RECEIPT -> tech.issueReceipt(job)
+            JobAction.HAND_OVER -> tech.handOver(job)
+            else -> fail("the plan has no input for $next")
+        }
+        pressed += next
+    }
+    assertEquals(JobStatus.HANDED_OVER, tech.job(job).status, "pressed: $pressed")
+    assertTrue(blockedSeen > 0, "the checklists blocked some steps on the way")
+    assertEquals(listOf(JobAction.VOID_RECEIPT), tech.availableActions(job).map { it.action }, "after handover only a correction is offered")
+    tech.syncNow()
+    assertEquals(0L, tech.pendingChanges(), "everything reached HQ")
 }
