@@ -220,14 +220,14 @@ pub fn receipt(r: &mut Report, s: &Sizes) -> anyhow::Result<()> {
         .ok_or_else(|| anyhow::anyhow!("no receipt"))?;
     let doc = tech.receipt_document(&number, Lang::ZhCn)?;
     let text = median(s.samples, || {
-        drop(std::hint::black_box(documents::to_text(&doc)))
+        drop(std::hint::black_box(documents::to_text(&doc)));
     });
     let profile = PrinterProfile::mm80();
     let escpos = median(s.samples, || {
-        drop(std::hint::black_box(documents::to_escpos(&doc, &profile)))
+        drop(std::hint::black_box(documents::to_escpos(&doc, &profile)));
     });
     let html = median(s.samples, || {
-        drop(std::hint::black_box(documents::to_html(&doc)))
+        drop(std::hint::black_box(documents::to_html(&doc)));
     });
     // The same receipt without the signature: what the rest of the layout costs.
     let mut bare_doc = doc.clone();
@@ -235,10 +235,10 @@ pub fn receipt(r: &mut Report, s: &Sizes) -> anyhow::Result<()> {
     let escpos_bare = median(s.samples, || {
         drop(std::hint::black_box(documents::to_escpos(
             &bare_doc, &profile,
-        )))
+        )));
     });
     let html_bare = median(s.samples, || {
-        drop(std::hint::black_box(documents::to_html(&bare_doc)))
+        drop(std::hint::black_box(documents::to_html(&bare_doc)));
     });
     r.note(format!(
         "figure 4 without the signature image: ESC/POS {}, HTML {}; the rest of each figure is rendering the 1 000-point signature (figure 3)",

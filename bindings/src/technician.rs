@@ -35,7 +35,7 @@ struct JobsRelay(Arc<dyn JobsObserver>);
 impl onsite_core::changes::JobsListener for JobsRelay {
     fn jobs_changed(&self, job_ids: Vec<String>) {
         // The core skips a listener that panics; nothing to catch here.
-        self.0.jobs_changed(job_ids)
+        self.0.jobs_changed(job_ids);
     }
 }
 
@@ -45,7 +45,7 @@ impl onsite_core::sync::SyncListener for Relay {
     fn on_state(&self, state: onsite_core::sync::SyncState) {
         // A foreign observer that throws must not take the sync down with it.
         let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.0.on_progress(state.into())
+            self.0.on_progress(state.into());
         }));
     }
 }
@@ -84,7 +84,10 @@ pub async fn enroll(hq_url: String, code: String, device_id: String) -> Result<E
 
 impl SignedInTechnician {
     fn lang(&self) -> Lang {
-        *self.lang.lock().unwrap_or_else(|p| p.into_inner())
+        *self
+            .lang
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Runs `f` at the boundary, telling its error in the technician's language.
@@ -133,7 +136,10 @@ impl SignedInTechnician {
 
     /// The language of labels, documents and error messages (zh-CN by default).
     pub fn set_language(&self, language: Language) {
-        *self.lang.lock().unwrap_or_else(|p| p.into_inner()) = language.into();
+        *self
+            .lang
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = language.into();
     }
 
     /// Points sync at HQ with the token from enrollment.
@@ -141,7 +147,11 @@ impl SignedInTechnician {
         self.guard(|| {
             let client = SyncClient::new(SyncConfig::new(hq_url, token))?;
             let cancel = client.cancel_handle();
-            *self.sync.lock().unwrap_or_else(|p| p.into_inner()) = Some((Arc::new(client), cancel));
+            *self
+                .sync
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                Some((Arc::new(client), cancel));
             Ok(())
         })
     }
@@ -151,7 +161,7 @@ impl SignedInTechnician {
         let client = self
             .sync
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .as_ref()
             .map(|(c, _)| c.clone())
             .ok_or_else(|| {
@@ -191,7 +201,12 @@ impl SignedInTechnician {
 
     /// Stops a running sync at the next safe point.
     pub fn cancel_sync(&self) {
-        if let Some((_, c)) = self.sync.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+        if let Some((_, c)) = self
+            .sync
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+        {
             c.cancel();
         }
     }

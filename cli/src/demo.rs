@@ -24,7 +24,7 @@ use onsite_core::{AcceptanceInput, Profile, SignInput, Technician};
 
 /// The technician's local time: China Standard Time.
 fn cst() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
+    onsite_core::documents::china_time()
 }
 
 struct Narrator {

@@ -467,8 +467,7 @@ pub fn reconciliation_table(r: &Reconciliation, lang: Lang) -> String {
     };
     for l in &r.lines {
         let label = serde_json::from_value::<Method>(Value::from(l.method.as_str()))
-            .map(|m| m.label(lang).to_string())
-            .unwrap_or_else(|_| l.method.clone());
+            .map_or_else(|_| l.method.clone(), |m| m.label(lang).to_string());
         let _ = writeln!(out, "{label} ({})", l.method);
         let tally = |out: &mut String, name: &str, x: &Tally| {
             let _ = writeln!(

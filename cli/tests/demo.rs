@@ -1,6 +1,8 @@
 //! The demo is the first thing a new user runs: its refusals must read in
 //! the language it was started in (zh-CN by default, en on request).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
 use std::process::Command;
 
 /// The refusals the demo narrates (lines starting with "×"; a "×" inside a

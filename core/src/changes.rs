@@ -38,7 +38,9 @@ impl Changes {
     fn listeners(&self) -> MutexGuard<'_, Vec<(ListenerId, Arc<dyn JobsListener>)>> {
         // No listener code ever runs under this lock, so a poisoned one only
         // means a panic in Vec::push; the list itself is still sound.
-        self.listeners.lock().unwrap_or_else(|p| p.into_inner())
+        self.listeners
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn add(&self, listener: Arc<dyn JobsListener>) -> ListenerId {

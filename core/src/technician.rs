@@ -264,11 +264,11 @@ impl Technician {
     }
 
     pub fn depart(&self, job_id: &str) -> Result<Visit> {
-        self.act(job_id, self.me(), |v, ctx| v.depart(ctx))
+        self.act(job_id, self.me(), super::visit::Visit::depart)
     }
 
     pub fn arrive(&self, job_id: &str) -> Result<Visit> {
-        self.act(job_id, self.me(), |v, ctx| v.arrive(ctx))
+        self.act(job_id, self.me(), super::visit::Visit::arrive)
     }
 
     pub fn record_no_access(&self, job_id: &str, note: MessageNote) -> Result<Visit> {

@@ -1,5 +1,7 @@
 //! Camera photos: upright, bounded, stripped of location, and never a crash.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
 use std::io::Cursor;
 
 use image::{ImageEncoder, Rgb, RgbImage, Rgba, RgbaImage};

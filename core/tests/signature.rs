@@ -1,5 +1,7 @@
 //! Signature strokes: validation, compact encoding, deterministic rendering.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
 use onsite_core::signature::{
     render_gray, render_png, render_svg, Background, Canvas, Ink, Point, SignatureError, Stroke,
 };

@@ -338,7 +338,7 @@ impl Tx for PgTx<'_, '_> {
     fn exec(&mut self, sql: &str, params: &[Val]) -> Result<u64> {
         let boxed = pg_params(params);
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
-            boxed.iter().map(|b| b.as_ref()).collect();
+            boxed.iter().map(std::convert::AsRef::as_ref).collect();
         Ok(self.0.execute(&pg_sql(sql), &refs)?)
     }
 
@@ -346,7 +346,7 @@ impl Tx for PgTx<'_, '_> {
         use postgres::types::Type;
         let boxed = pg_params(params);
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
-            boxed.iter().map(|b| b.as_ref()).collect();
+            boxed.iter().map(std::convert::AsRef::as_ref).collect();
         let rows = self.0.query(&pg_sql(sql), &refs)?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {

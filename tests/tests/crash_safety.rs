@@ -2,6 +2,8 @@
 //! random moment; on reopen every change it reported as committed is in the
 //! state and in the outbox, and the outbox sequence has no gap.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

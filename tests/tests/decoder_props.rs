@@ -3,6 +3,8 @@
 //! stroke encoding, and the ESC/POS text layout. Arbitrary or damaged input
 //! gives a typed error or a valid result, never a panic.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
 use std::sync::OnceLock;
 
 use chrono::{Duration, Utc};

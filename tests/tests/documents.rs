@@ -1,6 +1,8 @@
 //! The documents the customer keeps: the signature bound to what was signed,
 //! receipts numbered without network and chained, and their renderings.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
 mod common;
 
 use common::fixture;
@@ -37,7 +39,7 @@ fn a_signature_no_longer_verifies_after_any_signed_content_changes() {
         assert!(f.tech.verify_signature(job).unwrap());
     }
     tamper(&f, "S1", |v| {
-        v.quote_lines[0].line_total = onsite_core::money::Fen::new(1).unwrap()
+        v.quote_lines[0].line_total = onsite_core::money::Fen::new(1).unwrap();
     });
     tamper(&f, "S2", |v| {
         v.materials[0]
@@ -45,10 +47,10 @@ fn a_signature_no_longer_verifies_after_any_signed_content_changes() {
             .as_mut()
             .unwrap()
             .explanation
-            .push('。')
+            .push('。');
     });
     tamper(&f, "S3", |v| {
-        v.materials[0].inspection.as_mut().unwrap().verdict = Verdict::Pass
+        v.materials[0].inspection.as_mut().unwrap().verdict = Verdict::Pass;
     });
     for job in ["S1", "S2", "S3"] {
         assert!(

@@ -10,6 +10,8 @@
 //! same fault schedule (process timing still varies from run to run).
 //! Bounded: a few minutes on two cores.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -82,8 +84,7 @@ fn seed() -> u64 {
         .unwrap_or_else(|| {
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos() as u64)
-                .unwrap_or(42)
+                .map_or(42, |d| d.as_nanos() as u64)
         })
 }
 

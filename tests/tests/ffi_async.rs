@@ -3,6 +3,8 @@
 //! Enrollment and sync reach a real HQ; the jobs observer hears the sync and
 //! a local step; a throwing observer spoils nothing.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 

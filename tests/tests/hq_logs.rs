@@ -3,6 +3,8 @@
 //! revocations and errors are there; customer names, phones, addresses,
 //! free text, tokens and database messages meant for the log only are not.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
 use std::io::Write;
 use std::sync::{Mutex, Once};
 

@@ -2,6 +2,8 @@
 //! payments, recorded as handovers or already stored never panic and never
 //! wrap; each is refused with a typed error or counted to the right figure.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
 use std::cell::RefCell;
 use std::sync::Arc;
 

@@ -1,6 +1,8 @@
 //! The store migrates on open: from an empty file, and from every earlier
 //! schema version, keeping what was there.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
 mod common;
 
 use common::{appointment, fixture};
@@ -44,7 +46,7 @@ fn every_earlier_version_migrates_and_keeps_its_jobs() {
         {
             let conn = rusqlite::Connection::open(&path).unwrap();
             for tables in &ADDED_IN[version as usize..] {
-                for t in tables.iter() {
+                for t in *tables {
                     conn.execute_batch(&format!("DROP TABLE {t}")).unwrap();
                 }
             }

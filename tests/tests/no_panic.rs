@@ -1,6 +1,8 @@
 //! No input can panic the public API: malformed ids, absurd amounts, unknown
 //! checklist items, random answers and quote lines all end in `Ok` or a typed `Err`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
 mod common;
 
 use common::fixture;

@@ -1,6 +1,8 @@
 //! Property: random sequences of issuing, voiding and reissuing receipts never
 //! use a number twice, across several HQ blocks, and the chain stays intact.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
 use std::collections::HashSet;
 
 use chrono::{TimeZone, Utc};

@@ -1,6 +1,8 @@
 //! HQ processes killed with SIGKILL mid-push, and two HQ processes sharing one
 //! PostgreSQL database: nothing lost, nothing applied twice.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
 use std::time::Duration;
 
 use chrono::Utc;

@@ -3,6 +3,8 @@
 //! current-thread one), the async API works on both, and a sync tells the
 //! jobs listeners what it changed. HQ runs on SQLite on its own runtime.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 

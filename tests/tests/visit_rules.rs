@@ -1,5 +1,7 @@
 //! Each rule of the visit, broken on purpose, gives its own typed error.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
 mod common;
 
 use chrono::Duration;

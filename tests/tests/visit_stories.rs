@@ -1,5 +1,7 @@
 //! The visit as a technician lives it, end to end on a real store file.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
 mod common;
 
 use chrono::Duration;

@@ -260,7 +260,7 @@ impl EscPos {
                 if i > 0 {
                     text.push(' ');
                 }
-                let cell = wrapped[i].get(r).map(String::as_str).unwrap_or("");
+                let cell = wrapped[i].get(r).map_or("", String::as_str);
                 text.push_str(&pad(cell, *w, c.align));
             }
             let trimmed = text.trim_end().to_string();

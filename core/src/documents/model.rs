@@ -54,7 +54,12 @@ pub struct Doc {
 
 /// China Standard Time, in which documents show times by default.
 pub fn china_time() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("UTC"))
+    /// UTC+8, checked at compile time (`east_opt` is a const fn).
+    const CST: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
+        Some(tz) => tz,
+        None => panic!("UTC+8 is a valid offset"),
+    };
+    CST
 }
 
 /// "2次" in Chinese, "2 visit" in English.

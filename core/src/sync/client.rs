@@ -197,8 +197,7 @@ impl SyncClient {
     pub fn new(config: SyncConfig) -> Result<SyncClient> {
         let seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0x9E37_79B9_7F4A_7C15)
+            .map_or(0x9E37_79B9_7F4A_7C15, |d| d.as_nanos() as u64)
             | 1;
         Ok(SyncClient {
             inner: Arc::new(Inner {
@@ -311,9 +310,10 @@ impl Inner {
             return Ok(Attempt::Retry(format!("HQ answered {status}")));
         }
         if !status.is_success() {
-            let message = serde_json::from_slice::<ErrorBody>(&bytes)
-                .map(|b| b.message)
-                .unwrap_or_else(|_| String::from_utf8_lossy(&bytes).into_owned());
+            let message = serde_json::from_slice::<ErrorBody>(&bytes).map_or_else(
+                |_| String::from_utf8_lossy(&bytes).into_owned(),
+                |b| b.message,
+            );
             return Err(Error::Hq {
                 status: status.as_u16(),
                 message,
@@ -428,7 +428,9 @@ impl Inner {
         };
 
         // 1. Blobs first: the ops that reference them must not arrive before them.
-        let blobs = store.call(|t| t.pending_blobs()).await?;
+        let blobs = store
+            .call(super::super::technician::Technician::pending_blobs)
+            .await?;
         let total = blobs.len() as u64;
         for (i, sha) in blobs.into_iter().enumerate() {
             say(SyncState::UploadingBlobs {
@@ -452,7 +454,11 @@ impl Inner {
         }
 
         // 2. Receipt numbers while online.
-        if store.call(|t| t.receipt_numbers_left()).await? < RECEIPT_LOW_WATER {
+        if store
+            .call(super::super::technician::Technician::receipt_numbers_left)
+            .await?
+            < RECEIPT_LOW_WATER
+        {
             let block: NumberBlock = self
                 .request(reqwest::Method::POST, "/v1/receipt-blocks", None, listener)
                 .await?;
@@ -461,7 +467,9 @@ impl Inner {
         }
 
         // 3. Push the outbox in batches; trim only what HQ acknowledged.
-        let total = store.call(|t| t.outbox_len()).await? as u64;
+        let total = store
+            .call(super::super::technician::Technician::outbox_len)
+            .await? as u64;
         let batch = self.config.batch_size;
         loop {
             let ops = store.call(move |t| t.pending_ops(batch)).await?;
@@ -501,7 +509,9 @@ impl Inner {
             say(SyncState::Pulling {
                 received: report.changes_pulled,
             });
-            let cursor = store.call(|t| t.pull_cursor()).await?;
+            let cursor = store
+                .call(super::super::technician::Technician::pull_cursor)
+                .await?;
             let page: PullResponse = self
                 .request(
                     reqwest::Method::GET,

@@ -214,8 +214,7 @@ impl Visit {
     pub fn due_on_site(&self) -> Fen {
         self.quote_totals
             .as_ref()
-            .map(Totals::due_on_site)
-            .unwrap_or(Fen::ZERO)
+            .map_or(Fen::ZERO, Totals::due_on_site)
     }
 
     pub fn material(&self, material_id: &str) -> Result<&Material> {

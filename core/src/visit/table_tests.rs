@@ -53,11 +53,10 @@ const EXPECTED: &[(Action, &str)] = &[
 ];
 
 fn expected(action: Action, status: Status) -> bool {
-    EXPECTED
-        .iter()
-        .find(|(a, _)| *a == action)
-        .map(|(_, list)| list.split_whitespace().any(|s| s == status.as_str()))
-        .unwrap_or_else(|| panic!("{action} is missing from EXPECTED"))
+    EXPECTED.iter().find(|(a, _)| *a == action).map_or_else(
+        || panic!("{action} is missing from EXPECTED"),
+        |(_, list)| list.split_whitespace().any(|s| s == status.as_str()),
+    )
 }
 
 fn visit_in(status: Status) -> Visit {

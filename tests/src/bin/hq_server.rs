@@ -1,6 +1,9 @@
 //! HQ in its own process, for tests that kill it with SIGKILL.
 //! Usage: hq_server DB_URL LISTEN_ADDR ADMIN_TOKEN
 
+// Test and benchmark support: a failed unwrap is a failed run, not a crash in the field.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [db_url, listen, admin] = args.as_slice() else {

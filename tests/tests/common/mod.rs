@@ -1,5 +1,7 @@
 //! Shared steps for the end-to-end stories: a technician on a store file in a
 //! temporary directory, with a clock the test moves, walked through a visit.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
 #![allow(dead_code)]
 
 use std::sync::Arc;
