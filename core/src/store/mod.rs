@@ -70,7 +70,8 @@ impl Store {
         self.conn.lock().map_err(|_| Error::StoreLockPoisoned)
     }
 
-    /// Reads with the connection (no transaction of its own).
+    /// Reads with the connection (no transaction of its own: each statement
+    /// sees a consistent snapshot; writes go through [`Store::write`]).
     pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         f(&*self.lock()?)
     }

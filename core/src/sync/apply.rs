@@ -181,7 +181,7 @@ impl Technician {
     pub fn put_blob(&self, media_type: &str, bytes: &[u8], job_id: Option<&str>) -> Result<String> {
         let now = self.clock.now();
         self.store
-            .read(|c| blobs::put(c, media_type, bytes, job_id, now))
+            .write(|tx| blobs::put(tx, media_type, bytes, job_id, now))
     }
 
     /// Processes a camera photo (upright, no location, bounded size) and stores
@@ -219,7 +219,7 @@ impl Technician {
     }
 
     pub fn mark_blob_uploaded(&self, sha256: &str) -> Result<()> {
-        self.store.read(|c| blobs::mark_uploaded(c, sha256))
+        self.store.write(|tx| blobs::mark_uploaded(tx, sha256))
     }
 
     /// How many ops wait for HQ.
