@@ -21,7 +21,7 @@ use crate::payment::Method;
 use crate::quote::{FeeSchedule, LineRequest};
 use crate::receipt::{verify_chain, ChainFault, EntryKind, NumberBlock, Receipt, StoredEntry};
 use crate::signature::record::{check_encoded_ink, content_hash, SignatureRecord, SignerRole};
-use crate::store::{audit, events, jobs, meta, outbox, receipts, Store, Writer};
+use crate::store::{audit, blobs, events, jobs, meta, outbox, receipts, Store, Writer};
 use crate::visit::{
     Acceptance, Actor, Assessment, AvailableAction, Context, Event, MessageNote, Op, Rating,
     ReceiptRef, Recorded, SignOff, Status, Visit,
@@ -672,6 +672,53 @@ impl Technician {
             lang,
             crate::documents::china_time(),
         ))
+    }
+
+    // --- photos and other blobs ------------------------------------------------------
+
+    /// Stores a blob (photo, signature image) content-addressed; returns its SHA-256.
+    pub fn put_blob(&self, media_type: &str, bytes: &[u8], job_id: Option<&str>) -> Result<String> {
+        let now = self.clock.now();
+        self.store
+            .write(|tx| blobs::put(tx, media_type, bytes, job_id, now))
+    }
+
+    /// Processes a camera photo (upright, no location, bounded size) and stores
+    /// it and its thumbnail content-addressed; answer a photo checklist item or
+    /// an inspection with `full_sha256`.
+    pub fn add_photo(
+        &self,
+        job_id: &str,
+        bytes: &[u8],
+        policy: &crate::photo::PhotoPolicy,
+    ) -> Result<crate::photo::ProcessedPhoto> {
+        crate::order::validate_id(crate::error::Field::JobId, job_id)?;
+        let p = crate::photo::process(bytes, policy)?;
+        let now = self.clock.now();
+        self.store.write(|tx| {
+            blobs::put(tx, p.media_type, &p.full, Some(job_id), now)?;
+            blobs::put(tx, p.media_type, &p.thumb, Some(job_id), now)
+        })?;
+        Ok(p)
+    }
+
+    /// A stored blob and its media type.
+    pub fn blob(&self, sha256: &str) -> Result<Option<(String, Vec<u8>)>> {
+        self.store.read(|c| blobs::get(c, sha256))
+    }
+
+    /// Whether a blob is stored on this device (without reading its bytes).
+    pub fn has_blob(&self, sha256: &str) -> Result<bool> {
+        self.store.read(|c| blobs::exists(c, sha256))
+    }
+
+    /// Blobs HQ has not confirmed yet.
+    pub fn pending_blobs(&self) -> Result<Vec<String>> {
+        self.store.read(blobs::pending)
+    }
+
+    pub fn mark_blob_uploaded(&self, sha256: &str) -> Result<()> {
+        self.store.write(|tx| blobs::mark_uploaded(tx, sha256))
     }
 
     // --- reading ------------------------------------------------------------------
