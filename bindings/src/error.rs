@@ -647,13 +647,14 @@ mod tests {
 
     #[test]
     fn an_async_call_that_panics_is_an_error_not_an_abort() {
-        let r: Result<u8> = futures_executor_lite(guard_async(Lang::En, async { panic!("boom") }));
+        let r: Result<u8> =
+            futures_executor::block_on(guard_async(Lang::En, async { panic!("boom") }));
         assert!(matches!(r, Err(OnsiteError::Internal { detail, .. }) if detail == "boom"));
     }
 
     #[test]
     fn a_panic_on_the_core_runtime_is_an_internal_error_too() {
-        let r: Result<u8> = futures_executor_lite(guard_async(Lang::ZhCn, async {
+        let r: Result<u8> = futures_executor::block_on(guard_async(Lang::ZhCn, async {
             let joined =
                 onsite_core::sync::runtime::spawn_blocking(|| -> u8 { panic!("on a pool thread") })
                     .await?;
@@ -666,7 +667,7 @@ mod tests {
 
     #[test]
     fn an_async_core_error_is_told_in_the_technicians_language() {
-        let r: Result<u8> = futures_executor_lite(guard_async(Lang::En, async {
+        let r: Result<u8> = futures_executor::block_on(guard_async(Lang::En, async {
             Err(Core::Offline {
                 reason: "connection refused".into(),
             })
@@ -678,26 +679,6 @@ mod tests {
                 assert_eq!(detail, "connection refused");
             }
             other => panic!("{other:?}"),
-        }
-    }
-
-    /// Polls a future to completion on this thread (the bindings have no executor of their own).
-    fn futures_executor_lite<F: std::future::Future>(f: F) -> F::Output {
-        use std::task::{Context, Poll, Wake, Waker};
-        struct Unpark(std::thread::Thread);
-        impl Wake for Unpark {
-            fn wake(self: std::sync::Arc<Self>) {
-                self.0.unpark();
-            }
-        }
-        let waker = Waker::from(std::sync::Arc::new(Unpark(std::thread::current())));
-        let mut cx = Context::from_waker(&waker);
-        let mut f = std::pin::pin!(f);
-        loop {
-            match f.as_mut().poll(&mut cx) {
-                Poll::Ready(v) => return v,
-                Poll::Pending => std::thread::park(),
-            }
         }
     }
 }

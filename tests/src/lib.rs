@@ -75,10 +75,14 @@ pub fn full_visit(
     Ok(())
 }
 
-/// Walks a dispatched job from acceptance to handover (no signature: the
-/// customer declines to sign), as a technician would offline.
-pub fn drive_accepted_to_handover(tech: &Technician, job: &str) -> Result<()> {
-    tech.accept_job(job)?;
+/// Walks an accepted job through the visit (checklists, assessment, a
+/// schedule line, consent, work) to the customer's acceptance, recorded as
+/// `acceptance` says.
+pub fn drive_accepted_to_acceptance(
+    tech: &Technician,
+    job: &str,
+    acceptance: AcceptanceInput,
+) -> Result<()> {
     sample::complete_checklist(tech, job, Phase::BeforeLeaving)?;
     tech.depart(job)?;
     tech.arrive(job)?;
@@ -97,17 +101,27 @@ pub fn drive_accepted_to_handover(tech: &Technician, job: &str) -> Result<()> {
     sample::complete_checklist(tech, job, Phase::WorkRules)?;
     tech.finish_work(job, 30, "更换角阀")?;
     sample::complete_checklist(tech, job, Phase::Completion)?;
-    tech.record_acceptance(
-        job,
-        AcceptanceInput {
-            rating: Rating::Average,
-            comment: String::new(),
-            fix_uncertain: false,
-            sign: SignInput::Refuse {
-                reason: "赶时间".into(),
-            },
+    tech.record_acceptance(job, acceptance)?;
+    Ok(())
+}
+
+/// The customer rates and declines to sign (busy): an acceptance every story can use.
+pub fn refused_signature(rating: Rating, fix_uncertain: bool) -> AcceptanceInput {
+    AcceptanceInput {
+        rating,
+        comment: String::new(),
+        fix_uncertain,
+        sign: SignInput::Refuse {
+            reason: "赶时间".into(),
         },
-    )?;
+    }
+}
+
+/// Walks a dispatched job from acceptance to handover (no signature: the
+/// customer declines to sign), as a technician would offline.
+pub fn drive_accepted_to_handover(tech: &Technician, job: &str) -> Result<()> {
+    tech.accept_job(job)?;
+    drive_accepted_to_acceptance(tech, job, refused_signature(Rating::Average, false))?;
     let due = tech.job(job)?.due_on_site().fen();
     tech.take_payment(job, Method::Cash, due, None)?;
     tech.issue_receipt(job, false)?;

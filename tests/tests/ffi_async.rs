@@ -5,7 +5,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
 
-use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
@@ -14,27 +13,6 @@ use onsite_ffi::{
     enroll, JobStatus, JobsObserver, OnsiteError, SignedInTechnician, SyncObserver, SyncProgress,
 };
 use onsite_tests::harness::{Backend, Hq};
-
-/// Polls a future on this thread with no tokio context, parking between
-/// wake-ups: what uniffi's foreign executors amount to.
-fn poll_here<F: Future>(f: F) -> F::Output {
-    use std::task::{Context, Poll, Wake, Waker};
-    struct Unpark(std::thread::Thread);
-    impl Wake for Unpark {
-        fn wake(self: Arc<Self>) {
-            self.0.unpark();
-        }
-    }
-    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
-    let mut cx = Context::from_waker(&waker);
-    let mut f = std::pin::pin!(f);
-    loop {
-        match f.as_mut().poll(&mut cx) {
-            Poll::Ready(v) => return v,
-            Poll::Pending => std::thread::park(),
-        }
-    }
-}
 
 #[derive(Default)]
 struct Seen {
@@ -72,14 +50,14 @@ fn async_exports_work_from_a_foreign_executor_and_observers_hear_changes() {
         Utc::now() + chrono::Duration::hours(1),
     ));
 
-    let e = poll_here(enroll(hq.url.clone(), code, "DEV-FFI1".into())).unwrap();
+    let e = futures_executor::block_on(enroll(hq.url.clone(), code, "DEV-FFI1".into())).unwrap();
     assert_eq!(e.profile.technician_id, "FFI1");
     let store = dir.path().join("phone.sqlite3").display().to_string();
     let tech = SignedInTechnician::open(store, e.profile).unwrap();
 
     // Not connected yet: a typed error, no panic.
     assert!(matches!(
-        poll_here(tech.sync_now(None)),
+        futures_executor::block_on(tech.sync_now(None)),
         Err(OnsiteError::Offline { .. })
     ));
     tech.connect(hq.url.clone(), e.token).unwrap();
@@ -87,7 +65,7 @@ fn async_exports_work_from_a_foreign_executor_and_observers_hear_changes() {
     let seen = Arc::new(Seen::default());
     tech.subscribe_jobs(Arc::new(Throws));
     let id = tech.subscribe_jobs(seen.clone());
-    let report = poll_here(tech.sync_now(Some(seen.clone()))).unwrap();
+    let report = futures_executor::block_on(tech.sync_now(Some(seen.clone()))).unwrap();
     assert_eq!(report.changes_pulled, 1);
     assert_eq!(
         seen.jobs.lock().unwrap().concat(),
@@ -107,7 +85,7 @@ fn async_exports_work_from_a_foreign_executor_and_observers_hear_changes() {
     );
 
     tech.unsubscribe_jobs(id);
-    let report = poll_here(tech.sync_now(None)).unwrap();
+    let report = futures_executor::block_on(tech.sync_now(None)).unwrap();
     assert_eq!(report.ops_applied, 1);
     assert_eq!(
         seen.jobs.lock().unwrap().len(),

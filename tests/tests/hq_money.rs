@@ -372,10 +372,8 @@ fn stored_extreme_amounts_reconcile_exactly_or_overflow_as_a_typed_error() {
 /// its bounds), the money is not on HQ's job nor in the day's reconciliation,
 /// HQ keeps serving, and the genuine payment recorded afterwards is counted.
 fn pushed_fen_out_of_range_is_rejected(b: Backend) {
-    use onsite_core::checklist::Phase;
     use onsite_core::payment::Method;
-    use onsite_core::visit::{Assessment, Rating};
-    use onsite_core::{AcceptanceInput, SignInput};
+    use onsite_core::visit::Rating;
     let hq = Hq::start(b);
     let code = hq.technician("T1", "李师傅");
     let phone = Phone::enroll(&hq.url, &code, "DEV-FX");
@@ -388,35 +386,10 @@ fn pushed_fen_out_of_range_is_rejected(b: Backend) {
     let t = &phone.tech;
     let job = "FX-1";
     t.accept_job(job).unwrap();
-    sample::complete_checklist(t, job, Phase::BeforeLeaving).unwrap();
-    t.depart(job).unwrap();
-    t.arrive(job).unwrap();
-    sample::complete_checklist(t, job, Phase::Arrival).unwrap();
-    t.assess(
+    onsite_tests::drive_accepted_to_acceptance(
+        t,
         job,
-        Assessment {
-            findings: "角阀老化".into(),
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    sample::add_schedule_line(t, job, 1).unwrap();
-    t.present_quote(job).unwrap();
-    t.customer_consents(job, "王女士").unwrap();
-    t.start_work(job).unwrap();
-    sample::complete_checklist(t, job, Phase::WorkRules).unwrap();
-    t.finish_work(job, 30, "更换角阀").unwrap();
-    sample::complete_checklist(t, job, Phase::Completion).unwrap();
-    t.record_acceptance(
-        job,
-        AcceptanceInput {
-            rating: Rating::Satisfied,
-            comment: String::new(),
-            fix_uncertain: false,
-            sign: SignInput::Refuse {
-                reason: "赶时间".into(),
-            },
-        },
+        onsite_tests::refused_signature(Rating::Satisfied, false),
     )
     .unwrap();
     phone.sync();

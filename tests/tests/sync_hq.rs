@@ -105,38 +105,10 @@ fn drive_to_settled(
     job: &str,
     method: onsite_core::payment::Method,
 ) -> String {
-    use onsite_core::checklist::Phase;
-    use onsite_core::visit::{Assessment, Rating};
-    use onsite_core::{AcceptanceInput, SignInput};
-    sample::complete_checklist(t, job, Phase::BeforeLeaving).unwrap();
-    t.depart(job).unwrap();
-    t.arrive(job).unwrap();
-    sample::complete_checklist(t, job, Phase::Arrival).unwrap();
-    t.assess(
+    onsite_tests::drive_accepted_to_acceptance(
+        t,
         job,
-        Assessment {
-            findings: "角阀老化".into(),
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    sample::add_schedule_line(t, job, 1).unwrap();
-    t.present_quote(job).unwrap();
-    t.customer_consents(job, "王女士").unwrap();
-    t.start_work(job).unwrap();
-    sample::complete_checklist(t, job, Phase::WorkRules).unwrap();
-    t.finish_work(job, 30, "更换角阀").unwrap();
-    sample::complete_checklist(t, job, Phase::Completion).unwrap();
-    t.record_acceptance(
-        job,
-        AcceptanceInput {
-            rating: Rating::Satisfied,
-            comment: String::new(),
-            fix_uncertain: true,
-            sign: SignInput::Refuse {
-                reason: "赶时间".into(),
-            },
-        },
+        onsite_tests::refused_signature(onsite_core::visit::Rating::Satisfied, true),
     )
     .unwrap();
     let due = t.job(job).unwrap().due_on_site().fen();

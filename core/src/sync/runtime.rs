@@ -201,33 +201,13 @@ mod tests {
 
     #[test]
     fn spawned_work_is_awaitable_from_a_foreign_executor_and_panics_come_back() {
-        let ok = poll_here(spawn(async { 5 })).unwrap();
+        let ok = futures_executor::block_on(spawn(async { 5 })).unwrap();
         assert_eq!(ok.unwrap(), 5);
-        let blocking = poll_here(spawn_blocking(|| 6)).unwrap();
+        let blocking = futures_executor::block_on(spawn_blocking(|| 6)).unwrap();
         assert_eq!(blocking.unwrap(), 6);
-        let panicked = poll_here(spawn_blocking(|| -> u8 { panic!("boom") })).unwrap();
+        let panicked =
+            futures_executor::block_on(spawn_blocking(|| -> u8 { panic!("boom") })).unwrap();
         let payload = panicked.unwrap_err();
         assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom"));
-    }
-
-    /// Polls a future on this thread with no tokio context, as Kotlin and
-    /// Swift executors do through uniffi.
-    pub(crate) fn poll_here<F: Future>(f: F) -> F::Output {
-        use std::task::{Context, Poll, Wake, Waker};
-        struct Unpark(std::thread::Thread);
-        impl Wake for Unpark {
-            fn wake(self: std::sync::Arc<Self>) {
-                self.0.unpark();
-            }
-        }
-        let waker = Waker::from(std::sync::Arc::new(Unpark(std::thread::current())));
-        let mut cx = Context::from_waker(&waker);
-        let mut f = std::pin::pin!(f);
-        loop {
-            match f.as_mut().poll(&mut cx) {
-                Poll::Ready(v) => return v,
-                Poll::Pending => std::thread::park(),
-            }
-        }
     }
 }
