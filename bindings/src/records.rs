@@ -214,11 +214,17 @@ pub struct MaterialView {
     pub used: bool,
 }
 
+/// Something HQ did not accept (or an HQ change this phone could not take).
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct Conflict {
+    /// The event kind that was refused (`work_done`...).
     pub kind: String,
+    /// HQ's reason code (`job_cancelled`, `reassigned`, `rule_broken`...).
     pub code: String,
+    /// What the technician reads, in their language.
     pub message: String,
+    /// HQ's own words, in English with ids: for logs and support, not for screens.
+    pub detail: String,
 }
 
 /// A job as a screen shows it.
@@ -302,9 +308,10 @@ impl JobDetail {
             conflicts: conflicts
                 .into_iter()
                 .map(|c| Conflict {
+                    message: c.describe(lang),
                     kind: c.kind,
                     code: c.code,
-                    message: c.message,
+                    detail: c.message,
                 })
                 .collect(),
         }

@@ -161,6 +161,13 @@ fn reassign_and_cancel_while_offline_become_conflicts(b: Backend) {
         !c1.is_empty() && c1.iter().all(|c| c.code == "reassigned"),
         "{c1:?}"
     );
+    // The technician reads it in Chinese, from the codes; HQ's English stays in `message`.
+    let told = c1[0].describe(onsite_core::locale::Lang::ZhCn);
+    assert!(
+        told.contains("工单已改派给其他维修人员")
+            && !told.chars().any(|ch| ch.is_ascii_alphabetic()),
+        "{told}"
+    );
     let c2 = phone.tech.conflicts("RC-2").unwrap();
     assert!(
         c2.iter()

@@ -19,6 +19,69 @@ use crate::visit::{Actor, Event, Visit};
 
 pub use crate::store::conflicts::Conflict;
 
+use crate::locale::{tr, Lang};
+use crate::visit::Action;
+
+impl Conflict {
+    /// What the technician reads about this conflict, in their language: the
+    /// step HQ did not accept and why, from the codes. HQ's own `message` (in
+    /// English, with ids) stays for logs and support; a Chinese technician
+    /// never has to read it.
+    pub fn describe(&self, lang: Lang) -> String {
+        let step = Action::ALL
+            .into_iter()
+            .find(|a| a.event_kind() == self.kind)
+            .map_or_else(
+                || match self.kind.as_str() {
+                    "dispatched" => tr(lang, "总部派工", "HQ's dispatch"),
+                    "rescheduled" => tr(lang, "总部改约", "HQ's new appointment"),
+                    "cancelled" => tr(lang, "总部取消", "HQ's cancellation"),
+                    "reassigned" => tr(lang, "总部改派", "HQ's reassignment"),
+                    _ => tr(lang, "这一步", "This step"),
+                },
+                |a| a.label(lang),
+            );
+        let why = match self.code.as_str() {
+            "unknown_job" => tr(lang, "总部没有这张工单", "HQ has no such job"),
+            "reassigned" => tr(
+                lang,
+                "工单已改派给其他维修人员",
+                "the job was reassigned to another technician",
+            ),
+            "job_cancelled" => tr(lang, "工单已被总部取消", "HQ cancelled the job"),
+            "rule_broken" => tr(
+                lang,
+                "与总部记录的工单进度不符",
+                "it does not fit the job as HQ holds it",
+            ),
+            "duplicate_receipt_number" => {
+                tr(lang, "收据号已被使用", "the receipt number is already used")
+            }
+            "unknown_receipt" => tr(
+                lang,
+                "总部没有这张收据",
+                "HQ has no such receipt on this job",
+            ),
+            "receipt_already_void" => tr(lang, "收据已作废", "the receipt is already void"),
+            "wrong_device" => tr(
+                lang,
+                "操作来自其他设备",
+                "the change came from another device",
+            ),
+            "hq_change_refused" => tr(
+                lang,
+                "本机的工单进度已不允许这项变更",
+                "the job has moved on on this phone; the change no longer applies",
+            ),
+            _ => tr(lang, "总部未接受", "HQ did not accept it"),
+        };
+        match lang {
+            Lang::ZhCn => format!("{step}未被接受:{why}"),
+            Lang::En => format!("{step} was not accepted: {why}"),
+        }
+    }
+}
+
 /// What one acknowledgement did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Ack {
@@ -189,5 +252,45 @@ fn change_kind(c: &ChangeKind) -> &'static str {
         ChangeKind::Rescheduled { .. } => "rescheduled",
         ChangeKind::Cancelled { .. } => "cancelled",
         ChangeKind::Reassigned { .. } => "reassigned",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_conflict_is_told_in_the_technicians_language_from_its_codes() {
+        let c = Conflict {
+            job_id: "J".into(),
+            op_id: "o".into(),
+            seq: 3,
+            kind: "work_done".into(),
+            code: "job_cancelled".into(),
+            message: "job J was cancelled by HQ: customer moved".into(),
+            at: String::new(),
+        };
+        let zh = c.describe(Lang::ZhCn);
+        assert_eq!(zh, "完工未被接受:工单已被总部取消");
+        assert!(!zh.chars().any(|ch| ch.is_ascii_alphabetic()), "{zh}");
+        assert_eq!(
+            c.describe(Lang::En),
+            "Finish work was not accepted: HQ cancelled the job"
+        );
+        let hq_change = Conflict {
+            kind: "cancelled".into(),
+            code: "hq_change_refused".into(),
+            ..c
+        };
+        assert!(hq_change.describe(Lang::ZhCn).starts_with("总部取消"));
+        // Every event kind a device sends has a step label.
+        for a in Action::ALL {
+            let c = Conflict {
+                kind: a.event_kind().into(),
+                code: "rule_broken".into(),
+                ..hq_change.clone()
+            };
+            assert!(c.describe(Lang::ZhCn).starts_with(a.label(Lang::ZhCn)));
+        }
     }
 }

@@ -152,6 +152,37 @@ impl Action {
         })
     }
 
+    /// The kind of the event this action records (`Event::kind`).
+    pub fn event_kind(self) -> &'static str {
+        match self {
+            Action::AcceptJob => "job_accepted",
+            Action::Depart => "departed",
+            Action::Arrive => "arrived",
+            Action::RecordNoAccess => "no_access",
+            Action::AnswerChecklist => "checklist_answered",
+            Action::Assess => "assessed",
+            Action::AddQuoteLine => "quote_line_added",
+            Action::RemoveQuoteLine => "quote_line_removed",
+            Action::ApproveQuoteLine => "quote_line_approved",
+            Action::PresentQuote => "quote_presented",
+            Action::CustomerConsents => "customer_consented",
+            Action::CustomerDeclines => "customer_declined",
+            Action::AddMaterial => "material_added",
+            Action::InspectMaterial => "material_inspected",
+            Action::NoteConcession => "concession_noted",
+            Action::UseMaterial => "material_used",
+            Action::ReplacePart => "part_replaced",
+            Action::StartWork => "work_started",
+            Action::FinishWork => "work_done",
+            Action::RecordAcceptance => "customer_accepted",
+            Action::TakePayment => "payment_taken",
+            Action::IssueReceipt => "receipt_issued",
+            Action::VoidReceipt => "receipt_voided",
+            Action::ReissueReceipt => "receipt_reissued",
+            Action::HandOver => "handed_over",
+        }
+    }
+
     /// Stable machine name (also the serde name), for logs, errors and the FFI.
     pub fn as_str(self) -> &'static str {
         match self {
