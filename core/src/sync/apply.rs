@@ -12,15 +12,13 @@ use rusqlite::Transaction;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::locale::{tr, Lang};
 use crate::store::{audit, conflicts, deferred, jobs, meta, outbox, Writer};
 use crate::sync::protocol::{Change, ChangeKind, Outcome, PullResponse, PushResponse};
 use crate::technician::Technician;
-use crate::visit::{Actor, Event, Visit};
+use crate::visit::{Action, Actor, Event, Visit};
 
 pub use crate::store::conflicts::Conflict;
-
-use crate::locale::{tr, Lang};
-use crate::visit::Action;
 
 impl Conflict {
     /// What the technician reads about this conflict, in their language: the

@@ -346,6 +346,15 @@ fn every_status_and_action_pair_follows_the_table_on_the_phone_and_at_hq() {
 }
 
 #[test]
+fn each_action_records_its_own_event_kind() {
+    for action in Action::ALL {
+        let e = event_of(action);
+        assert_eq!(Action::of_event(&e), Some(action));
+        assert_eq!(e.kind(), action.event_kind(), "{action}");
+    }
+}
+
+#[test]
 fn a_cancelled_job_offers_nothing_and_hq_events_are_not_actions() {
     let v = visit_in(Status::Cancelled);
     assert!(v.available_actions(&ctx()).is_empty());
