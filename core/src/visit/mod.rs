@@ -524,6 +524,15 @@ impl Visit {
         self.expect(Action::RecordAcceptance)?;
         self.gate(Phase::Completion, ctx)?;
         check_acceptance(acceptance)?;
+        self.check_signature_binding(acceptance)?;
+        Ok(Event::CustomerAccepted {
+            acceptance: acceptance.clone(),
+        })
+    }
+
+    /// A signed acceptance must be bound to this job's content as it is now
+    /// (the phone checks it when the customer signs, HQ when the fact arrives).
+    fn check_signature_binding(&self, acceptance: &Acceptance) -> Result<()> {
         match &acceptance.sign_off {
             SignOff::Signed { signature } => {
                 let content = self.acceptance_content(
@@ -531,15 +540,14 @@ impl Visit {
                     &acceptance.comment,
                     acceptance.fix_uncertain,
                 )?;
-                if !signature.verify(&content) {
-                    return Err(Error::SignatureNotBound);
+                if signature.verify(&content) {
+                    Ok(())
+                } else {
+                    Err(Error::SignatureNotBound)
                 }
             }
-            SignOff::Refused { .. } => {}
+            SignOff::Refused { .. } => Ok(()),
         }
-        Ok(Event::CustomerAccepted {
-            acceptance: acceptance.clone(),
-        })
     }
 
     /// Verifies the customer's signature against the content as it is now.
@@ -815,21 +823,7 @@ impl Visit {
             }
             Event::MaterialUsed { material_id } => self.material(material_id)?.check_usable(),
             Event::PartReplaced { replacement } => replacement.validate(self.order.in_warranty()),
-            Event::CustomerAccepted { acceptance } => match &acceptance.sign_off {
-                SignOff::Signed { signature } => {
-                    let content = self.acceptance_content(
-                        acceptance.rating,
-                        &acceptance.comment,
-                        acceptance.fix_uncertain,
-                    )?;
-                    if signature.verify(&content) {
-                        Ok(())
-                    } else {
-                        Err(Error::SignatureNotBound)
-                    }
-                }
-                SignOff::Refused { .. } => Ok(()),
-            },
+            Event::CustomerAccepted { acceptance } => self.check_signature_binding(acceptance),
             Event::PaymentTaken { payment } => {
                 if self.payment.is_some() {
                     return Err(Error::illegal(
