@@ -26,8 +26,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a complete visit on sample data in a temporary store and narrate each step.
+    /// Run a complete visit of one service line on sample data and narrate each step.
     Demo {
+        /// Which service line's visit: property (default), appliance, gps or furniture.
+        #[arg(long, value_enum, default_value = "property")]
+        line: demo::Line,
         /// Language of the narration and documents: zh-CN (default) or en.
         #[arg(long, default_value = "zh-CN")]
         lang: String,
@@ -55,8 +58,13 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Demo { lang, store, out } => match Lang::parse(&lang) {
-            Some(lang) => demo::run(lang, store, out),
+        Command::Demo {
+            line,
+            lang,
+            store,
+            out,
+        } => match Lang::parse(&lang) {
+            Some(lang) => demo::run(line, lang, store, out),
             None => Err(anyhow::anyhow!(
                 "unknown language {lang:?}: use zh-CN or en"
             )),
