@@ -69,7 +69,10 @@ mirror!(
         IssueReceipt,
         VoidReceipt,
         ReissueReceipt,
-        HandOver
+        HandOver,
+        DisputeCharge,
+        EnterChargeInstruction,
+        RecordInvoice
     }
 );
 mirror!(

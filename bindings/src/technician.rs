@@ -544,14 +544,25 @@ impl SignedInTechnician {
         self.guard(|| self.core.signature_png(&job_id, width, height))
     }
 
+    /// For cash, `cash_checked` confirms the notes were checked for
+    /// counterfeits and counted in front of the customer (refused without it).
     pub fn take_payment(
         &self,
         job_id: String,
         method: PaymentMethod,
         received_fen: i64,
         reference: Option<String>,
+        cash_checked: bool,
     ) -> Result<JobDetail> {
-        self.step(|t| t.take_payment(&job_id, method.into(), received_fen, reference))
+        self.step(|t| {
+            t.take_payment(
+                &job_id,
+                method.into(),
+                received_fen,
+                reference,
+                cash_checked,
+            )
+        })
     }
 
     /// Issues the receipt; with `emergency` it uses the device's marked emergency series.

@@ -462,6 +462,7 @@ pub fn run(lang: Lang, store: Option<PathBuf>, out: Option<PathBuf>) -> Result<(
         Method::Cash,
         due.fen() + 5_000 - due.fen() % 5_000,
         None,
+        true,
     )?;
     if let Some(p) = &v.payment {
         n.show(format!(

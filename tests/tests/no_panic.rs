@@ -55,7 +55,7 @@ proptest! {
         f.to_customer_accepted("J");
         let t = &f.tech;
         let _ = t.answer(&job, &template, &item, ans);
-        let _ = t.take_payment(&job, m, amount, None);
+        let _ = t.take_payment(&job, m, amount, None, true);
         let _ = t.add_quote_line(&job, &LineRequest {
             item: LineItem::OffSchedule { kind: LineKind::Part, description: item.clone(), unit_price_fen: amount },
             qty,
