@@ -325,10 +325,7 @@ pub fn run(cmd: HqCommand) -> Result<()> {
                 &format!("/v1/orders/{job}/charge-code"),
                 Some(json!({"instruction": instruction.json()})),
             )?;
-            println!(
-                "code for {job}: {}",
-                v["code"].as_str().unwrap_or_default()
-            );
+            println!("code for {job}: {}", v["code"].as_str().unwrap_or_default());
             Ok(())
         }
         HqCommand::Invoices { conn } => {

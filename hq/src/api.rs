@@ -466,10 +466,9 @@ async fn charge_instruction(
     json_limit(&body)?;
     let c: ChargeInstructionBody = parse(&body)?;
     let db = s.db.clone();
-    let out = blocking(move || {
-        store::instruct_charge(&*db, &job_id, c.instruction, &c.by, Utc::now())
-    })
-    .await?;
+    let out =
+        blocking(move || store::instruct_charge(&*db, &job_id, c.instruction, &c.by, Utc::now()))
+            .await?;
     Ok(Json(out).into_response())
 }
 

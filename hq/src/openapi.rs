@@ -181,8 +181,9 @@ fn details(method: &str, path: &str, op: &mut Value) {
         }
         ("post", "/v1/orders/{job_id}/charge-instruction") => {
             op["requestBody"] = json_body("ChargeInstructionRequest");
-            op["responses"]["409"] =
-                error("conflict: no dispute waits for an instruction, or a reduction above the charge");
+            op["responses"]["409"] = error(
+                "conflict: no dispute waits for an instruction, or a reduction above the charge",
+            );
         }
         ("post", "/v1/orders/{job_id}/charge-code") => {
             op["requestBody"] = json_body("ChargeCodeRequest");

@@ -69,7 +69,10 @@ pub fn full_visit(
         .map(drop),
     )?;
     let due = tech.job(job)?.due_on_site().fen();
-    step(tech.take_payment(job, Method::Cash, due, None, true).map(drop))?;
+    step(
+        tech.take_payment(job, Method::Cash, due, None, true)
+            .map(drop),
+    )?;
     step(tech.issue_receipt(job, false).map(drop))?;
     step(tech.hand_over(job).map(drop))?;
     Ok(())

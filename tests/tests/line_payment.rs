@@ -194,7 +194,11 @@ fn a_supervisor_code_waives_the_charge_and_a_wrong_code_is_refused() {
         .unwrap();
     let receipt = f.tech.issue_receipt("D-3", false).unwrap();
     assert_eq!(receipt.payment.as_ref().unwrap().due, Fen::ZERO);
-    let text = documents::to_text(&f.tech.receipt_document(&receipt.number, Lang::ZhCn).unwrap());
+    let text = documents::to_text(
+        &f.tech
+            .receipt_document(&receipt.number, Lang::ZhCn)
+            .unwrap(),
+    );
     assert!(text.contains("服务中心批示"), "{text}");
     assert!(text.contains("免收"), "{text}");
     assert!(text.contains("赵主管"), "{text}");
@@ -211,7 +215,8 @@ fn a_reduction_above_the_charge_is_refused() {
     let above = reduction(charge.fen() + 1);
     let code = charge_code(sample::profile().approval_key.as_bytes(), "D-4", above);
     assert!(matches!(
-        f.tech.enter_charge_instruction("D-4", above, "赵主管", &code),
+        f.tech
+            .enter_charge_instruction("D-4", above, "赵主管", &code),
         Err(Error::ReductionNotBelowCharge { .. })
     ));
 }
@@ -231,8 +236,7 @@ fn consent_waits_for_the_instruction_on_a_quote_disputed_before_the_repair() {
         ))
         .unwrap();
     f.tech.accept_job(job).unwrap();
-    sample::complete_checklist(&f.tech, job, onsite_core::checklist::Phase::BeforeLeaving)
-        .unwrap();
+    sample::complete_checklist(&f.tech, job, onsite_core::checklist::Phase::BeforeLeaving).unwrap();
     f.tech.depart(job).unwrap();
     f.tech.arrive(job).unwrap();
     sample::complete_checklist(&f.tech, job, onsite_core::checklist::Phase::Arrival).unwrap();
@@ -287,7 +291,11 @@ fn cash_not_checked_and_counted_is_refused() {
         .unwrap();
     assert!(v.payment.as_ref().unwrap().cash_checked);
     let receipt = f.tech.issue_receipt("C-1", false).unwrap();
-    let text = documents::to_text(&f.tech.receipt_document(&receipt.number, Lang::ZhCn).unwrap());
+    let text = documents::to_text(
+        &f.tech
+            .receipt_document(&receipt.number, Lang::ZhCn)
+            .unwrap(),
+    );
     assert!(text.contains("已当面验钞点清"), "{text}");
 
     let g = phone();
@@ -332,9 +340,19 @@ fn the_furniture_balance_is_collected_as_its_own_line() {
         .unwrap();
     let receipt = f.tech.issue_receipt("F-1", false).unwrap();
     assert_eq!(receipt.balance, Some(Fen::new(80_000).unwrap()));
-    assert_eq!(receipt.payment.as_ref().unwrap().due.fen(), charge.fen() + 80_000);
-    let doc = f.tech.receipt_document(&receipt.number, Lang::ZhCn).unwrap();
-    let row = doc.rows.iter().find(|r| r.name == "尾款").expect("balance row");
+    assert_eq!(
+        receipt.payment.as_ref().unwrap().due.fen(),
+        charge.fen() + 80_000
+    );
+    let doc = f
+        .tech
+        .receipt_document(&receipt.number, Lang::ZhCn)
+        .unwrap();
+    let row = doc
+        .rows
+        .iter()
+        .find(|r| r.name == "尾款")
+        .expect("balance row");
     assert_eq!(row.amount, "¥800.00");
     assert_eq!(doc.rows.len(), receipt.lines.len() + 1);
     let en = documents::to_text(&f.tech.receipt_document(&receipt.number, Lang::En).unwrap());
@@ -376,7 +394,11 @@ fn an_invoice_needs_a_title_and_a_valid_tax_number() {
         .take_payment("I-1", Method::Cash, due.fen(), None, true)
         .unwrap();
     let receipt = f.tech.issue_receipt("I-1", false).unwrap();
-    let text = documents::to_text(&f.tech.receipt_document(&receipt.number, Lang::ZhCn).unwrap());
+    let text = documents::to_text(
+        &f.tech
+            .receipt_document(&receipt.number, Lang::ZhCn)
+            .unwrap(),
+    );
     assert!(text.contains("发票"), "{text}");
     assert!(text.contains("现场已开"), "{text}");
 }

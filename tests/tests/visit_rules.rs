@@ -358,15 +358,23 @@ fn payment_is_never_typed_and_never_a_tip() {
         } if due_fen == due && received_fen == due - 1
     ));
     assert!(matches!(
-        f.tech.take_payment("J", Method::WechatPay, due + 500, None, false),
+        f.tech
+            .take_payment("J", Method::WechatPay, due + 500, None, false),
         Err(Error::NotExactAmount { .. })
     ));
     assert!(matches!(
-        f.tech.take_payment("J", Method::Alipay, i64::MAX, None, false),
+        f.tech
+            .take_payment("J", Method::Alipay, i64::MAX, None, false),
         Err(Error::AmountOutOfRange { .. })
     ));
     f.tech
-        .take_payment("J", Method::Alipay, due, Some("2026112422001".into()), false)
+        .take_payment(
+            "J",
+            Method::Alipay,
+            due,
+            Some("2026112422001".into()),
+            false,
+        )
         .unwrap();
     assert!(matches!(
         f.tech.take_payment("J", Method::Cash, due, None, true),

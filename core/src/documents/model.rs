@@ -164,7 +164,10 @@ pub fn receipt(r: &Receipt, visit: Option<&Visit>, lang: Lang, tz: FixedOffset) 
         if p.cash_checked {
             totals.push((
                 t("现金", "Cash"),
-                t("已当面验钞点清", "checked and counted in front of the customer"),
+                t(
+                    "已当面验钞点清",
+                    "checked and counted in front of the customer",
+                ),
             ));
         }
         totals.push((t("实收", "Received"), p.received.display_yuan()));

@@ -269,9 +269,11 @@ impl Action {
                 "客户对收费有异议，上报服务中心",
                 "Customer disputes the charge: escalate",
             ),
-            Action::EnterChargeInstruction => {
-                tr(lang, "录入服务中心批示码", "Enter the centre's instruction code")
-            }
+            Action::EnterChargeInstruction => tr(
+                lang,
+                "录入服务中心批示码",
+                "Enter the centre's instruction code",
+            ),
             Action::RecordInvoice => tr(lang, "登记发票", "Record the invoice"),
         }
     }

@@ -1005,9 +1005,7 @@ impl Visit {
             Event::CustomerAccepted { acceptance } => self.check_signature_binding(acceptance),
             Event::CustomerConsented { .. } => self.no_open_dispute(),
             Event::ChargeDisputed { dispute } => self.check_dispute(dispute),
-            Event::ChargeInstructionEntered { instruction } => {
-                self.check_instruction(instruction)
-            }
+            Event::ChargeInstructionEntered { instruction } => self.check_instruction(instruction),
             Event::PaymentTaken { payment } => {
                 if self.payment.is_some() {
                     return Err(Error::illegal(

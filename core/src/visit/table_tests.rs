@@ -245,7 +245,8 @@ fn event_of(action: Action) -> Event {
             totals: crate::quote::Totals::default(),
         },
         Action::TakePayment => Event::PaymentTaken {
-            payment: crate::payment::Payment::take(Method::Cash, Fen::ZERO, 0, None, true, at).unwrap(),
+            payment: crate::payment::Payment::take(Method::Cash, Fen::ZERO, 0, None, true, at)
+                .unwrap(),
         },
         Action::RemoveQuoteLine => Event::QuoteLineRemoved { line_no: 1 },
         Action::ApproveQuoteLine => Event::QuoteLineApproved {
@@ -316,9 +317,7 @@ fn event_of(action: Action) -> Event {
             replaces: "R-1".into(),
         },
         Action::HandOver => Event::HandedOver,
-        Action::DisputeCharge => Event::ChargeDisputed {
-            dispute: dispute(),
-        },
+        Action::DisputeCharge => Event::ChargeDisputed { dispute: dispute() },
         Action::EnterChargeInstruction => Event::ChargeInstructionEntered {
             instruction: crate::charge::ChargeInstruction {
                 instruction: crate::charge::Instruction::Waive,
