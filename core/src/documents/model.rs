@@ -161,6 +161,10 @@ pub fn receipt(r: &Receipt, visit: Option<&Visit>, lang: Lang, tz: FixedOffset) 
     if let Some(p) = &r.payment {
         totals.push((t("应收", "Due"), p.due.display_yuan()));
         totals.push((t("支付方式", "Paid by"), p.method.label(lang).to_string()));
+        totals.push((t("实收", "Received"), p.received.display_yuan()));
+        if p.change > Fen::ZERO {
+            totals.push((t("找零", "Change"), p.change.display_yuan()));
+        }
         if p.cash_checked {
             totals.push((
                 t("现金", "Cash"),
@@ -169,10 +173,6 @@ pub fn receipt(r: &Receipt, visit: Option<&Visit>, lang: Lang, tz: FixedOffset) 
                     "checked and counted in front of the customer",
                 ),
             ));
-        }
-        totals.push((t("实收", "Received"), p.received.display_yuan()));
-        if p.change > Fen::ZERO {
-            totals.push((t("找零", "Change"), p.change.display_yuan()));
         }
         if let Some(reference) = &p.reference {
             fields.push((t("交易号", "Transaction"), reference.clone()));
