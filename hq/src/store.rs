@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use onsite_core::charge::{Instruction, InvoiceDelivery};
+use onsite_core::charge::{Instruction, InstructionSource, InvoiceDelivery};
 use onsite_core::error::Field;
 use onsite_core::money::Fen;
 use onsite_core::order::{validate_id, WorkOrder};
@@ -826,6 +826,31 @@ fn side_effects(
     now: DateTime<Utc>,
 ) -> Result<Verdict> {
     match &op.event {
+        // A supervisor's code entered on the phone is checked again with the
+        // technician's key: HQ never takes an instruction its centre did not give.
+        Event::ChargeInstructionEntered { instruction } => {
+            if let InstructionSource::SupervisorCode { code } = &instruction.source {
+                let key = t
+                    .query_one(
+                        "SELECT approval_key FROM technicians WHERE technician_id = ?",
+                        &[device.technician_id.clone().into()],
+                    )?
+                    .map(|r| r.text(0))
+                    .transpose()?
+                    .unwrap_or_default();
+                let expected = onsite_core::charge::charge_code(
+                    key.as_bytes(),
+                    &op.job_id,
+                    instruction.instruction,
+                );
+                if expected != *code {
+                    return Ok(Some((
+                        RejectCode::RuleBroken,
+                        format!("the supervisor's code for job {} does not match", op.job_id),
+                    )));
+                }
+            }
+        }
         Event::ReceiptIssued { receipt } => {
             if let Some(reject) = number_used(t, &receipt.number)? {
                 return Ok(Some(reject));

@@ -542,3 +542,47 @@ mod centre_instructs_by_sync_and_by_code {
         super::centre_instructs_by_sync_and_by_code(super::fresh_postgres("charge_instruction"));
     }
 }
+
+/// HQ checks a supervisor's code entered on a phone with the technician's own
+/// key: a phone whose key is not HQ's cannot give itself an instruction (the
+/// op is rejected and becomes a conflict; at HQ the dispute stays open).
+#[test]
+fn hq_refuses_an_instruction_whose_code_its_centre_did_not_give() {
+    let dir = tempfile::tempdir().unwrap();
+    let hq = Hq::start(Backend::Sqlite(dir.path().join("hq.sqlite3")));
+    let code = hq.technician("T1", "李师傅");
+    let phone = Phone::enroll(&hq.url, &code, "D1");
+    let forged = Technician::open(
+        dir.path().join("forged.sqlite3"),
+        onsite_core::Profile {
+            approval_key: "not-the-key-hq-gave".into(),
+            ..phone.tech.profile().clone()
+        },
+    )
+    .unwrap();
+    hq.dispatch(&sample::out_of_warranty_order(
+        "X-1",
+        "T1",
+        Utc::now() + Duration::hours(1),
+    ));
+    phone.client.sync_now(&forged, None).unwrap();
+    forged.accept_job("X-1").unwrap();
+    drive_accepted_to_acceptance(&forged, "X-1", refused_signature(Rating::Average, false))
+        .unwrap();
+    let charge = forged.job("X-1").unwrap().due_on_site();
+    forged
+        .dispute_charge("X-1", &sample::refused_charge(charge))
+        .unwrap();
+    let own = charge_code(b"not-the-key-hq-gave", "X-1", Instruction::Waive);
+    forged
+        .enter_charge_instruction("X-1", Instruction::Waive, "赵主管", &own)
+        .unwrap();
+    let r = phone.client.sync_now(&forged, None).unwrap();
+    assert_eq!(r.ops_rejected, 1, "{r:?}");
+    let conflicts = forged.conflicts("X-1").unwrap();
+    assert_eq!(conflicts[0].kind, "charge_instruction_entered");
+    let order = hq.order("X-1");
+    assert!(order["charge_dispute"].is_object(), "{order}");
+    assert!(order["charge_instruction"].is_null(), "{order}");
+    hq.stop();
+}
