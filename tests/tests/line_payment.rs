@@ -586,3 +586,52 @@ fn hq_refuses_an_instruction_whose_code_its_centre_did_not_give() {
     assert!(order["charge_instruction"].is_null(), "{order}");
     hq.stop();
 }
+
+/// The balance HQ puts on a furniture order reaches the phone with the order,
+/// is collected with the visit's charge, and HQ's reconciliation counts the
+/// money the technician holds, balance included.
+#[test]
+fn a_balance_set_at_hq_is_collected_and_counted_at_hq() {
+    let dir = tempfile::tempdir().unwrap();
+    let hq = Hq::start(Backend::Sqlite(dir.path().join("hq.sqlite3")));
+    let code = hq.technician("T1", "李师傅");
+    let phone = Phone::enroll(&hq.url, &code, "D1");
+    let t = &phone.tech;
+    t.grant_receipt_block(&NumberBlock {
+        series: "S".into(),
+        first: 1,
+        last: 50,
+    })
+    .unwrap();
+    hq.dispatch(&sample::furniture_balance_order(
+        "F-9",
+        "T1",
+        Utc::now() + Duration::hours(1),
+        123_400,
+    ));
+    phone.sync();
+    assert_eq!(t.job("F-9").unwrap().balance_due().unwrap().fen(), 123_400);
+    t.accept_job("F-9").unwrap();
+    drive_accepted_to_acceptance(t, "F-9", refused_signature(Rating::Satisfied, false)).unwrap();
+    let due = t.job("F-9").unwrap().due_on_site().fen();
+    assert!(due > 123_400);
+    t.take_payment("F-9", Method::Cash, due, None, true)
+        .unwrap();
+    t.issue_receipt("F-9", false).unwrap();
+    let r = phone.sync();
+    assert_eq!(r.ops_rejected, 0, "{:?}", t.conflicts("F-9").unwrap());
+    let day = Utc::now()
+        .with_timezone(&documents::china_time())
+        .date_naive();
+    let rec = hq.admin(
+        "GET",
+        &format!("/v1/reconciliation?technician_id=T1&day={day}"),
+        None,
+    );
+    assert_eq!(
+        rec["lines"][0]["issued"],
+        json!({"count": 1, "fen": due}),
+        "{rec}"
+    );
+    hq.stop();
+}
