@@ -136,7 +136,7 @@ pub fn complete_visit(tech: &Technician, job: &str, ink: &[u8]) -> Result<()> {
         },
     )?;
     let due = tech.job(job)?.due_on_site().fen();
-    tech.take_payment(job, Method::Cash, due, None)?;
+    tech.take_payment(job, Method::Cash, due, None, true)?;
     tech.issue_receipt(job, false)?;
     tech.hand_over(job)?;
     Ok(())

@@ -206,6 +206,14 @@ pub enum OnsiteError {
     },
     #[error("{msg}")]
     ReceiptNumbersExhausted { code: String, msg: String },
+    /// A rule of money on site beyond the quote: a disputed charge
+    /// (`charge_dispute_open`, `charge_rules_not_explained`,
+    /// `reduction_not_below_charge`, `no_open_charge_dispute`,
+    /// `charge_already_disputed`, `nothing_to_dispute`, `invalid_charge_code`),
+    /// cash not checked and counted (`cash_not_checked`), or an invoice's tax
+    /// number (`invalid_tax_number`).
+    #[error("{msg}")]
+    MoneyRule { code: String, msg: String },
     /// A receipt and the rule it meets: `unknown_receipt`,
     /// `receipt_already_void`, `receipt_not_voided`, `receipt_number_used`,
     /// `receipt_not_standing`, `receipt_not_reissued`.
@@ -312,6 +320,7 @@ impl OnsiteError {
             | MessageNoteTooEarly { code, msg }
             | PaymentRule { code, msg, .. }
             | ReceiptNumbersExhausted { code, msg }
+            | MoneyRule { code, msg }
             | ReceiptRule { code, msg, .. }
             | Signature { code, msg, .. }
             | InvalidPhoto { code, msg, .. }
@@ -489,6 +498,15 @@ impl OnsiteError {
                 received_fen,
             },
             Core::ReceiptNumbersExhausted => OnsiteError::ReceiptNumbersExhausted { code, msg },
+            Core::ChargeRulesNotExplained
+            | Core::ReductionNotBelowCharge { .. }
+            | Core::ChargeDisputeOpen
+            | Core::NoOpenChargeDispute
+            | Core::ChargeAlreadyDisputed
+            | Core::NothingToDispute
+            | Core::InvalidChargeCode
+            | Core::CashNotChecked
+            | Core::InvalidTaxNumber { .. } => OnsiteError::MoneyRule { code, msg },
             Core::UnknownReceipt { number }
             | Core::ReceiptAlreadyVoid { number }
             | Core::ReceiptNotVoided { number }

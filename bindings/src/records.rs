@@ -69,7 +69,10 @@ mirror!(
         IssueReceipt,
         VoidReceipt,
         ReissueReceipt,
-        HandOver
+        HandOver,
+        DisputeCharge,
+        EnterChargeInstruction,
+        RecordInvoice
     }
 );
 mirror!(
@@ -250,6 +253,12 @@ pub struct JobDetail {
     pub receipt_number: Option<String>,
     pub cancelled_reason: Option<String>,
     pub conflicts: Vec<Conflict>,
+    /// The order's outstanding balance (尾款), due on site as its own line.
+    pub balance_fen: i64,
+    /// A disputed charge waits for the service centre's instruction.
+    pub charge_dispute_open: bool,
+    /// The centre's instruction on the disputed charge, as the technician reads it.
+    pub charge_instruction: Option<String>,
 }
 
 impl JobDetail {
@@ -314,6 +323,12 @@ impl JobDetail {
                     detail: c.message,
                 })
                 .collect(),
+            balance_fen: v.order.unpaid_balance_fen,
+            charge_dispute_open: v.charge_dispute_open(),
+            charge_instruction: v
+                .charge_instruction
+                .as_ref()
+                .map(|i| i.instruction.label(lang)),
         }
     }
 }
@@ -622,6 +637,99 @@ impl ActionOffer {
                 code: e.code().to_string(),
                 message: e.message(lang),
             }),
+        }
+    }
+}
+
+/// What the customer asks instead of paying the charge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum CustomerAskInput {
+    /// Will not pay at all (超保收费用户不交).
+    Refuses,
+    /// Asks the charge be reduced to this amount (要求减免费用).
+    Reduction { to_fen: i64 },
+}
+
+/// A disputed charge as the technician escalates it; `disputed_fen` is the
+/// job's quoted charge (`JobDetail.due_on_site_fen` less the balance).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ChargeDisputeInput {
+    pub disputed_fen: i64,
+    pub ask: CustomerAskInput,
+    pub explained_sanbao: bool,
+    pub explained_warranty_scope: bool,
+    pub customer_words: String,
+}
+
+impl ChargeDisputeInput {
+    pub fn to_core(&self) -> onsite_core::Result<onsite_core::charge::ChargeDispute> {
+        use onsite_core::charge::{ChargeDispute, CustomerAsk};
+        use onsite_core::money::Fen;
+        Ok(ChargeDispute {
+            disputed: Fen::new(self.disputed_fen)?,
+            ask: match self.ask {
+                CustomerAskInput::Refuses => CustomerAsk::Refuses,
+                CustomerAskInput::Reduction { to_fen } => CustomerAsk::Reduction {
+                    to: Fen::new(to_fen)?,
+                },
+            },
+            explained_sanbao: self.explained_sanbao,
+            explained_warranty_scope: self.explained_warranty_scope,
+            customer_words: self.customer_words.clone(),
+        })
+    }
+}
+
+/// The service centre's instruction on a disputed charge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum ChargeInstructionInput {
+    Waive,
+    Reduce { to_fen: i64 },
+    Insist,
+}
+
+impl ChargeInstructionInput {
+    pub fn to_core(self) -> onsite_core::Result<onsite_core::charge::Instruction> {
+        use onsite_core::charge::Instruction;
+        Ok(match self {
+            ChargeInstructionInput::Waive => Instruction::Waive,
+            ChargeInstructionInput::Reduce { to_fen } => Instruction::Reduce {
+                to: onsite_core::money::Fen::new(to_fen)?,
+            },
+            ChargeInstructionInput::Insist => Instruction::Insist,
+        })
+    }
+}
+
+/// How the invoice reaches the customer.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum InvoiceDeliveryInput {
+    OnSite,
+    BringLater,
+    Post { address: String },
+}
+
+/// An invoice (发票) the customer asked for; `tax_number` empty for an individual.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct InvoiceInput {
+    pub title: String,
+    pub tax_number: String,
+    pub delivery: InvoiceDeliveryInput,
+}
+
+impl InvoiceInput {
+    pub fn to_core(&self) -> onsite_core::charge::Invoice {
+        use onsite_core::charge::{Invoice, InvoiceDelivery};
+        Invoice {
+            title: self.title.clone(),
+            tax_number: self.tax_number.clone(),
+            delivery: match &self.delivery {
+                InvoiceDeliveryInput::OnSite => InvoiceDelivery::OnSite,
+                InvoiceDeliveryInput::BringLater => InvoiceDelivery::BringLater,
+                InvoiceDeliveryInput::Post { address } => InvoiceDelivery::Post {
+                    address: address.clone(),
+                },
+            },
         }
     }
 }

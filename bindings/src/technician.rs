@@ -544,14 +544,57 @@ impl SignedInTechnician {
         self.guard(|| self.core.signature_png(&job_id, width, height))
     }
 
+    /// For cash, `cash_checked` confirms the notes were checked for
+    /// counterfeits and counted in front of the customer (refused without it).
     pub fn take_payment(
         &self,
         job_id: String,
         method: PaymentMethod,
         received_fen: i64,
         reference: Option<String>,
+        cash_checked: bool,
     ) -> Result<JobDetail> {
-        self.step(|t| t.take_payment(&job_id, method.into(), received_fen, reference))
+        self.step(|t| {
+            t.take_payment(
+                &job_id,
+                method.into(),
+                received_fen,
+                reference,
+                cash_checked,
+            )
+        })
+    }
+
+    /// The customer disputes the charge: escalated to the service centre
+    /// (waits in the outbox when offline); payment waits for the instruction.
+    pub fn dispute_charge(
+        &self,
+        job_id: String,
+        dispute: crate::records::ChargeDisputeInput,
+    ) -> Result<JobDetail> {
+        self.step(|t| t.dispute_charge(&job_id, &dispute.to_core()?))
+    }
+
+    /// The centre's instruction read out by a supervisor, with its code.
+    pub fn enter_charge_instruction(
+        &self,
+        job_id: String,
+        instruction: crate::records::ChargeInstructionInput,
+        supervisor: String,
+        code: String,
+    ) -> Result<JobDetail> {
+        self.step(|t| {
+            t.enter_charge_instruction(&job_id, instruction.to_core()?, &supervisor, &code)
+        })
+    }
+
+    /// The invoice the customer asked for: title, tax number, how it is delivered.
+    pub fn record_invoice(
+        &self,
+        job_id: String,
+        invoice: crate::records::InvoiceInput,
+    ) -> Result<JobDetail> {
+        self.step(|t| t.record_invoice(&job_id, &invoice.to_core()))
     }
 
     /// Issues the receipt; with `emergency` it uses the device's marked emergency series.

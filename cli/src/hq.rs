@@ -77,6 +77,55 @@ pub enum HqCommand {
         #[command(flatten)]
         conn: Conn,
     },
+    /// The service centre's instruction on a disputed charge, sent to the phone by sync.
+    ChargeInstruction {
+        job: String,
+        #[command(flatten)]
+        instruction: InstructionArgs,
+        /// Who at the service centre gives it.
+        #[arg(long)]
+        by: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    /// The code a supervisor reads out to an offline technician for an instruction.
+    ChargeCode {
+        job: String,
+        #[command(flatten)]
+        instruction: InstructionArgs,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    /// Invoices promised to customers and not yet handed over.
+    Invoices {
+        #[command(flatten)]
+        conn: Conn,
+    },
+}
+
+/// One of --waive, --reduce-to FEN, --insist.
+#[derive(clap::Args)]
+#[group(required = true, multiple = false)]
+pub struct InstructionArgs {
+    /// Nothing of the disputed charge is collected.
+    #[arg(long)]
+    waive: bool,
+    /// The charge is reduced to this many fen.
+    #[arg(long, value_name = "FEN")]
+    reduce_to: Option<i64>,
+    /// The charge stands.
+    #[arg(long)]
+    insist: bool,
+}
+
+impl InstructionArgs {
+    fn json(&self) -> Value {
+        match (self.waive, self.reduce_to, self.insist) {
+            (_, Some(to), _) => json!({"kind": "reduce", "to": to}),
+            (true, None, _) => json!({"kind": "waive"}),
+            _ => json!({"kind": "insist"}),
+        }
+    }
 }
 
 #[derive(clap::Args)]
@@ -115,6 +164,9 @@ pub enum DispatchCommand {
         /// Arrival due within 30 minutes of dispatch.
         #[arg(long)]
         urgent: bool,
+        /// The order's outstanding balance (尾款) to collect on site, in fen.
+        #[arg(long, default_value_t = 0)]
+        balance_fen: i64,
     },
     Assign {
         job: String,
@@ -241,6 +293,54 @@ pub fn run(cmd: HqCommand) -> Result<()> {
             println!("revoked {device}");
             Ok(())
         }
+        HqCommand::ChargeInstruction {
+            job,
+            instruction,
+            by,
+            conn,
+        } => {
+            let t = admin_token(conn.admin_token)?;
+            let v = call(
+                &rt,
+                &conn.hq,
+                &t,
+                "POST",
+                &format!("/v1/orders/{job}/charge-instruction"),
+                Some(json!({"instruction": instruction.json(), "by": by})),
+            )?;
+            println!("{}", serde_json::to_string_pretty(&v)?);
+            Ok(())
+        }
+        HqCommand::ChargeCode {
+            job,
+            instruction,
+            conn,
+        } => {
+            let t = admin_token(conn.admin_token)?;
+            let v = call(
+                &rt,
+                &conn.hq,
+                &t,
+                "POST",
+                &format!("/v1/orders/{job}/charge-code"),
+                Some(json!({"instruction": instruction.json()})),
+            )?;
+            println!("code for {job}: {}", v["code"].as_str().unwrap_or_default());
+            Ok(())
+        }
+        HqCommand::Invoices { conn } => {
+            let t = admin_token(conn.admin_token)?;
+            let v = call(
+                &rt,
+                &conn.hq,
+                &t,
+                "GET",
+                "/v1/invoices?status=pending",
+                None,
+            )?;
+            println!("{}", serde_json::to_string_pretty(&v)?);
+            Ok(())
+        }
         HqCommand::Followups { month, conn } => {
             let t = admin_token(conn.admin_token)?;
             let q = month.map(|m| format!("?month={m}")).unwrap_or_default();
@@ -292,6 +392,7 @@ pub fn run(cmd: HqCommand) -> Result<()> {
                     fault,
                     at,
                     urgent,
+                    balance_fen,
                 } => {
                     let category: Category = serde_json::from_value(json!(category)).context(
                         "category is one of property_repair, appliance, gps_install, furniture",
@@ -317,7 +418,7 @@ pub fn run(cmd: HqCommand) -> Result<()> {
                         desired_completion_at: None,
                         default_payer: Payer::Owner,
                         technician_id: technician,
-                        unpaid_balance_fen: 0,
+                        unpaid_balance_fen: balance_fen,
                     };
                     call(
                         &rt,

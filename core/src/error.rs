@@ -231,6 +231,31 @@ pub enum Error {
         found: i64,
         known: i64,
     },
+
+    // --- disputed charges, invoices, cash (issue 10) -------------------------
+    /// 三包 and the warranty scope are explained before a dispute is escalated.
+    ChargeRulesNotExplained,
+    /// A reduction asked or instructed is not below (or above) the charge.
+    ReductionNotBelowCharge {
+        charge_fen: i64,
+        to_fen: i64,
+    },
+    /// The job waits for the service centre's instruction on a disputed charge.
+    ChargeDisputeOpen,
+    /// An instruction needs a dispute that waits for one.
+    NoOpenChargeDispute,
+    /// The charge was already disputed on this job.
+    ChargeAlreadyDisputed,
+    /// Nothing is charged to the customer: nothing to dispute.
+    NothingToDispute,
+    /// The supervisor's code does not match the job, instruction and amount.
+    InvalidChargeCode,
+    /// Cash is checked for counterfeits and counted in front of the customer.
+    CashNotChecked,
+    /// Not an 18-character unified social credit code.
+    InvalidTaxNumber {
+        tax_number: String,
+    },
 }
 
 impl Error {
@@ -295,6 +320,15 @@ impl Error {
             Error::Decode(_) => "decode",
             Error::Corrupt { .. } => "corrupt",
             Error::SchemaTooNew { .. } => "schema_too_new",
+            Error::ChargeRulesNotExplained => "charge_rules_not_explained",
+            Error::ReductionNotBelowCharge { .. } => "reduction_not_below_charge",
+            Error::ChargeDisputeOpen => "charge_dispute_open",
+            Error::NoOpenChargeDispute => "no_open_charge_dispute",
+            Error::ChargeAlreadyDisputed => "charge_already_disputed",
+            Error::NothingToDispute => "nothing_to_dispute",
+            Error::InvalidChargeCode => "invalid_charge_code",
+            Error::CashNotChecked => "cash_not_checked",
+            Error::InvalidTaxNumber { .. } => "invalid_tax_number",
         }
     }
 
@@ -501,12 +535,26 @@ mod tests {
                 reason: "a job without events".into(),
             },
             Error::SchemaTooNew { found: 9, known: 4 },
+            Error::ChargeRulesNotExplained,
+            Error::ReductionNotBelowCharge {
+                charge_fen: 12_000,
+                to_fen: 15_000,
+            },
+            Error::ChargeDisputeOpen,
+            Error::NoOpenChargeDispute,
+            Error::ChargeAlreadyDisputed,
+            Error::NothingToDispute,
+            Error::InvalidChargeCode,
+            Error::CashNotChecked,
+            Error::InvalidTaxNumber {
+                tax_number: "9135".into(),
+            },
         ]
     }
 
     /// Every variant, so that a new one is not forgotten here: add it to
     /// [`samples`] too and count it in `VARIANTS`.
-    const VARIANTS: usize = 55;
+    const VARIANTS: usize = 64;
     fn _every_variant_has_a_sample(e: &Error) {
         match e {
             Error::InvalidInput { .. }
@@ -563,7 +611,16 @@ mod tests {
             | Error::StoreLockPoisoned
             | Error::Decode(_)
             | Error::Corrupt { .. }
-            | Error::SchemaTooNew { .. } => {}
+            | Error::SchemaTooNew { .. }
+            | Error::ChargeRulesNotExplained
+            | Error::ReductionNotBelowCharge { .. }
+            | Error::ChargeDisputeOpen
+            | Error::NoOpenChargeDispute
+            | Error::ChargeAlreadyDisputed
+            | Error::NothingToDispute
+            | Error::InvalidChargeCode
+            | Error::CashNotChecked
+            | Error::InvalidTaxNumber { .. } => {}
         }
     }
 

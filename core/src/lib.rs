@@ -12,6 +12,7 @@
 //! method for each thing the technician does.
 
 pub mod changes;
+pub mod charge;
 pub mod checklist;
 pub mod clock;
 pub mod documents;

@@ -48,18 +48,36 @@ pub struct Payment {
     /// Reference of an electronic payment (transaction number), if any.
     pub reference: Option<String>,
     pub at: DateTime<Utc>,
+    /// Cash only: the notes were checked for counterfeits and counted in front
+    /// of the customer. Absent (false) in payments recorded before the rule,
+    /// and left out of the serialised form when false so that receipts already
+    /// in a ledger keep their hashes.
+    /// 「牵涉收回余款一定要注意:假钞,当面点清,否则责任自负」 (furniture book)
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub cash_checked: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl Payment {
     /// Applies the rules above to what the technician says was received.
+    /// Cash needs `cash_checked`: checked for counterfeits and counted in
+    /// front of the customer.
     pub fn take(
         method: Method,
         due: Fen,
         received_fen: i64,
         reference: Option<String>,
+        cash_checked: bool,
         at: DateTime<Utc>,
     ) -> Result<Payment> {
         let received = Fen::new(received_fen)?;
+        // 「牵涉收回余款一定要注意:假钞,当面点清,否则责任自负」 (furniture book)
+        if method == Method::Cash && !cash_checked {
+            return Err(Error::CashNotChecked);
+        }
         if let Some(r) = &reference {
             if r.chars().count() > 64 {
                 return Err(Error::invalid(
@@ -106,6 +124,7 @@ impl Payment {
             change,
             reference,
             at,
+            cash_checked: method == Method::Cash,
         })
     }
 
@@ -118,6 +137,7 @@ impl Payment {
             self.due,
             self.received.fen(),
             self.reference.clone(),
+            self.cash_checked,
             self.at,
         )?;
         if again == *self {
@@ -151,7 +171,7 @@ mod tests {
 
     #[test]
     fn cash_gives_change() {
-        let p = Payment::take(Method::Cash, due(), 20_000, None, Utc::now()).unwrap();
+        let p = Payment::take(Method::Cash, due(), 20_000, None, true, Utc::now()).unwrap();
         assert_eq!(p.change.fen(), 8_000);
         assert_eq!(p.collected().fen(), 12_000);
     }
@@ -159,7 +179,7 @@ mod tests {
     #[test]
     fn underpayment_is_refused() {
         assert!(matches!(
-            Payment::take(Method::Cash, due(), 11_999, None, Utc::now()),
+            Payment::take(Method::Cash, due(), 11_999, None, true, Utc::now()),
             Err(Error::Underpaid { .. })
         ));
     }
@@ -173,21 +193,31 @@ mod tests {
             Method::BankTransfer,
         ] {
             assert!(matches!(
-                Payment::take(m, due(), 12_500, None, Utc::now()),
+                Payment::take(m, due(), 12_500, None, true, Utc::now()),
                 Err(Error::NotExactAmount { .. })
             ));
-            assert!(Payment::take(m, due(), 12_000, None, Utc::now()).is_ok());
+            assert!(Payment::take(m, due(), 12_000, None, true, Utc::now()).is_ok());
         }
+    }
+
+    #[test]
+    fn cash_not_checked_and_counted_is_refused() {
+        assert!(matches!(
+            Payment::take(Method::Cash, due(), 12_000, None, false, Utc::now()),
+            Err(Error::CashNotChecked)
+        ));
+        let card = Payment::take(Method::Card, due(), 12_000, None, false, Utc::now()).unwrap();
+        assert!(!card.cash_checked);
     }
 
     #[test]
     fn absurd_amounts_are_refused() {
         assert!(matches!(
-            Payment::take(Method::Cash, due(), -5, None, Utc::now()),
+            Payment::take(Method::Cash, due(), -5, None, true, Utc::now()),
             Err(Error::AmountOutOfRange { .. })
         ));
         assert!(matches!(
-            Payment::take(Method::Cash, due(), i64::MAX, None, Utc::now()),
+            Payment::take(Method::Cash, due(), i64::MAX, None, true, Utc::now()),
             Err(Error::AmountOutOfRange { .. })
         ));
     }

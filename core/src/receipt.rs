@@ -10,7 +10,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::charge::ChargeInstruction;
 use crate::error::{Error, Field, Problem, Result};
+use crate::money::Fen;
 use crate::payment::Payment;
 use crate::quote::{QuoteLine, Totals};
 use crate::signature::record::content_hash;
@@ -59,6 +61,14 @@ pub struct Receipt {
     pub device_id: String,
     pub lines: Vec<QuoteLine>,
     pub totals: Totals,
+    /// The service centre's instruction on a disputed charge, if there was one.
+    /// Left out of the serialised form when absent, so that receipts issued
+    /// before it existed keep their hashes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charge_instruction: Option<ChargeInstruction>,
+    /// The order's outstanding balance (尾款) collected as its own line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub balance: Option<Fen>,
     pub payment: Option<Payment>,
     /// Why a void was made.
     pub void_reason: Option<String>,

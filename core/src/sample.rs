@@ -154,3 +154,61 @@ pub fn photo_jpeg() -> Vec<u8> {
     );
     out
 }
+
+/// An appliance repair out of warranty (超保): the service is charged, and the
+/// customer may dispute the charge.
+pub fn out_of_warranty_order(
+    job_id: &str,
+    technician_id: &str,
+    appointment_at: DateTime<Utc>,
+) -> WorkOrder {
+    let mut order = warranty_order(job_id, technician_id, appointment_at);
+    if let Some(p) = order.product.as_mut() {
+        p.purchase_date = chrono::NaiveDate::from_ymd_opt(2021, 6, 2);
+        p.in_warranty = false;
+    }
+    order.service = "洗衣机不脱水".into();
+    order.fault = "脱水时报E3,排水泵有异响".into();
+    order
+}
+
+/// A furniture delivery with an outstanding balance (尾款) of `balance_fen`
+/// HQ asks the technician to collect on site.
+pub fn furniture_balance_order(
+    job_id: &str,
+    technician_id: &str,
+    appointment_at: DateTime<Utc>,
+    balance_fen: i64,
+) -> WorkOrder {
+    WorkOrder {
+        category: Category::Furniture,
+        service: "实木衣柜送货安装".into(),
+        fault: "新购衣柜一套(三门),送货上门并安装".into(),
+        location: "7栋1203室 主卧".into(),
+        unpaid_balance_fen: balance_fen,
+        ..leak_order(job_id, technician_id, appointment_at)
+    }
+}
+
+/// A customer who refuses the out-of-warranty charge after 三包 and the
+/// warranty scope were explained; `disputed` is the job's quoted charge.
+pub fn refused_charge(disputed: crate::money::Fen) -> crate::charge::ChargeDispute {
+    crate::charge::ChargeDispute {
+        disputed,
+        ask: crate::charge::CustomerAsk::Refuses,
+        explained_sanbao: true,
+        explained_warranty_scope: true,
+        customer_words: "机器才用了三年就坏,不愿意付维修费".into(),
+    }
+}
+
+/// A company's invoice to be posted (a valid unified social credit code).
+pub fn company_invoice_by_post() -> crate::charge::Invoice {
+    crate::charge::Invoice {
+        title: "厦门翠湖物业服务有限公司".into(),
+        tax_number: "91350100M000100Y43".into(),
+        delivery: crate::charge::InvoiceDelivery::Post {
+            address: "厦门市思明区湖滨南路88号 财务部".into(),
+        },
+    }
+}

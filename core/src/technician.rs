@@ -426,16 +426,47 @@ impl Technician {
         })
     }
 
+    /// Takes payment of what is due. For cash, `cash_checked` confirms the
+    /// notes were checked for counterfeits and counted in front of the customer.
     pub fn take_payment(
         &self,
         job_id: &str,
         method: Method,
         received_fen: i64,
         reference: Option<String>,
+        cash_checked: bool,
     ) -> Result<Visit> {
         self.act(job_id, self.me(), |v, ctx| {
-            v.take_payment(method, received_fen, reference, ctx)
+            v.take_payment(method, received_fen, reference, cash_checked, ctx)
         })
+    }
+
+    /// The customer disputes the charge: escalated to the service centre (the
+    /// event waits in the outbox when offline) and the job waits for its instruction.
+    pub fn dispute_charge(
+        &self,
+        job_id: &str,
+        dispute: &crate::charge::ChargeDispute,
+    ) -> Result<Visit> {
+        self.act(job_id, self.me(), |v, _| v.dispute_charge(dispute))
+    }
+
+    /// The centre's instruction read out by a supervisor, with its code.
+    pub fn enter_charge_instruction(
+        &self,
+        job_id: &str,
+        instruction: crate::charge::Instruction,
+        supervisor: &str,
+        code: &str,
+    ) -> Result<Visit> {
+        self.act(job_id, self.me(), |v, ctx| {
+            v.enter_charge_instruction(instruction, supervisor, code, ctx)
+        })
+    }
+
+    /// The invoice the customer asked for.
+    pub fn record_invoice(&self, job_id: &str, invoice: &crate::charge::Invoice) -> Result<Visit> {
+        self.act(job_id, self.me(), |v, _| v.record_invoice(invoice))
     }
 
     /// Issues the receipt and settles the job, taking the next number from an
@@ -493,6 +524,8 @@ impl Technician {
             device_id: self.profile.device_id.clone(),
             lines: visit.quote_lines.clone(),
             totals: visit.quote_totals.clone().unwrap_or_default(),
+            charge_instruction: visit.charge_instruction.clone(),
+            balance: Some(visit.balance_due()?).filter(|b| *b != crate::money::Fen::ZERO),
             payment: visit.payment.clone(),
             void_reason: None,
             prev_sha256: String::new(),

@@ -148,6 +148,12 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/orders/{job_id}/assign", post(assign))
         .route("/v1/orders/{job_id}/reschedule", post(reschedule))
         .route("/v1/orders/{job_id}/cancel", post(cancel))
+        .route(
+            "/v1/orders/{job_id}/charge-instruction",
+            post(charge_instruction),
+        )
+        .route("/v1/orders/{job_id}/charge-code", post(charge_code))
+        .route("/v1/invoices", get(invoices))
         .route("/v1/jobs", get(my_jobs))
         .route("/v1/jobs/{job_id}", get(my_job))
         .route("/v1/sync/push", post(push))
@@ -441,6 +447,69 @@ async fn grant_block(State(s): State<AppState>, h: HeaderMap) -> Result<Response
     let db = s.db.clone();
     let b = blocking(move || store::grant_block(&*db, &d, Utc::now())).await?;
     Ok((StatusCode::CREATED, Json(b)).into_response())
+}
+
+#[derive(Deserialize)]
+struct ChargeInstructionBody {
+    instruction: onsite_core::charge::Instruction,
+    /// Who at the service centre gives it.
+    by: String,
+}
+
+async fn charge_instruction(
+    State(s): State<AppState>,
+    h: HeaderMap,
+    Path(job_id): Path<String>,
+    body: Body,
+) -> Result<Response> {
+    admin(&s, &h).await?;
+    json_limit(&body)?;
+    let c: ChargeInstructionBody = parse(&body)?;
+    let db = s.db.clone();
+    let out =
+        blocking(move || store::instruct_charge(&*db, &job_id, c.instruction, &c.by, Utc::now()))
+            .await?;
+    Ok(Json(out).into_response())
+}
+
+#[derive(Deserialize)]
+struct ChargeCodeBody {
+    instruction: onsite_core::charge::Instruction,
+}
+
+async fn charge_code(
+    State(s): State<AppState>,
+    h: HeaderMap,
+    Path(job_id): Path<String>,
+    body: Body,
+) -> Result<Response> {
+    admin(&s, &h).await?;
+    json_limit(&body)?;
+    let c: ChargeCodeBody = parse(&body)?;
+    let db = s.db.clone();
+    let code = blocking(move || store::charge_code(&*db, &job_id, c.instruction)).await?;
+    Ok(Json(serde_json::json!({ "code": code })).into_response())
+}
+
+#[derive(Deserialize)]
+struct InvoiceQuery {
+    status: Option<String>,
+}
+
+async fn invoices(
+    State(s): State<AppState>,
+    h: HeaderMap,
+    Query(q): Query<InvoiceQuery>,
+) -> Result<Response> {
+    admin(&s, &h).await?;
+    if q.status.as_deref().is_some_and(|st| st != "pending") {
+        return Err(HqError::BadRequest(
+            "status: only pending invoices are listed".into(),
+        ));
+    }
+    let db = s.db.clone();
+    let out = blocking(move || store::pending_invoices(&*db)).await?;
+    Ok(Json(out).into_response())
 }
 
 #[derive(Deserialize)]

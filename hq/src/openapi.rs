@@ -125,6 +125,24 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "admin",
         "Receipts and money by method against what was handed in",
     ),
+    (
+        "post",
+        "/v1/orders/{job_id}/charge-instruction",
+        "admin",
+        "The service centre's instruction on a disputed charge (waive, reduce, insist), sent to the phone by sync",
+    ),
+    (
+        "post",
+        "/v1/orders/{job_id}/charge-code",
+        "admin",
+        "The code a supervisor reads out to give a charge instruction to an offline phone",
+    ),
+    (
+        "get",
+        "/v1/invoices",
+        "admin",
+        "Invoices promised to customers and not yet handed over (status=pending)",
+    ),
 ];
 
 fn params(path: &str) -> Vec<Value> {
@@ -161,6 +179,26 @@ fn details(method: &str, path: &str, op: &mut Value) {
         ("post", "/v1/handovers") => {
             op["requestBody"] = json_body("Handover");
         }
+        ("post", "/v1/orders/{job_id}/charge-instruction") => {
+            op["requestBody"] = json_body("ChargeInstructionRequest");
+            op["responses"]["409"] = error(
+                "conflict: no dispute waits for an instruction, or a reduction above the charge",
+            );
+        }
+        ("post", "/v1/orders/{job_id}/charge-code") => {
+            op["requestBody"] = json_body("ChargeCodeRequest");
+            op["responses"]["200"] = json_answer("The 6-digit code", "ChargeCode");
+        }
+        ("get", "/v1/invoices") => {
+            if let Some(p) = op["parameters"].as_array_mut() {
+                p.push(query(
+                    "status",
+                    false,
+                    json!({"type": "string", "enum": ["pending"]}),
+                ));
+            }
+            op["responses"]["200"] = json_answer("Pending invoices", "PendingInvoices");
+        }
         ("get", "/v1/reconciliation") => {
             let params = op["parameters"].as_array_mut();
             if let Some(p) = params {
@@ -190,6 +228,44 @@ fn schemas() -> Value {
             "properties": {
                 "error": {"type": "string", "enum": ["bad_request", "unauthorized", "forbidden", "not_found", "conflict", "too_large", "amount_overflow", "internal", "unavailable"]},
                 "message": {"type": "string", "description": "for internal and unavailable: a generic text with a reference into HQ's log"}
+            }
+        },
+        "ChargeInstruction": {
+            "type": "object",
+            "required": ["kind"],
+            "properties": {
+                "kind": {"type": "string", "enum": ["waive", "reduce", "insist"]},
+                "to": {"type": "integer", "format": "int64", "description": "reduce only: the reduced charge in fen, not above the charge"}
+            }
+        },
+        "ChargeInstructionRequest": {
+            "type": "object",
+            "required": ["instruction", "by"],
+            "properties": {"instruction": {"$ref": "#/components/schemas/ChargeInstruction"}, "by": {"type": "string", "description": "who at the service centre gives it"}}
+        },
+        "ChargeCodeRequest": {
+            "type": "object",
+            "required": ["instruction"],
+            "properties": {"instruction": {"$ref": "#/components/schemas/ChargeInstruction"}}
+        },
+        "ChargeCode": {
+            "type": "object",
+            "required": ["code"],
+            "properties": {"code": {"type": "string", "pattern": "^[0-9]{6}$"}}
+        },
+        "PendingInvoices": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["job_id", "technician_id", "title", "tax_number", "delivery"],
+                "properties": {
+                    "job_id": {"type": "string"},
+                    "technician_id": {"type": "string"},
+                    "title": {"type": "string"},
+                    "tax_number": {"type": "string", "description": "18-character unified social credit code; empty for an individual"},
+                    "delivery": {"type": "object", "description": "{\"delivery\": \"bring_later\"} or {\"delivery\": \"post\", \"address\": ...}"},
+                    "amount_fen": fen
+                }
             }
         },
         "PushRequest": {

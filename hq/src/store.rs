@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use onsite_core::charge::{Instruction, InstructionSource, InvoiceDelivery};
 use onsite_core::error::Field;
 use onsite_core::money::Fen;
 use onsite_core::order::{validate_id, WorkOrder};
@@ -825,6 +826,31 @@ fn side_effects(
     now: DateTime<Utc>,
 ) -> Result<Verdict> {
     match &op.event {
+        // A supervisor's code entered on the phone is checked again with the
+        // technician's key: HQ never takes an instruction its centre did not give.
+        Event::ChargeInstructionEntered { instruction } => {
+            if let InstructionSource::SupervisorCode { code } = &instruction.source {
+                let key = t
+                    .query_one(
+                        "SELECT approval_key FROM technicians WHERE technician_id = ?",
+                        &[device.technician_id.clone().into()],
+                    )?
+                    .map(|r| r.text(0))
+                    .transpose()?
+                    .unwrap_or_default();
+                let expected = onsite_core::charge::charge_code(
+                    key.as_bytes(),
+                    &op.job_id,
+                    instruction.instruction,
+                );
+                if expected != *code {
+                    return Ok(Some((
+                        RejectCode::RuleBroken,
+                        format!("the supervisor's code for job {} does not match", op.job_id),
+                    )));
+                }
+            }
+        }
         Event::ReceiptIssued { receipt } => {
             if let Some(reject) = number_used(t, &receipt.number)? {
                 return Ok(Some(reject));
@@ -1277,4 +1303,100 @@ pub fn val_text(v: &Val) -> Option<&str> {
         Val::Text(s) => Some(s),
         _ => None,
     }
+}
+
+// --- disputed charges and invoices (DOMAIN.md step 8) ------------------------------
+
+/// The service centre's instruction on a job's disputed charge: applied to
+/// HQ's state of the job and sent to the technician's phone by the change
+/// feed. HQ must hold the open dispute (the phone's escalation was pushed);
+/// for a phone that is offline, a supervisor reads out [`charge_code`] instead.
+/// 「如果用户一再坚持则将信息处理结果报回服务中心,根据服务中心批示处理」 (appliance book)
+pub fn instruct_charge(
+    db: &dyn Db,
+    job_id: &str,
+    instruction: Instruction,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<OrderSummary> {
+    with_order(db, job_id, |t, mut v| {
+        let e = v
+            .instruct_charge(instruction, by)
+            .map_err(|e| HqError::Conflict(e.to_string()))?;
+        v.apply(&e, now);
+        save_order(t, &v, now)?;
+        feed(
+            t,
+            &v.order.technician_id,
+            job_id,
+            &ChangeKind::ChargeInstructed {
+                instruction,
+                by: by.trim().to_string(),
+            },
+            now,
+        )?;
+        summary(&v, &now_str(now))
+    })
+    .inspect(|o| tracing::info!(job_id = %o.job_id, technician_id = %o.technician_id, "charge instructed"))
+}
+
+/// The code a supervisor reads out to the job's technician for `instruction`
+/// (the technician's phone may be offline; HQ need not hold the dispute yet).
+pub fn charge_code(db: &dyn Db, job_id: &str, instruction: Instruction) -> Result<String> {
+    tx(db, |t| {
+        let (technician_id, _) =
+            load_order(t, job_id)?.ok_or_else(|| HqError::NotFound(format!("order {job_id}")))?;
+        let key = t
+            .query_one(
+                "SELECT approval_key FROM technicians WHERE technician_id = ?",
+                &[technician_id.clone().into()],
+            )?
+            .ok_or_else(|| HqError::NotFound(format!("technician {technician_id}")))?
+            .text(0)?;
+        Ok(onsite_core::charge::charge_code(
+            key.as_bytes(),
+            job_id,
+            instruction,
+        ))
+    })
+}
+
+/// An invoice promised to a customer and not handed over on site.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingInvoice {
+    pub job_id: String,
+    pub technician_id: String,
+    pub title: String,
+    /// Empty for an individual.
+    pub tax_number: String,
+    pub delivery: InvoiceDelivery,
+    /// What the customer paid on site, if payment reached HQ.
+    pub amount_fen: Option<i64>,
+}
+
+/// The invoices the service centre still owes customers (brought later or
+/// posted), from the jobs as HQ holds them.
+/// 「若现场未带发票,应与用户约定再送发票或寄发票」 (appliance book)
+pub fn pending_invoices(db: &dyn Db) -> Result<Vec<PendingInvoice>> {
+    tx(db, |t| {
+        let rows = t.query(
+            "SELECT job_id, technician_id, visit FROM orders ORDER BY job_id",
+            &[],
+        )?;
+        let mut out = Vec::new();
+        for r in rows {
+            let v: Visit = serde_json::from_str(&r.text(2)?)?;
+            if let Some(inv) = v.invoice.filter(|i| i.delivery.pending()) {
+                out.push(PendingInvoice {
+                    job_id: r.text(0)?,
+                    technician_id: r.text(1)?,
+                    title: inv.title,
+                    tax_number: inv.tax_number,
+                    delivery: inv.delivery,
+                    amount_fen: v.payment.map(|p| p.due.fen()),
+                });
+            }
+        }
+        Ok(out)
+    })
 }

@@ -69,7 +69,10 @@ pub fn full_visit(
         .map(drop),
     )?;
     let due = tech.job(job)?.due_on_site().fen();
-    step(tech.take_payment(job, Method::Cash, due, None).map(drop))?;
+    step(
+        tech.take_payment(job, Method::Cash, due, None, true)
+            .map(drop),
+    )?;
     step(tech.issue_receipt(job, false).map(drop))?;
     step(tech.hand_over(job).map(drop))?;
     Ok(())
@@ -123,7 +126,7 @@ pub fn drive_accepted_to_handover(tech: &Technician, job: &str) -> Result<()> {
     tech.accept_job(job)?;
     drive_accepted_to_acceptance(tech, job, refused_signature(Rating::Average, false))?;
     let due = tech.job(job)?.due_on_site().fen();
-    tech.take_payment(job, Method::Cash, due, None)?;
+    tech.take_payment(job, Method::Cash, due, None, true)?;
     tech.issue_receipt(job, false)?;
     tech.hand_over(job)?;
     Ok(())

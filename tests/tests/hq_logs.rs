@@ -91,7 +91,7 @@ fn work_to_handover(t: &onsite_core::Technician, job: &str) {
     )
     .unwrap();
     let due = t.job(job).unwrap().due_on_site().fen();
-    t.take_payment(job, Method::Cash, due, None).unwrap();
+    t.take_payment(job, Method::Cash, due, None, true).unwrap();
     t.issue_receipt(job, false).unwrap();
     t.hand_over(job).unwrap();
 }

@@ -447,7 +447,7 @@ fn pushed_fen_out_of_range_is_rejected(b: Backend) {
 
     // The genuine payment, recorded on the phone, is counted.
     let due = t.job(job).unwrap().due_on_site().fen();
-    t.take_payment(job, Method::Cash, due + 1_000, None)
+    t.take_payment(job, Method::Cash, due + 1_000, None, true)
         .unwrap();
     t.issue_receipt(job, false).unwrap();
     let r = phone.sync();

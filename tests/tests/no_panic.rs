@@ -55,7 +55,7 @@ proptest! {
         f.to_customer_accepted("J");
         let t = &f.tech;
         let _ = t.answer(&job, &template, &item, ans);
-        let _ = t.take_payment(&job, m, amount, None);
+        let _ = t.take_payment(&job, m, amount, None, true);
         let _ = t.add_quote_line(&job, &LineRequest {
             item: LineItem::OffSchedule { kind: LineKind::Part, description: item.clone(), unit_price_fen: amount },
             qty,
@@ -119,10 +119,14 @@ fn pushed_events_are_checked_with_the_phones_rules() {
     let payment = |received: i64, change: i64| {
         serde_json::json!({"type": "payment_taken", "payment": {
             "method": "cash", "due": 5000, "received": received, "change": change,
-            "reference": null, "at": "2026-11-24T02:00:00Z"}})
+            "reference": null, "at": "2026-11-24T02:00:00Z", "cash_checked": true}})
     };
     assert!(decode_push(op(payment(10000, 5000)).as_bytes()).is_ok());
+    // Cash that was not checked and counted in front of the customer (issue 10).
+    let mut unchecked = payment(10000, 5000);
+    unchecked["payment"]["cash_checked"] = serde_json::json!(false);
     for bad in [
+        unchecked,
         payment(10000, 9000),
         payment(i64::MIN, 0),
         payment(10000, -5000),

@@ -42,6 +42,8 @@ fn receipt(number: String, kind: EntryKind, refers_to: Option<String>) -> Receip
         device_id: "D".into(),
         lines: vec![],
         totals: Default::default(),
+        charge_instruction: None,
+        balance: None,
         payment: None,
         void_reason: None,
         prev_sha256: String::new(),

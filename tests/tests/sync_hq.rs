@@ -113,7 +113,7 @@ fn drive_to_settled(
     .unwrap();
     let due = t.job(job).unwrap().due_on_site().fen();
     let reference = (method != onsite_core::payment::Method::Cash).then(|| "WX1".to_string());
-    t.take_payment(job, method, due, reference).unwrap();
+    t.take_payment(job, method, due, reference, true).unwrap();
     t.issue_receipt(job, false).unwrap().number
 }
 

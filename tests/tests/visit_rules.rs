@@ -350,7 +350,7 @@ fn payment_is_never_typed_and_never_a_tip() {
     ));
     assert!(matches!(
         f.tech
-            .take_payment("J", Method::Cash, due - 1, None)
+            .take_payment("J", Method::Cash, due - 1, None, true)
             .unwrap_err(),
         Error::Underpaid {
             due_fen,
@@ -358,18 +358,26 @@ fn payment_is_never_typed_and_never_a_tip() {
         } if due_fen == due && received_fen == due - 1
     ));
     assert!(matches!(
-        f.tech.take_payment("J", Method::WechatPay, due + 500, None),
+        f.tech
+            .take_payment("J", Method::WechatPay, due + 500, None, false),
         Err(Error::NotExactAmount { .. })
     ));
     assert!(matches!(
-        f.tech.take_payment("J", Method::Alipay, i64::MAX, None),
+        f.tech
+            .take_payment("J", Method::Alipay, i64::MAX, None, false),
         Err(Error::AmountOutOfRange { .. })
     ));
     f.tech
-        .take_payment("J", Method::Alipay, due, Some("2026112422001".into()))
+        .take_payment(
+            "J",
+            Method::Alipay,
+            due,
+            Some("2026112422001".into()),
+            false,
+        )
         .unwrap();
     assert!(matches!(
-        f.tech.take_payment("J", Method::Cash, due, None),
+        f.tech.take_payment("J", Method::Cash, due, None, true),
         Err(Error::IllegalTransition { .. })
     ));
 }
@@ -582,7 +590,7 @@ fn exhausted_receipt_blocks_give_a_typed_error_and_an_emergency_series() {
 
     let v = f.to_customer_accepted("J2");
     f.tech
-        .take_payment("J2", Method::Cash, v.due_on_site().fen(), None)
+        .take_payment("J2", Method::Cash, v.due_on_site().fen(), None, true)
         .unwrap();
     assert!(matches!(
         f.tech.issue_receipt("J2", false),

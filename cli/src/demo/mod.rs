@@ -592,6 +592,8 @@ pub fn accept_pay_hand_over(s: &mut Session, job: &str, fix_uncertain: bool) -> 
         Method::Cash,
         due.fen() + 5_000 - due.fen() % 5_000,
         None,
+        // Checked for counterfeits and counted in front of the customer.
+        true,
     )?;
     if let Some(p) = &v.payment {
         n.show(format!(

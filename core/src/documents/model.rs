@@ -112,7 +112,7 @@ pub fn receipt(r: &Receipt, visit: Option<&Visit>, lang: Lang, tz: FixedOffset) 
             format!("{} ({})", r.technician_name, r.technician_id),
         ),
     ];
-    let rows = r
+    let mut rows: Vec<Row> = r
         .lines
         .iter()
         .map(|l| Row {
@@ -134,11 +134,29 @@ pub fn receipt(r: &Receipt, visit: Option<&Visit>, lang: Lang, tz: FixedOffset) 
             },
         })
         .collect();
+    // The order's outstanding balance (尾款) is a line of its own, set by HQ.
+    if let Some(balance) = r.balance {
+        rows.push(Row {
+            name: t("尾款", "Outstanding balance"),
+            qty: qty(1, tr(lang, "笔", "sum"), lang),
+            amount: balance.display_yuan(),
+            note: Some(t("总部核定", "set by HQ")),
+        });
+    }
     let mut totals = vec![(t("合计", "Total"), r.totals.total.display_yuan())];
     for (payer, amount) in &r.totals.by_payer {
         if r.totals.by_payer.len() > 1 || *payer != crate::order::Payer::Owner {
             totals.push((payer_label(*payer, lang), amount.display_yuan()));
         }
+    }
+    if let Some(i) = &r.charge_instruction {
+        totals.push((
+            t("服务中心批示", "Service centre's instruction"),
+            format!("{} ({})", i.instruction.label(lang), i.by),
+        ));
+    }
+    if let Some(balance) = r.balance {
+        totals.push((t("尾款", "Outstanding balance"), balance.display_yuan()));
     }
     if let Some(p) = &r.payment {
         totals.push((t("应收", "Due"), p.due.display_yuan()));
@@ -147,9 +165,29 @@ pub fn receipt(r: &Receipt, visit: Option<&Visit>, lang: Lang, tz: FixedOffset) 
         if p.change > Fen::ZERO {
             totals.push((t("找零", "Change"), p.change.display_yuan()));
         }
+        if p.cash_checked {
+            totals.push((
+                t("现金", "Cash"),
+                t(
+                    "已当面验钞点清",
+                    "checked and counted in front of the customer",
+                ),
+            ));
+        }
         if let Some(reference) = &p.reference {
             fields.push((t("交易号", "Transaction"), reference.clone()));
         }
+    }
+    if let Some(inv) = visit.and_then(|v| v.invoice.as_ref()) {
+        let tax = if inv.tax_number.is_empty() {
+            t("个人", "individual")
+        } else {
+            inv.tax_number.clone()
+        };
+        fields.push((
+            t("发票", "Invoice"),
+            format!("{} / {} / {}", inv.title, tax, inv.delivery.label(lang)),
+        ));
     }
     let (signature_ink, signature_caption) = signature_of(visit, lang);
     Doc {

@@ -158,10 +158,13 @@ pub enum Field {
     ChecklistTemplate,
     ChecklistItem,
     Answer,
+    DisputeWords,
+    InvoiceTitle,
+    InvoiceAddress,
 }
 
 impl Field {
-    pub const ALL: [Field; 59] = [
+    pub const ALL: [Field; 62] = [
         Field::JobId,
         Field::TechnicianId,
         Field::DeviceId,
@@ -221,6 +224,9 @@ impl Field {
         Field::ChecklistTemplate,
         Field::ChecklistItem,
         Field::Answer,
+        Field::DisputeWords,
+        Field::InvoiceTitle,
+        Field::InvoiceAddress,
     ];
 
     /// Stable snake_case code.
@@ -285,6 +291,9 @@ impl Field {
             Field::ChecklistTemplate => "checklist_template",
             Field::ChecklistItem => "checklist_item",
             Field::Answer => "answer",
+            Field::DisputeWords => "dispute_words",
+            Field::InvoiceTitle => "invoice_title",
+            Field::InvoiceAddress => "invoice_address",
         }
     }
 
@@ -365,6 +374,9 @@ impl Field {
             Field::ChecklistTemplate => tr(lang, "检查表", "checklist template"),
             Field::ChecklistItem => tr(lang, "检查项", "checklist item"),
             Field::Answer => tr(lang, "回答", "answer"),
+            Field::DisputeWords => tr(lang, "客户意见", "customer's words"),
+            Field::InvoiceTitle => tr(lang, "发票抬头", "invoice title"),
+            Field::InvoiceAddress => tr(lang, "发票邮寄地址", "invoice postal address"),
         }
     }
 }

@@ -371,6 +371,54 @@ impl Error {
                 "本机数据由更新版本的应用写入(数据版本{found},本应用只支持到{known}),请升级应用。",
                 "The store was written by a newer Onsite (schema {found}, this build knows {known}); update the app."
             ),
+            Error::ChargeRulesNotExplained => say!(
+                lang,
+                "上报服务中心之前,请先向客户详细解释国家三包规定及保修期范围。",
+                "Explain the national three-guarantees (sanbao) rules and the warranty scope to the customer before escalating."
+            ),
+            Error::ReductionNotBelowCharge { charge_fen, to_fen } => {
+                let (charge, to) = (yuan(*charge_fen), yuan(*to_fen));
+                say!(
+                    lang,
+                    "减收后的金额{to}不能高于应收费用{charge}。",
+                    "A reduced amount of {to} is not below the charge of {charge}."
+                )
+            }
+            Error::ChargeDisputeOpen => say!(
+                lang,
+                "客户对收费有异议,已上报服务中心,请等待服务中心批示后再继续。",
+                "The customer disputes the charge and it went to the service centre: wait for its instruction."
+            ),
+            Error::NoOpenChargeDispute => say!(
+                lang,
+                "本工单没有等待服务中心批示的收费异议。",
+                "No disputed charge on this job waits for an instruction."
+            ),
+            Error::ChargeAlreadyDisputed => say!(
+                lang,
+                "本工单的收费异议已经上报过。",
+                "The charge on this job was already disputed."
+            ),
+            Error::NothingToDispute => say!(
+                lang,
+                "本工单客户无需付费,没有可异议的收费。",
+                "Nothing is charged to the customer on this job: there is nothing to dispute."
+            ),
+            Error::InvalidChargeCode => say!(
+                lang,
+                "批示码与本工单、批示内容或金额不符,请与主管核对。",
+                "The supervisor's code does not match this job, instruction or amount; check it with the supervisor."
+            ),
+            Error::CashNotChecked => say!(
+                lang,
+                "收取现金须当面验明真伪并点清。",
+                "Cash is checked for counterfeits and counted in front of the customer first."
+            ),
+            Error::InvalidTaxNumber { tax_number } => say!(
+                lang,
+                "纳税人识别号{tax_number}不是有效的18位统一社会信用代码。",
+                "Tax number {tax_number} is not a valid 18-character unified social credit code."
+            ),
         }
     }
 }

@@ -35,6 +35,7 @@ impl Conflict {
                     "rescheduled" => tr(lang, "总部改约", "HQ's new appointment"),
                     "cancelled" => tr(lang, "总部取消", "HQ's cancellation"),
                     "reassigned" => tr(lang, "总部改派", "HQ's reassignment"),
+                    "charge_instructed" => tr(lang, "服务中心批示", "The centre's instruction"),
                     _ => tr(lang, "这一步", "This step"),
                 },
                 |a| a.label(lang),
@@ -204,6 +205,9 @@ impl Technician {
             ChangeKind::Reassigned { .. } => {
                 visit.cancel("reassigned to another technician / 已改派其他维修人员")
             }
+            ChangeKind::ChargeInstructed { instruction, by } => {
+                visit.instruct_charge(*instruction, by)
+            }
         };
         match decided {
             Ok(event) => {
@@ -250,6 +254,7 @@ fn change_kind(c: &ChangeKind) -> &'static str {
         ChangeKind::Rescheduled { .. } => "rescheduled",
         ChangeKind::Cancelled { .. } => "cancelled",
         ChangeKind::Reassigned { .. } => "reassigned",
+        ChangeKind::ChargeInstructed { .. } => "charge_instructed",
     }
 }
 

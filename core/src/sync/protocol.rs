@@ -110,6 +110,11 @@ pub enum ChangeKind {
     Reassigned {
         to_technician: String,
     },
+    /// The service centre's instruction on a disputed charge (服务中心批示).
+    ChargeInstructed {
+        instruction: crate::charge::Instruction,
+        by: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

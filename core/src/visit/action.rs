@@ -42,6 +42,9 @@ pub enum Action {
     VoidReceipt,
     ReissueReceipt,
     HandOver,
+    DisputeCharge,
+    EnterChargeInstruction,
+    RecordInvoice,
 }
 
 use Status::*;
@@ -60,7 +63,7 @@ const SETTLED: &[Status] = &[Settled, HandedOver];
 
 impl Action {
     /// Every action, in the order a visit usually takes them (the order screens list them in).
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 28] = [
         Action::AcceptJob,
         Action::Depart,
         Action::Arrive,
@@ -86,6 +89,9 @@ impl Action {
         Action::VoidReceipt,
         Action::ReissueReceipt,
         Action::HandOver,
+        Action::DisputeCharge,
+        Action::EnterChargeInstruction,
+        Action::RecordInvoice,
     ];
 
     /// The transition table: the statuses this action is allowed from.
@@ -111,6 +117,10 @@ impl Action {
             Action::TakePayment | Action::IssueReceipt => &[CustomerAccepted],
             Action::VoidReceipt | Action::ReissueReceipt => SETTLED,
             Action::HandOver => &[Settled],
+            // The charge is disputed when the quote is shown (减免费用再修) or
+            // when payment is asked for (超保收费用户不交).
+            Action::DisputeCharge | Action::EnterChargeInstruction => &[Quoted, CustomerAccepted],
+            Action::RecordInvoice => &[CustomerAccepted, Settled],
         }
     }
 
@@ -149,6 +159,10 @@ impl Action {
             Event::ReceiptVoided { .. } => Action::VoidReceipt,
             Event::ReceiptReissued { .. } => Action::ReissueReceipt,
             Event::HandedOver => Action::HandOver,
+            Event::ChargeInstructed { .. } => return None,
+            Event::ChargeDisputed { .. } => Action::DisputeCharge,
+            Event::ChargeInstructionEntered { .. } => Action::EnterChargeInstruction,
+            Event::InvoiceRecorded { .. } => Action::RecordInvoice,
         })
     }
 
@@ -180,6 +194,9 @@ impl Action {
             Action::VoidReceipt => "receipt_voided",
             Action::ReissueReceipt => "receipt_reissued",
             Action::HandOver => "handed_over",
+            Action::DisputeCharge => "charge_disputed",
+            Action::EnterChargeInstruction => "charge_instruction_entered",
+            Action::RecordInvoice => "invoice_recorded",
         }
     }
 
@@ -211,6 +228,9 @@ impl Action {
             Action::VoidReceipt => "void_receipt",
             Action::ReissueReceipt => "reissue_receipt",
             Action::HandOver => "hand_over",
+            Action::DisputeCharge => "dispute_charge",
+            Action::EnterChargeInstruction => "enter_charge_instruction",
+            Action::RecordInvoice => "record_invoice",
         }
     }
 
@@ -244,6 +264,17 @@ impl Action {
             Action::VoidReceipt => tr(lang, "作废收据", "Void the receipt"),
             Action::ReissueReceipt => tr(lang, "重开收据", "Reissue the receipt"),
             Action::HandOver => tr(lang, "交回单据和款项", "Hand over"),
+            Action::DisputeCharge => tr(
+                lang,
+                "客户对收费有异议，上报服务中心",
+                "Customer disputes the charge: escalate",
+            ),
+            Action::EnterChargeInstruction => tr(
+                lang,
+                "录入服务中心批示码",
+                "Enter the centre's instruction code",
+            ),
+            Action::RecordInvoice => tr(lang, "登记发票", "Record the invoice"),
         }
     }
 
@@ -323,6 +354,16 @@ impl Action {
                 lang,
                 "收费开据后才能交回",
                 "signed orders and money are handed over after settlement",
+            ),
+            Action::DisputeCharge | Action::EnterChargeInstruction => tr(
+                lang,
+                "收费异议在出示报价后或收费时上报",
+                "a charge is disputed when the quote is shown or when payment is asked",
+            ),
+            Action::RecordInvoice => tr(
+                lang,
+                "发票在客户验收之后、交回之前登记",
+                "an invoice is recorded after acceptance, before the handover",
             ),
         }
     }

@@ -189,6 +189,10 @@ impl Event {
                 check_receipt_number(&receipt.number)?;
                 check_receipt_number(replaces)
             }
+            Event::ChargeDisputed { dispute } => dispute.check(),
+            Event::ChargeInstructed { instruction }
+            | Event::ChargeInstructionEntered { instruction } => instruction.check(),
+            Event::InvoiceRecorded { invoice } => invoice.check(),
         }
     }
 }

@@ -8,6 +8,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::charge::{ChargeDispute, ChargeInstruction, Invoice};
 use crate::checklist::Answer;
 use crate::material::{ConcessionNote, Inspection, Material, PartReplacement};
 use crate::order::WorkOrder;
@@ -182,6 +183,25 @@ pub enum Event {
         replaces: String,
     },
     HandedOver,
+    // --- disputed charges and invoices (issue 10) ---------------------------
+    /// The customer refuses the charge or asks a reduction; after 三包 and
+    /// the warranty scope were explained, it goes to the service centre.
+    ChargeDisputed {
+        dispute: ChargeDispute,
+    },
+    /// The service centre's instruction, from HQ by sync.
+    ChargeInstructed {
+        instruction: ChargeInstruction,
+    },
+    /// The service centre's instruction read out by a supervisor, entered
+    /// with its code on the phone.
+    ChargeInstructionEntered {
+        instruction: ChargeInstruction,
+    },
+    /// The customer asked for an invoice (发票).
+    InvoiceRecorded {
+        invoice: Invoice,
+    },
 }
 
 impl Event {
@@ -216,6 +236,10 @@ impl Event {
             Event::ReceiptVoided { .. } => "receipt_voided",
             Event::ReceiptReissued { .. } => "receipt_reissued",
             Event::HandedOver => "handed_over",
+            Event::ChargeDisputed { .. } => "charge_disputed",
+            Event::ChargeInstructed { .. } => "charge_instructed",
+            Event::ChargeInstructionEntered { .. } => "charge_instruction_entered",
+            Event::InvoiceRecorded { .. } => "invoice_recorded",
         }
     }
 
@@ -223,7 +247,10 @@ impl Event {
     pub fn from_hq(&self) -> bool {
         matches!(
             self,
-            Event::Dispatched { .. } | Event::Rescheduled { .. } | Event::Cancelled { .. }
+            Event::Dispatched { .. }
+                | Event::Rescheduled { .. }
+                | Event::Cancelled { .. }
+                | Event::ChargeInstructed { .. }
         )
     }
 }

@@ -25,6 +25,9 @@ pub use event::{
 };
 pub use status::Status;
 
+use crate::charge::{
+    charge_code, ChargeDispute, ChargeInstruction, Instruction, InstructionSource, Invoice,
+};
 use crate::checklist::{Answer, Answers, Checklists, Phase};
 use crate::error::{Error, Field, HqDecision, Problem, Result, Rule};
 use crate::material::{ConcessionNote, Inspection, Material, MaterialRequest, PartReplacement};
@@ -103,6 +106,15 @@ pub struct Visit {
     pub cancelled_reason: Option<String>,
     /// How many times HQ rescheduled the visit.
     pub reschedules: u32,
+    /// A charge the customer disputed, escalated to the service centre.
+    #[serde(default)]
+    pub charge_dispute: Option<ChargeDispute>,
+    /// The service centre's instruction on the disputed charge.
+    #[serde(default)]
+    pub charge_instruction: Option<ChargeInstruction>,
+    /// The invoice the customer asked for.
+    #[serde(default)]
+    pub invoice: Option<Invoice>,
 }
 
 use content::{
@@ -142,6 +154,9 @@ impl Visit {
             handed_over_at: None,
             cancelled_reason: None,
             reschedules: 0,
+            charge_dispute: None,
+            charge_instruction: None,
+            invoice: None,
         };
         v.apply(&event, v.order.dispatched_at);
         Ok((v, event))
@@ -210,11 +225,54 @@ impl Visit {
         }
     }
 
-    /// The owner's share of the presented quote: what is due on site.
+    /// What is due on site ([`Visit::amount_due`]). Reaching a state where
+    /// the sum overflows is refused when the quote is built, so this only
+    /// saturates in theory; the rules use the checked [`Visit::amount_due`].
     pub fn due_on_site(&self) -> Fen {
+        self.amount_due()
+            .unwrap_or_else(|_| Fen::try_from(crate::money::MAX_TOTAL_FEN).unwrap_or(Fen::ZERO))
+    }
+
+    /// The owner's share of the presented quote: the charge for this visit.
+    pub fn quoted_charge(&self) -> Fen {
         self.quote_totals
             .as_ref()
             .map_or(Fen::ZERO, Totals::due_on_site)
+    }
+
+    /// The charge after the service centre's instruction on a dispute
+    /// (waive = 0, reduce = the amount, insist = as quoted).
+    pub fn charge_due(&self) -> Fen {
+        let charge = self.quoted_charge();
+        match &self.charge_instruction {
+            Some(i) => i.instruction.applied_to(charge),
+            None => charge,
+        }
+    }
+
+    /// The order's outstanding balance (尾款) HQ asks to collect, a line of
+    /// its own that the technician cannot change.
+    /// 「查看客户是否有尾款未收」 (furniture book)
+    pub fn balance_due(&self) -> Result<Fen> {
+        Fen::new(self.order.unpaid_balance_fen)
+    }
+
+    /// What is due on site, checked: the charge after any instruction, plus the balance.
+    pub fn amount_due(&self) -> Result<Fen> {
+        self.charge_due().checked_add(self.balance_due()?)
+    }
+
+    /// A dispute waits for the service centre's instruction.
+    pub fn charge_dispute_open(&self) -> bool {
+        self.charge_dispute.is_some() && self.charge_instruction.is_none()
+    }
+
+    fn no_open_dispute(&self) -> Result<()> {
+        if self.charge_dispute_open() {
+            Err(Error::ChargeDisputeOpen)
+        } else {
+            Ok(())
+        }
     }
 
     pub fn material(&self, material_id: &str) -> Result<&Material> {
@@ -345,7 +403,9 @@ impl Visit {
         )?;
         let mut lines = self.quote_lines.clone();
         lines.push(line.clone());
-        Totals::of(&lines)?;
+        Totals::of(&lines)?
+            .due_on_site()
+            .checked_add(self.balance_due()?)?;
         Ok(Event::QuoteLineAdded { line })
     }
 
@@ -400,6 +460,7 @@ impl Visit {
     /// Work starts only after the customer agrees (DOMAIN.md step 4).
     pub fn customer_consents(&self, customer_name: &str) -> Result<Event> {
         self.expect(Action::CustomerConsents)?;
+        self.no_open_dispute()?;
         check_text(Field::CustomerName, customer_name, true)?;
         Ok(Event::CustomerConsented {
             customer_name: customer_name.trim().to_string(),
@@ -575,12 +636,14 @@ impl Visit {
         }
     }
 
-    /// Payment of the owner's share of the quote; never typed, never a tip.
+    /// Payment of what is due ([`Visit::amount_due`]); never typed, never a
+    /// tip; never while a disputed charge waits for the centre's instruction.
     pub fn take_payment(
         &self,
         method: Method,
         received_fen: i64,
         reference: Option<String>,
+        cash_checked: bool,
         ctx: &Context,
     ) -> Result<Event> {
         self.expect(Action::TakePayment)?;
@@ -591,8 +654,115 @@ impl Visit {
                 Rule::PaymentAlreadyTaken,
             ));
         }
+        // 「根据服务中心批示处理」: the job waits, it is not put on account.
+        self.no_open_dispute()?;
         Ok(Event::PaymentTaken {
-            payment: Payment::take(method, self.due_on_site(), received_fen, reference, ctx.now)?,
+            payment: Payment::take(
+                method,
+                self.amount_due()?,
+                received_fen,
+                reference,
+                cash_checked,
+                ctx.now,
+            )?,
+        })
+    }
+
+    // --- disputed charge and invoice (DOMAIN.md step 8) -------------------------
+
+    /// The customer refuses the charge or asks a reduction, still after 三包
+    /// and the warranty scope were explained: it goes to the service centre.
+    /// 「服务工程师要详细向用户解释国家三保规定及保修期范围」
+    /// 「如果用户一再坚持则将信息处理结果报回服务中心」 (appliance book)
+    pub fn dispute_charge(&self, dispute: &ChargeDispute) -> Result<Event> {
+        self.expect(Action::DisputeCharge)?;
+        self.check_dispute(dispute)?;
+        Ok(Event::ChargeDisputed {
+            dispute: ChargeDispute {
+                customer_words: dispute.customer_words.trim().to_string(),
+                ..dispute.clone()
+            },
+        })
+    }
+
+    fn check_dispute(&self, dispute: &ChargeDispute) -> Result<()> {
+        if self.charge_dispute.is_some() {
+            return Err(Error::ChargeAlreadyDisputed);
+        }
+        if self.payment.is_some() {
+            return Err(Error::illegal(
+                Action::DisputeCharge,
+                self.status,
+                Rule::PaymentAlreadyTaken,
+            ));
+        }
+        if self.quoted_charge() == Fen::ZERO {
+            return Err(Error::NothingToDispute);
+        }
+        if dispute.disputed != self.quoted_charge() {
+            return Err(Error::invalid(
+                Field::Payment,
+                Problem::Inconsistent {
+                    detail: "the disputed charge is not the owner's share of the quote".into(),
+                },
+            ));
+        }
+        dispute.check()
+    }
+
+    /// The instruction a supervisor read out, with its code, entered offline.
+    pub fn enter_charge_instruction(
+        &self,
+        instruction: Instruction,
+        supervisor: &str,
+        code: &str,
+        ctx: &Context,
+    ) -> Result<Event> {
+        self.expect(Action::EnterChargeInstruction)?;
+        let given = ChargeInstruction {
+            instruction,
+            by: supervisor.trim().to_string(),
+            source: InstructionSource::SupervisorCode {
+                code: code.trim().to_string(),
+            },
+        };
+        self.check_instruction(&given)?;
+        if charge_code(ctx.approval_key, self.job_id(), instruction) != code.trim() {
+            return Err(Error::InvalidChargeCode);
+        }
+        Ok(Event::ChargeInstructionEntered { instruction: given })
+    }
+
+    /// HQ's instruction on the open dispute (applied on the phone when pulled).
+    pub fn instruct_charge(&self, instruction: Instruction, by: &str) -> Result<Event> {
+        self.live()?;
+        let given = ChargeInstruction {
+            instruction,
+            by: by.trim().to_string(),
+            source: InstructionSource::Sync,
+        };
+        self.check_instruction(&given)?;
+        Ok(Event::ChargeInstructed { instruction: given })
+    }
+
+    fn check_instruction(&self, given: &ChargeInstruction) -> Result<()> {
+        given.check()?;
+        if !self.charge_dispute_open() {
+            return Err(Error::NoOpenChargeDispute);
+        }
+        given.instruction.check_against(self.quoted_charge())
+    }
+
+    /// The invoice asked for: title and tax number, handed over or promised.
+    /// 「如用户要求开发票,则必须给用户开发票」 (appliance book)
+    pub fn record_invoice(&self, invoice: &Invoice) -> Result<Event> {
+        self.expect(Action::RecordInvoice)?;
+        invoice.check()?;
+        Ok(Event::InvoiceRecorded {
+            invoice: Invoice {
+                title: invoice.title.trim().to_string(),
+                ..invoice.clone()
+            },
         })
     }
 
@@ -751,6 +921,15 @@ impl Visit {
                 return first_refusal.map(Err);
             }
             Action::TakePayment if self.payment.is_some() => return None,
+            Action::TakePayment | Action::CustomerConsents => self.no_open_dispute(),
+            Action::DisputeCharge
+                if self.charge_dispute.is_some()
+                    || self.payment.is_some()
+                    || self.quoted_charge() == Fen::ZERO =>
+            {
+                return None
+            }
+            Action::EnterChargeInstruction if !self.charge_dispute_open() => return None,
             Action::IssueReceipt => self.check_receipt_allowed(),
             Action::VoidReceipt
                 if self.receipt.is_none() || self.voided_receipt_pending().is_some() =>
@@ -824,6 +1003,9 @@ impl Visit {
             Event::MaterialUsed { material_id } => self.material(material_id)?.check_usable(),
             Event::PartReplaced { replacement } => replacement.validate(self.order.in_warranty()),
             Event::CustomerAccepted { acceptance } => self.check_signature_binding(acceptance),
+            Event::CustomerConsented { .. } => self.no_open_dispute(),
+            Event::ChargeDisputed { dispute } => self.check_dispute(dispute),
+            Event::ChargeInstructionEntered { instruction } => self.check_instruction(instruction),
             Event::PaymentTaken { payment } => {
                 if self.payment.is_some() {
                     return Err(Error::illegal(
@@ -832,11 +1014,12 @@ impl Visit {
                         Rule::PaymentAlreadyTaken,
                     ));
                 }
-                if payment.due != self.due_on_site() {
+                self.no_open_dispute()?;
+                if payment.due != self.amount_due()? {
                     return Err(Error::invalid(
                         Field::Payment,
                         Problem::Inconsistent {
-                            detail: "what was due is not the owner's share of the quote".into(),
+                            detail: "what was due is not the owner's share of the quote after any instruction, plus the balance".into(),
                         },
                     ));
                 }
@@ -920,6 +1103,9 @@ impl Visit {
                 self.status = Status::Quoted;
                 self.quote_totals = Some(totals.clone());
                 self.declined_reason = None;
+                // A new quote is a new charge: a dispute of the old one no longer applies.
+                self.charge_dispute = None;
+                self.charge_instruction = None;
             }
             Event::CustomerConsented { customer_name } => {
                 self.status = Status::Consented;
@@ -986,6 +1172,12 @@ impl Visit {
                 self.status = Status::HandedOver;
                 self.handed_over_at = Some(at);
             }
+            Event::ChargeDisputed { dispute } => self.charge_dispute = Some(dispute.clone()),
+            Event::ChargeInstructed { instruction }
+            | Event::ChargeInstructionEntered { instruction } => {
+                self.charge_instruction = Some(instruction.clone());
+            }
+            Event::InvoiceRecorded { invoice } => self.invoice = Some(invoice.clone()),
         }
     }
 

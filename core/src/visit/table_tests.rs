@@ -50,6 +50,9 @@ const EXPECTED: &[(Action, &str)] = &[
     (Action::VoidReceipt, "settled handed_over"),
     (Action::ReissueReceipt, "settled handed_over"),
     (Action::HandOver, "settled"),
+    (Action::DisputeCharge, "quoted customer_accepted"),
+    (Action::EnterChargeInstruction, "quoted customer_accepted"),
+    (Action::RecordInvoice, "customer_accepted settled"),
 ];
 
 fn expected(action: Action, status: Status) -> bool {
@@ -173,13 +176,36 @@ fn decide(v: &Visit, action: Action, ctx: &Context) -> Result<Event> {
             },
             ctx,
         ),
-        Action::TakePayment => v.take_payment(Method::Cash, 0, None, ctx),
+        Action::TakePayment => v.take_payment(Method::Cash, 0, None, true, ctx),
         Action::IssueReceipt => v.check_receipt_allowed().map(|()| Event::ReceiptIssued {
             receipt: receipt_ref("R-1"),
         }),
         Action::VoidReceipt => v.void_receipt("R-1", "金额有误"),
         Action::ReissueReceipt => v.reissue_receipt("R-1", receipt_ref("R-2")),
         Action::HandOver => v.hand_over(),
+        Action::DisputeCharge => v.dispute_charge(&dispute()),
+        Action::EnterChargeInstruction => {
+            v.enter_charge_instruction(crate::charge::Instruction::Waive, "主管", "000000", ctx)
+        }
+        Action::RecordInvoice => v.record_invoice(&invoice()),
+    }
+}
+
+fn dispute() -> crate::charge::ChargeDispute {
+    crate::charge::ChargeDispute {
+        disputed: Fen::new(5000).unwrap(),
+        ask: crate::charge::CustomerAsk::Refuses,
+        explained_sanbao: true,
+        explained_warranty_scope: true,
+        customer_words: "不愿付费".into(),
+    }
+}
+
+fn invoice() -> crate::charge::Invoice {
+    crate::charge::Invoice {
+        title: "王女士".into(),
+        tax_number: String::new(),
+        delivery: crate::charge::InvoiceDelivery::OnSite,
     }
 }
 
@@ -219,7 +245,8 @@ fn event_of(action: Action) -> Event {
             totals: crate::quote::Totals::default(),
         },
         Action::TakePayment => Event::PaymentTaken {
-            payment: crate::payment::Payment::take(Method::Cash, Fen::ZERO, 0, None, at).unwrap(),
+            payment: crate::payment::Payment::take(Method::Cash, Fen::ZERO, 0, None, true, at)
+                .unwrap(),
         },
         Action::RemoveQuoteLine => Event::QuoteLineRemoved { line_no: 1 },
         Action::ApproveQuoteLine => Event::QuoteLineApproved {
@@ -290,6 +317,15 @@ fn event_of(action: Action) -> Event {
             replaces: "R-1".into(),
         },
         Action::HandOver => Event::HandedOver,
+        Action::DisputeCharge => Event::ChargeDisputed { dispute: dispute() },
+        Action::EnterChargeInstruction => Event::ChargeInstructionEntered {
+            instruction: crate::charge::ChargeInstruction {
+                instruction: crate::charge::Instruction::Waive,
+                by: "s".into(),
+                source: crate::charge::InstructionSource::SupervisorCode { code: "c".into() },
+            },
+        },
+        Action::RecordInvoice => Event::InvoiceRecorded { invoice: invoice() },
     }
 }
 

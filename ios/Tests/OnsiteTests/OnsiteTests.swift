@@ -108,7 +108,7 @@ final class OnsiteTests: XCTestCase {
         XCTAssertEqual(Array(sig.prefix(4)), [0x89, 0x50, 0x4E, 0x47])
 
         let due = try await tech.job(job).dueOnSiteFen
-        _ = try await tech.store { try $0.takePayment(jobId: job, method: .cash, receivedFen: due + 5_000, reference: nil) }
+        _ = try await tech.store { try $0.takePayment(jobId: job, method: .cash, receivedFen: due + 5_000, reference: nil, cashChecked: true) }
         let receipt = try await tech.store { try $0.issueReceipt(jobId: job, emergency: false) }
         XCTAssertEqual(receipt.changeFen, 5_000)
         let settled = try await tech.job(job)

@@ -124,7 +124,7 @@ fn step(tech: &Technician, job: &str) -> Result<()> {
         Status::CustomerAccepted => {
             if v.payment.is_none() {
                 let due = v.due_on_site().fen();
-                tech.take_payment(job, Method::Cash, due, None)?;
+                tech.take_payment(job, Method::Cash, due, None, true)?;
             }
             tech.issue_receipt(job, false)?;
         }

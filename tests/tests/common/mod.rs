@@ -186,7 +186,7 @@ impl Fixture {
         let v = self.to_customer_accepted(job);
         let due = v.due_on_site().fen();
         self.tech
-            .take_payment(job, Method::Cash, due + 2_000, None)
+            .take_payment(job, Method::Cash, due + 2_000, None, true)
             .unwrap();
         self.tech.issue_receipt(job, false).unwrap();
         let v = self.tech.job(job).unwrap();

@@ -2,10 +2,13 @@ package app.onsite
 
 import app.onsite.ffi.AcceptanceInput
 import app.onsite.ffi.Assessment
+import app.onsite.ffi.ChargeDisputeInput
+import app.onsite.ffi.ChargeInstructionInput
 import app.onsite.ffi.ChecklistPhase
 import app.onsite.ffi.ConcessionInput
 import app.onsite.ffi.Enrollment
 import app.onsite.ffi.InspectionVerdict
+import app.onsite.ffi.InvoiceInput
 import app.onsite.ffi.JobDetail
 import app.onsite.ffi.JobSummary
 import app.onsite.ffi.JobsObserver
@@ -183,8 +186,18 @@ class Onsite private constructor(
     suspend fun verifySignature(jobId: String) = store { verifySignature(jobId) }
     suspend fun signaturePng(jobId: String, width: UInt, height: UInt) = store { signaturePng(jobId, width, height) }
 
-    suspend fun takePayment(jobId: String, method: PaymentMethod, receivedFen: Long, reference: String? = null) =
-        store { takePayment(jobId, method, receivedFen, reference) }
+    /** For cash, [cashChecked] confirms the notes were checked for counterfeits and counted in front of the customer. */
+    suspend fun takePayment(
+        jobId: String,
+        method: PaymentMethod,
+        receivedFen: Long,
+        reference: String? = null,
+        cashChecked: Boolean = false,
+    ) = store { takePayment(jobId, method, receivedFen, reference, cashChecked) }
+    suspend fun disputeCharge(jobId: String, dispute: ChargeDisputeInput) = store { disputeCharge(jobId, dispute) }
+    suspend fun enterChargeInstruction(jobId: String, instruction: ChargeInstructionInput, supervisor: String, code: String) =
+        store { enterChargeInstruction(jobId, instruction, supervisor, code) }
+    suspend fun recordInvoice(jobId: String, invoice: InvoiceInput) = store { recordInvoice(jobId, invoice) }
     suspend fun issueReceipt(jobId: String, emergency: Boolean = false) = store { issueReceipt(jobId, emergency) }
     suspend fun receiptText(number: String) = store { receiptText(number) }
     suspend fun receiptHtml(number: String) = store { receiptHtml(number) }

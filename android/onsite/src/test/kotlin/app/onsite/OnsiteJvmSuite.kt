@@ -178,7 +178,9 @@ suspend fun completeVisit(hq: Hq) {
     // Payment in cash with change, and the receipt in every format.
     val due = tech.job(job2).dueOnSiteFen
     assertEquals(service.priceFen * 2, due)
-    tech.takePayment(job2, PaymentMethod.CASH, due + 5_000)
+    val unchecked = assertFailsWith<OnsiteException.MoneyRule> { tech.takePayment(job2, PaymentMethod.CASH, due + 5_000) }
+    assertEquals("cash_not_checked", unchecked.code, "cash is checked and counted in front of the customer first")
+    tech.takePayment(job2, PaymentMethod.CASH, due + 5_000, cashChecked = true)
     val receipt = tech.issueReceipt(job2)
     assertEquals(JobStatus.SETTLED, tech.job(job2).status, "payment and receipt settle the job")
     assertEquals(receipt.number, tech.job(job2).receiptNumber)
@@ -260,7 +262,7 @@ suspend fun ruleViolations(hq: Hq) {
     assertFailsWith<OnsiteException.IllegalTransition> { tech.takePayment(job, PaymentMethod.CASH, 1) }
     tech.recordAcceptance(job, AcceptanceInput(CustomerRating.AVERAGE, "", false, SignOff.Refuse("赶时间")))
     val due = tech.job(job).dueOnSiteFen
-    val short = assertFailsWith<OnsiteException.PaymentRule> { tech.takePayment(job, PaymentMethod.CASH, 1) }
+    val short = assertFailsWith<OnsiteException.PaymentRule> { tech.takePayment(job, PaymentMethod.CASH, 1, cashChecked = true) }
     assertEquals(Triple("underpaid", due, 1L), Triple(short.code, short.dueFen, short.receivedFen))
     val tip = assertFailsWith<OnsiteException.PaymentRule> { tech.takePayment(job, PaymentMethod.WECHAT_PAY, due + 500) }
     assertEquals("not_exact_amount" to PaymentMethod.WECHAT_PAY, tip.code to tip.method)
