@@ -69,7 +69,10 @@ mirror!(
         IssueReceipt,
         VoidReceipt,
         ReissueReceipt,
-        HandOver
+        HandOver,
+        CorrectVehicle,
+        RecordPartsShort,
+        RecordDamage
     }
 );
 mirror!(
@@ -201,6 +204,8 @@ pub struct QuoteLine {
     pub free_in_warranty: bool,
     pub needs_approval: bool,
     pub approved_by: Option<String>,
+    /// Why the line is not charged (in warranty, free service, parts only), in the job's language.
+    pub free_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, uniffi::Record)]
@@ -286,6 +291,7 @@ impl JobDetail {
                     free_in_warranty: l.free_in_warranty,
                     needs_approval: l.needs_approval(),
                     approved_by: l.approval.as_ref().map(|a| a.supervisor.clone()),
+                    free_reason: l.free.map(|r| r.label(lang).to_string()),
                 })
                 .collect(),
             quote_total_fen: v.quote_totals.as_ref().map(|t| t.total.fen()),
@@ -464,6 +470,19 @@ pub struct PartReplacementInput {
     pub old_serial: String,
     pub new_serial: String,
     pub old_part_recovered: bool,
+    /// The registration number given to the recovered old part.
+    #[uniffi(default = None)]
+    pub old_part_registration: Option<String>,
+    /// GPS: old and new SIM card numbers (both or neither).
+    #[uniffi(default = None)]
+    pub old_sim: Option<String>,
+    #[uniffi(default = None)]
+    pub new_sim: Option<String>,
+    /// GPS: the tag on a returned terminal: plate number and fault (both or neither).
+    #[uniffi(default = None)]
+    pub return_plate: Option<String>,
+    #[uniffi(default = None)]
+    pub return_fault: Option<String>,
 }
 
 /// One touch sample, as the signature view reports it.

@@ -480,6 +480,21 @@ impl SignedInTechnician {
                     old_serial: part.old_serial,
                     new_serial: part.new_serial,
                     old_part_recovered: part.old_part_recovered,
+                    old_part_registration: part.old_part_registration,
+                    sim: match (part.old_sim, part.new_sim) {
+                        (None, None) => None,
+                        (old_sim, new_sim) => Some(onsite_core::material::SimSwap {
+                            old_sim: old_sim.unwrap_or_default(),
+                            new_sim: new_sim.unwrap_or_default(),
+                        }),
+                    },
+                    return_tag: match (part.return_plate, part.return_fault) {
+                        (None, None) => None,
+                        (plate, fault) => Some(onsite_core::material::ReturnTag {
+                            plate: plate.unwrap_or_default(),
+                            fault: fault.unwrap_or_default(),
+                        }),
+                    },
                 },
             )
         })

@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use clap::Subcommand;
 use onsite_core::checklist::Category;
 use onsite_core::locale::Lang;
-use onsite_core::order::{Customer, Payer, WorkOrder};
+use onsite_core::order::{Customer, Payer, Vehicle, WorkOrder};
 use onsite_core::payment::Method;
 use onsite_hq::store::{Reconciliation, Tally};
 use serde_json::{json, Value};
@@ -115,6 +115,18 @@ pub enum DispatchCommand {
         /// Arrival due within 30 minutes of dispatch.
         #[arg(long)]
         urgent: bool,
+        /// GPS: the vehicle's plate number (gives the order a vehicle).
+        #[arg(long)]
+        plate: Option<String>,
+        /// GPS: the vehicle model.
+        #[arg(long, default_value = "")]
+        vehicle_model: String,
+        /// GPS: the driver's name.
+        #[arg(long, default_value = "")]
+        driver: String,
+        /// GPS: the driver's phone.
+        #[arg(long, default_value = "")]
+        driver_phone: String,
     },
     Assign {
         job: String,
@@ -292,6 +304,10 @@ pub fn run(cmd: HqCommand) -> Result<()> {
                     fault,
                     at,
                     urgent,
+                    plate,
+                    vehicle_model,
+                    driver,
+                    driver_phone,
                 } => {
                     let category: Category = serde_json::from_value(json!(category)).context(
                         "category is one of property_repair, appliance, gps_install, furniture",
@@ -318,6 +334,12 @@ pub fn run(cmd: HqCommand) -> Result<()> {
                         default_payer: Payer::Owner,
                         technician_id: technician,
                         unpaid_balance_fen: 0,
+                        vehicle: plate.map(|plate| Vehicle {
+                            plate,
+                            model: vehicle_model,
+                            driver_name: driver,
+                            driver_phone,
+                        }),
                     };
                     call(
                         &rt,

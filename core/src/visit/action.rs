@@ -42,6 +42,9 @@ pub enum Action {
     VoidReceipt,
     ReissueReceipt,
     HandOver,
+    CorrectVehicle,
+    RecordPartsShort,
+    RecordDamage,
 }
 
 use Status::*;
@@ -60,7 +63,7 @@ const SETTLED: &[Status] = &[Settled, HandedOver];
 
 impl Action {
     /// Every action, in the order a visit usually takes them (the order screens list them in).
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 28] = [
         Action::AcceptJob,
         Action::Depart,
         Action::Arrive,
@@ -86,6 +89,9 @@ impl Action {
         Action::VoidReceipt,
         Action::ReissueReceipt,
         Action::HandOver,
+        Action::CorrectVehicle,
+        Action::RecordPartsShort,
+        Action::RecordDamage,
     ];
 
     /// The transition table: the statuses this action is allowed from.
@@ -111,6 +117,7 @@ impl Action {
             Action::TakePayment | Action::IssueReceipt => &[CustomerAccepted],
             Action::VoidReceipt | Action::ReissueReceipt => SETTLED,
             Action::HandOver => &[Settled],
+            Action::CorrectVehicle | Action::RecordPartsShort | Action::RecordDamage => ON_SITE,
         }
     }
 
@@ -149,6 +156,9 @@ impl Action {
             Event::ReceiptVoided { .. } => Action::VoidReceipt,
             Event::ReceiptReissued { .. } => Action::ReissueReceipt,
             Event::HandedOver => Action::HandOver,
+            Event::VehicleCorrected { .. } => Action::CorrectVehicle,
+            Event::PartsShortApproved { .. } => Action::RecordPartsShort,
+            Event::DamageRecorded { .. } => Action::RecordDamage,
         })
     }
 
@@ -180,6 +190,9 @@ impl Action {
             Action::VoidReceipt => "receipt_voided",
             Action::ReissueReceipt => "receipt_reissued",
             Action::HandOver => "handed_over",
+            Action::CorrectVehicle => "vehicle_corrected",
+            Action::RecordPartsShort => "parts_short_approved",
+            Action::RecordDamage => "damage_recorded",
         }
     }
 
@@ -211,6 +224,9 @@ impl Action {
             Action::VoidReceipt => "void_receipt",
             Action::ReissueReceipt => "reissue_receipt",
             Action::HandOver => "hand_over",
+            Action::CorrectVehicle => "correct_vehicle",
+            Action::RecordPartsShort => "record_parts_short",
+            Action::RecordDamage => "record_damage",
         }
     }
 
@@ -244,6 +260,13 @@ impl Action {
             Action::VoidReceipt => tr(lang, "作废收据", "Void the receipt"),
             Action::ReissueReceipt => tr(lang, "重开收据", "Reissue the receipt"),
             Action::HandOver => tr(lang, "交回单据和款项", "Hand over"),
+            Action::CorrectVehicle => tr(lang, "更正车辆信息", "Correct the vehicle details"),
+            Action::RecordPartsShort => tr(
+                lang,
+                "配件不足,记录中心口头批准",
+                "Parts short: record the centre's approval",
+            ),
+            Action::RecordDamage => tr(lang, "记录损坏赔偿", "Record damage compensation"),
         }
     }
 
@@ -323,6 +346,11 @@ impl Action {
                 lang,
                 "收费开据后才能交回",
                 "signed orders and money are handed over after settlement",
+            ),
+            Action::CorrectVehicle | Action::RecordPartsShort | Action::RecordDamage => tr(
+                lang,
+                "在现场、客户验收之前记录",
+                "recorded on site, before the customer's acceptance",
             ),
         }
     }
