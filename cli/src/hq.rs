@@ -89,6 +89,23 @@ pub struct Conn {
     admin_token: Option<String>,
 }
 
+/// GPS: the vehicle of an order (plate, model, driver).
+#[derive(Debug, clap::Args)]
+pub struct VehicleArgs {
+    /// GPS: the vehicle's plate number (gives the order a vehicle).
+    #[arg(long)]
+    plate: Option<String>,
+    /// GPS: the vehicle model.
+    #[arg(long, default_value = "")]
+    vehicle_model: String,
+    /// GPS: the driver's name.
+    #[arg(long, default_value = "")]
+    driver: String,
+    /// GPS: the driver's phone.
+    #[arg(long, default_value = "")]
+    driver_phone: String,
+}
+
 #[derive(Subcommand)]
 pub enum DispatchCommand {
     /// Create and dispatch an order.
@@ -115,18 +132,8 @@ pub enum DispatchCommand {
         /// Arrival due within 30 minutes of dispatch.
         #[arg(long)]
         urgent: bool,
-        /// GPS: the vehicle's plate number (gives the order a vehicle).
-        #[arg(long)]
-        plate: Option<String>,
-        /// GPS: the vehicle model.
-        #[arg(long, default_value = "")]
-        vehicle_model: String,
-        /// GPS: the driver's name.
-        #[arg(long, default_value = "")]
-        driver: String,
-        /// GPS: the driver's phone.
-        #[arg(long, default_value = "")]
-        driver_phone: String,
+        #[command(flatten)]
+        vehicle: Box<VehicleArgs>,
     },
     Assign {
         job: String,
@@ -304,11 +311,14 @@ pub fn run(cmd: HqCommand) -> Result<()> {
                     fault,
                     at,
                     urgent,
-                    plate,
-                    vehicle_model,
-                    driver,
-                    driver_phone,
+                    vehicle,
                 } => {
+                    let VehicleArgs {
+                        plate,
+                        vehicle_model,
+                        driver,
+                        driver_phone,
+                    } = *vehicle;
                     let category: Category = serde_json::from_value(json!(category)).context(
                         "category is one of property_repair, appliance, gps_install, furniture",
                     )?;

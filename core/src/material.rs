@@ -216,13 +216,13 @@ pub struct PartReplacement {
     pub old_part_recovered: bool,
     /// The registration number the recovered old part was given (登记编号),
     /// reported to HQ, which keeps the list for review.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub old_part_registration: Option<String>,
     /// GPS: the old and new SIM card numbers.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sim: Option<SimSwap>,
     /// GPS: the tag on a returned terminal (plate number and fault).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub return_tag: Option<ReturnTag>,
 }
 

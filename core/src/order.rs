@@ -103,7 +103,7 @@ pub struct WorkOrder {
     /// Any unpaid balance HQ knows of for this customer, to raise before leaving.
     pub unpaid_balance_fen: i64,
     /// GPS line: the vehicle (plate, model, driver); the technician may correct it on site.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vehicle: Option<Vehicle>,
 }
 

@@ -224,7 +224,7 @@ pub struct QuoteLine {
     pub free_in_warranty: bool,
     pub approval: Option<Approval>,
     /// Why the line is not charged, if it is not.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub free: Option<FreeReason>,
 }
 

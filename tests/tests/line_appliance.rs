@@ -20,7 +20,7 @@ use onsite_core::quote::{FreeReason, LineItem, LineKind, LineRequest};
 use onsite_core::sample;
 use onsite_core::visit::{Action, Assessment, Damage, Rating, Status, Visit};
 use onsite_core::{Error, Technician};
-use onsite_tests::harness::{Backend, Hq, Phone};
+use onsite_tests::harness::{fresh_postgres, Backend, Hq, Phone};
 
 const COMPLETION: &str = "appliance.completion";
 
@@ -86,6 +86,23 @@ fn accept_pay_hand_over(t: &Technician, job: &str) -> Visit {
     t.hand_over(job).unwrap()
 }
 
+/// Runs a story against HQ on SQLite and on PostgreSQL.
+macro_rules! on_both {
+    ($name:ident) => {
+        mod $name {
+            #[test]
+            fn sqlite() {
+                let (_dir, b) = super::sqlite();
+                super::$name(b);
+            }
+            #[test]
+            fn postgres() {
+                super::$name(super::fresh_postgres(stringify!($name)));
+            }
+        }
+    };
+}
+
 fn sqlite() -> (tempfile::TempDir, Backend) {
     let dir = tempfile::tempdir().unwrap();
     let b = Backend::Sqlite(dir.path().join("hq.sqlite3"));
@@ -102,9 +119,8 @@ fn setup(b: Backend, tech: &str) -> (Hq, Phone) {
 /// The whole in-warranty story, synced to HQ: labour and parts free
 /// (total ¥0.00), the compressor's old part recovered with its registration
 /// number, which HQ keeps in its list of old parts for review.
-#[test]
-fn a_visit_in_warranty_is_free_and_hq_holds_the_old_part_registration() {
-    let (_dir, b) = sqlite();
+on_both!(a_visit_in_warranty_is_free_and_hq_holds_the_old_part_registration);
+fn a_visit_in_warranty_is_free_and_hq_holds_the_old_part_registration(b: Backend) {
     let (hq, phone) = setup(b, "T1");
     let job = "AP-W-1";
     hq.dispatch(&sample::warranty_order(

@@ -23,7 +23,7 @@ use onsite_core::quote::{approval_code, FreeReason, LineItem, LineKind, LineRequ
 use onsite_core::sample;
 use onsite_core::visit::{Assessment, Event, PartsShortApproval, Rating, Status, Visit};
 use onsite_core::{Error, Technician};
-use onsite_tests::harness::{Backend, Hq, Phone};
+use onsite_tests::harness::{fresh_postgres, Backend, Hq, Phone};
 
 const COMPLETION: &str = "gps_install.completion";
 
@@ -105,6 +105,23 @@ fn finish_and_settle(t: &Technician, job: &str, terminal: &str, sim: &str) -> Vi
     t.take_payment(job, Method::Cash, due, None).unwrap();
     t.issue_receipt(job, false).unwrap();
     t.hand_over(job).unwrap()
+}
+
+/// Runs a story against HQ on SQLite and on PostgreSQL.
+macro_rules! on_both {
+    ($name:ident) => {
+        mod $name {
+            #[test]
+            fn sqlite() {
+                let (_dir, b) = super::sqlite();
+                super::$name(b);
+            }
+            #[test]
+            fn postgres() {
+                super::$name(super::fresh_postgres(stringify!($name)));
+            }
+        }
+    };
 }
 
 fn sqlite() -> (tempfile::TempDir, Backend) {
@@ -212,9 +229,8 @@ fn gps_installation_is_not_charged() {
 /// or not) is priced 0 with its reason, the terminal and SIM are charged;
 /// the replacement records both number pairs and the returned terminal's tag,
 /// which HQ lists with the old parts.
-#[test]
-fn a_gps_repair_out_of_warranty_charges_parts_only() {
-    let (_dir, b) = sqlite();
+on_both!(a_gps_repair_out_of_warranty_charges_parts_only);
+fn a_gps_repair_out_of_warranty_charges_parts_only(b: Backend) {
     let (hq, phone) = setup(b, "T1");
     let job = "GPS-R-1";
     hq.dispatch(&sample::gps_repair_order(
