@@ -116,10 +116,10 @@ fn setup(b: Backend, tech: &str) -> (Hq, Phone) {
     (hq, phone)
 }
 
+on_both!(a_visit_in_warranty_is_free_and_hq_holds_the_old_part_registration);
 /// The whole in-warranty story, synced to HQ: labour and parts free
 /// (total ¥0.00), the compressor's old part recovered with its registration
 /// number, which HQ keeps in its list of old parts for review.
-on_both!(a_visit_in_warranty_is_free_and_hq_holds_the_old_part_registration);
 fn a_visit_in_warranty_is_free_and_hq_holds_the_old_part_registration(b: Backend) {
     let (hq, phone) = setup(b, "T1");
     let job = "AP-W-1";

@@ -225,11 +225,11 @@ fn gps_installation_is_not_charged() {
     assert_eq!(v.quote_lines[0].free, Some(FreeReason::FreeService));
 }
 
+on_both!(a_gps_repair_out_of_warranty_charges_parts_only);
 /// The out-of-warranty repair story, synced to HQ: labour (on the schedule
 /// or not) is priced 0 with its reason, the terminal and SIM are charged;
 /// the replacement records both number pairs and the returned terminal's tag,
 /// which HQ lists with the old parts.
-on_both!(a_gps_repair_out_of_warranty_charges_parts_only);
 fn a_gps_repair_out_of_warranty_charges_parts_only(b: Backend) {
     let (hq, phone) = setup(b, "T1");
     let job = "GPS-R-1";
