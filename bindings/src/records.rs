@@ -255,6 +255,68 @@ pub struct JobDetail {
     pub receipt_number: Option<String>,
     pub cancelled_reason: Option<String>,
     pub conflicts: Vec<Conflict>,
+    /// GPS: the vehicle on the order, as corrected on site.
+    pub vehicle: Option<VehicleInfo>,
+    /// Damage the technician caused, with its compensation.
+    pub damages: Vec<DamageInput>,
+    /// Parts short on site, each with the centre's oral approval.
+    pub parts_short: Vec<PartsShortView>,
+}
+
+/// GPS: the vehicle of an order (plate number, model, driver).
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct VehicleInfo {
+    pub plate: String,
+    pub model: String,
+    pub driver_name: String,
+    pub driver_phone: String,
+}
+
+impl From<&onsite_core::order::Vehicle> for VehicleInfo {
+    fn from(v: &onsite_core::order::Vehicle) -> Self {
+        VehicleInfo {
+            plate: v.plate.clone(),
+            model: v.model.clone(),
+            driver_name: v.driver_name.clone(),
+            driver_phone: v.driver_phone.clone(),
+        }
+    }
+}
+
+impl From<VehicleInfo> for onsite_core::order::Vehicle {
+    fn from(v: VehicleInfo) -> Self {
+        onsite_core::order::Vehicle {
+            plate: v.plate,
+            model: v.model,
+            driver_name: v.driver_name,
+            driver_phone: v.driver_phone,
+        }
+    }
+}
+
+/// Damage the technician caused: what, the compensation in fen, whether the customer agreed.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct DamageInput {
+    pub what: String,
+    pub amount_fen: i64,
+    pub customer_agreed: bool,
+}
+
+/// Parts short on site: what, who at the centre approved by phone, what they said.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct PartsShortInput {
+    pub what_short: String,
+    pub approver: String,
+    pub instruction: String,
+}
+
+/// A recorded parts-short approval, with when it was given.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct PartsShortView {
+    pub what_short: String,
+    pub approver: String,
+    pub approved_at_ms: i64,
+    pub instruction: String,
 }
 
 impl JobDetail {
@@ -318,6 +380,26 @@ impl JobDetail {
                     kind: c.kind,
                     code: c.code,
                     detail: c.message,
+                })
+                .collect(),
+            vehicle: v.order.vehicle.as_ref().map(VehicleInfo::from),
+            damages: v
+                .damages
+                .iter()
+                .map(|d| DamageInput {
+                    what: d.what.clone(),
+                    amount_fen: d.amount.fen(),
+                    customer_agreed: d.customer_agreed,
+                })
+                .collect(),
+            parts_short: v
+                .parts_short
+                .iter()
+                .map(|a| PartsShortView {
+                    what_short: a.what_short.clone(),
+                    approver: a.approver.clone(),
+                    approved_at_ms: ms(a.approved_at),
+                    instruction: a.instruction.clone(),
                 })
                 .collect(),
         }

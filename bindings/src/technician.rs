@@ -500,6 +500,41 @@ impl SignedInTechnician {
         })
     }
 
+    /// GPS: corrects the vehicle details on site.
+    pub fn correct_vehicle(&self, job_id: String, vehicle: VehicleInfo) -> Result<JobDetail> {
+        self.step(|t| t.correct_vehicle(&job_id, vehicle.into()))
+    }
+
+    /// Parts short on site: the centre's oral approval, recorded now.
+    pub fn record_parts_short(&self, job_id: String, input: PartsShortInput) -> Result<JobDetail> {
+        self.step(|t| {
+            let approved_at = t.now();
+            t.record_parts_short(
+                &job_id,
+                onsite_core::visit::PartsShortApproval {
+                    what_short: input.what_short,
+                    approver: input.approver,
+                    approved_at,
+                    instruction: input.instruction,
+                },
+            )
+        })
+    }
+
+    /// Damage the technician caused, with its compensation.
+    pub fn record_damage(&self, job_id: String, damage: DamageInput) -> Result<JobDetail> {
+        self.step(|t| {
+            t.record_damage(
+                &job_id,
+                onsite_core::visit::Damage {
+                    what: damage.what,
+                    amount: onsite_core::money::Fen::new(damage.amount_fen)?,
+                    customer_agreed: damage.customer_agreed,
+                },
+            )
+        })
+    }
+
     pub fn start_work(&self, job_id: String) -> Result<JobDetail> {
         self.step(|t| t.start_work(&job_id))
     }
