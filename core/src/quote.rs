@@ -281,7 +281,8 @@ impl QuoteLine {
     /// charges none.
     pub fn check_terms(&self, in_warranty: bool, labour_charged: bool) -> Result<()> {
         let must_be_free = in_warranty || (self.kind == LineKind::Service && !labour_charged);
-        if must_be_free && (self.free.is_none() || self.unit_price != Fen::ZERO) {
+        // The price decides (a line queued by an older phone has no `free` reason).
+        if must_be_free && self.unit_price != Fen::ZERO {
             return Err(Error::invalid(
                 Field::QuoteLine,
                 Problem::Inconsistent {
