@@ -210,6 +210,17 @@ pub fn complete_checklist(tech: &Technician, job_id: &str, phase: Phase) -> Resu
         }
         for item in todo {
             let answer = match item.kind {
+                // Parts replaced and old parts recovered: answered as recorded
+                // (the core refuses an answer that disagrees with the replacements).
+                ItemKind::YesNo if item.id == "old_part_taken" => {
+                    Answer::YesNo(!visit.parts.is_empty())
+                }
+                ItemKind::YesNo if item.id == "old_part_bagged" => Answer::YesNo(
+                    visit
+                        .parts
+                        .iter()
+                        .all(|p| p.old_part_recovered && p.old_part_registration.is_some()),
+                ),
                 // A photo answer must name a photo the core processed and stored.
                 ItemKind::Photo => Answer::Photo(
                     tech.add_photo(job_id, &photo_jpeg(), &crate::photo::PhotoPolicy::default())?

@@ -436,3 +436,30 @@ fn damage_compensation_is_recorded_shown_on_the_order_and_reaches_hq() {
     assert_eq!(on_hq["damages"][0]["customer_agreed"], true);
     assert_eq!(on_hq["damages"][0]["what"], "搬动冰箱时划伤木地板约20厘米");
 }
+
+/// The sample technician (the demo's) answers the old-part items as recorded,
+/// so a warranty visit with a replacement goes through to the customer's acceptance.
+#[test]
+fn the_sample_checklist_answers_the_old_part_items_as_recorded() {
+    let f = fixture();
+    let t = &f.tech;
+    t.receive_order(sample::warranty_order("W", "T-0107", appointment()))
+        .unwrap();
+    t.accept_job("W").unwrap();
+    walk_to_work(t, "W", &[sched("AP-P-001", None, 1)]);
+    t.replace_part("W", sample::warranty_replacement()).unwrap();
+    sample::complete_checklist(t, "W", Phase::WorkRules).unwrap();
+    t.finish_work("W", 90, "更换压缩机").unwrap();
+    let v = sample::complete_checklist(t, "W", Phase::Completion).unwrap();
+    assert_eq!(
+        v.answers[COMPLETION].get("old_part_taken"),
+        Some(&Answer::YesNo(true))
+    );
+    assert_eq!(
+        v.answers[COMPLETION].get("old_part_bagged"),
+        Some(&Answer::YesNo(true))
+    );
+    let v = accept_pay_hand_over(t, "W");
+    assert_eq!(v.status, Status::HandedOver);
+    assert_eq!(v.payment.unwrap().received, Fen::ZERO);
+}
