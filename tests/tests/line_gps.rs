@@ -150,6 +150,19 @@ fn a_gps_installation_is_free_with_vehicle_terminal_and_sim_numbers() {
         "T1",
         Utc::now() + Duration::hours(1),
     ));
+    // HQ refuses an order whose vehicle has no plate.
+    let mut bad = sample::gps_install_order("GPS-I-BAD", "T1", Utc::now());
+    bad.vehicle = Some(Vehicle {
+        plate: String::new(),
+        ..sample::vehicle()
+    });
+    let (status, _) = hq.call(
+        "POST",
+        "/v1/orders",
+        Some(onsite_tests::harness::ADMIN),
+        Some(serde_json::to_value(&bad).unwrap()),
+    );
+    assert_eq!(status, 400);
     phone.sync();
     let t = &phone.tech;
     let v = t.job(job).unwrap();
