@@ -117,8 +117,9 @@ pub enum OnsiteError {
         phase: ChecklistPhase,
         items: Vec<MissingChecklistItem>,
     },
-    /// No such item (`unknown_checklist_item`) or not shown for this job
-    /// (`checklist_item_hidden`).
+    /// No such item (`unknown_checklist_item`), not shown for this job
+    /// (`checklist_item_hidden`), or an answer on replaced parts that
+    /// disagrees with the replacements recorded (`old_part_answer_mismatch`).
     #[error("{msg}")]
     ChecklistItemRule {
         code: String,
@@ -407,6 +408,9 @@ impl OnsiteError {
             },
             Core::UnknownChecklistItem { item_id, .. }
             | Core::ChecklistItemHidden { item_id, .. } => {
+                OnsiteError::ChecklistItemRule { code, msg, item_id }
+            }
+            Core::OldPartAnswerMismatch { item_id, .. } => {
                 OnsiteError::ChecklistItemRule { code, msg, item_id }
             }
             Core::InvalidAnswer {

@@ -72,7 +72,10 @@ mirror!(
         HandOver,
         DisputeCharge,
         EnterChargeInstruction,
-        RecordInvoice
+        RecordInvoice,
+        CorrectVehicle,
+        RecordPartsShort,
+        RecordDamage
     }
 );
 mirror!(
@@ -204,6 +207,8 @@ pub struct QuoteLine {
     pub free_in_warranty: bool,
     pub needs_approval: bool,
     pub approved_by: Option<String>,
+    /// Why the line is not charged (in warranty, free service, parts only), in the job's language.
+    pub free_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, uniffi::Record)]
@@ -259,6 +264,68 @@ pub struct JobDetail {
     pub charge_dispute_open: bool,
     /// The centre's instruction on the disputed charge, as the technician reads it.
     pub charge_instruction: Option<String>,
+    /// GPS: the vehicle on the order, as corrected on site.
+    pub vehicle: Option<VehicleInfo>,
+    /// Damage the technician caused, with its compensation.
+    pub damages: Vec<DamageInput>,
+    /// Parts short on site, each with the centre's oral approval.
+    pub parts_short: Vec<PartsShortView>,
+}
+
+/// GPS: the vehicle of an order (plate number, model, driver).
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct VehicleInfo {
+    pub plate: String,
+    pub model: String,
+    pub driver_name: String,
+    pub driver_phone: String,
+}
+
+impl From<&onsite_core::order::Vehicle> for VehicleInfo {
+    fn from(v: &onsite_core::order::Vehicle) -> Self {
+        VehicleInfo {
+            plate: v.plate.clone(),
+            model: v.model.clone(),
+            driver_name: v.driver_name.clone(),
+            driver_phone: v.driver_phone.clone(),
+        }
+    }
+}
+
+impl From<VehicleInfo> for onsite_core::order::Vehicle {
+    fn from(v: VehicleInfo) -> Self {
+        onsite_core::order::Vehicle {
+            plate: v.plate,
+            model: v.model,
+            driver_name: v.driver_name,
+            driver_phone: v.driver_phone,
+        }
+    }
+}
+
+/// Damage the technician caused: what, the compensation in fen, whether the customer agreed.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct DamageInput {
+    pub what: String,
+    pub amount_fen: i64,
+    pub customer_agreed: bool,
+}
+
+/// Parts short on site: what, who at the centre approved by phone, what they said.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct PartsShortInput {
+    pub what_short: String,
+    pub approver: String,
+    pub instruction: String,
+}
+
+/// A recorded parts-short approval, with when it was given.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct PartsShortView {
+    pub what_short: String,
+    pub approver: String,
+    pub approved_at_ms: i64,
+    pub instruction: String,
 }
 
 impl JobDetail {
@@ -295,6 +362,7 @@ impl JobDetail {
                     free_in_warranty: l.free_in_warranty,
                     needs_approval: l.needs_approval(),
                     approved_by: l.approval.as_ref().map(|a| a.supervisor.clone()),
+                    free_reason: l.free.map(|r| r.label(lang).to_string()),
                 })
                 .collect(),
             quote_total_fen: v.quote_totals.as_ref().map(|t| t.total.fen()),
@@ -329,6 +397,26 @@ impl JobDetail {
                 .charge_instruction
                 .as_ref()
                 .map(|i| i.instruction.label(lang)),
+            vehicle: v.order.vehicle.as_ref().map(VehicleInfo::from),
+            damages: v
+                .damages
+                .iter()
+                .map(|d| DamageInput {
+                    what: d.what.clone(),
+                    amount_fen: d.amount.fen(),
+                    customer_agreed: d.customer_agreed,
+                })
+                .collect(),
+            parts_short: v
+                .parts_short
+                .iter()
+                .map(|a| PartsShortView {
+                    what_short: a.what_short.clone(),
+                    approver: a.approver.clone(),
+                    approved_at_ms: ms(a.approved_at),
+                    instruction: a.instruction.clone(),
+                })
+                .collect(),
         }
     }
 }
@@ -479,6 +567,19 @@ pub struct PartReplacementInput {
     pub old_serial: String,
     pub new_serial: String,
     pub old_part_recovered: bool,
+    /// The registration number given to the recovered old part.
+    #[uniffi(default = None)]
+    pub old_part_registration: Option<String>,
+    /// GPS: old and new SIM card numbers (both or neither).
+    #[uniffi(default = None)]
+    pub old_sim: Option<String>,
+    #[uniffi(default = None)]
+    pub new_sim: Option<String>,
+    /// GPS: the tag on a returned terminal: plate number and fault (both or neither).
+    #[uniffi(default = None)]
+    pub return_plate: Option<String>,
+    #[uniffi(default = None)]
+    pub return_fault: Option<String>,
 }
 
 /// One touch sample, as the signature view reports it.

@@ -480,6 +480,56 @@ impl SignedInTechnician {
                     old_serial: part.old_serial,
                     new_serial: part.new_serial,
                     old_part_recovered: part.old_part_recovered,
+                    old_part_registration: part.old_part_registration,
+                    sim: match (part.old_sim, part.new_sim) {
+                        (None, None) => None,
+                        (old_sim, new_sim) => Some(onsite_core::material::SimSwap {
+                            old_sim: old_sim.unwrap_or_default(),
+                            new_sim: new_sim.unwrap_or_default(),
+                        }),
+                    },
+                    return_tag: match (part.return_plate, part.return_fault) {
+                        (None, None) => None,
+                        (plate, fault) => Some(onsite_core::material::ReturnTag {
+                            plate: plate.unwrap_or_default(),
+                            fault: fault.unwrap_or_default(),
+                        }),
+                    },
+                },
+            )
+        })
+    }
+
+    /// GPS: corrects the vehicle details on site.
+    pub fn correct_vehicle(&self, job_id: String, vehicle: VehicleInfo) -> Result<JobDetail> {
+        self.step(|t| t.correct_vehicle(&job_id, vehicle.into()))
+    }
+
+    /// Parts short on site: the centre's oral approval, recorded now.
+    pub fn record_parts_short(&self, job_id: String, input: PartsShortInput) -> Result<JobDetail> {
+        self.step(|t| {
+            let approved_at = t.now();
+            t.record_parts_short(
+                &job_id,
+                onsite_core::visit::PartsShortApproval {
+                    what_short: input.what_short,
+                    approver: input.approver,
+                    approved_at,
+                    instruction: input.instruction,
+                },
+            )
+        })
+    }
+
+    /// Damage the technician caused, with its compensation.
+    pub fn record_damage(&self, job_id: String, damage: DamageInput) -> Result<JobDetail> {
+        self.step(|t| {
+            t.record_damage(
+                &job_id,
+                onsite_core::visit::Damage {
+                    what: damage.what,
+                    amount: onsite_core::money::Fen::new(damage.amount_fen)?,
+                    customer_agreed: damage.customer_agreed,
                 },
             )
         })

@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use clap::Subcommand;
 use onsite_core::checklist::Category;
 use onsite_core::locale::Lang;
-use onsite_core::order::{Customer, Payer, WorkOrder};
+use onsite_core::order::{Customer, Payer, Vehicle, WorkOrder};
 use onsite_core::payment::Method;
 use onsite_hq::store::{Reconciliation, Tally};
 use serde_json::{json, Value};
@@ -138,6 +138,23 @@ pub struct Conn {
     admin_token: Option<String>,
 }
 
+/// GPS: the vehicle of an order (plate, model, driver).
+#[derive(Debug, clap::Args)]
+pub struct VehicleArgs {
+    /// GPS: the vehicle's plate number (gives the order a vehicle).
+    #[arg(long)]
+    plate: Option<String>,
+    /// GPS: the vehicle model.
+    #[arg(long, default_value = "")]
+    vehicle_model: String,
+    /// GPS: the driver's name.
+    #[arg(long, default_value = "")]
+    driver: String,
+    /// GPS: the driver's phone.
+    #[arg(long, default_value = "")]
+    driver_phone: String,
+}
+
 #[derive(Subcommand)]
 pub enum DispatchCommand {
     /// Create and dispatch an order.
@@ -167,6 +184,8 @@ pub enum DispatchCommand {
         /// The order's outstanding balance (尾款) to collect on site, in fen.
         #[arg(long, default_value_t = 0)]
         balance_fen: i64,
+        #[command(flatten)]
+        vehicle: Box<VehicleArgs>,
     },
     Assign {
         job: String,
@@ -393,7 +412,14 @@ pub fn run(cmd: HqCommand) -> Result<()> {
                     at,
                     urgent,
                     balance_fen,
+                    vehicle,
                 } => {
+                    let VehicleArgs {
+                        plate,
+                        vehicle_model,
+                        driver,
+                        driver_phone,
+                    } = *vehicle;
                     let category: Category = serde_json::from_value(json!(category)).context(
                         "category is one of property_repair, appliance, gps_install, furniture",
                     )?;
@@ -419,6 +445,12 @@ pub fn run(cmd: HqCommand) -> Result<()> {
                         default_payer: Payer::Owner,
                         technician_id: technician,
                         unpaid_balance_fen: balance_fen,
+                        vehicle: plate.map(|plate| Vehicle {
+                            plate,
+                            model: vehicle_model,
+                            driver_name: driver,
+                            driver_phone,
+                        }),
                     };
                     call(
                         &rt,

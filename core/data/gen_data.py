@@ -76,8 +76,10 @@ SPEC = {
         "completion": COMMON_COMPLETION + [
             num("supply_voltage", "电源电压", "Supply voltage", T("伏", "V"), 180, 250),
             check("test_run", "通电试机,功能正常", "Test run: works as it should"),
-            yn("old_part_taken", "是否更换配件", "Was a part replaced?"),
-            check("old_part_bagged", "旧件已回收并登记", "Old part recovered and registered", show=("old_part_taken", "yes")),
+            # Must agree with the parts recorded as replaced (checked at acceptance).
+            yn("old_part_taken", "是否更换了配件", "Was a part replaced?"),
+            # 「经销商服务中心应收旧配件收回,并给予登记编号」 (appliance book)
+            yn("old_part_bagged", "旧件是否已收回并登记编号", "Old part recovered and given a registration number?", show=("old_part_taken", "yes")),
         ],
     },
     "gps_install": {
@@ -126,8 +128,12 @@ for cat, phases in SPEC.items():
         templates.append({"id": f"{cat}.{phase}", "category": cat, "phase": phase,
                           "title": TITLES[phase], "items": phases[phase]})
 
-def S(code, cat, zh, en, uzh, uen, yuan):
-    return {"code": code, "category": cat, "name": T(zh, en), "unit": T(uzh, uen), "price_fen": round(yuan * 100)}
+def S(code, cat, zh, en, uzh, uen, yuan, charge="schedule"):
+    # charge: "schedule" (out of warranty at the schedule price, free in warranty),
+    # "free" (never charged), "parts_only" (labour not charged; the parts are).
+    assert charge == "schedule" or yuan == 0, code
+    return {"code": code, "category": cat, "name": T(zh, en), "unit": T(uzh, uen),
+            "price_fen": round(yuan * 100), "charge": charge}
 
 services = [
     S("PR-S-001", "property_repair", "上门检查", "Call-out inspection", "次", "visit", 30),
@@ -143,10 +149,13 @@ services = [
     S("AP-S-003", "appliance", "加注制冷剂", "Refrigerant recharge", "次", "job", 150),
     S("AP-S-004", "appliance", "更换主控板", "Replace the control board", "次", "job", 80),
     S("AP-S-005", "appliance", "清洗保养", "Cleaning and maintenance", "次", "job", 120),
-    S("GP-S-001", "gps_install", "GPS终端安装", "GPS terminal installation", "台", "unit", 100),
-    S("GP-S-002", "gps_install", "终端拆除", "Terminal removal", "台", "unit", 50),
-    S("GP-S-003", "gps_install", "终端移装", "Terminal relocation", "台", "unit", 80),
-    S("GP-S-004", "gps_install", "线路检修", "Wiring check and repair", "次", "job", 60),
+    # GPS book: 「免费上门设计、安装」; 「售出的GPS系列产品保修期外维修只收零部件费用」.
+    S("GP-S-000", "gps_install", "上门设计安装方案", "On-site installation design", "次", "visit", 0, "free"),
+    S("GP-S-001", "gps_install", "GPS终端安装", "GPS terminal installation", "台", "unit", 0, "free"),
+    S("GP-S-002", "gps_install", "终端拆除", "Terminal removal", "台", "unit", 0, "parts_only"),
+    S("GP-S-003", "gps_install", "终端移装", "Terminal relocation", "台", "unit", 0, "parts_only"),
+    S("GP-S-004", "gps_install", "线路检修", "Wiring check and repair", "次", "job", 0, "parts_only"),
+    S("GP-S-005", "gps_install", "终端返修更换", "Terminal repair and replacement", "台", "unit", 0, "parts_only"),
     S("FU-S-001", "furniture", "送货上楼(有电梯)", "Delivery upstairs (lift)", "件", "piece", 20),
     S("FU-S-002", "furniture", "送货上楼(无电梯,每层)", "Delivery upstairs (stairs, per floor)", "层", "floor", 10),
     S("FU-S-003", "furniture", "柜类安装", "Cabinet assembly", "件", "piece", 60),

@@ -157,6 +157,12 @@ pub enum Error {
     OldPartNotRecovered {
         part_code: String,
     },
+    /// The completion checklist's answer on replaced/recovered parts
+    /// disagrees with the replacements recorded.
+    OldPartAnswerMismatch {
+        item_id: String,
+        answered_yes: bool,
+    },
 
     // --- acceptance, payment, receipt -------------------------------------
     /// A customer who refuses to sign is never forced, but the reason is recorded.
@@ -296,6 +302,7 @@ impl Error {
             Error::FindingsRequired { .. } => "findings_required",
             Error::MaterialInUse { .. } => "material_in_use",
             Error::OldPartNotRecovered { .. } => "old_part_not_recovered",
+            Error::OldPartAnswerMismatch { .. } => "old_part_answer_mismatch",
             Error::RefusalReasonRequired => "refusal_reason_required",
             Error::MessageNoteTooEarly => "message_note_too_early",
             Error::Underpaid { .. } => "underpaid",
@@ -483,6 +490,10 @@ mod tests {
             Error::OldPartNotRecovered {
                 part_code: "GPS-T1".into(),
             },
+            Error::OldPartAnswerMismatch {
+                item_id: "old_part_taken".into(),
+                answered_yes: false,
+            },
             Error::RefusalReasonRequired,
             Error::MessageNoteTooEarly,
             Error::Underpaid {
@@ -554,7 +565,7 @@ mod tests {
 
     /// Every variant, so that a new one is not forgotten here: add it to
     /// [`samples`] too and count it in `VARIANTS`.
-    const VARIANTS: usize = 64;
+    const VARIANTS: usize = 65;
     fn _every_variant_has_a_sample(e: &Error) {
         match e {
             Error::InvalidInput { .. }
@@ -588,6 +599,7 @@ mod tests {
             | Error::FindingsRequired { .. }
             | Error::MaterialInUse { .. }
             | Error::OldPartNotRecovered { .. }
+            | Error::OldPartAnswerMismatch { .. }
             | Error::RefusalReasonRequired
             | Error::MessageNoteTooEarly
             | Error::Underpaid { .. }

@@ -5,7 +5,7 @@
 //! anyway: a concession, written down with what was wrong, what was explained
 //! and the customer's consent and time. Without that note failed material is
 //! never used. Replaced parts record old and new serial numbers and whether the
-//! old part was recovered (required in warranty).
+//! old part was recovered (required in warranty, with its registration number).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -201,7 +201,12 @@ impl Material {
 }
 
 /// A part taken out and put in (terminal, SIM card, board...).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// On a GPS order the serials are the terminal numbers (终端号), old and new,
+/// and the SIM pair is recorded with them: 「将原终端号与更新的终端号填写在《维修服务单》上」
+/// 「如需更换SIM卡,要将新旧SIM登记在《维修服务单》上」 (GPS book). A number that did
+/// not change is recorded as the same on both sides.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct PartReplacement {
     pub part_code: String,
     pub description: String,
@@ -209,9 +214,56 @@ pub struct PartReplacement {
     pub new_serial: String,
     /// Whether the old part was taken back and registered.
     pub old_part_recovered: bool,
+    /// The registration number the recovered old part was given (登记编号),
+    /// reported to HQ, which keeps the list for review.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_part_registration: Option<String>,
+    /// GPS: the old and new SIM card numbers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sim: Option<SimSwap>,
+    /// GPS: the tag on a returned terminal (plate number and fault).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_tag: Option<ReturnTag>,
+}
+
+/// The old and new SIM card numbers of a GPS terminal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct SimSwap {
+    pub old_sim: String,
+    pub new_sim: String,
+}
+
+/// The paper tape on a terminal that goes back for repair:
+/// 「如需返修,维护人员须将车牌号,故障现象写在纸胶带上粘贴在终端上」 (GPS book).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ReturnTag {
+    pub plate: String,
+    pub fault: String,
+}
+
+fn short(what: Field, s: &str, max: usize, required: bool) -> Result<()> {
+    if required && s.trim().is_empty() {
+        return Err(Error::invalid(what, Problem::Empty));
+    }
+    if s.chars().count() > max {
+        return Err(Error::invalid(what, Problem::TooLong { max }));
+    }
+    Ok(())
+}
+
+fn same_plate(a: &str, b: &str) -> bool {
+    let norm = |s: &str| -> String {
+        s.chars()
+            .filter(|c| !c.is_whitespace() && *c != '-' && *c != '·')
+            .flat_map(char::to_uppercase)
+            .collect()
+    };
+    norm(a) == norm(b)
 }
 
 impl PartReplacement {
+    /// The rules that hold on every order (HQ runs them on every pushed fact);
+    /// `in_warranty`: the free repair needs the old part recovered and numbered.
     pub fn validate(&self, in_warranty: bool) -> Result<()> {
         if self.part_code.trim().is_empty() {
             return Err(Error::invalid(Field::PartCode, Problem::Empty));
@@ -222,10 +274,64 @@ impl PartReplacement {
         if self.old_serial.chars().count() > 100 || self.new_serial.chars().count() > 100 {
             return Err(Error::invalid(Field::Serial, Problem::TooLong { max: 100 }));
         }
-        if in_warranty && !self.old_part_recovered {
+        if let Some(r) = &self.old_part_registration {
+            short(Field::OldPartRegistration, r, 64, true)?;
+            if !self.old_part_recovered {
+                return Err(Error::invalid(
+                    Field::OldPartRegistration,
+                    Problem::Inconsistent {
+                        detail: "a registration number for an old part that was not recovered"
+                            .into(),
+                    },
+                ));
+            }
+        }
+        if let Some(sim) = &self.sim {
+            short(Field::OldSim, &sim.old_sim, 40, true)?;
+            short(Field::NewSim, &sim.new_sim, 40, true)?;
+        }
+        if let Some(tag) = &self.return_tag {
+            short(Field::ReturnTag, &tag.plate, 20, true)?;
+            short(Field::ReturnTag, &tag.fault, 500, true)?;
+        }
+        // 「符合保修条件的配件更换,经销商服务中心应收旧配件收回,并给予登记编号」 (appliance book)
+        if in_warranty && (!self.old_part_recovered || self.old_part_registration.is_none()) {
             return Err(Error::OldPartNotRecovered {
                 part_code: self.part_code.clone(),
             });
+        }
+        Ok(())
+    }
+
+    /// The rules for this order: warranty, and on a GPS order both number
+    /// pairs and the tag of a returned terminal (with the order's plate).
+    pub fn validate_for(&self, order: &crate::order::WorkOrder) -> Result<()> {
+        self.validate(order.in_warranty())?;
+        if order.category != crate::checklist::Category::GpsInstall {
+            return Ok(());
+        }
+        // The terminal pair: the old number is required too.
+        short(Field::Serial, &self.old_serial, 100, true)?;
+        if self.sim.is_none() {
+            return Err(Error::invalid(Field::OldSim, Problem::Empty));
+        }
+        if self.old_part_recovered {
+            let Some(tag) = &self.return_tag else {
+                return Err(Error::invalid(Field::ReturnTag, Problem::Empty));
+            };
+            if let Some(v) = &order.vehicle {
+                if !same_plate(&tag.plate, &v.plate) {
+                    return Err(Error::invalid(
+                        Field::ReturnTag,
+                        Problem::Inconsistent {
+                            detail: format!(
+                                "the tag names plate {} but the vehicle is {}",
+                                tag.plate, v.plate
+                            ),
+                        },
+                    ));
+                }
+            }
         }
         Ok(())
     }

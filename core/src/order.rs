@@ -40,6 +40,38 @@ pub struct Customer {
     pub phone: String,
 }
 
+/// The vehicle a GPS terminal is installed in or repaired on:
+/// 「《安装车辆明细》及《司机信息和车辆基本信息》」 (GPS book).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Vehicle {
+    /// Plate number (车牌号).
+    pub plate: String,
+    /// Vehicle model (车型).
+    pub model: String,
+    pub driver_name: String,
+    pub driver_phone: String,
+}
+
+impl Vehicle {
+    /// A vehicle names its plate; every field is short.
+    pub fn validate(&self) -> Result<()> {
+        if self.plate.trim().is_empty() {
+            return Err(Error::invalid(Field::VehiclePlate, Problem::Empty));
+        }
+        for (what, s, max) in [
+            (Field::VehiclePlate, &self.plate, 20),
+            (Field::VehicleModel, &self.model, 100),
+            (Field::DriverName, &self.driver_name, 100),
+            (Field::DriverPhone, &self.driver_phone, 40),
+        ] {
+            if s.chars().count() > max {
+                return Err(Error::invalid(what, Problem::TooLong { max }));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// A work order as dispatched by HQ.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkOrder {
@@ -70,6 +102,9 @@ pub struct WorkOrder {
     pub technician_id: String,
     /// Any unpaid balance HQ knows of for this customer, to raise before leaving.
     pub unpaid_balance_fen: i64,
+    /// GPS line: the vehicle (plate, model, driver); the technician may correct it on site.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vehicle: Option<Vehicle>,
 }
 
 impl WorkOrder {
@@ -92,10 +127,13 @@ impl WorkOrder {
                 return Err(Error::invalid(what, Problem::TooLong { max }));
             }
         }
+        if let Some(v) = &self.vehicle {
+            v.validate()?;
+        }
         Ok(())
     }
 
-    /// Whether parts are free on this order (DOMAIN.md step 4).
+    /// Whether the whole service is free on this order (DOMAIN.md step 4).
     pub fn in_warranty(&self) -> bool {
         self.product.as_ref().is_some_and(|p| p.in_warranty)
     }

@@ -3,8 +3,17 @@
 //!
 //! - A line from the schedule takes the schedule price; where the customer's
 //!   warranty card states a different price the **lower** one applies.
-//! - In warranty, parts are free (the old part must then be recovered, which
-//!   [`crate::material`] enforces when the part is replaced).
+//! - In warranty the whole service is free, labour and parts (the old part
+//!   must then be recovered and given a registration number, which
+//!   [`crate::material`] enforces when the part is replaced):
+//!   「保修条件外的服务实行收费制度」「保修条件内,需回收旧配件,报备欧联总公司审核后,方可享受免费保修」
+//!   (appliance book). Only out-of-warranty (超保) work is charged.
+//! - Each schedule entry carries its charging rule as data ([`Charge`]): GPS
+//!   design and installation on site are free, and GPS repairs out of warranty
+//!   charge parts only, so a labour line on a GPS order is priced 0 with the
+//!   reason shown ([`FreeReason::PartsOnly`]) rather than refused: the
+//!   technician still writes down what was done (the centre's 维修服务单 lists
+//!   it) and the customer sees it was not charged.
 //! - A line outside the schedule needs a supervisor's approval code before the
 //!   quote can be shown to the customer. The code is an HMAC of the job and the
 //!   line (price included) under a key HQ shares with the device at enrollment,
@@ -38,6 +47,51 @@ pub struct ScheduleEntry {
     pub name: Text,
     pub unit: Text,
     pub price_fen: i64,
+    /// How the entry is charged; schedules written before the rule default to the schedule price.
+    #[serde(default)]
+    pub charge: Charge,
+}
+
+/// The charging rule of a schedule entry, as data in the fee schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Charge {
+    /// Out of warranty (超保) at the schedule price, or the warranty card's
+    /// price where lower; free in warranty.
+    #[default]
+    Schedule,
+    /// Never charged: 「免费上门设计、安装」 (GPS book).
+    Free,
+    /// Labour on a line whose repairs charge parts only:
+    /// 「售出的GPS系列产品保修期外维修只收零部件费用」 (GPS book).
+    PartsOnly,
+}
+
+/// Why a quote line is not charged, shown beside the line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FreeReason {
+    /// In warranty the whole service is free, labour and parts.
+    InWarranty,
+    /// A service that is always free (GPS design and installation on site).
+    FreeService,
+    /// Labour not charged: out-of-warranty repairs of this line charge parts only.
+    PartsOnly,
+}
+
+impl FreeReason {
+    pub fn label(self, lang: crate::locale::Lang) -> &'static str {
+        use crate::locale::tr;
+        match self {
+            FreeReason::InWarranty => tr(lang, "保修期内免费", "free in warranty"),
+            FreeReason::FreeService => tr(lang, "免费服务", "free service"),
+            FreeReason::PartsOnly => tr(
+                lang,
+                "保修期外维修只收配件费,不收工时费",
+                "out of warranty only parts are charged, no labour",
+            ),
+        }
+    }
 }
 
 /// The fee schedule and parts price list, shipped in the crate for offline use.
@@ -68,8 +122,31 @@ impl FeeSchedule {
         let s: FeeSchedule = serde_json::from_str(json)?;
         for e in s.services.iter().chain(&s.parts) {
             Fen::new(e.price_fen)?;
+            // The data may not contradict its own rule: a free entry has no price.
+            if e.charge != Charge::Schedule && e.price_fen != 0 {
+                return Err(Error::Corrupt {
+                    reason: format!("schedule entry {} is not charged but has a price", e.code),
+                });
+            }
+        }
+        if let Some(e) = s.parts.iter().find(|e| e.charge == Charge::PartsOnly) {
+            return Err(Error::Corrupt {
+                reason: format!("part {} cannot be charged parts only", e.code),
+            });
         }
         Ok(s)
+    }
+
+    /// Whether labour is charged at all on this line of service: no, when
+    /// every service the schedule lists for it is free or parts only (GPS).
+    /// Off-schedule labour on such a line is priced 0 too.
+    pub fn labour_charged(&self, category: Category) -> bool {
+        let of_line: Vec<&ScheduleEntry> = self
+            .services
+            .iter()
+            .filter(|e| e.category == category)
+            .collect();
+        of_line.is_empty() || of_line.iter().any(|e| e.charge == Charge::Schedule)
     }
 
     /// Finds a service or part by code.
@@ -143,9 +220,12 @@ pub struct QuoteLine {
     pub unit_price: Fen,
     pub line_total: Fen,
     pub payer: Payer,
-    /// A part given free because the product is in warranty.
+    /// Given free because the product is in warranty (labour and parts alike).
     pub free_in_warranty: bool,
     pub approval: Option<Approval>,
+    /// Why the line is not charged, if it is not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub free: Option<FreeReason>,
 }
 
 impl QuoteLine {
@@ -174,6 +254,14 @@ impl QuoteLine {
                 },
             ));
         }
+        if self.free.is_some() && self.unit_price != Fen::ZERO {
+            return Err(Error::invalid(
+                Field::QuoteLine,
+                Problem::Inconsistent {
+                    detail: format!("line {} is free but charges a price", self.line_no),
+                },
+            ));
+        }
         if self.unit_price.checked_mul(self.qty)? != self.line_total {
             return Err(Error::invalid(
                 Field::QuoteLine,
@@ -188,11 +276,30 @@ impl QuoteLine {
         Ok(())
     }
 
-    /// Prices a requested line by the rules of DOMAIN.md step 4.
+    /// The pricing rules a line received from elsewhere (HQ) must have
+    /// followed for its order: free in warranty, no labour where the line
+    /// charges none.
+    pub fn check_terms(&self, in_warranty: bool, labour_charged: bool) -> Result<()> {
+        let must_be_free = in_warranty || (self.kind == LineKind::Service && !labour_charged);
+        // The price decides (a line queued by an older phone has no `free` reason).
+        if must_be_free && self.unit_price != Fen::ZERO {
+            return Err(Error::invalid(
+                Field::QuoteLine,
+                Problem::Inconsistent {
+                    detail: format!("line {} must be free on this order", self.line_no),
+                },
+            ));
+        }
+        Ok(())
+    }
+
+    /// Prices a requested line by the rules of DOMAIN.md step 4, for an
+    /// order of `category`.
     pub fn price(
         line_no: u32,
         req: &LineRequest,
         schedule: &FeeSchedule,
+        category: Category,
         in_warranty: bool,
         default_payer: Payer,
     ) -> Result<QuoteLine> {
@@ -206,7 +313,7 @@ impl QuoteLine {
             ));
         }
         let payer = req.payer.unwrap_or(default_payer);
-        let (kind, code, description, unit, list_price, card) = match &req.item {
+        let (kind, code, description, unit, list_price, card, charge) = match &req.item {
             LineItem::Schedule {
                 code,
                 warranty_card_price_fen,
@@ -220,6 +327,7 @@ impl QuoteLine {
                     e.unit.clone(),
                     Fen::new(e.price_fen)?,
                     card,
+                    e.charge,
                 )
             }
             LineItem::OffSchedule {
@@ -241,13 +349,27 @@ impl QuoteLine {
                     Text::new("项", "item"),
                     Fen::new(*unit_price_fen)?,
                     None,
+                    Charge::Schedule,
                 )
             }
         };
-        let free_in_warranty = in_warranty && kind == LineKind::Part;
-        let unit_price = if free_in_warranty {
+        let labour_uncharged = kind == LineKind::Service && !schedule.labour_charged(category);
+        let free = if in_warranty {
+            // 「保修条件内…方可享受免费保修」 (appliance book): labour and parts.
+            Some(FreeReason::InWarranty)
+        } else if charge == Charge::Free {
+            // 「免费上门设计、安装」 (GPS book)
+            Some(FreeReason::FreeService)
+        } else if charge == Charge::PartsOnly || labour_uncharged {
+            // 「保修期外维修只收零部件费用」 (GPS book)
+            Some(FreeReason::PartsOnly)
+        } else {
+            None
+        };
+        let unit_price = if free.is_some() {
             Fen::ZERO
         } else {
+            // 「如果收费标准与用户保修证标准不符,要以二者中最低收费标准为准」 (appliance book)
             card.map_or(list_price, |c| c.min(list_price))
         };
         Ok(QuoteLine {
@@ -262,8 +384,9 @@ impl QuoteLine {
             unit_price,
             line_total: unit_price.checked_mul(req.qty)?,
             payer,
-            free_in_warranty,
+            free_in_warranty: in_warranty,
             approval: None,
+            free,
         })
     }
 
@@ -333,6 +456,8 @@ mod tests {
         .unwrap()
     }
 
+    const AP: Category = Category::Appliance;
+
     fn sched(code: &str, card: Option<i64>, qty: u32) -> LineRequest {
         LineRequest {
             item: LineItem::Schedule {
@@ -347,32 +472,51 @@ mod tests {
     #[test]
     fn the_lower_of_schedule_and_warranty_card_price_applies() {
         let s = schedule();
-        let l = QuoteLine::price(1, &sched("S1", Some(4000), 2), &s, false, Payer::Owner).unwrap();
+        let l =
+            QuoteLine::price(1, &sched("S1", Some(4000), 2), &s, AP, false, Payer::Owner).unwrap();
         assert_eq!(l.unit_price.fen(), 4000);
         assert_eq!(l.line_total.fen(), 8000);
-        let l = QuoteLine::price(1, &sched("S1", Some(9000), 1), &s, false, Payer::Owner).unwrap();
+        let l =
+            QuoteLine::price(1, &sched("S1", Some(9000), 1), &s, AP, false, Payer::Owner).unwrap();
         assert_eq!(l.unit_price.fen(), 5000);
     }
 
     #[test]
-    fn parts_are_free_in_warranty_but_labour_is_not() {
+    fn in_warranty_labour_and_parts_are_free() {
         let s = schedule();
-        let p = QuoteLine::price(1, &sched("P1", None, 1), &s, true, Payer::Owner).unwrap();
+        let p = QuoteLine::price(1, &sched("P1", None, 1), &s, AP, true, Payer::Owner).unwrap();
         assert!(p.free_in_warranty);
         assert_eq!(p.line_total, Fen::ZERO);
-        let l = QuoteLine::price(2, &sched("S1", None, 1), &s, true, Payer::Owner).unwrap();
-        assert_eq!(l.line_total.fen(), 5000);
+        let l = QuoteLine::price(2, &sched("S1", None, 1), &s, AP, true, Payer::Owner).unwrap();
+        assert_eq!(l.line_total, Fen::ZERO);
+        assert_eq!(l.free, Some(FreeReason::InWarranty));
+    }
+
+    #[test]
+    fn the_shipped_schedule_keeps_gps_labour_free() {
+        let s = FeeSchedule::shipped().unwrap();
+        assert!(!s.labour_charged(Category::GpsInstall));
+        assert!(s.labour_charged(Category::Appliance));
+        let mut bad = s.clone();
+        if let Some(e) = bad.services.iter_mut().find(|e| e.charge == Charge::Free) {
+            e.price_fen = 100;
+        }
+        let json = serde_json::to_string(&bad).unwrap();
+        assert!(matches!(
+            FeeSchedule::from_json(&json),
+            Err(Error::Corrupt { .. })
+        ));
     }
 
     #[test]
     fn bad_lines_are_refused() {
         let s = schedule();
         assert!(matches!(
-            QuoteLine::price(1, &sched("NOPE", None, 1), &s, false, Payer::Owner),
+            QuoteLine::price(1, &sched("NOPE", None, 1), &s, AP, false, Payer::Owner),
             Err(Error::UnknownScheduleCode { .. })
         ));
         assert!(matches!(
-            QuoteLine::price(1, &sched("S1", None, 0), &s, false, Payer::Owner),
+            QuoteLine::price(1, &sched("S1", None, 0), &s, AP, false, Payer::Owner),
             Err(Error::InvalidInput { .. })
         ));
         let absurd = LineRequest {
@@ -385,7 +529,7 @@ mod tests {
             payer: None,
         };
         assert!(matches!(
-            QuoteLine::price(1, &absurd, &s, false, Payer::Owner),
+            QuoteLine::price(1, &absurd, &s, AP, false, Payer::Owner),
             Err(Error::AmountOutOfRange { .. })
         ));
     }
@@ -396,8 +540,8 @@ mod tests {
         let mut prop = sched("S1", None, 1);
         prop.payer = Some(Payer::Property);
         let lines = vec![
-            QuoteLine::price(1, &sched("P1", None, 1), &s, false, Payer::Owner).unwrap(),
-            QuoteLine::price(2, &prop, &s, false, Payer::Owner).unwrap(),
+            QuoteLine::price(1, &sched("P1", None, 1), &s, AP, false, Payer::Owner).unwrap(),
+            QuoteLine::price(2, &prop, &s, AP, false, Payer::Owner).unwrap(),
         ];
         let t = Totals::of(&lines).unwrap();
         assert_eq!(t.total.fen(), 35000);
@@ -417,7 +561,7 @@ mod tests {
             qty: 1,
             payer: None,
         };
-        let line = QuoteLine::price(3, &req, &s, false, Payer::Owner).unwrap();
+        let line = QuoteLine::price(3, &req, &s, AP, false, Payer::Owner).unwrap();
         let code = approval_code(b"key", "WO-1", &line);
         assert_eq!(code.len(), 6);
         let mut dearer = line.clone();

@@ -9,7 +9,8 @@ use chrono::{DateTime, Duration, Utc};
 use crate::checklist::Category;
 use crate::checklist::{Answer, ItemKind, Phase};
 use crate::error::Result;
-use crate::order::{Customer, Payer, Product, WorkOrder};
+use crate::material::{PartReplacement, ReturnTag, SimSwap};
+use crate::order::{Customer, Payer, Product, Vehicle, WorkOrder};
 use crate::technician::{Profile, Technician};
 use crate::visit::Visit;
 
@@ -46,6 +47,7 @@ pub fn leak_order(job_id: &str, technician_id: &str, appointment_at: DateTime<Ut
         default_payer: Payer::Owner,
         technician_id: technician_id.into(),
         unpaid_balance_fen: 0,
+        vehicle: None,
     }
 }
 
@@ -67,6 +69,109 @@ pub fn warranty_order(
             in_warranty: true,
         }),
         ..leak_order(job_id, technician_id, appointment_at)
+    }
+}
+
+/// The same appliance repair out of warranty (超保): charged per schedule,
+/// at the lower of schedule and warranty card.
+pub fn out_of_warranty_order(
+    job_id: &str,
+    technician_id: &str,
+    appointment_at: DateTime<Utc>,
+) -> WorkOrder {
+    WorkOrder {
+        product: Some(Product {
+            model: "BCD-520W".into(),
+            serial: "SN20210602B0117".into(),
+            purchase_date: chrono::NaiveDate::from_ymd_opt(2021, 6, 2),
+            in_warranty: false,
+        }),
+        ..warranty_order(job_id, technician_id, appointment_at)
+    }
+}
+
+/// The demo's truck.
+pub fn vehicle() -> Vehicle {
+    Vehicle {
+        plate: "粤B·12345".into(),
+        model: "东风天龙 KL".into(),
+        driver_name: "陈师傅".into(),
+        driver_phone: "139-2233-4455".into(),
+    }
+}
+
+/// A GPS terminal installation on a truck (free: design and installation on site).
+pub fn gps_install_order(
+    job_id: &str,
+    technician_id: &str,
+    appointment_at: DateTime<Utc>,
+) -> WorkOrder {
+    WorkOrder {
+        category: Category::GpsInstall,
+        site: "顺达物流车队".into(),
+        location: "宝安区福永物流园 3号停车场".into(),
+        customer: Customer {
+            name: "顺达物流 刘经理".into(),
+            phone: "0755-2777-8800".into(),
+        },
+        service: "GPS终端安装".into(),
+        fault: "新车加装定位终端".into(),
+        product: None,
+        vehicle: Some(vehicle()),
+        ..leak_order(job_id, technician_id, appointment_at)
+    }
+}
+
+/// A GPS terminal repair out of warranty (parts only, no labour charged).
+pub fn gps_repair_order(
+    job_id: &str,
+    technician_id: &str,
+    appointment_at: DateTime<Utc>,
+) -> WorkOrder {
+    WorkOrder {
+        service: "GPS终端返修".into(),
+        fault: "平台显示终端离线三天".into(),
+        product: Some(Product {
+            model: "GT06N".into(),
+            serial: "T860000001".into(),
+            purchase_date: chrono::NaiveDate::from_ymd_opt(2022, 1, 10),
+            in_warranty: false,
+        }),
+        ..gps_install_order(job_id, technician_id, appointment_at)
+    }
+}
+
+/// The compressor of [`warranty_order`] replaced, the old one recovered and numbered.
+pub fn warranty_replacement() -> PartReplacement {
+    PartReplacement {
+        part_code: "AP-P-001".into(),
+        description: "压缩机".into(),
+        old_serial: "CMP-2025-0311-77".into(),
+        new_serial: "CMP-2026-1101-09".into(),
+        old_part_recovered: true,
+        old_part_registration: Some("JJ-202611-0042".into()),
+        ..PartReplacement::default()
+    }
+}
+
+/// The terminal of [`gps_repair_order`] replaced: both number pairs, the old
+/// terminal tagged with the plate and the fault and returned.
+pub fn gps_replacement() -> PartReplacement {
+    PartReplacement {
+        part_code: "GP-P-001".into(),
+        description: "GPS定位终端".into(),
+        old_serial: "T860000001".into(),
+        new_serial: "T860000937".into(),
+        old_part_recovered: true,
+        old_part_registration: Some("FX-202611-0007".into()),
+        sim: Some(SimSwap {
+            old_sim: "1440012345678".into(),
+            new_sim: "1440098765432".into(),
+        }),
+        return_tag: Some(ReturnTag {
+            plate: vehicle().plate,
+            fault: "不定位,平台离线".into(),
+        }),
     }
 }
 
@@ -105,6 +210,17 @@ pub fn complete_checklist(tech: &Technician, job_id: &str, phase: Phase) -> Resu
         }
         for item in todo {
             let answer = match item.kind {
+                // Parts replaced and old parts recovered: answered as recorded
+                // (the core refuses an answer that disagrees with the replacements).
+                ItemKind::YesNo if item.id == "old_part_taken" => {
+                    Answer::YesNo(!visit.parts.is_empty())
+                }
+                ItemKind::YesNo if item.id == "old_part_bagged" => Answer::YesNo(
+                    visit
+                        .parts
+                        .iter()
+                        .all(|p| p.old_part_recovered && p.old_part_registration.is_some()),
+                ),
                 // A photo answer must name a photo the core processed and stored.
                 ItemKind::Photo => Answer::Photo(
                     tech.add_photo(job_id, &photo_jpeg(), &crate::photo::PhotoPolicy::default())?
@@ -153,23 +269,6 @@ pub fn photo_jpeg() -> Vec<u8> {
         image::ExtendedColorType::Rgb8,
     );
     out
-}
-
-/// An appliance repair out of warranty (超保): the service is charged, and the
-/// customer may dispute the charge.
-pub fn out_of_warranty_order(
-    job_id: &str,
-    technician_id: &str,
-    appointment_at: DateTime<Utc>,
-) -> WorkOrder {
-    let mut order = warranty_order(job_id, technician_id, appointment_at);
-    if let Some(p) = order.product.as_mut() {
-        p.purchase_date = chrono::NaiveDate::from_ymd_opt(2021, 6, 2);
-        p.in_warranty = false;
-    }
-    order.service = "洗衣机不脱水".into();
-    order.fault = "脱水时报E3,排水泵有异响".into();
-    order
 }
 
 /// A furniture delivery with an outstanding balance (尾款) of `balance_fen`

@@ -378,6 +378,25 @@ impl Technician {
         self.act(job_id, self.me(), |v, _| v.replace_part(replacement))
     }
 
+    /// GPS: corrects the vehicle details on site; the correction reaches HQ.
+    pub fn correct_vehicle(&self, job_id: &str, vehicle: crate::order::Vehicle) -> Result<Visit> {
+        self.act(job_id, self.me(), |v, _| v.correct_vehicle(vehicle))
+    }
+
+    /// Parts short on site: the centre's oral approval (who, when, what to do).
+    pub fn record_parts_short(
+        &self,
+        job_id: &str,
+        approval: crate::visit::PartsShortApproval,
+    ) -> Result<Visit> {
+        self.act(job_id, self.me(), |v, _| v.record_parts_short(approval))
+    }
+
+    /// Damage the technician caused, with its compensation.
+    pub fn record_damage(&self, job_id: &str, damage: crate::visit::Damage) -> Result<Visit> {
+        self.act(job_id, self.me(), |v, _| v.record_damage(damage))
+    }
+
     pub fn start_work(&self, job_id: &str) -> Result<Visit> {
         self.act(job_id, self.me(), |v, _| v.start_work())
     }

@@ -163,6 +163,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/followups", get(followups))
         .route("/v1/handovers", post(handover))
         .route("/v1/reconciliation", get(reconciliation))
+        .route("/v1/old-parts", get(old_parts))
         .fallback(|| async { HqError::NotFound("route".into()) })
         .layer(axum::middleware::from_fn(trace_request))
         .layer(DefaultBodyLimit::max(store::MAX_BLOB_BYTES + 1024))
@@ -525,6 +526,23 @@ async fn followups(
     admin(&s, &h).await?;
     let db = s.db.clone();
     let out = blocking(move || store::followups(&*db, q.month.as_deref())).await?;
+    Ok(Json(out).into_response())
+}
+
+#[derive(Deserialize)]
+struct OldPartsQuery {
+    job_id: Option<String>,
+}
+
+/// The old parts recovered on site with their registration numbers, for the centre's review.
+async fn old_parts(
+    State(s): State<AppState>,
+    h: HeaderMap,
+    Query(q): Query<OldPartsQuery>,
+) -> Result<Response> {
+    admin(&s, &h).await?;
+    let db = s.db.clone();
+    let out = blocking(move || store::old_parts(&*db, q.job_id.as_deref())).await?;
     Ok(Json(out).into_response())
 }
 

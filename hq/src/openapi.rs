@@ -38,7 +38,7 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "post",
         "/v1/orders",
         "admin",
-        "Create and dispatch a work order",
+        "Create and dispatch a work order (GPS: with its vehicle, `vehicle`: plate, model, driver_name, driver_phone)",
     ),
     (
         "get",
@@ -50,7 +50,7 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "get",
         "/v1/orders/{job_id}",
         "admin",
-        "HQ's view of one order",
+        "HQ's view of one order (the visit: parts with registration numbers, vehicle corrections, damages, parts-short approvals)",
     ),
     (
         "post",
@@ -143,6 +143,12 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "admin",
         "Invoices promised to customers and not yet handed over (status=pending)",
     ),
+    (
+        "get",
+        "/v1/old-parts",
+        "admin",
+        "Old parts recovered on site with their registration numbers, for review (job_id= narrows to one order)",
+    ),
 ];
 
 fn params(path: &str) -> Vec<Value> {
@@ -214,6 +220,12 @@ fn details(method: &str, path: &str, op: &mut Value) {
             op["responses"]["422"] =
                 error("amount_overflow: a sum of the day's money does not fit in an amount");
         }
+        ("get", "/v1/old-parts") => {
+            if let Some(p) = op["parameters"].as_array_mut() {
+                p.push(query("job_id", false, json!({"type": "string"})));
+            }
+            op["responses"]["200"] = json!({"description": "Recovered old parts, newest first", "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/OldPart"}}}}});
+        }
         _ => {}
     }
 }
@@ -222,6 +234,24 @@ fn schemas() -> Value {
     let fen = json!({"type": "integer", "format": "int64", "description": "fen (1/100 yuan)"});
     let method = json!({"type": "string", "enum": ["cash", "wechat_pay", "alipay", "card", "bank_transfer", "on_account"]});
     json!({
+        "OldPart": {
+            "type": "object",
+            "required": ["registration", "job_id", "technician_id", "part_code", "description", "old_serial", "new_serial", "in_warranty", "recorded_at", "received_at"],
+            "properties": {
+                "registration": {"type": "string", "description": "the registration number given to the old part on site"},
+                "job_id": {"type": "string"},
+                "technician_id": {"type": "string"},
+                "part_code": {"type": "string"},
+                "description": {"type": "string"},
+                "old_serial": {"type": "string", "description": "GPS: the old terminal number"},
+                "new_serial": {"type": "string", "description": "GPS: the new terminal number"},
+                "in_warranty": {"type": "boolean", "description": "recovered for a free warranty repair"},
+                "return_plate": {"type": ["string", "null"], "description": "GPS: plate number on the return tag"},
+                "return_fault": {"type": ["string", "null"], "description": "GPS: fault on the return tag"},
+                "recorded_at": {"type": "string"},
+                "received_at": {"type": "string"}
+            }
+        },
         "Error": {
             "type": "object",
             "required": ["error", "message"],

@@ -20,6 +20,8 @@
 //!   counts issued, voided and reissued money separately.
 //! - `followups`: the follow-up queue (回访).
 //! - `handovers`: money handed in per technician, day and payment method.
+//! - `old_parts` (v3): old parts recovered on site with their registration
+//!   numbers, for the centre's review (「收回,并给予登记编号,报备给欧联总公司」).
 
 const V1: &str = "
 CREATE TABLE technicians (
@@ -134,11 +136,31 @@ UPDATE receipts SET kind = 'emergency' WHERE number LIKE 'EM-%';
 CREATE INDEX receipts_by_void_day ON receipts(technician_id, voided_day);
 ";
 
+/// Version 3: the old parts recovered on site, by registration number, for review.
+const V3: &str = "
+CREATE TABLE old_parts (
+    registration  TEXT NOT NULL,
+    job_id        TEXT NOT NULL,
+    technician_id TEXT NOT NULL,
+    part_code     TEXT NOT NULL,
+    description   TEXT NOT NULL,
+    old_serial    TEXT NOT NULL,
+    new_serial    TEXT NOT NULL,
+    in_warranty   {INT} NOT NULL,
+    return_plate  TEXT,
+    return_fault  TEXT,
+    recorded_at   TEXT NOT NULL,
+    received_at   TEXT NOT NULL,
+    PRIMARY KEY (job_id, registration)
+);
+CREATE INDEX old_parts_by_received ON old_parts(received_at);
+";
+
 /// The schema version this build writes; a database at a later version is refused.
-pub const VERSION: i64 = 2;
+pub const VERSION: i64 = 3;
 
 /// The migration steps, in order: step `i` brings a database from version `i` to `i + 1`.
-const STEPS: [&str; VERSION as usize] = [V1, V2];
+const STEPS: [&str; VERSION as usize] = [V1, V2, V3];
 
 fn sqlite(step: &str) -> String {
     step.replace("{INT}", "INTEGER")

@@ -930,6 +930,35 @@ fn side_effects(
             };
             insert_receipt(t, row, device, op, now)?;
         }
+        Event::PartReplaced { replacement } => {
+            // 「符合保修条件的配件更换,经销商服务中心应收旧配件收回,并给予登记编号,报备给欧联总公司」
+            // (appliance book): HQ keeps the list of recovered old parts for review.
+            if let (true, Some(registration)) = (
+                replacement.old_part_recovered,
+                replacement.old_part_registration.as_ref(),
+            ) {
+                let in_warranty = order.is_some_and(|(_, v)| v.order.in_warranty());
+                let tag = replacement.return_tag.as_ref();
+                t.exec(
+                    "INSERT INTO old_parts(registration, job_id, technician_id, part_code, description, old_serial, new_serial, in_warranty, return_plate, return_fault, recorded_at, received_at)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    &[
+                        registration.clone().into(),
+                        op.job_id.clone().into(),
+                        device.technician_id.clone().into(),
+                        replacement.part_code.clone().into(),
+                        replacement.description.clone().into(),
+                        replacement.old_serial.clone().into(),
+                        replacement.new_serial.clone().into(),
+                        i64::from(in_warranty).into(),
+                        tag.map(|g| g.plate.clone()).into(),
+                        tag.map(|g| g.fault.clone()).into(),
+                        now_str(op.at).into(),
+                        now_str(now).into(),
+                    ],
+                )?;
+            }
+        }
         Event::CustomerAccepted { acceptance } => {
             if matches!(acceptance.rating, Rating::Average | Rating::Dissatisfied) {
                 add_followup(t, &op.job_id, "rating", now, now)?;
@@ -1142,6 +1171,62 @@ pub fn followups(db: &dyn Db, month: Option<&str>) -> Result<Vec<FollowUp>> {
             }
         }
         Ok(out)
+    })
+}
+
+/// An old part recovered on site, as HQ keeps it for review.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OldPart {
+    pub registration: String,
+    pub job_id: String,
+    pub technician_id: String,
+    pub part_code: String,
+    pub description: String,
+    pub old_serial: String,
+    pub new_serial: String,
+    /// Recovered under warranty: the free repair stands on this review.
+    pub in_warranty: bool,
+    /// GPS: the return tag on the terminal (plate number and fault).
+    pub return_plate: Option<String>,
+    pub return_fault: Option<String>,
+    /// When the technician recorded it (device time).
+    pub recorded_at: String,
+    pub received_at: String,
+}
+
+/// The recovered old parts, newest first; `job_id` narrows to one order.
+pub fn old_parts(db: &dyn Db, job_id: Option<&str>) -> Result<Vec<OldPart>> {
+    tx(db, |t| {
+        let rows = match job_id {
+            Some(j) => t.query(
+                "SELECT registration, job_id, technician_id, part_code, description, old_serial, new_serial, in_warranty, return_plate, return_fault, recorded_at, received_at
+                 FROM old_parts WHERE job_id = ? ORDER BY received_at DESC, registration",
+                &[j.into()],
+            )?,
+            None => t.query(
+                "SELECT registration, job_id, technician_id, part_code, description, old_serial, new_serial, in_warranty, return_plate, return_fault, recorded_at, received_at
+                 FROM old_parts ORDER BY received_at DESC, registration",
+                &[],
+            )?,
+        };
+        rows.iter()
+            .map(|r| {
+                Ok(OldPart {
+                    registration: r.text(0)?,
+                    job_id: r.text(1)?,
+                    technician_id: r.text(2)?,
+                    part_code: r.text(3)?,
+                    description: r.text(4)?,
+                    old_serial: r.text(5)?,
+                    new_serial: r.text(6)?,
+                    in_warranty: r.int(7)? != 0,
+                    return_plate: r.opt_text(8)?,
+                    return_fault: r.opt_text(9)?,
+                    recorded_at: r.text(10)?,
+                    received_at: r.text(11)?,
+                })
+            })
+            .collect()
     })
 }
 

@@ -321,6 +321,7 @@ fn in_warranty_parts_are_free_and_the_old_part_must_be_recovered() {
         old_serial: "C-OLD-1".into(),
         new_serial: "C-NEW-2".into(),
         old_part_recovered: false,
+        ..PartReplacement::default()
     };
     assert!(matches!(
         f.tech.replace_part("W", replacement.clone()),
@@ -332,6 +333,7 @@ fn in_warranty_parts_are_free_and_the_old_part_must_be_recovered() {
             "W",
             PartReplacement {
                 old_part_recovered: true,
+                old_part_registration: Some("JJ-0001".into()),
                 ..replacement
             },
         )

@@ -119,7 +119,9 @@ pub fn receipt(r: &Receipt, visit: Option<&Visit>, lang: Lang, tz: FixedOffset) 
             name: l.description.get(lang).to_string(),
             qty: qty(l.qty, l.unit.get(lang), lang),
             amount: l.line_total.display_yuan(),
-            note: if l.free_in_warranty {
+            note: if let Some(reason) = l.free {
+                Some(reason.label(lang).to_string())
+            } else if l.free_in_warranty {
                 Some(t("保修期内免费", "free under warranty"))
             } else if let Some(card) = l.warranty_card_price.filter(|c| *c < l.list_price) {
                 Some(format!(
@@ -325,6 +327,19 @@ pub fn work_order_copy(v: &Visit, lang: Lang, tz: FixedOffset) -> Doc {
             ),
         ));
     }
+    if let Some(veh) = &o.vehicle {
+        fields.push((
+            t("车辆", "Vehicle"),
+            format!(
+                "{} {} · {} {} {}",
+                veh.plate,
+                veh.model,
+                t("司机", "driver"),
+                veh.driver_name,
+                veh.driver_phone
+            ),
+        ));
+    }
     if let Some(a) = v.arrived_at {
         fields.push((t("到达时间", "Arrived"), local(a, tz)));
     }
@@ -349,7 +364,7 @@ pub fn work_order_copy(v: &Visit, lang: Lang, tz: FixedOffset) -> Doc {
             name: l.description.get(lang).to_string(),
             qty: qty(l.qty, l.unit.get(lang), lang),
             amount: l.line_total.display_yuan(),
-            note: None,
+            note: l.free.map(|r| r.label(lang).to_string()),
         })
         .collect();
     for m in &v.materials {
@@ -370,18 +385,20 @@ pub fn work_order_copy(v: &Visit, lang: Lang, tz: FixedOffset) -> Doc {
             name: format!("{} {}", t("更换", "Replaced"), p.description),
             qty: "1".into(),
             amount: String::new(),
-            note: Some(format!(
-                "{} {} → {} {}{}",
-                t("旧", "old"),
-                p.old_serial,
-                t("新", "new"),
-                p.new_serial,
-                if p.old_part_recovered {
-                    t(",旧件已回收", ", old part recovered")
-                } else {
-                    String::new()
-                }
-            )),
+            note: Some(
+                format!(
+                    "{} {} → {} {}{}",
+                    t("旧", "old"),
+                    p.old_serial,
+                    t("新", "new"),
+                    p.new_serial,
+                    if p.old_part_recovered {
+                        t(",旧件已回收", ", old part recovered")
+                    } else {
+                        String::new()
+                    }
+                ) + &part_extras(p, lang),
+            ),
         });
     }
     let mut paragraphs = Vec::new();
@@ -406,11 +423,44 @@ pub fn work_order_copy(v: &Visit, lang: Lang, tz: FixedOffset) -> Doc {
             v.work.summary
         ));
     }
-    let totals = v
+    for s in &v.parts_short {
+        paragraphs.push(format!(
+            "{}: {}。{}: {} ({}) {}",
+            t("配件不足", "Parts short"),
+            s.what_short,
+            t("中心口头批准", "Centre approved by phone"),
+            s.approver,
+            local(s.approved_at, tz),
+            s.instruction
+        ));
+    }
+    for d in &v.damages {
+        paragraphs.push(format!(
+            "{}: {} {} ({})",
+            t("损坏赔偿", "Damage compensation"),
+            d.what,
+            d.amount.display_yuan(),
+            if d.customer_agreed {
+                t("客户同意", "customer agreed")
+            } else {
+                t("客户未同意", "customer did not agree")
+            }
+        ));
+    }
+    let mut totals = v
         .quote_totals
         .as_ref()
         .map(|q| vec![(t("合计", "Total"), q.total.display_yuan())])
         .unwrap_or_default();
+    if !v.damages.is_empty() {
+        let sum = v
+            .damages
+            .iter()
+            .try_fold(Fen::ZERO, |acc, d| acc.checked_add(d.amount));
+        if let Ok(sum) = sum {
+            totals.push((t("损坏赔偿合计", "Damage compensation"), sum.display_yuan()));
+        }
+    }
     let (signature_ink, signature_caption) = signature_of(Some(v), lang);
     Doc {
         kind: DocKind::WorkOrderCopy,
@@ -431,4 +481,25 @@ pub fn work_order_copy(v: &Visit, lang: Lang, tz: FixedOffset) -> Doc {
             "Questions? Call the service centre",
         )],
     }
+}
+
+/// A replaced part's registration number and GPS numbers, for its row's note.
+fn part_extras(p: &crate::material::PartReplacement, lang: Lang) -> String {
+    let t = |zh, en| tr(lang, zh, en).to_string();
+    let mut out = String::new();
+    if let Some(r) = &p.old_part_registration {
+        out.push_str(&format!(" {} {r}", t("旧件登记号", "old part reg.")));
+    }
+    if let Some(sim) = &p.sim {
+        out.push_str(&format!(" SIM {} → {}", sim.old_sim, sim.new_sim));
+    }
+    if let Some(tag) = &p.return_tag {
+        out.push_str(&format!(
+            " {} {} · {}",
+            t("返修标签", "return tag"),
+            tag.plate,
+            tag.fault
+        ));
+    }
+    out
 }

@@ -161,10 +161,22 @@ pub enum Field {
     DisputeWords,
     InvoiceTitle,
     InvoiceAddress,
+    VehiclePlate,
+    VehicleModel,
+    DriverName,
+    DriverPhone,
+    OldPartRegistration,
+    OldSim,
+    NewSim,
+    ReturnTag,
+    DamageDescription,
+    DamageAmount,
+    PartsShortApprover,
+    PartsShortWhat,
 }
 
 impl Field {
-    pub const ALL: [Field; 62] = [
+    pub const ALL: [Field; 74] = [
         Field::JobId,
         Field::TechnicianId,
         Field::DeviceId,
@@ -227,6 +239,18 @@ impl Field {
         Field::DisputeWords,
         Field::InvoiceTitle,
         Field::InvoiceAddress,
+        Field::VehiclePlate,
+        Field::VehicleModel,
+        Field::DriverName,
+        Field::DriverPhone,
+        Field::OldPartRegistration,
+        Field::OldSim,
+        Field::NewSim,
+        Field::ReturnTag,
+        Field::DamageDescription,
+        Field::DamageAmount,
+        Field::PartsShortApprover,
+        Field::PartsShortWhat,
     ];
 
     /// Stable snake_case code.
@@ -294,6 +318,18 @@ impl Field {
             Field::DisputeWords => "dispute_words",
             Field::InvoiceTitle => "invoice_title",
             Field::InvoiceAddress => "invoice_address",
+            Field::VehiclePlate => "vehicle_plate",
+            Field::VehicleModel => "vehicle_model",
+            Field::DriverName => "driver_name",
+            Field::DriverPhone => "driver_phone",
+            Field::OldPartRegistration => "old_part_registration",
+            Field::OldSim => "old_sim",
+            Field::NewSim => "new_sim",
+            Field::ReturnTag => "return_tag",
+            Field::DamageDescription => "damage_description",
+            Field::DamageAmount => "damage_amount",
+            Field::PartsShortApprover => "parts_short_approver",
+            Field::PartsShortWhat => "parts_short_what",
         }
     }
 
@@ -377,6 +413,22 @@ impl Field {
             Field::DisputeWords => tr(lang, "客户意见", "customer's words"),
             Field::InvoiceTitle => tr(lang, "发票抬头", "invoice title"),
             Field::InvoiceAddress => tr(lang, "发票邮寄地址", "invoice postal address"),
+            Field::VehiclePlate => tr(lang, "车牌号", "plate number"),
+            Field::VehicleModel => tr(lang, "车型", "vehicle model"),
+            Field::DriverName => tr(lang, "司机姓名", "driver's name"),
+            Field::DriverPhone => tr(lang, "司机电话", "driver's phone"),
+            Field::OldPartRegistration => tr(lang, "旧件登记编号", "old part registration number"),
+            Field::OldSim => tr(lang, "旧SIM卡号", "old SIM number"),
+            Field::NewSim => tr(lang, "新SIM卡号", "new SIM number"),
+            Field::ReturnTag => tr(
+                lang,
+                "返修标签(车牌号、故障现象)",
+                "return tag (plate and fault)",
+            ),
+            Field::DamageDescription => tr(lang, "损坏情况", "what was damaged"),
+            Field::DamageAmount => tr(lang, "赔偿金额", "compensation amount"),
+            Field::PartsShortApprover => tr(lang, "口头批准人", "who approved orally"),
+            Field::PartsShortWhat => tr(lang, "缺少的配件", "parts short"),
         }
     }
 }

@@ -233,6 +233,21 @@ impl Error {
                 "保修期内须回收旧件({part_code})并登记。",
                 "In warranty the old part ({part_code}) must be recovered and registered."
             ),
+            Error::OldPartAnswerMismatch { answered_yes, .. } => {
+                if *answered_yes {
+                    say!(
+                        lang,
+                        "完工检查表答「已更换配件/旧件已收回登记」,但没有相应的配件更换记录,请更正。",
+                        "The completion checklist says a part was replaced and its old part recovered and registered, but no such replacement is recorded: correct one or the other."
+                    )
+                } else {
+                    say!(
+                        lang,
+                        "完工检查表答「未更换配件/旧件未收回登记」,但已记录配件更换及旧件登记,请更正。",
+                        "The completion checklist says no part was replaced or recovered, but a replacement with its old part is recorded: correct one or the other."
+                    )
+                }
+            }
             Error::RefusalReasonRequired => say!(
                 lang,
                 "客户拒绝签字时,须记录拒绝的原因。",

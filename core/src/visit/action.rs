@@ -45,6 +45,9 @@ pub enum Action {
     DisputeCharge,
     EnterChargeInstruction,
     RecordInvoice,
+    CorrectVehicle,
+    RecordPartsShort,
+    RecordDamage,
 }
 
 use Status::*;
@@ -63,7 +66,7 @@ const SETTLED: &[Status] = &[Settled, HandedOver];
 
 impl Action {
     /// Every action, in the order a visit usually takes them (the order screens list them in).
-    pub const ALL: [Action; 28] = [
+    pub const ALL: [Action; 31] = [
         Action::AcceptJob,
         Action::Depart,
         Action::Arrive,
@@ -92,6 +95,9 @@ impl Action {
         Action::DisputeCharge,
         Action::EnterChargeInstruction,
         Action::RecordInvoice,
+        Action::CorrectVehicle,
+        Action::RecordPartsShort,
+        Action::RecordDamage,
     ];
 
     /// The transition table: the statuses this action is allowed from.
@@ -121,6 +127,7 @@ impl Action {
             // when payment is asked for (超保收费用户不交).
             Action::DisputeCharge | Action::EnterChargeInstruction => &[Quoted, CustomerAccepted],
             Action::RecordInvoice => &[CustomerAccepted, Settled],
+            Action::CorrectVehicle | Action::RecordPartsShort | Action::RecordDamage => ON_SITE,
         }
     }
 
@@ -163,6 +170,9 @@ impl Action {
             Event::ChargeDisputed { .. } => Action::DisputeCharge,
             Event::ChargeInstructionEntered { .. } => Action::EnterChargeInstruction,
             Event::InvoiceRecorded { .. } => Action::RecordInvoice,
+            Event::VehicleCorrected { .. } => Action::CorrectVehicle,
+            Event::PartsShortApproved { .. } => Action::RecordPartsShort,
+            Event::DamageRecorded { .. } => Action::RecordDamage,
         })
     }
 
@@ -197,6 +207,9 @@ impl Action {
             Action::DisputeCharge => "charge_disputed",
             Action::EnterChargeInstruction => "charge_instruction_entered",
             Action::RecordInvoice => "invoice_recorded",
+            Action::CorrectVehicle => "vehicle_corrected",
+            Action::RecordPartsShort => "parts_short_approved",
+            Action::RecordDamage => "damage_recorded",
         }
     }
 
@@ -231,6 +244,9 @@ impl Action {
             Action::DisputeCharge => "dispute_charge",
             Action::EnterChargeInstruction => "enter_charge_instruction",
             Action::RecordInvoice => "record_invoice",
+            Action::CorrectVehicle => "correct_vehicle",
+            Action::RecordPartsShort => "record_parts_short",
+            Action::RecordDamage => "record_damage",
         }
     }
 
@@ -275,6 +291,13 @@ impl Action {
                 "Enter the centre's instruction code",
             ),
             Action::RecordInvoice => tr(lang, "登记发票", "Record the invoice"),
+            Action::CorrectVehicle => tr(lang, "更正车辆信息", "Correct the vehicle details"),
+            Action::RecordPartsShort => tr(
+                lang,
+                "配件不足,记录中心口头批准",
+                "Parts short: record the centre's approval",
+            ),
+            Action::RecordDamage => tr(lang, "记录损坏赔偿", "Record damage compensation"),
         }
     }
 
@@ -364,6 +387,11 @@ impl Action {
                 lang,
                 "发票在客户验收之后、交回之前登记",
                 "an invoice is recorded after acceptance, before the handover",
+            ),
+            Action::CorrectVehicle | Action::RecordPartsShort | Action::RecordDamage => tr(
+                lang,
+                "在现场、客户验收之前记录",
+                "recorded on site, before the customer's acceptance",
             ),
         }
     }

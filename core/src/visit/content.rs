@@ -109,6 +109,20 @@ fn check_receipt_number(n: &str) -> Result<()> {
     Ok(())
 }
 
+pub(crate) fn check_damage(d: &super::event::Damage) -> Result<()> {
+    check_text(Field::DamageDescription, &d.what, true)?;
+    if d.amount == crate::money::Fen::ZERO {
+        return Err(Error::invalid(Field::DamageAmount, Problem::Empty));
+    }
+    Ok(())
+}
+
+pub(crate) fn check_parts_short(a: &super::event::PartsShortApproval) -> Result<()> {
+    check_text(Field::PartsShortWhat, &a.what_short, true)?;
+    check_text(Field::PartsShortApprover, &a.approver, true)?;
+    check_text(Field::Comment, &a.instruction, false)
+}
+
 impl Event {
     /// The content rules of this event, without the job's state: what HQ
     /// checks on every pushed op before deciding whether it applies.
@@ -193,6 +207,9 @@ impl Event {
             Event::ChargeInstructed { instruction }
             | Event::ChargeInstructionEntered { instruction } => instruction.check(),
             Event::InvoiceRecorded { invoice } => invoice.check(),
+            Event::VehicleCorrected { vehicle } => vehicle.validate(),
+            Event::PartsShortApproved { approval } => check_parts_short(approval),
+            Event::DamageRecorded { damage } => check_damage(damage),
         }
     }
 }

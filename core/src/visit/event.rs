@@ -88,6 +88,32 @@ pub struct ReceiptRef {
     pub sha256: String,
 }
 
+/// Damage the technician caused on site (floor, product...), compensated at its price:
+/// 「如果产品搬动复位时将地板、产品碰坏,给用户照价赔偿」 (appliance book).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Damage {
+    /// What was damaged and how.
+    pub what: String,
+    /// The compensation, at the damaged thing's price.
+    pub amount: crate::money::Fen,
+    /// Whether the customer agreed to the amount.
+    pub customer_agreed: bool,
+}
+
+/// Parts short on site, worked around on the centre's oral approval:
+/// 「如在维修过程中由于器件或配件的不足而不能处理,可通过口头请示或其他办法灵活处理」 (GPS book).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartsShortApproval {
+    /// The parts or components that were short.
+    pub what_short: String,
+    /// Who at the centre approved, by phone.
+    pub approver: String,
+    /// When they approved.
+    pub approved_at: DateTime<Utc>,
+    /// What they told the technician to do.
+    pub instruction: String,
+}
+
 /// What happened to a job.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -202,6 +228,18 @@ pub enum Event {
     InvoiceRecorded {
         invoice: Invoice,
     },
+    /// GPS: the technician corrects the vehicle details on site.
+    VehicleCorrected {
+        vehicle: crate::order::Vehicle,
+    },
+    /// Parts short on site: the centre's oral approval, recorded.
+    PartsShortApproved {
+        approval: PartsShortApproval,
+    },
+    /// Damage the technician caused, with the compensation.
+    DamageRecorded {
+        damage: Damage,
+    },
 }
 
 impl Event {
@@ -240,6 +278,9 @@ impl Event {
             Event::ChargeInstructed { .. } => "charge_instructed",
             Event::ChargeInstructionEntered { .. } => "charge_instruction_entered",
             Event::InvoiceRecorded { .. } => "invoice_recorded",
+            Event::VehicleCorrected { .. } => "vehicle_corrected",
+            Event::PartsShortApproved { .. } => "parts_short_approved",
+            Event::DamageRecorded { .. } => "damage_recorded",
         }
     }
 

@@ -21,7 +21,8 @@ use serde::{Deserialize, Serialize};
 
 pub use action::Action;
 pub use event::{
-    Acceptance, Actor, Assessment, Event, MessageNote, Op, Rating, ReceiptRef, Recorded, SignOff,
+    Acceptance, Actor, Assessment, Damage, Event, MessageNote, Op, PartsShortApproval, Rating,
+    ReceiptRef, Recorded, SignOff,
 };
 pub use status::Status;
 
@@ -115,6 +116,12 @@ pub struct Visit {
     /// The invoice the customer asked for.
     #[serde(default)]
     pub invoice: Option<Invoice>,
+    /// Parts short on site, each with the centre's oral approval.
+    #[serde(default)]
+    pub parts_short: Vec<PartsShortApproval>,
+    /// Damage the technician caused, with its compensation.
+    #[serde(default)]
+    pub damages: Vec<Damage>,
 }
 
 use content::{
@@ -157,6 +164,8 @@ impl Visit {
             charge_dispute: None,
             charge_instruction: None,
             invoice: None,
+            parts_short: Vec::new(),
+            damages: Vec::new(),
         };
         v.apply(&event, v.order.dispatched_at);
         Ok((v, event))
@@ -398,6 +407,7 @@ impl Visit {
             self.next_line_no,
             req,
             ctx.schedule,
+            self.order.category,
             self.order.in_warranty(),
             self.order.default_payer,
         )?;
@@ -532,7 +542,7 @@ impl Visit {
 
     pub fn replace_part(&self, replacement: PartReplacement) -> Result<Event> {
         self.expect(Action::ReplacePart)?;
-        replacement.validate(self.order.in_warranty())?;
+        replacement.validate_for(&self.order)?;
         Ok(Event::PartReplaced { replacement })
     }
 
@@ -563,7 +573,7 @@ impl Visit {
         comment: &str,
         fix_uncertain: bool,
     ) -> Result<Vec<u8>> {
-        let doc = serde_json::json!({
+        let mut doc = serde_json::json!({
             "format": "onsite-acceptance-v1",
             "order": self.order,
             "assessment": self.assessment,
@@ -577,6 +587,13 @@ impl Visit {
             "comment": comment,
             "fix_uncertain": fix_uncertain,
         });
+        // The customer signs the compensation too; absent when there is none,
+        // so signatures made before damages were recorded still verify.
+        if !self.damages.is_empty() {
+            if let Some(map) = doc.as_object_mut() {
+                map.insert("damages".into(), serde_json::to_value(&self.damages)?);
+            }
+        }
         Ok(serde_json::to_vec(&doc)?)
     }
 
@@ -584,6 +601,7 @@ impl Visit {
     pub fn accept_by_customer(&self, acceptance: &Acceptance, ctx: &Context) -> Result<Event> {
         self.expect(Action::RecordAcceptance)?;
         self.gate(Phase::Completion, ctx)?;
+        self.check_old_part_answers(ctx.checklists)?;
         check_acceptance(acceptance)?;
         self.check_signature_binding(acceptance)?;
         Ok(Event::CustomerAccepted {
@@ -823,6 +841,91 @@ impl Visit {
         })
     }
 
+    fn is_gps(&self) -> bool {
+        self.order.category == crate::checklist::Category::GpsInstall
+    }
+
+    /// GPS: the technician corrects the vehicle details on site (they reach HQ).
+    pub fn correct_vehicle(&self, vehicle: crate::order::Vehicle) -> Result<Event> {
+        self.expect(Action::CorrectVehicle)?;
+        if !self.is_gps() {
+            return Err(Error::invalid(
+                Field::VehiclePlate,
+                Problem::Inconsistent {
+                    detail: "vehicle details belong to GPS orders".into(),
+                },
+            ));
+        }
+        vehicle.validate()?;
+        Ok(Event::VehicleCorrected {
+            vehicle: crate::order::Vehicle {
+                plate: vehicle.plate.trim().to_string(),
+                model: vehicle.model.trim().to_string(),
+                driver_name: vehicle.driver_name.trim().to_string(),
+                driver_phone: vehicle.driver_phone.trim().to_string(),
+            },
+        })
+    }
+
+    /// Parts short on site: records who at the centre approved the way round it, and when.
+    pub fn record_parts_short(&self, approval: PartsShortApproval) -> Result<Event> {
+        self.expect(Action::RecordPartsShort)?;
+        content::check_parts_short(&approval)?;
+        Ok(Event::PartsShortApproved {
+            approval: PartsShortApproval {
+                what_short: approval.what_short.trim().to_string(),
+                approver: approval.approver.trim().to_string(),
+                instruction: approval.instruction.trim().to_string(),
+                ..approval
+            },
+        })
+    }
+
+    /// Damage the technician caused: what, the compensation, whether the customer agreed.
+    pub fn record_damage(&self, damage: Damage) -> Result<Event> {
+        self.expect(Action::RecordDamage)?;
+        content::check_damage(&damage)?;
+        Ok(Event::DamageRecorded {
+            damage: Damage {
+                what: damage.what.trim().to_string(),
+                ..damage
+            },
+        })
+    }
+
+    /// The completion checklist's "part replaced / old part recovered"
+    /// answers must agree with the replacements recorded: the centre reviews
+    /// the old parts by their registration numbers, so a "no" with a part
+    /// replaced (or a "yes" without one) is refused before the customer signs.
+    pub fn check_old_part_answers(&self, checklists: &Checklists) -> Result<()> {
+        let Some(t) = checklists.template(self.order.category, Phase::Completion) else {
+            return Ok(());
+        };
+        let Some(answers) = self.answers.get(&t.id) else {
+            return Ok(());
+        };
+        let replaced = !self.parts.is_empty();
+        let all_registered = self
+            .parts
+            .iter()
+            .all(|p| p.old_part_recovered && p.old_part_registration.is_some());
+        let mut checks = vec![("old_part_taken", replaced)];
+        if replaced {
+            checks.push(("old_part_bagged", all_registered));
+        }
+        for (item_id, recorded) in checks {
+            if let Some(Answer::YesNo(said) | Answer::Check(said)) = answers.get(item_id) {
+                if *said != recorded {
+                    return Err(Error::OldPartAnswerMismatch {
+                        item_id: item_id.to_string(),
+                        answered_yes: *said,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub fn hand_over(&self) -> Result<Event> {
         self.expect(Action::HandOver)?;
         self.receipt_standing()?;
@@ -885,7 +988,10 @@ impl Visit {
             Action::Depart => self.gate(Phase::BeforeLeaving, ctx),
             Action::Assess => self.gate(Phase::Arrival, ctx),
             Action::FinishWork => self.gate(Phase::WorkRules, ctx),
-            Action::RecordAcceptance => self.gate(Phase::Completion, ctx),
+            Action::RecordAcceptance => self
+                .gate(Phase::Completion, ctx)
+                .and_then(|()| self.check_old_part_answers(ctx.checklists)),
+            Action::CorrectVehicle if !self.is_gps() => return None,
             Action::PresentQuote => self.quote_ready(),
             Action::RemoveQuoteLine if self.quote_lines.is_empty() => return None,
             Action::ApproveQuoteLine
@@ -976,7 +1082,10 @@ impl Visit {
                         },
                     ));
                 }
-                Ok(())
+                line.check_terms(
+                    self.order.in_warranty(),
+                    FeeSchedule::shipped()?.labour_charged(self.order.category),
+                )
             }
             Event::QuoteLineRemoved { line_no } | Event::QuoteLineApproved { line_no, .. } => {
                 self.quote_line(*line_no).map(|_| ())
@@ -1001,11 +1110,14 @@ impl Visit {
                 self.material(material_id)?.check_concession(note)
             }
             Event::MaterialUsed { material_id } => self.material(material_id)?.check_usable(),
-            Event::PartReplaced { replacement } => replacement.validate(self.order.in_warranty()),
-            Event::CustomerAccepted { acceptance } => self.check_signature_binding(acceptance),
             Event::CustomerConsented { .. } => self.no_open_dispute(),
             Event::ChargeDisputed { dispute } => self.check_dispute(dispute),
             Event::ChargeInstructionEntered { instruction } => self.check_instruction(instruction),
+            Event::PartReplaced { replacement } => replacement.validate_for(&self.order),
+            Event::CustomerAccepted { acceptance } => {
+                self.check_old_part_answers(Checklists::shipped()?)?;
+                self.check_signature_binding(acceptance)
+            }
             Event::PaymentTaken { payment } => {
                 if self.payment.is_some() {
                     return Err(Error::illegal(
@@ -1033,6 +1145,7 @@ impl Visit {
                 self.reissue_receipt(replaces, receipt.clone()).map(|_| ())
             }
             Event::HandedOver => self.receipt_standing(),
+            Event::VehicleCorrected { vehicle } => self.correct_vehicle(vehicle.clone()).map(drop),
             _ => Ok(()),
         }
     }
@@ -1178,6 +1291,9 @@ impl Visit {
                 self.charge_instruction = Some(instruction.clone());
             }
             Event::InvoiceRecorded { invoice } => self.invoice = Some(invoice.clone()),
+            Event::VehicleCorrected { vehicle } => self.order.vehicle = Some(vehicle.clone()),
+            Event::PartsShortApproved { approval } => self.parts_short.push(approval.clone()),
+            Event::DamageRecorded { damage } => self.damages.push(damage.clone()),
         }
     }
 

@@ -53,6 +53,18 @@ const EXPECTED: &[(Action, &str)] = &[
     (Action::DisputeCharge, "quoted customer_accepted"),
     (Action::EnterChargeInstruction, "quoted customer_accepted"),
     (Action::RecordInvoice, "customer_accepted settled"),
+    (
+        Action::CorrectVehicle,
+        "arrived assessed quoted consented in_progress work_done",
+    ),
+    (
+        Action::RecordPartsShort,
+        "arrived assessed quoted consented in_progress work_done",
+    ),
+    (
+        Action::RecordDamage,
+        "arrived assessed quoted consented in_progress work_done",
+    ),
 ];
 
 fn expected(action: Action, status: Status) -> bool {
@@ -162,6 +174,8 @@ fn decide(v: &Visit, action: Action, ctx: &Context) -> Result<Event> {
             old_serial: "A".into(),
             new_serial: "B".into(),
             old_part_recovered: true,
+            old_part_registration: Some("R-1".into()),
+            ..PartReplacement::default()
         }),
         Action::StartWork => v.start_work(),
         Action::FinishWork => v.finish_work(30, "更换角阀", ctx),
@@ -188,6 +202,18 @@ fn decide(v: &Visit, action: Action, ctx: &Context) -> Result<Event> {
             v.enter_charge_instruction(crate::charge::Instruction::Waive, "主管", "000000", ctx)
         }
         Action::RecordInvoice => v.record_invoice(&invoice()),
+        Action::CorrectVehicle => v.correct_vehicle(crate::sample::vehicle()),
+        Action::RecordPartsShort => v.record_parts_short(PartsShortApproval {
+            what_short: "电源线束".into(),
+            approver: "GPS事业部 王经理".into(),
+            approved_at: now,
+            instruction: "先用旧线束,三日内补装".into(),
+        }),
+        Action::RecordDamage => v.record_damage(Damage {
+            what: "搬动冰箱划伤地板".into(),
+            amount: crate::money::Fen::new(20_000).unwrap(),
+            customer_agreed: true,
+        }),
     }
 }
 
@@ -290,6 +316,8 @@ fn event_of(action: Action) -> Event {
                 old_serial: "a".into(),
                 new_serial: "b".into(),
                 old_part_recovered: true,
+                old_part_registration: Some("R-1".into()),
+                ..PartReplacement::default()
             },
         },
         Action::StartWork => Event::WorkStarted,
@@ -326,6 +354,24 @@ fn event_of(action: Action) -> Event {
             },
         },
         Action::RecordInvoice => Event::InvoiceRecorded { invoice: invoice() },
+        Action::CorrectVehicle => Event::VehicleCorrected {
+            vehicle: crate::sample::vehicle(),
+        },
+        Action::RecordPartsShort => Event::PartsShortApproved {
+            approval: PartsShortApproval {
+                what_short: "w".into(),
+                approver: "a".into(),
+                approved_at: ctx().now,
+                instruction: String::new(),
+            },
+        },
+        Action::RecordDamage => Event::DamageRecorded {
+            damage: Damage {
+                what: "w".into(),
+                amount: crate::money::Fen::new(1).unwrap(),
+                customer_agreed: true,
+            },
+        },
     }
 }
 

@@ -6,6 +6,7 @@ import app.onsite.ffi.ChargeDisputeInput
 import app.onsite.ffi.ChargeInstructionInput
 import app.onsite.ffi.ChecklistPhase
 import app.onsite.ffi.ConcessionInput
+import app.onsite.ffi.DamageInput
 import app.onsite.ffi.Enrollment
 import app.onsite.ffi.InspectionVerdict
 import app.onsite.ffi.InvoiceInput
@@ -16,6 +17,7 @@ import app.onsite.ffi.Language
 import app.onsite.ffi.MaterialInput
 import app.onsite.ffi.Paper
 import app.onsite.ffi.PartReplacementInput
+import app.onsite.ffi.PartsShortInput
 import app.onsite.ffi.PaymentMethod
 import app.onsite.ffi.QuoteItem
 import app.onsite.ffi.SignedInTechnician
@@ -23,6 +25,7 @@ import app.onsite.ffi.SyncObserver
 import app.onsite.ffi.SyncProgress
 import app.onsite.ffi.SyncReport
 import app.onsite.ffi.TechnicianProfile
+import app.onsite.ffi.VehicleInfo
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.channels.awaitClose
@@ -178,6 +181,9 @@ class Onsite private constructor(
         store { noteConcession(jobId, materialId, note) }
     suspend fun useMaterial(jobId: String, materialId: String) = store { useMaterial(jobId, materialId) }
     suspend fun replacePart(jobId: String, part: PartReplacementInput) = store { replacePart(jobId, part) }
+    suspend fun correctVehicle(jobId: String, vehicle: VehicleInfo) = store { correctVehicle(jobId, vehicle) }
+    suspend fun recordPartsShort(jobId: String, input: PartsShortInput) = store { recordPartsShort(jobId, input) }
+    suspend fun recordDamage(jobId: String, damage: DamageInput) = store { recordDamage(jobId, damage) }
 
     suspend fun startWork(jobId: String) = store { startWork(jobId) }
     suspend fun finishWork(jobId: String, labourMinutes: UInt, summary: String) =

@@ -6,6 +6,7 @@ import app.onsite.ffi.Assessment
 import app.onsite.ffi.ChecklistPhase
 import app.onsite.ffi.ConcessionInput
 import app.onsite.ffi.CustomerRating
+import app.onsite.ffi.DamageInput
 import app.onsite.ffi.InspectionVerdict
 import app.onsite.ffi.ItemInput
 import app.onsite.ffi.JobAction
@@ -16,6 +17,8 @@ import app.onsite.ffi.MaterialInput
 import app.onsite.ffi.MaterialSource
 import app.onsite.ffi.OnsiteException
 import app.onsite.ffi.Paper
+import app.onsite.ffi.PartReplacementInput
+import app.onsite.ffi.PartsShortInput
 import app.onsite.ffi.PaymentMethod
 import app.onsite.ffi.QuoteItem
 import app.onsite.ffi.QuoteLineKind
@@ -23,6 +26,7 @@ import app.onsite.ffi.ReceiptChain
 import app.onsite.ffi.SignOff
 import app.onsite.ffi.SignaturePad
 import app.onsite.ffi.SyncProgress
+import app.onsite.ffi.VehicleInfo
 import kotlinx.coroutines.cancelAndJoin
 import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.channels.ReceiveChannel
@@ -72,6 +76,7 @@ fun main() {
             "a revoked device gets an Hq exception, nothing is lost" to ::revoked,
             "the job list and a job are Flows that follow local steps and syncs" to ::jobFlows,
             "a screen driven by availableActions alone works a visit to the handover" to ::drivenByAvailableActions,
+            "a GPS repair out of warranty: vehicle, parts only, terminal and SIM pairs" to ::gpsRepairVisit,
         )
         var failed = 0
         for ((name, test) in tests) {
@@ -618,4 +623,61 @@ suspend fun drivenByAvailableActions(hq: Hq) {
     assertEquals(listOf(JobAction.VOID_RECEIPT), tech.availableActions(job).map { it.action }, "after handover only a correction is offered")
     tech.syncNow()
     assertEquals(0L, tech.pendingChanges(), "everything reached HQ")
+}
+
+/** The GPS line from Kotlin: the rules are the core's, the shell only passes input. */
+suspend fun gpsRepairVisit(hq: Hq) {
+    val phone = hq.newTechnician("kt-gps")
+    val tech = phone.tech
+    val job = "KT-GPS-1"
+    hq.cli(
+        "dispatch", "create", "--job", job, "--technician", "kt-gps", "--category", "gps_install",
+        "--site", "顺达物流车队", "--customer", "刘经理", "--fault", "平台显示终端离线",
+        "--plate", "粤B·12345", "--vehicle-model", "东风天龙", "--driver", "陈师傅", "--driver-phone", "13922334455",
+    )
+    tech.syncNow()
+    assertEquals("粤B·12345", tech.job(job).vehicle?.plate, "the vehicle comes with the order")
+    tech.accept(job)
+    answerAll(tech, job, ChecklistPhase.BEFORE_LEAVING)
+    tech.depart(job)
+    tech.arrive(job)
+    answerAll(tech, job, ChecklistPhase.ARRIVAL)
+    tech.assess(job, Assessment(listOf("仪表台下方"), "定位模块无输出", listOf("更换终端"), "更换终端和SIM卡", 60u))
+    tech.correctVehicle(job, VehicleInfo("粤B·12345", "东风天龙", "王师傅", "13800001111"))
+    // Labour is not charged on a GPS repair; the terminal is.
+    val labour = tech.addQuoteLine(job, QuoteItem.Schedule("GP-S-005", null), 1u).quoteLines.last()
+    assertEquals(0L, labour.lineTotalFen)
+    assertTrue(labour.freeReason != null, "the line says why it is free")
+    tech.addQuoteLine(job, QuoteItem.Schedule("GP-P-001", null), 1u)
+    tech.presentQuote(job)
+    tech.customerConsents(job, "刘经理")
+    tech.startWork(job)
+    val noSim = assertFailsWith<OnsiteException.InvalidInput> {
+        tech.replacePart(job, PartReplacementInput("GP-P-001", "GPS定位终端", "T860000001", "T860000937", false))
+    }
+    assertEquals("old_sim", noSim.field)
+    tech.replacePart(
+        job,
+        PartReplacementInput(
+            "GP-P-001", "GPS定位终端", "T860000001", "T860000937", true,
+            oldPartRegistration = "FX-0007", oldSim = "1440012345678", newSim = "1440098765432",
+            returnPlate = "粤B·12345", returnFault = "不定位",
+        ),
+    )
+    tech.recordPartsShort(job, PartsShortInput("电源线束", "GPS事业部 王经理", "先用原车线束"))
+    val detail = tech.recordDamage(job, DamageInput("拆装时划伤仪表台饰板", 5_000, true))
+    assertEquals(1, detail.damages.size)
+    assertEquals("王师傅", detail.vehicle?.driverName)
+    answerAll(tech, job, ChecklistPhase.WORK_RULES)
+    tech.finishWork(job, 60u, "更换终端和SIM卡,平台上线")
+    answerAll(tech, job, ChecklistPhase.COMPLETION)
+    tech.recordAcceptance(job, AcceptanceInput(CustomerRating.SATISFIED, "", false, SignOff.Sign("刘经理", signature())))
+    val due = tech.job(job).dueOnSiteFen
+    assertEquals(39_800L, due, "parts only")
+    tech.takePayment(job, PaymentMethod.CASH, due)
+    tech.issueReceipt(job)
+    tech.handOver(job)
+    val sent = tech.syncNow()
+    assertTrue(sent.opsApplied > 0uL && sent.opsRejected == 0uL, "$sent")
+    tech.close()
 }
