@@ -398,7 +398,7 @@ pub fn item_input(k: &ItemKind, lang: Lang) -> ItemInput {
     match k {
         ItemKind::Check => ItemInput::Check,
         ItemKind::YesNo => ItemInput::YesNo,
-        ItemKind::Number { unit, min, max } => ItemInput::Number {
+        ItemKind::Number { unit, min, max, .. } => ItemInput::Number {
             unit: unit.as_ref().map(|u| u.get(lang).to_string()),
             min: *min,
             max: *max,

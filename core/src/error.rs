@@ -161,8 +161,12 @@ pub enum Error {
     // --- acceptance, payment, receipt -------------------------------------
     /// A customer who refuses to sign is never forced, but the reason is recorded.
     RefusalReasonRequired,
-    /// A message note is left after waiting at least 2 minutes or phoning (DOMAIN.md step 2).
-    MessageNoteTooEarly,
+    /// A message note is left only after the service line's minimum wait and
+    /// calls (DOMAIN.md step 2; per line in `data/service_lines.json`).
+    MessageNoteTooEarly {
+        min_wait_minutes: u32,
+        min_calls: u32,
+    },
     Underpaid {
         due_fen: i64,
         received_fen: i64,
@@ -231,6 +235,18 @@ pub enum Error {
         found: i64,
         known: i64,
     },
+
+    // --- arrival, appointment, contacts (issue 10) ------------------------
+    /// A late arrival is recorded with the technician's reason; the visit goes on.
+    LateReasonRequired {
+        minutes_late: i64,
+    },
+    /// A new appointment needs the customer's consent: who, when, how.
+    RescheduleConsentRequired,
+    /// Furniture: the advance contact or the call before arriving is not recorded.
+    ContactNotRecorded {
+        kind: crate::visit::ContactKind,
+    },
 }
 
 impl Error {
@@ -272,7 +288,7 @@ impl Error {
             Error::MaterialInUse { .. } => "material_in_use",
             Error::OldPartNotRecovered { .. } => "old_part_not_recovered",
             Error::RefusalReasonRequired => "refusal_reason_required",
-            Error::MessageNoteTooEarly => "message_note_too_early",
+            Error::MessageNoteTooEarly { .. } => "message_note_too_early",
             Error::Underpaid { .. } => "underpaid",
             Error::NotExactAmount { .. } => "not_exact_amount",
             Error::ReceiptNumbersExhausted => "receipt_numbers_exhausted",
@@ -295,6 +311,9 @@ impl Error {
             Error::Decode(_) => "decode",
             Error::Corrupt { .. } => "corrupt",
             Error::SchemaTooNew { .. } => "schema_too_new",
+            Error::LateReasonRequired { .. } => "late_reason_required",
+            Error::RescheduleConsentRequired => "reschedule_consent_required",
+            Error::ContactNotRecorded { .. } => "contact_not_recorded",
         }
     }
 
@@ -450,7 +469,10 @@ mod tests {
                 part_code: "GPS-T1".into(),
             },
             Error::RefusalReasonRequired,
-            Error::MessageNoteTooEarly,
+            Error::MessageNoteTooEarly {
+                min_wait_minutes: 3,
+                min_calls: 1,
+            },
             Error::Underpaid {
                 due_fen: 12_000,
                 received_fen: 10_000,
@@ -501,12 +523,17 @@ mod tests {
                 reason: "a job without events".into(),
             },
             Error::SchemaTooNew { found: 9, known: 4 },
+            Error::LateReasonRequired { minutes_late: 12 },
+            Error::RescheduleConsentRequired,
+            Error::ContactNotRecorded {
+                kind: crate::visit::ContactKind::HourBeforeCall,
+            },
         ]
     }
 
     /// Every variant, so that a new one is not forgotten here: add it to
     /// [`samples`] too and count it in `VARIANTS`.
-    const VARIANTS: usize = 55;
+    const VARIANTS: usize = 58;
     fn _every_variant_has_a_sample(e: &Error) {
         match e {
             Error::InvalidInput { .. }
@@ -541,7 +568,7 @@ mod tests {
             | Error::MaterialInUse { .. }
             | Error::OldPartNotRecovered { .. }
             | Error::RefusalReasonRequired
-            | Error::MessageNoteTooEarly
+            | Error::MessageNoteTooEarly { .. }
             | Error::Underpaid { .. }
             | Error::NotExactAmount { .. }
             | Error::ReceiptNumbersExhausted
@@ -563,7 +590,10 @@ mod tests {
             | Error::StoreLockPoisoned
             | Error::Decode(_)
             | Error::Corrupt { .. }
-            | Error::SchemaTooNew { .. } => {}
+            | Error::SchemaTooNew { .. }
+            | Error::LateReasonRequired { .. }
+            | Error::RescheduleConsentRequired
+            | Error::ContactNotRecorded { .. } => {}
         }
     }
 

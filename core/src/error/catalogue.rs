@@ -158,10 +158,14 @@ pub enum Field {
     ChecklistTemplate,
     ChecklistItem,
     Answer,
+    // arrival and appointment (issue 10)
+    LateReason,
+    ConsentGivenBy,
+    ContactNote,
 }
 
 impl Field {
-    pub const ALL: [Field; 59] = [
+    pub const ALL: [Field; 62] = [
         Field::JobId,
         Field::TechnicianId,
         Field::DeviceId,
@@ -221,6 +225,9 @@ impl Field {
         Field::ChecklistTemplate,
         Field::ChecklistItem,
         Field::Answer,
+        Field::LateReason,
+        Field::ConsentGivenBy,
+        Field::ContactNote,
     ];
 
     /// Stable snake_case code.
@@ -285,6 +292,9 @@ impl Field {
             Field::ChecklistTemplate => "checklist_template",
             Field::ChecklistItem => "checklist_item",
             Field::Answer => "answer",
+            Field::LateReason => "late_reason",
+            Field::ConsentGivenBy => "consent_given_by",
+            Field::ContactNote => "contact_note",
         }
     }
 
@@ -365,6 +375,9 @@ impl Field {
             Field::ChecklistTemplate => tr(lang, "检查表", "checklist template"),
             Field::ChecklistItem => tr(lang, "检查项", "checklist item"),
             Field::Answer => tr(lang, "回答", "answer"),
+            Field::LateReason => tr(lang, "迟到原因", "reason for being late"),
+            Field::ConsentGivenBy => tr(lang, "同意改约的人", "who agreed to the new time"),
+            Field::ContactNote => tr(lang, "联系记录", "contact note"),
         }
     }
 }

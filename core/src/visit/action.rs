@@ -42,6 +42,8 @@ pub enum Action {
     VoidReceipt,
     ReissueReceipt,
     HandOver,
+    RescheduleWithCustomer,
+    RecordContact,
 }
 
 use Status::*;
@@ -60,7 +62,7 @@ const SETTLED: &[Status] = &[Settled, HandedOver];
 
 impl Action {
     /// Every action, in the order a visit usually takes them (the order screens list them in).
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 27] = [
         Action::AcceptJob,
         Action::Depart,
         Action::Arrive,
@@ -86,6 +88,8 @@ impl Action {
         Action::VoidReceipt,
         Action::ReissueReceipt,
         Action::HandOver,
+        Action::RescheduleWithCustomer,
+        Action::RecordContact,
     ];
 
     /// The transition table: the statuses this action is allowed from.
@@ -111,6 +115,9 @@ impl Action {
             Action::TakePayment | Action::IssueReceipt => &[CustomerAccepted],
             Action::VoidReceipt | Action::ReissueReceipt => SETTLED,
             Action::HandOver => &[Settled],
+            // Before entering: 「如延误比较长,在用户同意的前提下改约上门时间」 (furniture book 三.5)
+            Action::RescheduleWithCustomer => &[Dispatched, Accepted, EnRoute, Arrived, NoAccess],
+            Action::RecordContact => &[Dispatched, Accepted, EnRoute],
         }
     }
 
@@ -149,6 +156,8 @@ impl Action {
             Event::ReceiptVoided { .. } => Action::VoidReceipt,
             Event::ReceiptReissued { .. } => Action::ReissueReceipt,
             Event::HandedOver => Action::HandOver,
+            Event::AppointmentAgreed { .. } => Action::RescheduleWithCustomer,
+            Event::CustomerContacted { .. } => Action::RecordContact,
         })
     }
 
@@ -180,6 +189,8 @@ impl Action {
             Action::VoidReceipt => "receipt_voided",
             Action::ReissueReceipt => "receipt_reissued",
             Action::HandOver => "handed_over",
+            Action::RescheduleWithCustomer => "appointment_agreed",
+            Action::RecordContact => "customer_contacted",
         }
     }
 
@@ -211,6 +222,8 @@ impl Action {
             Action::VoidReceipt => "void_receipt",
             Action::ReissueReceipt => "reissue_receipt",
             Action::HandOver => "hand_over",
+            Action::RescheduleWithCustomer => "reschedule_with_customer",
+            Action::RecordContact => "record_contact",
         }
     }
 
@@ -244,6 +257,10 @@ impl Action {
             Action::VoidReceipt => tr(lang, "作废收据", "Void the receipt"),
             Action::ReissueReceipt => tr(lang, "重开收据", "Reissue the receipt"),
             Action::HandOver => tr(lang, "交回单据和款项", "Hand over"),
+            Action::RescheduleWithCustomer => {
+                tr(lang, "与客户改约", "Agree a new time with the customer")
+            }
+            Action::RecordContact => tr(lang, "记录联系客户", "Record a contact"),
         }
     }
 
@@ -323,6 +340,16 @@ impl Action {
                 lang,
                 "收费开据后才能交回",
                 "signed orders and money are handed over after settlement",
+            ),
+            Action::RescheduleWithCustomer => tr(
+                lang,
+                "进门之前才能与客户改约",
+                "a new time is agreed before entering",
+            ),
+            Action::RecordContact => tr(
+                lang,
+                "到达之前联系客户",
+                "the customer is contacted before arriving",
             ),
         }
     }
