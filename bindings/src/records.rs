@@ -69,9 +69,34 @@ mirror!(
         IssueReceipt,
         VoidReceipt,
         ReissueReceipt,
-        HandOver
+        HandOver,
+        RescheduleWithCustomer,
+        RecordContact
     }
 );
+mirror!(
+    /// How the customer agreed to a new appointment.
+    ConsentChannel = onsite_core::visit::ConsentChannel {
+        Phone,
+        InPerson,
+        Message
+    }
+);
+mirror!(
+    /// A contact with the customer before a furniture visit.
+    ContactKind = onsite_core::visit::ContactKind {
+        AdvanceNotice,
+        HourBeforeCall
+    }
+);
+
+/// The punctuality verdict an arrival now would get, for the screen before arriving.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct PunctualityPreview {
+    pub label: String,
+    pub late: bool,
+    pub minutes_from_reference: i64,
+}
 mirror!(
     ChecklistPhase = Phase {
         BeforeLeaving,
@@ -163,6 +188,18 @@ pub enum Paper {
 
 pub fn ms(t: chrono::DateTime<chrono::Utc>) -> i64 {
     t.timestamp_millis()
+}
+
+/// A time from Unix milliseconds; out of range is a typed error.
+pub fn from_ms(ms: i64) -> onsite_core::Result<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::from_timestamp_millis(ms).ok_or_else(|| {
+        onsite_core::error::Error::InvalidInput {
+            field: onsite_core::error::Field::Day,
+            problem: onsite_core::error::Problem::Malformed {
+                detail: format!("{ms} ms is not a representable time"),
+            },
+        }
+    })
 }
 
 #[derive(Debug, Clone, uniffi::Record)]
@@ -271,7 +308,7 @@ impl JobDetail {
             appointment_at_ms: ms(v.order.appointment_at),
             urgent: v.order.urgent,
             in_warranty: v.order.in_warranty(),
-            punctuality: v.punctuality.map(|p| p.label(lang)),
+            punctuality: v.punctuality.as_ref().map(|p| p.label(lang)),
             quote_lines: v
                 .quote_lines
                 .iter()
