@@ -131,7 +131,8 @@ SPEC = {
         ],
     },
     "gps_install": {
-        "before_leaving": COMMON_BEFORE[:5] + [
+        "before_leaving": [i for i in COMMON_BEFORE if i["id"] != "shoe_covers"] + [
+            check("vehicle_covers", "携带座椅套、方向盘套、脚垫", "Seat, steering-wheel and floor covers packed"),
             # 「准备好工具,备品配件及相关文件等」 (GPS book 四.4)
             check("terminal_ready", "携带GPS终端、SIM卡及备品配件,核对型号", "GPS terminal, SIM card and spare parts packed, model checked"),
             # 「出发前须核对安装维修信息」 (GPS book 四.4)

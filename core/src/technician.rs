@@ -280,6 +280,12 @@ impl Technician {
         self.act(job_id, self.me(), |v, ctx| v.record_contact(kind, note, ctx))
     }
 
+    /// Checklist answers that raise a flag (a supply voltage outside 180-250 V...).
+    pub fn checklist_flags(&self, job_id: &str) -> Result<Vec<crate::checklist::Flag>> {
+        let v = self.job(job_id)?;
+        Ok(v.checklist_flags(&self.context(self.clock.now())))
+    }
+
     /// What the arrival's verdict would be now, for a screen to show before arriving.
     pub fn punctuality_now(&self, job_id: &str) -> Result<crate::punctuality::Punctuality> {
         self.job(job_id)?.punctuality_at(self.clock.now())
