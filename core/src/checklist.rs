@@ -264,8 +264,9 @@ impl Item {
                 let below = flag_min.is_some_and(|lo| *n < lo);
                 let above = flag_max.is_some_and(|hi| *n > hi);
                 (below || above).then(|| {
-                    flag.clone()
-                        .unwrap_or_else(|| Text::new("读数超出正常范围", "Reading outside the normal range"))
+                    flag.clone().unwrap_or_else(|| {
+                        Text::new("读数超出正常范围", "Reading outside the normal range")
+                    })
                 })
             }
             _ => None,

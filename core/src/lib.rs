@@ -25,11 +25,11 @@ pub mod photo;
 pub mod punctuality;
 pub mod quote;
 pub mod receipt;
-pub mod service_line;
 /// Sample orders, profile and answers for the demo, tests and benchmarks;
 /// not part of the production API (feature `sample`).
 #[cfg(any(test, feature = "sample"))]
 pub mod sample;
+pub mod service_line;
 pub mod signature;
 pub mod store;
 pub mod sync;

@@ -93,7 +93,11 @@ impl Punctuality {
         };
         let r = match self.rule {
             Rule::Appointment => tr(lang, "预约时间", "appointment"),
-            Rule::UrgentDeadline => tr(lang, "紧急,自客户来电起", "urgent, from the customer's call"),
+            Rule::UrgentDeadline => tr(
+                lang,
+                "紧急,自客户来电起",
+                "urgent, from the customer's call",
+            ),
         };
         let mut s = format!("{v} ({r} {:+} min)", self.minutes_from_reference);
         if let Some(reason) = self.late_reason.as_deref().filter(|r| !r.trim().is_empty()) {
@@ -146,12 +150,24 @@ mod tests {
     fn urgent_jobs_are_due_thirty_minutes_after_the_call() {
         let call = t0();
         let appointment = call + Duration::minutes(20);
-        let on = Punctuality::judge(call + Duration::minutes(30), appointment, call, true, &PROPERTY);
+        let on = Punctuality::judge(
+            call + Duration::minutes(30),
+            appointment,
+            call,
+            true,
+            &PROPERTY,
+        );
         assert_eq!(
             (on.verdict, on.rule, on.minutes_from_reference),
             (Verdict::OnTime, Rule::UrgentDeadline, 30)
         );
-        let late = Punctuality::judge(call + Duration::minutes(31), appointment, call, true, &PROPERTY);
+        let late = Punctuality::judge(
+            call + Duration::minutes(31),
+            appointment,
+            call,
+            true,
+            &PROPERTY,
+        );
         assert_eq!(late.verdict, Verdict::Late);
     }
 

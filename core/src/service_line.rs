@@ -79,7 +79,10 @@ impl ServiceLine {
 fn parse(json: &str) -> std::result::Result<Vec<ServiceLine>, String> {
     let file: LinesFile = serde_json::from_str(json).map_err(|e| e.to_string())?;
     if file.version != 1 {
-        return Err(format!("service line data version {} is unknown", file.version));
+        return Err(format!(
+            "service line data version {} is unknown",
+            file.version
+        ));
     }
     for l in &file.lines {
         if l.arrival.on_time_from_min > l.arrival.on_time_to_min || l.arrival.urgent_within_min < 0
@@ -126,12 +129,21 @@ mod tests {
     #[test]
     fn every_line_has_its_data_with_the_books_numbers() {
         let p = ServiceLine::of(Category::PropertyRepair).unwrap();
-        assert_eq!((p.arrival.on_time_from_min, p.arrival.on_time_to_min), (-5, 5));
+        assert_eq!(
+            (p.arrival.on_time_from_min, p.arrival.on_time_to_min),
+            (-5, 5)
+        );
         assert_eq!(p.arrival.urgent_within_min, 30);
         assert_eq!(p.no_access.min_wait_minutes, 2);
         let f = ServiceLine::of(Category::Furniture).unwrap();
-        assert_eq!((f.arrival.on_time_from_min, f.arrival.on_time_to_min), (-10, 0));
-        assert_eq!((f.no_access.min_wait_minutes, f.no_access.min_calls), (3, 1));
+        assert_eq!(
+            (f.arrival.on_time_from_min, f.arrival.on_time_to_min),
+            (-10, 0)
+        );
+        assert_eq!(
+            (f.no_access.min_wait_minutes, f.no_access.min_calls),
+            (3, 1)
+        );
         let c = f.advance_contact.unwrap();
         assert_eq!((c.working_days_before, c.call_minutes_before), (5, 60));
         for c in Category::ALL {
@@ -142,9 +154,18 @@ mod tests {
     #[test]
     fn working_days_skip_weekends_in_shanghai() {
         // 2026-11-23 is a Monday. 10:00 Shanghai = 02:00 UTC.
-        assert_eq!(working_days_between(at(2026, 11, 23, 2), at(2026, 11, 30, 2)), 5);
-        assert_eq!(working_days_between(at(2026, 11, 24, 2), at(2026, 11, 30, 2)), 4);
+        assert_eq!(
+            working_days_between(at(2026, 11, 23, 2), at(2026, 11, 30, 2)),
+            5
+        );
+        assert_eq!(
+            working_days_between(at(2026, 11, 24, 2), at(2026, 11, 30, 2)),
+            4
+        );
         // 23:00 UTC on Sunday the 22nd is already Monday the 23rd in Shanghai.
-        assert_eq!(working_days_between(at(2026, 11, 22, 23), at(2026, 11, 30, 2)), 5);
+        assert_eq!(
+            working_days_between(at(2026, 11, 22, 23), at(2026, 11, 30, 2)),
+            5
+        );
     }
 }

@@ -26,8 +26,7 @@ use crate::visit::{
     Acceptance, Actor, Assessment, AvailableAction, Context, Event, MessageNote, Op, Rating,
     ReceiptRef, Recorded, SignOff, Status, Visit,
 };
-use crate::visit::{ContactKind, RescheduleConsent
-};
+use crate::visit::{ContactKind, RescheduleConsent};
 
 pub use crate::store::audit::AuditEntry;
 
@@ -277,7 +276,9 @@ impl Technician {
     /// Records a contact with the customer before the visit (furniture: the
     /// 5-working-day contact and the call 1 hour before arriving).
     pub fn record_contact(&self, job_id: &str, kind: ContactKind, note: &str) -> Result<Visit> {
-        self.act(job_id, self.me(), |v, ctx| v.record_contact(kind, note, ctx))
+        self.act(job_id, self.me(), |v, ctx| {
+            v.record_contact(kind, note, ctx)
+        })
     }
 
     /// Checklist answers that raise a flag (a supply voltage outside 180-250 V...).

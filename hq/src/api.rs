@@ -320,16 +320,17 @@ async fn reschedule(
     json_limit(&body)?;
     let r: Reschedule = parse(&body)?;
     let db = s.db.clone();
-    let out =
-        blocking(move || store::reschedule(
+    let out = blocking(move || {
+        store::reschedule(
             &*db,
             &job_id,
             r.appointment_at,
             &r.reason,
             r.consent.as_ref(),
             Utc::now(),
-        ))
-            .await?;
+        )
+    })
+    .await?;
     Ok(Json(out).into_response())
 }
 

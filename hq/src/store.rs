@@ -15,11 +15,11 @@ use onsite_core::order::{validate_id, WorkOrder};
 use onsite_core::payment::Method;
 use onsite_core::receipt::NumberBlock;
 use onsite_core::signature::record::content_hash;
-use onsite_core::visit::RescheduleConsent;
 use onsite_core::sync::protocol::{
     Change, ChangeKind, EnrollResponse, Op, OpResult, Outcome, PullResponse, PushResponse,
     RejectCode, MAX_PULL_CHANGES, MAX_PUSH_OPS,
 };
+use onsite_core::visit::RescheduleConsent;
 use onsite_core::visit::{Event, Rating, Status, Visit};
 use serde::{Deserialize, Serialize};
 

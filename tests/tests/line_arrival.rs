@@ -80,7 +80,10 @@ fn a_late_arrival_needs_a_reason_and_the_visit_goes_on() {
     );
     assert_eq!(e.code(), "late_reason_required");
     assert!(e.message(Lang::ZhCn).contains("迟到12分钟"), "{e}");
-    let v = f.tech.arrive_with_reason("J", "电梯停运,走楼梯上楼").unwrap();
+    let v = f
+        .tech
+        .arrive_with_reason("J", "电梯停运,走楼梯上楼")
+        .unwrap();
     let p = v.punctuality.clone().unwrap();
     assert_eq!((p.verdict, p.minutes_from_reference), (Verdict::Late, 12));
     assert_eq!(p.late_reason.as_deref(), Some("电梯停运,走楼梯上楼"));
@@ -97,6 +100,9 @@ fn a_late_arrival_needs_a_reason_and_the_visit_goes_on() {
         })
         .unwrap();
     assert_eq!(arrived.late_reason.as_deref(), Some("电梯停运,走楼梯上楼"));
+    // The customer's copy of the work order shows the verdict and the reason.
+    let copy = onsite_core::documents::to_text(&f.tech.work_order_copy("J", Lang::ZhCn).unwrap());
+    assert!(copy.contains("迟到") && copy.contains("电梯停运"), "{copy}");
     sample::complete_checklist(&f.tech, "J", Phase::Arrival).unwrap();
     let v = f
         .tech
@@ -169,7 +175,11 @@ fn urgent_is_thirty_minutes_from_the_customers_call_not_from_dispatch() {
     f.clock.set(call + Duration::minutes(35));
     let preview = f.tech.punctuality_now("U").unwrap();
     assert_eq!(
-        (preview.verdict, preview.rule, preview.minutes_from_reference),
+        (
+            preview.verdict,
+            preview.rule,
+            preview.minutes_from_reference
+        ),
         (Verdict::Late, Rule::UrgentDeadline, 35)
     );
     assert!(matches!(
@@ -210,7 +220,10 @@ fn furniture_no_access_waits_three_minutes_and_phones() {
     let f = fixture();
     furniture_en_route(&f, "F");
     for (waited, calls) in [(2, 1), (3, 0)] {
-        let e = f.tech.record_no_access("F", note(waited, calls)).unwrap_err();
+        let e = f
+            .tech
+            .record_no_access("F", note(waited, calls))
+            .unwrap_err();
         assert!(
             matches!(
                 e,
@@ -227,7 +240,11 @@ fn furniture_no_access_waits_three_minutes_and_phones() {
     let v = f.tech.record_no_access("F", n).unwrap();
     let recorded = v.no_access.unwrap();
     assert_eq!(
-        (recorded.waited_minutes, recorded.calls_made, recorded.asked_neighbours),
+        (
+            recorded.waited_minutes,
+            recorded.calls_made,
+            recorded.asked_neighbours
+        ),
         (4, 2, true)
     );
 }
@@ -242,8 +259,18 @@ fn an_old_message_note_without_calls_still_loads() {
 
 // --- checklist data (item 6) -----------------------------------------------------
 
-fn item<'a>(c: Category, p: Phase, id: &str, lists: &'a Checklists) -> Option<&'a onsite_core::checklist::Item> {
-    lists.template(c, p).unwrap().items.iter().find(|i| i.id == id)
+fn item<'a>(
+    c: Category,
+    p: Phase,
+    id: &str,
+    lists: &'a Checklists,
+) -> Option<&'a onsite_core::checklist::Item> {
+    lists
+        .template(c, p)
+        .unwrap()
+        .items
+        .iter()
+        .find(|i| i.id == id)
 }
 
 #[test]
@@ -264,15 +291,29 @@ fn the_conduct_item_is_the_books_sofa_water_and_smoking_rule() {
 fn the_second_knock_is_asked_only_when_nobody_answered() {
     // 「若客戶未聽見,間隔約半分鐘再次按門鈴或敲門」 (property book 4.3.4)
     let lists = Checklists::shipped().unwrap();
-    let again = item(Category::PropertyRepair, Phase::Arrival, "knocked_again", lists).unwrap();
+    let again = item(
+        Category::PropertyRepair,
+        Phase::Arrival,
+        "knocked_again",
+        lists,
+    )
+    .unwrap();
     let cond = again.show_if.as_ref().unwrap();
-    assert_eq!((cond.item.as_str(), cond.equals.as_str()), ("answered_first_time", "no"));
+    assert_eq!(
+        (cond.item.as_str(), cond.equals.as_str()),
+        ("answered_first_time", "no")
+    );
     let f = fixture();
     en_route(&f, "J");
     f.clock.set(appointment());
     f.tech.arrive("J").unwrap();
     f.tech
-        .answer("J", "property_repair.arrival", "answered_first_time", Answer::YesNo(true))
+        .answer(
+            "J",
+            "property_repair.arrival",
+            "answered_first_time",
+            Answer::YesNo(true),
+        )
         .unwrap();
     let view = f.tech.checklist("J", Phase::Arrival).unwrap();
     assert!(!view.visible.iter().any(|i| i.id == "knocked_again"));
@@ -282,7 +323,13 @@ fn the_second_knock_is_asked_only_when_nobody_answered() {
 fn goods_are_checked_for_model_colour_size_and_quantity() {
     // 「到仓库提货,并核对型号、颜色、尺寸、件数」 (furniture book 三.2)
     let lists = Checklists::shipped().unwrap();
-    let i = item(Category::Furniture, Phase::BeforeLeaving, "goods_checked", lists).unwrap();
+    let i = item(
+        Category::Furniture,
+        Phase::BeforeLeaving,
+        "goods_checked",
+        lists,
+    )
+    .unwrap();
     for w in ["型号", "颜色", "尺寸", "件数"] {
         assert!(i.label.zh.contains(w), "{}", i.label.zh);
     }
@@ -313,9 +360,27 @@ fn gps_templates_protect_the_vehicle_and_knock_on_no_door() {
             }
         }
     }
-    assert!(item(Category::GpsInstall, Phase::WorkRules, "vehicle_protected", lists).is_some());
-    assert!(item(Category::GpsInstall, Phase::Arrival, "seat_covers_on", lists).is_some());
-    let battery = item(Category::GpsInstall, Phase::WorkRules, "battery_safe", lists).unwrap();
+    assert!(item(
+        Category::GpsInstall,
+        Phase::WorkRules,
+        "vehicle_protected",
+        lists
+    )
+    .is_some());
+    assert!(item(
+        Category::GpsInstall,
+        Phase::Arrival,
+        "seat_covers_on",
+        lists
+    )
+    .is_some());
+    let battery = item(
+        Category::GpsInstall,
+        Phase::WorkRules,
+        "battery_safe",
+        lists,
+    )
+    .unwrap();
     assert!(battery.label.zh.contains("负极"));
     assert!(battery.label.en.contains("negative terminal"));
 }
@@ -323,7 +388,13 @@ fn gps_templates_protect_the_vehicle_and_knock_on_no_door() {
 #[test]
 fn a_supply_voltage_out_of_range_is_recorded_and_flagged_never_refused() {
     let lists = Checklists::shipped().unwrap();
-    let v = item(Category::Appliance, Phase::Completion, "supply_voltage", lists).unwrap();
+    let v = item(
+        Category::Appliance,
+        Phase::Completion,
+        "supply_voltage",
+        lists,
+    )
+    .unwrap();
     let ItemKind::Number {
         flag_min, flag_max, ..
     } = &v.kind
@@ -337,21 +408,38 @@ fn a_supply_voltage_out_of_range_is_recorded_and_flagged_never_refused() {
         .unwrap();
     let job = f
         .tech
-        .answer("A", "appliance.completion", "supply_voltage", Answer::Number(165.0))
+        .answer(
+            "A",
+            "appliance.completion",
+            "supply_voltage",
+            Answer::Number(165.0),
+        )
         .unwrap();
     let ctx_flags = f.tech.checklist_flags("A").unwrap();
-    assert_eq!(job.answers["appliance.completion"]["supply_voltage"], Answer::Number(165.0));
+    assert_eq!(
+        job.answers["appliance.completion"]["supply_voltage"],
+        Answer::Number(165.0)
+    );
     assert_eq!(ctx_flags.len(), 1);
     assert_eq!(ctx_flags[0].item_id, "supply_voltage");
     assert!(ctx_flags[0].flag.zh.contains("故障原因"));
     // In range: no flag. Absurd input is still refused.
     f.tech
-        .answer("A", "appliance.completion", "supply_voltage", Answer::Number(220.0))
+        .answer(
+            "A",
+            "appliance.completion",
+            "supply_voltage",
+            Answer::Number(220.0),
+        )
         .unwrap();
     assert!(f.tech.checklist_flags("A").unwrap().is_empty());
     assert!(matches!(
-        f.tech
-            .answer("A", "appliance.completion", "supply_voltage", Answer::Number(10_000.0)),
+        f.tech.answer(
+            "A",
+            "appliance.completion",
+            "supply_voltage",
+            Answer::Number(10_000.0)
+        ),
         Err(Error::InvalidAnswer { .. })
     ));
 }
@@ -371,7 +459,12 @@ fn hq_reschedule_without_consent_is_a_typed_error() {
     let consent = sample::reschedule_consent(appointment() - Duration::hours(3));
     let v = f
         .tech
-        .reschedule_by_hq("J", appointment() + Duration::days(1), "客户改约", Some(&consent))
+        .reschedule_by_hq(
+            "J",
+            appointment() + Duration::days(1),
+            "客户改约",
+            Some(&consent),
+        )
         .unwrap();
     assert_eq!(v.appointment_consent, Some(consent));
 }
@@ -383,7 +476,8 @@ fn the_technician_agrees_a_new_time_only_with_consent() {
     en_route(&f, "J");
     let later = appointment() + Duration::hours(4);
     assert!(matches!(
-        f.tech.reschedule_with_customer("J", later, "前一单延误", None),
+        f.tech
+            .reschedule_with_customer("J", later, "前一单延误", None),
         Err(Error::RescheduleConsentRequired)
     ));
     let mut blank = sample::reschedule_consent(appointment());
@@ -464,14 +558,23 @@ fn five_working_days_count_monday_to_friday_in_shanghai() {
     let v = f.tech.job("F").unwrap();
     // Appointment Tuesday 24th 10:00 Shanghai. Tuesday 17th: 5 working days ahead.
     assert!(!v
-        .contact_late(ContactKind::AdvanceNotice, appointment() - Duration::days(7))
+        .contact_late(
+            ContactKind::AdvanceNotice,
+            appointment() - Duration::days(7)
+        )
         .unwrap());
     // Wednesday 18th: 4 working days (the weekend does not count).
     assert!(v
-        .contact_late(ContactKind::AdvanceNotice, appointment() - Duration::days(6))
+        .contact_late(
+            ContactKind::AdvanceNotice,
+            appointment() - Duration::days(6)
+        )
         .unwrap());
     assert!(!v
-        .contact_late(ContactKind::HourBeforeCall, appointment() - Duration::minutes(60))
+        .contact_late(
+            ContactKind::HourBeforeCall,
+            appointment() - Duration::minutes(60)
+        )
         .unwrap());
     // Other lines have no advance-contact rule.
     f.dispatch("P");
@@ -497,11 +600,13 @@ fn hq_receives_the_late_reason_the_wait_the_contacts_and_moves_the_agreed_appoin
     hq.dispatch(&order);
     phone.sync();
     let t = &phone.tech;
-    t.record_contact("F1", ContactKind::AdvanceNotice, "已确认").unwrap();
+    t.record_contact("F1", ContactKind::AdvanceNotice, "已确认")
+        .unwrap();
     t.accept_job("F1").unwrap();
     sample::complete_checklist(t, "F1", Phase::BeforeLeaving).unwrap();
     t.depart("F1").unwrap();
-    t.record_contact("F1", ContactKind::HourBeforeCall, "").unwrap();
+    t.record_contact("F1", ContactKind::HourBeforeCall, "")
+        .unwrap();
     let new_time = now - Duration::minutes(20);
     t.reschedule_with_customer(
         "F1",
@@ -530,7 +635,10 @@ fn hq_receives_the_late_reason_the_wait_the_contacts_and_moves_the_agreed_appoin
     assert_eq!(f1["appointment_consent"]["channel"], "phone");
     let at: chrono::DateTime<Utc> =
         serde_json::from_value(f1["order"]["appointment_at"].clone()).unwrap();
-    assert_eq!(at, new_time, "HQ moved the appointment the customer agreed to");
+    assert_eq!(
+        at, new_time,
+        "HQ moved the appointment the customer agreed to"
+    );
     assert_eq!(f1["contacts"].as_array().unwrap().len(), 2);
     let p1 = hq.order("P1");
     assert_eq!(p1["no_access"]["waited_minutes"], 3);

@@ -59,7 +59,10 @@ fn no_access_leaves_a_message_note_and_returns_the_job_to_hq() {
     sample::complete_checklist(&f.tech, "WO-2", Phase::BeforeLeaving).unwrap();
     f.tech.depart("WO-2").unwrap();
     f.clock.set(appointment() + Duration::minutes(12));
-    let v = f.tech.arrive_with_reason("WO-2", "电梯检修,走楼梯").unwrap();
+    let v = f
+        .tech
+        .arrive_with_reason("WO-2", "电梯检修,走楼梯")
+        .unwrap();
     assert_eq!(v.punctuality.unwrap().verdict, Verdict::Late);
     let v = f
         .tech

@@ -9,9 +9,9 @@
 use super::{
     Acceptance, Assessment, CustomerContact, Event, MessageNote, RescheduleConsent, SignOff,
 };
-use crate::punctuality::Punctuality;
 use crate::error::{Error, Field, Problem, Result};
 use crate::material::{Inspection, Verdict};
+use crate::punctuality::Punctuality;
 
 /// Longest free text the core stores in one field.
 pub const MAX_TEXT: usize = 2000;

@@ -90,9 +90,11 @@ impl ContactKind {
                 "提前五个工作日与客户确认上门时间",
                 "The contact 5 working days ahead",
             ),
-            ContactKind::HourBeforeCall => {
-                tr(lang, "上门前1小时的提醒电话", "The call 1 hour before arriving")
-            }
+            ContactKind::HourBeforeCall => tr(
+                lang,
+                "上门前1小时的提醒电话",
+                "The call 1 hour before arriving",
+            ),
         }
     }
 }

@@ -33,8 +33,8 @@ use crate::money::Fen;
 use crate::order::WorkOrder;
 use crate::payment::{Method, Payment};
 use crate::punctuality::Punctuality;
-use crate::service_line::{working_days_between, ServiceLine};
 use crate::quote::{approval_code, Approval, FeeSchedule, LineRequest, QuoteLine, Totals};
+use crate::service_line::{working_days_between, ServiceLine};
 use crate::signature::record::SignatureRecord;
 
 /// An action a screen may offer now; `blocked` is the rule that stops it, if any.
@@ -114,8 +114,8 @@ pub struct Visit {
 }
 
 use content::{
-    check_acceptance, check_assessment, check_consent, check_labour_minutes,
-    check_late_reason, check_message_note, check_text,
+    check_acceptance, check_assessment, check_consent, check_labour_minutes, check_late_reason,
+    check_message_note, check_text,
 };
 
 impl Visit {
