@@ -32,7 +32,7 @@ COMMON_BEFORE = [
     # 「根據實際情況,預約上門查看或提供服務」 (property book 4.2.2)
     check("appointment_confirmed", "已电话与客户确认预约时间", "Appointment confirmed with the customer by phone"),
     # 「對所需材料及工具一次性配帶齊全」 (property book 4.3.2)
-    check("tools_ready", "所需材料及工具一次性带齐", "All tools and materials needed packed in one go"),
+    check("tools_ready", "工具齐全、完好", "Tools complete and in working order"),
     # 「做好收据、留言条、送货单‘客户联’、零钱」 (furniture book 三.3)
     check("forms_ready", "携带工单、收据、留言条", "Work order, receipt book and message notes packed"),
     # 「备用配件:合页、《客户满意度反馈表》、毛巾、手套、鞋套等」 (furniture book 三.1)
@@ -45,6 +45,8 @@ COMMON_BEFORE = [
 ]
 # Punctuality is computed from the clock and the line's window (service_lines.json), never ticked.
 COMMON_ARRIVAL = [
+    # 「工作人員上門必須:服裝穿戴整潔、干凈、無異味,胸前佩戴工卡」 (property book 4.3.1)
+    check("uniform_badge", "服装整洁、干净、无异味,胸前佩戴工卡", "Clean, tidy uniform; ID badge worn on the chest"),
     # 「按門鈴或輕敲門三聲…等待開門」 (property book 4.3.4)
     check("knocked", "按门铃或轻敲门三声,立于门外0.5~1米处等候", "Rang or knocked three times lightly, waited 0.5-1 m from the door"),
     # 「若客戶未聽見,間隔約半分鐘再次按門鈴或敲門」 (property book 4.3.4): only when nobody answered
@@ -83,6 +85,8 @@ COMMON_COMPLETION = [
 
 # GPS work is on a vehicle: no door, no shoe covers, no floors; the vehicle is protected.
 GPS_ARRIVAL = [
+    # 「工作人員上門必須:服裝穿戴整潔、干凈、無異味,胸前佩戴工卡」 (property book 4.3.1, the common rule)
+    check("uniform_badge", "服装整洁,佩戴工卡", "Clean, tidy uniform; ID badge worn"),
     # 「出发前须核对安装维修信息」 (GPS book 四.4)
     check("introduced", "问候司机/车主、自我介绍并出示派工单", "Greeted the driver or owner, introduced myself, showed the order"),
     # consent before work (common step 3; the GPS book has no entering rule)
@@ -162,6 +166,8 @@ SPEC = {
             check("fittings_checked", "根据订单检查货品附件携带齐全", "Fittings for the goods packed as the order lists"),
             # 「到仓库提货,并核对型号、颜色、尺寸、件数」 (furniture book 三.2)
             check("goods_checked", "提货时核对型号、颜色、尺寸、件数", "Goods checked at the warehouse: model, colour, size and quantity"),
+            # 「必须确认在家等候的客户联系电话(手机)」 (furniture book 二.2)
+            check("waiting_phone_confirmed", "已确认在家等候客户的手机号码", "Mobile number of the person waiting at home confirmed"),
             # 「做好收据、留言条、送货单‘客户联’、零钱、会员卡」 (furniture book 三.3)
             check("delivery_note_ready", "携带送货单客户联、会员卡、《客户满意度反馈表》", "Delivery note (customer copy), membership card and satisfaction form packed"),
         ],
