@@ -4,6 +4,8 @@ import app.onsite.ffi.AcceptanceInput
 import app.onsite.ffi.Assessment
 import app.onsite.ffi.ChecklistPhase
 import app.onsite.ffi.ConcessionInput
+import app.onsite.ffi.ConsentChannel
+import app.onsite.ffi.ContactKind
 import app.onsite.ffi.Enrollment
 import app.onsite.ffi.InspectionVerdict
 import app.onsite.ffi.JobDetail
