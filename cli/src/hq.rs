@@ -112,7 +112,7 @@ pub enum DispatchCommand {
         /// Appointment: RFC 3339 time, or +MINUTES from now.
         #[arg(long, default_value = "+60")]
         at: String,
-        /// Arrival due within 30 minutes of dispatch.
+        /// Arrival due within 30 minutes of the customer's call (the report time).
         #[arg(long)]
         urgent: bool,
     },
