@@ -61,7 +61,7 @@ pub fn complete_visit(tech: &Technician, job: &str, ink: &[u8]) -> Result<()> {
     tech.accept_job(job)?;
     sample::complete_checklist(tech, job, Phase::BeforeLeaving)?;
     tech.depart(job)?;
-    tech.arrive(job)?;
+    tech.arrive_with_reason(job, "路上堵车 / traffic")?;
     sample::complete_checklist(tech, job, Phase::Arrival)?;
     tech.assess(
         job,

@@ -192,7 +192,7 @@ pub enum OnsiteError {
     // --- acceptance, payment, receipt ---------------------------------------------
     #[error("{msg}")]
     RefusalReasonRequired { code: String, msg: String },
-    /// Wait at least 2 minutes or phone the customer before leaving a note.
+    /// Wait and phone as the service line asks before leaving a note.
     #[error("{msg}")]
     MessageNoteTooEarly { code: String, msg: String },
     /// Less than due (`underpaid`), or not exactly the amount due by a method
@@ -259,6 +259,12 @@ pub enum OnsiteError {
     },
     #[error("{msg}")]
     Cancelled { code: String, msg: String },
+    /// Arrival and appointment rules: a late arrival without its reason
+    /// (`late_reason_required`), a new time without the customer's consent
+    /// (`reschedule_consent_required`), a furniture contact not recorded
+    /// (`contact_not_recorded`).
+    #[error("{msg}")]
+    ArrivalRule { code: String, msg: String },
 
     // --- the device ------------------------------------------------------------
     /// The local store failed (`storage`, `store_lock_poisoned`), holds data
@@ -328,6 +334,7 @@ impl OnsiteError {
             | Offline { code, msg, .. }
             | Hq { code, msg, .. }
             | Cancelled { code, msg }
+            | ArrivalRule { code, msg }
             | Storage { code, msg, .. }
             | Internal { code, msg, .. } => (code, msg),
         }
@@ -479,7 +486,10 @@ impl OnsiteError {
                 part_code,
             },
             Core::RefusalReasonRequired => OnsiteError::RefusalReasonRequired { code, msg },
-            Core::MessageNoteTooEarly => OnsiteError::MessageNoteTooEarly { code, msg },
+            Core::MessageNoteTooEarly { .. } => OnsiteError::MessageNoteTooEarly { code, msg },
+            Core::LateReasonRequired { .. }
+            | Core::RescheduleConsentRequired
+            | Core::ContactNotRecorded { .. } => OnsiteError::ArrivalRule { code, msg },
             Core::Underpaid {
                 due_fen,
                 received_fen,

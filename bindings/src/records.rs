@@ -75,9 +75,34 @@ mirror!(
         RecordInvoice,
         CorrectVehicle,
         RecordPartsShort,
-        RecordDamage
+        RecordDamage,
+        RescheduleWithCustomer,
+        RecordContact
     }
 );
+mirror!(
+    /// How the customer agreed to a new appointment.
+    ConsentChannel = onsite_core::visit::ConsentChannel {
+        Phone,
+        InPerson,
+        Message
+    }
+);
+mirror!(
+    /// A contact with the customer before a furniture visit.
+    ContactKind = onsite_core::visit::ContactKind {
+        AdvanceNotice,
+        HourBeforeCall
+    }
+);
+
+/// The punctuality verdict an arrival now would get, for the screen before arriving.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct PunctualityPreview {
+    pub label: String,
+    pub late: bool,
+    pub minutes_from_reference: i64,
+}
 mirror!(
     ChecklistPhase = Phase {
         BeforeLeaving,
@@ -169,6 +194,18 @@ pub enum Paper {
 
 pub fn ms(t: chrono::DateTime<chrono::Utc>) -> i64 {
     t.timestamp_millis()
+}
+
+/// A time from Unix milliseconds; out of range is a typed error.
+pub fn from_ms(ms: i64) -> onsite_core::Result<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::from_timestamp_millis(ms).ok_or_else(|| {
+        onsite_core::error::Error::InvalidInput {
+            field: onsite_core::error::Field::Day,
+            problem: onsite_core::error::Problem::Malformed {
+                detail: format!("{ms} ms is not a representable time"),
+            },
+        }
+    })
 }
 
 #[derive(Debug, Clone, uniffi::Record)]
@@ -347,7 +384,7 @@ impl JobDetail {
             appointment_at_ms: ms(v.order.appointment_at),
             urgent: v.order.urgent,
             in_warranty: v.order.in_warranty(),
-            punctuality: v.punctuality.map(|p| p.label(lang)),
+            punctuality: v.punctuality.as_ref().map(|p| p.label(lang)),
             quote_lines: v
                 .quote_lines
                 .iter()
@@ -501,7 +538,7 @@ pub fn item_input(k: &ItemKind, lang: Lang) -> ItemInput {
     match k {
         ItemKind::Check => ItemInput::Check,
         ItemKind::YesNo => ItemInput::YesNo,
-        ItemKind::Number { unit, min, max } => ItemInput::Number {
+        ItemKind::Number { unit, min, max, .. } => ItemInput::Number {
             unit: unit.as_ref().map(|u| u.get(lang).to_string()),
             min: *min,
             max: *max,

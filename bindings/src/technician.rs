@@ -296,12 +296,31 @@ impl SignedInTechnician {
         self.step(|t| t.arrive(&job_id))
     }
 
+    /// Arrives with the reason for being late (the visit goes on).
+    pub fn arrive_with_reason(&self, job_id: String, late_reason: String) -> Result<JobDetail> {
+        self.step(|t| t.arrive_with_reason(&job_id, &late_reason))
+    }
+
+    /// The verdict an arrival now would get (ask for a reason when `late`).
+    pub fn punctuality_preview(&self, job_id: String) -> Result<PunctualityPreview> {
+        let lang = self.lang();
+        self.guard(|| {
+            let p = self.core.punctuality_now(&job_id)?;
+            Ok(PunctualityPreview {
+                label: p.label(lang),
+                late: p.is_late(),
+                minutes_from_reference: p.minutes_from_reference,
+            })
+        })
+    }
+
     pub fn record_no_access(
         &self,
         job_id: String,
         note: String,
         waited_minutes: u32,
-        phoned_customer: bool,
+        calls_made: u32,
+        asked_neighbours: bool,
     ) -> Result<JobDetail> {
         self.step(|t| {
             t.record_no_access(
@@ -309,10 +328,43 @@ impl SignedInTechnician {
                 MessageNote {
                     text: note,
                     waited_minutes,
-                    phoned_customer,
+                    phoned_customer: calls_made > 0,
+                    calls_made,
+                    asked_neighbours,
                 },
             )
         })
+    }
+
+    /// A new time agreed with the customer (who, when in Unix ms, how).
+    pub fn reschedule_with_customer(
+        &self,
+        job_id: String,
+        appointment_at_ms: i64,
+        reason: String,
+        agreed_by: String,
+        agreed_at_ms: i64,
+        channel: ConsentChannel,
+    ) -> Result<JobDetail> {
+        self.step(|t| {
+            let at = from_ms(appointment_at_ms)?;
+            let consent = onsite_core::visit::RescheduleConsent {
+                agreed_by: agreed_by.clone(),
+                agreed_at: from_ms(agreed_at_ms)?,
+                channel: channel.into(),
+            };
+            t.reschedule_with_customer(&job_id, at, &reason, Some(&consent))
+        })
+    }
+
+    /// Records a contact with the customer before a furniture visit.
+    pub fn record_contact(
+        &self,
+        job_id: String,
+        kind: ContactKind,
+        note: String,
+    ) -> Result<JobDetail> {
+        self.step(|t| t.record_contact(&job_id, kind.into(), &note))
     }
 
     pub fn assess(&self, job_id: String, assessment: Assessment) -> Result<JobDetail> {

@@ -178,7 +178,7 @@ pub enum DispatchCommand {
         /// Appointment: RFC 3339 time, or +MINUTES from now.
         #[arg(long, default_value = "+60")]
         at: String,
-        /// Arrival due within 30 minutes of dispatch.
+        /// Arrival due within 30 minutes of the customer's call (the report time).
         #[arg(long)]
         urgent: bool,
         /// The order's outstanding balance (尾款) to collect on site, in fen.
@@ -197,6 +197,15 @@ pub enum DispatchCommand {
         at: String,
         #[arg(long, default_value = "")]
         reason: String,
+        /// Who agreed to the new time (the customer's consent is required).
+        #[arg(long)]
+        agreed_by: String,
+        /// How they agreed: phone, in_person or message.
+        #[arg(long, default_value = "phone")]
+        channel: String,
+        /// When they agreed (RFC 3339 or +MINUTES); default now.
+        #[arg(long, default_value = "+0")]
+        agreed_at: String,
     },
     Cancel {
         job: String,
@@ -469,13 +478,28 @@ pub fn run(cmd: HqCommand) -> Result<()> {
                     &format!("/v1/orders/{job}/assign"),
                     Some(json!({"technician_id": technician})),
                 )?,
-                DispatchCommand::Reschedule { job, at, reason } => call(
+                DispatchCommand::Reschedule {
+                    job,
+                    at,
+                    reason,
+                    agreed_by,
+                    channel,
+                    agreed_at,
+                } => call(
                     &rt,
                     &conn.hq,
                     &t,
                     "POST",
                     &format!("/v1/orders/{job}/reschedule"),
-                    Some(json!({"appointment_at": parse_time(&at)?, "reason": reason})),
+                    Some(json!({
+                        "appointment_at": parse_time(&at)?,
+                        "reason": reason,
+                        "consent": {
+                            "agreed_by": agreed_by,
+                            "agreed_at": parse_time(&agreed_at)?,
+                            "channel": channel,
+                        },
+                    })),
                 )?,
                 DispatchCommand::Cancel { job, reason } => call(
                     &rt,

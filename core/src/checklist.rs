@@ -102,11 +102,20 @@ pub enum ItemKind {
     Check,
     /// "yes" or "no".
     YesNo,
-    /// A measurement with a unit and an allowed range.
+    /// A measurement with a unit and an allowed range (a sane bound against
+    /// absurd input). Outside `flag_min..=flag_max`, when given, the reading is
+    /// recorded all the same and flagged with `flag` (a supply voltage outside
+    /// 180-250 V is a likely cause of the fault, never a refusal).
     Number {
         unit: Option<Text>,
         min: f64,
         max: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        flag_min: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        flag_max: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        flag: Option<Text>,
     },
     Text {
         max_len: usize,
@@ -236,6 +245,59 @@ impl Item {
                 expected: answer_kind(kind),
             })),
         }
+    }
+}
+
+impl Item {
+    /// The flag a recorded answer raises (a reading outside its normal range), if any.
+    pub fn flag(&self, answer: &Answer) -> Option<Text> {
+        match (&self.kind, answer) {
+            (
+                ItemKind::Number {
+                    flag_min,
+                    flag_max,
+                    flag,
+                    ..
+                },
+                Answer::Number(n),
+            ) => {
+                let below = flag_min.is_some_and(|lo| *n < lo);
+                let above = flag_max.is_some_and(|hi| *n > hi);
+                (below || above).then(|| {
+                    flag.clone().unwrap_or_else(|| {
+                        Text::new("读数超出正常范围", "Reading outside the normal range")
+                    })
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A recorded answer that raises a flag, for the work order and HQ.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Flag {
+    pub template_id: String,
+    pub item_id: String,
+    pub answer: Answer,
+    pub flag: Text,
+}
+
+impl Template {
+    /// The flags this template's recorded answers raise.
+    pub fn flags(&self, answers: &Answers) -> Vec<Flag> {
+        self.items
+            .iter()
+            .filter_map(|i| {
+                let a = answers.get(&i.id)?;
+                Some(Flag {
+                    template_id: self.id.clone(),
+                    item_id: i.id.clone(),
+                    answer: a.clone(),
+                    flag: i.flag(a)?,
+                })
+            })
+            .collect()
     }
 }
 

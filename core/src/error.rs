@@ -167,8 +167,12 @@ pub enum Error {
     // --- acceptance, payment, receipt -------------------------------------
     /// A customer who refuses to sign is never forced, but the reason is recorded.
     RefusalReasonRequired,
-    /// A message note is left after waiting at least 2 minutes or phoning (DOMAIN.md step 2).
-    MessageNoteTooEarly,
+    /// A message note is left only after the service line's minimum wait and
+    /// calls (DOMAIN.md step 2; per line in `data/service_lines.json`).
+    MessageNoteTooEarly {
+        min_wait_minutes: u32,
+        min_calls: u32,
+    },
     Underpaid {
         due_fen: i64,
         received_fen: i64,
@@ -262,6 +266,17 @@ pub enum Error {
     InvalidTaxNumber {
         tax_number: String,
     },
+    // --- arrival, appointment, contacts (issue 10) ------------------------
+    /// A late arrival is recorded with the technician's reason; the visit goes on.
+    LateReasonRequired {
+        minutes_late: i64,
+    },
+    /// A new appointment needs the customer's consent: who, when, how.
+    RescheduleConsentRequired,
+    /// Furniture: the advance contact or the call before arriving is not recorded.
+    ContactNotRecorded {
+        kind: crate::visit::ContactKind,
+    },
 }
 
 impl Error {
@@ -304,7 +319,7 @@ impl Error {
             Error::OldPartNotRecovered { .. } => "old_part_not_recovered",
             Error::OldPartAnswerMismatch { .. } => "old_part_answer_mismatch",
             Error::RefusalReasonRequired => "refusal_reason_required",
-            Error::MessageNoteTooEarly => "message_note_too_early",
+            Error::MessageNoteTooEarly { .. } => "message_note_too_early",
             Error::Underpaid { .. } => "underpaid",
             Error::NotExactAmount { .. } => "not_exact_amount",
             Error::ReceiptNumbersExhausted => "receipt_numbers_exhausted",
@@ -336,6 +351,9 @@ impl Error {
             Error::InvalidChargeCode => "invalid_charge_code",
             Error::CashNotChecked => "cash_not_checked",
             Error::InvalidTaxNumber { .. } => "invalid_tax_number",
+            Error::LateReasonRequired { .. } => "late_reason_required",
+            Error::RescheduleConsentRequired => "reschedule_consent_required",
+            Error::ContactNotRecorded { .. } => "contact_not_recorded",
         }
     }
 
@@ -495,7 +513,10 @@ mod tests {
                 answered_yes: false,
             },
             Error::RefusalReasonRequired,
-            Error::MessageNoteTooEarly,
+            Error::MessageNoteTooEarly {
+                min_wait_minutes: 3,
+                min_calls: 1,
+            },
             Error::Underpaid {
                 due_fen: 12_000,
                 received_fen: 10_000,
@@ -560,12 +581,17 @@ mod tests {
             Error::InvalidTaxNumber {
                 tax_number: "9135".into(),
             },
+            Error::LateReasonRequired { minutes_late: 12 },
+            Error::RescheduleConsentRequired,
+            Error::ContactNotRecorded {
+                kind: crate::visit::ContactKind::HourBeforeCall,
+            },
         ]
     }
 
     /// Every variant, so that a new one is not forgotten here: add it to
     /// [`samples`] too and count it in `VARIANTS`.
-    const VARIANTS: usize = 65;
+    const VARIANTS: usize = 68;
     fn _every_variant_has_a_sample(e: &Error) {
         match e {
             Error::InvalidInput { .. }
@@ -601,7 +627,7 @@ mod tests {
             | Error::OldPartNotRecovered { .. }
             | Error::OldPartAnswerMismatch { .. }
             | Error::RefusalReasonRequired
-            | Error::MessageNoteTooEarly
+            | Error::MessageNoteTooEarly { .. }
             | Error::Underpaid { .. }
             | Error::NotExactAmount { .. }
             | Error::ReceiptNumbersExhausted
@@ -632,7 +658,10 @@ mod tests {
             | Error::NothingToDispute
             | Error::InvalidChargeCode
             | Error::CashNotChecked
-            | Error::InvalidTaxNumber { .. } => {}
+            | Error::InvalidTaxNumber { .. }
+            | Error::LateReasonRequired { .. }
+            | Error::RescheduleConsentRequired
+            | Error::ContactNotRecorded { .. } => {}
         }
     }
 

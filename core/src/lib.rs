@@ -30,6 +30,7 @@ pub mod receipt;
 /// not part of the production API (feature `sample`).
 #[cfg(any(test, feature = "sample"))]
 pub mod sample;
+pub mod service_line;
 pub mod signature;
 pub mod store;
 pub mod sync;

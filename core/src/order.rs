@@ -86,7 +86,7 @@ pub struct WorkOrder {
     pub reported_at: DateTime<Utc>,
     pub dispatched_at: DateTime<Utc>,
     pub appointment_at: DateTime<Utc>,
-    /// Urgent: arrival due within 30 minutes of dispatch.
+    /// Urgent: arrival due within 30 minutes of the customer's call (`reported_at`).
     pub urgent: bool,
     /// Requested service (服务项目).
     pub service: String,

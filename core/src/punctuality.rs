@@ -1,16 +1,19 @@
-//! Punctuality (DOMAIN.md step 2): arrive within ±5 minutes of the appointment;
-//! for an urgent job, within 30 minutes of dispatch. The verdict is computed by
-//! the core when the technician arrives, stored with the arrival and shown to HQ.
+//! Punctuality (DOMAIN.md step 2): a verdict the core computes when the
+//! technician arrives, never a box ticked. The window is the service line's
+//! data ([`crate::service_line::ArrivalWindow`]):
+//! 「必須按約定時間到達(±5分鐘)」 (property book 4.3.3);
+//! 「确保到达时间比约定时间提前5-10分钟」 (furniture book 三.5): from 10 minutes
+//! early up to the appointment is on time, more than 10 minutes early is
+//! "early" (no reason needed), after the appointment is late;
+//! urgent: 「如客戶要求馬上上門則必須在30分鐘內到達現場」 (property book 4.2.2),
+//! counted from the customer's call (the order's `reported_at`), not dispatch.
+//! A late arrival carries the technician's reason; the visit goes on.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::locale::{tr, Lang};
-
-/// Tolerance around an appointment.
-pub const APPOINTMENT_TOLERANCE_MIN: i64 = 5;
-/// An urgent job must be reached within this many minutes of dispatch.
-pub const URGENT_DEADLINE_MIN: i64 = 30;
+use crate::service_line::ArrivalWindow;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -24,39 +27,47 @@ pub enum Verdict {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Rule {
+    /// The appointment and the line's window.
     Appointment,
+    /// Urgent: within the line's deadline from the customer's call.
     UrgentDeadline,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Punctuality {
     pub verdict: Verdict,
     pub rule: Rule,
-    /// Minutes after the reference time (negative: before it).
+    /// Minutes after the reference time (negative: before it): the
+    /// appointment, or the customer's call for an urgent job.
     pub minutes_from_reference: i64,
+    /// Why the technician was late, as they told it (only when late).
+    #[serde(default)]
+    pub late_reason: Option<String>,
 }
 
 impl Punctuality {
+    /// The verdict for an arrival at `arrived_at`.
     pub fn judge(
         arrived_at: DateTime<Utc>,
         appointment_at: DateTime<Utc>,
-        dispatched_at: DateTime<Utc>,
+        reported_at: DateTime<Utc>,
         urgent: bool,
+        window: &ArrivalWindow,
     ) -> Punctuality {
         if urgent {
-            let minutes = (arrived_at - dispatched_at).num_seconds().div_euclid(60);
-            let late = arrived_at - dispatched_at > chrono::Duration::minutes(URGENT_DEADLINE_MIN);
+            let since_call = arrived_at - reported_at;
+            let late = since_call > chrono::Duration::minutes(window.urgent_within_min);
             Punctuality {
                 verdict: if late { Verdict::Late } else { Verdict::OnTime },
                 rule: Rule::UrgentDeadline,
-                minutes_from_reference: minutes,
+                minutes_from_reference: since_call.num_seconds().div_euclid(60),
+                late_reason: None,
             }
         } else {
             let delta = arrived_at - appointment_at;
-            let tol = chrono::Duration::minutes(APPOINTMENT_TOLERANCE_MIN);
-            let verdict = if delta > tol {
+            let verdict = if delta > chrono::Duration::minutes(window.on_time_to_min) {
                 Verdict::Late
-            } else if delta < -tol {
+            } else if delta < chrono::Duration::minutes(window.on_time_from_min) {
                 Verdict::Early
             } else {
                 Verdict::OnTime
@@ -65,8 +76,13 @@ impl Punctuality {
                 verdict,
                 rule: Rule::Appointment,
                 minutes_from_reference: delta.num_minutes(),
+                late_reason: None,
             }
         }
+    }
+
+    pub fn is_late(&self) -> bool {
+        self.verdict == Verdict::Late
     }
 
     pub fn label(&self, lang: Lang) -> String {
@@ -77,9 +93,18 @@ impl Punctuality {
         };
         let r = match self.rule {
             Rule::Appointment => tr(lang, "预约时间", "appointment"),
-            Rule::UrgentDeadline => tr(lang, "紧急30分钟", "urgent 30 min"),
+            Rule::UrgentDeadline => tr(
+                lang,
+                "紧急,自客户来电起",
+                "urgent, from the customer's call",
+            ),
         };
-        format!("{v} ({r} {:+} min)", self.minutes_from_reference)
+        let mut s = format!("{v} ({r} {:+} min)", self.minutes_from_reference);
+        if let Some(reason) = self.late_reason.as_deref().filter(|r| !r.trim().is_empty()) {
+            s.push_str(tr(lang, ",原因:", "; reason: "));
+            s.push_str(reason);
+        }
+        s
     }
 }
 
@@ -92,6 +117,17 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 11, 24, 2, 0, 0).unwrap()
     }
 
+    const PROPERTY: ArrivalWindow = ArrivalWindow {
+        on_time_from_min: -5,
+        on_time_to_min: 5,
+        urgent_within_min: 30,
+    };
+    const FURNITURE: ArrivalWindow = ArrivalWindow {
+        on_time_from_min: -10,
+        on_time_to_min: 0,
+        urgent_within_min: 30,
+    };
+
     #[test]
     fn appointment_window_is_five_minutes_either_side() {
         let j = |m| {
@@ -100,6 +136,7 @@ mod tests {
                 t0(),
                 t0() - Duration::hours(5),
                 false,
+                &PROPERTY,
             )
             .verdict
         };
@@ -110,14 +147,40 @@ mod tests {
     }
 
     #[test]
-    fn urgent_jobs_are_due_thirty_minutes_after_dispatch() {
-        let d = t0();
-        let on = Punctuality::judge(d + Duration::minutes(30), d, d, true);
-        assert_eq!(
-            (on.verdict, on.rule),
-            (Verdict::OnTime, Rule::UrgentDeadline)
+    fn urgent_jobs_are_due_thirty_minutes_after_the_call() {
+        let call = t0();
+        let appointment = call + Duration::minutes(20);
+        let on = Punctuality::judge(
+            call + Duration::minutes(30),
+            appointment,
+            call,
+            true,
+            &PROPERTY,
         );
-        let late = Punctuality::judge(d + Duration::minutes(31), d, d, true);
+        assert_eq!(
+            (on.verdict, on.rule, on.minutes_from_reference),
+            (Verdict::OnTime, Rule::UrgentDeadline, 30)
+        );
+        let late = Punctuality::judge(
+            call + Duration::minutes(31),
+            appointment,
+            call,
+            true,
+            &PROPERTY,
+        );
         assert_eq!(late.verdict, Verdict::Late);
+    }
+
+    #[test]
+    fn furniture_five_to_ten_minutes_early_is_on_time() {
+        let j = |m| {
+            Punctuality::judge(t0() + Duration::minutes(m), t0(), t0(), false, &FURNITURE).verdict
+        };
+        assert_eq!(j(-10), Verdict::OnTime);
+        assert_eq!(j(-7), Verdict::OnTime);
+        assert_eq!(j(-5), Verdict::OnTime);
+        assert_eq!(j(0), Verdict::OnTime);
+        assert_eq!(j(-11), Verdict::Early);
+        assert_eq!(j(1), Verdict::Late);
     }
 }

@@ -175,6 +175,32 @@ pub fn gps_replacement() -> PartReplacement {
     }
 }
 
+/// A furniture delivery and assembly (a wardrobe), appointment at `appointment_at`.
+pub fn furniture_order(
+    job_id: &str,
+    technician_id: &str,
+    appointment_at: DateTime<Utc>,
+) -> WorkOrder {
+    WorkOrder {
+        category: Category::Furniture,
+        service: "衣柜送货安装".into(),
+        fault: "新购衣柜一组,送货上楼并安装".into(),
+        location: "7栋1203室 主卧".into(),
+        reported_at: appointment_at - Duration::days(10),
+        dispatched_at: appointment_at - Duration::days(9),
+        ..leak_order(job_id, technician_id, appointment_at)
+    }
+}
+
+/// The customer's consent to a new appointment, given by phone at `at`.
+pub fn reschedule_consent(at: DateTime<Utc>) -> crate::visit::RescheduleConsent {
+    crate::visit::RescheduleConsent {
+        agreed_by: "王女士".into(),
+        agreed_at: at,
+        channel: crate::visit::ConsentChannel::Phone,
+    }
+}
+
 /// A plausible answer for an item: ticks checks, says "no" to yes/no
 /// questions, takes the middle of a number range, the first option of a
 /// choice, and a fixed photo hash.

@@ -26,6 +26,7 @@ use crate::visit::{
     Acceptance, Actor, Assessment, AvailableAction, Context, Event, MessageNote, Op, Rating,
     ReceiptRef, Recorded, SignOff, Status, Visit,
 };
+use crate::visit::{ContactKind, RescheduleConsent};
 
 pub use crate::store::audit::AuditEntry;
 
@@ -245,16 +246,50 @@ impl Technician {
         })
     }
 
-    /// HQ moves the appointment (allowed until settlement).
+    /// HQ moves the appointment (allowed until settlement), with the customer's consent.
     pub fn reschedule_by_hq(
         &self,
         job_id: &str,
         appointment_at: DateTime<Utc>,
         reason: &str,
+        consent: Option<&RescheduleConsent>,
     ) -> Result<Visit> {
         self.act(job_id, Actor::Hq("dispatch".into()), |v, _| {
-            v.reschedule(appointment_at, reason)
+            v.reschedule(appointment_at, reason, consent)
         })
+    }
+
+    /// The technician agrees a new time with the customer (consent required);
+    /// the fact goes to HQ, which moves the order.
+    pub fn reschedule_with_customer(
+        &self,
+        job_id: &str,
+        appointment_at: DateTime<Utc>,
+        reason: &str,
+        consent: Option<&RescheduleConsent>,
+    ) -> Result<Visit> {
+        self.act(job_id, self.me(), |v, _| {
+            v.reschedule_with_customer(appointment_at, reason, consent)
+        })
+    }
+
+    /// Records a contact with the customer before the visit (furniture: the
+    /// 5-working-day contact and the call 1 hour before arriving).
+    pub fn record_contact(&self, job_id: &str, kind: ContactKind, note: &str) -> Result<Visit> {
+        self.act(job_id, self.me(), |v, ctx| {
+            v.record_contact(kind, note, ctx)
+        })
+    }
+
+    /// Checklist answers that raise a flag (a supply voltage outside 180-250 V...).
+    pub fn checklist_flags(&self, job_id: &str) -> Result<Vec<crate::checklist::Flag>> {
+        let v = self.job(job_id)?;
+        Ok(v.checklist_flags(&self.context(self.clock.now())))
+    }
+
+    /// What the arrival's verdict would be now, for a screen to show before arriving.
+    pub fn punctuality_now(&self, job_id: &str) -> Result<crate::punctuality::Punctuality> {
+        self.job(job_id)?.punctuality_at(self.clock.now())
     }
 
     // --- the visit, step by step --------------------------------------------------
@@ -267,8 +302,14 @@ impl Technician {
         self.act(job_id, self.me(), super::visit::Visit::depart)
     }
 
+    /// Arrives; refused with `late_reason_required` when the verdict is late.
     pub fn arrive(&self, job_id: &str) -> Result<Visit> {
-        self.act(job_id, self.me(), super::visit::Visit::arrive)
+        self.act(job_id, self.me(), |v, ctx| v.arrive(ctx, None))
+    }
+
+    /// Arrives, with the reason in case the verdict is late (the visit goes on).
+    pub fn arrive_with_reason(&self, job_id: &str, late_reason: &str) -> Result<Visit> {
+        self.act(job_id, self.me(), |v, ctx| v.arrive(ctx, Some(late_reason)))
     }
 
     pub fn record_no_access(&self, job_id: &str, note: MessageNote) -> Result<Visit> {

@@ -312,6 +312,9 @@ struct Reschedule {
     appointment_at: DateTime<Utc>,
     #[serde(default)]
     reason: String,
+    /// The customer's consent: `{"agreed_by", "agreed_at", "channel": "phone"|"in_person"|"message"}`.
+    #[serde(default)]
+    consent: Option<onsite_core::visit::RescheduleConsent>,
 }
 
 async fn reschedule(
@@ -324,9 +327,17 @@ async fn reschedule(
     json_limit(&body)?;
     let r: Reschedule = parse(&body)?;
     let db = s.db.clone();
-    let out =
-        blocking(move || store::reschedule(&*db, &job_id, r.appointment_at, &r.reason, Utc::now()))
-            .await?;
+    let out = blocking(move || {
+        store::reschedule(
+            &*db,
+            &job_id,
+            r.appointment_at,
+            &r.reason,
+            r.consent.as_ref(),
+            Utc::now(),
+        )
+    })
+    .await?;
     Ok(Json(out).into_response())
 }
 

@@ -62,7 +62,7 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "post",
         "/v1/orders/{job_id}/reschedule",
         "admin",
-        "Move the appointment",
+        "Move the appointment, with the customer's consent (who, when, how)",
     ),
     (
         "post",

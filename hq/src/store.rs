@@ -20,6 +20,7 @@ use onsite_core::sync::protocol::{
     Change, ChangeKind, EnrollResponse, Op, OpResult, Outcome, PullResponse, PushResponse,
     RejectCode, MAX_PULL_CHANGES, MAX_PUSH_OPS,
 };
+use onsite_core::visit::RescheduleConsent;
 use onsite_core::visit::{Event, Rating, Status, Visit};
 use serde::{Deserialize, Serialize};
 
@@ -391,17 +392,22 @@ pub fn assign(
     )
 }
 
+/// Moves the appointment, with the customer's consent (who, when, how):
+/// 「服务人员需在用户同意的前提下改约上门服务时间」 (furniture book 二.2.1).
 pub fn reschedule(
     db: &dyn Db,
     job_id: &str,
     at: DateTime<Utc>,
     reason: &str,
+    consent: Option<&RescheduleConsent>,
     now: DateTime<Utc>,
 ) -> Result<OrderSummary> {
     with_order(db, job_id, |t, mut v| {
-        let e = v
-            .reschedule(at, reason)
-            .map_err(|e| HqError::Conflict(e.to_string()))?;
+        let e = v.reschedule(at, reason, consent).map_err(|e| match e {
+            onsite_core::error::Error::RescheduleConsentRequired
+            | onsite_core::error::Error::InvalidInput { .. } => HqError::BadRequest(e.to_string()),
+            e => HqError::Conflict(e.to_string()),
+        })?;
         v.apply(&e, now);
         save_order(t, &v, now)?;
         feed(
@@ -411,6 +417,7 @@ pub fn reschedule(
             &ChangeKind::Rescheduled {
                 appointment_at: at,
                 reason: reason.to_string(),
+                consent: consent.cloned(),
             },
             now,
         )?;

@@ -35,7 +35,8 @@ pub fn full_visit(
     step(tech.accept_job(job).map(drop))?;
     step(sample::complete_checklist(tech, job, Phase::BeforeLeaving).map(drop))?;
     step(tech.depart(job).map(drop))?;
-    step(tech.arrive(job).map(drop))?;
+    // Whatever the clock says: a late arrival is recorded with its reason.
+    step(tech.arrive_with_reason(job, "路上堵车").map(drop))?;
     step(sample::complete_checklist(tech, job, Phase::Arrival).map(drop))?;
     step(
         tech.assess(
@@ -88,7 +89,7 @@ pub fn drive_accepted_to_acceptance(
 ) -> Result<()> {
     sample::complete_checklist(tech, job, Phase::BeforeLeaving)?;
     tech.depart(job)?;
-    tech.arrive(job)?;
+    tech.arrive_with_reason(job, "路上堵车")?;
     sample::complete_checklist(tech, job, Phase::Arrival)?;
     tech.assess(
         job,

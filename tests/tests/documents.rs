@@ -276,6 +276,8 @@ fn message_note_and_work_order_copy_render() {
                 text: "请致电 400-800-1234 重新预约".into(),
                 waited_minutes: 3,
                 phoned_customer: true,
+                calls_made: 1,
+                asked_neighbours: false,
             },
         )
         .unwrap();

@@ -493,27 +493,37 @@ fn no_access_needs_waiting_or_a_phone_call() {
                 text: "无人".into(),
                 waited_minutes: 0,
                 phoned_customer: false,
+                calls_made: 0,
+                asked_neighbours: false,
             },
         )
         .unwrap_err();
     // A content rule of the note (HQ checks it too), not a state transition.
-    assert!(matches!(e, Error::MessageNoteTooEarly), "{e:?}");
+    assert!(matches!(e, Error::MessageNoteTooEarly { .. }), "{e:?}");
     assert!(e.message(Lang::En).contains("2 minutes"), "{e}");
     assert!(e.message(Lang::ZhCn).contains("2分钟"), "{e}");
 }
 
 #[test]
-fn urgent_jobs_are_judged_against_thirty_minutes_from_dispatch() {
+fn urgent_jobs_are_judged_against_thirty_minutes_from_the_call() {
+    // 「如客戶要求馬上上門則必須在30分鐘內到達現場」 (property book 4.2.2): from the
+    // customer's call (the order's report time), no longer from dispatch.
     let f = fixture();
     let mut order = sample::leak_order("U", "T-0107", appointment());
     order.urgent = true;
+    order.reported_at = appointment();
     order.dispatched_at = appointment();
     f.tech.receive_order(order).unwrap();
     f.tech.accept_job("U").unwrap();
     sample::complete_checklist(&f.tech, "U", Phase::BeforeLeaving).unwrap();
     f.tech.depart("U").unwrap();
     f.clock.set(appointment() + Duration::minutes(31));
-    let p = f.tech.arrive("U").unwrap().punctuality.unwrap();
+    let p = f
+        .tech
+        .arrive_with_reason("U", "路上堵车")
+        .unwrap()
+        .punctuality
+        .unwrap();
     assert_eq!((p.verdict, p.rule), (Punct::Late, Rule::UrgentDeadline));
     // The verdict is stored, not recomputed.
     assert_eq!(f.tech.job("U").unwrap().punctuality, Some(p));

@@ -59,7 +59,10 @@ fn no_access_leaves_a_message_note_and_returns_the_job_to_hq() {
     sample::complete_checklist(&f.tech, "WO-2", Phase::BeforeLeaving).unwrap();
     f.tech.depart("WO-2").unwrap();
     f.clock.set(appointment() + Duration::minutes(12));
-    let v = f.tech.arrive("WO-2").unwrap();
+    let v = f
+        .tech
+        .arrive_with_reason("WO-2", "电梯检修,走楼梯")
+        .unwrap();
     assert_eq!(v.punctuality.unwrap().verdict, Verdict::Late);
     let v = f
         .tech
@@ -69,6 +72,8 @@ fn no_access_leaves_a_message_note_and_returns_the_job_to_hq() {
                 text: "您好,维修人员已于今日上门,家中无人,请致电客服中心重新预约。".into(),
                 waited_minutes: 3,
                 phoned_customer: true,
+                calls_made: 1,
+                asked_neighbours: false,
             },
         )
         .unwrap();
@@ -81,7 +86,16 @@ fn no_access_leaves_a_message_note_and_returns_the_job_to_hq() {
     ));
     let v = f
         .tech
-        .reschedule_by_hq("WO-2", appointment() + Duration::days(1), "客户改约明天")
+        .reschedule_by_hq(
+            "WO-2",
+            appointment() + Duration::days(1),
+            "客户改约明天",
+            Some(&onsite_core::visit::RescheduleConsent {
+                agreed_by: "王女士".into(),
+                agreed_at: appointment(),
+                channel: onsite_core::visit::ConsentChannel::Phone,
+            }),
+        )
         .unwrap();
     assert_eq!(v.status, Status::Dispatched);
     assert_eq!(v.order.appointment_at, appointment() + Duration::days(1));

@@ -346,6 +346,28 @@ pub fn work_order_copy(v: &Visit, lang: Lang, tz: FixedOffset) -> Doc {
     if let Some(p) = &v.punctuality {
         fields.push((t("守时", "Punctuality"), p.label(lang)));
     }
+    if let Some(c) = &v.appointment_consent {
+        fields.push((
+            t("改约同意", "New time agreed"),
+            format!(
+                "{} {} {}",
+                c.agreed_by,
+                c.channel.label(lang),
+                local(c.agreed_at, tz)
+            ),
+        ));
+    }
+    for c in &v.contacts {
+        let late = if c.late {
+            t("(晚于规定)", " (later than the rule)")
+        } else {
+            String::new()
+        };
+        fields.push((
+            c.kind.label(lang).to_string(),
+            format!("{}{late}", local(c.at, tz)),
+        ));
+    }
     if let Some(a) = &v.assessment {
         fields.push((t("查勘部位", "Inspected"), a.inspected_parts.join("; ")));
         fields.push((t("查勘结果", "Findings"), a.findings.clone()));

@@ -173,10 +173,14 @@ pub enum Field {
     DamageAmount,
     PartsShortApprover,
     PartsShortWhat,
+    // arrival and appointment (issue 10)
+    LateReason,
+    ConsentGivenBy,
+    ContactNote,
 }
 
 impl Field {
-    pub const ALL: [Field; 74] = [
+    pub const ALL: [Field; 77] = [
         Field::JobId,
         Field::TechnicianId,
         Field::DeviceId,
@@ -251,6 +255,9 @@ impl Field {
         Field::DamageAmount,
         Field::PartsShortApprover,
         Field::PartsShortWhat,
+        Field::LateReason,
+        Field::ConsentGivenBy,
+        Field::ContactNote,
     ];
 
     /// Stable snake_case code.
@@ -330,6 +337,9 @@ impl Field {
             Field::DamageAmount => "damage_amount",
             Field::PartsShortApprover => "parts_short_approver",
             Field::PartsShortWhat => "parts_short_what",
+            Field::LateReason => "late_reason",
+            Field::ConsentGivenBy => "consent_given_by",
+            Field::ContactNote => "contact_note",
         }
     }
 
@@ -429,6 +439,9 @@ impl Field {
             Field::DamageAmount => tr(lang, "赔偿金额", "compensation amount"),
             Field::PartsShortApprover => tr(lang, "口头批准人", "who approved orally"),
             Field::PartsShortWhat => tr(lang, "缺少的配件", "parts short"),
+            Field::LateReason => tr(lang, "迟到原因", "reason for being late"),
+            Field::ConsentGivenBy => tr(lang, "同意改约的人", "who agreed to the new time"),
+            Field::ContactNote => tr(lang, "联系记录", "contact note"),
         }
     }
 }

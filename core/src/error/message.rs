@@ -253,11 +253,32 @@ impl Error {
                 "客户拒绝签字时,须记录拒绝的原因。",
                 "When the customer refuses to sign, record the reason."
             ),
-            Error::MessageNoteTooEarly => say!(
+            Error::MessageNoteTooEarly {
+                min_wait_minutes,
+                min_calls,
+            } => say!(
                 lang,
-                "留言前请至少等候2分钟,或先给客户打电话。",
-                "Wait at least 2 minutes or phone the customer before leaving a message note."
+                "留言前须在门外至少等候{min_wait_minutes}分钟,并至少给客户打{min_calls}次电话。",
+                "Before leaving a message note wait at least {min_wait_minutes} minutes at the door and phone the customer at least {min_calls} times."
             ),
+            Error::LateReasonRequired { minutes_late } => say!(
+                lang,
+                "已迟到{minutes_late}分钟:请记录迟到原因后继续。",
+                "You are {minutes_late} minutes late: record the reason, then go on."
+            ),
+            Error::RescheduleConsentRequired => say!(
+                lang,
+                "改约须经客户同意:请记录同意人、时间和方式。",
+                "A new appointment needs the customer's consent: record who agreed, when and how."
+            ),
+            Error::ContactNotRecorded { kind } => {
+                let what = kind.label(lang);
+                say!(
+                    lang,
+                    "尚未记录{what}。",
+                    "{what} is not recorded yet."
+                )
+            }
             Error::Underpaid {
                 due_fen,
                 received_fen,

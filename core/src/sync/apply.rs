@@ -200,7 +200,8 @@ impl Technician {
             ChangeKind::Rescheduled {
                 appointment_at,
                 reason,
-            } => visit.reschedule(*appointment_at, reason),
+                consent,
+            } => visit.hq_reschedule(*appointment_at, reason, consent.as_ref()),
             ChangeKind::Cancelled { reason } => visit.cancel(reason),
             ChangeKind::Reassigned { .. } => {
                 visit.cancel("reassigned to another technician / 已改派其他维修人员")

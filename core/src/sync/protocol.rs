@@ -102,6 +102,9 @@ pub enum ChangeKind {
     Rescheduled {
         appointment_at: DateTime<Utc>,
         reason: String,
+        /// The customer's consent HQ recorded (absent in changes written before it was required).
+        #[serde(default)]
+        consent: Option<crate::visit::RescheduleConsent>,
     },
     Cancelled {
         reason: String,

@@ -48,6 +48,8 @@ pub enum Action {
     CorrectVehicle,
     RecordPartsShort,
     RecordDamage,
+    RescheduleWithCustomer,
+    RecordContact,
 }
 
 use Status::*;
@@ -66,7 +68,7 @@ const SETTLED: &[Status] = &[Settled, HandedOver];
 
 impl Action {
     /// Every action, in the order a visit usually takes them (the order screens list them in).
-    pub const ALL: [Action; 31] = [
+    pub const ALL: [Action; 33] = [
         Action::AcceptJob,
         Action::Depart,
         Action::Arrive,
@@ -98,6 +100,8 @@ impl Action {
         Action::CorrectVehicle,
         Action::RecordPartsShort,
         Action::RecordDamage,
+        Action::RescheduleWithCustomer,
+        Action::RecordContact,
     ];
 
     /// The transition table: the statuses this action is allowed from.
@@ -128,6 +132,9 @@ impl Action {
             Action::DisputeCharge | Action::EnterChargeInstruction => &[Quoted, CustomerAccepted],
             Action::RecordInvoice => &[CustomerAccepted, Settled],
             Action::CorrectVehicle | Action::RecordPartsShort | Action::RecordDamage => ON_SITE,
+            // Before entering: 「如延误比较长,在用户同意的前提下改约上门时间」 (furniture book 三.5)
+            Action::RescheduleWithCustomer => &[Dispatched, Accepted, EnRoute, Arrived, NoAccess],
+            Action::RecordContact => &[Dispatched, Accepted, EnRoute],
         }
     }
 
@@ -173,6 +180,8 @@ impl Action {
             Event::VehicleCorrected { .. } => Action::CorrectVehicle,
             Event::PartsShortApproved { .. } => Action::RecordPartsShort,
             Event::DamageRecorded { .. } => Action::RecordDamage,
+            Event::AppointmentAgreed { .. } => Action::RescheduleWithCustomer,
+            Event::CustomerContacted { .. } => Action::RecordContact,
         })
     }
 
@@ -210,6 +219,8 @@ impl Action {
             Action::CorrectVehicle => "vehicle_corrected",
             Action::RecordPartsShort => "parts_short_approved",
             Action::RecordDamage => "damage_recorded",
+            Action::RescheduleWithCustomer => "appointment_agreed",
+            Action::RecordContact => "customer_contacted",
         }
     }
 
@@ -247,6 +258,8 @@ impl Action {
             Action::CorrectVehicle => "correct_vehicle",
             Action::RecordPartsShort => "record_parts_short",
             Action::RecordDamage => "record_damage",
+            Action::RescheduleWithCustomer => "reschedule_with_customer",
+            Action::RecordContact => "record_contact",
         }
     }
 
@@ -298,6 +311,10 @@ impl Action {
                 "Parts short: record the centre's approval",
             ),
             Action::RecordDamage => tr(lang, "记录损坏赔偿", "Record damage compensation"),
+            Action::RescheduleWithCustomer => {
+                tr(lang, "与客户改约", "Agree a new time with the customer")
+            }
+            Action::RecordContact => tr(lang, "记录联系客户", "Record a contact"),
         }
     }
 
@@ -392,6 +409,16 @@ impl Action {
                 lang,
                 "在现场、客户验收之前记录",
                 "recorded on site, before the customer's acceptance",
+            ),
+            Action::RescheduleWithCustomer => tr(
+                lang,
+                "进门之前才能与客户改约",
+                "a new time is agreed before entering",
+            ),
+            Action::RecordContact => tr(
+                lang,
+                "到达之前联系客户",
+                "the customer is contacted before arriving",
             ),
         }
     }

@@ -6,9 +6,12 @@
 //! reason, a payment whose change does not add up, a 3 MB note) is refused
 //! at the door with a typed error instead of entering HQ's books.
 
-use super::{Acceptance, Assessment, Event, MessageNote, SignOff};
+use super::{
+    Acceptance, Assessment, CustomerContact, Event, MessageNote, RescheduleConsent, SignOff,
+};
 use crate::error::{Error, Field, Problem, Result};
 use crate::material::{Inspection, Verdict};
+use crate::punctuality::Punctuality;
 
 /// Longest free text the core stores in one field.
 pub const MAX_TEXT: usize = 2000;
@@ -23,13 +26,45 @@ pub(crate) fn check_text(what: Field, s: &str, required: bool) -> Result<()> {
     Ok(())
 }
 
-/// A message note says something, and is left after waiting or phoning.
+/// Longest wait at a door worth recording (a day), and most calls.
+const MAX_WAIT_MINUTES: u32 = 24 * 60;
+const MAX_CALLS: u32 = 100;
+
+/// A message note says something; its wait and calls are plausible. The
+/// service line's minimum is checked with the job ([`super::Visit::check_no_access_minimum`]).
 pub(crate) fn check_message_note(note: &MessageNote) -> Result<()> {
     check_text(Field::MessageNote, &note.text, true)?;
-    if note.waited_minutes < 2 && !note.phoned_customer {
-        return Err(Error::MessageNoteTooEarly);
+    if note.waited_minutes > MAX_WAIT_MINUTES || note.calls_made > MAX_CALLS {
+        return Err(Error::invalid(
+            Field::MessageNote,
+            Problem::OutOfRange {
+                min: 0.0,
+                max: f64::from(MAX_WAIT_MINUTES),
+            },
+        ));
     }
     Ok(())
+}
+
+/// A late arrival carries a reason (the verdict itself is recomputed by no one:
+/// it is the phone's clock against the order).
+pub(crate) fn check_late_reason(p: &Punctuality) -> Result<()> {
+    match p.late_reason.as_deref() {
+        None if p.is_late() => Err(Error::LateReasonRequired {
+            minutes_late: p.minutes_from_reference,
+        }),
+        None => Ok(()),
+        Some(r) => check_text(Field::LateReason, r, p.is_late()),
+    }
+}
+
+/// A reschedule consent names who agreed.
+pub(crate) fn check_consent(c: &RescheduleConsent) -> Result<()> {
+    check_text(Field::ConsentGivenBy, &c.agreed_by, true)
+}
+
+pub(crate) fn check_contact(c: &CustomerContact) -> Result<()> {
+    check_text(Field::ContactNote, &c.note, false)
 }
 
 pub(crate) fn check_assessment(a: &Assessment) -> Result<()> {
@@ -132,7 +167,7 @@ impl Event {
             Event::Rescheduled { reason, .. } => check_text(Field::RescheduleReason, reason, false),
             Event::Cancelled { reason } => check_text(Field::CancellationReason, reason, true),
             Event::JobAccepted | Event::Departed | Event::WorkStarted | Event::HandedOver => Ok(()),
-            Event::Arrived { .. } => Ok(()),
+            Event::Arrived { punctuality } => check_late_reason(punctuality),
             Event::NoAccess { note } => check_message_note(note),
             Event::ChecklistAnswered {
                 template_id,
@@ -210,6 +245,13 @@ impl Event {
             Event::VehicleCorrected { vehicle } => vehicle.validate(),
             Event::PartsShortApproved { approval } => check_parts_short(approval),
             Event::DamageRecorded { damage } => check_damage(damage),
+            Event::AppointmentAgreed {
+                reason, consent, ..
+            } => {
+                check_text(Field::RescheduleReason, reason, false)?;
+                check_consent(consent)
+            }
+            Event::CustomerContacted { contact } => check_contact(contact),
         }
     }
 }

@@ -26,6 +26,88 @@ pub struct MessageNote {
     pub waited_minutes: u32,
     /// Whether the customer was phoned before leaving the note.
     pub phoned_customer: bool,
+    /// How many calls to the customer were made from the door (0 in notes
+    /// recorded before this field: `phoned_customer` then counts as one).
+    #[serde(default)]
+    pub calls_made: u32,
+    /// Whether neighbours were asked (furniture book 四.2.1: 「酌情采取同用户邻居确认等措施」).
+    #[serde(default)]
+    pub asked_neighbours: bool,
+}
+
+impl MessageNote {
+    /// Calls made, counting an older note's `phoned_customer` as one call.
+    pub fn calls(&self) -> u32 {
+        self.calls_made.max(u32::from(self.phoned_customer))
+    }
+}
+
+/// How the customer agreed to a new appointment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentChannel {
+    Phone,
+    InPerson,
+    Message,
+}
+
+impl ConsentChannel {
+    pub fn label(self, lang: crate::locale::Lang) -> &'static str {
+        use crate::locale::tr;
+        match self {
+            ConsentChannel::Phone => tr(lang, "电话", "by phone"),
+            ConsentChannel::InPerson => tr(lang, "当面", "in person"),
+            ConsentChannel::Message => tr(lang, "短信/消息", "by message"),
+        }
+    }
+}
+
+/// The customer's consent to a new appointment: 「服务人员需在用户同意的前提下改约上门服务时间」
+/// (furniture book 二.2.1); DOMAIN.md step 1: reschedule only with consent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RescheduleConsent {
+    /// Who agreed (the customer's name, or who answered for them).
+    pub agreed_by: String,
+    pub agreed_at: DateTime<Utc>,
+    pub channel: ConsentChannel,
+}
+
+/// A contact with the customer before the visit (furniture book 二.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactKind {
+    /// 「提前与客户取得联系(至少在预约5个工作日以前)…要求细化到小时」
+    AdvanceNotice,
+    /// 「在上门前1小时再次联系客户,提醒客户即将到达」
+    HourBeforeCall,
+}
+
+impl ContactKind {
+    pub fn label(self, lang: crate::locale::Lang) -> &'static str {
+        use crate::locale::tr;
+        match self {
+            ContactKind::AdvanceNotice => tr(
+                lang,
+                "提前五个工作日与客户确认上门时间",
+                "The contact 5 working days ahead",
+            ),
+            ContactKind::HourBeforeCall => tr(
+                lang,
+                "上门前1小时的提醒电话",
+                "The call 1 hour before arriving",
+            ),
+        }
+    }
+}
+
+/// A recorded contact, with when it happened and whether it was in time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerContact {
+    pub kind: ContactKind,
+    pub at: DateTime<Utc>,
+    /// Computed when recorded: the contact came later than the book asks.
+    pub late: bool,
+    pub note: String,
 }
 
 /// What the technician found (查勘部位 / 查勘修理项目) and proposes.
@@ -125,6 +207,9 @@ pub enum Event {
     Rescheduled {
         appointment_at: DateTime<Utc>,
         reason: String,
+        /// The customer's consent (absent only in events recorded before it was required).
+        #[serde(default)]
+        consent: Option<RescheduleConsent>,
     },
     Cancelled {
         reason: String,
@@ -240,6 +325,16 @@ pub enum Event {
     DamageRecorded {
         damage: Damage,
     },
+    /// The technician agreed a new appointment with the customer; HQ moves the order.
+    AppointmentAgreed {
+        appointment_at: DateTime<Utc>,
+        reason: String,
+        consent: RescheduleConsent,
+    },
+    /// A contact with the customer before the visit (furniture).
+    CustomerContacted {
+        contact: CustomerContact,
+    },
 }
 
 impl Event {
@@ -281,6 +376,8 @@ impl Event {
             Event::VehicleCorrected { .. } => "vehicle_corrected",
             Event::PartsShortApproved { .. } => "parts_short_approved",
             Event::DamageRecorded { .. } => "damage_recorded",
+            Event::AppointmentAgreed { .. } => "appointment_agreed",
+            Event::CustomerContacted { .. } => "customer_contacted",
         }
     }
 

@@ -24,6 +24,7 @@ pub use event::{
     Acceptance, Actor, Assessment, Damage, Event, MessageNote, Op, PartsShortApproval, Rating,
     ReceiptRef, Recorded, SignOff,
 };
+pub use event::{ConsentChannel, ContactKind, CustomerContact, RescheduleConsent};
 pub use status::Status;
 
 use crate::charge::{
@@ -37,6 +38,7 @@ use crate::order::WorkOrder;
 use crate::payment::{Method, Payment};
 use crate::punctuality::Punctuality;
 use crate::quote::{approval_code, Approval, FeeSchedule, LineRequest, QuoteLine, Totals};
+use crate::service_line::{working_days_between, ServiceLine};
 use crate::signature::record::SignatureRecord;
 
 /// An action a screen may offer now; `blocked` is the rule that stops it, if any.
@@ -122,10 +124,17 @@ pub struct Visit {
     /// Damage the technician caused, with its compensation.
     #[serde(default)]
     pub damages: Vec<Damage>,
+    /// The customer's consent to the current appointment, when it was moved.
+    #[serde(default)]
+    pub appointment_consent: Option<RescheduleConsent>,
+    /// Contacts with the customer before the visit (furniture), in order.
+    #[serde(default)]
+    pub contacts: Vec<CustomerContact>,
 }
 
 use content::{
-    check_acceptance, check_assessment, check_labour_minutes, check_message_note, check_text,
+    check_acceptance, check_assessment, check_consent, check_labour_minutes, check_late_reason,
+    check_message_note, check_text,
 };
 
 impl Visit {
@@ -166,6 +175,8 @@ impl Visit {
             invoice: None,
             parts_short: Vec::new(),
             damages: Vec::new(),
+            appointment_consent: None,
+            contacts: Vec::new(),
         };
         v.apply(&event, v.order.dispatched_at);
         Ok((v, event))
@@ -311,8 +322,32 @@ impl Visit {
 
     /// HQ moves the appointment: allowed until the job is settled; the job goes
     /// back to dispatched and the technician takes it again.
-    pub fn reschedule(&self, appointment_at: DateTime<Utc>, reason: &str) -> Result<Event> {
+    ///
+    /// 「服务人员需在用户同意的前提下改约上门服务时间」 (furniture book 二.2.1): the
+    /// customer's consent (who, when, how) is required; without it, a typed error.
+    pub fn reschedule(
+        &self,
+        appointment_at: DateTime<Utc>,
+        reason: &str,
+        consent: Option<&RescheduleConsent>,
+    ) -> Result<Event> {
+        let consent = consent.ok_or(Error::RescheduleConsentRequired)?;
+        self.hq_reschedule(appointment_at, reason, Some(consent))
+    }
+
+    /// HQ's reschedule as the phone applies it from the feed: HQ checked the
+    /// consent when it decided (a feed written before consent was required
+    /// has none, and HQ's decision still stands).
+    pub fn hq_reschedule(
+        &self,
+        appointment_at: DateTime<Utc>,
+        reason: &str,
+        consent: Option<&RescheduleConsent>,
+    ) -> Result<Event> {
         check_text(Field::RescheduleReason, reason, false)?;
+        if let Some(c) = consent {
+            check_consent(c)?;
+        }
         if !self.status.hq_may_change() {
             return Err(Error::TooLateForHq {
                 decision: HqDecision::Reschedule,
@@ -322,7 +357,82 @@ impl Visit {
         Ok(Event::Rescheduled {
             appointment_at,
             reason: reason.trim().to_string(),
+            consent: consent.map(|c| RescheduleConsent {
+                agreed_by: c.agreed_by.trim().to_string(),
+                ..c.clone()
+            }),
         })
+    }
+
+    /// The technician agrees a new time with the customer (「如延误比较长,在用户同意的前提下
+    /// 改约上门时间」, furniture book 三.5); the fact goes to HQ, which moves the order.
+    pub fn reschedule_with_customer(
+        &self,
+        appointment_at: DateTime<Utc>,
+        reason: &str,
+        consent: Option<&RescheduleConsent>,
+    ) -> Result<Event> {
+        self.expect(Action::RescheduleWithCustomer)?;
+        check_text(Field::RescheduleReason, reason, false)?;
+        let consent = consent.ok_or(Error::RescheduleConsentRequired)?;
+        check_consent(consent)?;
+        Ok(Event::AppointmentAgreed {
+            appointment_at,
+            reason: reason.trim().to_string(),
+            consent: RescheduleConsent {
+                agreed_by: consent.agreed_by.trim().to_string(),
+                ..consent.clone()
+            },
+        })
+    }
+
+    /// Records a contact with the customer before the visit; whether it was in
+    /// time is computed from the appointment and the line's data.
+    pub fn record_contact(&self, kind: ContactKind, note: &str, ctx: &Context) -> Result<Event> {
+        self.expect(Action::RecordContact)?;
+        check_text(Field::ContactNote, note, false)?;
+        let contact = CustomerContact {
+            kind,
+            at: ctx.now,
+            late: self.contact_late(kind, ctx.now)?,
+            note: note.trim().to_string(),
+        };
+        Ok(Event::CustomerContacted { contact })
+    }
+
+    /// Whether a contact at `at` comes later than the line's rule asks:
+    /// 「至少在预约5个工作日以前」 / 「在上门前1小时再次联系客户」 (furniture book 二.1).
+    /// Working days are Mon-Fri in Asia/Shanghai, without a holiday calendar.
+    pub fn contact_late(&self, kind: ContactKind, at: DateTime<Utc>) -> Result<bool> {
+        let line = ServiceLine::of(self.order.category)?;
+        let Some(rule) = line.advance_contact else {
+            return Ok(false);
+        };
+        Ok(match kind {
+            ContactKind::AdvanceNotice => {
+                working_days_between(at, self.order.appointment_at)
+                    < i64::from(rule.working_days_before)
+            }
+            ContactKind::HourBeforeCall => {
+                self.order.appointment_at - at < chrono::Duration::minutes(rule.call_minutes_before)
+            }
+        })
+    }
+
+    /// The latest recorded contact of a kind.
+    pub fn contact(&self, kind: ContactKind) -> Option<&CustomerContact> {
+        self.contacts.iter().rev().find(|c| c.kind == kind)
+    }
+
+    /// A line with advance contacts (furniture) needs the contact recorded
+    /// before the step: the 5-day contact before leaving, the 1-hour call
+    /// before arriving. A late contact is recorded as late, not refused.
+    fn contacted(&self, kind: ContactKind) -> Result<()> {
+        let line = ServiceLine::of(self.order.category)?;
+        if line.advance_contact.is_some() && self.contact(kind).is_none() {
+            return Err(Error::ContactNotRecorded { kind });
+        }
+        Ok(())
     }
 
     // --- the technician's steps -------------------------------------------------
@@ -336,27 +446,73 @@ impl Visit {
     pub fn depart(&self, ctx: &Context) -> Result<Event> {
         self.expect(Action::Depart)?;
         self.gate(Phase::BeforeLeaving, ctx)?;
+        self.contacted(ContactKind::AdvanceNotice)?;
         Ok(Event::Departed)
     }
 
-    /// Arrival is judged against the appointment, or 30 minutes from dispatch when urgent.
-    pub fn arrive(&self, ctx: &Context) -> Result<Event> {
-        self.expect(Action::Arrive)?;
-        Ok(Event::Arrived {
-            punctuality: Punctuality::judge(
-                ctx.now,
-                self.order.appointment_at,
-                self.order.dispatched_at,
-                self.order.urgent,
-            ),
-        })
+    /// Answers that raise a flag (a supply voltage outside 180-250 V...):
+    /// recorded, shown, never refused.
+    pub fn checklist_flags(&self, ctx: &Context) -> Vec<crate::checklist::Flag> {
+        self.answers
+            .iter()
+            .filter_map(|(tid, answers)| Some(ctx.checklists.by_id(tid)?.flags(answers)))
+            .flatten()
+            .collect()
     }
 
-    /// Nobody answers: the message note is recorded and the job returns to HQ.
+    /// The punctuality verdict an arrival at `now` would get, for a screen to
+    /// show before arriving (and to ask for a reason when it would be late):
+    /// the line's window around the appointment, or, when urgent, the line's
+    /// deadline from the customer's call (the order's `reported_at`).
+    pub fn punctuality_at(&self, now: DateTime<Utc>) -> Result<Punctuality> {
+        let line = ServiceLine::of(self.order.category)?;
+        Ok(Punctuality::judge(
+            now,
+            self.order.appointment_at,
+            self.order.reported_at,
+            self.order.urgent,
+            &line.arrival,
+        ))
+    }
+
+    /// Arrival: the verdict is computed, never ticked. A late arrival needs the
+    /// technician's reason (typed error without it) and then goes on.
+    pub fn arrive(&self, ctx: &Context, late_reason: Option<&str>) -> Result<Event> {
+        self.expect(Action::Arrive)?;
+        self.contacted(ContactKind::HourBeforeCall)?;
+        let mut punctuality = self.punctuality_at(ctx.now)?;
+        let reason = late_reason.map(str::trim).filter(|r| !r.is_empty());
+        if punctuality.is_late() && reason.is_none() {
+            return Err(Error::LateReasonRequired {
+                minutes_late: punctuality.minutes_from_reference,
+            });
+        }
+        punctuality.late_reason = reason.map(str::to_string);
+        check_late_reason(&punctuality)?;
+        Ok(Event::Arrived { punctuality })
+    }
+
+    /// Nobody answers: the message note is recorded and the job returns to HQ,
+    /// once the line's minimum wait and calls are met.
     pub fn no_access(&self, note: MessageNote) -> Result<Event> {
         self.expect(Action::RecordNoAccess)?;
         check_message_note(&note)?;
+        self.check_no_access_minimum(&note)?;
         Ok(Event::NoAccess { note })
+    }
+
+    /// The line's minimum before a no-access note: property 「間隔約半分鐘再次按門鈴
+    /// 或敲門。如客戶暫不在家,則視情況等待2~5分鐘」 (4.3.4); furniture 「3分钟后再不开门
+    /// 则电话联系」 (四.2.1). Phoning does not replace waiting.
+    pub fn check_no_access_minimum(&self, note: &MessageNote) -> Result<()> {
+        let min = ServiceLine::of(self.order.category)?.no_access;
+        if note.waited_minutes < min.min_wait_minutes || note.calls() < min.min_calls {
+            return Err(Error::MessageNoteTooEarly {
+                min_wait_minutes: min.min_wait_minutes,
+                min_calls: min.min_calls,
+            });
+        }
+        Ok(())
     }
 
     pub fn answer(
@@ -985,7 +1141,10 @@ impl Visit {
     fn blocker(&self, action: Action, ctx: &Context) -> Option<Result<()>> {
         let unused = || self.materials.iter().filter(|m| !m.used);
         Some(match action {
-            Action::Depart => self.gate(Phase::BeforeLeaving, ctx),
+            Action::Depart => self
+                .gate(Phase::BeforeLeaving, ctx)
+                .and_then(|()| self.contacted(ContactKind::AdvanceNotice)),
+            Action::Arrive => self.contacted(ContactKind::HourBeforeCall),
             Action::Assess => self.gate(Phase::Arrival, ctx),
             Action::FinishWork => self.gate(Phase::WorkRules, ctx),
             Action::RecordAcceptance => self
@@ -1146,6 +1305,7 @@ impl Visit {
             }
             Event::HandedOver => self.receipt_standing(),
             Event::VehicleCorrected { vehicle } => self.correct_vehicle(vehicle.clone()).map(drop),
+            Event::NoAccess { note } => self.check_no_access_minimum(note),
             _ => Ok(()),
         }
     }
@@ -1159,11 +1319,16 @@ impl Visit {
                 self.order = order.clone();
                 self.status = Status::Dispatched;
             }
-            Event::Rescheduled { appointment_at, .. } => {
+            Event::Rescheduled {
+                appointment_at,
+                consent,
+                ..
+            } => {
                 self.order.appointment_at = *appointment_at;
                 self.status = Status::Dispatched;
                 self.reschedules += 1;
                 self.punctuality = None;
+                self.appointment_consent = consent.clone();
             }
             Event::Cancelled { reason } => {
                 self.status = Status::Cancelled;
@@ -1180,7 +1345,7 @@ impl Visit {
             Event::Arrived { punctuality } => {
                 self.status = Status::Arrived;
                 self.arrived_at = Some(at);
-                self.punctuality = Some(*punctuality);
+                self.punctuality = Some(punctuality.clone());
             }
             Event::NoAccess { note } => {
                 self.status = Status::NoAccess;
@@ -1294,6 +1459,20 @@ impl Visit {
             Event::VehicleCorrected { vehicle } => self.order.vehicle = Some(vehicle.clone()),
             Event::PartsShortApproved { approval } => self.parts_short.push(approval.clone()),
             Event::DamageRecorded { damage } => self.damages.push(damage.clone()),
+            Event::AppointmentAgreed {
+                appointment_at,
+                consent,
+                ..
+            } => {
+                // The technician keeps the job, agreed for the new time.
+                self.order.appointment_at = *appointment_at;
+                self.status = Status::Accepted;
+                self.reschedules += 1;
+                self.punctuality = None;
+                self.arrived_at = None;
+                self.appointment_consent = Some(consent.clone());
+            }
+            Event::CustomerContacted { contact } => self.contacts.push(contact.clone()),
         }
     }
 

@@ -65,6 +65,11 @@ const EXPECTED: &[(Action, &str)] = &[
         Action::RecordDamage,
         "arrived assessed quoted consented in_progress work_done",
     ),
+    (
+        Action::RescheduleWithCustomer,
+        "dispatched accepted en_route arrived no_access",
+    ),
+    (Action::RecordContact, "dispatched accepted en_route"),
 ];
 
 fn expected(action: Action, status: Status) -> bool {
@@ -99,11 +104,13 @@ fn decide(v: &Visit, action: Action, ctx: &Context) -> Result<Event> {
     match action {
         Action::AcceptJob => v.accept_job(),
         Action::Depart => v.depart(ctx),
-        Action::Arrive => v.arrive(ctx),
+        Action::Arrive => v.arrive(ctx, Some("堵车")),
         Action::RecordNoAccess => v.no_access(MessageNote {
             text: "您好，维修人员来访未遇".into(),
             waited_minutes: 5,
             phoned_customer: true,
+            calls_made: 1,
+            asked_neighbours: false,
         }),
         Action::AnswerChecklist => {
             let t = ctx
@@ -214,6 +221,10 @@ fn decide(v: &Visit, action: Action, ctx: &Context) -> Result<Event> {
             amount: crate::money::Fen::new(20_000).unwrap(),
             customer_agreed: true,
         }),
+        Action::RescheduleWithCustomer => {
+            v.reschedule_with_customer(now, "客户要求改约", Some(&consent(now)))
+        }
+        Action::RecordContact => v.record_contact(ContactKind::HourBeforeCall, "", ctx),
     }
 }
 
@@ -235,6 +246,14 @@ fn invoice() -> crate::charge::Invoice {
     }
 }
 
+fn consent(at: chrono::DateTime<Utc>) -> RescheduleConsent {
+    RescheduleConsent {
+        agreed_by: "王女士".into(),
+        agreed_at: at,
+        channel: ConsentChannel::Phone,
+    }
+}
+
 fn receipt_ref(number: &str) -> ReceiptRef {
     ReceiptRef {
         number: number.into(),
@@ -249,13 +268,23 @@ fn event_of(action: Action) -> Event {
         Action::AcceptJob => Event::JobAccepted,
         Action::Depart => Event::Departed,
         Action::Arrive => Event::Arrived {
-            punctuality: Punctuality::judge(at, at, at, false),
+            punctuality: Punctuality::judge(
+                at,
+                at,
+                at,
+                false,
+                &crate::service_line::ServiceLine::of(crate::checklist::Category::PropertyRepair)
+                    .unwrap()
+                    .arrival,
+            ),
         },
         Action::RecordNoAccess => Event::NoAccess {
             note: MessageNote {
                 text: "t".into(),
                 waited_minutes: 5,
                 phoned_customer: false,
+                calls_made: 0,
+                asked_neighbours: false,
             },
         },
         Action::AnswerChecklist => Event::ChecklistAnswered {
@@ -372,6 +401,19 @@ fn event_of(action: Action) -> Event {
                 customer_agreed: true,
             },
         },
+        Action::RescheduleWithCustomer => Event::AppointmentAgreed {
+            appointment_at: at,
+            reason: "r".into(),
+            consent: consent(at),
+        },
+        Action::RecordContact => Event::CustomerContacted {
+            contact: CustomerContact {
+                kind: ContactKind::AdvanceNotice,
+                at,
+                late: false,
+                note: String::new(),
+            },
+        },
     }
 }
 
@@ -445,6 +487,7 @@ fn a_cancelled_job_offers_nothing_and_hq_events_are_not_actions() {
         Event::Rescheduled {
             appointment_at: ctx().now,
             reason: String::new(),
+            consent: None,
         },
     ] {
         assert_eq!(Action::of_event(&e), None);

@@ -83,7 +83,7 @@ fn step(tech: &Technician, job: &str) -> Result<()> {
             sample::complete_checklist(tech, job, Phase::BeforeLeaving)?;
             tech.depart(job)?;
         }
-        Status::EnRoute => drop(tech.arrive(job)?),
+        Status::EnRoute => drop(tech.arrive_with_reason(job, "路上堵车 / traffic")?),
         Status::Arrived => {
             sample::complete_checklist(tech, job, Phase::Arrival)?;
             tech.assess(

@@ -7,6 +7,8 @@ import app.onsite.ffi.ChargeInstructionInput
 import app.onsite.ffi.ChecklistPhase
 import app.onsite.ffi.ConcessionInput
 import app.onsite.ffi.DamageInput
+import app.onsite.ffi.ConsentChannel
+import app.onsite.ffi.ContactKind
 import app.onsite.ffi.Enrollment
 import app.onsite.ffi.InspectionVerdict
 import app.onsite.ffi.InvoiceInput
@@ -157,8 +159,16 @@ class Onsite private constructor(
     suspend fun accept(jobId: String) = store { acceptJob(jobId) }
     suspend fun depart(jobId: String) = store { depart(jobId) }
     suspend fun arrive(jobId: String) = store { arrive(jobId) }
-    suspend fun noAccess(jobId: String, note: String, waitedMinutes: UInt, phonedCustomer: Boolean) =
-        store { recordNoAccess(jobId, note, waitedMinutes, phonedCustomer) }
+    /** Arrives late with the reason (the verdict is computed by the core; the visit goes on). */
+    suspend fun arriveWithReason(jobId: String, lateReason: String) = store { arriveWithReason(jobId, lateReason) }
+    /** The verdict an arrival now would get: ask for a reason when `late`. */
+    suspend fun punctualityPreview(jobId: String) = store { punctualityPreview(jobId) }
+    suspend fun noAccess(jobId: String, note: String, waitedMinutes: UInt, callsMade: UInt, askedNeighbours: Boolean = false) =
+        store { recordNoAccess(jobId, note, waitedMinutes, callsMade, askedNeighbours) }
+    suspend fun rescheduleWithCustomer(
+        jobId: String, appointmentAtMs: Long, reason: String, agreedBy: String, agreedAtMs: Long, channel: ConsentChannel,
+    ) = store { rescheduleWithCustomer(jobId, appointmentAtMs, reason, agreedBy, agreedAtMs, channel) }
+    suspend fun recordContact(jobId: String, kind: ContactKind, note: String = "") = store { recordContact(jobId, kind, note) }
     suspend fun assess(jobId: String, assessment: Assessment) = store { assess(jobId, assessment) }
 
     suspend fun feeSchedule(jobId: String) = store { feeSchedule(job(jobId).category) }

@@ -334,7 +334,7 @@ suspend fun noAccess(hq: Hq) {
     answerAll(tech, job, ChecklistPhase.BEFORE_LEAVING)
     tech.depart(job)
     tech.arrive(job)
-    val v = tech.noAccess(job, "上门无人,已电话联系未接通,请回电预约", 15u, true)
+    val v = tech.noAccess(job, "上门无人,已电话联系未接通,请回电预约", 15u, 1u)
     assertEquals(JobStatus.NO_ACCESS, v.status)
     assertContains(tech.messageNoteText(job), "请回电预约")
     val note = tech.messageNoteEscPos(job, Paper.MM58)
