@@ -527,10 +527,10 @@ pub fn show_quote(n: &Narrator, v: &Visit) {
             l.qty,
             l.unit.get(n.lang),
             l.line_total,
-            if l.needs_approval() {
-                n.t("  (标准外)", "  (off schedule)")
-            } else {
-                ""
+            match (l.free, l.needs_approval()) {
+                (Some(why), _) => format!("  ({})", why.label(n.lang)),
+                (None, true) => n.t("  (标准外)", "  (off schedule)").to_string(),
+                (None, false) => String::new(),
             }
         ));
     }
