@@ -99,7 +99,11 @@ impl Punctuality {
                 "urgent, from the customer's call",
             ),
         };
-        let mut s = format!("{v} ({r} {:+} min)", self.minutes_from_reference);
+        let mut s = format!(
+            "{v} ({r} {:+} {})",
+            self.minutes_from_reference,
+            tr(lang, "分钟", "min")
+        );
         if let Some(reason) = self.late_reason.as_deref().filter(|r| !r.trim().is_empty()) {
             s.push_str(tr(lang, ",原因:", "; reason: "));
             s.push_str(reason);

@@ -88,6 +88,11 @@ pub fn drive_accepted_to_acceptance(
     acceptance: AcceptanceInput,
 ) -> Result<()> {
     sample::complete_checklist(tech, job, Phase::BeforeLeaving)?;
+    // A furniture delivery needs its two contacts before leaving and arriving.
+    if tech.job(job)?.order.category == onsite_core::checklist::Category::Furniture {
+        tech.record_contact(job, onsite_core::visit::ContactKind::AdvanceNotice, "")?;
+        tech.record_contact(job, onsite_core::visit::ContactKind::HourBeforeCall, "")?;
+    }
     tech.depart(job)?;
     tech.arrive_with_reason(job, "路上堵车")?;
     sample::complete_checklist(tech, job, Phase::Arrival)?;

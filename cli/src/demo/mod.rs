@@ -420,6 +420,44 @@ impl Session {
             if let Some(r) = &hq_view.receipt {
                 n.show(format!("  {}: {}", n.t("收据号", "Receipt"), r.number));
             }
+            if let Some(i) = &hq_view.charge_instruction {
+                n.show(format!(
+                    "  {}: {} ({})",
+                    n.t("收费批示", "Charge instruction"),
+                    i.instruction.label(n.lang),
+                    i.by
+                ));
+            }
+            if let Some(v) = &hq_view.order.vehicle {
+                n.show(format!(
+                    "  {}: {} {} {}",
+                    n.t("车辆", "Vehicle"),
+                    v.plate,
+                    v.driver_name,
+                    v.driver_phone
+                ));
+            }
+            for (template, answers) in &hq_view.answers {
+                for id in ["terminal_number", "sim_number"] {
+                    if let Some(onsite_core::checklist::Answer::Text(t)) = answers.get(id) {
+                        let label = self
+                            .tech
+                            .checklists()
+                            .by_id(template)
+                            .and_then(|t| t.item(id).ok())
+                            .map_or(id, |i| i.label.get(n.lang));
+                        n.show(format!("  {label}: {t}"));
+                    }
+                }
+            }
+            for p in &hq_view.parts_short {
+                n.show(format!(
+                    "  {}: {} ({})",
+                    n.t("缺件口头批准", "Parts short, approved by phone"),
+                    p.what_short,
+                    p.approver
+                ));
+            }
             if let Some(sig) = hq_view.customer_signature() {
                 n.show(format!(
                     "  {}: {} / {}: {}",
@@ -429,6 +467,19 @@ impl Session {
                     hq_view.verify_signature()?
                 ));
             }
+        }
+        let old_parts = self.hq("GET", "/v1/old-parts", None)?;
+        let n = &self.n;
+        for p in old_parts.as_array().into_iter().flatten() {
+            n.show(format!(
+                "{}: {} {} ({} {} → {})",
+                n.t("旧件登记(待审核)", "Old part registered (for review)"),
+                p["registration"].as_str().unwrap_or_default(),
+                p["description"].as_str().unwrap_or_default(),
+                p["job_id"].as_str().unwrap_or_default(),
+                p["old_serial"].as_str().unwrap_or_default(),
+                p["new_serial"].as_str().unwrap_or_default()
+            ));
         }
         let followups = self.hq("GET", "/v1/followups", None)?;
         let n = &self.n;
@@ -587,10 +638,15 @@ pub fn accept_pay_hand_over(s: &mut Session, job: &str, fix_uncertain: bool) -> 
         "{}: {due}",
         n.t("应收(业主)", "Due from the owner")
     ));
+    // Paid with ¥50 notes when anything is due (and change given).
+    let received = match due.fen() {
+        0 => 0,
+        d => d + 5_000 - d % 5_000,
+    };
     let v = tech.take_payment(
         job,
         Method::Cash,
-        due.fen() + 5_000 - due.fen() % 5_000,
+        received,
         None,
         // Checked for counterfeits and counted in front of the customer.
         true,

@@ -48,9 +48,22 @@ pub fn visit(s: &mut Session) -> Result<()> {
     clock.advance(Duration::minutes(5));
     n.status(&tech.depart(job)?);
 
-    n.step("到达现场", "Arrive on site");
-    clock.set(appointment + Duration::minutes(2));
-    let v = tech.arrive(job)?;
+    n.step(
+        "到达现场(堵车,晚到几分钟)",
+        "Arrive on site (a traffic jam: a few minutes late)",
+    );
+    clock.set(appointment + Duration::minutes(8));
+    // The verdict is computed, never ticked: the screen shows it before arriving.
+    let preview = tech.punctuality_now(job)?;
+    n.show(format!(
+        "{}: {}",
+        n.t("守时判定(预览)", "Punctuality (preview)"),
+        preview.label(n.lang)
+    ));
+    if let Err(e) = tech.arrive(job) {
+        n.refused(&e);
+    }
+    let v = tech.arrive_with_reason(job, n.t("环岛路施工堵车", "road works on the ring road"))?;
     n.show(format!(
         "{}: {}",
         n.t("到达时间", "Arrived at"),
