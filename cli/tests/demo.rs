@@ -1,33 +1,35 @@
-//! The demo is the first thing a new user runs: its refusals must read in
-//! the language it was started in (zh-CN by default, en on request).
+//! The demo is the first thing a new user runs: one visit per service line,
+//! each true to its procedure book, synced to a real HQ, narrated in the
+//! language it was started in (zh-CN by default, en on request).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
 
 use std::process::Command;
 
-/// The refusals the demo narrates (lines starting with "×"; a "×" inside a
-/// line is a quantity).
-fn refusals(lang: Option<&str>) -> Vec<String> {
+/// Runs `onsite demo --line LINE [--lang LANG]` and returns what it printed.
+fn demo(line: &str, lang: Option<&str>) -> String {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_onsite"));
-    cmd.arg("demo");
+    cmd.args(["demo", "--line", line]);
     if let Some(lang) = lang {
         cmd.args(["--lang", lang]);
     }
     let out = cmd.output().expect("running onsite demo");
     assert!(
         out.status.success(),
-        "onsite demo failed: {}",
+        "onsite demo --line {line} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let lines: Vec<String> = String::from_utf8(out.stdout)
-        .expect("UTF-8")
-        .lines()
+    String::from_utf8(out.stdout).expect("UTF-8")
+}
+
+/// The refusals the demo narrates (lines starting with "×"; a "×" inside a
+/// line is a quantity).
+fn refusals(out: &str) -> Vec<String> {
+    out.lines()
         .map(str::trim)
         .filter(|l| l.starts_with('×'))
         .map(str::to_string)
-        .collect();
-    assert!(lines.len() >= 4, "the demo shows its refusals: {lines:?}");
-    lines
+        .collect()
 }
 
 /// Two or more lower-case ASCII letters in a row: a word of an English sentence.
@@ -41,27 +43,99 @@ fn chinese(s: &str) -> Option<char> {
         .find(|c| matches!(*c as u32, 0x3000..=0x303F | 0x3400..=0x9FFF | 0xFF00..=0xFFEF))
 }
 
-#[test]
-fn the_chinese_demo_refuses_in_chinese_and_the_english_one_in_english() {
-    let zh = refusals(None);
-    for l in &zh {
+/// What HQ holds, as the demo prints it at the end.
+fn hq_part<'a>(out: &'a str, heading: &str) -> &'a str {
+    let at = out
+        .find(heading)
+        .unwrap_or_else(|| panic!("no {heading:?} in:\n{out}"));
+    &out[at..]
+}
+
+/// Both languages of a line: the same refusals, each in its own language,
+/// and every op the phone queued offline applied at HQ.
+fn both_languages(line: &str) -> (String, String) {
+    let zh = demo(line, None);
+    let en = demo(line, Some("en"));
+    let (rz, re) = (refusals(&zh), refusals(&en));
+    assert_eq!(rz.len(), re.len(), "the same refusals in both languages");
+    for l in &rz {
         assert!(
             english_word(l).is_none(),
             "English in the Chinese demo: {l}"
         );
     }
-    // The unanswered checklist items are named by their titles, not their ids.
-    assert!(zh[0].contains("工具齐全、完好"), "{}", zh[0]);
-    assert!(!zh[0].contains("tools_ready"), "{}", zh[0]);
-
-    let en = refusals(Some("en"));
-    assert_eq!(en.len(), zh.len(), "the same refusals in both languages");
-    for l in &en {
+    for l in &re {
         assert!(chinese(l).is_none(), "Chinese in the English demo: {l}");
     }
+    let pushed = en
+        .lines()
+        .find(|l| l.trim_start().starts_with("Pushed:"))
+        .unwrap_or_else(|| panic!("no push in:\n{en}"));
+    let n: Vec<&str> = pushed.split_whitespace().collect();
+    assert_eq!(n[1], n[3], "every op pushed was applied: {pushed}");
+    assert!(pushed.contains(", 0 left"), "{pushed}");
+    (zh, en)
+}
+
+#[test]
+fn property_repair_quotes_the_schedule_item_and_arrives_late_with_a_reason() {
+    let (zh, en) = both_languages("property");
+    let r = refusals(&zh);
+    assert!(r.len() >= 4, "the demo shows its refusals: {r:?}");
+    // The unanswered checklist items are named by their titles, not their ids.
+    assert!(r[0].contains("工具齐全、完好"), "{}", r[0]);
+    assert!(!r[0].contains("tools_ready"), "{}", r[0]);
     assert!(
-        en[0].contains("Tools complete and in working order"),
-        "{}",
-        en[0]
+        refusals(&en)[0].contains("Tools complete and in working order"),
+        "{en}"
     );
+    // A late arrival needs a reason, then the visit goes on, recorded as late.
+    assert!(r.iter().any(|l| l.contains("迟到")), "{r:?}");
+    assert!(
+        zh.contains("迟到 (预约时间 +8 分钟),原因:环岛路施工堵车"),
+        "{zh}"
+    );
+    // The kitchen leak is the schedule's angle-valve replacement (¥20) plus
+    // the approved off-schedule panel (¥80).
+    assert!(zh.contains("#1 更换角阀 × 1 个 = ¥20.00"), "{zh}");
+    let hq = hq_part(&zh, "总部现在保存的内容");
+    assert!(
+        hq.contains("已交回") && hq.contains("合计: ¥100.00"),
+        "{hq}"
+    );
+}
+
+#[test]
+fn appliance_warranty_is_free_and_a_disputed_charge_waits_for_the_centre() {
+    let (zh, _) = both_languages("appliance");
+    // In warranty: labour and parts free, the old part numbered first.
+    assert!(
+        zh.contains("#1 更换压缩机 × 1 次 = ¥0.00  (保修期内免费)"),
+        "{zh}"
+    );
+    assert!(
+        zh.contains("#2 压缩机 × 1 台 = ¥0.00  (保修期内免费)"),
+        "{zh}"
+    );
+    // Out of warranty: the warranty card's lower price; the dispute blocks
+    // consent until the centre's instruction comes by sync.
+    assert!(zh.contains("#2 主控板 × 1 块 = ¥220.00"), "{zh}");
+    assert!(zh.contains("等待服务中心批示"), "{zh}");
+    let hq = hq_part(&zh, "总部现在保存的内容");
+    assert!(hq.contains("工单 WO-DEMO-AP-01: 已交回"), "{hq}");
+    assert!(hq.contains("收款: 现金 ¥230.00"), "{hq}");
+    assert!(hq.contains("减收至¥230.00"), "{hq}");
+    assert!(hq.contains("旧件登记(待审核): JJ-202611-0042"), "{hq}");
+}
+
+#[test]
+fn gps_installation_is_free_and_hq_holds_vehicle_terminal_and_sim() {
+    let (zh, _) = both_languages("gps");
+    assert!(zh.contains("= ¥0.00  (免费服务)"), "{zh}");
+    let hq = hq_part(&zh, "总部现在保存的内容");
+    assert!(hq.contains("合计: ¥0.00"), "{hq}");
+    assert!(hq.contains("车辆: 粤B·12345 陈师傅 138-2600-7781"), "{hq}");
+    assert!(hq.contains("终端编号: T860000937"), "{hq}");
+    assert!(hq.contains("SIM卡号: 1440098765432"), "{hq}");
+    assert!(hq.contains("缺件口头批准"), "{hq}");
 }
