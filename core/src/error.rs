@@ -231,6 +231,22 @@ pub enum Error {
         found: i64,
         known: i64,
     },
+
+    // --- acceptance details (issue 10) -------------------------------------
+    /// Filling in the fault cause later is for an assessment that withheld it.
+    NothingWithheld,
+    /// The handover needs the withheld fault cause and repair measures filled in.
+    WithheldNotFilled,
+    /// Furniture: the householder's identity is checked before unloading.
+    IdentityNotChecked,
+    /// No such line on the order's delivery list.
+    UnknownDeliveryItem {
+        item_no: u32,
+    },
+    /// Furniture: acceptance needs every delivery-list item accepted or rejected.
+    DeliveryItemsUndecided {
+        item_nos: Vec<u32>,
+    },
 }
 
 impl Error {
@@ -295,6 +311,11 @@ impl Error {
             Error::Decode(_) => "decode",
             Error::Corrupt { .. } => "corrupt",
             Error::SchemaTooNew { .. } => "schema_too_new",
+            Error::NothingWithheld => "nothing_withheld",
+            Error::WithheldNotFilled => "withheld_not_filled",
+            Error::IdentityNotChecked => "identity_not_checked",
+            Error::UnknownDeliveryItem { .. } => "unknown_delivery_item",
+            Error::DeliveryItemsUndecided { .. } => "delivery_items_undecided",
         }
     }
 
@@ -501,12 +522,19 @@ mod tests {
                 reason: "a job without events".into(),
             },
             Error::SchemaTooNew { found: 9, known: 4 },
+            Error::NothingWithheld,
+            Error::WithheldNotFilled,
+            Error::IdentityNotChecked,
+            Error::UnknownDeliveryItem { item_no: 4 },
+            Error::DeliveryItemsUndecided {
+                item_nos: vec![2, 3],
+            },
         ]
     }
 
     /// Every variant, so that a new one is not forgotten here: add it to
     /// [`samples`] too and count it in `VARIANTS`.
-    const VARIANTS: usize = 55;
+    const VARIANTS: usize = 60;
     fn _every_variant_has_a_sample(e: &Error) {
         match e {
             Error::InvalidInput { .. }
@@ -563,7 +591,12 @@ mod tests {
             | Error::StoreLockPoisoned
             | Error::Decode(_)
             | Error::Corrupt { .. }
-            | Error::SchemaTooNew { .. } => {}
+            | Error::SchemaTooNew { .. }
+            | Error::NothingWithheld
+            | Error::WithheldNotFilled
+            | Error::IdentityNotChecked
+            | Error::UnknownDeliveryItem { .. }
+            | Error::DeliveryItemsUndecided { .. } => {}
         }
     }
 

@@ -46,6 +46,8 @@ pub fn leak_order(job_id: &str, technician_id: &str, appointment_at: DateTime<Ut
         default_payer: Payer::Owner,
         technician_id: technician_id.into(),
         unpaid_balance_fen: 0,
+        delivery_items: Vec::new(),
+        complained_before: false,
     }
 }
 

@@ -158,10 +158,19 @@ pub enum Field {
     ChecklistTemplate,
     ChecklistItem,
     Answer,
+    // acceptance details (issue 10)
+    RatingDeclineReason,
+    ItemNote,
+    HouseholderName,
+    IdLast4,
+    ComplaintWords,
+    WithheldFindings,
+    WithheldSolution,
+    DeliveryItem,
 }
 
 impl Field {
-    pub const ALL: [Field; 59] = [
+    pub const ALL: [Field; 67] = [
         Field::JobId,
         Field::TechnicianId,
         Field::DeviceId,
@@ -221,6 +230,14 @@ impl Field {
         Field::ChecklistTemplate,
         Field::ChecklistItem,
         Field::Answer,
+        Field::RatingDeclineReason,
+        Field::ItemNote,
+        Field::HouseholderName,
+        Field::IdLast4,
+        Field::ComplaintWords,
+        Field::WithheldFindings,
+        Field::WithheldSolution,
+        Field::DeliveryItem,
     ];
 
     /// Stable snake_case code.
@@ -285,6 +302,14 @@ impl Field {
             Field::ChecklistTemplate => "checklist_template",
             Field::ChecklistItem => "checklist_item",
             Field::Answer => "answer",
+            Field::RatingDeclineReason => "rating_decline_reason",
+            Field::ItemNote => "item_note",
+            Field::HouseholderName => "householder_name",
+            Field::IdLast4 => "id_last_four",
+            Field::ComplaintWords => "complaint_words",
+            Field::WithheldFindings => "withheld_findings",
+            Field::WithheldSolution => "withheld_solution",
+            Field::DeliveryItem => "delivery_item",
         }
     }
 
@@ -365,6 +390,14 @@ impl Field {
             Field::ChecklistTemplate => tr(lang, "检查表", "checklist template"),
             Field::ChecklistItem => tr(lang, "检查项", "checklist item"),
             Field::Answer => tr(lang, "回答", "answer"),
+            Field::RatingDeclineReason => tr(lang, "客户不评价的原因", "reason for not rating"),
+            Field::ItemNote => tr(lang, "货品验收说明", "item note"),
+            Field::HouseholderName => tr(lang, "户主姓名", "householder name"),
+            Field::IdLast4 => tr(lang, "身份证后四位", "last four of the ID card"),
+            Field::ComplaintWords => tr(lang, "投诉内容", "complaint"),
+            Field::WithheldFindings => tr(lang, "故障原因", "fault cause"),
+            Field::WithheldSolution => tr(lang, "维修措施", "repair measures"),
+            Field::DeliveryItem => tr(lang, "送货单货品", "delivery item"),
         }
     }
 }

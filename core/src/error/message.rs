@@ -371,6 +371,38 @@ impl Error {
                 "本机数据由更新版本的应用写入(数据版本{found},本应用只支持到{known}),请升级应用。",
                 "The store was written by a newer Onsite (schema {found}, this build knows {known}); update the app."
             ),
+            Error::NothingWithheld => say!(
+                lang,
+                "查勘时未隐瞒故障原因和维修措施,无需补填。",
+                "The assessment withheld nothing: there is nothing to fill in later."
+            ),
+            Error::WithheldNotFilled => say!(
+                lang,
+                "交回前请补填故障原因和维修措施。",
+                "Fill in the fault cause and repair measures before the handover."
+            ),
+            Error::IdentityNotChecked => say!(
+                lang,
+                "卸货验收前请先核实户主身份。",
+                "Check the householder's identity before unloading."
+            ),
+            Error::UnknownDeliveryItem { item_no } => say!(
+                lang,
+                "送货单上没有第{item_no}项。",
+                "The delivery list has no item {item_no}."
+            ),
+            Error::DeliveryItemsUndecided { item_nos } => {
+                let list = item_nos
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                say!(
+                    lang,
+                    "送货单第{list}项尚未逐项验收(接收或拒收)。",
+                    "Delivery-list items {list} are not yet accepted or rejected."
+                )
+            }
         }
     }
 }

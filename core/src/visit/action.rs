@@ -42,6 +42,10 @@ pub enum Action {
     VoidReceipt,
     ReissueReceipt,
     HandOver,
+    FillWithheld,
+    CheckIdentity,
+    DecideDeliveryItem,
+    RecordComplaint,
 }
 
 use Status::*;
@@ -57,10 +61,20 @@ const OPEN: &[Status] = &[
 ];
 /// Receipt corrections happen after settlement, also after the handover.
 const SETTLED: &[Status] = &[Settled, HandedOver];
+/// The withheld fault cause is filled in after the assessment, before the handover.
+const BEFORE_HANDOVER: &[Status] = &[
+    Assessed, Quoted, Consented, Declined, InProgress, WorkDone, CustomerAccepted, Settled,
+];
+/// Identity and item-by-item checks happen on site, before the customer's acceptance.
+const AT_DELIVERY: &[Status] = &[Arrived, Assessed, Quoted, Consented, InProgress, WorkDone];
+/// A complaint is heard whenever the technician is with the customer.
+const WITH_CUSTOMER: &[Status] = &[
+    Arrived, Assessed, Quoted, Consented, Declined, InProgress, WorkDone, CustomerAccepted, Settled,
+];
 
 impl Action {
     /// Every action, in the order a visit usually takes them (the order screens list them in).
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 29] = [
         Action::AcceptJob,
         Action::Depart,
         Action::Arrive,
@@ -86,6 +100,10 @@ impl Action {
         Action::VoidReceipt,
         Action::ReissueReceipt,
         Action::HandOver,
+        Action::FillWithheld,
+        Action::CheckIdentity,
+        Action::DecideDeliveryItem,
+        Action::RecordComplaint,
     ];
 
     /// The transition table: the statuses this action is allowed from.
@@ -111,6 +129,9 @@ impl Action {
             Action::TakePayment | Action::IssueReceipt => &[CustomerAccepted],
             Action::VoidReceipt | Action::ReissueReceipt => SETTLED,
             Action::HandOver => &[Settled],
+            Action::FillWithheld => BEFORE_HANDOVER,
+            Action::CheckIdentity | Action::DecideDeliveryItem => AT_DELIVERY,
+            Action::RecordComplaint => WITH_CUSTOMER,
         }
     }
 
@@ -149,6 +170,10 @@ impl Action {
             Event::ReceiptVoided { .. } => Action::VoidReceipt,
             Event::ReceiptReissued { .. } => Action::ReissueReceipt,
             Event::HandedOver => Action::HandOver,
+            Event::WithheldFilled { .. } => Action::FillWithheld,
+            Event::IdentityChecked { .. } => Action::CheckIdentity,
+            Event::DeliveryItemDecided { .. } => Action::DecideDeliveryItem,
+            Event::ComplaintRecorded { .. } => Action::RecordComplaint,
         })
     }
 
@@ -180,6 +205,10 @@ impl Action {
             Action::VoidReceipt => "receipt_voided",
             Action::ReissueReceipt => "receipt_reissued",
             Action::HandOver => "handed_over",
+            Action::FillWithheld => "withheld_filled",
+            Action::CheckIdentity => "identity_checked",
+            Action::DecideDeliveryItem => "delivery_item_decided",
+            Action::RecordComplaint => "complaint_recorded",
         }
     }
 
@@ -211,6 +240,10 @@ impl Action {
             Action::VoidReceipt => "void_receipt",
             Action::ReissueReceipt => "reissue_receipt",
             Action::HandOver => "hand_over",
+            Action::FillWithheld => "fill_withheld",
+            Action::CheckIdentity => "check_identity",
+            Action::DecideDeliveryItem => "decide_delivery_item",
+            Action::RecordComplaint => "record_complaint",
         }
     }
 
@@ -244,6 +277,14 @@ impl Action {
             Action::VoidReceipt => tr(lang, "作废收据", "Void the receipt"),
             Action::ReissueReceipt => tr(lang, "重开收据", "Reissue the receipt"),
             Action::HandOver => tr(lang, "交回单据和款项", "Hand over"),
+            Action::FillWithheld => tr(
+                lang,
+                "补填故障原因和维修措施",
+                "Fill in the fault cause and repair measures",
+            ),
+            Action::CheckIdentity => tr(lang, "核实户主身份", "Check the householder's identity"),
+            Action::DecideDeliveryItem => tr(lang, "逐项验收货品", "Accept or reject an item"),
+            Action::RecordComplaint => tr(lang, "记录客户投诉", "Record a complaint"),
         }
     }
 
@@ -323,6 +364,21 @@ impl Action {
                 lang,
                 "收费开据后才能交回",
                 "signed orders and money are handed over after settlement",
+            ),
+            Action::FillWithheld => tr(
+                lang,
+                "查勘之后、交回之前补填",
+                "filled in after the assessment, before the handover",
+            ),
+            Action::CheckIdentity | Action::DecideDeliveryItem => tr(
+                lang,
+                "在现场、客户验收之前核实身份和逐项验收",
+                "identity and items are checked on site, before acceptance",
+            ),
+            Action::RecordComplaint => tr(
+                lang,
+                "投诉在现场与客户面对面时记录",
+                "a complaint is recorded on site, with the customer",
             ),
         }
     }
