@@ -191,6 +191,10 @@ pub enum OnsiteError {
     // --- acceptance, payment, receipt ---------------------------------------------
     #[error("{msg}")]
     RefusalReasonRequired { code: String, msg: String },
+    /// A rule of the acceptance details: withheld fault cause, furniture
+    /// identity and delivery list (`code` names which).
+    #[error("{msg}")]
+    AcceptanceRule { code: String, msg: String },
     /// Wait at least 2 minutes or phone the customer before leaving a note.
     #[error("{msg}")]
     MessageNoteTooEarly { code: String, msg: String },
@@ -309,6 +313,7 @@ impl OnsiteError {
             | ConcessionIncomplete { code, msg, .. }
             | OldPartNotRecovered { code, msg, .. }
             | RefusalReasonRequired { code, msg }
+            | AcceptanceRule { code, msg }
             | MessageNoteTooEarly { code, msg }
             | PaymentRule { code, msg, .. }
             | ReceiptNumbersExhausted { code, msg }
@@ -513,6 +518,11 @@ impl OnsiteError {
             | Core::Decode(_)
             | Core::Corrupt { .. }
             | Core::SchemaTooNew { .. } => OnsiteError::Storage { code, msg, detail },
+            Core::NothingWithheld
+            | Core::WithheldNotFilled
+            | Core::IdentityNotChecked
+            | Core::UnknownDeliveryItem { .. }
+            | Core::DeliveryItemsUndecided { .. } => OnsiteError::AcceptanceRule { code, msg },
         }
     }
 

@@ -69,7 +69,11 @@ mirror!(
         IssueReceipt,
         VoidReceipt,
         ReissueReceipt,
-        HandOver
+        HandOver,
+        FillWithheld,
+        CheckIdentity,
+        DecideDeliveryItem,
+        RecordComplaint
     }
 );
 mirror!(
@@ -187,6 +191,8 @@ pub struct JobSummary {
     pub site: String,
     pub location: String,
     pub urgent: bool,
+    /// The customer complained before: take special care (HQ's mark).
+    pub complained_before: bool,
 }
 
 #[derive(Debug, Clone, uniffi::Record)]
@@ -250,6 +256,8 @@ pub struct JobDetail {
     pub receipt_number: Option<String>,
     pub cancelled_reason: Option<String>,
     pub conflicts: Vec<Conflict>,
+    /// The customer complained before: take special care (HQ's mark).
+    pub complained_before: bool,
 }
 
 impl JobDetail {
@@ -314,6 +322,7 @@ impl JobDetail {
                     detail: c.message,
                 })
                 .collect(),
+            complained_before: v.order.complained_before,
         }
     }
 }
@@ -424,6 +433,9 @@ pub struct Assessment {
     pub repair_items: Vec<String>,
     pub solution: String,
     pub estimated_minutes: u32,
+    /// The fault cause and repair measures are not for the customer (filled in later).
+    #[uniffi(default = false)]
+    pub withheld: bool,
 }
 
 /// A quote line request: a fee-schedule code, or an off-schedule item with its price.
@@ -528,12 +540,67 @@ pub enum SignOff {
     },
 }
 
+/// A rating the customer gave, or the customer's refusal to give it (with the reason).
+#[derive(Debug, Clone, uniffi::Enum)]
+pub enum CustomerOpinion {
+    Rated { rating: CustomerRating },
+    Declined { reason: String },
+}
+
+impl From<CustomerOpinion> for onsite_core::visit::Opinion {
+    fn from(o: CustomerOpinion) -> Self {
+        match o {
+            CustomerOpinion::Rated { rating } => onsite_core::visit::Opinion::Rated {
+                rating: rating.into(),
+            },
+            CustomerOpinion::Declined { reason } => {
+                onsite_core::visit::Opinion::Declined { reason }
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct AcceptanceInput {
-    pub rating: CustomerRating,
+    /// Repair quality (维修质量).
+    pub quality: CustomerOpinion,
+    /// Service attitude (服务态度).
+    pub attitude: CustomerOpinion,
     pub comment: String,
     pub fix_uncertain: bool,
     pub sign_off: SignOff,
+    /// The technician's own signature on the order.
+    #[uniffi(default = None)]
+    pub technician_pad: Option<SignaturePad>,
+}
+
+/// How the householder's identity was checked (furniture).
+#[derive(Debug, Clone, uniffi::Enum)]
+pub enum IdentityCheckInput {
+    /// The last four characters of the ID card (never the whole number).
+    IdCardLast4 { householder_name: String, last4: String },
+    NameMatch { householder_name: String },
+}
+
+impl From<IdentityCheckInput> for onsite_core::visit::IdentityCheck {
+    fn from(c: IdentityCheckInput) -> Self {
+        use onsite_core::visit::{IdMethod, IdentityCheck};
+        match c {
+            IdentityCheckInput::IdCardLast4 {
+                householder_name,
+                last4,
+            } => IdentityCheck {
+                method: IdMethod::IdCardLast4,
+                householder_name,
+                id_last4: Some(last4),
+            },
+            IdentityCheckInput::NameMatch { householder_name } => IdentityCheck {
+                method: IdMethod::NameMatch,
+                householder_name,
+                id_last4: None,
+            },
+        }
+    }
 }
 
 #[derive(Debug, Clone, uniffi::Record)]

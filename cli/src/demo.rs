@@ -268,6 +268,7 @@ pub fn run(lang: Lang, store: Option<PathBuf>, out: Option<PathBuf>) -> Result<(
             repair_items: vec!["更换角阀 / replace the angle valve".into()],
             solution: "关闭总阀,更换角阀,通水试验 / shut the main, replace, test".into(),
             estimated_minutes: 40,
+            withheld: false,
         },
     )?;
     n.status(&v);
@@ -419,7 +420,9 @@ pub fn run(lang: Lang, store: Option<PathBuf>, out: Option<PathBuf>) -> Result<(
     let v = tech.record_acceptance(
         job,
         AcceptanceInput {
-            rating: Rating::Satisfied,
+            quality: onsite_core::visit::Opinion::Rated { rating: Rating::Satisfied },
+            attitude: onsite_core::visit::Opinion::Rated { rating: Rating::Satisfied },
+            technician_ink: None,
             comment: "师傅很专业,现场很干净".into(),
             // The technician is not sure the old pipe holds: HQ calls back within 3 hours.
             fix_uncertain: true,
@@ -433,7 +436,7 @@ pub fn run(lang: Lang, store: Option<PathBuf>, out: Option<PathBuf>) -> Result<(
         n.show(format!(
             "{}: {}",
             n.t("评价", "Rating"),
-            a.rating.label(lang)
+            a.quality.label(lang)
         ));
     }
     if let Some(sig) = v.customer_signature() {

@@ -115,6 +115,13 @@ pub enum DispatchCommand {
         /// Arrival due within 30 minutes of dispatch.
         #[arg(long)]
         urgent: bool,
+        /// Furniture: one line of the delivery list, `MODEL|COLOUR|SIZE|QUANTITY`
+        /// (repeat for each item).
+        #[arg(long = "item")]
+        items: Vec<String>,
+        /// The customer complained before (HQ also marks it from its complaint records).
+        #[arg(long)]
+        complained_before: bool,
     },
     Assign {
         job: String,
@@ -292,7 +299,13 @@ pub fn run(cmd: HqCommand) -> Result<()> {
                     fault,
                     at,
                     urgent,
+                    items,
+                    complained_before,
                 } => {
+                    let delivery_items = items
+                        .iter()
+                        .map(|s| parse_delivery_item(s))
+                        .collect::<anyhow::Result<Vec<_>>>()?;
                     let category: Category = serde_json::from_value(json!(category)).context(
                         "category is one of property_repair, appliance, gps_install, furniture",
                     )?;
@@ -318,6 +331,8 @@ pub fn run(cmd: HqCommand) -> Result<()> {
                         default_payer: Payer::Owner,
                         technician_id: technician,
                         unpaid_balance_fen: 0,
+                        delivery_items,
+                        complained_before,
                     };
                     call(
                         &rt,
@@ -573,4 +588,20 @@ mod tests {
         assert_eq!(yuan(i64::MIN), "¥-92233720368547758.08");
         assert_eq!(yuan(i64::MAX), "¥92233720368547758.07");
     }
+}
+
+/// `MODEL|COLOUR|SIZE|QUANTITY`, one line of a furniture delivery list.
+fn parse_delivery_item(s: &str) -> anyhow::Result<onsite_core::order::DeliveryItem> {
+    let parts: Vec<&str> = s.split('|').map(str::trim).collect();
+    let [model, colour, size, quantity] = parts.as_slice() else {
+        anyhow::bail!("--item is MODEL|COLOUR|SIZE|QUANTITY, not {s:?}");
+    };
+    Ok(onsite_core::order::DeliveryItem {
+        model: (*model).to_string(),
+        colour: (*colour).to_string(),
+        size: (*size).to_string(),
+        quantity: quantity
+            .parse()
+            .with_context(|| format!("the quantity of --item {s:?} is a whole number"))?,
+    })
 }

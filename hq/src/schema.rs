@@ -20,6 +20,10 @@
 //!   counts issued, voided and reissued money separately.
 //! - `followups`: the follow-up queue (回访).
 //! - `handovers`: money handed in per technician, day and payment method.
+//! - `complaints` (v3): complaints customers made on site (顾客投诉记录), with the
+//!   customer's phone in digits only, so a later order for the same phone is
+//!   marked as a returning customer who complained; `followups.detail` (v3)
+//!   says what a follow-up is about (a rejected delivery item).
 
 const V1: &str = "
 CREATE TABLE technicians (
@@ -134,11 +138,29 @@ UPDATE receipts SET kind = 'emergency' WHERE number LIKE 'EM-%';
 CREATE INDEX receipts_by_void_day ON receipts(technician_id, voided_day);
 ";
 
+/// Version 3: complaints made on site, and what a follow-up is about.
+const V3: &str = "
+ALTER TABLE followups ADD COLUMN detail TEXT;
+CREATE TABLE complaints (
+    op_id          TEXT PRIMARY KEY,
+    job_id         TEXT NOT NULL,
+    technician_id  TEXT NOT NULL,
+    kind           TEXT NOT NULL,
+    words          TEXT NOT NULL,
+    customer_name  TEXT NOT NULL,
+    customer_phone TEXT NOT NULL,
+    phone_digits   TEXT NOT NULL,
+    made_at        TEXT NOT NULL,
+    received_at    TEXT NOT NULL
+);
+CREATE INDEX complaints_by_phone ON complaints(phone_digits);
+";
+
 /// The schema version this build writes; a database at a later version is refused.
-pub const VERSION: i64 = 2;
+pub const VERSION: i64 = 3;
 
 /// The migration steps, in order: step `i` brings a database from version `i` to `i + 1`.
-const STEPS: [&str; VERSION as usize] = [V1, V2];
+const STEPS: [&str; VERSION as usize] = [V1, V2, V3];
 
 fn sqlite(step: &str) -> String {
     step.replace("{INT}", "INTEGER")
