@@ -126,8 +126,12 @@ pub fn complete_visit(tech: &Technician, job: &str, ink: &[u8]) -> Result<()> {
     tech.record_acceptance(
         job,
         AcceptanceInput {
-            quality: onsite_core::visit::Opinion::Rated { rating: Rating::Satisfied },
-            attitude: onsite_core::visit::Opinion::Rated { rating: Rating::Satisfied },
+            quality: onsite_core::visit::Opinion::Rated {
+                rating: Rating::Satisfied,
+            },
+            attitude: onsite_core::visit::Opinion::Rated {
+                rating: Rating::Satisfied,
+            },
             technician_ink: None,
             comment: String::new(),
             fix_uncertain: false,

@@ -578,8 +578,13 @@ pub struct AcceptanceInput {
 #[derive(Debug, Clone, uniffi::Enum)]
 pub enum IdentityCheckInput {
     /// The last four characters of the ID card (never the whole number).
-    IdCardLast4 { householder_name: String, last4: String },
-    NameMatch { householder_name: String },
+    IdCardLast4 {
+        householder_name: String,
+        last4: String,
+    },
+    NameMatch {
+        householder_name: String,
+    },
 }
 
 impl From<IdentityCheckInput> for onsite_core::visit::IdentityCheck {

@@ -579,9 +579,7 @@ impl SignedInTechnician {
         } else {
             onsite_core::visit::ComplaintKind::Soft
         };
-        self.step(|t| {
-            t.record_complaint(&job_id, onsite_core::visit::Complaint { kind, words })
-        })
+        self.step(|t| t.record_complaint(&job_id, onsite_core::visit::Complaint { kind, words }))
     }
 
     pub fn verify_signature(&self, job_id: String) -> Result<bool> {

@@ -420,8 +420,12 @@ pub fn run(lang: Lang, store: Option<PathBuf>, out: Option<PathBuf>) -> Result<(
     let v = tech.record_acceptance(
         job,
         AcceptanceInput {
-            quality: onsite_core::visit::Opinion::Rated { rating: Rating::Satisfied },
-            attitude: onsite_core::visit::Opinion::Rated { rating: Rating::Satisfied },
+            quality: onsite_core::visit::Opinion::Rated {
+                rating: Rating::Satisfied,
+            },
+            attitude: onsite_core::visit::Opinion::Rated {
+                rating: Rating::Satisfied,
+            },
             technician_ink: None,
             comment: "师傅很专业,现场很干净".into(),
             // The technician is not sure the old pipe holds: HQ calls back within 3 hours.

@@ -418,20 +418,22 @@ impl Technician {
         let attitude = trim(input.attitude);
         let comment = input.comment.trim().to_string();
         self.act(job_id, me, |v, ctx| {
-            let content = || v.acceptance_content(&quality, &attitude, &comment, input.fix_uncertain);
-            let record = |role: SignerRole, signer_name: &str, ink: &[u8]| -> Result<SignatureRecord> {
-                check_encoded_ink(ink)?;
-                Ok(SignatureRecord {
-                    signature_id: uuid::Uuid::new_v4().to_string(),
-                    role,
-                    signer_name: signer_name.trim().to_string(),
-                    device_id: device_id.clone(),
-                    signed_at: ctx.now,
-                    hlc: String::new(),
-                    ink: base64::engine::general_purpose::STANDARD.encode(ink),
-                    content_sha256: content_hash(&content()?),
-                })
-            };
+            let content =
+                || v.acceptance_content(&quality, &attitude, &comment, input.fix_uncertain);
+            let record =
+                |role: SignerRole, signer_name: &str, ink: &[u8]| -> Result<SignatureRecord> {
+                    check_encoded_ink(ink)?;
+                    Ok(SignatureRecord {
+                        signature_id: uuid::Uuid::new_v4().to_string(),
+                        role,
+                        signer_name: signer_name.trim().to_string(),
+                        device_id: device_id.clone(),
+                        signed_at: ctx.now,
+                        hlc: String::new(),
+                        ink: base64::engine::general_purpose::STANDARD.encode(ink),
+                        content_sha256: content_hash(&content()?),
+                    })
+                };
             let sign_off = match &input.sign {
                 SignInput::Refuse { reason } => SignOff::Refused {
                     reason: reason.clone(),
@@ -487,7 +489,9 @@ impl Technician {
 
     /// Records a complaint the customer makes on site, in the customer's words.
     pub fn record_complaint(&self, job_id: &str, complaint: Complaint) -> Result<Visit> {
-        self.act(job_id, self.me(), |v, _| v.record_complaint(complaint.clone()))
+        self.act(job_id, self.me(), |v, _| {
+            v.record_complaint(complaint.clone())
+        })
     }
 
     pub fn take_payment(

@@ -1006,7 +1006,12 @@ fn add_complaint(
     now: DateTime<Utc>,
 ) -> Result<()> {
     let (name, phone) = order
-        .map(|(_, v)| (v.order.customer.name.clone(), v.order.customer.phone.clone()))
+        .map(|(_, v)| {
+            (
+                v.order.customer.name.clone(),
+                v.order.customer.phone.clone(),
+            )
+        })
         .unwrap_or_default();
     t.exec(
         "INSERT INTO complaints(op_id, job_id, technician_id, kind, words, customer_name, customer_phone, phone_digits, made_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
@@ -1072,12 +1077,11 @@ fn complained_before(t: &mut dyn Tx, phone: &str) -> Result<bool> {
     if digits.is_empty() {
         return Ok(false);
     }
-    Ok(t
-        .query_one(
-            "SELECT op_id FROM complaints WHERE phone_digits = ? LIMIT 1",
-            &[digits.into()],
-        )?
-        .is_some())
+    Ok(t.query_one(
+        "SELECT op_id FROM complaints WHERE phone_digits = ? LIMIT 1",
+        &[digits.into()],
+    )?
+    .is_some())
 }
 
 pub fn pull(db: &dyn Db, technician_id: &str, cursor: i64, limit: usize) -> Result<PullResponse> {

@@ -55,11 +55,8 @@ pub fn full_visit(
     step(tech.finish_work(job, 30, "更换角阀").map(drop))?;
     step(sample::complete_checklist(tech, job, Phase::Completion).map(drop))?;
     step(
-        tech.record_acceptance(
-            job,
-            declined_to_rate_and_sign("客户赶时间"),
-        )
-        .map(drop),
+        tech.record_acceptance(job, declined_to_rate_and_sign("客户赶时间"))
+            .map(drop),
     )?;
     let due = tech.job(job)?.due_on_site().fen();
     step(tech.take_payment(job, Method::Cash, due, None).map(drop))?;

@@ -75,8 +75,12 @@ fn broken_strokes_are_refused_at_acceptance() {
         .record_acceptance(
             "J",
             onsite_core::AcceptanceInput {
-                quality: onsite_core::visit::Opinion::Rated { rating: onsite_core::visit::Rating::Satisfied },
-                attitude: onsite_core::visit::Opinion::Rated { rating: onsite_core::visit::Rating::Satisfied },
+                quality: onsite_core::visit::Opinion::Rated {
+                    rating: onsite_core::visit::Rating::Satisfied,
+                },
+                attitude: onsite_core::visit::Opinion::Rated {
+                    rating: onsite_core::visit::Rating::Satisfied,
+                },
                 technician_ink: None,
                 comment: String::new(),
                 fix_uncertain: false,

@@ -81,8 +81,12 @@ fn work_to_handover(t: &onsite_core::Technician, job: &str) {
     t.record_acceptance(
         job,
         AcceptanceInput {
-            quality: onsite_core::visit::Opinion::Rated { rating: Rating::Average },
-            attitude: onsite_core::visit::Opinion::Rated { rating: Rating::Average },
+            quality: onsite_core::visit::Opinion::Rated {
+                rating: Rating::Average,
+            },
+            attitude: onsite_core::visit::Opinion::Rated {
+                rating: Rating::Average,
+            },
             technician_ink: None,
             comment: COMMENT.into(),
             fix_uncertain: false,

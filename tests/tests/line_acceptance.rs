@@ -112,10 +112,7 @@ fn a_customer_who_will_not_rate_or_sign_is_recorded_as_declined_never_as_satisfi
     assert!(!zh.contains("满意"), "no invented rating: {zh}");
     // The job goes on to payment and handover like any other.
     settle(&f.tech, "D-1");
-    assert_eq!(
-        f.tech.hand_over("D-1").unwrap().status,
-        Status::HandedOver
-    );
+    assert_eq!(f.tech.hand_over("D-1").unwrap().status, Status::HandedOver);
 }
 
 /// The shared helper of the stories no longer invents a rating either.
@@ -312,7 +309,10 @@ fn a_withheld_fault_cause_stays_off_the_customer_copy_and_is_filled_in_before_ha
     };
     to_work_done(&f.tech, "W-1", withheld);
     f.tech
-        .record_acceptance("W-1", onsite_tests::refused_signature(Rating::Satisfied, false))
+        .record_acceptance(
+            "W-1",
+            onsite_tests::refused_signature(Rating::Satisfied, false),
+        )
         .unwrap();
     settle(&f.tech, "W-1");
     // The handover waits for the two fields.
@@ -321,9 +321,10 @@ fn a_withheld_fault_cause_stays_off_the_customer_copy_and_is_filled_in_before_ha
         Err(Error::WithheldNotFilled)
     ));
     let offered = f.tech.available_actions("W-1").unwrap();
-    assert!(offered.iter().any(|a| a.action
-        == onsite_core::visit::Action::HandOver
-        && matches!(a.blocked, Some(Error::WithheldNotFilled))));
+    assert!(offered
+        .iter()
+        .any(|a| a.action == onsite_core::visit::Action::HandOver
+            && matches!(a.blocked, Some(Error::WithheldNotFilled))));
     assert!(matches!(
         f.tech.fill_withheld("W-1", "压缩机启动电容击穿", " "),
         Err(Error::InvalidInput {
@@ -335,21 +336,24 @@ fn a_withheld_fault_cause_stays_off_the_customer_copy_and_is_filled_in_before_ha
         .tech
         .fill_withheld("W-1", "压缩机启动电容击穿", "更换启动电容")
         .unwrap();
-    assert_eq!(v.withheld_fill.as_ref().unwrap().findings, "压缩机启动电容击穿");
+    assert_eq!(
+        v.withheld_fill.as_ref().unwrap().findings,
+        "压缩机启动电容击穿"
+    );
     // Filling in later does not unbind anything signed, and never reaches the customer's papers.
     for lang in [Lang::ZhCn, Lang::En] {
         let text = copy_text(&f.tech, "W-1", lang);
         assert!(!text.contains("压缩机启动电容击穿"), "{text}");
         assert!(!text.contains("更换启动电容"), "{text}");
-        assert!(!text.contains("故障原因") && !text.contains("Fault cause"), "{text}");
+        assert!(
+            !text.contains("故障原因") && !text.contains("Fault cause"),
+            "{text}"
+        );
         let number = v.receipt.as_ref().unwrap().number.clone();
         let receipt = documents::to_text(&f.tech.receipt_document(&number, lang).unwrap());
         assert!(!receipt.contains("压缩机启动电容击穿"), "{receipt}");
     }
-    assert_eq!(
-        f.tech.hand_over("W-1").unwrap().status,
-        Status::HandedOver
-    );
+    assert_eq!(f.tech.hand_over("W-1").unwrap().status, Status::HandedOver);
 }
 
 #[test]
@@ -368,7 +372,10 @@ fn a_fault_cause_written_on_site_but_withheld_is_not_on_the_copy() {
     assert!(!text.contains("恢复原管路"), "{text}");
     // Both were written on site: nothing to fill in, the handover is not held.
     f.tech
-        .record_acceptance("W-2", onsite_tests::refused_signature(Rating::Satisfied, false))
+        .record_acceptance(
+            "W-2",
+            onsite_tests::refused_signature(Rating::Satisfied, false),
+        )
         .unwrap();
     settle(&f.tech, "W-2");
     f.tech.hand_over("W-2").unwrap();
@@ -463,7 +470,11 @@ fn followups(hq: &Hq) -> Vec<(String, String)> {
 fn hq_follows_up_declined_ratings_and_an_average_attitude_at_once(b: Backend) {
     let (hq, phone) = setup(b);
     for job in ["F-DECL", "F-ATT", "F-OK"] {
-        hq.dispatch(&sample::leak_order(job, "T1", Utc::now() + Duration::hours(1)));
+        hq.dispatch(&sample::leak_order(
+            job,
+            "T1",
+            Utc::now() + Duration::hours(1),
+        ));
     }
     phone.sync();
     let t = &phone.tech;
@@ -475,21 +486,33 @@ fn hq_follows_up_declined_ratings_and_an_average_attitude_at_once(b: Backend) {
     att.attitude = rated(Rating::Average);
     t.record_acceptance("F-ATT", att).unwrap();
     to_work_done(t, "F-OK", leak_assessment());
-    t.record_acceptance("F-OK", onsite_tests::refused_signature(Rating::Satisfied, false))
-        .unwrap();
+    t.record_acceptance(
+        "F-OK",
+        onsite_tests::refused_signature(Rating::Satisfied, false),
+    )
+    .unwrap();
     let before = Utc::now();
     let r = phone.sync();
     assert_eq!(r.ops_pushed, r.ops_applied);
     let queue = followups(&hq);
-    assert!(queue.contains(&("F-DECL".into(), "rating_declined".into())), "{queue:?}");
-    assert!(queue.contains(&("F-ATT".into(), "rating".into())), "{queue:?}");
+    assert!(
+        queue.contains(&("F-DECL".into(), "rating_declined".into())),
+        "{queue:?}"
+    );
+    assert!(
+        queue.contains(&("F-ATT".into(), "rating".into())),
+        "{queue:?}"
+    );
     assert!(!queue.iter().any(|(j, _)| j == "F-OK"), "{queue:?}");
     // At once: due no later than now.
     let all = hq.admin("GET", "/v1/followups", None);
     for f in all.as_array().unwrap() {
         if f["job_id"] == "F-DECL" || f["job_id"] == "F-ATT" {
             let due = chrono::DateTime::parse_from_rfc3339(f["due_at"].as_str().unwrap()).unwrap();
-            assert!(due <= Utc::now() && due >= before - Duration::minutes(1), "{f}");
+            assert!(
+                due <= Utc::now() && due >= before - Duration::minutes(1),
+                "{f}"
+            );
         }
     }
     // HQ holds the opinions as recorded.
@@ -563,7 +586,12 @@ fn a_complaint_on_site_reaches_hq_and_marks_the_customer_s_next_order(b: Backend
     assert_eq!(hq.order("CP-3")["order"]["complained_before"], false);
     phone.sync();
     let jobs = phone.tech.jobs().unwrap();
-    let mark = |id: &str| jobs.iter().find(|j| j.job_id == id).unwrap().complained_before;
+    let mark = |id: &str| {
+        jobs.iter()
+            .find(|j| j.job_id == id)
+            .unwrap()
+            .complained_before
+    };
     assert!(mark("CP-2"));
     assert!(!mark("CP-3"));
     // The mark may also come in the order's body.

@@ -207,7 +207,11 @@ fn signature_of(visit: Option<&Visit>, lang: Lang) -> (Option<Vec<u8>>, Option<S
 /// "维修质量: 满意 / 服务态度: 一般", with a refusal to rate told as such.
 fn opinions_of(a: &crate::visit::Acceptance, lang: Lang) -> String {
     let t = |zh, en| tr(lang, zh, en).to_string();
-    let mut s = format!("{}: {}", t("维修质量", "Repair quality"), a.quality.label(lang));
+    let mut s = format!(
+        "{}: {}",
+        t("维修质量", "Repair quality"),
+        a.quality.label(lang)
+    );
     if let Some(att) = &a.attitude {
         s.push_str(&format!(
             " / {}: {}",
@@ -332,7 +336,10 @@ pub fn work_order_copy(v: &Visit, lang: Lang, tz: FixedOffset) -> Doc {
     }
     if !o.delivery_items.is_empty() {
         if let Some(c) = &v.identity_check {
-            fields.push((t("户主身份已核实", "Householder identity checked"), c.householder_name.clone()));
+            fields.push((
+                t("户主身份已核实", "Householder identity checked"),
+                c.householder_name.clone(),
+            ));
         }
     }
     if let Some(d) = v.work.done_at {
@@ -389,7 +396,13 @@ pub fn work_order_copy(v: &Visit, lang: Lang, tz: FixedOffset) -> Doc {
             .ok()
             .and_then(|n| v.item_decisions.get(&n));
         rows.push(Row {
-            name: format!("{} {} {} {}", t("货品", "Item"), item.model, item.colour, item.size),
+            name: format!(
+                "{} {} {} {}",
+                t("货品", "Item"),
+                item.model,
+                item.colour,
+                item.size
+            ),
             qty: item.quantity.to_string(),
             amount: String::new(),
             note: decision.map(|d| {
@@ -447,7 +460,11 @@ pub fn work_order_copy(v: &Visit, lang: Lang, tz: FixedOffset) -> Doc {
         signature_caption,
         technician_signature_ink: tech_sig.and_then(|s| s.ink_bytes()),
         technician_signature_caption: tech_sig.map(|s| {
-            format!("{}: {}", t("维修服务人签名", "Technician's signature"), s.signer_name)
+            format!(
+                "{}: {}",
+                t("维修服务人签名", "Technician's signature"),
+                s.signer_name
+            )
         }),
         qr: Some(o.job_id.clone()),
         footer: vec![t(

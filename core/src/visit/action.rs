@@ -63,13 +63,28 @@ const OPEN: &[Status] = &[
 const SETTLED: &[Status] = &[Settled, HandedOver];
 /// The withheld fault cause is filled in after the assessment, before the handover.
 const BEFORE_HANDOVER: &[Status] = &[
-    Assessed, Quoted, Consented, Declined, InProgress, WorkDone, CustomerAccepted, Settled,
+    Assessed,
+    Quoted,
+    Consented,
+    Declined,
+    InProgress,
+    WorkDone,
+    CustomerAccepted,
+    Settled,
 ];
 /// Identity and item-by-item checks happen on site, before the customer's acceptance.
 const AT_DELIVERY: &[Status] = &[Arrived, Assessed, Quoted, Consented, InProgress, WorkDone];
 /// A complaint is heard whenever the technician is with the customer.
 const WITH_CUSTOMER: &[Status] = &[
-    Arrived, Assessed, Quoted, Consented, Declined, InProgress, WorkDone, CustomerAccepted, Settled,
+    Arrived,
+    Assessed,
+    Quoted,
+    Consented,
+    Declined,
+    InProgress,
+    WorkDone,
+    CustomerAccepted,
+    Settled,
 ];
 
 impl Action {

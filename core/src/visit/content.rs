@@ -86,7 +86,9 @@ pub(crate) fn check_identity(c: &IdentityCheck) -> Result<()> {
     match (c.method, &c.id_last4) {
         (IdMethod::IdCardLast4, Some(l4))
             if l4.chars().count() == 4
-                && l4.chars().all(|ch| ch.is_ascii_digit() || ch == 'X' || ch == 'x') =>
+                && l4
+                    .chars()
+                    .all(|ch| ch.is_ascii_digit() || ch == 'X' || ch == 'x') =>
         {
             Ok(())
         }

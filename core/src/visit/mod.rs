@@ -937,7 +937,9 @@ impl Visit {
                 return None
             }
             Action::ReissueReceipt if self.voided_receipt_pending().is_none() => return None,
-            Action::HandOver => self.receipt_standing().and_then(|()| self.withheld_filled()),
+            Action::HandOver => self
+                .receipt_standing()
+                .and_then(|()| self.withheld_filled()),
             Action::FillWithheld
                 if !self.assessment.as_ref().is_some_and(|a| a.withheld)
                     || self.withheld_fill.is_some() =>

@@ -111,8 +111,12 @@ fn step(tech: &Technician, job: &str) -> Result<()> {
             tech.record_acceptance(
                 job,
                 AcceptanceInput {
-                    quality: onsite_core::visit::Opinion::Rated { rating: Rating::Satisfied },
-                    attitude: onsite_core::visit::Opinion::Rated { rating: Rating::Satisfied },
+                    quality: onsite_core::visit::Opinion::Rated {
+                        rating: Rating::Satisfied,
+                    },
+                    attitude: onsite_core::visit::Opinion::Rated {
+                        rating: Rating::Satisfied,
+                    },
                     technician_ink: None,
                     comment: String::new(),
                     fix_uncertain: false,

@@ -171,8 +171,12 @@ impl Fixture {
             .record_acceptance(
                 job,
                 AcceptanceInput {
-                    quality: onsite_core::visit::Opinion::Rated { rating: Rating::Satisfied },
-                    attitude: onsite_core::visit::Opinion::Rated { rating: Rating::Satisfied },
+                    quality: onsite_core::visit::Opinion::Rated {
+                        rating: Rating::Satisfied,
+                    },
+                    attitude: onsite_core::visit::Opinion::Rated {
+                        rating: Rating::Satisfied,
+                    },
                     technician_ink: None,
                     comment: "师傅很专业".into(),
                     fix_uncertain: false,
