@@ -518,6 +518,22 @@ pub fn reconciliation_table(r: &Reconciliation, lang: Lang) -> String {
     out
 }
 
+/// `MODEL|COLOUR|SIZE|QUANTITY`, one line of a furniture delivery list.
+fn parse_delivery_item(s: &str) -> anyhow::Result<onsite_core::order::DeliveryItem> {
+    let parts: Vec<&str> = s.split('|').map(str::trim).collect();
+    let [model, colour, size, quantity] = parts.as_slice() else {
+        anyhow::bail!("--item is MODEL|COLOUR|SIZE|QUANTITY, not {s:?}");
+    };
+    Ok(onsite_core::order::DeliveryItem {
+        model: (*model).to_string(),
+        colour: (*colour).to_string(),
+        size: (*size).to_string(),
+        quantity: quantity
+            .parse()
+            .with_context(|| format!("the quantity of --item {s:?} is a whole number"))?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -588,20 +604,4 @@ mod tests {
         assert_eq!(yuan(i64::MIN), "¥-92233720368547758.08");
         assert_eq!(yuan(i64::MAX), "¥92233720368547758.07");
     }
-}
-
-/// `MODEL|COLOUR|SIZE|QUANTITY`, one line of a furniture delivery list.
-fn parse_delivery_item(s: &str) -> anyhow::Result<onsite_core::order::DeliveryItem> {
-    let parts: Vec<&str> = s.split('|').map(str::trim).collect();
-    let [model, colour, size, quantity] = parts.as_slice() else {
-        anyhow::bail!("--item is MODEL|COLOUR|SIZE|QUANTITY, not {s:?}");
-    };
-    Ok(onsite_core::order::DeliveryItem {
-        model: (*model).to_string(),
-        colour: (*colour).to_string(),
-        size: (*size).to_string(),
-        quantity: quantity
-            .parse()
-            .with_context(|| format!("the quantity of --item {s:?} is a whole number"))?,
-    })
 }

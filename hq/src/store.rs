@@ -19,7 +19,7 @@ use onsite_core::sync::protocol::{
     Change, ChangeKind, EnrollResponse, Op, OpResult, Outcome, PullResponse, PushResponse,
     RejectCode, MAX_PULL_CHANGES, MAX_PUSH_OPS,
 };
-use onsite_core::visit::{Event, Status, Visit};
+use onsite_core::visit::{Event, Opinion, Status, Visit};
 use serde::{Deserialize, Serialize};
 
 use crate::db::{tx, Db, Tx, Val};
@@ -912,12 +912,12 @@ fn side_effects(
         Event::CustomerAccepted { acceptance } => {
             // Either rating average or worse: a call back at once.
             // 「對“服務質量評價”為“一般”或“不滿意”的客戶,要馬上進行回訪」 (property book)
-            if acceptance.opinions().any(|o| o.below_satisfied()) {
+            if acceptance.opinions().any(Opinion::below_satisfied) {
                 add_followup(t, &op.job_id, "rating", now, now)?;
             }
             // A customer who would not rate is called at once too: the centre
             // asks for the opinion the technician could not record.
-            if acceptance.opinions().any(|o| o.declined()) {
+            if acceptance.opinions().any(Opinion::declined) {
                 add_followup(t, &op.job_id, "rating_declined", now, now)?;
             }
             // Furniture: each rejected delivery item goes back to HQ on its own.

@@ -11,6 +11,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use crate::locale::{tr, Lang};
 use crate::money::Fen;
 use crate::receipt::{EntryKind, Receipt};
+use crate::signature::record::SignatureRecord;
 use crate::visit::{SignOff, Visit};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -458,7 +459,7 @@ pub fn work_order_copy(v: &Visit, lang: Lang, tz: FixedOffset) -> Doc {
         paragraphs,
         signature_ink,
         signature_caption,
-        technician_signature_ink: tech_sig.and_then(|s| s.ink_bytes()),
+        technician_signature_ink: tech_sig.and_then(SignatureRecord::ink_bytes),
         technician_signature_caption: tech_sig.map(|s| {
             format!(
                 "{}: {}",

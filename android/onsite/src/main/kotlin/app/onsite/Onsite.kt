@@ -5,6 +5,7 @@ import app.onsite.ffi.Assessment
 import app.onsite.ffi.ChecklistPhase
 import app.onsite.ffi.ConcessionInput
 import app.onsite.ffi.Enrollment
+import app.onsite.ffi.IdentityCheckInput
 import app.onsite.ffi.InspectionVerdict
 import app.onsite.ffi.JobDetail
 import app.onsite.ffi.JobSummary
@@ -195,6 +196,13 @@ class Onsite private constructor(
     suspend fun messageNoteText(jobId: String) = store { messageNoteText(jobId) }
     suspend fun messageNoteEscPos(jobId: String, paper: Paper) = store { messageNoteEscpos(jobId, paper) }
     suspend fun handOver(jobId: String) = store { handOver(jobId) }
+    suspend fun fillWithheld(jobId: String, findings: String, solution: String) =
+        store { fillWithheld(jobId, findings, solution) }
+    suspend fun checkIdentity(jobId: String, check: IdentityCheckInput) = store { checkIdentity(jobId, check) }
+    suspend fun decideDeliveryItem(jobId: String, itemNo: UInt, accepted: Boolean, note: String = "") =
+        store { decideDeliveryItem(jobId, itemNo, accepted, note) }
+    suspend fun recordComplaint(jobId: String, hard: Boolean, words: String) =
+        store { recordComplaint(jobId, hard, words) }
 
     override fun close() = ffi.close()
 }
