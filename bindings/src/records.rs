@@ -258,6 +258,23 @@ pub struct JobDetail {
     pub conflicts: Vec<Conflict>,
     /// The customer complained before: take special care (HQ's mark).
     pub complained_before: bool,
+    /// Furniture: the delivery list with each line's decision so far.
+    pub delivery_items: Vec<DeliveryItemView>,
+    /// Furniture: whether the householder's identity was checked.
+    pub identity_checked: bool,
+}
+
+/// A line of a furniture delivery list (1-based `item_no`) and its decision, if made.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct DeliveryItemView {
+    pub item_no: u32,
+    pub model: String,
+    pub colour: String,
+    pub size: String,
+    pub quantity: u32,
+    /// `None`: not yet decided; `Some(true)`: accepted; `Some(false)`: rejected.
+    pub accepted: Option<bool>,
+    pub note: String,
 }
 
 impl JobDetail {
@@ -323,6 +340,22 @@ impl JobDetail {
                 })
                 .collect(),
             complained_before: v.order.complained_before,
+            delivery_items: (1u32..)
+                .zip(&v.order.delivery_items)
+                .map(|(item_no, i)| {
+                    let d = v.item_decisions.get(&item_no);
+                    DeliveryItemView {
+                        item_no,
+                        model: i.model.clone(),
+                        colour: i.colour.clone(),
+                        size: i.size.clone(),
+                        quantity: i.quantity,
+                        accepted: d.map(|d| d.accepted),
+                        note: d.map(|d| d.note.clone()).unwrap_or_default(),
+                    }
+                })
+                .collect(),
+            identity_checked: v.identity_check.is_some(),
         }
     }
 }
