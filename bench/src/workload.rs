@@ -126,7 +126,13 @@ pub fn complete_visit(tech: &Technician, job: &str, ink: &[u8]) -> Result<()> {
     tech.record_acceptance(
         job,
         AcceptanceInput {
-            rating: Rating::Satisfied,
+            quality: onsite_core::visit::Opinion::Rated {
+                rating: Rating::Satisfied,
+            },
+            attitude: onsite_core::visit::Opinion::Rated {
+                rating: Rating::Satisfied,
+            },
+            technician_ink: None,
             comment: String::new(),
             fix_uncertain: false,
             sign: SignInput::Sign {

@@ -193,6 +193,11 @@ pub enum OnsiteError {
     #[error("{msg}")]
     RefusalReasonRequired { code: String, msg: String },
     /// Wait and phone as the service line asks before leaving a note.
+    /// A rule of the acceptance details: withheld fault cause, furniture
+    /// identity and delivery list (`code` names which).
+    #[error("{msg}")]
+    AcceptanceRule { code: String, msg: String },
+    /// Wait at least 2 minutes or phone the customer before leaving a note.
     #[error("{msg}")]
     MessageNoteTooEarly { code: String, msg: String },
     /// Less than due (`underpaid`), or not exactly the amount due by a method
@@ -324,6 +329,7 @@ impl OnsiteError {
             | ConcessionIncomplete { code, msg, .. }
             | OldPartNotRecovered { code, msg, .. }
             | RefusalReasonRequired { code, msg }
+            | AcceptanceRule { code, msg }
             | MessageNoteTooEarly { code, msg }
             | PaymentRule { code, msg, .. }
             | ReceiptNumbersExhausted { code, msg }
@@ -545,6 +551,11 @@ impl OnsiteError {
             | Core::Decode(_)
             | Core::Corrupt { .. }
             | Core::SchemaTooNew { .. } => OnsiteError::Storage { code, msg, detail },
+            Core::NothingWithheld
+            | Core::WithheldNotFilled
+            | Core::IdentityNotChecked
+            | Core::UnknownDeliveryItem { .. }
+            | Core::DeliveryItemsUndecided { .. } => OnsiteError::AcceptanceRule { code, msg },
         }
     }
 

@@ -77,7 +77,11 @@ mirror!(
         RecordPartsShort,
         RecordDamage,
         RescheduleWithCustomer,
-        RecordContact
+        RecordContact,
+        FillWithheld,
+        CheckIdentity,
+        DecideDeliveryItem,
+        RecordComplaint
     }
 );
 mirror!(
@@ -230,6 +234,8 @@ pub struct JobSummary {
     pub site: String,
     pub location: String,
     pub urgent: bool,
+    /// The customer complained before: take special care (HQ's mark).
+    pub complained_before: bool,
 }
 
 #[derive(Debug, Clone, uniffi::Record)]
@@ -307,6 +313,12 @@ pub struct JobDetail {
     pub damages: Vec<DamageInput>,
     /// Parts short on site, each with the centre's oral approval.
     pub parts_short: Vec<PartsShortView>,
+    /// The customer complained before: take special care (HQ's mark).
+    pub complained_before: bool,
+    /// Furniture: the delivery list with each line's decision so far.
+    pub delivery_items: Vec<DeliveryItemView>,
+    /// Furniture: whether the householder's identity was checked.
+    pub identity_checked: bool,
 }
 
 /// GPS: the vehicle of an order (plate number, model, driver).
@@ -363,6 +375,19 @@ pub struct PartsShortView {
     pub approver: String,
     pub approved_at_ms: i64,
     pub instruction: String,
+}
+
+/// A line of a furniture delivery list (1-based `item_no`) and its decision, if made.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct DeliveryItemView {
+    pub item_no: u32,
+    pub model: String,
+    pub colour: String,
+    pub size: String,
+    pub quantity: u32,
+    /// `None`: not yet decided; `Some(true)`: accepted; `Some(false)`: rejected.
+    pub accepted: Option<bool>,
+    pub note: String,
 }
 
 impl JobDetail {
@@ -454,6 +479,23 @@ impl JobDetail {
                     instruction: a.instruction.clone(),
                 })
                 .collect(),
+            complained_before: v.order.complained_before,
+            delivery_items: (1u32..)
+                .zip(&v.order.delivery_items)
+                .map(|(item_no, i)| {
+                    let d = v.item_decisions.get(&item_no);
+                    DeliveryItemView {
+                        item_no,
+                        model: i.model.clone(),
+                        colour: i.colour.clone(),
+                        size: i.size.clone(),
+                        quantity: i.quantity,
+                        accepted: d.map(|d| d.accepted),
+                        note: d.map(|d| d.note.clone()).unwrap_or_default(),
+                    }
+                })
+                .collect(),
+            identity_checked: v.identity_check.is_some(),
         }
     }
 }
@@ -564,6 +606,9 @@ pub struct Assessment {
     pub repair_items: Vec<String>,
     pub solution: String,
     pub estimated_minutes: u32,
+    /// The fault cause and repair measures are not for the customer (filled in later).
+    #[uniffi(default = false)]
+    pub withheld: bool,
 }
 
 /// A quote line request: a fee-schedule code, or an off-schedule item with its price.
@@ -681,12 +726,72 @@ pub enum SignOff {
     },
 }
 
+/// A rating the customer gave, or the customer's refusal to give it (with the reason).
+#[derive(Debug, Clone, uniffi::Enum)]
+pub enum CustomerOpinion {
+    Rated { rating: CustomerRating },
+    Declined { reason: String },
+}
+
+impl From<CustomerOpinion> for onsite_core::visit::Opinion {
+    fn from(o: CustomerOpinion) -> Self {
+        match o {
+            CustomerOpinion::Rated { rating } => onsite_core::visit::Opinion::Rated {
+                rating: rating.into(),
+            },
+            CustomerOpinion::Declined { reason } => {
+                onsite_core::visit::Opinion::Declined { reason }
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct AcceptanceInput {
-    pub rating: CustomerRating,
+    /// Repair quality (维修质量).
+    pub quality: CustomerOpinion,
+    /// Service attitude (服务态度).
+    pub attitude: CustomerOpinion,
     pub comment: String,
     pub fix_uncertain: bool,
     pub sign_off: SignOff,
+    /// The technician's own signature on the order.
+    #[uniffi(default = None)]
+    pub technician_pad: Option<SignaturePad>,
+}
+
+/// How the householder's identity was checked (furniture).
+#[derive(Debug, Clone, uniffi::Enum)]
+pub enum IdentityCheckInput {
+    /// The last four characters of the ID card (never the whole number).
+    IdCardLast4 {
+        householder_name: String,
+        last4: String,
+    },
+    NameMatch {
+        householder_name: String,
+    },
+}
+
+impl From<IdentityCheckInput> for onsite_core::visit::IdentityCheck {
+    fn from(c: IdentityCheckInput) -> Self {
+        use onsite_core::visit::{IdMethod, IdentityCheck};
+        match c {
+            IdentityCheckInput::IdCardLast4 {
+                householder_name,
+                last4,
+            } => IdentityCheck {
+                method: IdMethod::IdCardLast4,
+                householder_name,
+                id_last4: Some(last4),
+            },
+            IdentityCheckInput::NameMatch { householder_name } => IdentityCheck {
+                method: IdMethod::NameMatch,
+                householder_name,
+                id_last4: None,
+            },
+        }
+    }
 }
 
 #[derive(Debug, Clone, uniffi::Record)]

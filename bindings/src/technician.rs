@@ -224,6 +224,7 @@ impl SignedInTechnician {
                     site: j.site,
                     location: j.location,
                     urgent: j.urgent,
+                    complained_before: j.complained_before,
                 })
                 .collect())
         })
@@ -377,6 +378,7 @@ impl SignedInTechnician {
                     repair_items: assessment.repair_items,
                     solution: assessment.solution,
                     estimated_minutes: assessment.estimated_minutes,
+                    withheld: assessment.withheld,
                 },
             )
         })
@@ -624,17 +626,62 @@ impl SignedInTechnician {
             },
             SignOff::Refuse { reason } => onsite_core::SignInput::Refuse { reason },
         };
+        let technician_ink = input.technician_pad.map(|pad| Ink::from(pad).encode());
         self.step(|t| {
             t.record_acceptance(
                 &job_id,
                 onsite_core::AcceptanceInput {
-                    rating: input.rating.into(),
+                    quality: input.quality.into(),
+                    attitude: input.attitude.into(),
                     comment: input.comment,
                     fix_uncertain: input.fix_uncertain,
                     sign,
+                    technician_ink,
                 },
             )
         })
+    }
+
+    /// Fills in the fault cause and repair measures withheld from the customer.
+    pub fn fill_withheld(
+        &self,
+        job_id: String,
+        findings: String,
+        solution: String,
+    ) -> Result<JobDetail> {
+        self.step(|t| t.fill_withheld(&job_id, &findings, &solution))
+    }
+
+    /// Furniture: how the householder's identity was checked before unloading.
+    pub fn check_identity(&self, job_id: String, check: IdentityCheckInput) -> Result<JobDetail> {
+        self.step(|t| t.check_identity(&job_id, check.into()))
+    }
+
+    /// Furniture: one delivery-list item (1-based) accepted or rejected with a note.
+    pub fn decide_delivery_item(
+        &self,
+        job_id: String,
+        item_no: u32,
+        accepted: bool,
+        note: String,
+    ) -> Result<JobDetail> {
+        self.step(|t| {
+            t.decide_delivery_item(
+                &job_id,
+                item_no,
+                onsite_core::visit::ItemDecision { accepted, note },
+            )
+        })
+    }
+
+    /// A complaint the customer makes on site (`hard`: about the product), in their words.
+    pub fn record_complaint(&self, job_id: String, hard: bool, words: String) -> Result<JobDetail> {
+        let kind = if hard {
+            onsite_core::visit::ComplaintKind::Hard
+        } else {
+            onsite_core::visit::ComplaintKind::Soft
+        };
+        self.step(|t| t.record_complaint(&job_id, onsite_core::visit::Complaint { kind, words }))
     }
 
     pub fn verify_signature(&self, job_id: String) -> Result<bool> {

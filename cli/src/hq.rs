@@ -186,6 +186,13 @@ pub enum DispatchCommand {
         balance_fen: i64,
         #[command(flatten)]
         vehicle: Box<VehicleArgs>,
+        /// Furniture: one line of the delivery list, `MODEL|COLOUR|SIZE|QUANTITY`
+        /// (repeat for each item).
+        #[arg(long = "item")]
+        items: Vec<String>,
+        /// The customer complained before (HQ also marks it from its complaint records).
+        #[arg(long)]
+        complained_before: bool,
     },
     Assign {
         job: String,
@@ -422,6 +429,8 @@ pub fn run(cmd: HqCommand) -> Result<()> {
                     urgent,
                     balance_fen,
                     vehicle,
+                    items,
+                    complained_before,
                 } => {
                     let VehicleArgs {
                         plate,
@@ -429,6 +438,10 @@ pub fn run(cmd: HqCommand) -> Result<()> {
                         driver,
                         driver_phone,
                     } = *vehicle;
+                    let delivery_items = items
+                        .iter()
+                        .map(|s| parse_delivery_item(s))
+                        .collect::<anyhow::Result<Vec<_>>>()?;
                     let category: Category = serde_json::from_value(json!(category)).context(
                         "category is one of property_repair, appliance, gps_install, furniture",
                     )?;
@@ -460,6 +473,8 @@ pub fn run(cmd: HqCommand) -> Result<()> {
                             driver_name: driver,
                             driver_phone,
                         }),
+                        delivery_items,
+                        complained_before,
                     };
                     call(
                         &rt,
@@ -658,6 +673,22 @@ pub fn reconciliation_table(r: &Reconciliation, lang: Lang) -> String {
         }
     );
     out
+}
+
+/// `MODEL|COLOUR|SIZE|QUANTITY`, one line of a furniture delivery list.
+fn parse_delivery_item(s: &str) -> anyhow::Result<onsite_core::order::DeliveryItem> {
+    let parts: Vec<&str> = s.split('|').map(str::trim).collect();
+    let [model, colour, size, quantity] = parts.as_slice() else {
+        anyhow::bail!("--item is MODEL|COLOUR|SIZE|QUANTITY, not {s:?}");
+    };
+    Ok(onsite_core::order::DeliveryItem {
+        model: (*model).to_string(),
+        colour: (*colour).to_string(),
+        size: (*size).to_string(),
+        quantity: quantity
+            .parse()
+            .with_context(|| format!("the quantity of --item {s:?} is a whole number"))?,
+    })
 }
 
 #[cfg(test)]

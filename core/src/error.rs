@@ -277,6 +277,21 @@ pub enum Error {
     ContactNotRecorded {
         kind: crate::visit::ContactKind,
     },
+    // --- acceptance details (issue 10) -------------------------------------
+    /// Filling in the fault cause later is for an assessment that withheld it.
+    NothingWithheld,
+    /// The handover needs the withheld fault cause and repair measures filled in.
+    WithheldNotFilled,
+    /// Furniture: the householder's identity is checked before unloading.
+    IdentityNotChecked,
+    /// No such line on the order's delivery list.
+    UnknownDeliveryItem {
+        item_no: u32,
+    },
+    /// Furniture: acceptance needs every delivery-list item accepted or rejected.
+    DeliveryItemsUndecided {
+        item_nos: Vec<u32>,
+    },
 }
 
 impl Error {
@@ -354,6 +369,11 @@ impl Error {
             Error::LateReasonRequired { .. } => "late_reason_required",
             Error::RescheduleConsentRequired => "reschedule_consent_required",
             Error::ContactNotRecorded { .. } => "contact_not_recorded",
+            Error::NothingWithheld => "nothing_withheld",
+            Error::WithheldNotFilled => "withheld_not_filled",
+            Error::IdentityNotChecked => "identity_not_checked",
+            Error::UnknownDeliveryItem { .. } => "unknown_delivery_item",
+            Error::DeliveryItemsUndecided { .. } => "delivery_items_undecided",
         }
     }
 
@@ -586,12 +606,19 @@ mod tests {
             Error::ContactNotRecorded {
                 kind: crate::visit::ContactKind::HourBeforeCall,
             },
+            Error::NothingWithheld,
+            Error::WithheldNotFilled,
+            Error::IdentityNotChecked,
+            Error::UnknownDeliveryItem { item_no: 4 },
+            Error::DeliveryItemsUndecided {
+                item_nos: vec![2, 3],
+            },
         ]
     }
 
     /// Every variant, so that a new one is not forgotten here: add it to
     /// [`samples`] too and count it in `VARIANTS`.
-    const VARIANTS: usize = 68;
+    const VARIANTS: usize = 73;
     fn _every_variant_has_a_sample(e: &Error) {
         match e {
             Error::InvalidInput { .. }
@@ -661,7 +688,12 @@ mod tests {
             | Error::InvalidTaxNumber { .. }
             | Error::LateReasonRequired { .. }
             | Error::RescheduleConsentRequired
-            | Error::ContactNotRecorded { .. } => {}
+            | Error::ContactNotRecorded { .. }
+            | Error::NothingWithheld
+            | Error::WithheldNotFilled
+            | Error::IdentityNotChecked
+            | Error::UnknownDeliveryItem { .. }
+            | Error::DeliveryItemsUndecided { .. } => {}
         }
     }
 

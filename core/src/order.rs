@@ -72,6 +72,17 @@ impl Vehicle {
     }
 }
 
+/// One line of a furniture order's delivery list (送货单): what the customer
+/// checks item by item on delivery.
+// 「将准备好的“送货单”到仓库提货,并核对型号、颜色、尺寸、件数」 (furniture book)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct DeliveryItem {
+    pub model: String,
+    pub colour: String,
+    pub size: String,
+    pub quantity: u32,
+}
+
 /// A work order as dispatched by HQ.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkOrder {
@@ -105,6 +116,13 @@ pub struct WorkOrder {
     /// GPS line: the vehicle (plate, model, driver); the technician may correct it on site.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vehicle: Option<Vehicle>,
+    /// Furniture: the delivery list, accepted item by item on site.
+    #[serde(default)]
+    pub delivery_items: Vec<DeliveryItem>,
+    /// The customer complained before: the technician is told, to take special care.
+    // 「将此顾客做特别记录,以便此顾客在此进店时,提供针对性服务,避免再次投诉」 (furniture book)
+    #[serde(default)]
+    pub complained_before: bool,
 }
 
 impl WorkOrder {
@@ -129,6 +147,25 @@ impl WorkOrder {
         }
         if let Some(v) = &self.vehicle {
             v.validate()?;
+        }
+        if self.delivery_items.len() > 200 {
+            return Err(Error::invalid(
+                Field::DeliveryItem,
+                Problem::TooMany { max: 200 },
+            ));
+        }
+        for item in &self.delivery_items {
+            if item.model.trim().is_empty() || item.quantity == 0 {
+                return Err(Error::invalid(Field::DeliveryItem, Problem::Empty));
+            }
+            for s in [&item.model, &item.colour, &item.size] {
+                if s.chars().count() > 200 {
+                    return Err(Error::invalid(
+                        Field::DeliveryItem,
+                        Problem::TooLong { max: 200 },
+                    ));
+                }
+            }
         }
         Ok(())
     }

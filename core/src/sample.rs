@@ -10,9 +10,9 @@ use crate::checklist::Category;
 use crate::checklist::{Answer, ItemKind, Phase};
 use crate::error::Result;
 use crate::material::{PartReplacement, ReturnTag, SimSwap};
-use crate::order::{Customer, Payer, Product, Vehicle, WorkOrder};
+use crate::order::{Customer, DeliveryItem, Payer, Product, Vehicle, WorkOrder};
 use crate::technician::{Profile, Technician};
-use crate::visit::Visit;
+use crate::visit::{IdMethod, IdentityCheck, ItemDecision, Visit};
 
 /// The demo technician on the demo phone.
 pub fn profile() -> Profile {
@@ -48,6 +48,8 @@ pub fn leak_order(job_id: &str, technician_id: &str, appointment_at: DateTime<Ut
         technician_id: technician_id.into(),
         unpaid_balance_fen: 0,
         vehicle: None,
+        delivery_items: Vec::new(),
+        complained_before: false,
     }
 }
 
@@ -175,19 +177,34 @@ pub fn gps_replacement() -> PartReplacement {
     }
 }
 
-/// A furniture delivery and assembly (a wardrobe), appointment at `appointment_at`.
+/// A furniture delivery and assembly with a delivery list of three items
+/// (the second is the one the demo's customer rejects: a scratched panel).
+/// The order was written ten days ahead, so the technician can call five
+/// working days before the appointment.
 pub fn furniture_order(
     job_id: &str,
     technician_id: &str,
     appointment_at: DateTime<Utc>,
 ) -> WorkOrder {
+    let item = |model: &str, colour: &str, size: &str, quantity: u32| DeliveryItem {
+        model: model.into(),
+        colour: colour.into(),
+        size: size.into(),
+        quantity,
+    };
     WorkOrder {
         category: Category::Furniture,
-        service: "衣柜送货安装".into(),
-        fault: "新购衣柜一组,送货上楼并安装".into(),
-        location: "7栋1203室 主卧".into(),
+        site: "绿竹苑".into(),
+        location: "8栋1单元602室".into(),
+        service: "竹原纤维床垫及床架送货安装".into(),
+        fault: "新购家具送货上门并安装".into(),
         reported_at: appointment_at - Duration::days(10),
         dispatched_at: appointment_at - Duration::days(9),
+        delivery_items: vec![
+            item("LZ-M180 床垫", "米白", "180×200 cm", 1),
+            item("LZ-B180 床架", "胡桃色", "180×200 cm", 1),
+            item("LZ-N45 床头柜", "胡桃色", "45×40×50 cm", 2),
+        ],
         ..leak_order(job_id, technician_id, appointment_at)
     }
 }
@@ -198,6 +215,32 @@ pub fn reschedule_consent(at: DateTime<Utc>) -> crate::visit::RescheduleConsent 
         agreed_by: "王女士".into(),
         agreed_at: at,
         channel: crate::visit::ConsentChannel::Phone,
+    }
+}
+
+/// The householder's identity as the demo checks it: name and the last four
+/// characters of the ID card (never the whole number).
+pub fn householder_check(name: &str) -> IdentityCheck {
+    IdentityCheck {
+        method: IdMethod::IdCardLast4,
+        householder_name: name.into(),
+        id_last4: Some("123X".into()),
+    }
+}
+
+/// The customer rejects an item, with what was wrong.
+pub fn rejected(note: &str) -> ItemDecision {
+    ItemDecision {
+        accepted: false,
+        note: note.into(),
+    }
+}
+
+/// The customer accepts an item as delivered.
+pub fn accepted() -> ItemDecision {
+    ItemDecision {
+        accepted: true,
+        note: String::new(),
     }
 }
 

@@ -23,8 +23,9 @@ use crate::receipt::{verify_chain, ChainFault, EntryKind, NumberBlock, Receipt, 
 use crate::signature::record::{check_encoded_ink, content_hash, SignatureRecord, SignerRole};
 use crate::store::{audit, blobs, events, jobs, meta, outbox, receipts, Store, Writer};
 use crate::visit::{
-    Acceptance, Actor, Assessment, AvailableAction, Context, Event, MessageNote, Op, Rating,
-    ReceiptRef, Recorded, SignOff, Status, Visit,
+    Acceptance, Actor, Assessment, AvailableAction, Complaint, Context, Event, IdentityCheck,
+    ItemDecision, MessageNote, Op, Opinion, ReceiptRef, Recorded, SignOff, Status, Visit,
+    WithheldFill,
 };
 use crate::visit::{ContactKind, RescheduleConsent};
 
@@ -53,12 +54,21 @@ pub enum SignInput {
     },
 }
 
+/// The customer's acceptance as the technician enters it: both opinions
+/// (each a rating or a refusal to rate, with its reason), the sign-off, and
+/// the technician's own signature strokes on the order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AcceptanceInput {
-    pub rating: Rating,
+    /// Repair quality (维修质量).
+    pub quality: Opinion,
+    /// Service attitude (服务态度).
+    pub attitude: Opinion,
     pub comment: String,
     pub fix_uncertain: bool,
     pub sign: SignInput,
+    /// The technician's signature strokes on the order (compact encoding), if
+    /// signed now; bound to the same content as the customer's.
+    pub technician_ink: Option<Vec<u8>>,
 }
 
 /// A line of the job list.
@@ -70,6 +80,9 @@ pub struct JobSummary {
     pub site: String,
     pub location: String,
     pub urgent: bool,
+    /// The customer complained before: take special care (HQ's mark).
+    #[serde(default)]
+    pub complained_before: bool,
 }
 
 impl JobSummary {
@@ -81,6 +94,7 @@ impl JobSummary {
             site: v.order.site.clone(),
             location: v.order.location.clone(),
             urgent: v.order.urgent,
+            complained_before: v.order.complained_before,
         }
     }
 }
@@ -453,36 +467,90 @@ impl Technician {
     pub fn record_acceptance(&self, job_id: &str, input: AcceptanceInput) -> Result<Visit> {
         let me = self.me();
         let device_id = self.profile.device_id.clone();
+        let technician_name = self.profile.technician_name.clone();
+        let trim = |o: Opinion| match o {
+            Opinion::Declined { reason } => Opinion::Declined {
+                reason: reason.trim().to_string(),
+            },
+            rated => rated,
+        };
+        let quality = trim(input.quality);
+        let attitude = trim(input.attitude);
+        let comment = input.comment.trim().to_string();
         self.act(job_id, me, |v, ctx| {
-            let sign_off = match input.sign {
-                SignInput::Refuse { reason } => SignOff::Refused { reason },
-                SignInput::Sign { signer_name, ink } => {
-                    check_encoded_ink(&ink)?;
-                    let content =
-                        v.acceptance_content(input.rating, &input.comment, input.fix_uncertain)?;
-                    SignOff::Signed {
-                        signature: SignatureRecord {
-                            signature_id: uuid::Uuid::new_v4().to_string(),
-                            role: SignerRole::Customer,
-                            signer_name: signer_name.trim().to_string(),
-                            device_id,
-                            signed_at: ctx.now,
-                            hlc: String::new(),
-                            ink: base64::engine::general_purpose::STANDARD.encode(&ink),
-                            content_sha256: content_hash(&content),
-                        },
-                    }
-                }
+            let content =
+                || v.acceptance_content(&quality, &attitude, &comment, input.fix_uncertain);
+            let record =
+                |role: SignerRole, signer_name: &str, ink: &[u8]| -> Result<SignatureRecord> {
+                    check_encoded_ink(ink)?;
+                    Ok(SignatureRecord {
+                        signature_id: uuid::Uuid::new_v4().to_string(),
+                        role,
+                        signer_name: signer_name.trim().to_string(),
+                        device_id: device_id.clone(),
+                        signed_at: ctx.now,
+                        hlc: String::new(),
+                        ink: base64::engine::general_purpose::STANDARD.encode(ink),
+                        content_sha256: content_hash(&content()?),
+                    })
+                };
+            let sign_off = match &input.sign {
+                SignInput::Refuse { reason } => SignOff::Refused {
+                    reason: reason.clone(),
+                },
+                SignInput::Sign { signer_name, ink } => SignOff::Signed {
+                    signature: record(SignerRole::Customer, signer_name, ink)?,
+                },
+            };
+            let technician_signature = match &input.technician_ink {
+                Some(ink) => Some(record(SignerRole::Technician, &technician_name, ink)?),
+                None => None,
             };
             v.accept_by_customer(
                 &Acceptance {
-                    rating: input.rating,
-                    comment: input.comment.trim().to_string(),
+                    quality: quality.clone(),
+                    attitude: Some(attitude.clone()),
+                    comment: comment.clone(),
                     fix_uncertain: input.fix_uncertain,
                     sign_off,
+                    technician_signature,
                 },
                 ctx,
             )
+        })
+    }
+
+    /// Fills in the fault cause and repair measures the assessment withheld
+    /// from the customer (back at the service point, before the handover).
+    pub fn fill_withheld(&self, job_id: &str, findings: &str, solution: &str) -> Result<Visit> {
+        let fill = WithheldFill {
+            findings: findings.to_string(),
+            solution: solution.to_string(),
+        };
+        self.act(job_id, self.me(), |v, _| v.fill_withheld(fill.clone()))
+    }
+
+    /// Furniture: records how the householder's identity was checked before unloading.
+    pub fn check_identity(&self, job_id: &str, check: IdentityCheck) -> Result<Visit> {
+        self.act(job_id, self.me(), |v, _| v.check_identity(check.clone()))
+    }
+
+    /// Furniture: the customer accepts or rejects one item of the delivery list (1-based).
+    pub fn decide_delivery_item(
+        &self,
+        job_id: &str,
+        item_no: u32,
+        decision: ItemDecision,
+    ) -> Result<Visit> {
+        self.act(job_id, self.me(), |v, _| {
+            v.decide_delivery_item(item_no, decision.clone())
+        })
+    }
+
+    /// Records a complaint the customer makes on site, in the customer's words.
+    pub fn record_complaint(&self, job_id: &str, complaint: Complaint) -> Result<Visit> {
+        self.act(job_id, self.me(), |v, _| {
+            v.record_complaint(complaint.clone())
         })
     }
 

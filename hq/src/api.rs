@@ -164,6 +164,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/handovers", post(handover))
         .route("/v1/reconciliation", get(reconciliation))
         .route("/v1/old-parts", get(old_parts))
+        .route("/v1/complaints", get(complaints))
         .fallback(|| async { HqError::NotFound("route".into()) })
         .layer(axum::middleware::from_fn(trace_request))
         .layer(DefaultBodyLimit::max(store::MAX_BLOB_BYTES + 1024))
@@ -537,6 +538,14 @@ async fn followups(
     admin(&s, &h).await?;
     let db = s.db.clone();
     let out = blocking(move || store::followups(&*db, q.month.as_deref())).await?;
+    Ok(Json(out).into_response())
+}
+
+/// Complaints customers made on site; the centre's handling comes later.
+async fn complaints(State(s): State<AppState>, h: HeaderMap) -> Result<Response> {
+    admin(&s, &h).await?;
+    let db = s.db.clone();
+    let out = blocking(move || store::complaints(&*db)).await?;
     Ok(Json(out).into_response())
 }
 

@@ -149,6 +149,12 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "admin",
         "Old parts recovered on site with their registration numbers, for review (job_id= narrows to one order)",
     ),
+    (
+        "get",
+        "/v1/complaints",
+        "admin",
+        "Complaints customers made on site (soft: service, hard: product), oldest first",
+    ),
 ];
 
 fn params(path: &str) -> Vec<Value> {
@@ -204,6 +210,15 @@ fn details(method: &str, path: &str, op: &mut Value) {
                 ));
             }
             op["responses"]["200"] = json_answer("Pending invoices", "PendingInvoices");
+        }
+        ("post", "/v1/orders") => {
+            op["requestBody"] = json_body("WorkOrder");
+        }
+        ("get", "/v1/complaints") => {
+            op["responses"]["200"] = json!({"description": "The complaints", "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/Complaint"}}}}});
+        }
+        ("get", "/v1/followups") => {
+            op["responses"]["200"] = json!({"description": "The follow-up queue", "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/FollowUp"}}}}});
         }
         ("get", "/v1/reconciliation") => {
             let params = op["parameters"].as_array_mut();
@@ -334,6 +349,47 @@ fn schemas() -> Value {
                 "day": {"type": "string", "format": "date"},
                 "method": method.clone(),
                 "amount_fen": {"type": "integer", "minimum": 0, "maximum": onsite_core::money::MAX_AMOUNT_FEN}
+            }
+        },
+        "WorkOrder": {
+            "type": "object",
+            "description": "a work order (onsite_core::order::WorkOrder); the fields below are optional",
+            "properties": {
+                "delivery_items": {"type": "array", "description": "furniture: the delivery list, accepted item by item on site", "items": {
+                    "type": "object",
+                    "required": ["model", "colour", "size", "quantity"],
+                    "properties": {
+                        "model": {"type": "string"},
+                        "colour": {"type": "string"},
+                        "size": {"type": "string"},
+                        "quantity": {"type": "integer", "minimum": 1}
+                    }
+                }},
+                "complained_before": {"type": "boolean", "description": "the customer complained before; HQ also sets it when a complaint is on record for the customer's phone"}
+            }
+        },
+        "Complaint": {
+            "type": "object",
+            "required": ["job_id", "technician_id", "kind", "words", "customer_name", "customer_phone", "made_at", "received_at"],
+            "properties": {
+                "job_id": {"type": "string"},
+                "technician_id": {"type": "string"},
+                "kind": {"type": "string", "enum": ["soft", "hard"], "description": "soft: about the service; hard: about the product"},
+                "words": {"type": "string", "description": "the customer's words"},
+                "customer_name": {"type": "string"},
+                "customer_phone": {"type": "string"},
+                "made_at": {"type": "string", "format": "date-time"},
+                "received_at": {"type": "string", "format": "date-time"}
+            }
+        },
+        "FollowUp": {
+            "type": "object",
+            "required": ["job_id", "reason", "due_at"],
+            "properties": {
+                "job_id": {"type": "string"},
+                "reason": {"type": "string", "description": "rating (quality or attitude average or worse), rating_declined, fix_uncertain, rejected_item:N, monthly_sample"},
+                "due_at": {"type": "string"},
+                "detail": {"type": "string", "description": "for rejected_item:N: the item and the customer's note"}
             }
         },
         "Tally": {

@@ -22,6 +22,10 @@
 //! - `handovers`: money handed in per technician, day and payment method.
 //! - `old_parts` (v3): old parts recovered on site with their registration
 //!   numbers, for the centre's review (「收回,并给予登记编号,报备给欧联总公司」).
+//! - `complaints` (v4): complaints customers made on site (顾客投诉记录), with the
+//!   customer's phone in digits only, so a later order for the same phone is
+//!   marked as a returning customer who complained; `followups.detail` (v4)
+//!   says what a follow-up is about (a rejected delivery item).
 
 const V1: &str = "
 CREATE TABLE technicians (
@@ -156,11 +160,29 @@ CREATE TABLE old_parts (
 CREATE INDEX old_parts_by_received ON old_parts(received_at);
 ";
 
+/// Version 4: complaints made on site, and what a follow-up is about.
+const V4: &str = "
+ALTER TABLE followups ADD COLUMN detail TEXT;
+CREATE TABLE complaints (
+    op_id          TEXT PRIMARY KEY,
+    job_id         TEXT NOT NULL,
+    technician_id  TEXT NOT NULL,
+    kind           TEXT NOT NULL,
+    words          TEXT NOT NULL,
+    customer_name  TEXT NOT NULL,
+    customer_phone TEXT NOT NULL,
+    phone_digits   TEXT NOT NULL,
+    made_at        TEXT NOT NULL,
+    received_at    TEXT NOT NULL
+);
+CREATE INDEX complaints_by_phone ON complaints(phone_digits);
+";
+
 /// The schema version this build writes; a database at a later version is refused.
-pub const VERSION: i64 = 3;
+pub const VERSION: i64 = 4;
 
 /// The migration steps, in order: step `i` brings a database from version `i` to `i + 1`.
-const STEPS: [&str; VERSION as usize] = [V1, V2, V3];
+const STEPS: [&str; VERSION as usize] = [V1, V2, V3, V4];
 
 fn sqlite(step: &str) -> String {
     step.replace("{INT}", "INTEGER")

@@ -21,7 +21,7 @@ use onsite_core::sync::protocol::{
     RejectCode, MAX_PULL_CHANGES, MAX_PUSH_OPS,
 };
 use onsite_core::visit::RescheduleConsent;
-use onsite_core::visit::{Event, Rating, Status, Visit};
+use onsite_core::visit::{Event, Opinion, Status, Visit};
 use serde::{Deserialize, Serialize};
 
 use crate::db::{tx, Db, Tx, Val};
@@ -275,8 +275,13 @@ fn technician_exists(t: &mut dyn Tx, id: &str) -> Result<bool> {
 }
 
 pub fn create_order(db: &dyn Db, order: WorkOrder, now: DateTime<Utc>) -> Result<OrderSummary> {
-    let (visit, _) = Visit::dispatched(order)?;
+    let (mut visit, _) = Visit::dispatched(order)?;
     tx(db, |t| {
+        // 「将此顾客做特别记录」 (furniture book): a customer who complained
+        // before is marked on the order, so the technician knows.
+        if !visit.order.complained_before && complained_before(t, &visit.order.customer.phone)? {
+            visit.order.complained_before = true;
+        }
         if !technician_exists(t, &visit.order.technician_id)? {
             return Err(HqError::NotFound(format!(
                 "technician {}",
@@ -967,8 +972,38 @@ fn side_effects(
             }
         }
         Event::CustomerAccepted { acceptance } => {
-            if matches!(acceptance.rating, Rating::Average | Rating::Dissatisfied) {
+            // Either rating average or worse: a call back at once.
+            // 「對“服務質量評價”為“一般”或“不滿意”的客戶,要馬上進行回訪」 (property book)
+            if acceptance.opinions().any(Opinion::below_satisfied) {
                 add_followup(t, &op.job_id, "rating", now, now)?;
+            }
+            // A customer who would not rate is called at once too: the centre
+            // asks for the opinion the technician could not record.
+            if acceptance.opinions().any(Opinion::declined) {
+                add_followup(t, &op.job_id, "rating_declined", now, now)?;
+            }
+            // Furniture: each rejected delivery item goes back to HQ on its own.
+            if let Some((_, v)) = order {
+                for (n, d) in v.item_decisions.iter().filter(|(_, d)| !d.accepted) {
+                    let item = usize::try_from(*n)
+                        .ok()
+                        .and_then(|i| v.order.delivery_items.get(i.wrapping_sub(1)));
+                    let detail = match item {
+                        Some(i) => format!(
+                            "{} {} {} x{}: {}",
+                            i.model, i.colour, i.size, i.quantity, d.note
+                        ),
+                        None => d.note.clone(),
+                    };
+                    add_followup_with(
+                        t,
+                        &op.job_id,
+                        &format!("rejected_item:{n}"),
+                        Some(&detail),
+                        now,
+                        now,
+                    )?;
+                }
             }
             if acceptance.fix_uncertain {
                 add_followup(
@@ -979,6 +1014,9 @@ fn side_effects(
                     now,
                 )?;
             }
+        }
+        Event::ComplaintRecorded { complaint } => {
+            add_complaint(t, order, device, op, complaint, now)?;
         }
         _ => {}
     }
@@ -992,11 +1030,120 @@ fn add_followup(
     due: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    add_followup_with(t, job_id, reason, None, due, now)
+}
+
+fn add_followup_with(
+    t: &mut dyn Tx,
+    job_id: &str,
+    reason: &str,
+    detail: Option<&str>,
+    due: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<()> {
     t.exec(
-        "INSERT INTO followups(job_id, reason, due_at, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        &[job_id.into(), reason.into(), now_str(due).into(), now_str(now).into()],
+        "INSERT INTO followups(job_id, reason, due_at, created_at, detail) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        &[
+            job_id.into(),
+            reason.into(),
+            now_str(due).into(),
+            now_str(now).into(),
+            detail.map(str::to_string).into(),
+        ],
     )?;
     Ok(())
+}
+
+/// The digits of a phone number, to recognise the same customer across orders.
+fn phone_digits(phone: &str) -> String {
+    phone.chars().filter(char::is_ascii_digit).collect()
+}
+
+fn add_complaint(
+    t: &mut dyn Tx,
+    order: Option<&(String, Visit)>,
+    device: &Device,
+    op: &Op,
+    complaint: &onsite_core::visit::Complaint,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let (name, phone) = order
+        .map(|(_, v)| {
+            (
+                v.order.customer.name.clone(),
+                v.order.customer.phone.clone(),
+            )
+        })
+        .unwrap_or_default();
+    t.exec(
+        "INSERT INTO complaints(op_id, job_id, technician_id, kind, words, customer_name, customer_phone, phone_digits, made_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        &[
+            op.op_id.clone().into(),
+            op.job_id.clone().into(),
+            device.technician_id.clone().into(),
+            complaint.kind.as_str().into(),
+            complaint.words.clone().into(),
+            name.into(),
+            phone.clone().into(),
+            phone_digits(&phone).into(),
+            now_str(op.at).into(),
+            now_str(now).into(),
+        ],
+    )?;
+    Ok(())
+}
+
+/// A complaint made on site, as HQ holds it (顾客投诉记录); handling comes later.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComplaintRecord {
+    pub job_id: String,
+    pub technician_id: String,
+    /// `soft` (service) or `hard` (product).
+    pub kind: String,
+    /// The customer's words, as the technician recorded them.
+    pub words: String,
+    pub customer_name: String,
+    pub customer_phone: String,
+    /// When the technician recorded it (device time).
+    pub made_at: String,
+    pub received_at: String,
+}
+
+/// Every complaint HQ received, oldest first.
+pub fn complaints(db: &dyn Db) -> Result<Vec<ComplaintRecord>> {
+    tx(db, |t| {
+        t.query(
+            "SELECT job_id, technician_id, kind, words, customer_name, customer_phone, made_at, received_at FROM complaints ORDER BY received_at, op_id",
+            &[],
+        )?
+        .iter()
+        .map(|r| {
+            Ok(ComplaintRecord {
+                job_id: r.text(0)?,
+                technician_id: r.text(1)?,
+                kind: r.text(2)?,
+                words: r.text(3)?,
+                customer_name: r.text(4)?,
+                customer_phone: r.text(5)?,
+                made_at: r.text(6)?,
+                received_at: r.text(7)?,
+            })
+        })
+        .collect()
+    })
+}
+
+/// Whether a customer with this phone complained before (any job).
+fn complained_before(t: &mut dyn Tx, phone: &str) -> Result<bool> {
+    let digits = phone_digits(phone);
+    if digits.is_empty() {
+        return Ok(false);
+    }
+    Ok(t.query_one(
+        "SELECT op_id FROM complaints WHERE phone_digits = ? LIMIT 1",
+        &[digits.into()],
+    )?
+    .is_some())
 }
 
 pub fn pull(db: &dyn Db, technician_id: &str, cursor: i64, limit: usize) -> Result<PullResponse> {
@@ -1133,6 +1280,10 @@ pub struct FollowUp {
     /// or `monthly_sample` (at least 30% of the month's completed orders).
     pub reason: String,
     pub due_at: String,
+    /// What the follow-up is about, when the reason needs it (the rejected
+    /// item of a `rejected_item:N` follow-up: model, colour, size, quantity, note).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 /// The follow-up queue, plus the monthly random sample when `month` is given (YYYY-MM).
@@ -1140,7 +1291,7 @@ pub fn followups(db: &dyn Db, month: Option<&str>) -> Result<Vec<FollowUp>> {
     tx(db, |t| {
         let mut out: Vec<FollowUp> = t
             .query(
-                "SELECT job_id, reason, due_at FROM followups ORDER BY due_at, job_id",
+                "SELECT job_id, reason, due_at, detail FROM followups ORDER BY due_at, job_id, reason",
                 &[],
             )?
             .iter()
@@ -1149,6 +1300,7 @@ pub fn followups(db: &dyn Db, month: Option<&str>) -> Result<Vec<FollowUp>> {
                     job_id: r.text(0)?,
                     reason: r.text(1)?,
                     due_at: r.text(2)?,
+                    detail: r.opt_text(3)?,
                 })
             })
             .collect::<Result<_>>()?;
@@ -1174,6 +1326,7 @@ pub fn followups(db: &dyn Db, month: Option<&str>) -> Result<Vec<FollowUp>> {
                     job_id: j,
                     reason: "monthly_sample".into(),
                     due_at: format!("{m}-28"),
+                    detail: None,
                 });
             }
         }

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use onsite_core::checklist::Phase;
 use onsite_core::payment::Method;
 use onsite_core::sample;
-use onsite_core::visit::{Assessment, Rating};
+use onsite_core::visit::{Assessment, Opinion, Rating};
 use onsite_core::{AcceptanceInput, Result, SignInput, Technician};
 
 /// Walks one job from dispatch to handover, calling `after_step` after every
@@ -56,18 +56,8 @@ pub fn full_visit(
     step(tech.finish_work(job, 30, "更换角阀").map(drop))?;
     step(sample::complete_checklist(tech, job, Phase::Completion).map(drop))?;
     step(
-        tech.record_acceptance(
-            job,
-            AcceptanceInput {
-                rating: Rating::Satisfied,
-                comment: String::new(),
-                fix_uncertain: false,
-                sign: SignInput::Refuse {
-                    reason: "客户赶时间".into(),
-                },
-            },
-        )
-        .map(drop),
+        tech.record_acceptance(job, declined_to_rate_and_sign("客户赶时间"))
+            .map(drop),
     )?;
     let due = tech.job(job)?.due_on_site().fen();
     step(
@@ -114,15 +104,42 @@ pub fn drive_accepted_to_acceptance(
     Ok(())
 }
 
-/// The customer rates and declines to sign (busy): an acceptance every story can use.
+/// A rating the customer gave.
+pub fn rated(rating: Rating) -> Opinion {
+    Opinion::Rated { rating }
+}
+
+/// The customer gives both ratings (quality and attitude the same) and
+/// declines to sign (busy): an acceptance every story can use.
 pub fn refused_signature(rating: Rating, fix_uncertain: bool) -> AcceptanceInput {
     AcceptanceInput {
-        rating,
+        quality: rated(rating),
+        attitude: rated(rating),
         comment: String::new(),
         fix_uncertain,
         sign: SignInput::Refuse {
             reason: "赶时间".into(),
         },
+        technician_ink: None,
+    }
+}
+
+/// The customer will neither rate nor sign, for `reason`: recorded as
+/// declined, never as a rating (「不要强迫用户签名」, appliance book).
+pub fn declined_to_rate_and_sign(reason: &str) -> AcceptanceInput {
+    AcceptanceInput {
+        quality: Opinion::Declined {
+            reason: reason.into(),
+        },
+        attitude: Opinion::Declined {
+            reason: reason.into(),
+        },
+        comment: String::new(),
+        fix_uncertain: false,
+        sign: SignInput::Refuse {
+            reason: reason.into(),
+        },
+        technician_ink: None,
     }
 }
 

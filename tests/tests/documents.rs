@@ -75,7 +75,13 @@ fn broken_strokes_are_refused_at_acceptance() {
         .record_acceptance(
             "J",
             onsite_core::AcceptanceInput {
-                rating: onsite_core::visit::Rating::Satisfied,
+                quality: onsite_core::visit::Opinion::Rated {
+                    rating: onsite_core::visit::Rating::Satisfied,
+                },
+                attitude: onsite_core::visit::Opinion::Rated {
+                    rating: onsite_core::visit::Rating::Satisfied,
+                },
+                technician_ink: None,
                 comment: String::new(),
                 fix_uncertain: false,
                 sign: onsite_core::SignInput::Sign {

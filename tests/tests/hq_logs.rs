@@ -81,7 +81,13 @@ fn work_to_handover(t: &onsite_core::Technician, job: &str) {
     t.record_acceptance(
         job,
         AcceptanceInput {
-            rating: Rating::Average,
+            quality: onsite_core::visit::Opinion::Rated {
+                rating: Rating::Average,
+            },
+            attitude: onsite_core::visit::Opinion::Rated {
+                rating: Rating::Average,
+            },
+            technician_ink: None,
             comment: COMMENT.into(),
             fix_uncertain: false,
             sign: SignInput::Refuse {

@@ -49,6 +49,7 @@ fn walk_to_work(t: &Technician, job: &str, lines: &[LineRequest]) -> Visit {
             repair_items: vec!["更换压缩机".into()],
             solution: "更换压缩机,抽真空后加注制冷剂".into(),
             estimated_minutes: 120,
+            withheld: false,
         },
     )
     .unwrap();

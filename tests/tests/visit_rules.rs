@@ -69,7 +69,13 @@ fn acceptance_needs_the_completion_checklist() {
         .record_acceptance(
             "J",
             AcceptanceInput {
-                rating: Rating::Satisfied,
+                quality: onsite_core::visit::Opinion::Rated {
+                    rating: Rating::Satisfied,
+                },
+                attitude: onsite_core::visit::Opinion::Rated {
+                    rating: Rating::Satisfied,
+                },
+                technician_ink: None,
                 comment: String::new(),
                 fix_uncertain: false,
                 sign: SignInput::Refuse {
@@ -409,7 +415,13 @@ fn a_refusal_to_sign_needs_a_reason_and_a_signed_visit_is_sealed() {
     f.to_work_done("J");
     sample::complete_checklist(&f.tech, "J", Phase::Completion).unwrap();
     let refuse = |reason: &str| AcceptanceInput {
-        rating: Rating::Dissatisfied,
+        quality: onsite_core::visit::Opinion::Rated {
+            rating: Rating::Dissatisfied,
+        },
+        attitude: onsite_core::visit::Opinion::Rated {
+            rating: Rating::Dissatisfied,
+        },
+        technician_ink: None,
         comment: "等待时间长".into(),
         fix_uncertain: true,
         sign: SignInput::Refuse {

@@ -81,6 +81,7 @@ pub fn visit(s: &mut Session) -> Result<()> {
             repair_items: vec!["更换压缩机 / replace the compressor".into()],
             solution: "更换压缩机,抽真空后加注制冷剂 / replace, evacuate, recharge".into(),
             estimated_minutes: 120,
+            withheld: false,
         },
     )?;
 
@@ -154,6 +155,7 @@ pub fn visit(s: &mut Session) -> Result<()> {
             repair_items: vec!["更换主控板 / replace the control board".into()],
             solution: "更换主控板并试机 / replace the board, test run".into(),
             estimated_minutes: 45,
+            withheld: false,
         },
     )?;
 

@@ -111,6 +111,7 @@ pub fn visit(s: &mut Session) -> Result<()> {
             repair_items: vec!["安装GPS终端 / install the terminal".into()],
             solution: "终端固定于仪表台下方,线束隐藏走线 / mount, hide the wiring".into(),
             estimated_minutes: 60,
+            withheld: false,
         },
     )?;
 

@@ -24,7 +24,7 @@ use onsite_core::order::WorkOrder;
 use onsite_core::payment::Method;
 use onsite_core::sample;
 use onsite_core::sync::{SyncClient, SyncConfig};
-use onsite_core::visit::{Rating, Visit};
+use onsite_core::visit::{Opinion, Rating, Visit};
 use onsite_core::{AcceptanceInput, Profile, SignInput, Technician};
 
 /// The technician's local time: China Standard Time.
@@ -600,7 +600,13 @@ pub fn accept_pay_hand_over(s: &mut Session, job: &str, fix_uncertain: bool) -> 
     let v = tech.record_acceptance(
         job,
         AcceptanceInput {
-            rating: Rating::Satisfied,
+            // Repair quality and service attitude, each rated by the customer.
+            quality: Opinion::Rated {
+                rating: Rating::Satisfied,
+            },
+            attitude: Opinion::Rated {
+                rating: Rating::Satisfied,
+            },
             comment: "师傅很专业,现场很干净".into(),
             // The technician is not sure the fix holds: HQ calls back within 3 hours.
             fix_uncertain,
@@ -608,13 +614,29 @@ pub fn accept_pay_hand_over(s: &mut Session, job: &str, fix_uncertain: bool) -> 
                 signer_name: name,
                 ink: customer_ink(),
             },
+            // The technician signs the order too.
+            technician_ink: Some(technician_ink()),
         },
     )?;
     if let Some(a) = &v.acceptance {
         n.show(format!(
             "{}: {}",
-            n.t("评价", "Rating"),
-            a.rating.label(n.lang)
+            n.t("维修质量", "Repair quality"),
+            a.quality.label(n.lang)
+        ));
+        if let Some(attitude) = &a.attitude {
+            n.show(format!(
+                "{}: {}",
+                n.t("服务态度", "Service attitude"),
+                attitude.label(n.lang)
+            ));
+        }
+    }
+    if let Some(sig) = v.technician_signature() {
+        n.show(format!(
+            "{}: {}",
+            n.t("技术员签字", "Technician's signature"),
+            sig.signer_name
         ));
     }
     if let Some(sig) = v.customer_signature() {
@@ -669,4 +691,29 @@ pub fn accept_pay_hand_over(s: &mut Session, job: &str, fix_uncertain: bool) -> 
     n.step("交回客服中心", "Hand over to the service centre");
     n.status(&tech.hand_over(job)?);
     Ok(())
+}
+
+/// The technician's own signature on the order: a short zigzag initial.
+pub fn technician_ink() -> Vec<u8> {
+    use onsite_core::signature::{Canvas, Ink, Point, Stroke};
+    let points = (0..60u16)
+        .map(|i| {
+            let u = f32::from(i) / 59.0;
+            Point {
+                x: 80.0 + 360.0 * u,
+                y: 100.0 + if i % 12 < 6 { -30.0 } else { 30.0 } * (1.0 - u),
+                t_ms: u32::from(i) * 10,
+                pressure: 0.0,
+            }
+        })
+        .collect();
+    Ink {
+        canvas: Canvas {
+            width: 600.0,
+            height: 200.0,
+            density: 2.0,
+        },
+        strokes: vec![Stroke { points }],
+    }
+    .encode()
 }

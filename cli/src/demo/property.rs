@@ -87,6 +87,7 @@ pub fn visit(s: &mut Session) -> Result<()> {
             repair_items: vec!["更换角阀 / replace the angle valve".into()],
             solution: "关闭总阀,更换角阀,通水试验 / shut the main, replace, test".into(),
             estimated_minutes: 40,
+            withheld: false,
         },
     )?;
     n.status(&v);

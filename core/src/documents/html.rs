@@ -148,6 +148,17 @@ td.num,th.num{text-align:right;white-space:nowrap}.note{color:#666;font-size:.9e
         }
         h.push_str("</div>\n");
     }
+    if let Some(c) = &doc.technician_signature_caption {
+        h.push_str("<div class=\"sig\">\n");
+        if let Some(png) = super::technician_signature_png(doc) {
+            h.push_str(&format!(
+                "<img alt=\"technician signature\" src=\"data:image/png;base64,{}\">\n",
+                base64::engine::general_purpose::STANDARD.encode(png)
+            ));
+        }
+        h.push_str(&format!("<div>{}</div>\n", esc(c)));
+        h.push_str("</div>\n");
+    }
     h.push_str("<footer>\n");
     for f in &doc.footer {
         h.push_str(&format!("<div>{}</div>\n", esc(f)));

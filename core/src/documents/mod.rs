@@ -20,6 +20,12 @@ pub fn signature_png(doc: &Doc) -> Option<Vec<u8>> {
     render_png(&ink, SIGNATURE_PX.0, SIGNATURE_PX.1, Background::White).ok()
 }
 
+/// The technician's signature as a PNG, when the document carries one.
+pub fn technician_signature_png(doc: &Doc) -> Option<Vec<u8>> {
+    let ink = Ink::decode(doc.technician_signature_ink.as_deref()?).ok()?;
+    render_png(&ink, SIGNATURE_PX.0, SIGNATURE_PX.1, Background::White).ok()
+}
+
 /// Plain text, for SMS and sharing.
 pub fn to_text(doc: &Doc) -> String {
     text::render(doc)

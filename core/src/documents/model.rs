@@ -11,6 +11,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use crate::locale::{tr, Lang};
 use crate::money::Fen;
 use crate::receipt::{EntryKind, Receipt};
+use crate::signature::record::SignatureRecord;
 use crate::visit::{SignOff, Visit};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +48,9 @@ pub struct Doc {
     /// Encoded strokes of the customer's signature, rendered by each medium.
     pub signature_ink: Option<Vec<u8>>,
     pub signature_caption: Option<String>,
+    /// The technician's signature on the work order (strokes and caption).
+    pub technician_signature_ink: Option<Vec<u8>>,
+    pub technician_signature_caption: Option<String>,
     /// Payload of the QR code (receipt number and hash).
     pub qr: Option<String>,
     pub footer: Vec<String>,
@@ -208,6 +212,8 @@ pub fn receipt(r: &Receipt, visit: Option<&Visit>, lang: Lang, tz: FixedOffset) 
         )],
         signature_ink,
         signature_caption,
+        technician_signature_ink: None,
+        technician_signature_caption: None,
         qr: Some(format!("{}|{}", r.number, r.sha256().unwrap_or_default())),
         footer: vec![t("谢谢惠顾", "Thank you")],
     }
@@ -223,19 +229,38 @@ fn signature_of(visit: Option<&Visit>, lang: Lang) -> (Option<Vec<u8>>, Option<S
                     "{}: {} · {}",
                     t("客户签字", "Customer signature"),
                     signature.signer_name,
-                    a.rating.label(lang)
+                    opinions_of(a, lang)
                 )),
             ),
             SignOff::Refused { reason } => (
                 None,
                 Some(format!(
-                    "{}: {reason}",
-                    t("客户拒绝签字", "Customer declined to sign")
+                    "{}: {reason} · {}",
+                    t("客户拒绝签字", "Customer declined to sign"),
+                    opinions_of(a, lang)
                 )),
             ),
         },
         None => (None, None),
     }
+}
+
+/// "维修质量: 满意 / 服务态度: 一般", with a refusal to rate told as such.
+fn opinions_of(a: &crate::visit::Acceptance, lang: Lang) -> String {
+    let t = |zh, en| tr(lang, zh, en).to_string();
+    let mut s = format!(
+        "{}: {}",
+        t("维修质量", "Repair quality"),
+        a.quality.label(lang)
+    );
+    if let Some(att) = &a.attitude {
+        s.push_str(&format!(
+            " / {}: {}",
+            t("服务态度", "Service attitude"),
+            att.label(lang)
+        ));
+    }
+    s
 }
 
 fn payer_label(p: crate::order::Payer, lang: Lang) -> String {
@@ -288,6 +313,8 @@ pub fn message_note(v: &Visit, lang: Lang, tz: FixedOffset) -> Doc {
         paragraphs,
         signature_ink: None,
         signature_caption: None,
+        technician_signature_ink: None,
+        technician_signature_caption: None,
         qr: Some(o.job_id.clone()),
         footer: vec![t(
             "给您带来不便,敬请谅解",
@@ -370,7 +397,26 @@ pub fn work_order_copy(v: &Visit, lang: Lang, tz: FixedOffset) -> Doc {
     }
     if let Some(a) = &v.assessment {
         fields.push((t("查勘部位", "Inspected"), a.inspected_parts.join("; ")));
-        fields.push((t("查勘结果", "Findings"), a.findings.clone()));
+        if !a.repair_items.is_empty() {
+            fields.push((t("修理项目", "Repair items"), a.repair_items.join("; ")));
+        }
+        // 「故障原因及维修措施需对用户进行适当隐瞒,则这两栏可以不填」 (appliance book):
+        // a withheld fault cause and solution stay off the customer's copy,
+        // and so does what is filled in for them later.
+        if !a.withheld {
+            fields.push((t("故障原因", "Fault cause"), a.findings.clone()));
+            if !a.solution.is_empty() {
+                fields.push((t("维修措施", "Solution"), a.solution.clone()));
+            }
+        }
+    }
+    if !o.delivery_items.is_empty() {
+        if let Some(c) = &v.identity_check {
+            fields.push((
+                t("户主身份已核实", "Householder identity checked"),
+                c.householder_name.clone(),
+            ));
+        }
     }
     if let Some(d) = v.work.done_at {
         fields.push((t("完工时间", "Completed"), local(d, tz)));
@@ -421,6 +467,31 @@ pub fn work_order_copy(v: &Visit, lang: Lang, tz: FixedOffset) -> Doc {
                     }
                 ) + &part_extras(p, lang),
             ),
+        });
+    }
+    for (i, item) in o.delivery_items.iter().enumerate() {
+        let decision = u32::try_from(i + 1)
+            .ok()
+            .and_then(|n| v.item_decisions.get(&n));
+        rows.push(Row {
+            name: format!(
+                "{} {} {} {}",
+                t("货品", "Item"),
+                item.model,
+                item.colour,
+                item.size
+            ),
+            qty: item.quantity.to_string(),
+            amount: String::new(),
+            note: decision.map(|d| {
+                if d.accepted {
+                    format!("{} {}", t("已验收", "accepted"), d.note)
+                } else {
+                    format!("{}: {}", t("拒收", "REJECTED"), d.note)
+                }
+                .trim()
+                .to_string()
+            }),
         });
     }
     let mut paragraphs = Vec::new();
@@ -484,6 +555,7 @@ pub fn work_order_copy(v: &Visit, lang: Lang, tz: FixedOffset) -> Doc {
         }
     }
     let (signature_ink, signature_caption) = signature_of(Some(v), lang);
+    let tech_sig = v.technician_signature();
     Doc {
         kind: DocKind::WorkOrderCopy,
         lang,
@@ -497,6 +569,14 @@ pub fn work_order_copy(v: &Visit, lang: Lang, tz: FixedOffset) -> Doc {
         paragraphs,
         signature_ink,
         signature_caption,
+        technician_signature_ink: tech_sig.and_then(SignatureRecord::ink_bytes),
+        technician_signature_caption: tech_sig.map(|s| {
+            format!(
+                "{}: {}",
+                t("维修服务人签名", "Technician's signature"),
+                s.signer_name
+            )
+        }),
         qr: Some(o.job_id.clone()),
         footer: vec![t(
             "如有疑问请致电客服中心",

@@ -107,6 +107,9 @@ pub fn escpos(doc: &Doc, profile: &PrinterProfile) -> Vec<u8> {
     if let Some(c) = &doc.signature_caption {
         e.line(c);
     }
+    if let Some(c) = &doc.technician_signature_caption {
+        e.line(c);
+    }
     if let Some(q) = &doc.qr {
         e.feed(1)
             .align(Align::Center)

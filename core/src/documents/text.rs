@@ -40,6 +40,9 @@ pub fn render(doc: &Doc) -> String {
     if let Some(c) = &doc.signature_caption {
         line(c);
     }
+    if let Some(c) = &doc.technician_signature_caption {
+        line(c);
+    }
     for f in &doc.footer {
         line(f);
     }

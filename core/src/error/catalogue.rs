@@ -177,10 +177,19 @@ pub enum Field {
     LateReason,
     ConsentGivenBy,
     ContactNote,
+    // acceptance details (issue 10)
+    RatingDeclineReason,
+    ItemNote,
+    HouseholderName,
+    IdLast4,
+    ComplaintWords,
+    WithheldFindings,
+    WithheldSolution,
+    DeliveryItem,
 }
 
 impl Field {
-    pub const ALL: [Field; 77] = [
+    pub const ALL: [Field; 85] = [
         Field::JobId,
         Field::TechnicianId,
         Field::DeviceId,
@@ -258,6 +267,14 @@ impl Field {
         Field::LateReason,
         Field::ConsentGivenBy,
         Field::ContactNote,
+        Field::RatingDeclineReason,
+        Field::ItemNote,
+        Field::HouseholderName,
+        Field::IdLast4,
+        Field::ComplaintWords,
+        Field::WithheldFindings,
+        Field::WithheldSolution,
+        Field::DeliveryItem,
     ];
 
     /// Stable snake_case code.
@@ -340,6 +357,14 @@ impl Field {
             Field::LateReason => "late_reason",
             Field::ConsentGivenBy => "consent_given_by",
             Field::ContactNote => "contact_note",
+            Field::RatingDeclineReason => "rating_decline_reason",
+            Field::ItemNote => "item_note",
+            Field::HouseholderName => "householder_name",
+            Field::IdLast4 => "id_last_four",
+            Field::ComplaintWords => "complaint_words",
+            Field::WithheldFindings => "withheld_findings",
+            Field::WithheldSolution => "withheld_solution",
+            Field::DeliveryItem => "delivery_item",
         }
     }
 
@@ -442,6 +467,14 @@ impl Field {
             Field::LateReason => tr(lang, "迟到原因", "reason for being late"),
             Field::ConsentGivenBy => tr(lang, "同意改约的人", "who agreed to the new time"),
             Field::ContactNote => tr(lang, "联系记录", "contact note"),
+            Field::RatingDeclineReason => tr(lang, "客户不评价的原因", "reason for not rating"),
+            Field::ItemNote => tr(lang, "货品验收说明", "item note"),
+            Field::HouseholderName => tr(lang, "户主姓名", "householder name"),
+            Field::IdLast4 => tr(lang, "身份证后四位", "last four of the ID card"),
+            Field::ComplaintWords => tr(lang, "投诉内容", "complaint"),
+            Field::WithheldFindings => tr(lang, "故障原因", "fault cause"),
+            Field::WithheldSolution => tr(lang, "维修措施", "repair measures"),
+            Field::DeliveryItem => tr(lang, "送货单货品", "delivery item"),
         }
     }
 }

@@ -455,6 +455,38 @@ impl Error {
                 "纳税人识别号{tax_number}不是有效的18位统一社会信用代码。",
                 "Tax number {tax_number} is not a valid 18-character unified social credit code."
             ),
+            Error::NothingWithheld => say!(
+                lang,
+                "查勘时未隐瞒故障原因和维修措施,无需补填。",
+                "The assessment withheld nothing: there is nothing to fill in later."
+            ),
+            Error::WithheldNotFilled => say!(
+                lang,
+                "交回前请补填故障原因和维修措施。",
+                "Fill in the fault cause and repair measures before the handover."
+            ),
+            Error::IdentityNotChecked => say!(
+                lang,
+                "卸货验收前请先核实户主身份。",
+                "Check the householder's identity before unloading."
+            ),
+            Error::UnknownDeliveryItem { item_no } => say!(
+                lang,
+                "送货单上没有第{item_no}项。",
+                "The delivery list has no item {item_no}."
+            ),
+            Error::DeliveryItemsUndecided { item_nos } => {
+                let list = item_nos
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                say!(
+                    lang,
+                    "送货单第{list}项尚未逐项验收(接收或拒收)。",
+                    "Delivery-list items {list} are not yet accepted or rejected."
+                )
+            }
         }
     }
 }

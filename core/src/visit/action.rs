@@ -50,6 +50,10 @@ pub enum Action {
     RecordDamage,
     RescheduleWithCustomer,
     RecordContact,
+    FillWithheld,
+    CheckIdentity,
+    DecideDeliveryItem,
+    RecordComplaint,
 }
 
 use Status::*;
@@ -65,10 +69,35 @@ const OPEN: &[Status] = &[
 ];
 /// Receipt corrections happen after settlement, also after the handover.
 const SETTLED: &[Status] = &[Settled, HandedOver];
+/// The withheld fault cause is filled in after the assessment, before the handover.
+const BEFORE_HANDOVER: &[Status] = &[
+    Assessed,
+    Quoted,
+    Consented,
+    Declined,
+    InProgress,
+    WorkDone,
+    CustomerAccepted,
+    Settled,
+];
+/// Identity and item-by-item checks happen on site, before the customer's acceptance.
+const AT_DELIVERY: &[Status] = &[Arrived, Assessed, Quoted, Consented, InProgress, WorkDone];
+/// A complaint is heard whenever the technician is with the customer.
+const WITH_CUSTOMER: &[Status] = &[
+    Arrived,
+    Assessed,
+    Quoted,
+    Consented,
+    Declined,
+    InProgress,
+    WorkDone,
+    CustomerAccepted,
+    Settled,
+];
 
 impl Action {
     /// Every action, in the order a visit usually takes them (the order screens list them in).
-    pub const ALL: [Action; 33] = [
+    pub const ALL: [Action; 37] = [
         Action::AcceptJob,
         Action::Depart,
         Action::Arrive,
@@ -102,6 +131,10 @@ impl Action {
         Action::RecordDamage,
         Action::RescheduleWithCustomer,
         Action::RecordContact,
+        Action::FillWithheld,
+        Action::CheckIdentity,
+        Action::DecideDeliveryItem,
+        Action::RecordComplaint,
     ];
 
     /// The transition table: the statuses this action is allowed from.
@@ -135,6 +168,9 @@ impl Action {
             // Before entering: 「如延误比较长,在用户同意的前提下改约上门时间」 (furniture book 三.5)
             Action::RescheduleWithCustomer => &[Dispatched, Accepted, EnRoute, Arrived, NoAccess],
             Action::RecordContact => &[Dispatched, Accepted, EnRoute],
+            Action::FillWithheld => BEFORE_HANDOVER,
+            Action::CheckIdentity | Action::DecideDeliveryItem => AT_DELIVERY,
+            Action::RecordComplaint => WITH_CUSTOMER,
         }
     }
 
@@ -182,6 +218,10 @@ impl Action {
             Event::DamageRecorded { .. } => Action::RecordDamage,
             Event::AppointmentAgreed { .. } => Action::RescheduleWithCustomer,
             Event::CustomerContacted { .. } => Action::RecordContact,
+            Event::WithheldFilled { .. } => Action::FillWithheld,
+            Event::IdentityChecked { .. } => Action::CheckIdentity,
+            Event::DeliveryItemDecided { .. } => Action::DecideDeliveryItem,
+            Event::ComplaintRecorded { .. } => Action::RecordComplaint,
         })
     }
 
@@ -221,6 +261,10 @@ impl Action {
             Action::RecordDamage => "damage_recorded",
             Action::RescheduleWithCustomer => "appointment_agreed",
             Action::RecordContact => "customer_contacted",
+            Action::FillWithheld => "withheld_filled",
+            Action::CheckIdentity => "identity_checked",
+            Action::DecideDeliveryItem => "delivery_item_decided",
+            Action::RecordComplaint => "complaint_recorded",
         }
     }
 
@@ -260,6 +304,10 @@ impl Action {
             Action::RecordDamage => "record_damage",
             Action::RescheduleWithCustomer => "reschedule_with_customer",
             Action::RecordContact => "record_contact",
+            Action::FillWithheld => "fill_withheld",
+            Action::CheckIdentity => "check_identity",
+            Action::DecideDeliveryItem => "decide_delivery_item",
+            Action::RecordComplaint => "record_complaint",
         }
     }
 
@@ -315,6 +363,14 @@ impl Action {
                 tr(lang, "与客户改约", "Agree a new time with the customer")
             }
             Action::RecordContact => tr(lang, "记录联系客户", "Record a contact"),
+            Action::FillWithheld => tr(
+                lang,
+                "补填故障原因和维修措施",
+                "Fill in the fault cause and repair measures",
+            ),
+            Action::CheckIdentity => tr(lang, "核实户主身份", "Check the householder's identity"),
+            Action::DecideDeliveryItem => tr(lang, "逐项验收货品", "Accept or reject an item"),
+            Action::RecordComplaint => tr(lang, "记录客户投诉", "Record a complaint"),
         }
     }
 
@@ -419,6 +475,21 @@ impl Action {
                 lang,
                 "到达之前联系客户",
                 "the customer is contacted before arriving",
+            ),
+            Action::FillWithheld => tr(
+                lang,
+                "查勘之后、交回之前补填",
+                "filled in after the assessment, before the handover",
+            ),
+            Action::CheckIdentity | Action::DecideDeliveryItem => tr(
+                lang,
+                "在现场、客户验收之前核实身份和逐项验收",
+                "identity and items are checked on site, before acceptance",
+            ),
+            Action::RecordComplaint => tr(
+                lang,
+                "投诉在现场与客户面对面时记录",
+                "a complaint is recorded on site, with the customer",
             ),
         }
     }

@@ -7,7 +7,8 @@
 //! at the door with a typed error instead of entering HQ's books.
 
 use super::{
-    Acceptance, Assessment, CustomerContact, Event, MessageNote, RescheduleConsent, SignOff,
+    Acceptance, Assessment, Complaint, CustomerContact, Event, IdMethod, IdentityCheck,
+    ItemDecision, MessageNote, Opinion, RescheduleConsent, SignOff, WithheldFill,
 };
 use crate::error::{Error, Field, Problem, Result};
 use crate::material::{Inspection, Verdict};
@@ -68,7 +69,8 @@ pub(crate) fn check_contact(c: &CustomerContact) -> Result<()> {
 }
 
 pub(crate) fn check_assessment(a: &Assessment) -> Result<()> {
-    check_text(Field::AssessmentFindings, &a.findings, true)?;
+    // A withheld fault cause may be left empty now and filled in later.
+    check_text(Field::AssessmentFindings, &a.findings, !a.withheld)?;
     check_text(Field::Solution, &a.solution, false)?;
     for p in a.inspected_parts.iter().chain(&a.repair_items) {
         check_text(Field::InspectedPart, p, true)?;
@@ -85,6 +87,16 @@ pub(crate) fn check_assessment(a: &Assessment) -> Result<()> {
 /// The acceptance's own content; the signature's binding to the job needs the job.
 pub(crate) fn check_acceptance(a: &Acceptance) -> Result<()> {
     check_text(Field::Comment, &a.comment, false)?;
+    // 「如果用户不填意见和签名,不要强迫用户签名」 (appliance book): a refusal to
+    // rate is recorded with its reason, never turned into a rating.
+    for o in a.opinions() {
+        if let Opinion::Declined { reason } = o {
+            check_text(Field::RatingDeclineReason, reason, true)?;
+        }
+    }
+    if let Some(t) = &a.technician_signature {
+        check_text(Field::SignerName, &t.signer_name, true)?;
+    }
     match &a.sign_off {
         SignOff::Refused { reason } if reason.trim().is_empty() => {
             Err(Error::RefusalReasonRequired)
@@ -94,6 +106,46 @@ pub(crate) fn check_acceptance(a: &Acceptance) -> Result<()> {
             check_text(Field::SignerName, &signature.signer_name, true)
         }
     }
+}
+
+pub(crate) fn check_withheld_fill(f: &WithheldFill) -> Result<()> {
+    check_text(Field::WithheldFindings, &f.findings, true)?;
+    check_text(Field::WithheldSolution, &f.solution, true)
+}
+
+/// Only the last four characters of an ID card are ever stored.
+pub(crate) fn check_identity(c: &IdentityCheck) -> Result<()> {
+    check_text(Field::HouseholderName, &c.householder_name, true)?;
+    match (c.method, &c.id_last4) {
+        (IdMethod::IdCardLast4, Some(l4))
+            if l4.chars().count() == 4
+                && l4
+                    .chars()
+                    .all(|ch| ch.is_ascii_digit() || ch == 'X' || ch == 'x') =>
+        {
+            Ok(())
+        }
+        (IdMethod::IdCardLast4, _) => Err(Error::invalid(
+            Field::IdLast4,
+            Problem::Length { min: 4, max: 4 },
+        )),
+        (IdMethod::NameMatch, None) => Ok(()),
+        (IdMethod::NameMatch, Some(_)) => Err(Error::invalid(
+            Field::IdLast4,
+            Problem::Inconsistent {
+                detail: "an ID number is kept only for an ID card check".into(),
+            },
+        )),
+    }
+}
+
+/// A rejected item says why (damage, wrong colour...).
+pub(crate) fn check_item_decision(d: &ItemDecision) -> Result<()> {
+    check_text(Field::ItemNote, &d.note, !d.accepted)
+}
+
+pub(crate) fn check_complaint(c: &Complaint) -> Result<()> {
+    check_text(Field::ComplaintWords, &c.words, true)
 }
 
 pub(crate) fn check_inspection(material_id: &str, i: &Inspection) -> Result<()> {
@@ -252,6 +304,10 @@ impl Event {
                 check_consent(consent)
             }
             Event::CustomerContacted { contact } => check_contact(contact),
+            Event::WithheldFilled { fill } => check_withheld_fill(fill),
+            Event::IdentityChecked { check } => check_identity(check),
+            Event::DeliveryItemDecided { decision, .. } => check_item_decision(decision),
+            Event::ComplaintRecorded { complaint } => check_complaint(complaint),
         }
     }
 }

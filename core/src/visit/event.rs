@@ -123,6 +123,20 @@ pub struct Assessment {
     pub solution: String,
     /// Estimated time on site, minutes.
     pub estimated_minutes: u32,
+    /// The fault cause and repair measures are not for the customer: they stay
+    /// off the customer's copy and the receipt, and may be left empty now and
+    /// filled in later ([`Event::WithheldFilled`]), before the handover.
+    // 「如故障原因及维修措施需对用户进行适当隐瞒,则这两栏可以不填,等回到维修部后再进行填写」 (appliance book)
+    #[serde(default)]
+    pub withheld: bool,
+}
+
+/// The fault cause and repair measures filled in after the visit, when the
+/// assessment withheld them from the customer. Never shown to the customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WithheldFill {
+    pub findings: String,
+    pub solution: String,
 }
 
 /// The customer's rating of the service (满意 / 一般 / 不满意).
@@ -145,6 +159,43 @@ impl Rating {
     }
 }
 
+/// One of the customer's two ratings (repair quality, service attitude), or
+/// the customer's refusal to give it: never an invented opinion.
+// 「让用户对产品的维修质量和服务态度进行评价,并签名」「如果用户不填意见和签名,不要强迫用户签名」 (appliance book)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "opinion", rename_all = "snake_case")]
+pub enum Opinion {
+    Rated { rating: Rating },
+    Declined { reason: String },
+}
+
+impl Opinion {
+    /// Average or dissatisfied: HQ calls back at once.
+    // 「對“服務質量評價”為“一般”或“不滿意”的客戶,要馬上進行回訪」 (property book)
+    pub fn below_satisfied(&self) -> bool {
+        matches!(
+            self,
+            Opinion::Rated {
+                rating: Rating::Average | Rating::Dissatisfied
+            }
+        )
+    }
+
+    pub fn declined(&self) -> bool {
+        matches!(self, Opinion::Declined { .. })
+    }
+
+    pub fn label(&self, lang: crate::locale::Lang) -> String {
+        match self {
+            Opinion::Rated { rating } => rating.label(lang).to_string(),
+            Opinion::Declined { reason } => format!(
+                "{}: {reason}",
+                crate::locale::tr(lang, "客户未评价", "declined to rate")
+            ),
+        }
+    }
+}
+
 /// Signed, or a refusal to sign: a customer is never forced (DOMAIN.md step 7).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
@@ -154,13 +205,142 @@ pub enum SignOff {
 }
 
 /// The customer's acceptance of the work.
+///
+/// Acceptances recorded before the two ratings were stored one `rating`
+/// (the service-quality evaluation): they load with that rating as `quality`
+/// and `attitude: None` (never asked), and their signature stays bound to the
+/// old content format ([`super::Visit::verify_signature`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "AcceptanceWire")]
 pub struct Acceptance {
-    pub rating: Rating,
+    /// Repair quality (维修质量).
+    pub quality: Opinion,
+    /// Service attitude (服务态度); `None` only on acceptances recorded before it was asked.
+    pub attitude: Option<Opinion>,
     pub comment: String,
     /// The technician is not sure the fix holds: HQ follows up within 3 hours.
     pub fix_uncertain: bool,
     pub sign_off: SignOff,
+    /// The technician's own signature on the order (维修服务人签名), bound to the
+    /// same content as the customer's.
+    // 「r、维修服务人——维修、服务人员签名」 (property book, work order fields)
+    #[serde(default)]
+    pub technician_signature: Option<SignatureRecord>,
+}
+
+/// An acceptance as stored, today's or the old one-rating shape.
+#[derive(Deserialize)]
+struct AcceptanceWire {
+    #[serde(default)]
+    quality: Option<Opinion>,
+    #[serde(default)]
+    attitude: Option<Opinion>,
+    /// The old single rating (before quality and attitude were separate).
+    #[serde(default)]
+    rating: Option<Rating>,
+    comment: String,
+    fix_uncertain: bool,
+    sign_off: SignOff,
+    #[serde(default)]
+    technician_signature: Option<SignatureRecord>,
+}
+
+impl TryFrom<AcceptanceWire> for Acceptance {
+    type Error = String;
+    fn try_from(w: AcceptanceWire) -> Result<Self, String> {
+        let quality = match (w.quality, w.rating) {
+            (Some(q), _) => q,
+            (None, Some(rating)) => Opinion::Rated { rating },
+            (None, None) => return Err("an acceptance without a quality opinion".into()),
+        };
+        Ok(Acceptance {
+            quality,
+            attitude: w.attitude,
+            comment: w.comment,
+            fix_uncertain: w.fix_uncertain,
+            sign_off: w.sign_off,
+            technician_signature: w.technician_signature,
+        })
+    }
+}
+
+impl Acceptance {
+    /// Recorded before the two ratings: its signature is bound to the old content format.
+    pub fn is_legacy(&self) -> bool {
+        self.attitude.is_none()
+    }
+
+    /// The opinions given, quality first.
+    pub fn opinions(&self) -> impl Iterator<Item = &Opinion> {
+        std::iter::once(&self.quality).chain(self.attitude.as_ref())
+    }
+}
+
+/// How the householder's identity was checked before unloading (furniture).
+///
+/// Only the last four characters of an ID card are kept, never the whole
+/// number: the books keep customer records confidential (GPS book 「不准在私人交往中泄露客户信息」),
+/// and four characters are enough to tell the right householder from the wrong one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdMethod {
+    /// The last four characters of the ID card match HQ's record.
+    IdCardLast4,
+    /// The name (and phone) on the order match the person at the door.
+    NameMatch,
+}
+
+// 「证实对方身份:“请问这里是否是××先生、(小姐、太太)家?”」 (furniture book)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityCheck {
+    pub method: IdMethod,
+    /// The householder's name as confirmed at the door.
+    pub householder_name: String,
+    /// With [`IdMethod::IdCardLast4`]: the last four characters, never more.
+    #[serde(default)]
+    pub id_last4: Option<String>,
+}
+
+/// A delivery-list item accepted or rejected by the customer, with a note.
+// 「按订单内容逐项请客户验收」 (furniture book)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemDecision {
+    pub accepted: bool,
+    /// What was wrong (damage, wrong colour, wrong size, missing pieces...); required for a rejection.
+    pub note: String,
+}
+
+/// Soft: about the service; hard: about the product.
+// 「软性投诉是指顾客提出的除产品以外的投诉」「硬性投诉是指顾客针对产品提出的投诉」 (furniture book)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ComplaintKind {
+    Soft,
+    Hard,
+}
+
+impl ComplaintKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ComplaintKind::Soft => "soft",
+            ComplaintKind::Hard => "hard",
+        }
+    }
+
+    pub fn label(self, lang: crate::locale::Lang) -> &'static str {
+        match self {
+            ComplaintKind::Soft => crate::locale::tr(lang, "软性投诉(服务)", "soft (service)"),
+            ComplaintKind::Hard => crate::locale::tr(lang, "硬性投诉(产品)", "hard (product)"),
+        }
+    }
+}
+
+/// A complaint the customer made on site, in the customer's words.
+// 「须当顾客的面做详细记录」 (furniture book)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Complaint {
+    pub kind: ComplaintKind,
+    pub words: String,
 }
 
 /// A receipt as referenced from its job; the full receipt lives in the receipts table.
@@ -335,6 +515,22 @@ pub enum Event {
     CustomerContacted {
         contact: CustomerContact,
     },
+    /// The withheld fault cause and repair measures, filled in before handover.
+    WithheldFilled {
+        fill: WithheldFill,
+    },
+    /// The householder's identity, checked before unloading (furniture).
+    IdentityChecked {
+        check: IdentityCheck,
+    },
+    /// One delivery-list item (1-based `item_no`) accepted or rejected.
+    DeliveryItemDecided {
+        item_no: u32,
+        decision: ItemDecision,
+    },
+    ComplaintRecorded {
+        complaint: Complaint,
+    },
 }
 
 impl Event {
@@ -378,6 +574,10 @@ impl Event {
             Event::DamageRecorded { .. } => "damage_recorded",
             Event::AppointmentAgreed { .. } => "appointment_agreed",
             Event::CustomerContacted { .. } => "customer_contacted",
+            Event::WithheldFilled { .. } => "withheld_filled",
+            Event::IdentityChecked { .. } => "identity_checked",
+            Event::DeliveryItemDecided { .. } => "delivery_item_decided",
+            Event::ComplaintRecorded { .. } => "complaint_recorded",
         }
     }
 

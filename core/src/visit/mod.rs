@@ -24,6 +24,9 @@ pub use event::{
     Acceptance, Actor, Assessment, Damage, Event, MessageNote, Op, PartsShortApproval, Rating,
     ReceiptRef, Recorded, SignOff,
 };
+pub use event::{
+    Complaint, ComplaintKind, IdMethod, IdentityCheck, ItemDecision, Opinion, WithheldFill,
+};
 pub use event::{ConsentChannel, ContactKind, CustomerContact, RescheduleConsent};
 pub use status::Status;
 
@@ -130,11 +133,24 @@ pub struct Visit {
     /// Contacts with the customer before the visit (furniture), in order.
     #[serde(default)]
     pub contacts: Vec<CustomerContact>,
+    /// The withheld fault cause and repair measures, filled in after the visit.
+    #[serde(default)]
+    pub withheld_fill: Option<WithheldFill>,
+    /// Furniture: the householder's identity, checked before unloading.
+    #[serde(default)]
+    pub identity_check: Option<IdentityCheck>,
+    /// Furniture: each delivery-list item's decision, by 1-based item number.
+    #[serde(default)]
+    pub item_decisions: BTreeMap<u32, ItemDecision>,
+    /// Complaints the customer made on site.
+    #[serde(default)]
+    pub complaints: Vec<Complaint>,
 }
 
 use content::{
-    check_acceptance, check_assessment, check_consent, check_labour_minutes, check_late_reason,
-    check_message_note, check_text,
+    check_acceptance, check_assessment, check_complaint, check_consent, check_identity,
+    check_item_decision, check_labour_minutes, check_late_reason, check_message_note, check_text,
+    check_withheld_fill,
 };
 
 impl Visit {
@@ -177,6 +193,10 @@ impl Visit {
             damages: Vec::new(),
             appointment_consent: None,
             contacts: Vec::new(),
+            withheld_fill: None,
+            identity_check: None,
+            item_decisions: BTreeMap::new(),
+            complaints: Vec::new(),
         };
         v.apply(&event, v.order.dispatched_at);
         Ok((v, event))
@@ -719,11 +739,43 @@ impl Visit {
         })
     }
 
-    /// The canonical content a customer's signature is bound to.
+    /// The canonical content the customer's and the technician's signatures
+    /// are bound to: the job as it is now with both opinions (or their refusal).
     ///
     /// Serialised as JSON with sorted keys (serde_json's default map), so the
     /// same content always gives the same bytes on every device and on HQ.
+    /// Format v2 adds the two opinions, the identity check and the delivery
+    /// list's decisions; acceptances recorded before it stay bound to v1
+    /// ([`Self::acceptance_content_v1`]).
     pub fn acceptance_content(
+        &self,
+        quality: &Opinion,
+        attitude: &Opinion,
+        comment: &str,
+        fix_uncertain: bool,
+    ) -> Result<Vec<u8>> {
+        let doc = serde_json::json!({
+            "format": "onsite-acceptance-v2",
+            "order": self.order,
+            "assessment": self.assessment,
+            "work": self.work,
+            "quote_lines": self.quote_lines,
+            "quote_totals": self.quote_totals,
+            "consent": self.consent,
+            "materials": self.materials,
+            "parts": self.parts,
+            "identity_check": self.identity_check,
+            "item_decisions": self.item_decisions,
+            "quality": quality,
+            "attitude": attitude,
+            "comment": comment,
+            "fix_uncertain": fix_uncertain,
+        });
+        Ok(serde_json::to_vec(&doc)?)
+    }
+
+    /// The content format of acceptances recorded with one rating (before v2).
+    fn acceptance_content_v1(
         &self,
         rating: Rating,
         comment: &str,
@@ -753,12 +805,34 @@ impl Visit {
         Ok(serde_json::to_vec(&doc)?)
     }
 
-    /// Acceptance needs the completion checklist; a refusal to sign needs a reason.
+    /// The content an acceptance's signatures are bound to: v2, or v1 for an
+    /// acceptance recorded before the two ratings.
+    fn content_of(&self, a: &Acceptance) -> Result<Vec<u8>> {
+        match (&a.attitude, &a.quality) {
+            (Some(attitude), quality) => {
+                self.acceptance_content(quality, attitude, &a.comment, a.fix_uncertain)
+            }
+            (None, Opinion::Rated { rating }) => {
+                self.acceptance_content_v1(*rating, &a.comment, a.fix_uncertain)
+            }
+            (None, Opinion::Declined { .. }) => Err(Error::SignatureNotBound),
+        }
+    }
+
+    /// Acceptance needs the completion checklist; a refusal to sign needs a
+    /// reason, and so does a refusal to rate; a furniture delivery needs
+    /// every item of the delivery list accepted or rejected.
     pub fn accept_by_customer(&self, acceptance: &Acceptance, ctx: &Context) -> Result<Event> {
         self.expect(Action::RecordAcceptance)?;
         self.gate(Phase::Completion, ctx)?;
         self.check_old_part_answers(ctx.checklists)?;
         check_acceptance(acceptance)?;
+        if acceptance.is_legacy() {
+            // Both opinions are asked today (appliance book): an acceptance
+            // without the attitude only comes from stored history.
+            return Err(Error::invalid(Field::RatingDeclineReason, Problem::Empty));
+        }
+        self.delivery_decided()?;
         self.check_signature_binding(acceptance)?;
         Ok(Event::CustomerAccepted {
             acceptance: acceptance.clone(),
@@ -768,36 +842,138 @@ impl Visit {
     /// A signed acceptance must be bound to this job's content as it is now
     /// (the phone checks it when the customer signs, HQ when the fact arrives).
     fn check_signature_binding(&self, acceptance: &Acceptance) -> Result<()> {
-        match &acceptance.sign_off {
-            SignOff::Signed { signature } => {
-                let content = self.acceptance_content(
-                    acceptance.rating,
-                    &acceptance.comment,
-                    acceptance.fix_uncertain,
-                )?;
-                if signature.verify(&content) {
-                    Ok(())
-                } else {
-                    Err(Error::SignatureNotBound)
-                }
-            }
-            SignOff::Refused { .. } => Ok(()),
+        let signatures = match &acceptance.sign_off {
+            SignOff::Signed { signature } => Some(signature),
+            SignOff::Refused { .. } => None,
         }
+        .into_iter()
+        .chain(acceptance.technician_signature.as_ref());
+        let mut content = None;
+        for signature in signatures {
+            let bytes = match &content {
+                Some(c) => c,
+                None => content.insert(self.content_of(acceptance)?),
+            };
+            if !signature.verify(bytes) {
+                return Err(Error::SignatureNotBound);
+            }
+        }
+        Ok(())
     }
 
     /// Verifies the customer's signature against the content as it is now.
     pub fn verify_signature(&self) -> Result<bool> {
         match &self.acceptance {
-            Some(Acceptance {
-                rating,
-                comment,
-                fix_uncertain,
-                sign_off: SignOff::Signed { signature },
-            }) => {
-                Ok(signature.verify(&self.acceptance_content(*rating, comment, *fix_uncertain)?))
-            }
+            Some(
+                a @ Acceptance {
+                    sign_off: SignOff::Signed { signature },
+                    ..
+                },
+            ) => Ok(signature.verify(&self.content_of(a)?)),
             _ => Ok(false),
         }
+    }
+
+    /// Verifies the technician's signature on the order against the content as it is now.
+    pub fn verify_technician_signature(&self) -> Result<bool> {
+        match &self.acceptance {
+            Some(
+                a @ Acceptance {
+                    technician_signature: Some(signature),
+                    ..
+                },
+            ) => Ok(signature.verify(&self.content_of(a)?)),
+            _ => Ok(false),
+        }
+    }
+
+    pub fn technician_signature(&self) -> Option<&SignatureRecord> {
+        self.acceptance
+            .as_ref()
+            .and_then(|a| a.technician_signature.as_ref())
+    }
+
+    /// Furniture: every item of the delivery list accepted or rejected.
+    fn delivery_decided(&self) -> Result<()> {
+        let item_nos: Vec<u32> = (1..=self.order.delivery_items.len())
+            .filter_map(|n| u32::try_from(n).ok())
+            .filter(|n| !self.item_decisions.contains_key(n))
+            .collect();
+        if item_nos.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::DeliveryItemsUndecided { item_nos })
+        }
+    }
+
+    /// The withheld fault cause and repair measures are filled in before the handover.
+    fn withheld_filled(&self) -> Result<()> {
+        match &self.assessment {
+            Some(a) if a.withheld && self.withheld_fill.is_none() => {
+                if a.findings.trim().is_empty() || a.solution.trim().is_empty() {
+                    Err(Error::WithheldNotFilled)
+                } else {
+                    Ok(())
+                }
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Fills in the fault cause and repair measures withheld from the customer.
+    pub fn fill_withheld(&self, fill: WithheldFill) -> Result<Event> {
+        self.expect(Action::FillWithheld)?;
+        if !self.assessment.as_ref().is_some_and(|a| a.withheld) {
+            return Err(Error::NothingWithheld);
+        }
+        check_withheld_fill(&fill)?;
+        Ok(Event::WithheldFilled {
+            fill: WithheldFill {
+                findings: fill.findings.trim().to_string(),
+                solution: fill.solution.trim().to_string(),
+            },
+        })
+    }
+
+    /// Furniture: the householder's identity, checked before unloading.
+    pub fn check_identity(&self, check: IdentityCheck) -> Result<Event> {
+        self.expect(Action::CheckIdentity)?;
+        check_identity(&check)?;
+        Ok(Event::IdentityChecked { check })
+    }
+
+    /// Furniture: one delivery-list item accepted or rejected, after the identity check.
+    pub fn decide_delivery_item(&self, item_no: u32, decision: ItemDecision) -> Result<Event> {
+        self.expect(Action::DecideDeliveryItem)?;
+        self.check_item_decision(item_no)?;
+        check_item_decision(&decision)?;
+        Ok(Event::DeliveryItemDecided { item_no, decision })
+    }
+
+    fn check_item_decision(&self, item_no: u32) -> Result<()> {
+        let known = usize::try_from(item_no)
+            .ok()
+            .is_some_and(|n| n >= 1 && n <= self.order.delivery_items.len());
+        if !known {
+            return Err(Error::UnknownDeliveryItem { item_no });
+        }
+        // 「证实对方身份」 before 「按订单内容逐项请客户验收」 (furniture book)
+        if self.identity_check.is_none() {
+            return Err(Error::IdentityNotChecked);
+        }
+        Ok(())
+    }
+
+    /// A complaint the customer makes on site, in the customer's words.
+    pub fn record_complaint(&self, complaint: Complaint) -> Result<Event> {
+        self.expect(Action::RecordComplaint)?;
+        check_complaint(&complaint)?;
+        Ok(Event::ComplaintRecorded {
+            complaint: Complaint {
+                kind: complaint.kind,
+                words: complaint.words.trim().to_string(),
+            },
+        })
     }
 
     pub fn customer_signature(&self) -> Option<&SignatureRecord> {
@@ -1085,6 +1261,7 @@ impl Visit {
     pub fn hand_over(&self) -> Result<Event> {
         self.expect(Action::HandOver)?;
         self.receipt_standing()?;
+        self.withheld_filled()?;
         Ok(Event::HandedOver)
     }
 
@@ -1149,7 +1326,8 @@ impl Visit {
             Action::FinishWork => self.gate(Phase::WorkRules, ctx),
             Action::RecordAcceptance => self
                 .gate(Phase::Completion, ctx)
-                .and_then(|()| self.check_old_part_answers(ctx.checklists)),
+                .and_then(|()| self.check_old_part_answers(ctx.checklists))
+                .and_then(|()| self.delivery_decided()),
             Action::CorrectVehicle if !self.is_gps() => return None,
             Action::PresentQuote => self.quote_ready(),
             Action::RemoveQuoteLine if self.quote_lines.is_empty() => return None,
@@ -1202,7 +1380,23 @@ impl Visit {
                 return None
             }
             Action::ReissueReceipt if self.voided_receipt_pending().is_none() => return None,
-            Action::HandOver => self.receipt_standing(),
+            Action::HandOver => self
+                .receipt_standing()
+                .and_then(|()| self.withheld_filled()),
+            Action::FillWithheld
+                if !self.assessment.as_ref().is_some_and(|a| a.withheld)
+                    || self.withheld_fill.is_some() =>
+            {
+                return None
+            }
+            Action::CheckIdentity | Action::DecideDeliveryItem
+                if self.order.delivery_items.is_empty() =>
+            {
+                return None
+            }
+            Action::DecideDeliveryItem if self.identity_check.is_none() => {
+                Err(Error::IdentityNotChecked)
+            }
             _ => Ok(()),
         })
     }
@@ -1275,6 +1469,9 @@ impl Visit {
             Event::PartReplaced { replacement } => replacement.validate_for(&self.order),
             Event::CustomerAccepted { acceptance } => {
                 self.check_old_part_answers(Checklists::shipped()?)?;
+                if !acceptance.is_legacy() {
+                    self.delivery_decided()?;
+                }
                 self.check_signature_binding(acceptance)
             }
             Event::PaymentTaken { payment } => {
@@ -1303,9 +1500,14 @@ impl Visit {
             Event::ReceiptReissued { receipt, replaces } => {
                 self.reissue_receipt(replaces, receipt.clone()).map(|_| ())
             }
-            Event::HandedOver => self.receipt_standing(),
             Event::VehicleCorrected { vehicle } => self.correct_vehicle(vehicle.clone()).map(drop),
             Event::NoAccess { note } => self.check_no_access_minimum(note),
+            Event::HandedOver => {
+                self.receipt_standing()?;
+                self.withheld_filled()
+            }
+            Event::WithheldFilled { fill } => self.fill_withheld(fill.clone()).map(|_| ()),
+            Event::DeliveryItemDecided { item_no, .. } => self.check_item_decision(*item_no),
             _ => Ok(()),
         }
     }
@@ -1473,6 +1675,12 @@ impl Visit {
                 self.appointment_consent = Some(consent.clone());
             }
             Event::CustomerContacted { contact } => self.contacts.push(contact.clone()),
+            Event::WithheldFilled { fill } => self.withheld_fill = Some(fill.clone()),
+            Event::IdentityChecked { check } => self.identity_check = Some(check.clone()),
+            Event::DeliveryItemDecided { item_no, decision } => {
+                self.item_decisions.insert(*item_no, decision.clone());
+            }
+            Event::ComplaintRecorded { complaint } => self.complaints.push(complaint.clone()),
         }
     }
 

@@ -70,6 +70,22 @@ const EXPECTED: &[(Action, &str)] = &[
         "dispatched accepted en_route arrived no_access",
     ),
     (Action::RecordContact, "dispatched accepted en_route"),
+    (
+        Action::FillWithheld,
+        "assessed quoted consented declined in_progress work_done customer_accepted settled",
+    ),
+    (
+        Action::CheckIdentity,
+        "arrived assessed quoted consented in_progress work_done",
+    ),
+    (
+        Action::DecideDeliveryItem,
+        "arrived assessed quoted consented in_progress work_done",
+    ),
+    (
+        Action::RecordComplaint,
+        "arrived assessed quoted consented declined in_progress work_done customer_accepted settled",
+    ),
 ];
 
 fn expected(action: Action, status: Status) -> bool {
@@ -188,12 +204,18 @@ fn decide(v: &Visit, action: Action, ctx: &Context) -> Result<Event> {
         Action::FinishWork => v.finish_work(30, "更换角阀", ctx),
         Action::RecordAcceptance => v.accept_by_customer(
             &Acceptance {
-                rating: Rating::Satisfied,
+                quality: Opinion::Rated {
+                    rating: Rating::Satisfied,
+                },
+                attitude: Some(Opinion::Declined {
+                    reason: "不想评价".into(),
+                }),
                 comment: String::new(),
                 fix_uncertain: false,
                 sign_off: SignOff::Refused {
                     reason: "不便签字".into(),
                 },
+                technician_signature: None,
             },
             ctx,
         ),
@@ -225,6 +247,26 @@ fn decide(v: &Visit, action: Action, ctx: &Context) -> Result<Event> {
             v.reschedule_with_customer(now, "客户要求改约", Some(&consent(now)))
         }
         Action::RecordContact => v.record_contact(ContactKind::HourBeforeCall, "", ctx),
+        Action::FillWithheld => v.fill_withheld(WithheldFill {
+            findings: "f".into(),
+            solution: "s".into(),
+        }),
+        Action::CheckIdentity => v.check_identity(IdentityCheck {
+            method: IdMethod::NameMatch,
+            householder_name: "王女士".into(),
+            id_last4: None,
+        }),
+        Action::DecideDeliveryItem => v.decide_delivery_item(
+            1,
+            ItemDecision {
+                accepted: true,
+                note: String::new(),
+            },
+        ),
+        Action::RecordComplaint => v.record_complaint(Complaint {
+            kind: ComplaintKind::Soft,
+            words: "师傅态度不好".into(),
+        }),
     }
 }
 
@@ -356,10 +398,16 @@ fn event_of(action: Action) -> Event {
         },
         Action::RecordAcceptance => Event::CustomerAccepted {
             acceptance: Acceptance {
-                rating: Rating::Satisfied,
+                quality: Opinion::Rated {
+                    rating: Rating::Satisfied,
+                },
+                attitude: Some(Opinion::Rated {
+                    rating: Rating::Satisfied,
+                }),
                 comment: String::new(),
                 fix_uncertain: false,
                 sign_off: SignOff::Refused { reason: "r".into() },
+                technician_signature: None,
             },
         },
         Action::IssueReceipt => Event::ReceiptIssued {
@@ -412,6 +460,32 @@ fn event_of(action: Action) -> Event {
                 at,
                 late: false,
                 note: String::new(),
+            },
+        },
+        Action::FillWithheld => Event::WithheldFilled {
+            fill: WithheldFill {
+                findings: "f".into(),
+                solution: "s".into(),
+            },
+        },
+        Action::CheckIdentity => Event::IdentityChecked {
+            check: IdentityCheck {
+                method: IdMethod::IdCardLast4,
+                householder_name: "h".into(),
+                id_last4: Some("123X".into()),
+            },
+        },
+        Action::DecideDeliveryItem => Event::DeliveryItemDecided {
+            item_no: 1,
+            decision: ItemDecision {
+                accepted: false,
+                note: "划痕".into(),
+            },
+        },
+        Action::RecordComplaint => Event::ComplaintRecorded {
+            complaint: Complaint {
+                kind: ComplaintKind::Hard,
+                words: "w".into(),
             },
         },
     }

@@ -99,7 +99,7 @@ final class OnsiteTests: XCTestCase {
 
         let pad = signature()
         _ = try await tech.store {
-            try $0.recordAcceptance(jobId: job, input: AcceptanceInput(rating: .satisfied, comment: "师傅很专业", fixUncertain: true,
+            try $0.recordAcceptance(jobId: job, input: AcceptanceInput(quality: .rated(rating: .satisfied), attitude: .rated(rating: .satisfied), comment: "师傅很专业", fixUncertain: true,
                                                                        signOff: .sign(signerName: "王女士", pad: pad)))
         }
         let verified = try await tech.store { try $0.verifySignature(jobId: job) }

@@ -111,7 +111,13 @@ fn step(tech: &Technician, job: &str) -> Result<()> {
             tech.record_acceptance(
                 job,
                 AcceptanceInput {
-                    rating: Rating::Satisfied,
+                    quality: onsite_core::visit::Opinion::Rated {
+                        rating: Rating::Satisfied,
+                    },
+                    attitude: onsite_core::visit::Opinion::Rated {
+                        rating: Rating::Satisfied,
+                    },
+                    technician_ink: None,
                     comment: String::new(),
                     fix_uncertain: false,
                     sign: SignInput::Sign {

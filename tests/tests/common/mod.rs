@@ -81,6 +81,7 @@ impl Fixture {
                     repair_items: vec!["更换角阀".into()],
                     solution: "关闭总阀,更换角阀并做通水试验".into(),
                     estimated_minutes: 40,
+                    withheld: false,
                 },
             )
             .unwrap()
@@ -170,7 +171,13 @@ impl Fixture {
             .record_acceptance(
                 job,
                 AcceptanceInput {
-                    rating: Rating::Satisfied,
+                    quality: onsite_core::visit::Opinion::Rated {
+                        rating: Rating::Satisfied,
+                    },
+                    attitude: onsite_core::visit::Opinion::Rated {
+                        rating: Rating::Satisfied,
+                    },
+                    technician_ink: None,
                     comment: "师傅很专业".into(),
                     fix_uncertain: false,
                     sign: SignInput::Sign {

@@ -10,6 +10,7 @@ import app.onsite.ffi.DamageInput
 import app.onsite.ffi.ConsentChannel
 import app.onsite.ffi.ContactKind
 import app.onsite.ffi.Enrollment
+import app.onsite.ffi.IdentityCheckInput
 import app.onsite.ffi.InspectionVerdict
 import app.onsite.ffi.InvoiceInput
 import app.onsite.ffi.JobDetail
@@ -224,6 +225,13 @@ class Onsite private constructor(
     suspend fun messageNoteText(jobId: String) = store { messageNoteText(jobId) }
     suspend fun messageNoteEscPos(jobId: String, paper: Paper) = store { messageNoteEscpos(jobId, paper) }
     suspend fun handOver(jobId: String) = store { handOver(jobId) }
+    suspend fun fillWithheld(jobId: String, findings: String, solution: String) =
+        store { fillWithheld(jobId, findings, solution) }
+    suspend fun checkIdentity(jobId: String, check: IdentityCheckInput) = store { checkIdentity(jobId, check) }
+    suspend fun decideDeliveryItem(jobId: String, itemNo: UInt, accepted: Boolean, note: String = "") =
+        store { decideDeliveryItem(jobId, itemNo, accepted, note) }
+    suspend fun recordComplaint(jobId: String, hard: Boolean, words: String) =
+        store { recordComplaint(jobId, hard, words) }
 
     override fun close() = ffi.close()
 }

@@ -1,6 +1,7 @@
 package app.onsite
 
 import app.onsite.ffi.AcceptanceInput
+import app.onsite.ffi.CustomerOpinion
 import app.onsite.ffi.AnswerValue
 import app.onsite.ffi.Assessment
 import app.onsite.ffi.ChecklistPhase
@@ -174,7 +175,7 @@ suspend fun completeVisit(hq: Hq) {
     // The customer signs on the pad; the signature is bound to what was accepted.
     tech.recordAcceptance(
         job2,
-        AcceptanceInput(CustomerRating.SATISFIED, "师傅很专业", true, SignOff.Sign("王女士", signature())),
+        AcceptanceInput(CustomerOpinion.Rated(CustomerRating.SATISFIED), CustomerOpinion.Rated(CustomerRating.SATISFIED), "师傅很专业", true, SignOff.Sign("王女士", signature()), technicianPad = signature()),
     )
     assertTrue(tech.verifySignature(job2))
     val png = tech.signaturePng(job2, 600u, 200u)
@@ -260,12 +261,12 @@ suspend fun ruleViolations(hq: Hq) {
     answerAll(tech, job, ChecklistPhase.COMPLETION)
     val blank = SignaturePad(600f, 200f, 2f, emptyList())
     val unsigned = assertFailsWith<OnsiteException.Signature> {
-        tech.recordAcceptance(job, AcceptanceInput(CustomerRating.SATISFIED, "", false, SignOff.Sign("李先生", blank)))
+        tech.recordAcceptance(job, AcceptanceInput(CustomerOpinion.Rated(CustomerRating.SATISFIED), CustomerOpinion.Rated(CustomerRating.SATISFIED), "", false, SignOff.Sign("李先生", blank)))
     }
     assertEquals("invalid_signature", unsigned.code)
     assertTrue(unsigned.detail.isNotBlank(), "the technical detail is kept for logs")
     assertFailsWith<OnsiteException.IllegalTransition> { tech.takePayment(job, PaymentMethod.CASH, 1) }
-    tech.recordAcceptance(job, AcceptanceInput(CustomerRating.AVERAGE, "", false, SignOff.Refuse("赶时间")))
+    tech.recordAcceptance(job, AcceptanceInput(CustomerOpinion.Rated(CustomerRating.AVERAGE), CustomerOpinion.Declined("赶时间"), "", false, SignOff.Refuse("赶时间")))
     val due = tech.job(job).dueOnSiteFen
     val short = assertFailsWith<OnsiteException.PaymentRule> { tech.takePayment(job, PaymentMethod.CASH, 1, cashChecked = true) }
     assertEquals(Triple("underpaid", due, 1L), Triple(short.code, short.dueFen, short.receivedFen))
@@ -609,7 +610,7 @@ suspend fun drivenByAvailableActions(hq: Hq) {
             JobAction.FINISH_WORK -> tech.finishWork(job, 30u, "更换角阀")
             JobAction.RECORD_ACCEPTANCE -> tech.recordAcceptance(
                 job,
-                AcceptanceInput(CustomerRating.SATISFIED, "", false, SignOff.Sign("王女士", signature())),
+                AcceptanceInput(CustomerOpinion.Rated(CustomerRating.SATISFIED), CustomerOpinion.Rated(CustomerRating.SATISFIED), "", false, SignOff.Sign("王女士", signature())),
             )
             JobAction.TAKE_PAYMENT -> tech.takePayment(job, PaymentMethod.WECHAT_PAY, tech.job(job).dueOnSiteFen)
             JobAction.ISSUE_RECEIPT -> tech.issueReceipt(job)
