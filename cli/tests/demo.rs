@@ -139,3 +139,28 @@ fn gps_installation_is_free_and_hq_holds_vehicle_terminal_and_sim() {
     assert!(hq.contains("SIM卡号: 1440098765432"), "{hq}");
     assert!(hq.contains("缺件口头批准"), "{hq}");
 }
+
+#[test]
+fn furniture_contacts_identity_items_and_the_balance_in_cash() {
+    let (zh, _) = both_languages("furniture");
+    // Both contacts recorded in time; 8 minutes early is on time for furniture.
+    assert!(
+        zh.contains("提前五个工作日与客户确认上门时间: ") && zh.contains("(按时)"),
+        "{zh}"
+    );
+    assert!(zh.contains("上门前1小时的提醒电话: "), "{zh}");
+    assert!(zh.contains("守时判定: 准时 (预约时间 -8 分钟)"), "{zh}");
+    // No item is decided before the householder's identity is checked.
+    assert!(
+        refusals(&zh).iter().any(|l| l.contains("核实户主身份")),
+        "{zh}"
+    );
+    assert!(zh.contains("****123X"), "{zh}");
+    assert!(zh.contains("2. LZ-B180 床架 胡桃色 — 拒收"), "{zh}");
+    // The balance is its own line, collected in cash checked and counted.
+    assert!(zh.contains("其中尾款(单列一行): ¥1280.00"), "{zh}");
+    assert!(zh.contains("现金已当面验明真伪并点清"), "{zh}");
+    let hq = hq_part(&zh, "总部现在保存的内容");
+    assert!(hq.contains("收款: 现金 ¥1360.00"), "{hq}");
+    assert!(hq.contains("(rejected_item:2)"), "{hq}");
+}

@@ -15,7 +15,7 @@ use onsite_core::locale::Lang;
 use onsite_core::payment::Method;
 use onsite_core::sample;
 use onsite_core::visit::{
-    Action, Assessment, IdMethod, IdentityCheck, ItemDecision, Rating, Status,
+    Action, Assessment, ContactKind, IdMethod, IdentityCheck, ItemDecision, Rating, Status,
 };
 use onsite_core::{Error, Technician};
 use onsite_tests::harness::{fresh_postgres, Backend, Hq, Phone};
@@ -47,8 +47,13 @@ macro_rules! on_both {
 fn to_arrived(t: &Technician, job: &str) {
     t.accept_job(job).unwrap();
     sample::complete_checklist(t, job, Phase::BeforeLeaving).unwrap();
+    // The two contacts the furniture book asks for, before leaving and arriving.
+    t.record_contact(job, ContactKind::AdvanceNotice, "")
+        .unwrap();
+    t.record_contact(job, ContactKind::HourBeforeCall, "")
+        .unwrap();
     t.depart(job).unwrap();
-    t.arrive(job).unwrap();
+    t.arrive_with_reason(job, "路上堵车").unwrap();
     sample::complete_checklist(t, job, Phase::Arrival).unwrap();
 }
 

@@ -673,6 +673,16 @@ pub fn accept_pay_hand_over(s: &mut Session, job: &str, fix_uncertain: bool) -> 
         // Checked for counterfeits and counted in front of the customer.
         true,
     )?;
+    let balance = v.balance_due()?;
+    if balance.fen() > 0 {
+        n.show(format!(
+            "{}: {balance}",
+            n.t(
+                "其中尾款(单列一行)",
+                "of which the balance due (its own line)"
+            )
+        ));
+    }
     if let Some(p) = &v.payment {
         n.show(format!(
             "{}: {}  {}: {}  {}: {}",
@@ -683,6 +693,12 @@ pub fn accept_pay_hand_over(s: &mut Session, job: &str, fix_uncertain: bool) -> 
             n.t("找零", "Change"),
             p.change
         ));
+        if p.cash_checked {
+            n.line(
+                "现金已当面验明真伪并点清",
+                "Cash checked for counterfeits and counted in front of the customer",
+            );
+        }
     }
     let r = tech.issue_receipt(job, false)?;
     n.show(format!("{}: {}", n.t("收据号", "Receipt number"), r.number));
