@@ -220,9 +220,10 @@ pub fn visit(s: &mut Session) -> Result<()> {
     let v = tech.job(charged)?;
     if let Some(i) = &v.charge_instruction {
         n.show(format!(
-            "{}: {}",
+            "{}: {} ({})",
             n.t("中心批示", "Centre's instruction"),
-            format!("{} ({})", i.instruction.label(n.lang), i.by)
+            i.instruction.label(n.lang),
+            i.by
         ));
     }
     n.show(format!("{}: {}", n.t("应收", "Due"), v.due_on_site()));
