@@ -672,10 +672,10 @@ suspend fun gpsRepairVisit(hq: Hq) {
     answerAll(tech, job, ChecklistPhase.WORK_RULES)
     tech.finishWork(job, 60u, "更换终端和SIM卡,平台上线")
     answerAll(tech, job, ChecklistPhase.COMPLETION)
-    tech.recordAcceptance(job, AcceptanceInput(CustomerRating.SATISFIED, "", false, SignOff.Sign("刘经理", signature())))
+    tech.recordAcceptance(job, AcceptanceInput(CustomerOpinion.Rated(CustomerRating.SATISFIED), CustomerOpinion.Rated(CustomerRating.SATISFIED), "", false, SignOff.Sign("刘经理", signature())))
     val due = tech.job(job).dueOnSiteFen
     assertEquals(39_800L, due, "parts only")
-    tech.takePayment(job, PaymentMethod.CASH, due)
+    tech.takePayment(job, PaymentMethod.CASH, due, cashChecked = true)
     tech.issueReceipt(job)
     tech.handOver(job)
     val sent = tech.syncNow()
