@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use chrono::{Duration, Utc};
 use onsite_core::checklist::Phase;
-use onsite_core::clock::{Clock, ManualClock};
+use onsite_core::clock::ManualClock;
 use onsite_core::documents;
 use onsite_core::locale::Lang;
 use onsite_core::payment::Method;
