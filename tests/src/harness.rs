@@ -282,3 +282,37 @@ pub fn ops_on_hq(db_url: &str, device: &str) -> (i64, i64, i64) {
     })
     .expect("count ops")
 }
+
+/// HQ on a SQLite file in a temporary directory, which the caller keeps alive.
+pub fn sqlite_backend() -> (tempfile::TempDir, Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let b = Backend::Sqlite(dir.path().join("hq.sqlite3"));
+    (dir, b)
+}
+
+/// An HQ on `b` and one phone enrolled for technician `tech` (device `DEV-<tech>`).
+pub fn hq_and_phone(b: Backend, tech: &str) -> (Hq, Phone) {
+    let hq = Hq::start(b);
+    let code = hq.technician(tech, "李师傅");
+    let phone = Phone::enroll(&hq.url, &code, &format!("DEV-{tech}"));
+    (hq, phone)
+}
+
+/// Runs a story `fn name(b: Backend)` against HQ on SQLite and on PostgreSQL,
+/// as two tests `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! on_both {
+    ($name:ident) => {
+        mod $name {
+            #[test]
+            fn sqlite() {
+                let (_dir, b) = $crate::harness::sqlite_backend();
+                super::$name(b);
+            }
+            #[test]
+            fn postgres() {
+                super::$name($crate::harness::fresh_postgres(stringify!($name)));
+            }
+        }
+    };
+}

@@ -21,31 +21,10 @@ use onsite_core::visit::{
     Assessment, Complaint, ComplaintKind, Event, Opinion, Rating, SignOff, Status,
 };
 use onsite_core::{AcceptanceInput, Error, SignInput, Technician};
-use onsite_tests::harness::{fresh_postgres, Backend, Hq, Phone};
+use onsite_tests::harness::{hq_and_phone, Backend, Hq};
+use onsite_tests::on_both;
 use onsite_tests::{declined_to_rate_and_sign, rated};
 use serde_json::json;
-
-fn sqlite() -> (tempfile::TempDir, Backend) {
-    let dir = tempfile::tempdir().unwrap();
-    let b = Backend::Sqlite(dir.path().join("hq.sqlite3"));
-    (dir, b)
-}
-
-macro_rules! on_both {
-    ($name:ident) => {
-        mod $name {
-            #[test]
-            fn sqlite() {
-                let (_dir, b) = super::sqlite();
-                super::$name(b);
-            }
-            #[test]
-            fn postgres() {
-                super::$name(super::fresh_postgres(stringify!($name)));
-            }
-        }
-    };
-}
 
 /// Checklists, assessment, one schedule line, consent and work: a job ready for acceptance.
 fn to_work_done(t: &Technician, job: &str, assessment: Assessment) {
@@ -447,13 +426,6 @@ fn the_customer_copy_lists_repair_items_solution_parts_materials_and_concessions
 
 // --- HQ: follow-ups, complaints, the returning customer ----------------------------
 
-fn setup(b: Backend) -> (Hq, Phone) {
-    let hq = Hq::start(b);
-    let code = hq.technician("T1", "李师傅");
-    let phone = Phone::enroll(&hq.url, &code, "DEV-T1");
-    (hq, phone)
-}
-
 fn followups(hq: &Hq) -> Vec<(String, String)> {
     hq.admin("GET", "/v1/followups", None)
         .as_array()
@@ -469,7 +441,7 @@ fn followups(hq: &Hq) -> Vec<(String, String)> {
 }
 
 fn hq_follows_up_declined_ratings_and_an_average_attitude_at_once(b: Backend) {
-    let (hq, phone) = setup(b);
+    let (hq, phone) = hq_and_phone(b, "T1");
     for job in ["F-DECL", "F-ATT", "F-OK"] {
         hq.dispatch(&sample::leak_order(
             job,
@@ -525,7 +497,7 @@ fn hq_follows_up_declined_ratings_and_an_average_attitude_at_once(b: Backend) {
 on_both!(hq_follows_up_declined_ratings_and_an_average_attitude_at_once);
 
 fn a_complaint_on_site_reaches_hq_and_marks_the_customer_s_next_order(b: Backend) {
-    let (hq, phone) = setup(b);
+    let (hq, phone) = hq_and_phone(b, "T1");
     let first = sample::leak_order("CP-1", "T1", Utc::now() + Duration::hours(1));
     hq.dispatch(&first);
     phone.sync();

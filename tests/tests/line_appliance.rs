@@ -20,7 +20,8 @@ use onsite_core::quote::{FreeReason, LineItem, LineKind, LineRequest};
 use onsite_core::sample;
 use onsite_core::visit::{Action, Assessment, Damage, Rating, Status, Visit};
 use onsite_core::{Error, Technician};
-use onsite_tests::harness::{fresh_postgres, Backend, Hq, Phone};
+use onsite_tests::harness::{hq_and_phone, sqlite_backend, Backend};
+use onsite_tests::on_both;
 
 const COMPLETION: &str = "appliance.completion";
 
@@ -87,42 +88,12 @@ fn accept_pay_hand_over(t: &Technician, job: &str) -> Visit {
     t.hand_over(job).unwrap()
 }
 
-/// Runs a story against HQ on SQLite and on PostgreSQL.
-macro_rules! on_both {
-    ($name:ident) => {
-        mod $name {
-            #[test]
-            fn sqlite() {
-                let (_dir, b) = super::sqlite();
-                super::$name(b);
-            }
-            #[test]
-            fn postgres() {
-                super::$name(super::fresh_postgres(stringify!($name)));
-            }
-        }
-    };
-}
-
-fn sqlite() -> (tempfile::TempDir, Backend) {
-    let dir = tempfile::tempdir().unwrap();
-    let b = Backend::Sqlite(dir.path().join("hq.sqlite3"));
-    (dir, b)
-}
-
-fn setup(b: Backend, tech: &str) -> (Hq, Phone) {
-    let hq = Hq::start(b);
-    let code = hq.technician(tech, "李师傅");
-    let phone = Phone::enroll(&hq.url, &code, &format!("DEV-{tech}"));
-    (hq, phone)
-}
-
 on_both!(a_visit_in_warranty_is_free_and_hq_holds_the_old_part_registration);
 /// The whole in-warranty story, synced to HQ: labour and parts free
 /// (total ¥0.00), the compressor's old part recovered with its registration
 /// number, which HQ keeps in its list of old parts for review.
 fn a_visit_in_warranty_is_free_and_hq_holds_the_old_part_registration(b: Backend) {
-    let (hq, phone) = setup(b, "T1");
+    let (hq, phone) = hq_and_phone(b, "T1");
     let job = "AP-W-1";
     hq.dispatch(&sample::warranty_order(
         job,
@@ -377,8 +348,8 @@ fn the_old_part_answers_must_agree_with_the_recorded_replacements() {
 /// customer's agreement), shown on the work order and held by HQ.
 #[test]
 fn damage_compensation_is_recorded_shown_on_the_order_and_reaches_hq() {
-    let (_dir, b) = sqlite();
-    let (hq, phone) = setup(b, "T1");
+    let (_dir, b) = sqlite_backend();
+    let (hq, phone) = hq_and_phone(b, "T1");
     let job = "AP-D-1";
     hq.dispatch(&sample::out_of_warranty_order(
         job,

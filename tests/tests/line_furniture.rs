@@ -21,24 +21,10 @@ use onsite_core::sample;
 use onsite_core::sync::{SyncClient, SyncConfig};
 use onsite_core::visit::{Assessment, ContactKind, Status};
 use onsite_core::{Error, Profile, Technician};
-use onsite_tests::harness::{fresh_postgres, Backend, Hq};
+use onsite_tests::harness::{Backend, Hq};
+use onsite_tests::on_both;
 
-fn sqlite() -> (tempfile::TempDir, Backend) {
-    let dir = tempfile::tempdir().unwrap();
-    let b = Backend::Sqlite(dir.path().join("hq.sqlite3"));
-    (dir, b)
-}
-
-#[test]
-fn a_furniture_delivery_end_to_end_sqlite() {
-    let (_dir, b) = sqlite();
-    furniture_delivery(b);
-}
-
-#[test]
-fn a_furniture_delivery_end_to_end_postgres() {
-    furniture_delivery(fresh_postgres("furniture_story"));
-}
+on_both!(furniture_delivery);
 
 fn furniture_delivery(b: Backend) {
     let hq = Hq::start(b);

@@ -18,30 +18,9 @@ use onsite_core::visit::{
     Action, Assessment, ContactKind, IdMethod, IdentityCheck, ItemDecision, Rating, Status,
 };
 use onsite_core::{Error, Technician};
-use onsite_tests::harness::{fresh_postgres, Backend, Hq, Phone};
+use onsite_tests::harness::{Backend, Hq, Phone};
+use onsite_tests::on_both;
 use serde_json::json;
-
-fn sqlite() -> (tempfile::TempDir, Backend) {
-    let dir = tempfile::tempdir().unwrap();
-    let b = Backend::Sqlite(dir.path().join("hq.sqlite3"));
-    (dir, b)
-}
-
-macro_rules! on_both {
-    ($name:ident) => {
-        mod $name {
-            #[test]
-            fn sqlite() {
-                let (_dir, b) = super::sqlite();
-                super::$name(b);
-            }
-            #[test]
-            fn postgres() {
-                super::$name(super::fresh_postgres(stringify!($name)));
-            }
-        }
-    };
-}
 
 /// A dispatched furniture job walked to the door (arrived).
 fn to_arrived(t: &Technician, job: &str) {

@@ -23,7 +23,8 @@ use onsite_core::quote::{approval_code, FreeReason, LineItem, LineKind, LineRequ
 use onsite_core::sample;
 use onsite_core::visit::{Assessment, Event, PartsShortApproval, Rating, Status, Visit};
 use onsite_core::{Error, Technician};
-use onsite_tests::harness::{fresh_postgres, Backend, Hq, Phone};
+use onsite_tests::harness::{hq_and_phone, sqlite_backend, Backend};
+use onsite_tests::on_both;
 
 const COMPLETION: &str = "gps_install.completion";
 
@@ -107,43 +108,13 @@ fn finish_and_settle(t: &Technician, job: &str, terminal: &str, sim: &str) -> Vi
     t.hand_over(job).unwrap()
 }
 
-/// Runs a story against HQ on SQLite and on PostgreSQL.
-macro_rules! on_both {
-    ($name:ident) => {
-        mod $name {
-            #[test]
-            fn sqlite() {
-                let (_dir, b) = super::sqlite();
-                super::$name(b);
-            }
-            #[test]
-            fn postgres() {
-                super::$name(super::fresh_postgres(stringify!($name)));
-            }
-        }
-    };
-}
-
-fn sqlite() -> (tempfile::TempDir, Backend) {
-    let dir = tempfile::tempdir().unwrap();
-    let b = Backend::Sqlite(dir.path().join("hq.sqlite3"));
-    (dir, b)
-}
-
-fn setup(b: Backend, tech: &str) -> (Hq, Phone) {
-    let hq = Hq::start(b);
-    let code = hq.technician(tech, "李师傅");
-    let phone = Phone::enroll(&hq.url, &code, &format!("DEV-{tech}"));
-    (hq, phone)
-}
-
 /// The installation story, synced to HQ: the order arrives with its vehicle,
 /// the driver's phone is corrected on site, design and installation cost
 /// ¥0.00, and HQ holds the vehicle, the terminal and SIM numbers.
 #[test]
 fn a_gps_installation_is_free_with_vehicle_terminal_and_sim_numbers() {
-    let (_dir, b) = sqlite();
-    let (hq, phone) = setup(b, "T1");
+    let (_dir, b) = sqlite_backend();
+    let (hq, phone) = hq_and_phone(b, "T1");
     let job = "GPS-I-1";
     hq.dispatch(&sample::gps_install_order(
         job,
@@ -244,7 +215,7 @@ on_both!(a_gps_repair_out_of_warranty_charges_parts_only);
 /// the replacement records both number pairs and the returned terminal's tag,
 /// which HQ lists with the old parts.
 fn a_gps_repair_out_of_warranty_charges_parts_only(b: Backend) {
-    let (hq, phone) = setup(b, "T1");
+    let (hq, phone) = hq_and_phone(b, "T1");
     let job = "GPS-R-1";
     hq.dispatch(&sample::gps_repair_order(
         job,
@@ -461,8 +432,8 @@ fn vehicle_corrections_need_a_plate_and_a_gps_order() {
 /// recorded with who approved and when; it reaches HQ.
 #[test]
 fn parts_short_on_site_records_the_centres_oral_approval() {
-    let (_dir, b) = sqlite();
-    let (hq, phone) = setup(b, "T1");
+    let (_dir, b) = sqlite_backend();
+    let (hq, phone) = hq_and_phone(b, "T1");
     let job = "GPS-S-1";
     hq.dispatch(&sample::gps_install_order(
         job,

@@ -7,41 +7,13 @@ use chrono::{Duration, Utc};
 use onsite_core::sample;
 use onsite_core::signature::record::content_hash;
 use onsite_core::visit::Status;
-use onsite_tests::harness::{fresh_postgres, Backend, Hq, Phone, ADMIN};
+use onsite_tests::harness::{hq_and_phone, Backend, Hq, Phone, ADMIN};
+use onsite_tests::on_both;
 use onsite_tests::proxy::{Faults, Proxy};
 use serde_json::json;
 
-fn sqlite() -> (tempfile::TempDir, Backend) {
-    let dir = tempfile::tempdir().unwrap();
-    let b = Backend::Sqlite(dir.path().join("hq.sqlite3"));
-    (dir, b)
-}
-
-macro_rules! on_both {
-    ($name:ident) => {
-        mod $name {
-            #[test]
-            fn sqlite() {
-                let (_dir, b) = super::sqlite();
-                super::$name(b);
-            }
-            #[test]
-            fn postgres() {
-                super::$name(super::fresh_postgres(stringify!($name)));
-            }
-        }
-    };
-}
-
-fn setup(b: Backend, tech: &str) -> (Hq, Phone) {
-    let hq = Hq::start(b);
-    let code = hq.technician(tech, "李师傅");
-    let phone = Phone::enroll(&hq.url, &code, &format!("DEV-{tech}"));
-    (hq, phone)
-}
-
 fn happy_path(b: Backend) {
-    let (hq, phone) = setup(b, "T1");
+    let (hq, phone) = hq_and_phone(b, "T1");
     let order = sample::leak_order("HP-1", "T1", Utc::now() + Duration::hours(1));
     hq.dispatch(&order);
     let r = phone.sync();
@@ -118,7 +90,7 @@ fn drive_to_settled(
 }
 
 fn reassign_and_cancel_while_offline_become_conflicts(b: Backend) {
-    let (hq, phone) = setup(b, "T1");
+    let (hq, phone) = hq_and_phone(b, "T1");
     hq.admin(
         "POST",
         "/v1/technicians",
@@ -354,7 +326,7 @@ fn tokens_and_scopes_are_enforced(b: Backend) {
 on_both!(tokens_and_scopes_are_enforced);
 
 fn malformed_and_oversized_bodies_get_typed_errors(b: Backend) {
-    let (hq, phone) = setup(b, "T1");
+    let (hq, phone) = hq_and_phone(b, "T1");
     let rt = &hq.rt;
     let raw = |body: Vec<u8>, ct: &str| -> (u16, serde_json::Value) {
         rt.block_on(async {
@@ -454,7 +426,7 @@ fn receipt_blocks_never_overlap(b: Backend) {
 on_both!(receipt_blocks_never_overlap);
 
 fn handover_reconciliation_balances_money_by_method(b: Backend) {
-    let (hq, phone) = setup(b, "T1");
+    let (hq, phone) = hq_and_phone(b, "T1");
     hq.dispatch(&sample::leak_order(
         "RE-1",
         "T1",
@@ -522,7 +494,7 @@ fn line<'a>(r: &'a serde_json::Value, method: &str) -> &'a serde_json::Value {
 /// the next sync and its reconciliation counts each, with the net money.
 fn void_and_reissue_offline_then_reconcile(b: Backend) {
     use onsite_core::payment::Method;
-    let (hq, phone) = setup(b, "T1");
+    let (hq, phone) = hq_and_phone(b, "T1");
     for job in ["VR-1", "VR-2"] {
         hq.dispatch(&sample::leak_order(
             job,
