@@ -87,3 +87,38 @@ fn sigkill_at_random_moments_loses_no_committed_change() {
         );
     }
 }
+
+/// SIGKILL cannot show what reaches the disk: a committed change survives a
+/// power cut only with WAL and `synchronous=FULL`, on the phone's store and
+/// on HQ's SQLite alike.
+#[test]
+fn stores_commit_to_disk_with_wal_and_full_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let conn = onsite_core::store::open(&dir.path().join("phone.sqlite3")).unwrap();
+    let sync: i64 = conn
+        .pragma_query_value(None, "synchronous", |r| r.get(0))
+        .unwrap();
+    let mode: String = conn
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .unwrap();
+    assert_eq!((sync, mode.as_str()), (2, "wal"), "phone: FULL (2) and WAL");
+
+    let hq = onsite_hq::open_db(&dir.path().join("hq.sqlite3").display().to_string()).unwrap();
+    let (sync, mode) = onsite_hq::db::tx(&*hq, |t| {
+        let s = t
+            .query_one("PRAGMA synchronous", &[])?
+            .map(|r| r.int(0))
+            .transpose()?;
+        let m = t
+            .query_one("PRAGMA journal_mode", &[])?
+            .map(|r| r.text(0))
+            .transpose()?;
+        Ok((s, m))
+    })
+    .unwrap();
+    assert_eq!(
+        (sync, mode.as_deref()),
+        (Some(2), Some("wal")),
+        "HQ: FULL (2) and WAL"
+    );
+}
