@@ -60,12 +60,15 @@ proptest! {
         let mut issued: Vec<String> = Vec::new();
         let mut voided: HashSet<String> = HashSet::new();
         let mut seen: HashSet<String> = HashSet::new();
+        // Numbers granted and taken so far: "exhausted" is right only when they are equal.
+        let (mut granted, mut taken) = (0i64, 0i64);
         for s in steps {
             let tx = conn.transaction().unwrap();
             match s {
                 Step::Grant(n) => {
                     let block = NumberBlock { series: "R".into(), first: next_first, last: next_first + i64::from(n) - 1 };
                     next_first += i64::from(n);
+                    granted += i64::from(n);
                     receipts::grant_block(&tx, &block, &format!("2026-11-24T00:00:{:02}Z", next_first % 60)).unwrap();
                 }
                 Step::Issue | Step::Reissue(_) => {
@@ -79,12 +82,16 @@ proptest! {
                     };
                     match receipts::take_number(&tx) {
                         Ok(n) => {
+                            prop_assert!(taken < granted, "number {} taken beyond the {} granted", n, granted);
+                            taken += 1;
                             prop_assert!(seen.insert(n.clone()), "number {} issued twice", n);
                             let kind = if refers.is_some() { EntryKind::Reissue } else { EntryKind::Original };
                             receipts::append(&tx, &mut receipt(n.clone(), kind, refers)).unwrap();
                             issued.push(n);
                         }
-                        Err(onsite_core::Error::ReceiptNumbersExhausted) => {}
+                        Err(onsite_core::Error::ReceiptNumbersExhausted) => {
+                            prop_assert_eq!(taken, granted, "exhausted with {} of {} numbers left", granted - taken, granted);
+                        }
                         Err(e) => panic!("{e}"),
                     }
                 }
