@@ -51,10 +51,19 @@ fn sigkill_at_random_moments_loses_no_committed_change() {
                 _ => break,
             }
         }
-        // SIGKILL while the child is mid-way through further steps.
+        // SIGKILL while the child is mid-way through further steps: it must
+        // still be running, having reported the steps the kill point asked for
+        // (a worker that ended on its own proves nothing about a kill).
+        assert_eq!(
+            seen, kill_after_lines,
+            "round {round}: the worker stopped reporting before the kill point"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "round {round}: the worker exited before it was killed"
+        );
         child.kill().unwrap();
         child.wait().unwrap();
-        assert!(seen > 0, "the worker made no progress in round {round}");
 
         let tech = Technician::open(&path, sample::profile()).unwrap();
         let last = tech.last_seq().unwrap();
@@ -69,21 +78,34 @@ fn sigkill_at_random_moments_loses_no_committed_change() {
             (1..=last).collect::<Vec<_>>(),
             "round {round}: outbox has gaps"
         );
-        // Every job's state is exactly the fold of its events, and every
-        // technician event is in the outbox.
-        let mut tech_events = 0;
+        // Every job's state is exactly the fold of its events, and the
+        // technician's events and the outbox's ops are the same set, by id.
+        let mut event_ids = std::collections::BTreeSet::new();
         for job in tech.jobs().unwrap() {
             let events = tech.events(&job.job_id).unwrap();
-            tech_events += events.iter().filter(|e| !e.event.from_hq()).count();
+            event_ids.extend(
+                events
+                    .iter()
+                    .filter(|e| !e.event.from_hq())
+                    .map(|e| e.event_id.clone()),
+            );
             assert_eq!(
                 Visit::replay(&events).unwrap(),
                 tech.job(&job.job_id).unwrap()
             );
         }
+        let op_ids: std::collections::BTreeSet<String> =
+            ops.iter().map(|o| o.op_id.clone()).collect();
+        assert_eq!(op_ids.len(), ops.len(), "round {round}: an op id twice");
         assert_eq!(
-            tech_events,
-            ops.len(),
+            event_ids, op_ids,
             "round {round}: events and outbox disagree"
+        );
+        // The receipt ledger's hash chain survives every kill.
+        assert_eq!(
+            tech.verify_receipt_chain().unwrap(),
+            None,
+            "round {round}: receipt chain broken"
         );
     }
 }
