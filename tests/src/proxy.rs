@@ -32,6 +32,9 @@ pub struct Faults {
     pub stall_for: Duration,
     /// The first N connections lose their answer, whatever the shares say.
     pub lose_first_responses: usize,
+    /// The first N pushes (`POST /v1/sync/push`) reach HQ and lose their
+    /// answer, so the push itself is retried (needs `per_request`).
+    pub lose_first_pushes: usize,
     pub seed: u64,
 }
 
@@ -47,6 +50,7 @@ impl Faults {
             per_request: false,
             stall_for: Duration::from_millis(0),
             lose_first_responses: 0,
+            lose_first_pushes: 0,
             seed: 1,
         }
     }
@@ -85,6 +89,7 @@ impl Proxy {
         let faulted = Arc::new(AtomicUsize::new(0));
         let state = Arc::new(AtomicU64::new(faults.seed | 1));
         let (c2, f2) = (connections.clone(), faulted.clone());
+        let pushes = Arc::new(AtomicUsize::new(0));
         let bytes_up = Arc::new(AtomicU64::new(0));
         let bytes_down = Arc::new(AtomicU64::new(0));
         let counters = (bytes_up.clone(), bytes_down.clone());
@@ -132,6 +137,7 @@ impl Proxy {
                     faults.stall_for,
                     faults.per_request,
                     counters.clone(),
+                    (pushes.clone(), faults.lose_first_pushes, f2.clone()),
                 ));
             }
         });
@@ -162,6 +168,7 @@ async fn handle(
     stall_for: Duration,
     per_request: bool,
     counters: (Arc<AtomicU64>, Arc<AtomicU64>),
+    (pushes, lose_pushes, faulted): (Arc<AtomicUsize>, usize, Arc<AtomicUsize>),
 ) {
     match fate {
         Fate::Pass | Fate::Delay(_) if per_request => {
@@ -170,6 +177,14 @@ async fn handle(
             }
             let request = read_request(&mut client).await;
             if request.is_empty() {
+                return;
+            }
+            if request.starts_with(b"POST /v1/sync/push")
+                && pushes.fetch_add(1, Ordering::SeqCst) < lose_pushes
+            {
+                // HQ applies the push; the phone never hears it.
+                faulted.fetch_add(1, Ordering::SeqCst);
+                let _ = exchange(upstream, &request).await;
                 return;
             }
             if let Some(answer) = exchange(upstream, &request).await {

@@ -162,23 +162,37 @@ fn a_lost_response_then_retry_applies_once(b: Backend) {
         "T1",
         Utc::now() + Duration::hours(1),
     ));
-    let upstream = hq.url.trim_start_matches("http://").parse().unwrap();
-    // Enroll directly, then sync through a proxy that loses HQ's first answers.
-    let proxy = Proxy::start(
-        upstream,
-        Faults {
-            lose_first_responses: 3,
-            ..Faults::none()
-        },
-    );
-    let phone = Phone::enroll_via(&hq.url, &proxy.url, &code, "DEV-LR");
+    // The phone already holds its receipt numbers and the job (synced
+    // directly), and works the visit offline.
+    let phone = Phone::enroll(&hq.url, &code, "DEV-LR");
     phone.sync();
     let t = &phone.tech;
     t.accept_job("LR-1").unwrap();
     drive_to_handover(t, "LR-1");
     let ops = t.last_seq().unwrap();
-    phone.sync();
-    assert!(proxy.faulted.load(std::sync::atomic::Ordering::SeqCst) >= 3);
+    // Then it syncs through a proxy that gives every request its own fate and
+    // loses HQ's answers to the first two pushes: the push is applied, its
+    // answer lost, and the retried push must come back as duplicates.
+    let upstream = hq.url.trim_start_matches("http://").parse().unwrap();
+    let proxy = Proxy::start(
+        upstream,
+        Faults {
+            lose_first_pushes: 2,
+            per_request: true,
+            ..Faults::none()
+        },
+    );
+    let mut config = onsite_core::sync::SyncConfig::new(&proxy.url, &phone.token);
+    config.base_backoff_ms = 20;
+    config.max_backoff_ms = 200;
+    config.max_attempts = 12;
+    let via_proxy = onsite_core::sync::SyncClient::new(config).unwrap();
+    let report = via_proxy.sync_now(t, None).unwrap();
+    assert_eq!(proxy.faulted.load(std::sync::atomic::Ordering::SeqCst), 2);
+    assert!(
+        report.ops_duplicate > 0,
+        "the push itself was retried after a lost answer: {report:?}"
+    );
     assert_eq!(t.outbox_len().unwrap(), 0);
     // Every op is on HQ exactly once.
     let v = hq.order("LR-1");
@@ -219,6 +233,9 @@ fn a_flaky_network_still_converges(b: Backend) {
             lose_response: 0.11,
             stall_for: std::time::Duration::from_millis(400),
             seed: 0x5eed,
+            // A fate per request: the client keeps its connection alive, and
+            // per connection the pushes would never meet a fault.
+            per_request: true,
             ..Faults::none()
         },
     );
@@ -235,15 +252,16 @@ fn a_flaky_network_still_converges(b: Backend) {
         tries += 1;
         assert!(tries < 20, "never converged");
     }
+    // Each visit is pushed on its own, so several pushes meet the faults.
     for i in 0..4 {
         let job = format!("FL-{i}");
         phone.tech.accept_job(&job).unwrap();
         drive_to_handover(&phone.tech, &job);
-    }
-    while phone.tech.outbox_len().unwrap() > 0 {
-        let _ = phone.client.sync_now(&phone.tech, None);
-        tries += 1;
-        assert!(tries < 60, "never converged");
+        while phone.tech.outbox_len().unwrap() > 0 {
+            let _ = phone.client.sync_now(&phone.tech, None);
+            tries += 1;
+            assert!(tries < 60, "never converged");
+        }
     }
     assert!(
         proxy.faulted.load(std::sync::atomic::Ordering::SeqCst) > 0,
