@@ -162,4 +162,46 @@ mod tests {
         let many = std::iter::repeat_n(big, 10_000_000);
         assert!(sum(many).is_err());
     }
+
+    #[test]
+    fn each_bound_holds_exactly_at_its_edge() {
+        assert_eq!(Fen::new(0).unwrap().fen(), 0);
+        assert_eq!(Fen::new(MAX_AMOUNT_FEN).unwrap().fen(), MAX_AMOUNT_FEN);
+        assert_eq!(Fen::try_from(MAX_TOTAL_FEN).unwrap().fen(), MAX_TOTAL_FEN);
+        assert!(matches!(
+            Fen::try_from(MAX_TOTAL_FEN + 1),
+            Err(Error::AmountOutOfRange { max_fen, .. }) if max_fen == MAX_TOTAL_FEN
+        ));
+        assert!(Fen::try_from(-1).is_err());
+        // A total may reach the limit, not pass it.
+        let half = Fen(MAX_TOTAL_FEN / 2);
+        assert_eq!(half.checked_add(half).unwrap().fen(), MAX_TOTAL_FEN);
+        assert!(half.checked_add(Fen(MAX_TOTAL_FEN / 2 + 1)).is_err());
+        assert_eq!(
+            Fen(MAX_AMOUNT_FEN).checked_mul(100).unwrap().fen(),
+            MAX_TOTAL_FEN
+        );
+        assert!(Fen(MAX_AMOUNT_FEN).checked_mul(101).is_err());
+        assert_eq!(Fen(7).checked_mul(0).unwrap(), Fen::ZERO);
+        // Change down to nothing is fine; below nothing is not.
+        assert_eq!(Fen(500).checked_sub(Fen(500)).unwrap(), Fen::ZERO);
+        assert_eq!(Fen(500).checked_sub(Fen(120)).unwrap().fen(), 380);
+    }
+
+    #[test]
+    fn yuan_are_shown_with_two_decimals() {
+        for (fen, shown) in [
+            (0, "¥0.00"),
+            (5, "¥0.05"),
+            (100, "¥1.00"),
+            (12_345, "¥123.45"),
+        ] {
+            assert_eq!(Fen(fen).display_yuan(), shown);
+            assert_eq!(Fen(fen).to_string(), shown);
+        }
+        assert_eq!(Fen(300).min(Fen(200)), Fen(200));
+        assert_eq!(Fen(200).min(Fen(300)), Fen(200));
+        assert_eq!(sum([Fen(1), Fen(20), Fen(300)]).unwrap().fen(), 321);
+        assert_eq!(i64::from(Fen(42)), 42);
+    }
 }

@@ -158,3 +158,142 @@ impl NumberBlock {
 pub fn format_number(series: &str, n: i64) -> String {
     format!("{series}-{n:08}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn receipt(number: &str, kind: EntryKind, prev: &str) -> Receipt {
+        Receipt {
+            number: number.into(),
+            kind,
+            refers_to: None,
+            job_id: "J-1".into(),
+            issued_at: Utc.with_ymd_and_hms(2026, 11, 28, 6, 0, 0).unwrap(),
+            site: "Site".into(),
+            location: "Room 1".into(),
+            customer_name: "Customer".into(),
+            technician_id: "t1".into(),
+            technician_name: "Tech".into(),
+            device_id: "dev-1".into(),
+            lines: Vec::new(),
+            totals: Totals::default(),
+            charge_instruction: None,
+            balance: None,
+            payment: None,
+            void_reason: None,
+            prev_sha256: prev.into(),
+        }
+    }
+
+    /// A ledger of `n` entries, each chained to the one before, as the store keeps it.
+    fn ledger(n: usize) -> Vec<StoredEntry> {
+        let mut prev = GENESIS.to_string();
+        (0..n)
+            .map(|i| {
+                let r = receipt(
+                    &format_number("SH01", i as i64 + 1),
+                    EntryKind::Original,
+                    &prev,
+                );
+                let sha256 = r.sha256().unwrap();
+                prev.clone_from(&sha256);
+                StoredEntry {
+                    position: i as i64 + 1,
+                    receipt: r,
+                    sha256,
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_intact_chain_verifies_and_each_fault_is_named() {
+        assert_eq!(verify_chain(&[]).unwrap(), None);
+        assert_eq!(verify_chain(&ledger(3)).unwrap(), None);
+
+        let mut edited = ledger(3);
+        edited[1].receipt.customer_name = "Someone else".into();
+        assert_eq!(
+            verify_chain(&edited).unwrap(),
+            Some(ChainFault::Edited {
+                number: "SH01-00000002".into()
+            })
+        );
+
+        let mut removed = ledger(3);
+        removed.remove(1);
+        assert_eq!(
+            verify_chain(&removed).unwrap(),
+            Some(ChainFault::Broken {
+                number: "SH01-00000003".into()
+            })
+        );
+
+        // The first entry must start from the genesis hash, not any hash.
+        let first_removed: Vec<_> = ledger(2).into_iter().skip(1).collect();
+        assert_eq!(
+            verify_chain(&first_removed).unwrap(),
+            Some(ChainFault::Broken {
+                number: "SH01-00000002".into()
+            })
+        );
+    }
+
+    #[test]
+    fn the_hash_covers_the_content_and_is_stable() {
+        let a = receipt("SH01-00000001", EntryKind::Original, GENESIS);
+        assert_eq!(a.sha256().unwrap(), a.clone().sha256().unwrap());
+        assert_eq!(a.sha256().unwrap().len(), 64);
+        let mut b = a.clone();
+        b.kind = EntryKind::Emergency;
+        assert_ne!(a.sha256().unwrap(), b.sha256().unwrap());
+        assert_eq!(
+            a.canonical().unwrap(),
+            serde_json::to_vec(&serde_json::to_value(&a).unwrap()).unwrap()
+        );
+        assert!(b.is_emergency());
+        assert!(!a.is_emergency());
+    }
+
+    #[test]
+    fn entry_kinds_are_spelled_as_they_are_stored() {
+        for kind in [
+            EntryKind::Original,
+            EntryKind::Emergency,
+            EntryKind::Void,
+            EntryKind::Reissue,
+        ] {
+            let wire = serde_json::to_value(kind).unwrap();
+            assert_eq!(wire.as_str(), Some(kind.as_str()), "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn number_blocks_are_checked_at_each_edge() {
+        let block = |series: &str, first, last| NumberBlock {
+            series: series.into(),
+            first,
+            last,
+        };
+        assert!(block("SH01", 1, 1).validate().is_ok());
+        assert!(block("SH01", 1, 99_999_999).validate().is_ok());
+        for (first, last) in [(0, 10), (-3, 10), (10, 9), (1, 100_000_000)] {
+            assert!(
+                matches!(
+                    block("SH01", first, last).validate(),
+                    Err(Error::InvalidInput {
+                        field: Field::ReceiptBlock,
+                        ..
+                    })
+                ),
+                "{first}..={last}"
+            );
+        }
+        assert!(block("SH 01", 1, 10).validate().is_err());
+        assert!(block("", 1, 10).validate().is_err());
+        assert_eq!(format_number("SH01", 42), "SH01-00000042");
+        assert_eq!(format_number("SH01", 99_999_999), "SH01-99999999");
+    }
+}

@@ -241,3 +241,186 @@ pub fn check_pull(page: &PullResponse) -> crate::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    //! The decoders' limits, each on both sides of its edge: the property tests
+    //! (tests/tests/decoder_props.rs) cover random input, these pin the bounds.
+    use super::*;
+    use crate::visit::event::{Actor, Event};
+
+    fn op(seq: i64) -> Op {
+        Op {
+            op_id: format!("op-{seq}"),
+            device_id: "dev-1".into(),
+            seq,
+            hlc: "0000000000001-0000-dev-1".into(),
+            job_id: "J-1".into(),
+            actor: Actor::Technician("t1".into()),
+            at: DateTime::<Utc>::UNIX_EPOCH,
+            event: Event::JobAccepted,
+        }
+    }
+
+    fn push(ops: Vec<Op>) -> Vec<u8> {
+        serde_json::to_vec(&PushRequest { ops }).unwrap()
+    }
+
+    fn field_of(e: &Error) -> Option<Field> {
+        match e {
+            Error::InvalidInput { field, .. } => Some(*field),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_push_decodes_to_the_ops_that_were_sent() {
+        let ops = vec![op(1), op(2)];
+        assert_eq!(decode_push(&push(ops.clone())).unwrap().ops, ops);
+    }
+
+    #[test]
+    fn a_push_holds_at_most_the_batch_limit() {
+        let full: Vec<Op> = (1..=MAX_PUSH_OPS as i64).map(op).collect();
+        assert_eq!(decode_push(&push(full)).unwrap().ops.len(), MAX_PUSH_OPS);
+        let over: Vec<Op> = (1..=MAX_PUSH_OPS as i64 + 1).map(op).collect();
+        let e = decode_push(&push(over)).unwrap_err();
+        assert!(
+            matches!(
+                &e,
+                Error::InvalidInput { field: Field::PushBody, problem: Problem::TooMany { max } } if *max == MAX_PUSH_OPS
+            ),
+            "{e:?}"
+        );
+        let e = decode_push(b"{\"ops\": [").unwrap_err();
+        assert_eq!(field_of(&e), Some(Field::PushBody), "{e:?}");
+    }
+
+    #[test]
+    fn every_op_field_is_checked_at_its_edge() {
+        type Edit = fn(&mut Op);
+        let cases: [(Edit, Edit, Field); 6] = [
+            (|o| o.seq = 1, |o| o.seq = 0, Field::OpSeq),
+            (
+                |o| o.op_id = "a".repeat(64),
+                |o| o.op_id = "a".repeat(65),
+                Field::OpId,
+            ),
+            (|o| o.op_id = "a".into(), |o| o.op_id.clear(), Field::OpId),
+            (
+                |o| o.hlc = "h".repeat(64),
+                |o| o.hlc = "h".repeat(65),
+                Field::ClockStamp,
+            ),
+            (
+                |o| o.job_id = "J-2".into(),
+                |o| o.job_id = "J 2".into(),
+                Field::JobId,
+            ),
+            (
+                |o| o.device_id = "d".into(),
+                |o| o.device_id.clear(),
+                Field::DeviceId,
+            ),
+        ];
+        for (i, (fine, bad, field)) in cases.into_iter().enumerate() {
+            let mut ok = op(1);
+            fine(&mut ok);
+            assert!(decode_push(&push(vec![ok])).is_ok(), "case {i} at its edge");
+            // The bad op follows a good one: every op is checked, not the first.
+            let mut wrong = op(2);
+            bad(&mut wrong);
+            let e = decode_push(&push(vec![op(1), wrong])).unwrap_err();
+            assert_eq!(field_of(&e), Some(field), "case {i}: {e:?}");
+        }
+        let mut negative = op(1);
+        negative.seq = -5;
+        assert!(decode_push(&push(vec![negative])).is_err());
+    }
+
+    #[test]
+    fn the_event_inside_an_op_is_validated() {
+        let mut late = op(1);
+        late.event = Event::Cancelled {
+            reason: String::new(),
+        };
+        let e = decode_push(&push(vec![late])).unwrap_err();
+        assert_eq!(field_of(&e), Some(Field::CancellationReason), "{e:?}");
+    }
+
+    fn change(cursor: i64) -> Change {
+        Change {
+            cursor,
+            job_id: "J-1".into(),
+            at: DateTime::<Utc>::UNIX_EPOCH,
+            change: ChangeKind::Cancelled {
+                reason: "customer moved".into(),
+            },
+        }
+    }
+
+    fn page(cursors: &[i64], next_cursor: i64) -> Vec<u8> {
+        serde_json::to_vec(&PullResponse {
+            changes: cursors.iter().copied().map(change).collect(),
+            next_cursor,
+            has_more: false,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn pull_cursors_only_go_forward_and_stop_at_the_next_cursor() {
+        let p = decode_pull(&page(&[3, 4, 9], 9)).unwrap();
+        assert_eq!(
+            p.changes.iter().map(|c| c.cursor).collect::<Vec<_>>(),
+            [3, 4, 9]
+        );
+        for (cursors, next) in [(&[3, 3][..], 9), (&[4, 3][..], 9), (&[3, 10][..], 9)] {
+            let e = decode_pull(&page(cursors, next)).unwrap_err();
+            assert_eq!(field_of(&e), Some(Field::PullPage), "{cursors:?}: {e:?}");
+        }
+        // The first change may carry any cursor up to next_cursor, even a very low one.
+        assert!(decode_pull(&page(&[i64::MIN + 1], 0)).is_ok());
+        let mut bad_id = serde_json::from_slice::<PullResponse>(&page(&[1], 1)).unwrap();
+        bad_id.changes[0].job_id = "J/1".into();
+        assert_eq!(
+            field_of(&check_pull(&bad_id).unwrap_err()),
+            Some(Field::JobId)
+        );
+        assert_eq!(
+            field_of(&decode_pull(b"[]").unwrap_err()),
+            Some(Field::PullPage)
+        );
+    }
+
+    #[test]
+    fn a_pull_page_holds_at_most_the_page_limit() {
+        let full: Vec<i64> = (1..=MAX_PULL_CHANGES as i64).collect();
+        assert!(decode_pull(&page(&full, MAX_PULL_CHANGES as i64)).is_ok());
+        let over: Vec<i64> = (1..=MAX_PULL_CHANGES as i64 + 1).collect();
+        let e = decode_pull(&page(&over, MAX_PULL_CHANGES as i64 + 1)).unwrap_err();
+        assert!(
+            matches!(&e, Error::InvalidInput { problem: Problem::TooMany { max }, .. } if *max == MAX_PULL_CHANGES),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn reject_codes_are_spelled_as_they_travel() {
+        let all = [
+            RejectCode::UnknownJob,
+            RejectCode::Reassigned,
+            RejectCode::JobCancelled,
+            RejectCode::RuleBroken,
+            RejectCode::DuplicateReceiptNumber,
+            RejectCode::UnknownReceipt,
+            RejectCode::ReceiptAlreadyVoid,
+            RejectCode::WrongDevice,
+        ];
+        for code in all {
+            // as_str is what logs and the phone's conflict list show: it must be the wire name.
+            let wire = serde_json::to_value(code).unwrap();
+            assert_eq!(wire.as_str(), Some(code.as_str()), "{code:?}");
+        }
+    }
+}
