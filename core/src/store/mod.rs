@@ -93,3 +93,6 @@ pub(crate) fn parse_time(s: &str) -> Result<DateTime<Utc>> {
             reason: format!("time {s:?}: {e}"),
         })
 }
+
+#[cfg(test)]
+mod tests;
