@@ -244,3 +244,265 @@ impl<'a> Reader<'a> {
             })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The layout byte for byte (written out by hand from the format above), and
+    //! each limit of the decoder on both sides of its edge.
+    use super::*;
+
+    fn pt(x: f32, y: f32, t_ms: u32, pressure: f32) -> Point {
+        Point {
+            x,
+            y,
+            t_ms,
+            pressure,
+        }
+    }
+
+    /// A stroke with one pressure and one time step, then one with neither.
+    fn two_strokes() -> Ink {
+        Ink {
+            canvas: Canvas {
+                width: 300.0,
+                height: 100.0,
+                density: 2.0,
+            },
+            strokes: vec![
+                Stroke {
+                    points: vec![
+                        pt(10.0, 20.0, 0, 0.5),
+                        pt(12.5, 19.0, 10, 0.5),
+                        pt(200.0, 19.0, 20, 0.5),
+                    ],
+                },
+                Stroke {
+                    points: vec![
+                        pt(50.0, 50.0, 100, 0.2),
+                        pt(49.9, 60.0, 130, 0.6),
+                        pt(50.0, 80.5, 190, 1.0),
+                    ],
+                },
+            ],
+        }
+    }
+
+    const TWO_STROKES: [u8; 49] = [
+        b'O', b'S', b'G', 0x01, // magic, version
+        0x00, 0x00, 0x96, 0x43, 0x00, 0x00, 0xc8, 0x42, 0x00, 0x00, 0x00, 0x40, // 300, 100, 2
+        0x02, // strokes
+        0x03, 0x03, 0x80, 0x0a, // 3 points, both flags, pressure 128, dt 10
+        0xc8, 0x01, 0x90, 0x03, 0x00, // x 100, y 200 (zigzag 200, 400), dt 0
+        0x32, 0x13, // dx +25, dy -10
+        0xa6, 0x1d, 0x00, // dx +1875 (two-byte varint), dy 0
+        0x03, 0x00, // 3 points, no flags
+        0xe8, 0x07, 0xe8, 0x07, 0x50, 0x33, // x 500, y 500, dt 80 after the last stroke, p 51
+        0x01, 0xc8, 0x01, 0x1e, 0x99, // dx -1, dy +100, dt 30, p 153
+        0x02, 0x9a, 0x03, 0x3c, 0xff, // dx +1, dy +205, dt 60, p 255
+    ];
+
+    fn same_points(a: &Ink, b: &Ink) {
+        assert_eq!(a.strokes.len(), b.strokes.len());
+        for (sa, sb) in a.strokes.iter().zip(&b.strokes) {
+            assert_eq!(sa.points.len(), sb.points.len());
+            for (p, r) in sa.points.iter().zip(&sb.points) {
+                assert_eq!((q(p.x), q(p.y), p.t_ms), (q(r.x), q(r.y), r.t_ms));
+                assert_eq!(pressure_byte(p.pressure), pressure_byte(r.pressure));
+            }
+        }
+    }
+
+    #[test]
+    fn the_encoding_is_the_documented_layout() {
+        assert_eq!(two_strokes().encode(), TWO_STROKES);
+        let back = Ink::decode(&TWO_STROKES).unwrap();
+        assert_eq!(back.canvas, two_strokes().canvas);
+        same_points(&back, &two_strokes());
+        // Decoded values are the quantised ones exactly.
+        assert_eq!(back.strokes[1].points[1].x, 49.9);
+        assert_eq!(back.strokes[1].points[0].pressure, 0.2);
+        assert_eq!(back.strokes[1].points[2].t_ms, 190);
+    }
+
+    #[test]
+    fn varints_round_trip_at_every_width() {
+        for v in [
+            0u64,
+            1,
+            0x7f,
+            0x80,
+            0x3fff,
+            0x4000,
+            u64::from(u32::MAX),
+            u64::MAX,
+        ] {
+            let mut out = Vec::new();
+            put_uvar(&mut out, v);
+            let mut r = Reader { b: &out, i: 0 };
+            assert_eq!(r.uvar().unwrap(), v, "{v}");
+            assert_eq!(r.remaining(), 0, "{v}: every byte used");
+        }
+        for v in [0i64, 1, -1, 63, -64, 64, -65, i64::MAX, i64::MIN] {
+            let mut out = Vec::new();
+            put_ivar(&mut out, v);
+            assert_eq!(Reader { b: &out, i: 0 }.ivar().unwrap(), v, "{v}");
+        }
+        let eleven = [0xffu8; 11];
+        assert!(matches!(
+            Reader { b: &eleven, i: 0 }.uvar(),
+            Err(SignatureError::Malformed(m)) if m.contains("too long")
+        ));
+        assert_eq!(
+            Reader {
+                b: &[1, 2, 3, 4, 5],
+                i: 1
+            }
+            .remaining(),
+            4
+        );
+    }
+
+    #[test]
+    fn quantisation_rounds_to_the_nearest_step() {
+        assert_eq!(q(12.34), 123);
+        assert_eq!(q(12.36), 124);
+        assert_eq!(q(-0.26), -3);
+        assert_eq!(pressure_byte(0.0), 0);
+        assert_eq!(pressure_byte(1.0), 255);
+        assert_eq!(pressure_byte(0.5), 128);
+        assert_eq!(pressure_byte(3.0), 255, "clamped");
+        assert_eq!(pressure_byte(-1.0), 0, "clamped");
+    }
+
+    #[test]
+    fn each_header_fault_is_refused() {
+        let mut magic = TWO_STROKES;
+        magic[0] = b'X';
+        assert!(
+            matches!(Ink::decode(&magic), Err(SignatureError::Malformed(m)) if m.contains("not an Onsite"))
+        );
+        let mut version = TWO_STROKES;
+        version[3] = 2;
+        assert!(
+            matches!(Ink::decode(&version), Err(SignatureError::Malformed(m)) if m.contains("version 2"))
+        );
+        let mut trailing = TWO_STROKES.to_vec();
+        trailing.push(0);
+        assert!(
+            matches!(Ink::decode(&trailing), Err(SignatureError::Malformed(m)) if m.contains("1 trailing"))
+        );
+        for cut in 0..TWO_STROKES.len() {
+            assert!(
+                matches!(
+                    Ink::decode(&TWO_STROKES[..cut]),
+                    Err(SignatureError::Malformed(_))
+                ),
+                "cut at {cut}"
+            );
+        }
+        // A canvas read back wrong is caught by validation.
+        let mut canvas = TWO_STROKES;
+        canvas[4..8].copy_from_slice(&f32::NAN.to_le_bytes());
+        assert!(matches!(
+            Ink::decode(&canvas),
+            Err(SignatureError::BadCanvas { .. })
+        ));
+    }
+
+    /// One stroke of `n` points along the canvas, every step different.
+    fn long_stroke(n: usize) -> Ink {
+        let points = (0..n)
+            .map(|i| {
+                pt(
+                    (i % 2000) as f32 * 0.5,
+                    (i % 7) as f32,
+                    i as u32,
+                    (i % 5) as f32 / 4.0,
+                )
+            })
+            .collect();
+        Ink {
+            canvas: Canvas {
+                width: 1000.0,
+                height: 100.0,
+                density: 1.0,
+            },
+            strokes: vec![Stroke { points }],
+        }
+    }
+
+    #[test]
+    fn exactly_the_limits_decode_and_one_more_is_refused_before_reading() {
+        let full = long_stroke(MAX_POINTS);
+        let bytes = full.encode();
+        same_points(&Ink::decode(&bytes).unwrap(), &full);
+
+        // Claim a second stroke of one point after a full one: refused on the
+        // count, before any of its bytes are read (there are none).
+        let mut over = bytes.clone();
+        assert_eq!(over[16], 1, "the stroke count");
+        over[16] = 2;
+        over.push(1);
+        assert!(matches!(
+            Ink::decode(&over),
+            Err(SignatureError::TooLarge { what: "points", count, .. }) if count == MAX_POINTS + 1
+        ));
+
+        let many = Ink {
+            canvas: Canvas {
+                width: 1000.0,
+                height: 1000.0,
+                density: 1.0,
+            },
+            strokes: (0..MAX_STROKES)
+                .map(|i| Stroke {
+                    points: vec![
+                        pt(i as f32, 0.0, 2 * i as u32, 0.5),
+                        pt(i as f32, 900.0, 2 * i as u32 + 1, 0.5),
+                    ],
+                })
+                .collect(),
+        };
+        assert_eq!(
+            Ink::decode(&many.encode()).unwrap().strokes.len(),
+            MAX_STROKES
+        );
+        let mut too_many = TWO_STROKES.to_vec();
+        too_many.splice(16..17, {
+            let mut v = Vec::new();
+            put_uvar(&mut v, MAX_STROKES as u64 + 1);
+            v
+        });
+        assert!(matches!(
+            Ink::decode(&too_many),
+            Err(SignatureError::TooLarge { what: "count", count, max }) if count == MAX_STROKES + 1 && max == MAX_STROKES
+        ));
+    }
+
+    #[test]
+    fn time_that_overflows_is_refused() {
+        let mut ink = two_strokes();
+        ink.strokes[1].points[0].t_ms = u32::MAX - 100;
+        ink.strokes[1].points[1].t_ms = u32::MAX - 60;
+        ink.strokes[1].points[2].t_ms = u32::MAX;
+        let bytes = ink.encode();
+        same_points(&Ink::decode(&bytes).unwrap(), &ink);
+        // The last step made 127 ms instead of 60 ends past u32::MAX.
+        let mut past = bytes.clone();
+        let at = past.len() - 2;
+        past[at] = 0x7f;
+        assert!(
+            matches!(Ink::decode(&past), Err(SignatureError::Malformed(m)) if m.contains("time"))
+        );
+    }
+
+    #[test]
+    fn an_empty_stroke_keeps_its_place() {
+        let mut ink = two_strokes();
+        ink.strokes.insert(1, Stroke::default());
+        let back = Ink::decode(&ink.encode()).unwrap();
+        assert_eq!(back.strokes.len(), 3);
+        assert!(back.strokes[1].points.is_empty());
+        same_points(&back, &ink);
+    }
+}
