@@ -8,8 +8,9 @@
 //!
 //! Seeded: the seed is printed, and `ONSITE_FAULT_SEED=<seed>` replays the
 //! same fault schedule: the proxy's fate for each request index, the kill
-//! decisions and the phones' steps come from it (process timing still
-//! varies from run to run).
+//! decisions, the phones' steps and their retry jitter all come from it
+//! (process timing still varies from run to run). The run asserts that
+//! phone kills, HQ kills and every kind of proxy fault actually happened.
 //!
 //! The oracle is [`assert_in_step_with_hq`], fed with what each phone itself
 //! reported committing (a stdout line per change, from every incarnation).
@@ -332,6 +333,24 @@ fn run(backend: Backend, name: &str) {
         proxy.faulted(),
         proxy.faulted_pushes(),
     );
+    // The faults happened: kills of both kinds, every kind of network fault,
+    // pushes among the faulted requests; and the proxy dealt exactly the
+    // fates the seed schedules, so a replay meets the same ones.
+    assert!(
+        phone_kills > 0 && hq_kills > 0,
+        "kills: {phone_kills} phones, {hq_kills} HQ (seed {seed})"
+    );
+    assert!(
+        kinds.values().all(|&n| n > 0),
+        "a kind of fault never happened (seed {seed}): {kinds:?}"
+    );
+    assert!(proxy.faulted_pushes() > 0, "no push met a fault");
+    assert_eq!(
+        served.iter().map(|s| s.fate).collect::<Vec<_>>(),
+        faults.schedule(served.len()),
+        "the proxy's fates are not the seed's schedule"
+    );
+
     // The checks, straight against HQ's database and the phones' store files.
     let db = onsite_hq::open_db(&db_url).unwrap();
     let mut receipt_numbers = BTreeSet::new();
@@ -393,6 +412,76 @@ fn run(backend: Backend, name: &str) {
         hq_receipts.keys().cloned().collect::<BTreeSet<_>>(),
         receipt_numbers
     );
+}
+
+/// A tiny upstream that answers every request with `200 ok`, for proxy tests.
+fn ok_upstream() -> std::net::SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for mut c in listener.incoming().map_while(Result::ok) {
+            let _ = c.set_read_timeout(Some(Duration::from_millis(500)));
+            let mut buf = [0u8; 4096];
+            let _ = c.read(&mut buf);
+            let _ = c.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
+        }
+    });
+    addr
+}
+
+/// Sends `n` requests one after another through a proxy with `faults` and
+/// returns the fates it dealt them.
+fn fates_dealt(upstream: std::net::SocketAddr, faults: Faults, n: usize) -> Vec<Fate> {
+    let proxy = Proxy::start(upstream, faults);
+    let addr = proxy.url.trim_start_matches("http://").to_string();
+    for i in 0..n {
+        let mut c = std::net::TcpStream::connect(&addr).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let path = if i % 3 == 0 {
+            "/v1/sync/push"
+        } else {
+            "/v1/jobs"
+        };
+        let req = format!("POST {path} HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\n\r\n{{}}");
+        c.write_all(req.as_bytes()).unwrap();
+        let _ = c.read_to_end(&mut Vec::new());
+    }
+    let served = proxy.served();
+    assert_eq!(served.len(), n, "every request was served once");
+    served.iter().map(|s| s.fate).collect()
+}
+
+#[test]
+fn a_seed_replays_the_same_fault_schedule() {
+    let n = 60;
+    let a = faults(7);
+    let b = faults(8);
+    // The schedule is a function of the seed alone...
+    assert_eq!(
+        a.schedule(500),
+        faults(7).schedule(500),
+        "one seed, one schedule"
+    );
+    assert_ne!(
+        a.schedule(500),
+        b.schedule(500),
+        "another seed, another schedule"
+    );
+    for f in Fate::FAULTS {
+        assert!(a.schedule(500).contains(&f), "{f:?} never scheduled");
+    }
+    // ...and two proxies on one seed deal it out request by request.
+    let upstream = ok_upstream();
+    let fast = |f: Faults| Faults {
+        stall_for: Duration::from_millis(20),
+        ..f
+    };
+    let first = fates_dealt(upstream, fast(a), n);
+    let again = fates_dealt(upstream, fast(a), n);
+    let other = fates_dealt(upstream, fast(b), n);
+    assert_eq!(first, a.schedule(n), "the proxy deals the seed's schedule");
+    assert_eq!(first, again, "one seed, one schedule");
+    assert_ne!(first, other, "another seed, another schedule");
 }
 
 #[test]

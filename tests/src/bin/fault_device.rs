@@ -56,6 +56,8 @@ fn main() {
     config.max_backoff_ms = 300;
     config.max_attempts = 8;
     config.request_timeout_ms = 2_000;
+    // The retries' jitter comes from the run's seed too, so a replay retries alike.
+    config.jitter_seed = Some(seed);
     let client = SyncClient::new(config).unwrap_or_else(|e| fail(&format!("client: {e}")));
 
     let mut reporter = Reporter { last: 0 };
