@@ -440,7 +440,7 @@ pub fn assert_in_step_with_hq(
         "{device}: HQ holds jobs the phone lacks: {:?}",
         hq_jobs.keys().collect::<Vec<_>>()
     );
-    let at_hq: BTreeSet<String> = applied.keys().map(|k| k.to_string()).collect();
+    let at_hq: BTreeSet<String> = applied.keys().map(|&k| k.to_owned()).collect();
     let lost: Vec<_> = committed.difference(&at_hq).collect();
     let extra: Vec<_> = at_hq.difference(&committed).collect();
     assert!(
