@@ -2,6 +2,7 @@
 //! the sync stories. HQ runs in-process on its own runtime, or as a separate
 //! process (`hq_server`) when a test must kill it.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -10,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use onsite_core::order::WorkOrder;
 use onsite_core::sync::{SyncClient, SyncConfig, SyncReport};
+use onsite_core::visit::Op;
 use onsite_core::{Profile, Technician};
 use serde_json::Value;
 
@@ -267,8 +269,8 @@ pub fn shared<T>(t: T) -> Arc<T> {
 }
 
 /// How HQ holds one device's ops: (rows, distinct sequence numbers, highest
-/// sequence number). "Every op once, none missing" is all three equal to the
-/// device's last sequence number.
+/// sequence number). A sanity check only: the ops table's keys make the first
+/// two equal whatever HQ does; [`assert_in_step_with_hq`] is the oracle.
 pub fn ops_on_hq(db_url: &str, device: &str) -> (i64, i64, i64) {
     let db = onsite_hq::open_db(db_url).expect("open HQ database");
     onsite_hq::db::tx(&*db, |t| {
@@ -281,6 +283,181 @@ pub fn ops_on_hq(db_url: &str, device: &str) -> (i64, i64, i64) {
         Ok((r.int(0)?, r.int(1)?, r.int(2)?))
     })
     .expect("count ops")
+}
+
+/// One op row as HQ stores it: the op, and HQ's verdict on it.
+#[derive(Debug, Clone)]
+pub struct HqOp {
+    pub op: Op,
+    /// `applied`, `rejected` (with `code`) or anything else HQ wrote.
+    pub outcome: String,
+    pub code: Option<String>,
+}
+
+/// Every op row HQ holds for `device`, in sequence order.
+pub fn hq_ops(db_url: &str, device: &str) -> Vec<HqOp> {
+    let db = onsite_hq::open_db(db_url).expect("open HQ database");
+    onsite_hq::db::tx(&*db, |t| {
+        let rows = t.query(
+            "SELECT outcome, code, payload FROM ops WHERE device_id = ? ORDER BY seq",
+            &[device.into()],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(HqOp {
+                    outcome: r.text(0)?,
+                    code: r.opt_text(1)?,
+                    op: serde_json::from_str(&r.text(2)?)?,
+                })
+            })
+            .collect()
+    })
+    .expect("read HQ's ops")
+}
+
+/// HQ's visits of the technician that `device` belongs to, by job id.
+fn hq_visits(db_url: &str, device: &str) -> BTreeMap<String, Value> {
+    let db = onsite_hq::open_db(db_url).expect("open HQ database");
+    onsite_hq::db::tx(&*db, |t| {
+        let rows = t.query(
+            "SELECT o.job_id, o.visit FROM orders o JOIN devices d ON d.technician_id = o.technician_id
+             WHERE d.device_id = ?",
+            &[device.into()],
+        )?;
+        rows.iter()
+            .map(|r| Ok((r.text(0)?, serde_json::from_str(&r.text(1)?)?)))
+            .collect()
+    })
+    .expect("read HQ's orders")
+}
+
+/// The oracle for "nothing lost, nothing applied twice", by op id, for one
+/// phone whose sync has settled (nothing in the outbox):
+///
+/// - every change the phone committed (the device's own events in its store,
+///   and every op id in `reported`, the phone's own record of what it
+///   committed, `op id -> seq`) is applied at HQ exactly once, as an accepted
+///   row with the phone's sequence number; HQ holds no other op of the device
+///   and rejected none (so the phone has no conflict to explain);
+/// - job by job, HQ's applied ops are the phone's events, same ids, same
+///   order, same content; and HQ's visit equals the phone's, field by field;
+/// - HQ holds no job of the technician that the phone lacks.
+///
+/// Panics naming the first difference.
+pub fn assert_in_step_with_hq(
+    db_url: &str,
+    tech: &Technician,
+    device: &str,
+    reported: &BTreeMap<String, i64>,
+) {
+    assert_eq!(tech.outbox_len().unwrap(), 0, "{device}: outbox drained");
+    let rows = hq_ops(db_url, device);
+    // Rejected (or otherwise not applied) rows: none expected, none explained.
+    let refused: Vec<_> = rows
+        .iter()
+        .filter(|r| r.outcome != "applied")
+        .map(|r| {
+            (
+                r.op.seq,
+                r.op.event.kind(),
+                r.outcome.as_str(),
+                r.code.as_deref(),
+            )
+        })
+        .collect();
+    assert!(refused.is_empty(), "{device}: HQ did not apply {refused:?}");
+    let mut applied: BTreeMap<&str, Vec<&Op>> = BTreeMap::new();
+    for r in &rows {
+        applied.entry(r.op.op_id.as_str()).or_default().push(&r.op);
+    }
+    let twice: Vec<_> = applied.iter().filter(|(_, v)| v.len() > 1).collect();
+    assert!(
+        twice.is_empty(),
+        "{device}: applied more than once: {twice:?}"
+    );
+
+    let mut hq_jobs = hq_visits(db_url, device);
+    let mut committed: BTreeSet<String> = reported.keys().cloned().collect();
+    for job in tech.jobs().unwrap() {
+        let id = job.job_id;
+        let conflicts = tech.conflicts(&id).unwrap();
+        assert!(
+            conflicts.is_empty(),
+            "{device}: {id}: conflicts {conflicts:?}"
+        );
+        let mine: Vec<_> = tech
+            .events(&id)
+            .unwrap()
+            .into_iter()
+            .filter(|e| !e.event.from_hq())
+            .collect();
+        let at_hq: Vec<&Op> = rows
+            .iter()
+            .filter(|r| r.op.job_id == id)
+            .map(|r| &r.op)
+            .collect();
+        let ids = |v: Vec<&str>| v.join(" ");
+        assert_eq!(
+            ids(at_hq.iter().map(|o| o.op_id.as_str()).collect()),
+            ids(mine.iter().map(|e| e.event_id.as_str()).collect()),
+            "{device}: {id}: HQ's op ids (left) against the phone's events (right)"
+        );
+        for (op, e) in at_hq.iter().zip(&mine) {
+            assert_eq!(
+                (&op.event, op.at, &op.actor),
+                (&e.event, e.at, &e.actor),
+                "{device}: {id}: op {} differs at HQ (left) from the phone (right)",
+                op.op_id
+            );
+        }
+        committed.extend(mine.into_iter().map(|e| e.event_id));
+        let phone_visit = serde_json::to_value(tech.job(&id).unwrap()).unwrap();
+        let hq_visit = hq_jobs
+            .remove(&id)
+            .unwrap_or_else(|| panic!("{device}: HQ has no job {id}"));
+        if phone_visit != hq_visit {
+            // Name the fields that differ rather than print two whole visits.
+            let field = |v: &Value, k: &str| v.get(k).cloned().unwrap_or(Value::Null);
+            let keys: BTreeSet<&String> = phone_visit
+                .as_object()
+                .into_iter()
+                .chain(hq_visit.as_object())
+                .flat_map(|o| o.keys())
+                .collect();
+            let diff: Vec<String> = keys
+                .into_iter()
+                .filter(|k| field(&phone_visit, k) != field(&hq_visit, k))
+                .map(|k| {
+                    let (h, p) = (field(&hq_visit, k), field(&phone_visit, k));
+                    format!("{k}: HQ {h} / phone {p}")
+                })
+                .collect();
+            panic!("{device}: {id}: HQ's visit differs from the phone's: {diff:?}");
+        }
+    }
+    assert!(
+        hq_jobs.is_empty(),
+        "{device}: HQ holds jobs the phone lacks: {:?}",
+        hq_jobs.keys().collect::<Vec<_>>()
+    );
+    let at_hq: BTreeSet<String> = applied.keys().map(|&k| k.to_owned()).collect();
+    let lost: Vec<_> = committed.difference(&at_hq).collect();
+    let extra: Vec<_> = at_hq.difference(&committed).collect();
+    assert!(
+        lost.is_empty() && extra.is_empty(),
+        "{device}: committed on the phone but not applied at HQ: {lost:?}; \
+         applied at HQ but never committed on the phone: {extra:?}"
+    );
+    for (op_id, seq) in reported {
+        let op = applied[op_id.as_str()][0];
+        assert_eq!(
+            op.seq, *seq,
+            "{device}: op {op_id} came to HQ under another seq"
+        );
+    }
+    // Sanity: the device numbered its ops 1..=last_seq without gaps.
+    let last = tech.last_seq().unwrap();
+    assert_eq!(ops_on_hq(db_url, device), (last, last, last), "{device}");
 }
 
 /// HQ on a SQLite file in a temporary directory, which the caller keeps alive.

@@ -1,12 +1,19 @@
 //! A loopback TCP proxy that injects network faults between a phone and HQ:
-//! it drops connections, stalls them, delays them, cuts the request short,
-//! sends the request to HQ twice, or forwards the request and then throws
-//! HQ's answer away (HQ applied it, the phone never heard). Seeded, so a
-//! failing run can be replayed.
+//! it drops requests, stalls them, delays them, cuts them short, sends them
+//! to HQ twice, or forwards them and then throws HQ's answer away (HQ applied
+//! it, the phone never heard).
+//!
+//! Faults are per request: the proxy serves one request per client
+//! connection (closing it after the answer), so a client that keeps its
+//! connection alive still meets a fate on every request. The fate of the
+//! request with index `i` (in arrival order) is a pure function of the seed
+//! and `i` ([`Faults::fate`]), so a failing run's schedule replays from its
+//! seed. Every request served is logged with its fate, for the tests to
+//! assert that each kind of fault actually happened.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -14,31 +21,29 @@ use tokio::net::{TcpListener, TcpStream};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Faults {
-    /// Share of connections closed at once.
+    /// Share of requests closed without an answer, never forwarded.
     pub drop: f64,
-    /// Share of connections held silent for `stall`, then closed.
+    /// Share of requests held silent for `stall_for`, then closed.
     pub stall: f64,
-    /// Share of connections whose request reaches HQ but whose answer is lost.
+    /// Share of requests that reach HQ but whose answer is lost.
     pub lose_response: f64,
-    /// Share of connections passed on after a random delay of up to `stall_for`.
+    /// Share of requests passed on after a delay of up to `stall_for`.
     pub delay: f64,
-    /// Share of connections whose request is cut off halfway, then closed.
+    /// Share of requests cut off halfway on the way to HQ, then closed.
     pub truncate: f64,
-    /// Share of connections whose request HQ receives twice (one answer comes back).
+    /// Share of requests HQ receives twice (one answer comes back).
     pub duplicate: f64,
-    /// Serve one request per client connection (closing it after the answer),
-    /// so that a client that keeps connections alive still meets a fate per request.
-    pub per_request: bool,
     pub stall_for: Duration,
-    /// The first N connections lose their answer, whatever the shares say.
+    /// The first N requests lose their answer, whatever the shares say.
     pub lose_first_responses: usize,
     /// The first N pushes (`POST /v1/sync/push`) reach HQ and lose their
-    /// answer, so the push itself is retried (needs `per_request`).
+    /// answer, so the push itself is retried.
     pub lose_first_pushes: usize,
     pub seed: u64,
 }
 
 impl Faults {
+    /// No faults: the proxy passes connections through whole and only counts bytes.
     pub fn none() -> Faults {
         Faults {
             drop: 0.0,
@@ -47,30 +52,99 @@ impl Faults {
             delay: 0.0,
             truncate: 0.0,
             duplicate: 0.0,
-            per_request: false,
             stall_for: Duration::from_millis(0),
             lose_first_responses: 0,
             lose_first_pushes: 0,
             seed: 1,
         }
     }
+
+    fn is_none(&self) -> bool {
+        let shares = [
+            self.drop,
+            self.stall,
+            self.lose_response,
+            self.delay,
+            self.truncate,
+            self.duplicate,
+        ];
+        shares.iter().all(|s| *s <= 0.0)
+            && self.lose_first_responses == 0
+            && self.lose_first_pushes == 0
+    }
+
+    /// The fate of the request with index `index`, from the seed alone
+    /// (before `lose_first_pushes`, which depends on which requests are pushes).
+    pub fn fate(&self, index: usize) -> Fate {
+        if index < self.lose_first_responses {
+            return Fate::LoseResponse;
+        }
+        let r = unit(self.seed, index, 0);
+        let bands = [
+            (self.drop, Fate::Drop),
+            (self.stall, Fate::Stall),
+            (self.lose_response, Fate::LoseResponse),
+            (self.delay, Fate::Delay),
+            (self.truncate, Fate::Truncate),
+            (self.duplicate, Fate::Duplicate),
+        ];
+        let mut edge = 0.0;
+        for (share, fate) in bands {
+            edge += share;
+            if r < edge {
+                return fate;
+            }
+        }
+        Fate::Pass
+    }
+
+    /// The fates of requests `0..n`: what a replay of this seed deals out.
+    pub fn schedule(&self, n: usize) -> Vec<Fate> {
+        (0..n).map(|i| self.fate(i)).collect()
+    }
+
+    /// How long a delayed request `index` waits.
+    fn delay_of(&self, index: usize) -> Duration {
+        self.stall_for.mul_f64(unit(self.seed, index, 1))
+    }
 }
 
-enum Fate {
+/// What the proxy did with one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Fate {
     Pass,
     Drop,
     Stall,
     LoseResponse,
-    Delay(Duration),
+    Delay,
     Truncate,
     Duplicate,
 }
 
+impl Fate {
+    /// Every fault kind (every fate but `Pass`).
+    pub const FAULTS: [Fate; 6] = [
+        Fate::Drop,
+        Fate::Stall,
+        Fate::LoseResponse,
+        Fate::Delay,
+        Fate::Truncate,
+        Fate::Duplicate,
+    ];
+}
+
+/// One request the proxy served: its index, whether it was a push, its fate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Served {
+    pub index: usize,
+    pub push: bool,
+    pub fate: Fate,
+}
+
 pub struct Proxy {
     pub url: String,
-    pub connections: Arc<AtomicUsize>,
-    pub faulted: Arc<AtomicUsize>,
-    /// Bytes passed phone -> HQ and HQ -> phone on connections that went through whole.
+    log: Arc<Mutex<Vec<Served>>>,
+    /// Bytes passed phone -> HQ and HQ -> phone (pass-through mode only).
     pub bytes_up: Arc<AtomicU64>,
     pub bytes_down: Arc<AtomicU64>,
     _rt: tokio::runtime::Runtime,
@@ -85,176 +159,133 @@ impl Proxy {
             .unwrap();
         let listener = rt.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let connections = Arc::new(AtomicUsize::new(0));
-        let faulted = Arc::new(AtomicUsize::new(0));
-        let state = Arc::new(AtomicU64::new(faults.seed | 1));
-        let (c2, f2) = (connections.clone(), faulted.clone());
-        let pushes = Arc::new(AtomicUsize::new(0));
+        let log = Arc::new(Mutex::new(Vec::new()));
         let bytes_up = Arc::new(AtomicU64::new(0));
         let bytes_down = Arc::new(AtomicU64::new(0));
         let counters = (bytes_up.clone(), bytes_down.clone());
+        let log2 = log.clone();
         rt.spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
-                let n = c2.fetch_add(1, Ordering::SeqCst);
-                let r = next_unit(&state);
-                let bands = [
-                    faults.drop,
-                    faults.stall,
-                    faults.lose_response,
-                    faults.delay,
-                    faults.truncate,
-                    faults.duplicate,
-                ];
-                let mut band = bands.len();
-                let mut edge = 0.0;
-                for (i, share) in bands.iter().enumerate() {
-                    edge += share;
-                    if r < edge {
-                        band = i;
-                        break;
-                    }
-                }
-                let fate = if n < faults.lose_first_responses {
-                    Fate::LoseResponse
+                if faults.is_none() {
+                    tokio::spawn(pass(client, upstream, counters.clone()));
                 } else {
-                    match band {
-                        0 => Fate::Drop,
-                        1 => Fate::Stall,
-                        2 => Fate::LoseResponse,
-                        3 => Fate::Delay(faults.stall_for.mul_f64(next_unit(&state))),
-                        4 => Fate::Truncate,
-                        5 => Fate::Duplicate,
-                        _ => Fate::Pass,
-                    }
-                };
-                if !matches!(fate, Fate::Pass) {
-                    f2.fetch_add(1, Ordering::SeqCst);
+                    tokio::spawn(serve_one(client, upstream, faults, log2.clone()));
                 }
-                tokio::spawn(handle(
-                    client,
-                    upstream,
-                    fate,
-                    faults.stall_for,
-                    faults.per_request,
-                    counters.clone(),
-                    (pushes.clone(), faults.lose_first_pushes, f2.clone()),
-                ));
             }
         });
         Proxy {
             url,
-            connections,
-            faulted,
+            log,
             bytes_up,
             bytes_down,
             _rt: rt,
         }
     }
+
+    /// Every request served so far, in index order.
+    pub fn served(&self) -> Vec<Served> {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// How many requests met `fate`.
+    pub fn count(&self, fate: Fate) -> usize {
+        self.served().iter().filter(|s| s.fate == fate).count()
+    }
+
+    /// How many requests met any fault.
+    pub fn faulted(&self) -> usize {
+        self.served()
+            .iter()
+            .filter(|s| s.fate != Fate::Pass)
+            .count()
+    }
+
+    /// How many pushes met a fault.
+    pub fn faulted_pushes(&self) -> usize {
+        self.served()
+            .iter()
+            .filter(|s| s.push && s.fate != Fate::Pass)
+            .count()
+    }
 }
 
-fn next_unit(state: &AtomicU64) -> f64 {
-    let mut x = state.load(Ordering::SeqCst);
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    state.store(x, Ordering::SeqCst);
-    (x >> 11) as f64 / (1u64 << 53) as f64
+/// A uniform number in [0, 1) for (seed, index, salt): splitmix64 of the three.
+fn unit(seed: u64, index: usize, salt: u64) -> f64 {
+    let mut z = seed
+        .wrapping_add((index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+        .wrapping_add(salt.wrapping_mul(0xD1B5_4A32_D192_ED03));
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    (z >> 11) as f64 / (1u64 << 53) as f64
 }
 
-async fn handle(
+/// Reads one request, gives it the next index and its fate, and carries the fate out.
+async fn serve_one(
     mut client: TcpStream,
     upstream: SocketAddr,
-    fate: Fate,
-    stall_for: Duration,
-    per_request: bool,
-    counters: (Arc<AtomicU64>, Arc<AtomicU64>),
-    (pushes, lose_pushes, faulted): (Arc<AtomicUsize>, usize, Arc<AtomicUsize>),
+    faults: Faults,
+    log: Arc<Mutex<Vec<Served>>>,
 ) {
+    let request = read_message(&mut client).await;
+    if request.is_empty() {
+        return;
+    }
+    let push = request.starts_with(b"POST /v1/sync/push");
+    let (index, fate) = {
+        let mut log = log.lock().unwrap();
+        let index = log.len();
+        let pushes = log.iter().filter(|s| s.push).count();
+        let fate = if push && pushes < faults.lose_first_pushes {
+            Fate::LoseResponse
+        } else {
+            faults.fate(index)
+        };
+        log.push(Served { index, push, fate });
+        (index, fate)
+    };
     match fate {
-        Fate::Pass | Fate::Delay(_) if per_request => {
-            if let Fate::Delay(d) = fate {
-                tokio::time::sleep(d).await;
-            }
-            let request = read_request(&mut client).await;
-            if request.is_empty() {
-                return;
-            }
-            if request.starts_with(b"POST /v1/sync/push")
-                && pushes.fetch_add(1, Ordering::SeqCst) < lose_pushes
-            {
-                // HQ applies the push; the phone never hears it.
-                faulted.fetch_add(1, Ordering::SeqCst);
-                let _ = exchange(upstream, &request).await;
-                return;
-            }
+        Fate::Pass => {
             if let Some(answer) = exchange(upstream, &request).await {
                 let _ = client.write_all(&answer).await;
             }
         }
-        Fate::Drop => drop(client),
-        Fate::Stall => {
-            tokio::time::sleep(stall_for).await;
-            drop(client);
+        Fate::Delay => {
+            tokio::time::sleep(faults.delay_of(index)).await;
+            if let Some(answer) = exchange(upstream, &request).await {
+                let _ = client.write_all(&answer).await;
+            }
         }
-        Fate::Pass => pass(client, upstream, &counters).await,
-        Fate::Delay(d) => {
-            tokio::time::sleep(d).await;
-            pass(client, upstream, &counters).await;
+        Fate::Drop => {}
+        Fate::Stall => tokio::time::sleep(faults.stall_for).await,
+        Fate::LoseResponse => {
+            // HQ applies the request; the phone never hears it.
+            let _ = exchange(upstream, &request).await;
         }
         Fate::Truncate => {
-            let request = read_request(&mut client).await;
             if let Ok(mut up) = TcpStream::connect(upstream).await {
                 let _ = up.write_all(&request[..request.len() / 2]).await;
             }
         }
         Fate::Duplicate => {
-            let request = read_request(&mut client).await;
-            if request.is_empty() {
-                return;
-            }
             // HQ gets the same request twice; the phone hears the second answer.
             let _ = exchange(upstream, &request).await;
             if let Some(answer) = exchange(upstream, &request).await {
                 let _ = client.write_all(&answer).await;
             }
         }
-        Fate::LoseResponse => {
-            let Ok(up) = TcpStream::connect(upstream).await else {
-                return;
-            };
-            let (mut cr, _cw) = client.into_split();
-            let (mut ur, mut uw) = up.into_split();
-            // Forward the request; once HQ starts answering and then falls
-            // quiet, hang up on the client without passing the answer on.
-            let fwd = tokio::spawn(async move {
-                let _ = tokio::io::copy(&mut cr, &mut uw).await;
-            });
-            let mut buf = vec![0u8; 64 * 1024];
-            let mut got_any = false;
-            loop {
-                let wait = if got_any { 150 } else { 10_000 };
-                match tokio::time::timeout(Duration::from_millis(wait), ur.read(&mut buf)).await {
-                    Ok(Ok(0)) | Ok(Err(_)) | Err(_) => break,
-                    Ok(Ok(_)) => got_any = true,
-                }
-            }
-            fwd.abort();
-        }
     }
 }
 
-async fn pass(
-    client: TcpStream,
-    upstream: SocketAddr,
-    counters: &(Arc<AtomicU64>, Arc<AtomicU64>),
-) {
+/// Passes a connection through whole, counting bytes as they flow.
+async fn pass(client: TcpStream, upstream: SocketAddr, counters: (Arc<AtomicU64>, Arc<AtomicU64>)) {
     let Ok(up) = TcpStream::connect(upstream).await else {
         return;
     };
     let (mut cr, mut cw) = client.into_split();
     let (mut ur, mut uw) = up.into_split();
     // Count as bytes flow, so a kept-alive connection is counted before it closes.
-    let (to_hq, to_phone) = (counters.0.clone(), counters.1.clone());
+    let (to_hq, to_phone) = counters;
     let up_dir = async move {
         let mut buf = vec![0u8; 64 * 1024];
         while let Ok(n) = cr.read(&mut buf).await {
@@ -276,11 +307,6 @@ async fn pass(
         let _ = cw.shutdown().await;
     };
     tokio::join!(up_dir, down_dir);
-}
-
-/// Reads one HTTP request (headers and a Content-Length body) from the client.
-async fn read_request(client: &mut TcpStream) -> Vec<u8> {
-    read_message(client).await
 }
 
 /// Reads one HTTP/1.1 message: headers, then a Content-Length body (or until

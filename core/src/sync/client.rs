@@ -47,6 +47,9 @@ pub struct SyncConfig {
     pub base_backoff_ms: u64,
     pub max_backoff_ms: u64,
     pub request_timeout_ms: u64,
+    /// Seeds the retry backoff jitter; `None` seeds it from the clock. Fault
+    /// tests set it so that a replayed run retries on the same schedule.
+    pub jitter_seed: Option<u64>,
 }
 
 impl SyncConfig {
@@ -59,6 +62,7 @@ impl SyncConfig {
             base_backoff_ms: 200,
             max_backoff_ms: 10_000,
             request_timeout_ms: 15_000,
+            jitter_seed: None,
         }
     }
 }
@@ -195,10 +199,11 @@ fn resume<T>(r: std::result::Result<T, Panicked>) -> Result<T> {
 
 impl SyncClient {
     pub fn new(config: SyncConfig) -> Result<SyncClient> {
-        let seed = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0x9E37_79B9_7F4A_7C15, |d| d.as_nanos() as u64)
-            | 1;
+        let seed = config.jitter_seed.unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0x9E37_79B9_7F4A_7C15, |d| d.as_nanos() as u64)
+        }) | 1;
         Ok(SyncClient {
             inner: Arc::new(Inner {
                 http: runtime::http()?,
@@ -529,5 +534,25 @@ impl Inner {
             }
         }
         Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jitters(seed: Option<u64>) -> Vec<f64> {
+        let mut config = SyncConfig::new("http://127.0.0.1:1", "token");
+        config.jitter_seed = seed;
+        let client = SyncClient::new(config).unwrap_or_else(|e| panic!("client: {e}"));
+        (0..16).map(|_| client.inner.jitter()).collect()
+    }
+
+    /// A fault run that replays its seed must retry on the same schedule.
+    #[test]
+    fn a_jitter_seed_replays_the_same_backoff() {
+        assert_eq!(jitters(Some(7)), jitters(Some(7)), "one seed, one schedule");
+        assert_ne!(jitters(Some(7)), jitters(Some(8)), "another seed differs");
+        assert!(jitters(Some(7)).iter().all(|j| (0.5..1.0).contains(j)));
     }
 }

@@ -8,11 +8,20 @@
 //! process left off. Exits 0 and prints `done` once `JOBS` jobs are handed
 //! over and a sync has left nothing in the outbox.
 //!
+//! It also reports every change it commits on stdout, one line
+//! `committed SEQ OP_ID` each, flushed right after the store call that made
+//! it: the suite reads these lines from every incarnation (a pipe keeps what
+//! was written before a SIGKILL), an independent record of what the phone
+//! committed that a store losing a change, outbox row and `last_seq` with it,
+//! cannot take back. Each incarnation starts by reporting what its outbox
+//! still holds, which covers changes committed just before a kill.
+//!
 //! Usage: fault_device STORE SYNC_URL TOKEN TECH_ID DEVICE_ID APPROVAL_KEY JOBS SEED
 
 // Test and benchmark support: a failed unwrap is a failed run, not a crash in the field.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 use onsite_core::checklist::Phase;
@@ -30,7 +39,8 @@ fn main() {
         std::process::exit(2);
     }
     let jobs: usize = args[6].parse().unwrap_or(1);
-    let mut rng = args[7].parse::<u64>().unwrap_or(1) | 1;
+    let seed = args[7].parse::<u64>().unwrap_or(1);
+    let mut rng = seed | 1;
     let tech = Technician::open(
         &args[0],
         Profile {
@@ -46,10 +56,14 @@ fn main() {
     config.max_backoff_ms = 300;
     config.max_attempts = 8;
     config.request_timeout_ms = 2_000;
+    // The retries' jitter comes from the run's seed too, so a replay retries alike.
+    config.jitter_seed = Some(seed);
     let client = SyncClient::new(config).unwrap_or_else(|e| fail(&format!("client: {e}")));
 
+    let mut reporter = Reporter { last: 0 };
     let started = Instant::now();
     loop {
+        reporter.report(&tech);
         if started.elapsed() > Duration::from_secs(240) {
             fail("did not finish in 240 s");
         }
@@ -66,7 +80,9 @@ fn main() {
         // A few steps between syncs, more or fewer at random.
         let steps = 1 + (next(&mut rng) % 6) as usize;
         for j in open.iter().take(steps) {
-            if let Err(e) = step(&tech, &j.job_id) {
+            let stepped = step(&tech, &j.job_id, &mut reporter);
+            reporter.report(&tech);
+            if let Err(e) = stepped {
                 // Out of receipt numbers until the next sync, or HQ changed the job: keep going.
                 eprintln!("{}: {e}", j.job_id);
             }
@@ -74,18 +90,43 @@ fn main() {
     }
 }
 
-/// Moves one job one step forward from its stored state.
-fn step(tech: &Technician, job: &str) -> Result<()> {
+/// Prints each change committed since the last report (see the module doc).
+struct Reporter {
+    last: i64,
+}
+
+impl Reporter {
+    fn report(&mut self, tech: &Technician) {
+        let Ok(last) = tech.last_seq() else { return };
+        if last <= self.last {
+            return;
+        }
+        // No sync runs between a change and its report, so the outbox still holds it.
+        let ops = tech.pending_ops(usize::MAX).unwrap_or_default();
+        let mut out = std::io::stdout().lock();
+        for op in ops.iter().filter(|o| o.seq > self.last) {
+            let _ = writeln!(out, "committed {} {}", op.seq, op.op_id);
+        }
+        let _ = out.flush();
+        self.last = last;
+    }
+}
+
+/// Moves one job one step forward from its stored state, reporting each
+/// change as soon as the store call that made it returns.
+fn step(tech: &Technician, job: &str, r: &mut Reporter) -> Result<()> {
     let v = tech.job(job)?;
     match v.status {
         Status::Dispatched => drop(tech.accept_job(job)?),
         Status::Accepted => {
             sample::complete_checklist(tech, job, Phase::BeforeLeaving)?;
+            r.report(tech);
             tech.depart(job)?;
         }
         Status::EnRoute => drop(tech.arrive_with_reason(job, "路上堵车 / traffic")?),
         Status::Arrived => {
             sample::complete_checklist(tech, job, Phase::Arrival)?;
+            r.report(tech);
             tech.assess(
                 job,
                 Assessment {
@@ -97,6 +138,7 @@ fn step(tech: &Technician, job: &str) -> Result<()> {
         Status::Assessed => {
             if v.quote_lines.is_empty() {
                 sample::add_schedule_line(tech, job, 1)?;
+                r.report(tech);
             }
             tech.present_quote(job)?;
         }
@@ -104,10 +146,12 @@ fn step(tech: &Technician, job: &str) -> Result<()> {
         Status::Consented => drop(tech.start_work(job)?),
         Status::InProgress => {
             sample::complete_checklist(tech, job, Phase::WorkRules)?;
+            r.report(tech);
             tech.finish_work(job, 30, "更换角阀")?;
         }
         Status::WorkDone => {
             sample::complete_checklist(tech, job, Phase::Completion)?;
+            r.report(tech);
             tech.record_acceptance(
                 job,
                 AcceptanceInput {
@@ -131,6 +175,7 @@ fn step(tech: &Technician, job: &str) -> Result<()> {
             if v.payment.is_none() {
                 let due = v.due_on_site().fen();
                 tech.take_payment(job, Method::Cash, due, None, true)?;
+                r.report(tech);
             }
             tech.issue_receipt(job, false)?;
         }
