@@ -11,9 +11,16 @@
 //! here, independently of the decoder (sequence numbers from 1, ids of the
 //! id alphabet, amounts in bounds, every point and its pressure and time kept),
 //! and where the rule is simple the test predicts the decoder's answer.
+//!
+//! The seed corpus of the fuzz targets is run here too, through the very
+//! functions the targets call (`fuzz/src/lib.rs`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
 
+#[path = "../../fuzz/src/lib.rs"]
+mod fuzz_checks;
+
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use chrono::{Duration, Utc};
@@ -849,4 +856,281 @@ fn a_push_over_the_batch_limit_is_refused() {
     let mut over = full;
     over.push(op(MAX_PUSH_OPS + 1));
     assert!(decode_push(&push_of(over)).is_err());
+}
+
+// --- the fuzz targets' seed corpus ------------------------------------------------------
+
+fn corpus_dir(target: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/corpus")
+        .join(target)
+}
+
+fn corpus(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files: Vec<(PathBuf, Vec<u8>)> = std::fs::read_dir(corpus_dir(target))
+        .unwrap_or_else(|e| panic!("the seed corpus of {target}: {e}"))
+        .map(|e| {
+            let p = e.unwrap().path();
+            let bytes = std::fs::read(&p).unwrap();
+            (p, bytes)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// A fuzz target: its name, the check it runs, and what its seeds must still be.
+type Target = (&'static str, fn(&[u8]), fn(&[u8]) -> bool);
+
+/// Every seed passes the check its fuzz target runs, and the seeds are
+/// still what they were made as: push and pull bodies and signatures decode,
+/// ESC/POS receipts walk back into commands.
+#[test]
+fn every_fuzz_seed_passes_its_target_and_still_decodes() {
+    let targets: [Target; 4] = [
+        ("push_decoder", fuzz_checks::push_decoder, |b| {
+            decode_push(b).is_ok_and(|r| !r.ops.is_empty())
+        }),
+        ("pull_decoder", fuzz_checks::pull_decoder, |b| {
+            decode_pull(b).is_ok_and(|p| !p.changes.is_empty())
+        }),
+        ("stroke_decoder", fuzz_checks::stroke_decoder, |b| {
+            Ink::decode(b).is_ok()
+        }),
+        ("escpos_layout", fuzz_checks::escpos_layout, |b| {
+            // A printed receipt (ending in a cut), or a receipt's text.
+            escpos::decode(b).is_ok_and(|c| c.contains(&Command::Cut))
+                || std::str::from_utf8(b).is_ok_and(|t| t.contains('\n'))
+        }),
+    ];
+    for (target, run, valid) in targets {
+        let seeds = corpus(target);
+        assert!(seeds.len() >= 2, "{target} has {} seeds", seeds.len());
+        for (path, bytes) in seeds {
+            run(&bytes);
+            assert!(valid(&bytes), "{} no longer decodes", path.display());
+        }
+    }
+}
+
+/// Raw bytes of one HTTP exchange with HQ, as a phone sends and receives them.
+fn raw_call(
+    hq: &onsite_tests::harness::Hq,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<Vec<u8>>,
+) -> (u16, Vec<u8>) {
+    hq.rt.block_on(async {
+        let mut req = reqwest::Client::new()
+            .request(method.parse().unwrap(), format!("{}{path}", hq.url))
+            .bearer_auth(token);
+        if let Some(b) = body {
+            req = req.header("content-type", "application/json").body(b);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.bytes().await.unwrap().to_vec())
+    })
+}
+
+/// The phone's outbox as its sync client sends it, pushed to HQ: every op
+/// must apply. Returns the body.
+fn push_pending(hq: &onsite_tests::harness::Hq, phone: &onsite_tests::harness::Phone) -> Vec<u8> {
+    let batch = onsite_core::sync::SyncConfig::new("", "").batch_size;
+    let ops = phone.tech.pending_ops(batch).unwrap();
+    let body = serde_json::to_vec(&PushRequest { ops }).unwrap();
+    let (status, answer) = raw_call(
+        hq,
+        "POST",
+        "/v1/sync/push",
+        &phone.token,
+        Some(body.clone()),
+    );
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&answer));
+    let answer: onsite_core::sync::protocol::PushResponse =
+        serde_json::from_slice(&answer).unwrap();
+    assert!(answer
+        .results
+        .iter()
+        .all(|r| r.outcome == onsite_core::sync::protocol::Outcome::Applied));
+    // The phone's own sync then sends the same ops: HQ has them all already.
+    let queued = phone.tech.outbox_len().unwrap() as u64;
+    assert_eq!(phone.sync().ops_duplicate, queued);
+    body
+}
+
+/// HQ's change feed for the phone from where it stands, as HQ sends it.
+fn pull_page(hq: &onsite_tests::harness::Hq, phone: &onsite_tests::harness::Phone) -> Vec<u8> {
+    let cursor = phone.tech.pull_cursor().unwrap();
+    let (status, page) = raw_call(
+        hq,
+        "GET",
+        &format!("/v1/sync/pull?cursor={cursor}&limit=500"),
+        &phone.token,
+        None,
+    );
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&page));
+    phone.sync();
+    page
+}
+
+/// Writes the seed corpus of the fuzz targets (`fuzz/corpus/<target>/`):
+/// push and pull bodies of a real phone working against a real HQ on
+/// 127.0.0.1, signatures and receipts as the core encodes and prints them.
+/// Run it with `cargo test -p onsite-tests --test decoder_props -- --ignored
+/// regenerate_fuzz_corpus` after a protocol or format change.
+#[test]
+#[ignore = "writes fuzz/corpus; run by hand to regenerate the seeds"]
+fn regenerate_fuzz_corpus() {
+    use onsite_core::visit::{Opinion, Rating};
+    use onsite_core::{AcceptanceInput, SignInput};
+    use onsite_tests::harness::{hq_and_phone, sqlite_backend};
+
+    let write = |target: &str, name: &str, bytes: &[u8]| {
+        let dir = corpus_dir(target);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(name), bytes).unwrap();
+    };
+    for target in [
+        "push_decoder",
+        "pull_decoder",
+        "stroke_decoder",
+        "escpos_layout",
+    ] {
+        let _ = std::fs::remove_dir_all(corpus_dir(target));
+    }
+    let (_dir, backend) = sqlite_backend();
+    let (hq, phone) = hq_and_phone(backend, "T1");
+    hq.technician("T2", "王师傅");
+    let soon = Utc::now() + Duration::hours(1);
+    for job in ["SEED-1", "SEED-2", "SEED-3", "SEED-4"] {
+        hq.dispatch(&sample::leak_order(job, "T1", soon));
+    }
+    write("pull_decoder", "dispatched.json", &pull_page(&hq, &phone));
+
+    // One visit worked to the handover, the customer signing.
+    let t = &phone.tech;
+    let ink = onsite_core::signature::demo_ink_bytes();
+    t.accept_job("SEED-1").unwrap();
+    onsite_tests::drive_accepted_to_acceptance(
+        t,
+        "SEED-1",
+        AcceptanceInput {
+            quality: Opinion::Rated {
+                rating: Rating::Satisfied,
+            },
+            attitude: Opinion::Rated {
+                rating: Rating::Average,
+            },
+            comment: "师傅很专业".into(),
+            fix_uncertain: false,
+            sign: SignInput::Sign {
+                signer_name: "王女士".into(),
+                ink: ink.clone(),
+            },
+            technician_ink: Some(ink.clone()),
+        },
+    )
+    .unwrap();
+    let due = t.job("SEED-1").unwrap().due_on_site().fen();
+    t.take_payment(
+        "SEED-1",
+        onsite_core::payment::Method::Cash,
+        due + 1_000,
+        None,
+        true,
+    )
+    .unwrap();
+    let receipt = t.issue_receipt("SEED-1", false).unwrap();
+    t.hand_over("SEED-1").unwrap();
+    // One visit started and left on the way.
+    t.accept_job("SEED-2").unwrap();
+    write(
+        "push_decoder",
+        "visit-to-handover.json",
+        &push_pending(&hq, &phone),
+    );
+
+    // HQ moves, cancels and reassigns the other jobs.
+    hq.admin(
+        "POST",
+        "/v1/orders/SEED-2/reschedule",
+        Some(json!({
+            "appointment_at": soon + Duration::days(1),
+            "reason": "客户来电改约",
+            "consent": {"agreed_by": "王女士", "agreed_at": Utc::now(), "channel": "phone"},
+        })),
+    );
+    hq.admin(
+        "POST",
+        "/v1/orders/SEED-3/cancel",
+        Some(json!({"reason": "业主已自行维修"})),
+    );
+    hq.admin(
+        "POST",
+        "/v1/orders/SEED-4/assign",
+        Some(json!({"technician_id": "T2"})),
+    );
+    write(
+        "pull_decoder",
+        "rescheduled-cancelled-reassigned.json",
+        &pull_page(&hq, &phone),
+    );
+
+    // The rescheduled visit, worked up to the quote.
+    t.accept_job("SEED-2").unwrap();
+    sample::complete_checklist(t, "SEED-2", onsite_core::checklist::Phase::BeforeLeaving).unwrap();
+    t.depart("SEED-2").unwrap();
+    t.arrive_with_reason("SEED-2", "路上堵车").unwrap();
+    write(
+        "push_decoder",
+        "visit-started.json",
+        &push_pending(&hq, &phone),
+    );
+
+    // Signatures: the stored one, and one with pressure and uneven sampling.
+    let stored = t
+        .job("SEED-1")
+        .unwrap()
+        .customer_signature()
+        .unwrap()
+        .ink_bytes()
+        .unwrap();
+    write("stroke_decoder", "customer-signature.osg", &stored);
+    let mut pressed = Ink::sample();
+    let mut t_ms = 0;
+    for (i, p) in pressed
+        .strokes
+        .iter_mut()
+        .flat_map(|s| &mut s.points)
+        .enumerate()
+    {
+        p.pressure = 0.3 + 0.5 * ((i % 17) as f32 / 17.0);
+        t_ms += 5 + (i as u32 * 7) % 13;
+        p.t_ms = t_ms;
+    }
+    write(
+        "stroke_decoder",
+        "pressure-and-uneven-timing.osg",
+        &pressed.encode(),
+    );
+
+    // The receipt of the signed visit, printed on both papers and as text.
+    for (lang, tag) in [(Lang::ZhCn, "zh-CN"), (Lang::En, "en")] {
+        let doc = t.receipt_document(&receipt.number, lang).unwrap();
+        for profile in [PrinterProfile::mm58(), PrinterProfile::mm80()] {
+            write(
+                "escpos_layout",
+                &format!("receipt.{tag}.{}.escpos", profile.name),
+                &documents::to_escpos(&doc, &profile),
+            );
+        }
+        write(
+            "escpos_layout",
+            &format!("receipt.{tag}.txt"),
+            documents::to_text(&doc).as_bytes(),
+        );
+    }
+    hq.stop();
 }
