@@ -28,6 +28,7 @@ use onsite_core::documents::escpos::{self, Align, Column, Command, EscPos, Print
 use onsite_core::documents::{self, Doc, DocKind};
 use onsite_core::locale::Lang;
 use onsite_core::money::{MAX_AMOUNT_FEN, MAX_TOTAL_FEN};
+use onsite_core::payment::Method;
 use onsite_core::receipt::NumberBlock;
 use onsite_core::signature::{render_png, Background, Canvas, Ink, Point, Stroke};
 use onsite_core::sync::protocol::{
@@ -206,15 +207,44 @@ fn check_decoded_op(op: &Op) -> Result<(), TestCaseError> {
     let event = serde_json::to_value(&op.event).unwrap();
     amounts_in_bounds(&event, None).map_err(TestCaseError::fail)?;
     if let Event::PaymentTaken { payment } = &op.event {
-        let (due, received, change) = (
-            payment.due.fen(),
-            payment.received.fen(),
-            payment.change.fen(),
+        let p = payment;
+        prop_assert!(
+            payment_adds_up(
+                p.method,
+                p.due.fen(),
+                p.received.fen(),
+                p.change.fen(),
+                p.cash_checked,
+                p.reference.as_deref()
+            ),
+            "a payment that does not add up decoded: {:?}",
+            p
         );
-        prop_assert!(received <= MAX_AMOUNT_FEN && due <= received);
-        prop_assert_eq!(change, received - due, "change does not add up");
     }
     Ok(())
+}
+
+/// The phone's payment rules, written out: cash counted in front of the
+/// customer, with change; other methods exact; on account nothing now.
+fn payment_adds_up(
+    method: Method,
+    due: i64,
+    received: i64,
+    change: i64,
+    cash_checked: bool,
+    reference: Option<&str>,
+) -> bool {
+    let bounded = [due, received, change]
+        .iter()
+        .all(|a| (0..=MAX_TOTAL_FEN).contains(a))
+        && received <= MAX_AMOUNT_FEN
+        && reference.is_none_or(|r| r.chars().count() <= 64);
+    let rule = match method {
+        Method::Cash => cash_checked && received >= due && change == received - due,
+        Method::OnAccount => !cash_checked && received == 0 && change == 0,
+        _ => !cash_checked && received == due && change == 0,
+    };
+    bounded && rule
 }
 
 fn check_decoded_push(bytes: &[u8]) -> Result<(), TestCaseError> {
@@ -247,12 +277,12 @@ fn leaves(v: &Value, at: String, out: &mut Vec<String>) {
     }
 }
 
-/// Values a field may take in a hostile body: numbers at and past every
-/// bound, empty, blank, huge and foreign text, other types.
-fn any_field_value() -> impl Strategy<Value = Value> {
+/// Numbers a hostile body may carry: at and past every bound.
+fn hostile_number() -> impl Strategy<Value = Value> {
     prop_oneof![
         any::<i64>().prop_map(Value::from),
         (-3i64..4).prop_map(Value::from),
+        (0..=MAX_AMOUNT_FEN).prop_map(Value::from),
         prop::sample::select(vec![
             MAX_AMOUNT_FEN,
             MAX_AMOUNT_FEN + 1,
@@ -264,13 +294,58 @@ fn any_field_value() -> impl Strategy<Value = Value> {
         ])
         .prop_map(Value::from),
         any::<f64>().prop_map(|f| json!(f)),
-        any::<bool>().prop_map(Value::from),
-        Just(Value::Null),
-        "\\PC{0,12}".prop_map(Value::from),
-        id_like().prop_map(Value::from),
-        prop::sample::select(vec!["", "   ", "\u{0}", "x"]).prop_map(Value::from),
-        (2000usize..2003).prop_map(|n| Value::from("长".repeat(n))),
     ]
+}
+
+/// Text a hostile body may carry: empty, blank, control characters, ids
+/// and near-ids, anything printable, and past the length limit.
+fn hostile_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "\\PC{0,12}",
+        id_like(),
+        prop::sample::select(vec!["", "   ", "\u{0}", "x", "\u{1b}@"]).prop_map(String::from),
+        (2000usize..2003).prop_map(|n| "长".repeat(n)),
+    ]
+}
+
+/// A replacement for one field: mostly a hostile value of the field's own
+/// JSON type (so the body still parses and reaches the content rules),
+/// sometimes a value of any type.
+#[derive(Debug, Clone)]
+struct Hostile {
+    number: Value,
+    text: String,
+    flag: bool,
+    keep_type: bool,
+}
+
+fn hostile() -> impl Strategy<Value = Hostile> {
+    (
+        hostile_number(),
+        hostile_text(),
+        any::<bool>(),
+        prop::bool::weighted(0.85),
+    )
+        .prop_map(|(number, text, flag, keep_type)| Hostile {
+            number,
+            text,
+            flag,
+            keep_type,
+        })
+}
+
+fn replacement(old: &Value, h: &Hostile) -> Value {
+    match (old, h.keep_type, h.flag) {
+        (Value::Number(_), true, _) | (Value::String(_) | Value::Bool(_), false, true) => {
+            h.number.clone()
+        }
+        (Value::String(_), true, _) | (Value::Number(_) | Value::Bool(_), false, _) => {
+            h.text.clone().into()
+        }
+        (Value::Bool(_), true, _) => (!old.as_bool().unwrap_or_default()).into(),
+        (_, _, true) => Value::Null,
+        _ => h.text.clone().into(),
+    }
 }
 
 /// Strings near the id alphabet: valid ids, too long, empty, foreign characters.
@@ -598,7 +673,7 @@ fn is_subsequence(needle: &[char], hay: &[char]) -> bool {
 // --- the properties --------------------------------------------------------------------
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
     fn push_decoder_takes_any_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
@@ -628,12 +703,15 @@ proptest! {
         check_decoded_push(&body)?;
     }
 
-    /// Real ops with any field of their event replaced by a hostile value:
+    /// Real ops with any of their fields replaced by a hostile value:
     /// whatever decodes keeps every invariant of a pushed op.
     #[test]
     fn push_ops_with_any_field_replaced_decode_only_valid(
         picks in proptest::collection::vec(
-            (any::<prop::sample::Index>(), proptest::collection::vec((any::<prop::sample::Index>(), any_field_value()), 1..4)),
+            (
+                any::<prop::sample::Index>(),
+                proptest::collection::vec((any::<prop::sample::Index>(), hostile()), 1..3),
+            ),
             1..3,
         ),
     ) {
@@ -641,15 +719,60 @@ proptest! {
             .iter()
             .map(|(i, edits)| {
                 let mut op = i.get(real_ops()).clone();
-                for (at, value) in edits {
+                for (at, h) in edits {
                     let mut paths = Vec::new();
                     leaves(&op, String::new(), &mut paths);
-                    *op.pointer_mut(at.get(&paths).as_str()).unwrap() = value.clone();
+                    let field = op.pointer_mut(at.get(&paths).as_str()).unwrap();
+                    *field = replacement(field, h);
                 }
                 op
             })
             .collect();
         check_decoded_push(&push_of(ops))?;
+    }
+
+    /// Pushed payments with any method, amounts and flags: HQ takes exactly
+    /// those that follow the phone's payment rules.
+    #[test]
+    fn pushed_payments_are_taken_exactly_when_they_add_up(
+        method in prop::sample::select(vec![
+            Method::Cash,
+            Method::WechatPay,
+            Method::Alipay,
+            Method::Card,
+            Method::BankTransfer,
+            Method::OnAccount,
+        ]),
+        due in prop_oneof![0i64..100_000, Just(MAX_TOTAL_FEN), any::<i64>()],
+        paid_over in prop_oneof![Just(0i64), 0i64..5_000, -3i64..3, Just(MAX_AMOUNT_FEN)],
+        change_off in prop_oneof![3 => Just(0i64), 1 => -2i64..3, 1 => any::<i64>()],
+        zero_received in any::<bool>(),
+        cash_checked in any::<bool>(),
+        reference in proptest::option::of("\\PC{0,70}"),
+    ) {
+        let received = if zero_received { 0 } else { due.saturating_add(paid_over) };
+        let change = received.saturating_sub(due).max(0).saturating_add(change_off);
+        let mut op = real_ops()
+            .iter()
+            .find(|op| op["event"]["type"] == "payment_taken")
+            .unwrap()
+            .clone();
+        let p = &mut op["event"]["payment"];
+        p["method"] = serde_json::to_value(method).unwrap();
+        p["due"] = due.into();
+        p["received"] = received.into();
+        p["change"] = change.into();
+        p["cash_checked"] = cash_checked.into();
+        p["reference"] = reference.clone().into();
+        let decoded = decode_push(&push_of(vec![op]));
+        let expected =
+            payment_adds_up(method, due, received, change, cash_checked, reference.as_deref());
+        prop_assert_eq!(
+            decoded.is_ok(),
+            expected,
+            "{:?} due {} received {} change {} checked {}: {:?}",
+            method, due, received, change, cash_checked, decoded.err()
+        );
     }
 
     #[test]
