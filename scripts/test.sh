@@ -18,6 +18,16 @@ cargo fmt --all --check
 step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
+step "fuzz targets compile (fuzz/ is outside the workspace)"
+# libfuzzer-sys builds libFuzzer's C++ sources even for a check: it needs a C++ compiler.
+if ! command -v c++ >/dev/null 2>&1; then
+  step "installing g++ (for libfuzzer-sys)"
+  apt-get update -qq && apt-get install -y -qq g++
+fi
+# Stable Rust is enough to type-check the targets; fuzzing itself needs nightly (see fuzz/README.md).
+# The workspace's target directory, so shared dependencies are not built twice.
+cargo check --manifest-path fuzz/Cargo.toml --all-targets --target-dir "${CARGO_TARGET_DIR:-$PWD/target}"
+
 step "PostgreSQL for the HQ suite"
 # shellcheck source=scripts/postgres.sh
 source scripts/postgres.sh

@@ -201,13 +201,17 @@ impl EscPos {
     fn encode_text(&self, s: &str) -> Vec<u8> {
         match (self.profile.encoding, self.chinese) {
             (TextEncoding::Gb18030, true) => encoding_rs::GB18030.encode(s).0.into_owned(),
+            // A character the layout counted as zero-width (a combining mark)
+            // is left out rather than printed as a `?` that would widen the line.
             _ => s
                 .chars()
-                .map(|c| {
+                .filter_map(|c| {
                     if c.is_ascii() && !c.is_ascii_control() {
-                        c as u8
+                        Some(c as u8)
+                    } else if c.width().unwrap_or(0) == 0 {
+                        None
                     } else {
-                        b'?'
+                        Some(b'?')
                     }
                 })
                 .collect(),
