@@ -843,6 +843,38 @@ fn insert_receipt(
     Ok(())
 }
 
+/// The photos an event refers to by their SHA-256.
+fn photos_of(event: &Event) -> &[String] {
+    match event {
+        Event::ChecklistAnswered {
+            answer: onsite_core::checklist::Answer::Photo(sha),
+            ..
+        } => std::slice::from_ref(sha),
+        Event::MaterialInspected { inspection, .. } => &inspection.photos,
+        _ => &[],
+    }
+}
+
+/// The phone refuses a photo it does not hold (`photo_not_stored`) and
+/// uploads every photo before it pushes the facts naming them: HQ refuses,
+/// with the phone's refusal, a fact naming a photo it never received.
+fn photos_received(t: &mut dyn Tx, event: &Event) -> Result<Verdict> {
+    for sha in photos_of(event) {
+        if t.query_one(
+            "SELECT 1 FROM blobs WHERE sha256 = ?",
+            &[sha.as_str().into()],
+        )?
+        .is_none()
+        {
+            let refusal = onsite_core::Error::PhotoNotStored {
+                sha256: sha.clone(),
+            };
+            return Ok(Some((RejectCode::RuleBroken, refusal.to_string())));
+        }
+    }
+    Ok(None)
+}
+
 /// What HQ records besides the visit itself: receipts (unique numbers across
 /// all devices; voids and reissues), and the follow-up queue. Returns a
 /// rejection if the op cannot apply: never a silent drop.
@@ -853,6 +885,9 @@ fn side_effects(
     op: &Op,
     now: DateTime<Utc>,
 ) -> Result<Verdict> {
+    if let Some(reject) = photos_received(t, &op.event)? {
+        return Ok(Some(reject));
+    }
     match &op.event {
         Event::ReceiptIssued { receipt } => {
             if let Some(reject) = number_used(t, &receipt.number)? {

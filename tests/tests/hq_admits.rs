@@ -111,6 +111,13 @@ fn customer_valve() -> MaterialRequest {
     }
 }
 
+/// A photo answer naming a photo neither the phone nor HQ holds.
+fn never_taken() -> Answer {
+    Answer::Photo(onsite_core::signature::record::content_hash(
+        b"a photo never taken",
+    ))
+}
+
 fn declined_acceptance() -> Acceptance {
     let declined = Opinion::Declined {
         reason: "客户赶时间".into(),
@@ -315,6 +322,27 @@ fn cases() -> Vec<Case> {
                 summary: "更换角阀".into(),
             },
             code: "checklist_incomplete",
+        },
+        Case {
+            name: "answer the finished-work photo with a photo HQ never received",
+            furniture: false,
+            stage: Stage::WorkDone,
+            extra: nothing,
+            step: |t, j| {
+                t.answer(
+                    j,
+                    "property_repair.completion",
+                    "finished_photo",
+                    never_taken(),
+                )
+                .map(drop)
+            },
+            fact: |_, _| Event::ChecklistAnswered {
+                template_id: "property_repair.completion".into(),
+                item_id: "finished_photo".into(),
+                answer: never_taken(),
+            },
+            code: "photo_not_stored",
         },
         Case {
             name: "record the acceptance before the completion checklist",
