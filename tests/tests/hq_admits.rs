@@ -373,6 +373,28 @@ fn cases() -> Vec<Case> {
             code: "illegal_transition",
         },
         Case {
+            name: "take the payment before the customer's signed acceptance",
+            furniture: false,
+            stage: Stage::WorkDone,
+            extra: nothing,
+            step: pay,
+            fact: |t, j| {
+                let due = t.job(j).unwrap().due_on_site();
+                Event::PaymentTaken {
+                    payment: onsite_core::payment::Payment::take(
+                        Method::Cash,
+                        due,
+                        due.fen(),
+                        None,
+                        true,
+                        Utc::now(),
+                    )
+                    .unwrap(),
+                }
+            },
+            code: "illegal_transition",
+        },
+        Case {
             name: "take the payment twice",
             furniture: false,
             stage: Stage::Paid,
