@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use onsite_core::charge::{Instruction, InstructionSource, InvoiceDelivery};
+use onsite_core::charge::{Instruction, InvoiceDelivery};
 use onsite_core::error::Field;
 use onsite_core::money::Fen;
 use onsite_core::order::{validate_id, WorkOrder};
@@ -493,10 +493,25 @@ pub fn get_order(db: &dyn Db, job_id: &str, scope: Option<&str>) -> Result<Visit
 
 // --- sync ---------------------------------------------------------------------------
 
-/// Decides one op against HQ's state of its job: the reason it cannot apply, if any.
+/// The key a technician's supervisors make their codes with (empty for an
+/// unknown technician: no code then matches).
+fn approval_key_of(t: &mut dyn Tx, technician_id: &str) -> Result<String> {
+    Ok(t.query_one(
+        "SELECT approval_key FROM technicians WHERE technician_id = ?",
+        &[technician_id.into()],
+    )?
+    .map(|r| r.text(0))
+    .transpose()?
+    .unwrap_or_default())
+}
+
+/// Decides one op against HQ's state of its job: the reason it cannot apply,
+/// if any. `approval_key` is the technician's, which supervisors' codes
+/// (off-schedule lines, charge instructions) are made with.
 pub fn decide(
     order: Option<&(String, Visit)>,
     technician_id: &str,
+    approval_key: &[u8],
     op: &Op,
 ) -> Option<(RejectCode, String)> {
     let Some((owner, visit)) = order else {
@@ -531,7 +546,7 @@ pub fn decide(
         return Some(reject);
     }
     visit
-        .admits(&op.event)
+        .admits(&op.event, approval_key)
         .err()
         .map(|e| (RejectCode::RuleBroken, e.to_string()))
 }
@@ -603,6 +618,7 @@ pub fn push(db: &dyn Db, device: &Device, ops: &[Op], now: DateTime<Utc>) -> Res
             )?
             .ok_or(HqError::Unauthorized)?;
         let mut last = row.int(0)?;
+        let approval_key = approval_key_of(t, &device.technician_id)?;
         let mut orders: HashMap<String, Option<(String, Visit)>> = HashMap::new();
         let mut dirty: Vec<String> = Vec::new();
         let mut results = Vec::with_capacity(sorted.len());
@@ -618,7 +634,7 @@ pub fn push(db: &dyn Db, device: &Device, ops: &[Op], now: DateTime<Utc>) -> Res
                     orders.insert(op.job_id.clone(), o);
                 }
                 let order = orders.get(&op.job_id).and_then(|o| o.as_ref());
-                let mut verdict = decide(order, &device.technician_id, op);
+                let mut verdict = decide(order, &device.technician_id, approval_key.as_bytes(), op);
                 if verdict.is_none() {
                     verdict = side_effects(t, order, device, op, now)?;
                 }
@@ -827,6 +843,38 @@ fn insert_receipt(
     Ok(())
 }
 
+/// The photos an event refers to by their SHA-256.
+fn photos_of(event: &Event) -> &[String] {
+    match event {
+        Event::ChecklistAnswered {
+            answer: onsite_core::checklist::Answer::Photo(sha),
+            ..
+        } => std::slice::from_ref(sha),
+        Event::MaterialInspected { inspection, .. } => &inspection.photos,
+        _ => &[],
+    }
+}
+
+/// The phone refuses a photo it does not hold (`photo_not_stored`) and
+/// uploads every photo before it pushes the facts naming them: HQ refuses,
+/// with the phone's refusal, a fact naming a photo it never received.
+fn photos_received(t: &mut dyn Tx, event: &Event) -> Result<Verdict> {
+    for sha in photos_of(event) {
+        if t.query_one(
+            "SELECT 1 FROM blobs WHERE sha256 = ?",
+            &[sha.as_str().into()],
+        )?
+        .is_none()
+        {
+            let refusal = onsite_core::Error::PhotoNotStored {
+                sha256: sha.clone(),
+            };
+            return Ok(Some((RejectCode::RuleBroken, refusal.to_string())));
+        }
+    }
+    Ok(None)
+}
+
 /// What HQ records besides the visit itself: receipts (unique numbers across
 /// all devices; voids and reissues), and the follow-up queue. Returns a
 /// rejection if the op cannot apply: never a silent drop.
@@ -837,32 +885,10 @@ fn side_effects(
     op: &Op,
     now: DateTime<Utc>,
 ) -> Result<Verdict> {
+    if let Some(reject) = photos_received(t, &op.event)? {
+        return Ok(Some(reject));
+    }
     match &op.event {
-        // A supervisor's code entered on the phone is checked again with the
-        // technician's key: HQ never takes an instruction its centre did not give.
-        Event::ChargeInstructionEntered { instruction } => {
-            if let InstructionSource::SupervisorCode { code } = &instruction.source {
-                let key = t
-                    .query_one(
-                        "SELECT approval_key FROM technicians WHERE technician_id = ?",
-                        &[device.technician_id.clone().into()],
-                    )?
-                    .map(|r| r.text(0))
-                    .transpose()?
-                    .unwrap_or_default();
-                let expected = onsite_core::charge::charge_code(
-                    key.as_bytes(),
-                    &op.job_id,
-                    instruction.instruction,
-                );
-                if expected != *code {
-                    return Ok(Some((
-                        RejectCode::RuleBroken,
-                        format!("the supervisor's code for job {} does not match", op.job_id),
-                    )));
-                }
-            }
-        }
         Event::ReceiptIssued { receipt } => {
             if let Some(reject) = number_used(t, &receipt.number)? {
                 return Ok(Some(reject));

@@ -1,15 +1,22 @@
-//! Crash safety: a child process working visits is killed with SIGKILL at a
-//! random moment; on reopen every change it reported as committed is in the
-//! state and in the outbox, and the outbox sequence has no gap.
+//! Crash safety: a child process working visits is killed with SIGKILL at
+//! seed-chosen moments (between its steps, and at the crash points inside a
+//! sync with a real HQ: before a push, after HQ applied it, inside the
+//! acknowledgement, inside a pulled page); on reopen every change it reported
+//! as committed is in the state and in the outbox, the outbox holds exactly
+//! the ops HQ has not acknowledged, and a resync converges with every op
+//! applied once at HQ and every HQ change applied on the phone.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use onsite_core::visit::Visit;
-use onsite_core::{sample, Technician};
+use onsite_core::sync::{SyncClient, SyncConfig};
+use onsite_core::visit::{Op, Visit};
+use onsite_core::{sample, Profile, Technician};
+use onsite_tests::harness::{sqlite_backend, Hq};
 
 /// A small deterministic generator so a failing kill point can be replayed.
 fn next(seed: &mut u64) -> u64 {
@@ -19,15 +26,67 @@ fn next(seed: &mut u64) -> u64 {
     *seed
 }
 
-#[test]
-fn sigkill_at_random_moments_loses_no_committed_change() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("tech.sqlite3");
-    let mut seed: u64 = std::env::var("ONSITE_CRASH_SEED")
+/// The run's seed: `ONSITE_CRASH_SEED` replays a failing run.
+fn seed() -> u64 {
+    let seed = std::env::var("ONSITE_CRASH_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(0x005e_ed0f_f1ce);
     println!("crash seed {seed} (set ONSITE_CRASH_SEED to replay)");
+    seed
+}
+
+/// What a reopened store must hold whatever the kill interrupted: the
+/// outbox is a gap-free run of sequence numbers up to the last one; every
+/// job's state is exactly the fold of its events; every outbox op is one of
+/// the technician's events, by id; the receipt chain is whole. Returns the
+/// outbox and the ids of every fact the device recorded itself.
+fn assert_store_consistent(tech: &Technician, round: u32) -> (Vec<Op>, BTreeSet<String>) {
+    let last = tech.last_seq().unwrap();
+    let ops = tech.pending_ops(usize::MAX >> 1).unwrap();
+    let seqs: Vec<i64> = ops.iter().map(|o| o.seq).collect();
+    let first = seqs.first().copied().unwrap_or(last + 1);
+    assert_eq!(
+        seqs,
+        (first..=last).collect::<Vec<_>>(),
+        "round {round}: the outbox is not the gap-free run of ops after the acknowledged ones"
+    );
+    let mut event_ids = BTreeSet::new();
+    for job in tech.jobs().unwrap() {
+        let events = tech.events(&job.job_id).unwrap();
+        event_ids.extend(
+            events
+                .iter()
+                .filter(|e| !e.event.from_hq())
+                .map(|e| e.event_id.clone()),
+        );
+        assert_eq!(
+            Visit::replay(&events).unwrap(),
+            tech.job(&job.job_id).unwrap(),
+            "round {round}: {} is not the fold of its events",
+            job.job_id
+        );
+    }
+    let op_ids: BTreeSet<String> = ops.iter().map(|o| o.op_id.clone()).collect();
+    assert_eq!(op_ids.len(), ops.len(), "round {round}: an op id twice");
+    assert!(
+        op_ids.is_subset(&event_ids),
+        "round {round}: outbox ops without their event: {:?}",
+        op_ids.difference(&event_ids).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        tech.verify_receipt_chain().unwrap(),
+        None,
+        "round {round}: receipt chain broken"
+    );
+    (ops, event_ids)
+}
+
+#[test]
+fn sigkill_at_random_moments_loses_no_committed_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tech.sqlite3");
+    let mut seed = seed();
     let mut reported_max = 0i64;
     for round in 0..5u32 {
         // Each round kills after a different number of committed steps (30..330).
@@ -71,43 +130,208 @@ fn sigkill_at_random_moments_loses_no_committed_change() {
             last >= reported_max,
             "round {round}: the child reported seq {reported_max} committed, the store has {last}"
         );
-        let ops = tech.pending_ops(usize::MAX >> 1).unwrap();
-        let seqs: Vec<i64> = ops.iter().map(|o| o.seq).collect();
-        assert_eq!(
-            seqs,
-            (1..=last).collect::<Vec<_>>(),
-            "round {round}: outbox has gaps"
+        // Offline nothing is acknowledged: the outbox holds every fact, from seq 1.
+        let (ops, event_ids) = assert_store_consistent(&tech, round);
+        assert!(
+            ops.first().is_none_or(|o| o.seq == 1),
+            "round {round}: outbox trimmed offline"
         );
-        // Every job's state is exactly the fold of its events, and the
-        // technician's events and the outbox's ops are the same set, by id.
-        let mut event_ids = std::collections::BTreeSet::new();
-        for job in tech.jobs().unwrap() {
-            let events = tech.events(&job.job_id).unwrap();
-            event_ids.extend(
-                events
-                    .iter()
-                    .filter(|e| !e.event.from_hq())
-                    .map(|e| e.event_id.clone()),
-            );
-            assert_eq!(
-                Visit::replay(&events).unwrap(),
-                tech.job(&job.job_id).unwrap()
-            );
-        }
-        let op_ids: std::collections::BTreeSet<String> =
-            ops.iter().map(|o| o.op_id.clone()).collect();
-        assert_eq!(op_ids.len(), ops.len(), "round {round}: an op id twice");
+        let op_ids: BTreeSet<String> = ops.iter().map(|o| o.op_id.clone()).collect();
         assert_eq!(
             event_ids, op_ids,
             "round {round}: events and outbox disagree"
         );
-        // The receipt ledger's hash chain survives every kill.
-        assert_eq!(
-            tech.verify_receipt_chain().unwrap(),
-            None,
-            "round {round}: receipt chain broken"
-        );
     }
+}
+
+/// The crash points of a sync (`onsite_core::sync::crash_point`), each with
+/// how many passes a kill may wait for (the worker pushes 5 ops a batch, a
+/// visit is about 20 ops, and each sync pulls one page).
+const SYNC_POINTS: [(&str, u64); 4] = [
+    // Before a push is sent: the batch is still the phone's alone.
+    ("push-sending", 8),
+    // HQ applied the batch; the phone has not recorded the answer.
+    ("push-answered", 8),
+    // Inside the acknowledgement's transaction, after the trim, before the commit.
+    ("ack-committing", 8),
+    // Inside a pulled page's transaction, after its changes, before the commit.
+    ("pull-applying", 3),
+];
+
+/// The op ids HQ holds for `device`, each with its outcome.
+fn ops_at_hq(hq: &Hq, device: &str) -> BTreeMap<String, String> {
+    let db = onsite_hq::open_db(&hq.backend.url()).unwrap();
+    onsite_hq::db::tx(&*db, |t| {
+        t.query(
+            "SELECT op_id, outcome FROM ops WHERE device_id = ?",
+            &[device.into()],
+        )?
+        .iter()
+        .map(|r| Ok((r.text(0)?, r.text(1)?)))
+        .collect()
+    })
+    .unwrap()
+}
+
+/// A phone syncing with a real HQ is killed inside the sync, at a crash point
+/// and pass the seed picks (every point in turn). On reopen nothing committed
+/// is lost and the phone trimmed only ops HQ holds; a kill after HQ applied a
+/// batch leaves that batch in the outbox (HQ answers it as duplicates on the
+/// resync); a kill inside a pulled page leaves the page to be pulled again.
+/// After the resync HQ holds every fact of the device exactly once, applied,
+/// and every job HQ holds for the technician is the same on the phone.
+#[test]
+fn sigkill_inside_a_sync_loses_nothing_and_applies_nothing_twice() {
+    let mut seed = seed();
+    let (_hq_dir, backend) = sqlite_backend();
+    let hq = Hq::start(backend);
+    let code = hq.technician("T-CRASH", "李师傅");
+    let device = "DEV-CRASH";
+    let e = SyncClient::enroll_blocking(&hq.url, &code, device).unwrap();
+    let profile = Profile {
+        technician_id: e.technician_id.clone(),
+        technician_name: "李师傅".into(),
+        device_id: device.into(),
+        approval_key: e.approval_key.clone(),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tech.sqlite3");
+    let mut reported_max = 0i64;
+    for round in 0..8u32 {
+        let (point, passes) = SYNC_POINTS[round as usize % SYNC_POINTS.len()];
+        let pass = 1 + next(&mut seed) % passes;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_crash_worker"))
+            .args(["sync", &path.display().to_string(), &hq.url, &e.token])
+            .args([&e.technician_id, device, &e.approval_key])
+            .arg(round.to_string())
+            .env("ONSITE_CRASH_AT", format!("{point}:{pass}"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let started = Instant::now();
+        let stop = format!("crash-point {point} {pass}");
+        let mut stopped = false;
+        while !stopped && started.elapsed() < Duration::from_secs(180) {
+            match lines.next() {
+                Some(Ok(l)) if l == stop => stopped = true,
+                Some(Ok(l)) => {
+                    let seq = l.strip_prefix("seq ").expect("a seq line").parse().unwrap();
+                    reported_max = reported_max.max(seq);
+                }
+                _ => break,
+            }
+        }
+        assert!(
+            stopped,
+            "round {round}: the worker never reached {point} pass {pass}"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "round {round}: the worker exited before it was killed"
+        );
+        child.kill().unwrap();
+        child.wait().unwrap();
+
+        let tech = Technician::open(&path, profile.clone()).unwrap();
+        let last = tech.last_seq().unwrap();
+        assert!(
+            last >= reported_max,
+            "round {round}: the worker reported seq {reported_max} committed, the store has {last}"
+        );
+        let (ops, event_ids) = assert_store_consistent(&tech, round);
+        let at_hq = ops_at_hq(&hq, device);
+        let pending: BTreeSet<String> = ops.iter().map(|o| o.op_id.clone()).collect();
+        let trimmed: Vec<&String> = event_ids.difference(&pending).collect();
+        let lost: Vec<&&String> = trimmed
+            .iter()
+            .filter(|id| !at_hq.contains_key(**id))
+            .collect();
+        assert!(
+            lost.is_empty(),
+            "round {round} ({point} {pass}): the phone trimmed ops HQ never received: {lost:?}"
+        );
+        let unknown: Vec<&String> = at_hq.keys().filter(|id| !event_ids.contains(*id)).collect();
+        assert!(
+            unknown.is_empty(),
+            "round {round}: HQ holds ops the phone never recorded: {unknown:?}"
+        );
+        let held_by_both = pending.iter().filter(|id| at_hq.contains_key(*id)).count();
+        match point {
+            "push-answered" | "ack-committing" => assert!(
+                held_by_both > 0,
+                "round {round} ({point} {pass}): HQ applied the batch, so the phone must still hold it unacknowledged"
+            ),
+            _ => assert_eq!(
+                held_by_both, 0,
+                "round {round} ({point} {pass}): ops HQ acknowledged are still in the outbox"
+            ),
+        }
+        let cursor = tech.pull_cursor().unwrap();
+
+        let report = SyncClient::new(SyncConfig::new(&hq.url, &e.token))
+            .unwrap()
+            .sync_now(&tech, None)
+            .unwrap();
+        assert_eq!(
+            tech.outbox_len().unwrap(),
+            0,
+            "round {round}: resync leaves ops"
+        );
+        assert_eq!(report.ops_rejected, 0, "round {round}: {report:?}");
+        if held_by_both > 0 {
+            assert!(
+                report.ops_duplicate > 0,
+                "round {round}: the batch HQ had applied must come back as duplicates: {report:?}"
+            );
+        }
+        if point == "pull-applying" {
+            assert!(
+                report.changes_pulled > 0 && tech.pull_cursor().unwrap() > cursor,
+                "round {round}: the page the kill interrupted must be pulled again: {report:?}"
+            );
+        }
+        println!(
+            "round {round}: killed at {point} pass {pass}: {} ops pending, {held_by_both} of them already at HQ; resync {report:?}",
+            pending.len()
+        );
+        let at_hq = ops_at_hq(&hq, device);
+        let applied: BTreeSet<String> = at_hq
+            .iter()
+            .filter(|(_, outcome)| *outcome == "applied")
+            .map(|(id, _)| id.clone())
+            .collect();
+        assert_eq!(
+            applied.len(),
+            at_hq.len(),
+            "round {round}: HQ refused ops: {at_hq:?}"
+        );
+        assert_eq!(
+            applied,
+            assert_store_consistent(&tech, round).1,
+            "round {round}: HQ's applied ops are not the device's facts"
+        );
+        let orders = hq.admin("GET", "/v1/orders?technician_id=T-CRASH", None);
+        let orders = orders.as_array().unwrap();
+        assert!(!orders.is_empty());
+        for o in orders {
+            let job = o["job_id"].as_str().unwrap();
+            let mine = tech
+                .job(job)
+                .unwrap_or_else(|e| panic!("round {round}: {job} at HQ, not on the phone: {e}"));
+            assert_eq!(
+                serde_json::to_value(&mine).unwrap(),
+                hq.order(job),
+                "round {round}: {job} differs between the phone and HQ"
+            );
+            assert!(
+                tech.conflicts(job).unwrap().is_empty(),
+                "round {round}: {job}"
+            );
+        }
+    }
+    hq.stop();
 }
 
 /// SIGKILL cannot show what reaches the disk: a committed change survives a

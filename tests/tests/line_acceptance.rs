@@ -204,7 +204,8 @@ fn an_acceptance_stored_with_one_rating_still_loads_and_verifies() {
     assert_eq!(acceptance.attitude, None, "attitude was never asked");
     assert!(acceptance.is_legacy());
     let mut v = v;
-    v.admits(&event).unwrap();
+    v.admits(&event, f.tech.profile().approval_key.as_bytes())
+        .unwrap();
     v.apply(&event, Utc::now());
     assert!(v.verify_signature().unwrap());
     // Stored again in today's shape, it reads back the same.

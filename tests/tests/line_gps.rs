@@ -321,12 +321,12 @@ fn hq_refuses_charged_labour_on_a_gps_order() {
     .unwrap();
     assert_eq!(line.line_total.fen(), 5_000);
     assert!(v
-        .admits(&Event::QuoteLineAdded { line: line.clone() })
+        .admits(&Event::QuoteLineAdded { line: line.clone() }, b"")
         .is_err());
     line.unit_price = Fen::ZERO;
     line.line_total = Fen::ZERO;
     line.free = Some(FreeReason::PartsOnly);
-    v.admits(&Event::QuoteLineAdded { line }).unwrap();
+    v.admits(&Event::QuoteLineAdded { line }, b"").unwrap();
 }
 
 fn field_of(e: Error) -> Field {

@@ -177,15 +177,16 @@ fn every_recorded_fact_is_admitted_when_replayed_as_hq_does() {
     f.tech.hand_over("WO-8").unwrap();
     let events = f.tech.events("WO-8").unwrap();
     let mut hq = onsite_core::visit::Visit::replay(&events[..1]).unwrap();
+    let key = f.tech.profile().approval_key.as_bytes();
     for r in &events[1..] {
-        hq.admits(&r.event)
+        hq.admits(&r.event, key)
             .unwrap_or_else(|e| panic!("{} refused: {e}", r.event.kind()));
         hq.apply(&r.event, r.at);
     }
     assert_eq!(hq, f.tech.job("WO-8").unwrap());
     // Out of order, a fact is refused with the rule.
     assert!(matches!(
-        hq.admits(&onsite_core::visit::Event::WorkStarted),
+        hq.admits(&onsite_core::visit::Event::WorkStarted, key),
         Err(Error::IllegalTransition { .. })
     ));
 }

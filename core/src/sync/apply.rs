@@ -137,6 +137,7 @@ impl Technician {
             }
             ack.trimmed = outbox::trim(tx, resp.last_applied_seq)?;
             self.apply_deferred(tx)?;
+            super::crash_point("ack-committing");
             Ok((ack, touched))
         })?;
         self.changed(touched);
@@ -158,6 +159,7 @@ impl Technician {
             }
             writer.finish(tx)?;
             meta::set(tx, meta::PULL_CURSOR, &page.next_cursor.to_string())?;
+            super::crash_point("pull-applying");
             Ok(applied)
         })?;
         self.changed(page.changes.iter().map(|c| c.job_id.as_str()));

@@ -486,9 +486,11 @@ impl Inner {
                 total,
             });
             let body = serde_json::to_vec(&PushRequest { ops })?;
+            super::crash_point("push-sending");
             let resp: PushResponse = self
                 .request(reqwest::Method::POST, "/v1/sync/push", Some(body), listener)
                 .await?;
+            super::crash_point("push-answered");
             let last_applied_seq = resp.last_applied_seq;
             let ack = store.call(move |t| t.acknowledge(&resp)).await?;
             report.ops_pushed += ack.trimmed as u64;

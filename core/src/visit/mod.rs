@@ -253,8 +253,8 @@ impl Visit {
     }
 
     /// Required items of a phase gate the transition out of it.
-    fn gate(&self, phase: Phase, ctx: &Context) -> Result<()> {
-        let Some(t) = ctx.checklists.template(self.order.category, phase) else {
+    fn gate(&self, phase: Phase, checklists: &Checklists) -> Result<()> {
+        let Some(t) = checklists.template(self.order.category, phase) else {
             return Ok(());
         };
         let empty = Answers::new();
@@ -465,7 +465,7 @@ impl Visit {
     /// Leaving for the site needs the before-leaving checklist.
     pub fn depart(&self, ctx: &Context) -> Result<Event> {
         self.expect(Action::Depart)?;
-        self.gate(Phase::BeforeLeaving, ctx)?;
+        self.gate(Phase::BeforeLeaving, ctx.checklists)?;
         self.contacted(ContactKind::AdvanceNotice)?;
         Ok(Event::Departed)
     }
@@ -543,8 +543,24 @@ impl Visit {
         ctx: &Context,
     ) -> Result<Event> {
         self.expect(Action::AnswerChecklist)?;
-        let t = ctx
-            .checklists
+        self.check_answer(template_id, item_id, &answer, ctx.checklists)?;
+        Ok(Event::ChecklistAnswered {
+            template_id: template_id.to_string(),
+            item_id: item_id.to_string(),
+            answer,
+        })
+    }
+
+    /// An answer belongs to a template of this job's line, to an item shown
+    /// given the earlier answers, and has the item's kind and range.
+    fn check_answer(
+        &self,
+        template_id: &str,
+        item_id: &str,
+        answer: &Answer,
+        checklists: &Checklists,
+    ) -> Result<()> {
+        let t = checklists
             .by_id(template_id)
             .filter(|t| t.category == self.order.category)
             .ok_or_else(|| Error::UnknownChecklistItem {
@@ -553,32 +569,20 @@ impl Visit {
             })?;
         let empty = Answers::new();
         let answers = self.answers.get(template_id).unwrap_or(&empty);
-        t.check_answer(item_id, &answer, answers)?;
-        Ok(Event::ChecklistAnswered {
-            template_id: template_id.to_string(),
-            item_id: item_id.to_string(),
-            answer,
-        })
+        t.check_answer(item_id, answer, answers)
     }
 
     /// Assessment starts once inside: the arrival checklist must be complete.
     pub fn assess(&self, assessment: Assessment, ctx: &Context) -> Result<Event> {
         self.expect(Action::Assess)?;
-        self.gate(Phase::Arrival, ctx)?;
+        self.gate(Phase::Arrival, ctx.checklists)?;
         check_assessment(&assessment)?;
         Ok(Event::Assessed { assessment })
     }
 
     pub fn add_quote_line(&self, req: &LineRequest, ctx: &Context) -> Result<Event> {
         self.expect(Action::AddQuoteLine)?;
-        if self.quote_lines.len() >= crate::quote::MAX_LINES {
-            return Err(Error::invalid(
-                Field::Quote,
-                Problem::TooMany {
-                    max: crate::quote::MAX_LINES,
-                },
-            ));
-        }
+        self.room_for_line()?;
         let line = QuoteLine::price(
             self.next_line_no,
             req,
@@ -587,12 +591,31 @@ impl Visit {
             self.order.in_warranty(),
             self.order.default_payer,
         )?;
+        self.total_with(&line)?;
+        Ok(Event::QuoteLineAdded { line })
+    }
+
+    /// A quote holds at most [`crate::quote::MAX_LINES`] lines.
+    fn room_for_line(&self) -> Result<()> {
+        if self.quote_lines.len() >= crate::quote::MAX_LINES {
+            return Err(Error::invalid(
+                Field::Quote,
+                Problem::TooMany {
+                    max: crate::quote::MAX_LINES,
+                },
+            ));
+        }
+        Ok(())
+    }
+
+    /// With `line`, what is due on site still adds up without overflowing.
+    fn total_with(&self, line: &QuoteLine) -> Result<()> {
         let mut lines = self.quote_lines.clone();
         lines.push(line.clone());
         Totals::of(&lines)?
             .due_on_site()
             .checked_add(self.balance_due()?)?;
-        Ok(Event::QuoteLineAdded { line })
+        Ok(())
     }
 
     fn quote_line(&self, line_no: u32) -> Result<&QuoteLine> {
@@ -618,13 +641,7 @@ impl Visit {
     ) -> Result<Event> {
         self.expect(Action::ApproveQuoteLine)?;
         check_text(Field::Supervisor, supervisor, true)?;
-        let line = self.quote_line(line_no)?;
-        if !line.needs_approval() {
-            return Err(Error::ApprovalNotNeeded { line_no });
-        }
-        if approval_code(ctx.approval_key, self.job_id(), line) != code.trim() {
-            return Err(Error::InvalidApprovalCode { line_no });
-        }
+        self.check_approval(line_no, code, ctx.approval_key)?;
         Ok(Event::QuoteLineApproved {
             line_no,
             approval: Approval {
@@ -632,6 +649,19 @@ impl Visit {
                 code: code.trim().to_string(),
             },
         })
+    }
+
+    /// Only an off-schedule line is approved, with the code made for it from
+    /// the key the technician shares with HQ.
+    fn check_approval(&self, line_no: u32, code: &str, approval_key: &[u8]) -> Result<()> {
+        let line = self.quote_line(line_no)?;
+        if !line.needs_approval() {
+            return Err(Error::ApprovalNotNeeded { line_no });
+        }
+        if approval_code(approval_key, self.job_id(), line) != code.trim() {
+            return Err(Error::InvalidApprovalCode { line_no });
+        }
+        Ok(())
     }
 
     /// Shows the quote to the customer: every off-schedule line must be approved.
@@ -663,9 +693,17 @@ impl Visit {
 
     pub fn add_material(&self, req: &MaterialRequest) -> Result<Event> {
         self.expect(Action::AddMaterial)?;
-        if self.material(&req.material_id).is_ok() {
+        self.room_for_material(&req.material_id)?;
+        Ok(Event::MaterialAdded {
+            material: Material::new(req)?,
+        })
+    }
+
+    /// A material id is recorded once per job, and a job holds at most 200.
+    fn room_for_material(&self, material_id: &str) -> Result<()> {
+        if self.material(material_id).is_ok() {
             return Err(Error::DuplicateMaterial {
-                material_id: req.material_id.clone(),
+                material_id: material_id.to_string(),
             });
         }
         if self.materials.len() >= 200 {
@@ -674,9 +712,7 @@ impl Visit {
                 Problem::TooMany { max: 200 },
             ));
         }
-        Ok(Event::MaterialAdded {
-            material: Material::new(req)?,
-        })
+        Ok(())
     }
 
     pub fn inspect_material(&self, material_id: &str, inspection: Inspection) -> Result<Event> {
@@ -703,6 +739,15 @@ impl Visit {
 
     pub fn use_material(&self, material_id: &str) -> Result<Event> {
         self.expect(Action::UseMaterial)?;
+        self.check_use(material_id)?;
+        Ok(Event::MaterialUsed {
+            material_id: material_id.to_string(),
+        })
+    }
+
+    /// A material goes into the work once, and only when inspected (or
+    /// conceded) as usable.
+    fn check_use(&self, material_id: &str) -> Result<()> {
         let m = self.material(material_id)?;
         if m.used {
             return Err(Error::MaterialInUse {
@@ -710,10 +755,7 @@ impl Visit {
                 description: m.description.clone(),
             });
         }
-        m.check_usable()?;
-        Ok(Event::MaterialUsed {
-            material_id: material_id.to_string(),
-        })
+        m.check_usable()
     }
 
     pub fn replace_part(&self, replacement: PartReplacement) -> Result<Event> {
@@ -732,7 +774,7 @@ impl Visit {
         self.expect(Action::FinishWork)?;
         check_text(Field::WorkSummary, summary, true)?;
         check_labour_minutes(labour_minutes)?;
-        self.gate(Phase::WorkRules, ctx)?;
+        self.gate(Phase::WorkRules, ctx.checklists)?;
         Ok(Event::WorkDone {
             labour_minutes,
             summary: summary.trim().to_string(),
@@ -824,7 +866,7 @@ impl Visit {
     /// every item of the delivery list accepted or rejected.
     pub fn accept_by_customer(&self, acceptance: &Acceptance, ctx: &Context) -> Result<Event> {
         self.expect(Action::RecordAcceptance)?;
-        self.gate(Phase::Completion, ctx)?;
+        self.gate(Phase::Completion, ctx.checklists)?;
         self.check_old_part_answers(ctx.checklists)?;
         check_acceptance(acceptance)?;
         if acceptance.is_legacy() {
@@ -1077,10 +1119,21 @@ impl Visit {
             },
         };
         self.check_instruction(&given)?;
-        if charge_code(ctx.approval_key, self.job_id(), instruction) != code.trim() {
-            return Err(Error::InvalidChargeCode);
-        }
+        self.check_charge_code(&given, ctx.approval_key)?;
         Ok(Event::ChargeInstructionEntered { instruction: given })
+    }
+
+    /// An instruction entered on the phone carries the code its supervisor
+    /// read out, made from the key the technician shares with HQ.
+    fn check_charge_code(&self, given: &ChargeInstruction, approval_key: &[u8]) -> Result<()> {
+        match &given.source {
+            InstructionSource::SupervisorCode { code }
+                if charge_code(approval_key, self.job_id(), given.instruction) == code.trim() =>
+            {
+                Ok(())
+            }
+            _ => Err(Error::InvalidChargeCode),
+        }
     }
 
     /// HQ's instruction on the open dispute (applied on the phone when pulled).
@@ -1319,13 +1372,13 @@ impl Visit {
         let unused = || self.materials.iter().filter(|m| !m.used);
         Some(match action {
             Action::Depart => self
-                .gate(Phase::BeforeLeaving, ctx)
+                .gate(Phase::BeforeLeaving, ctx.checklists)
                 .and_then(|()| self.contacted(ContactKind::AdvanceNotice)),
             Action::Arrive => self.contacted(ContactKind::HourBeforeCall),
-            Action::Assess => self.gate(Phase::Arrival, ctx),
-            Action::FinishWork => self.gate(Phase::WorkRules, ctx),
+            Action::Assess => self.gate(Phase::Arrival, ctx.checklists),
+            Action::FinishWork => self.gate(Phase::WorkRules, ctx.checklists),
             Action::RecordAcceptance => self
-                .gate(Phase::Completion, ctx)
+                .gate(Phase::Completion, ctx.checklists)
                 .and_then(|()| self.check_old_part_answers(ctx.checklists))
                 .and_then(|()| self.delivery_decided()),
             Action::CorrectVehicle if !self.is_gps() => return None,
@@ -1405,16 +1458,21 @@ impl Visit {
 
     /// Whether an event recorded on a device may apply to this state, for HQ,
     /// which receives facts rather than commands. It checks the same transition
-    /// table as the phone ([`Action::allowed_from`]) and cancellation; the
-    /// content of each event is checked when a push is decoded
-    /// ([`crate::sync::protocol::decode_push`] runs [`Event::validate`]).
-    pub fn admits(&self, event: &Event) -> Result<()> {
+    /// table as the phone ([`Action::allowed_from`]) and cancellation, then
+    /// every precondition the phone's step checks against the job, with the
+    /// same functions (checklist gates, payment before receipt, usable
+    /// materials, supervisors' codes made with the technician's
+    /// `approval_key`...): a fact no phone could have recorded is refused with
+    /// the error the phone would have raised. The content of each event is
+    /// checked when a push is decoded ([`crate::sync::protocol::decode_push`]
+    /// runs [`Event::validate`]).
+    pub fn admits(&self, event: &Event, approval_key: &[u8]) -> Result<()> {
         match Action::of_event(event) {
             None => Ok(()),
             Some(action) => {
                 self.live()?;
                 if action.is_allowed_from(self.status) {
-                    self.admits_content(event)
+                    self.admits_content(event, approval_key)
                 } else {
                     Err(Error::illegal(action, self.status, Rule::WrongStatus))
                 }
@@ -1423,9 +1481,25 @@ impl Visit {
     }
 
     /// The rules of a step that need the job's state, re-run on a fact
-    /// received from a device: what the phone checked when it decided the step.
-    fn admits_content(&self, event: &Event) -> Result<()> {
+    /// received from a device: what the phone checked when it decided the step,
+    /// in the phone's order. Rules that depend on the phone's clock (the
+    /// punctuality verdict, a contact's lateness) are the phone's facts.
+    fn admits_content(&self, event: &Event, approval_key: &[u8]) -> Result<()> {
+        let checklists = Checklists::shipped()?;
         match event {
+            Event::Departed => {
+                self.gate(Phase::BeforeLeaving, checklists)?;
+                self.contacted(ContactKind::AdvanceNotice)
+            }
+            Event::Arrived { .. } => self.contacted(ContactKind::HourBeforeCall),
+            Event::ChecklistAnswered {
+                template_id,
+                item_id,
+                answer,
+            } => self.check_answer(template_id, item_id, answer, checklists),
+            Event::Assessed { .. } => self.gate(Phase::Arrival, checklists),
+            Event::WorkDone { .. } => self.gate(Phase::WorkRules, checklists),
+            Event::MaterialAdded { material } => self.room_for_material(&material.material_id),
             Event::QuoteLineAdded { line } => {
                 if self.quote_lines.iter().any(|l| l.line_no == line.line_no) {
                     return Err(Error::invalid(
@@ -1435,13 +1509,16 @@ impl Visit {
                         },
                     ));
                 }
+                self.room_for_line()?;
                 line.check_terms(
                     self.order.in_warranty(),
                     FeeSchedule::shipped()?.labour_charged(self.order.category),
-                )
+                )?;
+                self.total_with(line)
             }
-            Event::QuoteLineRemoved { line_no } | Event::QuoteLineApproved { line_no, .. } => {
-                self.quote_line(*line_no).map(|_| ())
+            Event::QuoteLineRemoved { line_no } => self.quote_line(*line_no).map(|_| ()),
+            Event::QuoteLineApproved { line_no, approval } => {
+                self.check_approval(*line_no, &approval.code, approval_key)
             }
             Event::QuotePresented { totals } => {
                 self.quote_ready()?;
@@ -1462,13 +1539,17 @@ impl Visit {
             Event::ConcessionNoted { material_id, note } => {
                 self.material(material_id)?.check_concession(note)
             }
-            Event::MaterialUsed { material_id } => self.material(material_id)?.check_usable(),
+            Event::MaterialUsed { material_id } => self.check_use(material_id),
             Event::CustomerConsented { .. } => self.no_open_dispute(),
             Event::ChargeDisputed { dispute } => self.check_dispute(dispute),
-            Event::ChargeInstructionEntered { instruction } => self.check_instruction(instruction),
+            Event::ChargeInstructionEntered { instruction } => {
+                self.check_instruction(instruction)?;
+                self.check_charge_code(instruction, approval_key)
+            }
             Event::PartReplaced { replacement } => replacement.validate_for(&self.order),
             Event::CustomerAccepted { acceptance } => {
-                self.check_old_part_answers(Checklists::shipped()?)?;
+                self.gate(Phase::Completion, checklists)?;
+                self.check_old_part_answers(checklists)?;
                 if !acceptance.is_legacy() {
                     self.delivery_decided()?;
                 }

@@ -519,7 +519,7 @@ fn every_status_and_action_pair_follows_the_table_on_the_phone_and_at_hq() {
             // HQ also re-runs the step's content rules against its own state of
             // the job (missing material, unknown line...): only the table's own
             // refusal counts here.
-            let hq = v.admits(&event_of(action));
+            let hq = v.admits(&event_of(action), ctx.approval_key);
             let hq_refused = match &hq {
                 Err(Error::IllegalTransition {
                     action: a, rule, ..
