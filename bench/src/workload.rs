@@ -59,7 +59,7 @@ pub fn scratch_dir() -> tempfile::TempDir {
 }
 
 /// The size the app stores a photo at: the policy's longest edge, 4:3 like a
-/// phone camera (a camera file this size is stored without resizing).
+/// phone camera (a frame this size is stored without resizing).
 pub fn photo_size() -> (u32, u32) {
     let edge = PhotoPolicy::default().max_edge;
     (edge, edge * 3 / 4)
@@ -103,7 +103,7 @@ pub fn camera_photo(n: u64) -> Vec<u8> {
     out
 }
 
-/// Takes one photo for each job: makes its camera file ([`camera_photo`])
+/// Takes one photo for each job: makes its camera frame ([`camera_photo`])
 /// and has the core process and store it ([`Technician::add_photo`]), on
 /// two threads (the store serialises only the insert). Returns each photo's
 /// hash, in job order, for [`complete_visit`].
