@@ -24,6 +24,8 @@ pub struct Sizes {
     pub devices: usize,
     pub visits_per_device: usize,
     pub samples: usize,
+    /// Opens of figure 2's cold figure (each evicts the file first).
+    pub cold_samples: usize,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -37,10 +39,11 @@ fn main() -> anyhow::Result<()> {
         Sizes {
             visits: 50,
             pulled_changes: 10_000,
-            past_jobs: 2_000,
+            past_jobs: 500,
             devices: 20,
             visits_per_device: 1,
             samples: 30,
+            cold_samples: 5,
         }
     } else {
         Sizes {
@@ -50,6 +53,7 @@ fn main() -> anyhow::Result<()> {
             devices: 200,
             visits_per_device: 2,
             samples: 200,
+            cold_samples: 21,
         }
     };
     // `--only write,pull` runs some figures (for profiling one path).
@@ -60,18 +64,25 @@ fn main() -> anyhow::Result<()> {
         .map(|s| s.split(',').map(str::to_string).collect());
     let run = |name: &str| only.as_ref().is_none_or(|o| o.iter().any(|n| n == name));
     let mut report = Report::new(quick);
-    if run("write") {
-        local::write_path(&mut report, &sizes)?;
+    // Figures 1, 2 and 4 share one store of past visits, built once.
+    let past = if run("write") || run("open") || run("receipt") {
+        Some(local::past_store(&mut report, &sizes)?)
+    } else {
+        None
+    };
+    if let (true, Some(past)) = (run("write"), &past) {
+        local::write_path(&mut report, &sizes, past)?;
     }
-    if run("open") {
-        local::open_and_list(&mut report, &sizes)?;
+    if let (true, Some(past)) = (run("open"), &past) {
+        local::open_and_list(&mut report, &sizes, past)?;
     }
     if run("signature") {
         local::signature(&mut report, &sizes)?;
     }
-    if run("receipt") {
-        local::receipt(&mut report, &sizes)?;
+    if let (true, Some(past)) = (run("receipt"), &past) {
+        local::receipt(&mut report, &sizes, past)?;
     }
+    drop(past);
     if run("push") {
         sync::push(&mut report, &sizes)?;
     }

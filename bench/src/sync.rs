@@ -1,21 +1,69 @@
-//! Figure 5: one phone pushes a thousand completed visits to HQ over
-//! loopback; a phone pulls and applies a hundred thousand changes.
+//! Figure 5: one phone syncs a thousand completed visits to HQ over
+//! loopback (each visit's photo, then the ops); a phone pulls and applies a
+//! hundred thousand changes.
 
-use std::time::Instant;
+use std::sync::atomic::AtomicUsize;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use chrono::{Duration as Days, Utc};
+use onsite_core::checklist::Answer;
 use onsite_core::receipt::NumberBlock;
+use onsite_core::sync::client::RECEIPT_LOW_WATER;
 use onsite_core::sync::protocol::{decode_pull, Change, ChangeKind, PullResponse, PushRequest};
-use onsite_core::sync::{SyncClient, SyncConfig};
+use onsite_core::sync::{SyncClient, SyncConfig, SyncListener, SyncState};
 use onsite_core::{sample, Profile, Technician};
 use onsite_tests::harness::{Backend, Hq};
 use onsite_tests::proxy::{Faults, Proxy};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::local::disk_dir;
 use crate::report::{Figure, Report};
 use crate::workload::{self, complete_visit, scratch_dir};
 use crate::Sizes;
+
+/// When each phase of one sync began (the client announces them in order:
+/// photos, then pushes, then pulls), with the proxy's byte counts then.
+struct Phases {
+    t0: Instant,
+    up: Arc<AtomicU64>,
+    down: Arc<AtomicU64>,
+    /// (phase, time since t0, bytes both ways so far), first announcement of each.
+    marks: Mutex<Vec<(&'static str, Duration, u64)>>,
+    /// `Pushing` is announced before every push and once after the last.
+    pushing_said: AtomicUsize,
+}
+
+impl SyncListener for Phases {
+    fn on_state(&self, state: SyncState) {
+        let phase = match state {
+            SyncState::UploadingBlobs { .. } => "photos",
+            SyncState::Pushing { .. } => {
+                self.pushing_said.fetch_add(1, Ordering::SeqCst);
+                "push"
+            }
+            SyncState::Pulling { .. } => "pull",
+            _ => return,
+        };
+        let mut marks = self.marks.lock().unwrap();
+        if marks.iter().all(|m| m.0 != phase) {
+            let bytes = self.up.load(Ordering::SeqCst) + self.down.load(Ordering::SeqCst);
+            marks.push((phase, self.t0.elapsed(), bytes));
+        }
+    }
+}
+
+impl Phases {
+    fn mark(&self, phase: &str) -> anyhow::Result<(Duration, u64)> {
+        self.marks
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|m| m.0 == phase)
+            .map(|m| (m.1, m.2))
+            .ok_or_else(|| anyhow::anyhow!("the sync never announced {phase}"))
+    }
+}
 
 pub fn push(r: &mut Report, s: &Sizes) -> anyhow::Result<()> {
     let dir = disk_dir();
@@ -33,113 +81,243 @@ pub fn push(r: &mut Report, s: &Sizes) -> anyhow::Result<()> {
         hq.dispatch(&sample::leak_order(&format!("V-{n:04}"), "B1", at));
     }
 
-    // The phone pulls its jobs, then works every visit offline (built on tmpfs).
+    // The phone pulls its jobs, takes a photo for each, then works every
+    // visit offline (built on tmpfs).
     let scratch = scratch_dir();
     let built = scratch.path().join("phone.sqlite3");
     let ink = workload::signature_1000().encode();
-    let started = Instant::now();
+    let jobs: Vec<String> = (0..s.visits).map(|n| format!("V-{n:04}")).collect();
+    let (photographing, working);
     {
         let tech = Technician::open(&built, profile.clone())?;
         SyncClient::new(SyncConfig::new(&hq.url, &e.token))?.sync_now(&tech, None)?;
-        // Receipt numbers from HQ, enough for every visit.
-        while tech.receipt_numbers_left()? < s.visits as i64 {
+        // Receipt numbers from HQ, enough for every visit and more than the
+        // low-water mark after them: the measured sync asks for no block.
+        while tech.receipt_numbers_left()? < s.visits as i64 + RECEIPT_LOW_WATER {
             let (status, v) = hq.call("POST", "/v1/receipt-blocks", Some(&e.token), None);
             anyhow::ensure!(status < 300, "receipt block: {status} {v}");
             tech.grant_receipt_block(&serde_json::from_value::<NumberBlock>(v)?)?;
         }
-        for n in 0..s.visits {
-            complete_visit(&tech, &format!("V-{n:04}"), &ink)?;
+        let t = Instant::now();
+        let photos = workload::take_photos(&tech, &jobs)?;
+        photographing = t.elapsed();
+        let t = Instant::now();
+        for (job, photo) in jobs.iter().zip(&photos) {
+            complete_visit(&tech, job, &ink, photo)?;
         }
+        working = t.elapsed();
     }
-    let build = started.elapsed();
     let path = dir.path().join("phone.sqlite3");
     std::fs::copy(&built, &path)?;
+    drop(scratch);
     let tech = Technician::open(&path, profile)?;
     let ops = tech.pending_ops(usize::MAX)?;
     let total_ops = ops.len();
+    // What the sync will upload first, counted from the store.
+    let mut blobs = Vec::new();
+    for sha in tech.pending_blobs()? {
+        let (media, bytes) = tech
+            .blob(&sha)?
+            .ok_or_else(|| anyhow::anyhow!("pending blob {sha} missing"))?;
+        blobs.push((sha, media, bytes));
+    }
+    anyhow::ensure!(
+        blobs.len() == 2 * s.visits,
+        "{} blobs pending, not a photo and its thumbnail for each of {} visits",
+        blobs.len(),
+        s.visits
+    );
+    let photo_bytes: usize = blobs.iter().map(|b| b.2.len()).sum();
+    // The full-size photos are the ones the visits' answers name.
+    let mut named = std::collections::HashSet::new();
+    for job in &jobs {
+        for answers in tech.job(job)?.answers.into_values() {
+            named.extend(answers.into_values().filter_map(|a| match a {
+                Answer::Photo(sha) => Some(sha),
+                _ => None,
+            }));
+        }
+    }
+    let full: usize = blobs
+        .iter()
+        .filter(|b| named.contains(&b.0))
+        .map(|b| b.2.len())
+        .sum();
+    anyhow::ensure!(
+        named.len() == s.visits,
+        "{} distinct photos named by {} visits",
+        named.len(),
+        s.visits
+    );
+    let (w, h) = workload::photo_size();
     r.note(format!(
-        "figure 5 workload: {} visits, {:.1} ops per visit ({} checklist answers, 2 material inspections, 1 signature of 1 000 points each); built offline in {:.1} s ({:.0} local ops/s on tmpfs)",
+        "figure 5 workload: {} visits, {:.1} ops per visit ({} checklist answers, 2 material inspections, 1 signature of 1 000 points each) and one photo each ({w}x{h} camera frame with distinct pixels, processed by the core to a {:.0} KB JPEG + a {:.0} KB thumbnail on average); photos made and processed in {:.1} s (2 threads), visits worked offline in {:.1} s ({:.0} local ops/s on tmpfs)",
         s.visits,
         total_ops as f64 / s.visits as f64,
         workload::ANSWERS_PER_VISIT,
-        build.as_secs_f64(),
-        total_ops as f64 / build.as_secs_f64()
+        full as f64 / s.visits as f64 / 1024.0,
+        (photo_bytes - full) as f64 / s.visits as f64 / 1024.0,
+        photographing.as_secs_f64(),
+        working.as_secs_f64(),
+        total_ops as f64 / working.as_secs_f64()
     ));
     let batch = 200;
     let bodies: Vec<Vec<u8>> = ops
         .chunks(batch)
         .map(|c| serde_json::to_vec(&PushRequest { ops: c.to_vec() }))
         .collect::<Result<_, _>>()?;
+    let body_bytes: usize = bodies.iter().map(Vec::len).sum();
 
-    // The push, through a counting proxy.
+    // The sync (photos, then the ops, then the pull), through a counting proxy.
     let upstream = hq.url.trim_start_matches("http://").parse()?;
     let proxy = Proxy::start(upstream, Faults::none());
     let mut config = SyncConfig::new(&proxy.url, &e.token);
     config.batch_size = batch;
     let client = SyncClient::new(config)?;
-    let t = Instant::now();
-    let report = client.sync_now(&tech, None)?;
-    let took = t.elapsed();
+    let phases = Phases {
+        t0: Instant::now(),
+        up: proxy.bytes_up.clone(),
+        down: proxy.bytes_down.clone(),
+        marks: Mutex::new(Vec::new()),
+        pushing_said: AtomicUsize::new(0),
+    };
+    let report = client.sync_now(&tech, Some(&phases))?;
+    let whole = phases.t0.elapsed();
+    anyhow::ensure!(
+        report.blobs_uploaded as usize == blobs.len(),
+        "uploaded {} of {} blobs",
+        report.blobs_uploaded,
+        blobs.len()
+    );
     anyhow::ensure!(
         report.ops_applied as usize == total_ops,
         "HQ applied {} of {total_ops}",
         report.ops_applied
     );
-    let wire = proxy.bytes_up.load(Ordering::SeqCst) + proxy.bytes_down.load(Ordering::SeqCst);
+    anyhow::ensure!(
+        report.receipt_blocks == 0,
+        "the sync asked for receipt numbers"
+    );
+    let pushes = phases.pushing_said.load(Ordering::SeqCst) - 1;
+    anyhow::ensure!(
+        pushes == bodies.len(),
+        "{pushes} pushes, expected {}",
+        bodies.len()
+    );
+    let (push_at, push_bytes_at) = phases.mark("push")?;
+    let (pull_at, pull_bytes_at) = phases.mark("pull")?;
+    let photo_time = push_at;
+    let photo_wire = push_bytes_at;
+    let ops_time = pull_at - push_at;
+    let ops_wire = pull_bytes_at - push_bytes_at;
 
-    // Baseline: the same push bodies POSTed over loopback to a handler that does nothing.
+    // Baselines: the same photo bodies PUT, then the same push bodies POSTed,
+    // one at a time over loopback through the same proxy, to no-op handlers.
     let sink = sink_server(&hq.rt)?;
     let sink_proxy = Proxy::start(sink, Faults::none());
     let url = format!("{}/sink", sink_proxy.url);
-    let t = Instant::now();
-    hq.rt.block_on(async {
+    let (photo_base, ops_base) = hq.rt.block_on(async {
         let c = reqwest::Client::new();
+        let t = Instant::now();
+        for (_, media, b) in &blobs {
+            c.put(&url)
+                .header("content-type", media.as_str())
+                .body(b.clone())
+                .send()
+                .await?
+                .bytes()
+                .await?;
+        }
+        let photos = t.elapsed();
+        let t = Instant::now();
         for b in &bodies {
             c.post(&url).body(b.clone()).send().await?.bytes().await?;
         }
-        Ok::<_, reqwest::Error>(())
+        Ok::<_, reqwest::Error>((photos, t.elapsed()))
     })?;
-    let baseline = t.elapsed();
     r.add(Figure {
         name: format!(
-            "5. push {} completed visits to HQ (SQLite) over loopback",
+            "5. upload {} photos + {} thumbnails ({:.0} KB per visit) to HQ (SQLite) over loopback",
+            s.visits,
+            s.visits,
+            photo_bytes as f64 / s.visits as f64 / 1024.0
+        ),
+        value: format!(
+            "{:.2} s, {:.0} MB/s",
+            photo_time.as_secs_f64(),
+            photo_bytes as f64 / 1e6 / photo_time.as_secs_f64()
+        ),
+        baseline: format!(
+            "{:.2} s (same bodies to a no-op handler)",
+            photo_base.as_secs_f64()
+        ),
+        ratio: photo_time.as_secs_f64() / photo_base.as_secs_f64(),
+        target: "report".into(),
+        met: None,
+    });
+    r.add(Figure {
+        name: format!(
+            "5. push the {} visits' {total_ops} ops ({pushes} pushes of ≤ {batch}) to HQ (SQLite) over loopback",
             s.visits
         ),
         value: format!(
             "{:.2} s, {:.0} ops/s",
-            took.as_secs_f64(),
-            total_ops as f64 / took.as_secs_f64()
+            ops_time.as_secs_f64(),
+            total_ops as f64 / ops_time.as_secs_f64()
         ),
         baseline: format!(
-            "{:.2} s (bodies to a no-op handler)",
-            baseline.as_secs_f64()
+            "{:.2} s (same bodies to a no-op handler)",
+            ops_base.as_secs_f64()
         ),
-        ratio: took.as_secs_f64() / baseline.as_secs_f64(),
+        ratio: ops_time.as_secs_f64() / ops_base.as_secs_f64(),
         target: "report".into(),
         met: None,
     });
     r.add(Figure {
-        name: "5. bytes on the wire per visit (both directions)".into(),
-        value: format!("{:.1} KB", wire as f64 / s.visits as f64 / 1024.0),
+        name: "5. bytes on the wire per visit, photos (both directions)".into(),
+        value: format!("{:.1} KB", photo_wire as f64 / s.visits as f64 / 1024.0),
         baseline: format!(
-            "{:.1} KB (push bodies)",
-            bodies.iter().map(Vec::len).sum::<usize>() as f64 / s.visits as f64 / 1024.0
+            "{:.1} KB (photo bytes)",
+            photo_bytes as f64 / s.visits as f64 / 1024.0
         ),
-        ratio: wire as f64 / bodies.iter().map(Vec::len).sum::<usize>() as f64,
+        ratio: photo_wire as f64 / photo_bytes as f64,
         target: "report".into(),
         met: None,
     });
+    r.add(Figure {
+        name: "5. bytes on the wire per visit, ops (both directions)".into(),
+        value: format!("{:.1} KB", ops_wire as f64 / s.visits as f64 / 1024.0),
+        baseline: format!(
+            "{:.1} KB (push bodies)",
+            body_bytes as f64 / s.visits as f64 / 1024.0
+        ),
+        ratio: ops_wire as f64 / body_bytes as f64,
+        target: "report".into(),
+        met: None,
+    });
+    r.note(format!(
+        "figure 5 counted: {} blobs uploaded ({photo_bytes} B), {} ops applied by HQ in {pushes} pushes ({body_bytes} B of bodies); the whole sync (photos, pushes, then a pull of {} changes) took {:.2} s",
+        report.blobs_uploaded,
+        report.ops_applied,
+        report.changes_pulled,
+        whole.as_secs_f64()
+    ));
     hq.stop();
     Ok(())
 }
 
-/// A loopback HTTP server whose `POST /sink` does nothing: the baselines' HQ.
+/// A loopback HTTP server whose `/sink` does nothing (POST, PUT or GET):
+/// the baselines' HQ.
 pub fn sink_server(rt: &tokio::runtime::Runtime) -> anyhow::Result<std::net::SocketAddr> {
     rt.block_on(async {
-        let app = axum::Router::new().route(
-            "/sink",
-            axum::routing::post(|_b: axum::body::Bytes| async { "{}" }),
-        );
+        let app = axum::Router::new()
+            .route(
+                "/sink",
+                axum::routing::post(|_b: axum::body::Bytes| async { "{}" })
+                    .put(|_b: axum::body::Bytes| async { "{}" })
+                    .get(|| async { "{}" }),
+            )
+            .layer(axum::extract::DefaultBodyLimit::disable());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         tokio::spawn(async move {
