@@ -77,9 +77,21 @@ pub enum Align {
     Right,
 }
 
-/// Display width of a string in font-A columns (CJK and fullwidth count double).
+/// Font-A columns a character takes on the printer. In Chinese mode a printer
+/// prints every non-ASCII character (a two- or four-byte GB18030 code) as one
+/// full-width glyph, including ones Unicode calls narrow or ambiguous (`·`,
+/// `—`, `×`): counting those as one column overflowed the paper.
+fn char_width(c: char) -> usize {
+    if c.is_ascii() {
+        c.width().unwrap_or(0)
+    } else {
+        2
+    }
+}
+
+/// Display width of a string in font-A columns (see [`char_width`]).
 pub fn display_width(s: &str) -> usize {
-    s.chars().map(|c| c.width().unwrap_or(0)).sum()
+    s.chars().map(char_width).sum()
 }
 
 /// Splits text into lines no wider than `cols` display columns (never inside a character).
@@ -93,7 +105,7 @@ pub fn wrap(text: &str, cols: usize) -> Vec<String> {
             let cw = match c {
                 '\t' => 1,
                 c if c.is_control() => continue,
-                c => c.width().unwrap_or(0),
+                c => char_width(c),
             };
             if w + cw > cols {
                 lines.push(std::mem::take(&mut line));
@@ -275,7 +287,7 @@ impl EscPos {
 
     /// A full-width separator.
     pub fn rule(&mut self, c: char) -> &mut Self {
-        let n = self.columns() / c.width().unwrap_or(1).max(1);
+        let n = self.columns() / char_width(c).max(1);
         let text = c.to_string().repeat(n);
         self.line(&text)
     }
@@ -541,6 +553,15 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<Command>, DecodeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_narrow_non_ascii_character_takes_two_columns() {
+        // `·` is narrow to Unicode but two bytes in GB18030: a full-width glyph on paper.
+        assert_eq!(display_width("王女士 · 满意"), 14);
+        assert!(wrap("·".repeat(20).as_str(), 32)
+            .iter()
+            .all(|l| l.chars().count() <= 16));
+    }
 
     #[test]
     fn wrapping_counts_cjk_as_double_width() {

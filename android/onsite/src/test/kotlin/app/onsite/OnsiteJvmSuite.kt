@@ -217,11 +217,33 @@ suspend fun completeVisit(hq: Hq) {
     assertEquals(0L, tech.pendingChanges())
     assertContains(hq.orders(phone.technicianId), Regex("\"job_id\": \"$job2\"[^}]*\"status\": \"handed_over\""))
     assertContains(hq.followups(), job2, message = "fix uncertain puts the job on the follow-up queue")
+
+    // What the phone claims, read back from HQ's own record of the visit.
+    val settled = hq.order(job2)
+    assertEquals(statusName(tech.job(job2).status), settled.at("status"), "the settled job's state at HQ")
+    assertEquals(receipt.number, settled.at("receipt", "number"), "HQ holds the phone's receipt number")
+    assertEquals(receipt.totalFen, settled.at("quote_totals", "total"), "HQ holds the receipt's total")
+    assertEquals(receipt.totalFen, settled.at("payment", "due"), "HQ holds the amount due")
+    assertEquals(receipt.receivedFen, settled.at("payment", "received"), "HQ holds the amount received")
+    assertEquals(receipt.changeFen, settled.at("payment", "change"), "HQ holds the change given")
+    assertEquals(listOf(photo.sha256), settled.at("materials", 0, "inspection", "photos"), "HQ's inspection names the phone's photo")
+    val uploaded = hq.blob(photo.sha256) ?: fail("HQ has no blob ${photo.sha256}")
+    assertEquals(photo.sha256, sha256Hex(uploaded), "HQ's bytes are the phone's photo")
+    // The first job waits at HQ exactly as it waits on the phone: assessed, with the same quote lines.
+    val waiting = tech.job(job)
+    val first = hq.order(job)
+    assertEquals(statusName(waiting.status), first.at("status"), "the first job's state at HQ")
+    assertEquals(
+        waiting.quoteLines.map { it.lineNo.toLong() to it.lineTotalFen },
+        (first.at("quote_lines") as List<*>).indices.map { i -> first.at("quote_lines", i, "line_no") to first.at("quote_lines", i, "line_total") },
+        "the first job's quote lines at HQ",
+    )
     tech.close()
 }
 
 suspend fun ruleViolations(hq: Hq) {
-    val tech = hq.newTechnician("kt-rules").tech
+    val phone = hq.newTechnician("kt-rules")
+    val tech = phone.tech
     val job = hq.dispatch("kt-rules", "KT-RULES-1")
     tech.syncNow()
 
@@ -268,17 +290,18 @@ suspend fun ruleViolations(hq: Hq) {
     assertFailsWith<OnsiteException.IllegalTransition> { tech.takePayment(job, PaymentMethod.CASH, 1) }
     tech.recordAcceptance(job, AcceptanceInput(CustomerOpinion.Rated(CustomerRating.AVERAGE), CustomerOpinion.Declined("赶时间"), "", false, SignOff.Refuse("赶时间")))
     val due = tech.job(job).dueOnSiteFen
-    val short = assertFailsWith<OnsiteException.PaymentRule> { tech.takePayment(job, PaymentMethod.CASH, 1, cashChecked = true) }
+    assertTrue(tech.pendingChanges() > 0, "the visit so far waits in the outbox")
+    val short = leavesNoTrace(phone, job) { assertFailsWith<OnsiteException.PaymentRule> { tech.takePayment(job, PaymentMethod.CASH, 1, cashChecked = true) } }
     assertEquals(Triple("underpaid", due, 1L), Triple(short.code, short.dueFen, short.receivedFen))
-    val tip = assertFailsWith<OnsiteException.PaymentRule> { tech.takePayment(job, PaymentMethod.WECHAT_PAY, due + 500) }
+    val tip = leavesNoTrace(phone, job) { assertFailsWith<OnsiteException.PaymentRule> { tech.takePayment(job, PaymentMethod.WECHAT_PAY, due + 500) } }
     assertEquals("not_exact_amount" to PaymentMethod.WECHAT_PAY, tip.code to tip.method)
-    assertFailsWith<OnsiteException.AmountOutOfRange> { tech.takePayment(job, PaymentMethod.CASH, -5) }
-    val unpaid = assertFailsWith<OnsiteException.IllegalTransition> { tech.issueReceipt(job) }
+    leavesNoTrace(phone, job) { assertFailsWith<OnsiteException.AmountOutOfRange> { tech.takePayment(job, PaymentMethod.CASH, -5) } }
+    val unpaid = leavesNoTrace(phone, job) { assertFailsWith<OnsiteException.IllegalTransition> { tech.issueReceipt(job) } }
     assertEquals("issue_receipt" to "payment_before_receipt", unpaid.action to unpaid.rule)
-    val noReceipt = assertFailsWith<OnsiteException.ReceiptRule> { tech.store { reissueReceipt("R-NO-SUCH") } }
+    val noReceipt = leavesNoTrace(phone, job) { assertFailsWith<OnsiteException.ReceiptRule> { tech.store { reissueReceipt("R-NO-SUCH") } } }
     assertEquals("unknown_receipt" to "R-NO-SUCH", noReceipt.code to noReceipt.number)
     // Any case gives its code and the technician's sentence without a `when`.
-    val e = assertFailsWith<OnsiteException> { tech.handOver(job) }
+    val e = leavesNoTrace(phone, job) { assertFailsWith<OnsiteException> { tech.handOver(job) } }
     assertEquals("illegal_transition", e.errorCode())
     assertContains(e.errorMessage(), "交回")
     tech.close()
@@ -469,6 +492,29 @@ private fun signature(): SignaturePad {
     return rec.pad()
 }
 
+/**
+ * Runs a call the rules refuse and checks it left nothing behind: the same
+ * number of pending changes, the same outbox rows (read from the store file
+ * itself), and the same job.
+ */
+private suspend fun <T> leavesNoTrace(phone: Phone, job: String, refused: suspend () -> T): T {
+    val (count, rows, detail) = Triple(phone.tech.pendingChanges(), phone.outbox(), phone.tech.job(job))
+    assertEquals(count, rows.size.toLong(), "the outbox in the file holds the pending changes")
+    val result = refused()
+    assertEquals(count, phone.tech.pendingChanges(), "a refused call changed the number of pending changes")
+    val now = phone.outbox()
+    val (added, removed) = (now - rows.toSet()) to (rows - now.toSet())
+    assertTrue(added.isEmpty() && removed.isEmpty(), "a refused call changed the outbox: added $added, removed $removed")
+    assertEquals(detail, phone.tech.job(job), "a refused call changed the job")
+    return result
+}
+
+/** HQ's name of a status: the enum constant in snake case (`HANDED_OVER` -> `handed_over`). */
+private fun statusName(s: JobStatus) = s.name.lowercase()
+
+private fun sha256Hex(bytes: ByteArray) =
+    java.security.MessageDigest.getInstance("SHA-256").digest(bytes).joinToString("") { "%02x".format(it) }
+
 /** A camera-like JPEG made with the JDK's encoder. */
 private fun jpeg(w: Int, h: Int): ByteArray {
     val img = BufferedImage(w, h, BufferedImage.TYPE_INT_RGB)
@@ -481,8 +527,113 @@ private fun jpeg(w: Int, h: Int): ByteArray {
     return ByteArrayOutputStream().also { ImageIO.write(img, "jpg", it) }.toByteArray()
 }
 
-/** A technician's phone: the open store and who it belongs to. */
-class Phone(val tech: Onsite, val technicianId: String, val deviceId: String)
+/** A technician's phone: the open store, its file, and who it belongs to. */
+class Phone(val tech: Onsite, val technicianId: String, val deviceId: String, private val store: File) {
+    /** Every outbox row as the store file holds it, one line each, read with the sqlite3 tool (read-only). */
+    fun outbox(): List<String> {
+        val p = ProcessBuilder("sqlite3", "-readonly", store.absolutePath, "SELECT seq, op_id, job_id, kind, hlc, payload FROM outbox ORDER BY seq")
+            .redirectErrorStream(true).start()
+        val out = p.inputStream.bufferedReader().readText()
+        check(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0) { "sqlite3: $out" }
+        return out.lines().filter { it.isNotEmpty() }
+    }
+}
+
+/**
+ * JSON as HQ sends it, parsed into maps, lists, strings, longs, doubles,
+ * booleans and nulls (the JVM has no parser of its own, and the suite no
+ * dependencies beyond the Kotlin compiler's). Throws on anything malformed.
+ */
+class Json private constructor(private val s: String) {
+    private var i = 0
+
+    companion object {
+        fun parse(text: String): Any? = Json(text).run { value().also { space(); check(i == s.length) { "trailing JSON at $i" } } }
+    }
+
+    private fun space() { while (i < s.length && s[i].isWhitespace()) i++ }
+
+    private fun value(): Any? {
+        space()
+        return when (val c = s[i]) {
+            '{' -> obj()
+            '[' -> array()
+            '"' -> string()
+            't' -> word("true", true)
+            'f' -> word("false", false)
+            'n' -> word("null", null)
+            else -> {
+                check(c == '-' || c.isDigit()) { "unexpected '$c' at $i" }
+                val start = i
+                while (i < s.length && (s[i].isDigit() || s[i] in "+-.eE")) i++
+                val n = s.substring(start, i)
+                n.toLongOrNull() ?: n.toDouble()
+            }
+        }
+    }
+
+    private fun word(w: String, v: Any?): Any? {
+        check(s.startsWith(w, i)) { "'$w' expected at $i" }
+        i += w.length
+        return v
+    }
+
+    private fun obj(): Map<String, Any?> {
+        val m = linkedMapOf<String, Any?>()
+        i++; space()
+        if (s[i] == '}') { i++; return m }
+        while (true) {
+            space(); val k = string(); space()
+            check(s[i++] == ':') { "':' expected at $i" }
+            m[k] = value(); space()
+            when (s[i++]) {
+                '}' -> return m
+                ',' -> continue
+                else -> error("',' or '}' expected at $i")
+            }
+        }
+    }
+
+    private fun array(): List<Any?> {
+        val l = mutableListOf<Any?>()
+        i++; space()
+        if (s[i] == ']') { i++; return l }
+        while (true) {
+            l += value(); space()
+            when (s[i++]) {
+                ']' -> return l
+                ',' -> continue
+                else -> error("',' or ']' expected at $i")
+            }
+        }
+    }
+
+    private fun string(): String {
+        check(s[i++] == '"') { "string expected at $i" }
+        val b = StringBuilder()
+        while (true) {
+            when (val c = s[i++]) {
+                '"' -> return b.toString()
+                '\\' -> when (val e = s[i++]) {
+                    'u' -> { b.append(s.substring(i, i + 4).toInt(16).toChar()); i += 4 }
+                    'n' -> b.append('\n'); 't' -> b.append('\t'); 'r' -> b.append('\r')
+                    'b' -> b.append('\b'); 'f' -> b.append('\u000c')
+                    else -> b.append(e)
+                }
+                else -> b.append(c)
+            }
+        }
+    }
+}
+
+/** The value at a path of keys and indices in parsed JSON; fails naming the path when a key is absent. */
+fun Any?.at(vararg path: Any): Any? = path.fold(this) { node, key ->
+    when (key) {
+        is String -> (node as? Map<*, *>)?.let { if (key in it) it[key] else fail("no \"$key\" in $it") }
+        is Int -> (node as? List<*>)?.getOrElse(key) { fail("no [$key] in $node") }
+        else -> fail("bad path element $key")
+    }
+}
 
 /** A real HQ: `onsite hq serve` on a free loopback port with a SQLite file in a temp dir. */
 class Hq(private val onsite: File) : AutoCloseable {
@@ -525,7 +676,7 @@ class Hq(private val onsite: File) : AutoCloseable {
         assertEquals(id, enrollment.profile.technicianId)
         val tech = Onsite.open(File(dir, "$id.sqlite3").absolutePath, enrollment.profile)
         tech.connect(url, enrollment.token)
-        return Phone(tech, id, device)
+        return Phone(tech, id, device, File(dir, "$id.sqlite3"))
     }
 
     fun dispatch(technician: String, job: String): String {
@@ -535,6 +686,31 @@ class Hq(private val onsite: File) : AutoCloseable {
             "--phone", "13800000000", "--fault", "厨房水槽下角阀漏水", "--at", "+30",
         )
         return job
+    }
+
+    private val http = java.net.http.HttpClient.newHttpClient()
+
+    /** GET on HQ's HTTP API with the admin token: the status and the body. */
+    private fun get(path: String): Pair<Int, ByteArray> {
+        val request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + path))
+            .header("Authorization", "Bearer $token").GET().build()
+        val response = http.send(request, java.net.http.HttpResponse.BodyHandlers.ofByteArray())
+        return response.statusCode() to response.body()
+    }
+
+    /** HQ's record of a visit (`GET /v1/orders/{job}`), parsed. */
+    fun order(job: String): Any? {
+        val (status, body) = get("/v1/orders/$job")
+        assertEquals(200, status, "GET /v1/orders/$job: ${String(body)}")
+        return Json.parse(String(body, Charsets.UTF_8))
+    }
+
+    /** The bytes HQ stores under a photo's hash (`GET /v1/blobs/{sha256}`), or null when it has none. */
+    fun blob(sha256: String): ByteArray? {
+        val (status, body) = get("/v1/blobs/$sha256")
+        if (status == 404) return null
+        assertEquals(200, status, "GET /v1/blobs/$sha256: ${String(body)}")
+        return body
     }
 
     fun orders(technician: String) = cli("dispatch", "list", "--technician", technician)
