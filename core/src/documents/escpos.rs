@@ -213,17 +213,17 @@ impl EscPos {
     fn encode_text(&self, s: &str) -> Vec<u8> {
         match (self.profile.encoding, self.chinese) {
             (TextEncoding::Gb18030, true) => encoding_rs::GB18030.encode(s).0.into_owned(),
-            // A character the layout counted as zero-width (a combining mark)
-            // is left out rather than printed as a `?` that would widen the line.
+            // Without a Chinese font every other character prints as one `?`;
+            // the layout counted it as two columns (see [`char_width`]), so it fits.
             _ => s
                 .chars()
                 .filter_map(|c| {
-                    if c.is_ascii() && !c.is_ascii_control() {
-                        Some(c as u8)
-                    } else if c.width().unwrap_or(0) == 0 {
+                    if !c.is_ascii() {
+                        Some(b'?')
+                    } else if c.is_ascii_control() {
                         None
                     } else {
-                        Some(b'?')
+                        Some(c as u8)
                     }
                 })
                 .collect(),
