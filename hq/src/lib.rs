@@ -4,12 +4,15 @@
 //! one command) and PostgreSQL (several stateless HQ processes on one database).
 
 pub mod api;
+pub mod config;
 pub mod db;
 pub mod error;
 pub mod logs;
+pub mod metrics;
 pub mod openapi;
 pub mod schema;
 pub mod store;
+pub mod watch;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -54,9 +57,15 @@ impl Server {
         admin_token: &str,
         listen: SocketAddr,
     ) -> Result<Server> {
+        let admin_token_hash = store::hash_secret(admin_token);
+        let watch = watch::Watch {
+            db: db.clone(),
+            metrics: Arc::new(metrics::Metrics::new()),
+            admin_token_hash: admin_token_hash.clone(),
+        };
         let state = api::AppState {
             db,
-            admin_token_hash: store::hash_secret(admin_token),
+            admin_token_hash,
         };
         let listener = tokio::net::TcpListener::bind(listen)
             .await
@@ -65,7 +74,10 @@ impl Server {
             .local_addr()
             .map_err(|e| HqError::Internal(e.to_string()))?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let app = api::router(state);
+        // The request id and the metrics wrap every route, the API's and ours.
+        let app = api::router(state)
+            .merge(watch::routes(watch.clone()))
+            .layer(axum::middleware::from_fn_with_state(watch, watch::observe));
         let handle = tokio::spawn(async move {
             let _ = axum::serve(listener, app)
                 .with_graceful_shutdown(async {
@@ -84,6 +96,8 @@ impl Server {
         format!("http://{}", self.addr)
     }
 
+    /// Stops accepting connections, lets the requests in flight finish
+    /// (a push being applied is answered), then returns.
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());

@@ -1,6 +1,7 @@
 //! HQ's log, captured as `onsite hq serve` writes it (the same subscriber, at
 //! the most verbose level): requests, pushes, rejections, enrollments,
-//! revocations and errors are there; customer names, phones, addresses,
+//! revocations and errors are there, each request's lines under its request
+//! id; customer names, phones, addresses,
 //! free text, tokens and database messages meant for the log only are not.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
@@ -171,6 +172,12 @@ fn hq_logs_name_ids_and_counts_never_customer_data(b: Backend, name: &str) {
     let log = log_text();
     let mine: Vec<&str> = log.lines().filter(|l| l.contains(&device)).collect();
     let has = |needle: &str| mine.iter().any(|l| l.contains(needle));
+    let requests: Vec<&str> = log.lines().filter(|l| l.contains("request done")).collect();
+    assert!(
+        !requests.is_empty() && requests.iter().all(|l| l.contains("http{request_id=")),
+        "a request's line without its request id:\n{}",
+        requests.join("\n")
+    );
     for needle in [
         "route=/v1/sync/push",
         "status=200",

@@ -1,4 +1,5 @@
-//! HQ in its own process, for tests that kill it with SIGKILL.
+//! HQ in its own process, for tests that kill it with SIGKILL or stop it
+//! with SIGTERM (it then stops as `onsite hq serve` does: gracefully, exit 0).
 //! Usage: hq_server DB_URL LISTEN_ADDR ADMIN_TOKEN
 
 // Test and benchmark support: a failed unwrap is a failed run, not a crash in the field.
@@ -23,9 +24,10 @@ fn main() {
             }
         };
         let addr = listen.parse().expect("listen address");
-        let _server = onsite_hq::Server::start(db, admin, addr)
+        let server = onsite_hq::Server::start(db, admin, addr)
             .await
             .expect("start");
-        std::future::pending::<()>().await;
+        onsite_hq::watch::shutdown_signal().await;
+        server.stop().await;
     });
 }
