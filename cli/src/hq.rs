@@ -35,6 +35,9 @@ pub struct ServeArgs {
     /// Admin token for the dispatch API and /metrics [default: ./onsite-hq.admin-token, else generated]
     #[arg(long, env = "ONSITE_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
+    /// Seconds a stop (SIGTERM, Ctrl-C) waits for requests in flight before abandoning them [default: 30]
+    #[arg(long, env = "ONSITE_HQ_DRAIN_TIMEOUT")]
+    drain_timeout: Option<u64>,
     /// TOML file with any of the settings above (flags and environment win over it)
     #[arg(long, env = "ONSITE_HQ_CONFIG")]
     config: Option<std::path::PathBuf>,
@@ -57,6 +60,7 @@ impl ServeArgs {
             listen: self.listen,
             log_format,
             admin_token: self.admin_token,
+            drain_timeout: self.drain_timeout,
         };
         Ok(command_line.over(file).resolve())
     }
@@ -68,7 +72,7 @@ pub enum HqCommand {
     ///
     /// Each setting comes from its flag, else its environment variable, else
     /// the --config file (TOML, same names with underscores: db, listen,
-    /// log_format, admin_token), else its default. SIGTERM or Ctrl-C stops HQ
+    /// log_format, admin_token, drain_timeout), else its default. SIGTERM or Ctrl-C stops HQ
     /// gracefully: requests in flight are answered first.
     Serve(ServeArgs),
     /// Create a technician (if new) and print a one-time enrollment code for their phone.
@@ -592,12 +596,15 @@ fn serve(rt: &tokio::runtime::Runtime, settings: onsite_hq::config::Resolved) ->
     let db = &settings.db;
     let database = onsite_hq::open_db(db).with_context(|| format!("opening {db}"))?;
     let kind = database.kind();
+    let limit = settings.drain_timeout;
     rt.block_on(async move {
         let server = onsite_hq::Server::start(database, &token, addr).await?;
         println!("Onsite HQ on {} ({kind}); Ctrl-C stops it", server.url());
         onsite_hq::logs::serving(&server.url(), kind);
         onsite_hq::watch::shutdown_signal().await;
-        server.stop().await;
+        if !server.stop_within(limit).await {
+            bail!("requests still in flight after {limit:?} were abandoned");
+        }
         Ok::<_, anyhow::Error>(())
     })
 }

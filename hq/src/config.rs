@@ -24,6 +24,8 @@ pub struct ServeSettings {
     pub listen: Option<String>,
     pub log_format: Option<LogFormat>,
     pub admin_token: Option<String>,
+    /// Seconds a stop waits for requests in flight.
+    pub drain_timeout: Option<u64>,
 }
 
 /// The settings HQ runs with.
@@ -34,6 +36,7 @@ pub struct Resolved {
     pub log_format: LogFormat,
     /// None: the CLI reads or writes its token file.
     pub admin_token: Option<String>,
+    pub drain_timeout: std::time::Duration,
 }
 
 impl ServeSettings {
@@ -56,6 +59,7 @@ impl ServeSettings {
             listen: self.listen.or(lower.listen),
             log_format: self.log_format.or(lower.log_format),
             admin_token: self.admin_token.or(lower.admin_token),
+            drain_timeout: self.drain_timeout.or(lower.drain_timeout),
         }
     }
 
@@ -66,6 +70,9 @@ impl ServeSettings {
             listen: self.listen.unwrap_or_else(|| DEFAULT_LISTEN.to_string()),
             log_format: self.log_format.unwrap_or_default(),
             admin_token: self.admin_token,
+            drain_timeout: self
+                .drain_timeout
+                .map_or(crate::DRAIN_TIMEOUT, std::time::Duration::from_secs),
         }
     }
 }
@@ -78,7 +85,7 @@ mod tests {
     #[test]
     fn flags_and_env_beat_the_file_which_beats_the_defaults() {
         let file = ServeSettings::from_toml(
-            "db = \"/var/lib/onsite/hq.sqlite3\"\nlisten = \"0.0.0.0:9000\"\nlog_format = \"json\"\n",
+            "db = \"/var/lib/onsite/hq.sqlite3\"\nlisten = \"0.0.0.0:9000\"\nlog_format = \"json\"\ndrain_timeout = 5\n",
         )
         .unwrap();
         let command_line = ServeSettings {
@@ -93,6 +100,7 @@ mod tests {
         );
         assert_eq!(r.log_format, LogFormat::Json);
         assert_eq!(r.admin_token, None);
+        assert_eq!(r.drain_timeout, std::time::Duration::from_secs(5));
 
         let r = ServeSettings::default()
             .over(ServeSettings::default())
@@ -102,6 +110,7 @@ mod tests {
             (DEFAULT_DB, DEFAULT_LISTEN)
         );
         assert_eq!(r.log_format, LogFormat::Text);
+        assert_eq!(r.drain_timeout, crate::DRAIN_TIMEOUT);
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod watch;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 pub use error::{HqError, Result};
 
@@ -42,6 +43,10 @@ fn open_db_here(url: &str) -> Result<Arc<dyn db::Db>> {
     db.migrate()?;
     Ok(db)
 }
+
+/// How long a stop waits for requests in flight by default: what service
+/// managers commonly allow between SIGTERM and SIGKILL.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A running HQ server.
 pub struct Server {
@@ -97,11 +102,27 @@ impl Server {
     }
 
     /// Stops accepting connections, lets the requests in flight finish
-    /// (a push being applied is answered), then returns.
-    pub async fn stop(mut self) {
+    /// (a push being applied is answered) for up to [`DRAIN_TIMEOUT`], then
+    /// returns.
+    pub async fn stop(self) {
+        self.stop_within(DRAIN_TIMEOUT).await;
+    }
+
+    /// [`Server::stop`] with its own limit: a request still in flight when
+    /// `limit` has passed (a client that never finishes its body) is
+    /// abandoned, so a stop always ends. False if that happened.
+    pub async fn stop_within(mut self, limit: Duration) -> bool {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        let _ = (&mut self.handle).await;
+        if tokio::time::timeout(limit, &mut self.handle).await.is_ok() {
+            return true;
+        }
+        tracing::warn!(
+            limit_s = limit.as_secs(),
+            "requests still in flight at the drain limit were abandoned"
+        );
+        self.handle.abort();
+        false
     }
 }

@@ -399,3 +399,46 @@ fn sigterm_mid_push_loses_and_doubles_nothing(b: Backend) {
     hq.kill();
 }
 on_both!(sigterm_mid_push_loses_and_doubles_nothing);
+
+/// A client that starts a push and never finishes its body cannot keep HQ
+/// from stopping: the stop waits for it up to its drain limit, then gives up.
+#[test]
+fn a_request_that_never_finishes_is_abandoned_at_the_drain_limit() {
+    use std::io::Write;
+    let (_dir, b) = onsite_tests::harness::sqlite_backend();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = onsite_hq::open_db(&b.url()).unwrap();
+    let server = rt
+        .block_on(onsite_hq::Server::start(
+            db,
+            ADMIN,
+            "127.0.0.1:0".parse().unwrap(),
+        ))
+        .unwrap();
+    let mut stuck = std::net::TcpStream::connect(server.addr).unwrap();
+    stuck
+        .write_all(
+            b"POST /v1/sync/push HTTP/1.1\r\nHost: hq\r\nContent-Type: application/json\r\n\
+              Content-Length: 1000\r\n\r\n{\"ops\": [",
+        )
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let started = Instant::now();
+    let drained = rt.block_on(async {
+        tokio::time::timeout(
+            Duration::from_secs(10),
+            server.stop_within(Duration::from_secs(1)),
+        )
+        .await
+    });
+    assert_eq!(
+        drained,
+        Ok(false),
+        "the stop must give up on the stuck request at its limit (Err: it waited past it)"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
