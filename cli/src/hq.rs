@@ -18,22 +18,63 @@ use onsite_hq::store::{Reconciliation, Tally};
 use serde_json::{json, Value};
 
 pub const TOKEN_FILE: &str = "onsite-hq.admin-token";
-pub const DEFAULT_DB: &str = "onsite-hq.sqlite3";
-pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+/// `onsite hq serve`'s flags; with [`onsite_hq::config`] the one place
+/// HQ's settings are named.
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    /// Database: a SQLite file path or postgres://... [default: onsite-hq.sqlite3]
+    #[arg(long, env = "ONSITE_HQ_DB")]
+    db: Option<String>,
+    /// Address to listen on [default: 127.0.0.1:8080]
+    #[arg(long, env = "ONSITE_HQ_LISTEN")]
+    listen: Option<String>,
+    /// Log lines as text (for people) or json (for a log collector) [default: text]
+    #[arg(long, env = "ONSITE_HQ_LOG_FORMAT", value_parser = ["text", "json"])]
+    log_format: Option<String>,
+    /// Admin token for the dispatch API and /metrics [default: ./onsite-hq.admin-token, else generated]
+    #[arg(long, env = "ONSITE_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+    /// Seconds a stop (SIGTERM, Ctrl-C) waits for requests in flight before abandoning them [default: 30]
+    #[arg(long, env = "ONSITE_HQ_DRAIN_TIMEOUT")]
+    drain_timeout: Option<u64>,
+    /// TOML file with any of the settings above (flags and environment win over it)
+    #[arg(long, env = "ONSITE_HQ_CONFIG")]
+    config: Option<std::path::PathBuf>,
+}
+
+impl ServeArgs {
+    /// Flags and environment over the file over the defaults.
+    fn resolve(self) -> Result<onsite_hq::config::Resolved> {
+        use onsite_hq::config::ServeSettings;
+        let file = match &self.config {
+            Some(path) => ServeSettings::read(path)?,
+            None => ServeSettings::default(),
+        };
+        let log_format = self
+            .log_format
+            .map(|f| f.parse().map_err(anyhow::Error::msg))
+            .transpose()?;
+        let command_line = ServeSettings {
+            db: self.db,
+            listen: self.listen,
+            log_format,
+            admin_token: self.admin_token,
+            drain_timeout: self.drain_timeout,
+        };
+        Ok(command_line.over(file).resolve())
+    }
+}
 
 #[derive(Subcommand)]
 pub enum HqCommand {
     /// Run the HQ server.
-    Serve {
-        /// Database: a SQLite file path (default onsite-hq.sqlite3) or postgres://...
-        #[arg(long, default_value = DEFAULT_DB)]
-        db: String,
-        #[arg(long, default_value = DEFAULT_LISTEN)]
-        listen: String,
-        /// Admin token for the dispatch API (default: $ONSITE_ADMIN_TOKEN, else generated).
-        #[arg(long)]
-        admin_token: Option<String>,
-    },
+    ///
+    /// Each setting comes from its flag, else its environment variable, else
+    /// the --config file (TOML, same names with underscores: db, listen,
+    /// log_format, admin_token, drain_timeout), else its default. SIGTERM or Ctrl-C stops HQ
+    /// gracefully: requests in flight are answered first.
+    Serve(ServeArgs),
     /// Create a technician (if new) and print a one-time enrollment code for their phone.
     Enroll {
         technician: String,
@@ -282,11 +323,7 @@ pub fn call(
 pub fn run(cmd: HqCommand) -> Result<()> {
     let rt = tokio::runtime::Runtime::new()?;
     match cmd {
-        HqCommand::Serve {
-            db,
-            listen,
-            admin_token,
-        } => serve(&rt, &db, &listen, admin_token),
+        HqCommand::Serve(args) => serve(&rt, args.resolve()?),
         HqCommand::Enroll {
             technician,
             name,
@@ -537,15 +574,10 @@ pub fn run(cmd: HqCommand) -> Result<()> {
     }
 }
 
-fn serve(
-    rt: &tokio::runtime::Runtime,
-    db: &str,
-    listen: &str,
-    token: Option<String>,
-) -> Result<()> {
+fn serve(rt: &tokio::runtime::Runtime, settings: onsite_hq::config::Resolved) -> Result<()> {
     // HQ's log on standard error, filtered by RUST_LOG (default info).
-    onsite_hq::logs::init();
-    let token = match token.or_else(|| std::env::var("ONSITE_ADMIN_TOKEN").ok()) {
+    onsite_hq::logs::init(settings.log_format);
+    let token = match settings.admin_token {
         Some(t) => t,
         None if Path::new(TOKEN_FILE).exists() => {
             std::fs::read_to_string(TOKEN_FILE)?.trim().to_string()
@@ -557,17 +589,22 @@ fn serve(
             t
         }
     };
+    let listen = &settings.listen;
     let addr = listen
         .parse()
         .with_context(|| format!("{listen:?} is not an address like 127.0.0.1:8080"))?;
+    let db = &settings.db;
     let database = onsite_hq::open_db(db).with_context(|| format!("opening {db}"))?;
     let kind = database.kind();
+    let limit = settings.drain_timeout;
     rt.block_on(async move {
         let server = onsite_hq::Server::start(database, &token, addr).await?;
         println!("Onsite HQ on {} ({kind}); Ctrl-C stops it", server.url());
         onsite_hq::logs::serving(&server.url(), kind);
-        let _ = tokio::signal::ctrl_c().await;
-        server.stop().await;
+        onsite_hq::watch::shutdown_signal().await;
+        if !server.stop_within(limit).await {
+            bail!("requests still in flight after {limit:?} were abandoned");
+        }
         Ok::<_, anyhow::Error>(())
     })
 }

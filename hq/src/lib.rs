@@ -4,15 +4,19 @@
 //! one command) and PostgreSQL (several stateless HQ processes on one database).
 
 pub mod api;
+pub mod config;
 pub mod db;
 pub mod error;
 pub mod logs;
+pub mod metrics;
 pub mod openapi;
 pub mod schema;
 pub mod store;
+pub mod watch;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 pub use error::{HqError, Result};
 
@@ -40,6 +44,10 @@ fn open_db_here(url: &str) -> Result<Arc<dyn db::Db>> {
     Ok(db)
 }
 
+/// How long a stop waits for requests in flight by default: what service
+/// managers commonly allow between SIGTERM and SIGKILL.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// A running HQ server.
 pub struct Server {
     pub addr: SocketAddr,
@@ -54,9 +62,15 @@ impl Server {
         admin_token: &str,
         listen: SocketAddr,
     ) -> Result<Server> {
+        let admin_token_hash = store::hash_secret(admin_token);
+        let watch = watch::Watch {
+            db: db.clone(),
+            metrics: Arc::new(metrics::Metrics::new()),
+            admin_token_hash: admin_token_hash.clone(),
+        };
         let state = api::AppState {
             db,
-            admin_token_hash: store::hash_secret(admin_token),
+            admin_token_hash,
         };
         let listener = tokio::net::TcpListener::bind(listen)
             .await
@@ -65,7 +79,10 @@ impl Server {
             .local_addr()
             .map_err(|e| HqError::Internal(e.to_string()))?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let app = api::router(state);
+        // The request id and the metrics wrap every route, the API's and ours.
+        let app = api::router(state)
+            .merge(watch::routes(watch.clone()))
+            .layer(axum::middleware::from_fn_with_state(watch, watch::observe));
         let handle = tokio::spawn(async move {
             let _ = axum::serve(listener, app)
                 .with_graceful_shutdown(async {
@@ -84,10 +101,28 @@ impl Server {
         format!("http://{}", self.addr)
     }
 
-    pub async fn stop(mut self) {
+    /// Stops accepting connections, lets the requests in flight finish
+    /// (a push being applied is answered) for up to [`DRAIN_TIMEOUT`], then
+    /// returns.
+    pub async fn stop(self) {
+        self.stop_within(DRAIN_TIMEOUT).await;
+    }
+
+    /// [`Server::stop`] with its own limit: a request still in flight when
+    /// `limit` has passed (a client that never finishes its body) is
+    /// abandoned, so a stop always ends. False if that happened.
+    pub async fn stop_within(mut self, limit: Duration) -> bool {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        let _ = (&mut self.handle).await;
+        if tokio::time::timeout(limit, &mut self.handle).await.is_ok() {
+            return true;
+        }
+        tracing::warn!(
+            limit_s = limit.as_secs(),
+            "requests still in flight at the drain limit were abandoned"
+        );
+        self.handle.abort();
+        false
     }
 }

@@ -1,6 +1,6 @@
 //! HQ's log: `tracing` events written by `tracing-subscriber`'s formatter.
 //!
-//! What HQ logs: one span per HTTP request (method, route template, caller
+//! What HQ logs: one span per HTTP request (its request id, method, route template, caller
 //! kind, device and technician ids once known) closed by a line with the
 //! status and latency; a summary per push (counts) and pull; a line per
 //! rejected op (code, job id, kind); enrollments, revocations, dispatch
@@ -28,15 +28,40 @@ fn filter(directives: Option<&str>) -> EnvFilter {
     }
 }
 
-/// Logs to standard error, filtered by `RUST_LOG` (default `info`). Returns
-/// false if the process already had a global subscriber.
-pub fn init() -> bool {
-    tracing_subscriber::fmt()
+/// How log lines are written: for a person (`text`) or for a log collector
+/// (`json`: one object per line, with the span fields such as the request id).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+impl std::str::FromStr for LogFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            other => Err(format!("log format {other:?}: expected text or json")),
+        }
+    }
+}
+
+/// Logs to standard error in `format`, filtered by `RUST_LOG` (default
+/// `info`). Returns false if the process already had a global subscriber.
+pub fn init(format: LogFormat) -> bool {
+    let fmt = tracing_subscriber::fmt()
         .with_env_filter(filter(None))
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .try_init()
-        .is_ok()
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => fmt
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init()
+            .is_ok(),
+        LogFormat::Json => fmt.json().try_init().is_ok(),
+    }
 }
 
 /// The same log with explicit filter directives and another writer (tests

@@ -229,12 +229,25 @@ pub struct HqProcess {
 
 impl HqProcess {
     pub fn spawn(bin: &Path, db_url: &str, port: u16) -> HqProcess {
+        Self::spawn_with(bin, db_url, port, &[], Stdio::inherit())
+    }
+
+    /// With environment variables (e.g. `ONSITE_HQ_LOG_FORMAT`, `RUST_LOG`)
+    /// and standard error (HQ's log) sent to `stderr`.
+    pub fn spawn_with(
+        bin: &Path,
+        db_url: &str,
+        port: u16,
+        env: &[(&str, &str)],
+        stderr: Stdio,
+    ) -> HqProcess {
         let child = Command::new(bin)
             .arg(db_url)
             .arg(format!("127.0.0.1:{port}"))
             .arg(ADMIN)
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("spawn hq_server");
         let url = format!("http://127.0.0.1:{port}");

@@ -1,6 +1,7 @@
 //! HQ's log, captured as `onsite hq serve` writes it (the same subscriber, at
 //! the most verbose level): requests, pushes, rejections, enrollments,
-//! revocations and errors are there; customer names, phones, addresses,
+//! revocations and errors are there, each request's lines under its request
+//! id; customer names, phones, addresses,
 //! free text, tokens and database messages meant for the log only are not.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
@@ -171,6 +172,12 @@ fn hq_logs_name_ids_and_counts_never_customer_data(b: Backend, name: &str) {
     let log = log_text();
     let mine: Vec<&str> = log.lines().filter(|l| l.contains(&device)).collect();
     let has = |needle: &str| mine.iter().any(|l| l.contains(needle));
+    let requests: Vec<&str> = log.lines().filter(|l| l.contains("request done")).collect();
+    assert!(
+        !requests.is_empty() && requests.iter().all(|l| l.contains("http{request_id=")),
+        "a request's line without its request id:\n{}",
+        requests.join("\n")
+    );
     for needle in [
         "route=/v1/sync/push",
         "status=200",
@@ -226,5 +233,98 @@ mod hq_logs_name_ids_and_counts_never_customer_data {
             super::fresh_postgres("hq_logs"),
             "postgres",
         );
+    }
+}
+
+/// HQ as its own process with `--log-format json` at debug level, as a log
+/// collector receives it: a whole visit of the demo order through handover.
+/// Every line is a JSON object, every request's line names its request id,
+/// and the demo customer's name, phone and address appear nowhere.
+#[test]
+fn json_logs_of_a_whole_visit_hold_request_ids_and_no_customer() {
+    let (dir, b) = onsite_tests::harness::sqlite_backend();
+    let log_path = dir.path().join("hq.log");
+    let port = onsite_tests::harness::free_port();
+    let hq = onsite_tests::harness::HqProcess::spawn_with(
+        std::path::Path::new(env!("CARGO_BIN_EXE_hq_server")),
+        &b.url(),
+        port,
+        &[("ONSITE_HQ_LOG_FORMAT", "json"), ("RUST_LOG", "debug")],
+        std::fs::File::create(&log_path).unwrap().into(),
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let admin = |method: &str, path: &str, body: Option<serde_json::Value>| {
+        let (s, v) = onsite_tests::harness::call(&rt, &hq.url, method, path, Some(ADMIN), body);
+        assert!(s < 300, "{path}: {s} {v}");
+        v
+    };
+    admin(
+        "POST",
+        "/v1/technicians",
+        Some(json!({"technician_id": "T-JSON", "name": "赵师傅"})),
+    );
+    let code = admin(
+        "POST",
+        "/v1/enrollments",
+        Some(json!({"technician_id": "T-JSON"})),
+    )["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let order = sample::leak_order("JSON-1", "T-JSON", Utc::now() + Duration::hours(1));
+    let customer = order.customer.clone();
+    let address = order.location.clone();
+    admin(
+        "POST",
+        "/v1/orders",
+        Some(serde_json::to_value(&order).unwrap()),
+    );
+    let phone = Phone::enroll(&hq.url, &code, "DEV-JSON");
+    phone.sync();
+    onsite_tests::drive_accepted_to_handover(&phone.tech, "JSON-1").unwrap();
+    assert!(phone.sync().ops_applied > 10);
+    assert_eq!(
+        admin("GET", "/v1/orders/JSON-1", None)["status"],
+        "handed_over"
+    );
+    hq.kill();
+
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line ({e}): {l}")))
+        .collect();
+    let requests: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l["fields"]["message"] == "request done")
+        .collect();
+    assert!(requests.len() >= 8, "too few request lines:\n{log}");
+    for r in &requests {
+        let id = r["spans"][0]["request_id"].as_str().unwrap_or_default();
+        assert!(
+            id.len() == 32 && id.bytes().all(|c| c.is_ascii_hexdigit()),
+            "a request line without its request id: {r}"
+        );
+    }
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["fields"]["message"] == "push settled"),
+        "no push in the log:\n{log}"
+    );
+    let digits: String = customer
+        .phone
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    let street = address.split_whitespace().next().unwrap();
+    for secret in [
+        customer.name.as_str(),
+        &customer.phone,
+        &digits,
+        &address,
+        street,
+    ] {
+        assert!(!log.contains(secret), "HQ's log holds {secret:?}:\n{log}");
     }
 }

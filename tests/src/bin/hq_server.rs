@@ -1,5 +1,8 @@
-//! HQ in its own process, for tests that kill it with SIGKILL.
+//! HQ in its own process, for tests that kill it with SIGKILL or stop it
+//! with SIGTERM (it then stops as `onsite hq serve` does: gracefully, exit 0).
 //! Usage: hq_server DB_URL LISTEN_ADDR ADMIN_TOKEN
+//! With `ONSITE_HQ_LOG_FORMAT=text|json` it logs to standard error as
+//! `onsite hq serve` does (filtered by `RUST_LOG`); without, it is silent.
 
 // Test and benchmark support: a failed unwrap is a failed run, not a crash in the field.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -10,6 +13,9 @@ fn main() {
         eprintln!("usage: hq_server DB_URL LISTEN_ADDR ADMIN_TOKEN");
         std::process::exit(2);
     };
+    if let Ok(format) = std::env::var("ONSITE_HQ_LOG_FORMAT") {
+        onsite_hq::logs::init(format.parse().expect("ONSITE_HQ_LOG_FORMAT: text or json"));
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -23,9 +29,10 @@ fn main() {
             }
         };
         let addr = listen.parse().expect("listen address");
-        let _server = onsite_hq::Server::start(db, admin, addr)
+        let server = onsite_hq::Server::start(db, admin, addr)
             .await
             .expect("start");
-        std::future::pending::<()>().await;
+        onsite_hq::watch::shutdown_signal().await;
+        server.stop().await;
     });
 }

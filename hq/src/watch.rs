@@ -1,0 +1,202 @@
+//! What operators watch HQ through: a request id on every request (in the
+//! log and in the `x-request-id` response header), the metrics of
+//! [`crate::metrics`] at `/metrics`, readiness at `/v1/ready`, and the signal
+//! that stops HQ gracefully.
+//!
+//! Kept apart from [`crate::api`]: the layer here wraps every route of the API
+//! from outside, so it needs nothing from the handlers.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use tracing::Instrument;
+
+use crate::db::Db;
+use crate::error::HqError;
+use crate::metrics::Metrics;
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// A readiness check that takes longer than this answers 503: a probe must
+/// not hang on a database that does not answer.
+pub const READY_TIMEOUT: Duration = Duration::from_secs(3);
+
+#[derive(Clone)]
+pub struct Watch {
+    pub db: Arc<dyn Db>,
+    pub metrics: Arc<Metrics>,
+    /// SHA-256 of the admin token: `/metrics` needs it.
+    pub admin_token_hash: String,
+}
+
+/// `/metrics` and `/v1/ready`, to merge into the API's router.
+pub fn routes(w: Watch) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics))
+        .route("/v1/ready", get(ready))
+        .with_state(w)
+}
+
+/// A caller's request id is kept when it looks like an id (so a proxy's id
+/// ties its log to ours); anything else is replaced, never logged.
+fn sane_id(v: &HeaderValue) -> Option<String> {
+    let s = v.to_str().ok()?;
+    let ok = (1..=64).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    ok.then(|| s.to_string())
+}
+
+fn bearer_hash(headers: &HeaderMap) -> Option<String> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let token = v.strip_prefix("Bearer ")?.trim();
+    Some(crate::store::hash_secret(token))
+}
+
+/// The outermost layer: gives the request its id (a span field every log
+/// line of the request carries, and a response header), and counts it.
+pub async fn observe(State(w): State<Watch>, req: Request, next: Next) -> Response {
+    let id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(sane_id)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unrouted", |p| p.as_str())
+        .to_string();
+    let method = req.method().to_string();
+    let token_hash = bearer_hash(req.headers());
+    let span = tracing::info_span!("http", request_id = %id);
+    let started = Instant::now();
+    let mut response = next.run(req).instrument(span).await;
+    let status = response.status();
+    w.metrics
+        .request(&method, &route, status.as_u16(), started.elapsed());
+    if let Some(hash) = token_hash {
+        if hash != w.admin_token_hash && status != StatusCode::UNAUTHORIZED {
+            w.metrics.device_seen(hash);
+        }
+    }
+    if status == StatusCode::OK {
+        match route.as_str() {
+            "/v1/sync/pull" => w.metrics.pull_page(),
+            "/v1/sync/push" => response = count_applied(&w.metrics, response).await,
+            _ => {}
+        }
+    }
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(REQUEST_ID, v);
+    }
+    response
+}
+
+/// Reads a push's answer to count the ops applied, and passes it on whole.
+/// No size limit: the answer is a JSON value HQ already holds in memory, and
+/// a limit here would turn an applied push into an error for the phone.
+async fn count_applied(metrics: &Metrics, response: Response) -> Response {
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return HqError::Internal("a push answer could not be read back".into()).into_response();
+    };
+    if let Ok(answer) = serde_json::from_slice::<onsite_core::sync::protocol::PushResponse>(&bytes)
+    {
+        let applied = answer
+            .results
+            .iter()
+            .filter(|r| r.outcome == onsite_core::sync::protocol::Outcome::Applied)
+            .count();
+        metrics.ops_applied(u64::try_from(applied).unwrap_or(u64::MAX));
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Prometheus text, for operators: it needs the admin token (a scraper sends
+/// it as a bearer token), since it shows how busy the service centre is.
+async fn metrics(State(w): State<Watch>, headers: HeaderMap) -> Response {
+    match bearer_hash(&headers) {
+        Some(h) if h == w.admin_token_hash => {}
+        Some(_) => {
+            return HqError::Forbidden("this needs the service centre's admin token".into())
+                .into_response()
+        }
+        None => return HqError::Unauthorized.into_response(),
+    }
+    let (db, m) = (w.db.clone(), w.metrics.clone());
+    let span = tracing::Span::current();
+    match tokio::task::spawn_blocking(move || span.in_scope(|| m.render(&*db))).await {
+        Ok(Ok(text)) => {
+            ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], text).into_response()
+        }
+        Ok(Err(e)) => e.into_response(),
+        Err(_) => HqError::Internal("the metrics worker failed".into()).into_response(),
+    }
+}
+
+/// Ready when the database answers a real query in time; 503 otherwise (a
+/// load balancer then sends no traffic here). `/v1/health` says only that
+/// the process is up.
+async fn ready(State(w): State<Watch>) -> Response {
+    let db = w.db.clone();
+    let check = tokio::task::spawn_blocking(move || {
+        crate::db::tx(&*db, |t| t.query_one("SELECT 1", &[]).map(|_| ()))
+    });
+    let kind = w.db.kind();
+    match tokio::time::timeout(READY_TIMEOUT, check).await {
+        Ok(Ok(Ok(()))) => {
+            Json(serde_json::json!({"status": "ready", "database": kind})).into_response()
+        }
+        Ok(Ok(Err(e))) => {
+            tracing::warn!(error = %e, "not ready: the database failed");
+            not_ready(kind)
+        }
+        Ok(Err(_)) | Err(_) => {
+            tracing::warn!("not ready: the database did not answer in time");
+            not_ready(kind)
+        }
+    }
+}
+
+fn not_ready(kind: &str) -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        Json(serde_json::json!({
+            "error": "unavailable",
+            "message": "the database is not reachable",
+            "database": kind,
+        })),
+    )
+        .into_response()
+}
+
+/// Resolves on SIGTERM (what service managers and orchestrators send) or
+/// Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+    tracing::info!("shutdown signal: no new connections, finishing requests in flight");
+}
