@@ -13,6 +13,7 @@ use crate::error::{Error, Field, Problem, Result};
 
 /// Who pays for a line of work (业户付费 / 物业 / 维修基金).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Payer {
     /// The owner or tenant, who pays on site.
@@ -25,6 +26,7 @@ pub enum Payer {
 
 /// The product being serviced, for warranty decisions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Product {
     pub model: String,
     pub serial: String,
@@ -35,6 +37,7 @@ pub struct Product {
 
 /// The customer or reporter and where the work is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Customer {
     pub name: String,
     pub phone: String,
@@ -43,6 +46,7 @@ pub struct Customer {
 /// The vehicle a GPS terminal is installed in or repaired on:
 /// 「《安装车辆明细》及《司机信息和车辆基本信息》」 (GPS book).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Vehicle {
     /// Plate number (车牌号).
     pub plate: String,
@@ -76,6 +80,7 @@ impl Vehicle {
 /// checks item by item on delivery.
 // 「将准备好的“送货单”到仓库提货,并核对型号、颜色、尺寸、件数」 (furniture book)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeliveryItem {
     pub model: String,
     pub colour: String,
@@ -85,8 +90,10 @@ pub struct DeliveryItem {
 
 /// A work order as dispatched by HQ.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WorkOrder {
     /// Order number, unique across HQ (e.g. `WO-20261124-0001`).
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9._-]{1,64}$"))]
     pub job_id: String,
     pub category: Category,
     /// Site or property name (楼盘).
@@ -110,6 +117,7 @@ pub struct WorkOrder {
     /// The payer HQ expects by default; each quote line may differ.
     pub default_payer: Payer,
     /// Technician the order is assigned to.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9._-]{1,64}$"))]
     pub technician_id: String,
     /// Any unpaid balance HQ knows of for this customer, to raise before leaving.
     pub unpaid_balance_fen: i64,

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod db;
 pub mod error;
+pub mod extract;
 pub mod logs;
 pub mod openapi;
 pub mod schema;
