@@ -39,7 +39,9 @@ pub struct Product {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Customer {
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
     pub name: String,
+    #[cfg_attr(feature = "openapi", schema(max_length = 40))]
     pub phone: String,
 }
 
@@ -49,10 +51,17 @@ pub struct Customer {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Vehicle {
     /// Plate number (车牌号).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 20, pattern = "\\S")
+    )]
     pub plate: String,
     /// Vehicle model (车型).
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
     pub model: String,
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
     pub driver_name: String,
+    #[cfg_attr(feature = "openapi", schema(max_length = 40))]
     pub driver_phone: String,
 }
 
@@ -82,9 +91,13 @@ impl Vehicle {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeliveryItem {
+    #[cfg_attr(feature = "openapi", schema(max_length = 200, pattern = "\\S"))]
     pub model: String,
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub colour: String,
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub size: String,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub quantity: u32,
 }
 
@@ -97,9 +110,11 @@ pub struct WorkOrder {
     pub job_id: String,
     pub category: Category,
     /// Site or property name (楼盘).
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub site: String,
     pub customer: Customer,
     /// Room number or location (房号/地点); may be a common area.
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub location: String,
     pub reported_at: DateTime<Utc>,
     pub dispatched_at: DateTime<Utc>,
@@ -107,11 +122,14 @@ pub struct WorkOrder {
     /// Urgent: arrival due within 30 minutes of the customer's call (`reported_at`).
     pub urgent: bool,
     /// Requested service (服务项目).
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub service: String,
     /// Fault as reported (故障描述).
+    #[cfg_attr(feature = "openapi", schema(max_length = 4000))]
     pub fault: String,
     pub product: Option<Product>,
     /// Who wrote the order at the service centre (记录人).
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
     pub recorder: String,
     pub desired_completion_at: Option<DateTime<Utc>>,
     /// The payer HQ expects by default; each quote line may differ.
@@ -120,12 +138,14 @@ pub struct WorkOrder {
     #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9._-]{1,64}$"))]
     pub technician_id: String,
     /// Any unpaid balance HQ knows of for this customer, to raise before leaving.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1_000_000_000))]
     pub unpaid_balance_fen: i64,
     /// GPS line: the vehicle (plate, model, driver); the technician may correct it on site.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vehicle: Option<Vehicle>,
     /// Furniture: the delivery list, accepted item by item on site.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 200))]
     pub delivery_items: Vec<DeliveryItem>,
     /// The customer complained before: the technician is told, to take special care.
     // 「将此顾客做特别记录,以便此顾客在此进店时,提供针对性服务,避免再次投诉」 (furniture book)

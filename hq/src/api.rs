@@ -91,6 +91,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/v1/health", get(health))
         .route("/v1/openapi.json", get(openapi))
+        .route("/v1/docs", get(docs))
         .route("/v1/technicians", post(create_technician))
         .route("/v1/enrollments", post(create_enrollment))
         .route("/v1/enroll", post(enroll))
@@ -166,10 +167,23 @@ async fn openapi() -> Json<serde_json::Value> {
     Json(crate::openapi::document())
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/docs",
+    summary = "This reference as a web page (no token needed, works offline)",
+    responses(
+        (status = 200, description = "The reference, one self-contained HTML page", content_type = "text/html")
+    )
+)]
+async fn docs() -> axum::response::Html<String> {
+    axum::response::Html(crate::openapi::reference_html())
+}
+
 #[derive(Deserialize, ToSchema)]
 struct NewTechnician {
     #[schema(pattern = "^[A-Za-z0-9._-]{1,64}$")]
     technician_id: String,
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     name: String,
 }
 

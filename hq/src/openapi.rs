@@ -25,6 +25,7 @@ use crate::api;
     paths(
         api::health,
         api::openapi,
+        api::docs,
         api::create_technician,
         api::create_enrollment,
         api::enroll,
@@ -92,6 +93,126 @@ pub fn document() -> Value {
     serde_json::to_value(openapi()).unwrap_or(Value::Null)
 }
 
+/// The human-readable reference served at `/v1/docs`: one self-contained
+/// HTML page rendered here from the same document (no script, no CDN), so it
+/// works on a service centre's network with no internet.
+pub fn reference_html() -> String {
+    let doc = document();
+    let mut out = String::from(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <title>Onsite HQ API</title><style>\
+         body{font-family:sans-serif;max-width:60em;margin:auto;padding:1em;color:#222}\
+         h2{border-bottom:1px solid #ccc;margin-top:2em}\
+         .op{margin:1em 0;padding:.5em 1em;border-left:4px solid #2a6;background:#f7f7f7}\
+         code,pre{background:#eee;padding:0 .2em}pre{padding:.5em;overflow:auto}\
+         table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}\
+         </style></head><body>",
+    );
+    let text = |v: &Value| escape(v.as_str().unwrap_or(""));
+    out += &format!(
+        "<h1>{} (version {})</h1><p>{}</p><p>The machine-readable contract: \
+         <a href=\"/v1/openapi.json\">/v1/openapi.json</a> (OpenAPI {}).</p>",
+        text(&doc["info"]["title"]),
+        text(&doc["info"]["version"]),
+        text(&doc["info"]["description"]),
+        text(&doc["openapi"]),
+    );
+    out += "<h2>Operations</h2>";
+    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            let callers: Vec<String> = op["security"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|s| s.as_object()?.keys().next().cloned())
+                .collect();
+            out += &format!(
+                "<div class=\"op\" id=\"{m}-{p}\"><h3><code>{M} {p}</code></h3><p>{}</p><p>Caller: {}</p>",
+                text(&op["summary"]),
+                if callers.is_empty() {
+                    "anyone (no token)".to_string()
+                } else {
+                    escape(&callers.join(" or "))
+                },
+                m = escape(method),
+                M = escape(&method.to_uppercase()),
+                p = escape(path),
+            );
+            if let Some(params) = op["parameters"].as_array() {
+                out +=
+                    "<table><tr><th>parameter</th><th>in</th><th>required</th><th>schema</th></tr>";
+                for p in params {
+                    out += &format!(
+                        "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+                        text(&p["name"]),
+                        text(&p["in"]),
+                        p["required"].as_bool().unwrap_or(false),
+                        escape(&p["schema"].to_string()),
+                    );
+                }
+                out += "</table>";
+            }
+            if let Some(body) = op["requestBody"]["content"].as_object() {
+                for (media, c) in body {
+                    out += &format!(
+                        "<p>Body ({}): {}</p>",
+                        escape(media),
+                        schema_link(&c["schema"])
+                    );
+                }
+            }
+            out += "<table><tr><th>status</th><th>meaning</th><th>body</th></tr>";
+            for (status, r) in op["responses"].as_object().into_iter().flatten() {
+                let body = r["content"]
+                    .as_object()
+                    .and_then(|c| c.values().next())
+                    .map_or(String::new(), |c| schema_link(&c["schema"]));
+                out += &format!(
+                    "<tr><td>{}</td><td>{}</td><td>{body}</td></tr>",
+                    escape(status),
+                    text(&r["description"]),
+                );
+            }
+            out += "</table></div>";
+        }
+    }
+    out += "<h2>Schemas</h2>";
+    for (name, schema) in doc["components"]["schemas"]
+        .as_object()
+        .into_iter()
+        .flatten()
+    {
+        let pretty = serde_json::to_string_pretty(schema).unwrap_or_default();
+        out += &format!(
+            "<h3 id=\"schema-{n}\">{n}</h3><pre>{}</pre>",
+            escape(&pretty),
+            n = escape(name)
+        );
+    }
+    out += "</body></html>";
+    out
+}
+
+/// A schema as a link to its section, or inline when it has no name.
+fn schema_link(schema: &Value) -> String {
+    let named = |s: &Value| {
+        s["$ref"]
+            .as_str()
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            .map(|n| format!("<a href=\"#schema-{0}\">{0}</a>", escape(n)))
+    };
+    named(schema)
+        .or_else(|| named(&schema["items"]).map(|n| format!("array of {n}")))
+        .unwrap_or_else(|| format!("<code>{}</code>", escape(&schema.to_string())))
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,7 +235,7 @@ mod tests {
         let doc = document();
         assert_eq!(doc["openapi"], "3.1.0");
         let ops = operations(&doc);
-        assert_eq!(ops.len(), 27);
+        assert_eq!(ops.len(), 28);
         for (method, path, op) in &ops {
             let what = format!("{method} {path}");
             let responses = op["responses"].as_object().unwrap();
@@ -155,5 +276,25 @@ mod tests {
         let schemes = &doc["components"]["securitySchemes"];
         assert_eq!(schemes["admin"]["scheme"], "bearer");
         assert_eq!(schemes["device"]["scheme"], "bearer");
+    }
+}
+
+#[cfg(test)]
+mod reference_tests {
+    use super::*;
+
+    /// The reference page names every operation and loads nothing from elsewhere.
+    #[test]
+    fn reference_page_is_self_contained_and_complete() {
+        let html = reference_html();
+        for (path, item) in document()["paths"].as_object().unwrap() {
+            for method in item.as_object().unwrap().keys() {
+                let title = format!("<code>{} {}</code>", method.to_uppercase(), escape(path));
+                assert!(html.contains(&title), "{title} is not on the page");
+            }
+        }
+        for external in ["<script", "src=", "http://", "https://", "<link"] {
+            assert!(!html.contains(external), "the page loads {external}");
+        }
     }
 }
