@@ -8,7 +8,9 @@
 //! checks every answer against it.
 
 use serde_json::Value;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::RefOr;
 use utoipa::{Modify, OpenApi};
 
 use crate::api;
@@ -63,6 +65,18 @@ struct SecuritySchemes;
 impl Modify for SecuritySchemes {
     fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
         let components = doc.components.get_or_insert_with(Default::default);
+        // The error body's code is one of HQ's stable codes (ErrorBody lives in
+        // the core, which does not know HQ's errors).
+        if let Some(RefOr::T(Schema::Object(body))) = components.schemas.get_mut("ErrorBody") {
+            body.properties.insert(
+                "error".into(),
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some(crate::HqError::CODES))
+                    .description(Some("a stable code; the message is for people"))
+                    .into(),
+            );
+        }
         for (name, what) in [
             ("admin", "The service centre's admin token"),
             ("device", "A device token, from POST /v1/enroll"),
@@ -273,6 +287,10 @@ mod tests {
                 assert!(responses.contains_key("413"), "{what}: no 413");
             }
         }
+        assert_eq!(
+            doc["components"]["schemas"]["ErrorBody"]["properties"]["error"]["enum"],
+            serde_json::json!(crate::HqError::CODES)
+        );
         let schemes = &doc["components"]["securitySchemes"];
         assert_eq!(schemes["admin"]["scheme"], "bearer");
         assert_eq!(schemes["device"]["scheme"], "bearer");
