@@ -51,6 +51,18 @@ code="$(api /v1/enrollments '{"technician_id": "T-CONTRACT"}' -H "authorization:
 device="$(api /v1/enroll "{\"code\": \"$code\", \"device_id\": \"DEV-CONTRACT\"}" |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')"
 
+# Orders the run can find (besides the ids it makes up, which meet 404s): its
+# path parameter job_id draws from these half the time (contract-test.toml).
+for n in 1 2 3; do
+  at="$(date -u -d "+$n day" +%Y-%m-%dT09:00:00Z)"
+  api /v1/orders "{\"job_id\": \"J-CONTRACT-$n\", \"category\": \"property_repair\", \"site\": \"Site\",
+    \"customer\": {\"name\": \"Customer\", \"phone\": \"13800000000\"}, \"location\": \"1-101\",
+    \"reported_at\": \"$at\", \"dispatched_at\": \"$at\", \"appointment_at\": \"$at\", \"urgent\": false,
+    \"service\": \"repair\", \"fault\": \"leak\", \"product\": null, \"recorder\": \"desk\",
+    \"desired_completion_at\": null, \"default_payer\": \"owner\", \"technician_id\": \"T-CONTRACT\",
+    \"unpaid_balance_fen\": 0}" -H "authorization: Bearer $admin" >/dev/null
+done
+
 failed=0
 for who in admin device; do
   token="$admin"
