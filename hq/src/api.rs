@@ -423,9 +423,12 @@ async fn assign(
 struct Reschedule {
     appointment_at: DateTime<Utc>,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     reason: String,
     /// The customer's consent: `{"agreed_by", "agreed_at", "channel": "phone"|"in_person"|"message"}`.
+    /// Required: HQ moves an appointment only with it (a body without it is a 400).
     #[serde(default)]
+    #[schema(value_type = onsite_core::visit::RescheduleConsent, required = true)]
     consent: Option<onsite_core::visit::RescheduleConsent>,
 }
 

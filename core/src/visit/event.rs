@@ -70,6 +70,10 @@ impl ConsentChannel {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RescheduleConsent {
     /// Who agreed (the customer's name, or who answered for them).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 2000, pattern = "\\S")
+    )]
     pub agreed_by: String,
     pub agreed_at: DateTime<Utc>,
     pub channel: ConsentChannel,
