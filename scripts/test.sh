@@ -38,6 +38,9 @@ step "cargo test (workspace)"
 cargo test --workspace 2>&1 | tee /tmp/onsite-test.log
 grep -E '^test result:' /tmp/onsite-test.log | awk '{p+=$4; f+=$6} END {printf "\nrust: %d passed, %d failed\n", p, f}'
 
+step "contract tests (schemathesis against a live HQ, admin and device token)"
+bash scripts/contract-test.sh
+
 step "Kotlin JVM suite (generated bindings + android API, against a real HQ)"
 bash scripts/kotlin-test.sh
 

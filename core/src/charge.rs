@@ -29,6 +29,7 @@ use crate::visit::content::check_text;
 
 /// What the customer asks instead of paying the charge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "ask", rename_all = "snake_case")]
 pub enum CustomerAsk {
     /// Will not pay at all (超保收费用户不交).
@@ -39,6 +40,7 @@ pub enum CustomerAsk {
 
 /// A disputed charge as escalated to the service centre.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChargeDispute {
     /// The charge disputed: the owner's share of the quote when escalated.
     pub disputed: Fen,
@@ -73,6 +75,7 @@ impl ChargeDispute {
 
 /// The service centre's instruction on a disputed charge (服务中心批示).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Instruction {
     /// Nothing of the disputed charge is collected.
@@ -143,6 +146,7 @@ pub fn charge_code(key: &[u8], job_id: &str, instruction: Instruction) -> String
 
 /// How the instruction reached the phone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "via", rename_all = "snake_case")]
 pub enum InstructionSource {
     /// Pulled from HQ.
@@ -153,6 +157,7 @@ pub enum InstructionSource {
 
 /// The instruction as recorded on the job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChargeInstruction {
     pub instruction: Instruction,
     /// Who at the service centre gave it.
@@ -172,6 +177,7 @@ impl ChargeInstruction {
 
 /// How the invoice reaches the customer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "delivery", rename_all = "snake_case")]
 pub enum InvoiceDelivery {
     /// Handed over on site.
@@ -202,6 +208,7 @@ impl InvoiceDelivery {
 
 /// An invoice (发票) the customer asked for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Invoice {
     /// The title (抬头): a company's name, or the person's for an individual.
     pub title: String,

@@ -16,6 +16,7 @@ use crate::locale::{tr, Lang, Text};
 
 /// The service lines the procedure books describe (docs/DOMAIN.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     /// Property management repairs (water, electricity, fittings).
@@ -48,6 +49,7 @@ impl Category {
 
 /// The phases of a visit that have a checklist, each gating one transition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// Gates leaving for the site.
@@ -89,6 +91,7 @@ impl Phase {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChoiceOption {
     pub id: String,
     pub label: Text,
@@ -96,6 +99,7 @@ pub struct ChoiceOption {
 
 /// What kind of answer an item takes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ItemKind {
     /// Ticked when done; the answer is "true".
@@ -129,12 +133,14 @@ pub enum ItemKind {
 
 /// Shown only when an earlier item's answer equals `equals`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Condition {
     pub item: String,
     pub equals: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Item {
     pub id: String,
     pub label: Text,
@@ -145,12 +151,14 @@ pub struct Item {
 
 /// A required item that is still unanswered, named for the technician.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MissingItem {
     pub id: String,
     pub label: Text,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Template {
     pub id: String,
     pub category: Category,
@@ -160,6 +168,7 @@ pub struct Template {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct TemplateFile {
     version: u32,
     templates: Vec<Template>,
@@ -167,6 +176,7 @@ struct TemplateFile {
 
 /// An answer as the technician gives it; validated against the item's kind.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", content = "value", rename_all = "snake_case")]
 pub enum Answer {
     Check(bool),
@@ -276,6 +286,7 @@ impl Item {
 
 /// A recorded answer that raises a flag, for the work order and HQ.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Flag {
     pub template_id: String,
     pub item_id: String,

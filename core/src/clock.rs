@@ -65,6 +65,7 @@ impl Clock for ManualClock {
 
 /// A hybrid logical clock stamp. Orders by (wall_ms, counter, node).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Hlc {
     pub wall_ms: i64,
     pub counter: u32,

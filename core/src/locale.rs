@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// The language a document or message is produced in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Lang {
     #[default]
     #[serde(rename = "zh-CN")]
@@ -29,6 +30,7 @@ impl Lang {
 
 /// A string in both locales, as shipped in the checklist and fee schedule data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Text {
     #[serde(rename = "zh-CN")]
     pub zh: String,

@@ -14,6 +14,7 @@ use crate::error::{Error, Field, Problem, Result};
 
 /// Where a material comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     /// From the service centre's warehouse: already checked.
@@ -31,6 +32,7 @@ impl Source {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MaterialRequest {
     /// Caller-chosen id, unique within the job (e.g. "m1").
     pub material_id: String,
@@ -42,6 +44,7 @@ pub struct MaterialRequest {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Pass,
@@ -49,6 +52,7 @@ pub enum Verdict {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Inspection {
     pub verdict: Verdict,
     /// What was checked and found (mandatory when it fails).
@@ -60,6 +64,7 @@ pub struct Inspection {
 
 /// The concession note written on the order when failed material is used anyway.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConcessionNote {
     /// What is wrong with the material.
     pub defect: String,
@@ -94,6 +99,7 @@ impl ConcessionNote {
 
 /// A material on the job with everything recorded about it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Material {
     pub material_id: String,
     pub source: Source,
@@ -207,6 +213,7 @@ impl Material {
 /// 「如需更换SIM卡,要将新旧SIM登记在《维修服务单》上」 (GPS book). A number that did
 /// not change is recorded as the same on both sides.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PartReplacement {
     pub part_code: String,
     pub description: String,
@@ -228,6 +235,7 @@ pub struct PartReplacement {
 
 /// The old and new SIM card numbers of a GPS terminal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SimSwap {
     pub old_sim: String,
     pub new_sim: String,
@@ -236,6 +244,7 @@ pub struct SimSwap {
 /// The paper tape on a terminal that goes back for repair:
 /// 「如需返修,维护人员须将车牌号,故障现象写在纸胶带上粘贴在终端上」 (GPS book).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReturnTag {
     pub plate: String,
     pub fault: String,

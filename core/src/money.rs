@@ -27,6 +27,24 @@ pub const MAX_TOTAL_FEN: i64 = 100 * MAX_AMOUNT_FEN;
 #[serde(try_from = "i64", into = "i64")]
 pub struct Fen(i64);
 
+/// On the wire an amount is a whole number of fen within the core's bounds.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Fen {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+            .minimum(Some(0))
+            .maximum(Some(MAX_TOTAL_FEN))
+            .description(Some("an amount in fen (1/100 yuan)"))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Fen {}
+
 /// Any amount the core can produce: a single amount or a checked total.
 impl TryFrom<i64> for Fen {
     type Error = Error;

@@ -13,6 +13,7 @@ use crate::error::{Error, Field, Problem, Result};
 
 /// Who pays for a line of work (业户付费 / 物业 / 维修基金).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Payer {
     /// The owner or tenant, who pays on site.
@@ -25,6 +26,7 @@ pub enum Payer {
 
 /// The product being serviced, for warranty decisions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Product {
     pub model: String,
     pub serial: String,
@@ -35,20 +37,31 @@ pub struct Product {
 
 /// The customer or reporter and where the work is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Customer {
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
     pub name: String,
+    #[cfg_attr(feature = "openapi", schema(max_length = 40))]
     pub phone: String,
 }
 
 /// The vehicle a GPS terminal is installed in or repaired on:
 /// 「《安装车辆明细》及《司机信息和车辆基本信息》」 (GPS book).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Vehicle {
     /// Plate number (车牌号).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 20, pattern = "\\S")
+    )]
     pub plate: String,
     /// Vehicle model (车型).
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
     pub model: String,
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
     pub driver_name: String,
+    #[cfg_attr(feature = "openapi", schema(max_length = 40))]
     pub driver_phone: String,
 }
 
@@ -76,23 +89,32 @@ impl Vehicle {
 /// checks item by item on delivery.
 // 「将准备好的“送货单”到仓库提货,并核对型号、颜色、尺寸、件数」 (furniture book)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeliveryItem {
+    #[cfg_attr(feature = "openapi", schema(max_length = 200, pattern = "\\S"))]
     pub model: String,
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub colour: String,
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub size: String,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub quantity: u32,
 }
 
 /// A work order as dispatched by HQ.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WorkOrder {
     /// Order number, unique across HQ (e.g. `WO-20261124-0001`).
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9._-]{1,64}$"))]
     pub job_id: String,
     pub category: Category,
     /// Site or property name (楼盘).
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub site: String,
     pub customer: Customer,
     /// Room number or location (房号/地点); may be a common area.
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub location: String,
     pub reported_at: DateTime<Utc>,
     pub dispatched_at: DateTime<Utc>,
@@ -100,24 +122,30 @@ pub struct WorkOrder {
     /// Urgent: arrival due within 30 minutes of the customer's call (`reported_at`).
     pub urgent: bool,
     /// Requested service (服务项目).
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub service: String,
     /// Fault as reported (故障描述).
+    #[cfg_attr(feature = "openapi", schema(max_length = 4000))]
     pub fault: String,
     pub product: Option<Product>,
     /// Who wrote the order at the service centre (记录人).
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
     pub recorder: String,
     pub desired_completion_at: Option<DateTime<Utc>>,
     /// The payer HQ expects by default; each quote line may differ.
     pub default_payer: Payer,
     /// Technician the order is assigned to.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9._-]{1,64}$"))]
     pub technician_id: String,
     /// Any unpaid balance HQ knows of for this customer, to raise before leaving.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1_000_000_000))]
     pub unpaid_balance_fen: i64,
     /// GPS line: the vehicle (plate, model, driver); the technician may correct it on site.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vehicle: Option<Vehicle>,
     /// Furniture: the delivery list, accepted item by item on site.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 200))]
     pub delivery_items: Vec<DeliveryItem>,
     /// The customer complained before: the technician is told, to take special care.
     // 「将此顾客做特别记录,以便此顾客在此进店时,提供针对性服务,避免再次投诉」 (furniture book)

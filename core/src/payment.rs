@@ -14,6 +14,7 @@ use crate::locale::{tr, Lang};
 use crate::money::Fen;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
     Cash,
@@ -40,6 +41,7 @@ impl Method {
 
 /// A payment as recorded on the job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Payment {
     pub method: Method,
     pub due: Fen,

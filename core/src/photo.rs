@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::signature::record::content_hash;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PhotoPolicy {
     /// Longest edge of the stored photo, px (never upscaled).
     pub max_edge: u32,

@@ -16,6 +16,7 @@ use crate::locale::{tr, Lang};
 use crate::service_line::ArrivalWindow;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     OnTime,
@@ -25,6 +26,7 @@ pub enum Verdict {
 
 /// Which rule the arrival was judged by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Rule {
     /// The appointment and the line's window.
@@ -34,6 +36,7 @@ pub enum Rule {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Punctuality {
     pub verdict: Verdict,
     pub rule: Rule,

@@ -41,6 +41,7 @@ pub const MAX_QTY: u32 = 10_000;
 pub const MAX_LINES: usize = 200;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ScheduleEntry {
     pub code: String,
     pub category: Category,
@@ -54,6 +55,7 @@ pub struct ScheduleEntry {
 
 /// The charging rule of a schedule entry, as data in the fee schedule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Charge {
     /// Out of warranty (超保) at the schedule price, or the warranty card's
@@ -69,6 +71,7 @@ pub enum Charge {
 
 /// Why a quote line is not charged, shown beside the line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FreeReason {
     /// In warranty the whole service is free, labour and parts.
@@ -96,6 +99,7 @@ impl FreeReason {
 
 /// The fee schedule and parts price list, shipped in the crate for offline use.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FeeSchedule {
     pub version: u32,
     pub currency: String,
@@ -164,6 +168,7 @@ impl FeeSchedule {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LineKind {
     Service,
@@ -172,6 +177,7 @@ pub enum LineKind {
 
 /// What the technician asks to put on the quote.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "from", rename_all = "snake_case")]
 pub enum LineItem {
     /// A service or part from the fee schedule, by code.
@@ -189,6 +195,7 @@ pub enum LineItem {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LineRequest {
     pub item: LineItem,
     pub qty: u32,
@@ -198,6 +205,7 @@ pub struct LineRequest {
 
 /// A supervisor's approval of an off-schedule line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Approval {
     pub supervisor: String,
     pub code: String,
@@ -205,6 +213,7 @@ pub struct Approval {
 
 /// A priced quote line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QuoteLine {
     pub line_no: u32,
     pub kind: LineKind,
@@ -418,6 +427,7 @@ pub fn approval_code(key: &[u8], job_id: &str, line: &QuoteLine) -> String {
 
 /// Totals of a quote, per payer and overall.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Totals {
     pub by_payer: BTreeMap<Payer, Fen>,
     pub total: Fen,

@@ -21,6 +21,7 @@ use crate::signature::record::content_hash;
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EntryKind {
     /// A receipt numbered from an HQ block.
@@ -46,6 +47,7 @@ impl EntryKind {
 
 /// A receipt as printed and as stored in the device's ledger.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Receipt {
     pub number: String,
     pub kind: EntryKind,
@@ -132,6 +134,7 @@ pub fn verify_chain(entries: &[StoredEntry]) -> Result<Option<ChainFault>> {
 
 /// A block of receipt numbers HQ granted: `series` + a number in `first..=last`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NumberBlock {
     pub series: String,
     pub first: i64,

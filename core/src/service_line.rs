@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 
 /// When an arrival counts as on time, in minutes relative to the appointment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ArrivalWindow {
     /// Earliest on-time arrival (negative: before the appointment).
     pub on_time_from_min: i64,
@@ -26,6 +27,7 @@ pub struct ArrivalWindow {
 
 /// The least a technician does at a closed door before leaving a message note.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NoAccessMinimum {
     pub min_wait_minutes: u32,
     pub min_calls: u32,
@@ -33,6 +35,7 @@ pub struct NoAccessMinimum {
 
 /// Contacts with the customer before the visit (furniture book 二.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AdvanceContact {
     /// The appointment is confirmed at least this many working days ahead.
     pub working_days_before: u32,
@@ -41,6 +44,7 @@ pub struct AdvanceContact {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceLine {
     pub category: Category,
     pub arrival: ArrivalWindow,
@@ -51,6 +55,7 @@ pub struct ServiceLine {
 }
 
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct LinesFile {
     version: u32,
     lines: Vec<ServiceLine>,

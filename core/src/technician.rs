@@ -33,6 +33,7 @@ pub use crate::store::audit::AuditEntry;
 
 /// Who is signed in on this device. HQ provides it at enrollment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Profile {
     pub technician_id: String,
     pub technician_name: String,
@@ -73,6 +74,7 @@ pub struct AcceptanceInput {
 
 /// A line of the job list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JobSummary {
     pub job_id: String,
     pub status: Status,

@@ -3,8 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -12,18 +11,27 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
 use onsite_core::order::WorkOrder;
+use onsite_core::receipt::NumberBlock;
 use onsite_core::sync::protocol::{decode_push, EnrollRequest};
-use serde::de::DeserializeOwned;
-use serde::Deserialize;
+use onsite_core::sync::protocol::{
+    EnrollResponse, ErrorBody, PullResponse, PushRequest, PushResponse,
+};
+use onsite_core::visit::Visit;
+use serde::{Deserialize, Serialize};
 use tracing::field::Empty;
 use tracing::Instrument;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::db::Db;
 use crate::error::{HqError, Result};
-use crate::store::{self, Device};
+use crate::extract::{
+    with_whole_floats_as_integers, Admin, Caller, DeviceCaller, JsonBody, LimitedBody, Path, Query,
+};
+use crate::store::{
+    self, ComplaintRecord, FollowUp, OldPart, OrderSummary, PendingInvoice, Reconciliation,
+};
 
-/// Largest JSON body (a push of 500 ops with signatures fits well within it).
-pub const MAX_JSON_BYTES: usize = 4 * 1024 * 1024;
+pub use crate::extract::MAX_JSON_BYTES;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -32,25 +40,25 @@ pub struct AppState {
     pub admin_token_hash: String,
 }
 
-/// Who is calling.
-enum Caller {
-    Admin,
-    Device(Device),
-}
-
-/// Runs database work on a blocking thread, inside the request's span.
-async fn blocking<R: Send + 'static>(f: impl FnOnce() -> Result<R> + Send + 'static) -> Result<R> {
-    let span = tracing::Span::current();
-    tokio::task::spawn_blocking(move || span.in_scope(f))
-        .await
-        .map_err(|e| {
-            // Not the panic's message: it could quote what the worker held.
-            HqError::Internal(if e.is_panic() {
-                "a database worker panicked".into()
-            } else {
-                "a database worker was cancelled".into()
-            })
-        })?
+impl AppState {
+    /// Runs database work on a blocking thread, inside the request's span.
+    pub async fn run<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn Db) -> Result<R> + Send + 'static,
+    ) -> Result<R> {
+        let span = tracing::Span::current();
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || span.in_scope(|| f(&*db)))
+            .await
+            .map_err(|e| {
+                // Not the panic's message: it could quote what the worker held.
+                HqError::Internal(if e.is_panic() {
+                    "a database worker panicked".into()
+                } else {
+                    "a database worker was cancelled".into()
+                })
+            })?
+    }
 }
 
 /// One span per request: method and route template (never the query string
@@ -79,66 +87,11 @@ async fn trace_request(req: Request, next: Next) -> Response {
     response
 }
 
-fn bearer(headers: &HeaderMap) -> Option<String> {
-    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    v.strip_prefix("Bearer ").map(|t| t.trim().to_string())
-}
-
-async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller> {
-    let token = bearer(headers).ok_or(HqError::Unauthorized)?;
-    let span = tracing::Span::current();
-    if store::hash_secret(&token) == state.admin_token_hash {
-        span.record("caller", "admin");
-        return Ok(Caller::Admin);
-    }
-    let db = state.db.clone();
-    let d = blocking(move || store::authenticate(&*db, &token)).await?;
-    span.record("caller", "device");
-    span.record("device_id", d.device_id.as_str());
-    span.record("technician_id", d.technician_id.as_str());
-    Ok(Caller::Device(d))
-}
-
-async fn admin(state: &AppState, headers: &HeaderMap) -> Result<()> {
-    match caller(state, headers).await? {
-        Caller::Admin => Ok(()),
-        Caller::Device(_) => Err(HqError::Forbidden(
-            "this needs the service centre's admin token".into(),
-        )),
-    }
-}
-
-async fn device(state: &AppState, headers: &HeaderMap) -> Result<Device> {
-    match caller(state, headers).await? {
-        Caller::Device(d) => Ok(d),
-        Caller::Admin => Err(HqError::Forbidden("this needs a device token".into())),
-    }
-}
-
-/// Parses a JSON body with a typed error (never axum's plain-text rejection).
-fn parse<T: DeserializeOwned>(
-    body: &Result<Bytes, axum::extract::rejection::BytesRejection>,
-) -> Result<T> {
-    serde_json::from_slice(bytes_of(body)?)
-        .map_err(|e| HqError::BadRequest(format!("malformed JSON body: {e}")))
-}
-
-fn bytes_of(body: &Result<Bytes, axum::extract::rejection::BytesRejection>) -> Result<&Bytes> {
-    match body {
-        Ok(b) => Ok(b),
-        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            Err(HqError::TooLarge(MAX_JSON_BYTES))
-        }
-        Err(e) => Err(HqError::BadRequest(e.body_text())),
-    }
-}
-
-type Body = std::result::Result<Bytes, axum::extract::rejection::BytesRejection>;
-
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/v1/health", get(health))
         .route("/v1/openapi.json", get(openapi))
+        .route("/v1/docs", get(docs))
         .route("/v1/technicians", post(create_technician))
         .route("/v1/enrollments", post(create_enrollment))
         .route("/v1/enroll", post(enroll))
@@ -171,417 +124,834 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn health(State(s): State<AppState>) -> Json<serde_json::Value> {
-    Json(serde_json::json!({"status": "ok", "database": s.db.kind()}))
+/// The answer of the liveness check.
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// Always `ok`: HQ answered.
+    status: &'static str,
+    /// `sqlite` or `postgres`.
+    database: &'static str,
 }
 
-async fn openapi(State(s): State<AppState>, h: HeaderMap) -> Result<Json<serde_json::Value>> {
-    caller(&s, &h).await?;
-    Ok(Json(crate::openapi::document()))
+/// A one-time code a person types or reads out.
+#[derive(Serialize, ToSchema)]
+pub struct Code {
+    code: String,
 }
 
-fn json_limit(body: &Body) -> Result<()> {
-    if let Ok(b) = body {
-        if b.len() > MAX_JSON_BYTES {
-            return Err(HqError::TooLarge(MAX_JSON_BYTES));
-        }
-    }
-    Ok(())
+#[utoipa::path(
+    get,
+    path = "/v1/health",
+    summary = "Liveness and database kind",
+    responses(
+        (status = 200, description = "HQ is up", body = Health)
+    )
+)]
+async fn health(State(s): State<AppState>) -> Json<Health> {
+    Json(Health {
+        status: "ok",
+        database: s.db.kind(),
+    })
 }
 
-#[derive(Deserialize)]
+#[utoipa::path(
+    get,
+    path = "/v1/openapi.json",
+    summary = "This document (no token needed)",
+    responses(
+        (status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json")
+    )
+)]
+/// The contract is public: everything it describes stays guarded.
+async fn openapi() -> Json<serde_json::Value> {
+    Json(crate::openapi::document())
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/docs",
+    summary = "This reference as a web page (no token needed, works offline)",
+    responses(
+        (status = 200, description = "The reference, one self-contained HTML page", content_type = "text/html")
+    )
+)]
+async fn docs() -> axum::response::Html<String> {
+    axum::response::Html(crate::openapi::reference_html())
+}
+
+#[derive(Deserialize, ToSchema)]
 struct NewTechnician {
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,64}$")]
     technician_id: String,
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     name: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/technicians",
+    summary = "Create a technician (idempotent)",
+    security(("admin" = [])),
+    request_body = NewTechnician,
+    responses(
+        (status = 201, description = "Created (or already there)"),
+        (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
+        (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
+        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
+    )
+)]
 async fn create_technician(
+    _: Admin,
     State(s): State<AppState>,
-    h: HeaderMap,
-    body: Body,
-) -> Result<Response> {
-    admin(&s, &h).await?;
-    json_limit(&body)?;
-    let t: NewTechnician = parse(&body)?;
-    let db = s.db.clone();
-    blocking(move || store::create_technician(&*db, &t.technician_id, &t.name, Utc::now())).await?;
-    Ok(StatusCode::CREATED.into_response())
+    JsonBody(t): JsonBody<NewTechnician>,
+) -> Result<StatusCode> {
+    s.run(move |db| store::create_technician(db, &t.technician_id, &t.name, Utc::now()))
+        .await?;
+    Ok(StatusCode::CREATED)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct NewEnrollment {
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,64}$")]
     technician_id: String,
 }
 
-async fn create_enrollment(
-    State(s): State<AppState>,
-    h: HeaderMap,
-    body: Body,
-) -> Result<Response> {
-    admin(&s, &h).await?;
-    json_limit(&body)?;
-    let e: NewEnrollment = parse(&body)?;
-    let db = s.db.clone();
-    let code =
-        blocking(move || store::create_enrollment(&*db, &e.technician_id, Utc::now())).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(serde_json::json!({ "code": code })),
+#[utoipa::path(
+    post,
+    path = "/v1/enrollments",
+    summary = "Create a one-time enrollment code for a technician",
+    security(("admin" = [])),
+    request_body = NewEnrollment,
+    responses(
+        (status = 201, description = "The code to type on the phone", body = Code),
+        (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
+        (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
+        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 404, description = "No such order, device, technician or blob (or not the caller's)", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
     )
-        .into_response())
+)]
+async fn create_enrollment(
+    _: Admin,
+    State(s): State<AppState>,
+    JsonBody(e): JsonBody<NewEnrollment>,
+) -> Result<Response> {
+    let code = s
+        .run(move |db| store::create_enrollment(db, &e.technician_id, Utc::now()))
+        .await?;
+    Ok((StatusCode::CREATED, Json(Code { code })).into_response())
 }
 
-async fn enroll(State(s): State<AppState>, body: Body) -> Result<Response> {
-    json_limit(&body)?;
-    let r: EnrollRequest = parse(&body)?;
-    let db = s.db.clone();
-    let resp = blocking(move || store::enroll(&*db, &r.code, &r.device_id, Utc::now())).await?;
+#[utoipa::path(
+    post,
+    path = "/v1/enroll",
+    summary = "Exchange an enrollment code for a device token",
+    request_body = EnrollRequest,
+    responses(
+        (status = 201, description = "The device's token", body = EnrollResponse),
+        (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
+        (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
+        (status = 409, description = "The request conflicts with the order's state", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
+    )
+)]
+async fn enroll(
+    State(s): State<AppState>,
+    JsonBody(r): JsonBody<EnrollRequest>,
+) -> Result<Response> {
+    let resp = s
+        .run(move |db| store::enroll(db, &r.code, &r.device_id, Utc::now()))
+        .await?;
     Ok((StatusCode::CREATED, Json(resp)).into_response())
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/devices/{device_id}/revoke",
+    summary = "Revoke a device's token",
+    security(("admin" = [])),
+    params(("device_id" = String, Path, description = "The device", pattern = "^[A-Za-z0-9._-]{1,64}$")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
+        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 404, description = "No such order, device, technician or blob (or not the caller's)", body = ErrorBody),
+        (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
+    )
+)]
 async fn revoke(
+    _: Admin,
     State(s): State<AppState>,
-    h: HeaderMap,
     Path(device_id): Path<String>,
-) -> Result<Response> {
-    admin(&s, &h).await?;
-    let db = s.db.clone();
-    blocking(move || store::revoke(&*db, &device_id)).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+) -> Result<StatusCode> {
+    s.run(move |db| store::revoke(db, &device_id)).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
-async fn create_order(State(s): State<AppState>, h: HeaderMap, body: Body) -> Result<Response> {
-    admin(&s, &h).await?;
-    json_limit(&body)?;
-    let order: WorkOrder = parse(&body)?;
-    let db = s.db.clone();
-    let out = blocking(move || store::create_order(&*db, order, Utc::now())).await?;
+#[utoipa::path(
+    post,
+    path = "/v1/orders",
+    summary = "Create and dispatch a work order",
+    security(("admin" = [])),
+    request_body = WorkOrder,
+    responses(
+        (status = 201, description = "Dispatched", body = OrderSummary),
+        (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
+        (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
+        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 404, description = "No such order, device, technician or blob (or not the caller's)", body = ErrorBody),
+        (status = 409, description = "The request conflicts with the order's state", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
+    )
+)]
+async fn create_order(
+    _: Admin,
+    State(s): State<AppState>,
+    JsonBody(order): JsonBody<WorkOrder>,
+) -> Result<Response> {
+    let out = s
+        .run(move |db| store::create_order(db, order, Utc::now()))
+        .await?;
     Ok((StatusCode::CREATED, Json(out)).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct OrderFilter {
     technician_id: Option<String>,
     status: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/orders",
+    summary = "List orders, optionally by technician and status",
+    security(("admin" = [])),
+    params(OrderFilter),
+    responses(
+        (status = 200, description = "The dispatch board", body = Vec<OrderSummary>),
+        (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
+        (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
+        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
+    )
+)]
 async fn list_orders(
+    _: Admin,
     State(s): State<AppState>,
-    h: HeaderMap,
     Query(f): Query<OrderFilter>,
 ) -> Result<Response> {
-    admin(&s, &h).await?;
-    let db = s.db.clone();
-    let out =
-        blocking(move || store::list_orders(&*db, f.technician_id.as_deref(), f.status.as_deref()))
-            .await?;
+    let out = s
+        .run(move |db| store::list_orders(db, f.technician_id.as_deref(), f.status.as_deref()))
+        .await?;
     Ok(Json(out).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/orders/{job_id}",
+    summary = "HQ's view of one order: the whole visit",
+    security(("admin" = [])),
+    params(("job_id" = String, Path, description = "The order number", pattern = "^[A-Za-z0-9._-]{1,64}$")),
+    responses(
+        (status = 200, description = "The visit", body = Visit),
+        (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
+        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 404, description = "No such order, device, technician or blob (or not the caller's)", body = ErrorBody),
+        (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
+    )
+)]
 async fn get_order(
+    _: Admin,
     State(s): State<AppState>,
-    h: HeaderMap,
     Path(job_id): Path<String>,
 ) -> Result<Response> {
-    admin(&s, &h).await?;
-    let db = s.db.clone();
-    let v = blocking(move || store::get_order(&*db, &job_id, None)).await?;
+    let v = s.run(move |db| store::get_order(db, &job_id, None)).await?;
     Ok(Json(v).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct Assign {
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,64}$")]
     technician_id: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/orders/{job_id}/assign",
+    summary = "Assign or reassign an order",
+    security(("admin" = [])),
+    params(("job_id" = String, Path, description = "The order number", pattern = "^[A-Za-z0-9._-]{1,64}$")),
+    request_body = Assign,
+    responses(
+        (status = 200, description = "Assigned", body = OrderSummary),
+        (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
+        (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
+        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 404, description = "No such order, device, technician or blob (or not the caller's)", body = ErrorBody),
+        (status = 409, description = "The request conflicts with the order's state", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
+    )
+)]
 async fn assign(
+    _: Admin,
     State(s): State<AppState>,
-    h: HeaderMap,
     Path(job_id): Path<String>,
-    body: Body,
+    JsonBody(a): JsonBody<Assign>,
 ) -> Result<Response> {
-    admin(&s, &h).await?;
-    json_limit(&body)?;
-    let a: Assign = parse(&body)?;
-    let db = s.db.clone();
-    let out = blocking(move || store::assign(&*db, &job_id, &a.technician_id, Utc::now())).await?;
+    let out = s
+        .run(move |db| store::assign(db, &job_id, &a.technician_id, Utc::now()))
+        .await?;
     Ok(Json(out).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct Reschedule {
     appointment_at: DateTime<Utc>,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     reason: String,
     /// The customer's consent: `{"agreed_by", "agreed_at", "channel": "phone"|"in_person"|"message"}`.
+    /// Required: HQ moves an appointment only with it (a body without it is a 400).
     #[serde(default)]
+    #[schema(value_type = onsite_core::visit::RescheduleConsent, required = true)]
     consent: Option<onsite_core::visit::RescheduleConsent>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/orders/{job_id}/reschedule",
+    summary = "Move the appointment, with the customer's consent (who, when, how)",
+    security(("admin" = [])),
+    params(("job_id" = String, Path, description = "The order number", pattern = "^[A-Za-z0-9._-]{1,64}$")),
+    request_body = Reschedule,
+    responses(
+        (status = 200, description = "Rescheduled", body = OrderSummary),
+        (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
+        (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
+        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 404, description = "No such order, device, technician or blob (or not the caller's)", body = ErrorBody),
+        (status = 409, description = "The request conflicts with the order's state", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
+    )
+)]
 async fn reschedule(
+    _: Admin,
     State(s): State<AppState>,
-    h: HeaderMap,
     Path(job_id): Path<String>,
-    body: Body,
+    JsonBody(r): JsonBody<Reschedule>,
 ) -> Result<Response> {
-    admin(&s, &h).await?;
-    json_limit(&body)?;
-    let r: Reschedule = parse(&body)?;
-    let db = s.db.clone();
-    let out = blocking(move || {
-        store::reschedule(
-            &*db,
-            &job_id,
-            r.appointment_at,
-            &r.reason,
-            r.consent.as_ref(),
-            Utc::now(),
-        )
-    })
-    .await?;
+    let out = s
+        .run(move |db| {
+            store::reschedule(
+                db,
+                &job_id,
+                r.appointment_at,
+                &r.reason,
+                r.consent.as_ref(),
+                Utc::now(),
+            )
+        })
+        .await?;
     Ok(Json(out).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct Cancel {
     reason: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/orders/{job_id}/cancel",
+    summary = "Cancel an order",
+    security(("admin" = [])),
+    params(("job_id" = String, Path, description = "The order number", pattern = "^[A-Za-z0-9._-]{1,64}$")),
+    request_body = Cancel,
+    responses(
+        (status = 200, description = "Cancelled", body = OrderSummary),
+        (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
+        (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
+        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 404, description = "No such order, device, technician or blob (or not the caller's)", body = ErrorBody),
+        (status = 409, description = "The request conflicts with the order's state", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
+    )
+)]
 async fn cancel(
+    _: Admin,
     State(s): State<AppState>,
-    h: HeaderMap,
     Path(job_id): Path<String>,
-    body: Body,
+    JsonBody(c): JsonBody<Cancel>,
 ) -> Result<Response> {
-    admin(&s, &h).await?;
-    json_limit(&body)?;
-    let c: Cancel = parse(&body)?;
-    let db = s.db.clone();
-    let out = blocking(move || store::cancel(&*db, &job_id, &c.reason, Utc::now())).await?;
+    let out = s
+        .run(move |db| store::cancel(db, &job_id, &c.reason, Utc::now()))
+        .await?;
     Ok(Json(out).into_response())
 }
 
-async fn my_jobs(State(s): State<AppState>, h: HeaderMap) -> Result<Response> {
-    let d = device(&s, &h).await?;
-    let db = s.db.clone();
-    let out = blocking(move || store::list_orders(&*db, Some(&d.technician_id), None)).await?;
+#[utoipa::path(
+    get,
+    path = "/v1/jobs",
+    summary = "The calling technician's jobs",
+    security(("device" = [])),
+    responses(
+        (status = 200, description = "The jobs", body = Vec<OrderSummary>),
+        (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
+        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
+    )
+)]
+async fn my_jobs(DeviceCaller(d): DeviceCaller, State(s): State<AppState>) -> Result<Response> {
+    let out = s
+        .run(move |db| store::list_orders(db, Some(&d.technician_id), None))
+        .await?;
     Ok(Json(out).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/jobs/{job_id}",
+    summary = "One of the calling technician's jobs",
+    security(("device" = [])),
+    params(("job_id" = String, Path, description = "The order number", pattern = "^[A-Za-z0-9._-]{1,64}$")),
+    responses(
+        (status = 200, description = "The visit", body = Visit),
+        (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
+        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 404, description = "No such order, device, technician or blob (or not the caller's)", body = ErrorBody),
+        (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
+    )
+)]
 async fn my_job(
+    DeviceCaller(d): DeviceCaller,
     State(s): State<AppState>,
-    h: HeaderMap,
     Path(job_id): Path<String>,
 ) -> Result<Response> {
-    let d = device(&s, &h).await?;
-    let db = s.db.clone();
-    let v = blocking(move || store::get_order(&*db, &job_id, Some(&d.technician_id))).await?;
+    let v = s
+        .run(move |db| store::get_order(db, &job_id, Some(&d.technician_id)))
+        .await?;
     Ok(Json(v).into_response())
 }
 
-async fn push(State(s): State<AppState>, h: HeaderMap, body: Body) -> Result<Response> {
-    let d = device(&s, &h).await?;
-    json_limit(&body)?;
+#[utoipa::path(
+    post,
+    path = "/v1/sync/push",
+    summary = "Push a batch of ops; each op is applied once",
+    security(("device" = [])),
+    request_body = PushRequest,
+    responses(
+        (status = 200, description = "Every op's outcome", body = PushResponse),
+        (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
+        (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
+        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
+    )
+)]
+async fn push(
+    DeviceCaller(d): DeviceCaller,
+    State(s): State<AppState>,
+    LimitedBody(body): LimitedBody<MAX_JSON_BYTES>,
+) -> Result<Response> {
     // The same decoder the property tests and the fuzz target exercise.
-    let req = decode_push(bytes_of(&body)?).map_err(|e| HqError::BadRequest(e.to_string()))?;
-    let db = s.db.clone();
-    let out = blocking(move || store::push(&*db, &d, &req.ops, Utc::now())).await?;
+    let req = decode_push(&body).or_else(|e| {
+        // A whole float where an integer goes is still that integer (see `parse_json`).
+        let v = with_whole_floats_as_integers(&body).ok_or(HqError::BadRequest(e.to_string()))?;
+        let bytes = serde_json::to_vec(&v)?;
+        decode_push(&bytes).map_err(|_| HqError::BadRequest(e.to_string()))
+    })?;
+    let out = s
+        .run(move |db| store::push(db, &d, &req.ops, Utc::now()))
+        .await?;
     Ok(Json(out).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct PullQuery {
     #[serde(default)]
     cursor: i64,
     limit: Option<usize>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/sync/pull",
+    summary = "Page through the technician's change feed",
+    security(("device" = [])),
+    params(PullQuery),
+    responses(
+        (status = 200, description = "A page of changes", body = PullResponse),
+        (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
+        (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
+        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
+    )
+)]
 async fn pull(
+    DeviceCaller(d): DeviceCaller,
     State(s): State<AppState>,
-    h: HeaderMap,
-    q: std::result::Result<Query<PullQuery>, axum::extract::rejection::QueryRejection>,
+    Query(q): Query<PullQuery>,
 ) -> Result<Response> {
-    let d = device(&s, &h).await?;
-    let Query(q) = q.map_err(|e| HqError::BadRequest(e.body_text()))?;
-    let db = s.db.clone();
-    let out =
-        blocking(move || store::pull(&*db, &d.technician_id, q.cursor, q.limit.unwrap_or(500)))
-            .await?;
+    let out = s
+        .run(move |db| store::pull(db, &d.technician_id, q.cursor, q.limit.unwrap_or(500)))
+        .await?;
     Ok(Json(out).into_response())
 }
 
+#[utoipa::path(
+    put,
+    path = "/v1/blobs/{sha256}",
+    summary = "Upload a blob addressed by its SHA-256 (idempotent)",
+    security(("device" = [])),
+    params(("sha256" = String, Path, description = "The SHA-256 of the bytes, lowercase hex", pattern = "^[0-9a-f]{64}$")),
+    responses(
+        (status = 201, description = "Stored"),
+        (status = 200, description = "Already stored"),
+        (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
+        (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
+        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
+    )
+)]
 async fn put_blob(
+    DeviceCaller(d): DeviceCaller,
     State(s): State<AppState>,
-    h: HeaderMap,
     Path(sha): Path<String>,
-    body: Body,
-) -> Result<Response> {
-    let d = device(&s, &h).await?;
-    let bytes = match body {
-        Ok(b) => b.to_vec(),
-        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return Err(HqError::TooLarge(store::MAX_BLOB_BYTES))
-        }
-        Err(e) => return Err(HqError::BadRequest(e.body_text())),
-    };
-    let media = h
+    headers: HeaderMap,
+    LimitedBody(bytes): LimitedBody<{ store::MAX_BLOB_BYTES }>,
+) -> Result<StatusCode> {
+    let media = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("application/octet-stream")
         .to_string();
-    let db = s.db.clone();
-    let created =
-        blocking(move || store::put_blob(&*db, &sha, &media, bytes, &d.technician_id, Utc::now()))
-            .await?;
+    let created = s
+        .run(move |db| {
+            store::put_blob(
+                db,
+                &sha,
+                &media,
+                bytes.to_vec(),
+                &d.technician_id,
+                Utc::now(),
+            )
+        })
+        .await?;
     Ok(if created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
-    }
-    .into_response())
+    })
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/blobs/{sha256}",
+    summary = "Download a blob (devices: their technician's only)",
+    security(("admin" = []), ("device" = [])),
+    params(("sha256" = String, Path, description = "The SHA-256 of the bytes, lowercase hex", pattern = "^[0-9a-f]{64}$")),
+    responses(
+        (status = 200, description = "The bytes, with the media type they were stored with", content_type = "application/octet-stream"),
+        (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
+        (status = 404, description = "No such order, device, technician or blob (or not the caller's)", body = ErrorBody),
+        (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
+    )
+)]
 async fn get_blob(
+    caller: Caller,
     State(s): State<AppState>,
-    h: HeaderMap,
     Path(sha): Path<String>,
 ) -> Result<Response> {
-    let scope = match caller(&s, &h).await? {
+    let scope = match caller {
         Caller::Admin => None,
         Caller::Device(d) => Some(d.technician_id),
     };
-    let db = s.db.clone();
-    let (media, bytes) = blocking(move || store::get_blob(&*db, &sha, scope.as_deref())).await?;
+    let (media, bytes) = s
+        .run(move |db| store::get_blob(db, &sha, scope.as_deref()))
+        .await?;
     Ok(([(header::CONTENT_TYPE, media)], bytes).into_response())
 }
 
-async fn grant_block(State(s): State<AppState>, h: HeaderMap) -> Result<Response> {
-    let d = device(&s, &h).await?;
-    let db = s.db.clone();
-    let b = blocking(move || store::grant_block(&*db, &d, Utc::now())).await?;
+#[utoipa::path(
+    post,
+    path = "/v1/receipt-blocks",
+    summary = "Grant the device a new block of receipt numbers",
+    security(("device" = [])),
+    responses(
+        (status = 201, description = "The block", body = NumberBlock),
+        (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
+        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
+    )
+)]
+async fn grant_block(DeviceCaller(d): DeviceCaller, State(s): State<AppState>) -> Result<Response> {
+    let b = s
+        .run(move |db| store::grant_block(db, &d, Utc::now()))
+        .await?;
     Ok((StatusCode::CREATED, Json(b)).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct ChargeInstructionBody {
     instruction: onsite_core::charge::Instruction,
     /// Who at the service centre gives it.
     by: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/orders/{job_id}/charge-instruction",
+    summary = "The service centre's instruction on a disputed charge (waive, reduce, insist), sent to the phone by sync",
+    security(("admin" = [])),
+    params(("job_id" = String, Path, description = "The order number", pattern = "^[A-Za-z0-9._-]{1,64}$")),
+    request_body = ChargeInstructionBody,
+    responses(
+        (status = 200, description = "Instructed", body = OrderSummary),
+        (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
+        (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
+        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 404, description = "No such order, device, technician or blob (or not the caller's)", body = ErrorBody),
+        (status = 409, description = "The request conflicts with the order's state", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
+    )
+)]
 async fn charge_instruction(
+    _: Admin,
     State(s): State<AppState>,
-    h: HeaderMap,
     Path(job_id): Path<String>,
-    body: Body,
+    JsonBody(c): JsonBody<ChargeInstructionBody>,
 ) -> Result<Response> {
-    admin(&s, &h).await?;
-    json_limit(&body)?;
-    let c: ChargeInstructionBody = parse(&body)?;
-    let db = s.db.clone();
-    let out =
-        blocking(move || store::instruct_charge(&*db, &job_id, c.instruction, &c.by, Utc::now()))
-            .await?;
+    let out = s
+        .run(move |db| store::instruct_charge(db, &job_id, c.instruction, &c.by, Utc::now()))
+        .await?;
     Ok(Json(out).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct ChargeCodeBody {
     instruction: onsite_core::charge::Instruction,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/orders/{job_id}/charge-code",
+    summary = "The code a supervisor reads out to give a charge instruction to an offline phone",
+    security(("admin" = [])),
+    params(("job_id" = String, Path, description = "The order number", pattern = "^[A-Za-z0-9._-]{1,64}$")),
+    request_body = ChargeCodeBody,
+    responses(
+        (status = 200, description = "The 6-digit code", body = Code),
+        (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
+        (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
+        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 404, description = "No such order, device, technician or blob (or not the caller's)", body = ErrorBody),
+        (status = 409, description = "The request conflicts with the order's state", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
+    )
+)]
 async fn charge_code(
+    _: Admin,
     State(s): State<AppState>,
-    h: HeaderMap,
     Path(job_id): Path<String>,
-    body: Body,
+    JsonBody(c): JsonBody<ChargeCodeBody>,
 ) -> Result<Response> {
-    admin(&s, &h).await?;
-    json_limit(&body)?;
-    let c: ChargeCodeBody = parse(&body)?;
-    let db = s.db.clone();
-    let code = blocking(move || store::charge_code(&*db, &job_id, c.instruction)).await?;
-    Ok(Json(serde_json::json!({ "code": code })).into_response())
+    let code = s
+        .run(move |db| store::charge_code(db, &job_id, c.instruction))
+        .await?;
+    Ok(Json(Code { code }).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct InvoiceQuery {
+    /// Only `pending` (the default) is listed.
+    #[param(pattern = "^pending$")]
     status: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/invoices",
+    summary = "Invoices promised to customers and not yet handed over",
+    security(("admin" = [])),
+    params(InvoiceQuery),
+    responses(
+        (status = 200, description = "Pending invoices", body = Vec<PendingInvoice>),
+        (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
+        (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
+        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
+    )
+)]
 async fn invoices(
+    _: Admin,
     State(s): State<AppState>,
-    h: HeaderMap,
     Query(q): Query<InvoiceQuery>,
 ) -> Result<Response> {
-    admin(&s, &h).await?;
     if q.status.as_deref().is_some_and(|st| st != "pending") {
         return Err(HqError::BadRequest(
             "status: only pending invoices are listed".into(),
         ));
     }
-    let db = s.db.clone();
-    let out = blocking(move || store::pending_invoices(&*db)).await?;
+    let out = s.run(store::pending_invoices).await?;
     Ok(Json(out).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct FollowQuery {
+    /// `YYYY-MM`: also the month's 30% sample.
+    #[param(pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$")]
     month: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/followups",
+    summary = "The follow-up queue; with month=YYYY-MM also the 30% sample",
+    security(("admin" = [])),
+    params(FollowQuery),
+    responses(
+        (status = 200, description = "The follow-up queue", body = Vec<FollowUp>),
+        (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
+        (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
+        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
+    )
+)]
 async fn followups(
+    _: Admin,
     State(s): State<AppState>,
-    h: HeaderMap,
     Query(q): Query<FollowQuery>,
 ) -> Result<Response> {
-    admin(&s, &h).await?;
-    let db = s.db.clone();
-    let out = blocking(move || store::followups(&*db, q.month.as_deref())).await?;
+    let out = s
+        .run(move |db| store::followups(db, q.month.as_deref()))
+        .await?;
     Ok(Json(out).into_response())
 }
 
 /// Complaints customers made on site; the centre's handling comes later.
-async fn complaints(State(s): State<AppState>, h: HeaderMap) -> Result<Response> {
-    admin(&s, &h).await?;
-    let db = s.db.clone();
-    let out = blocking(move || store::complaints(&*db)).await?;
+#[utoipa::path(
+    get,
+    path = "/v1/complaints",
+    summary = "Complaints customers made on site (soft: service, hard: product), oldest first",
+    security(("admin" = [])),
+    responses(
+        (status = 200, description = "The complaints", body = Vec<ComplaintRecord>),
+        (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
+        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
+    )
+)]
+async fn complaints(_: Admin, State(s): State<AppState>) -> Result<Response> {
+    let out = s.run(store::complaints).await?;
     Ok(Json(out).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct OldPartsQuery {
     job_id: Option<String>,
 }
 
 /// The old parts recovered on site with their registration numbers, for the centre's review.
+#[utoipa::path(
+    get,
+    path = "/v1/old-parts",
+    summary = "Old parts recovered on site with their registration numbers, for review",
+    security(("admin" = [])),
+    params(OldPartsQuery),
+    responses(
+        (status = 200, description = "Recovered old parts, newest first", body = Vec<OldPart>),
+        (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
+        (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
+        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
+    )
+)]
 async fn old_parts(
+    _: Admin,
     State(s): State<AppState>,
-    h: HeaderMap,
     Query(q): Query<OldPartsQuery>,
 ) -> Result<Response> {
-    admin(&s, &h).await?;
-    let db = s.db.clone();
-    let out = blocking(move || store::old_parts(&*db, q.job_id.as_deref())).await?;
+    let out = s
+        .run(move |db| store::old_parts(db, q.job_id.as_deref()))
+        .await?;
     Ok(Json(out).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct Handover {
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,64}$")]
     technician_id: String,
     day: NaiveDate,
+    #[schema(value_type = onsite_core::payment::Method)]
     method: String,
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
     amount_fen: i64,
 }
 
-async fn handover(State(s): State<AppState>, h: HeaderMap, body: Body) -> Result<Response> {
-    admin(&s, &h).await?;
-    json_limit(&body)?;
-    let r: Handover = parse(&body)?;
-    let db = s.db.clone();
-    blocking(move || {
+#[utoipa::path(
+    post,
+    path = "/v1/handovers",
+    summary = "Record money handed in by a technician for a day and method",
+    security(("admin" = [])),
+    request_body = Handover,
+    responses(
+        (status = 204, description = "Recorded"),
+        (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
+        (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
+        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 404, description = "No such order, device, technician or blob (or not the caller's)", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
+    )
+)]
+async fn handover(
+    _: Admin,
+    State(s): State<AppState>,
+    JsonBody(r): JsonBody<Handover>,
+) -> Result<StatusCode> {
+    s.run(move |db| {
         store::record_handover(
-            &*db,
+            db,
             &r.technician_id,
             r.day,
             &r.method,
@@ -590,23 +960,40 @@ async fn handover(State(s): State<AppState>, h: HeaderMap, body: Body) -> Result
         )
     })
     .await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ReconQuery {
+    #[param(pattern = "^[A-Za-z0-9._-]{1,64}$")]
     technician_id: String,
     day: NaiveDate,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/reconciliation",
+    summary = "Receipts and money by method against what was handed in",
+    security(("admin" = [])),
+    params(ReconQuery),
+    responses(
+        (status = 200, description = "The technician's day by payment method", body = Reconciliation),
+        (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
+        (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
+        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 422, description = "A sum of money does not fit in an amount", body = ErrorBody),
+        (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
+    )
+)]
 async fn reconciliation(
+    _: Admin,
     State(s): State<AppState>,
-    h: HeaderMap,
-    q: std::result::Result<Query<ReconQuery>, axum::extract::rejection::QueryRejection>,
+    Query(q): Query<ReconQuery>,
 ) -> Result<Response> {
-    admin(&s, &h).await?;
-    let Query(q) = q.map_err(|e| HqError::BadRequest(e.body_text()))?;
-    let db = s.db.clone();
-    let out = blocking(move || store::reconciliation(&*db, &q.technician_id, q.day)).await?;
+    let out = s
+        .run(move |db| store::reconciliation(db, &q.technician_id, q.day))
+        .await?;
     Ok(Json(out).into_response())
 }

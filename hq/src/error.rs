@@ -35,6 +35,19 @@ pub enum HqError {
 }
 
 impl HqError {
+    /// Every code an error body can carry, as the contract lists them.
+    pub const CODES: [&'static str; 9] = [
+        "unauthorized",
+        "forbidden",
+        "not_found",
+        "bad_request",
+        "conflict",
+        "too_large",
+        "amount_overflow",
+        "unavailable",
+        "internal",
+    ];
+
     /// The HTTP status and the stable code of the JSON body.
     pub fn code(&self) -> (StatusCode, &'static str) {
         match self {
@@ -122,5 +135,28 @@ impl From<serde_json::Error> for HqError {
 impl From<onsite_core::Error> for HqError {
     fn from(e: onsite_core::Error) -> Self {
         HqError::BadRequest(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The contract's list of codes is every code HQ answers with.
+    #[test]
+    fn every_code_is_listed() {
+        let all = [
+            HqError::Unauthorized,
+            HqError::Forbidden(String::new()),
+            HqError::NotFound(String::new()),
+            HqError::BadRequest(String::new()),
+            HqError::Conflict(String::new()),
+            HqError::TooLarge(0),
+            HqError::AmountOverflow(String::new()),
+            HqError::Unavailable(String::new()),
+            HqError::Internal(String::new()),
+        ];
+        let codes: Vec<&str> = all.iter().map(|e| e.code().1).collect();
+        assert_eq!(codes, HqError::CODES);
     }
 }

@@ -7,6 +7,7 @@ pub mod api;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod extract;
 pub mod logs;
 pub mod metrics;
 pub mod openapi;

@@ -210,7 +210,7 @@ pub fn revoke(db: &dyn Db, device_id: &str) -> Result<()> {
 // --- dispatch -----------------------------------------------------------------------
 
 /// A line of the dispatch board.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OrderSummary {
     pub job_id: String,
     pub technician_id: String,
@@ -1120,7 +1120,7 @@ fn add_complaint(
 }
 
 /// A complaint made on site, as HQ holds it (顾客投诉记录); handling comes later.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ComplaintRecord {
     pub job_id: String,
     pub technician_id: String,
@@ -1299,7 +1299,7 @@ pub fn grant_block(db: &dyn Db, device: &Device, now: DateTime<Utc>) -> Result<N
 
 // --- after the visit -------------------------------------------------------------------
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FollowUp {
     pub job_id: String,
     /// `rating` (average/dissatisfied: at once), `fix_uncertain` (within 3 hours)
@@ -1361,7 +1361,7 @@ pub fn followups(db: &dyn Db, month: Option<&str>) -> Result<Vec<FollowUp>> {
 }
 
 /// An old part recovered on site, as HQ keeps it for review.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OldPart {
     pub registration: String,
     pub job_id: String,
@@ -1417,7 +1417,7 @@ pub fn old_parts(db: &dyn Db, job_id: Option<&str>) -> Result<Vec<OldPart>> {
 }
 
 /// A number of receipts and the money they record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Tally {
     pub count: i64,
     pub fen: i64,
@@ -1434,7 +1434,7 @@ impl Tally {
 }
 
 /// One payment method of a technician's day.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MethodLine {
     pub method: String,
     /// Receipts issued that day (originals and emergency receipts).
@@ -1450,7 +1450,7 @@ pub struct MethodLine {
     pub difference_fen: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Reconciliation {
     pub technician_id: String,
     pub day: String,
@@ -1633,7 +1633,7 @@ pub fn charge_code(db: &dyn Db, job_id: &str, instruction: Instruction) -> Resul
 }
 
 /// An invoice promised to a customer and not handed over on site.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PendingInvoice {
     pub job_id: String,
     pub technician_id: String,

@@ -19,6 +19,7 @@ const FS: u8 = 0x1c;
 const LF: u8 = 0x0a;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TextEncoding {
     /// Chinese printers: GB18030 with `FS &` (Chinese mode on).
@@ -29,6 +30,7 @@ pub enum TextEncoding {
 
 /// What a printer is and can do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PrinterProfile {
     pub name: String,
     /// Printable width in dots.

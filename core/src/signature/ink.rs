@@ -20,6 +20,7 @@ pub const MIN_BOX_SHARE: f32 = 0.05;
 
 /// One sample of the pen or finger.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Point {
     pub x: f32,
     pub y: f32,
@@ -31,12 +32,14 @@ pub struct Point {
 
 /// The points between touching the screen and lifting.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Stroke {
     pub points: Vec<Point>,
 }
 
 /// The drawing surface the strokes were captured on.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Canvas {
     pub width: f32,
     pub height: f32,
@@ -46,6 +49,7 @@ pub struct Canvas {
 
 /// A signature's ink: the canvas and the strokes drawn on it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Ink {
     pub canvas: Canvas,
     pub strokes: Vec<Stroke>,

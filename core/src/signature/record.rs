@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 
 /// Who is signing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SignerRole {
     Customer,
@@ -21,6 +22,7 @@ pub enum SignerRole {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignatureRecord {
     pub signature_id: String,
     pub role: SignerRole,

@@ -8,6 +8,7 @@ use crate::error::Result;
 
 /// An audit trail row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     pub at: DateTime<Utc>,
     pub actor: String,

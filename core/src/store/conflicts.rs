@@ -7,6 +7,7 @@ use crate::error::Result;
 
 /// An op HQ refused, or an HQ change the local state could not take, shown on its job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Conflict {
     pub job_id: String,
     pub op_id: String,

@@ -83,6 +83,7 @@ impl Conflict {
 
 /// What one acknowledgement did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Ack {
     pub trimmed: usize,
     pub applied: usize,

@@ -35,6 +35,7 @@ use crate::technician::Technician;
 pub const RECEIPT_LOW_WATER: i64 = 20;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SyncConfig {
     /// HQ's base URL, e.g. `http://127.0.0.1:8080`.
     pub base_url: String,
@@ -69,6 +70,7 @@ impl SyncConfig {
 
 /// What the sync is doing, for the shell's progress display.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum SyncState {
     Idle,
@@ -118,6 +120,7 @@ impl CancelHandle {
 
 /// What one `sync_now` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SyncReport {
     pub blobs_uploaded: u64,
     pub ops_pushed: u64,

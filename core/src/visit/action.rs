@@ -15,6 +15,7 @@ use crate::locale::{tr, Lang};
 
 /// Something the technician does to a job: one per workflow method of [`super::Visit`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     AcceptJob,

@@ -19,6 +19,7 @@ use crate::signature::record::SignatureRecord;
 
 /// The message note (留言条) left when nobody answers the door.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MessageNote {
     /// The words left for the customer.
     pub text: String,
@@ -44,6 +45,7 @@ impl MessageNote {
 
 /// How the customer agreed to a new appointment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ConsentChannel {
     Phone,
@@ -65,8 +67,13 @@ impl ConsentChannel {
 /// The customer's consent to a new appointment: 「服务人员需在用户同意的前提下改约上门服务时间」
 /// (furniture book 二.2.1); DOMAIN.md step 1: reschedule only with consent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RescheduleConsent {
     /// Who agreed (the customer's name, or who answered for them).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 2000, pattern = "\\S")
+    )]
     pub agreed_by: String,
     pub agreed_at: DateTime<Utc>,
     pub channel: ConsentChannel,
@@ -74,6 +81,7 @@ pub struct RescheduleConsent {
 
 /// A contact with the customer before the visit (furniture book 二.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ContactKind {
     /// 「提前与客户取得联系(至少在预约5个工作日以前)…要求细化到小时」
@@ -102,6 +110,7 @@ impl ContactKind {
 
 /// A recorded contact, with when it happened and whether it was in time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CustomerContact {
     pub kind: ContactKind,
     pub at: DateTime<Utc>,
@@ -112,6 +121,7 @@ pub struct CustomerContact {
 
 /// What the technician found (查勘部位 / 查勘修理项目) and proposes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Assessment {
     /// Parts or areas inspected.
     pub inspected_parts: Vec<String>,
@@ -134,6 +144,7 @@ pub struct Assessment {
 /// The fault cause and repair measures filled in after the visit, when the
 /// assessment withheld them from the customer. Never shown to the customer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WithheldFill {
     pub findings: String,
     pub solution: String,
@@ -141,6 +152,7 @@ pub struct WithheldFill {
 
 /// The customer's rating of the service (满意 / 一般 / 不满意).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Rating {
     Satisfied,
@@ -163,6 +175,7 @@ impl Rating {
 /// the customer's refusal to give it: never an invented opinion.
 // 「让用户对产品的维修质量和服务态度进行评价,并签名」「如果用户不填意见和签名,不要强迫用户签名」 (appliance book)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "opinion", rename_all = "snake_case")]
 pub enum Opinion {
     Rated { rating: Rating },
@@ -198,6 +211,7 @@ impl Opinion {
 
 /// Signed, or a refusal to sign: a customer is never forced (DOMAIN.md step 7).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum SignOff {
     Signed { signature: SignatureRecord },
@@ -211,6 +225,7 @@ pub enum SignOff {
 /// and `attitude: None` (never asked), and their signature stays bound to the
 /// old content format ([`super::Visit::verify_signature`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(try_from = "AcceptanceWire")]
 pub struct Acceptance {
     /// Repair quality (维修质量).
@@ -230,6 +245,7 @@ pub struct Acceptance {
 
 /// An acceptance as stored, today's or the old one-rating shape.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct AcceptanceWire {
     #[serde(default)]
     quality: Option<Opinion>,
@@ -282,6 +298,7 @@ impl Acceptance {
 /// number: the books keep customer records confidential (GPS book 「不准在私人交往中泄露客户信息」),
 /// and four characters are enough to tell the right householder from the wrong one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum IdMethod {
     /// The last four characters of the ID card match HQ's record.
@@ -292,6 +309,7 @@ pub enum IdMethod {
 
 // 「证实对方身份:“请问这里是否是××先生、(小姐、太太)家?”」 (furniture book)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IdentityCheck {
     pub method: IdMethod,
     /// The householder's name as confirmed at the door.
@@ -304,6 +322,7 @@ pub struct IdentityCheck {
 /// A delivery-list item accepted or rejected by the customer, with a note.
 // 「按订单内容逐项请客户验收」 (furniture book)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ItemDecision {
     pub accepted: bool,
     /// What was wrong (damage, wrong colour, wrong size, missing pieces...); required for a rejection.
@@ -313,6 +332,7 @@ pub struct ItemDecision {
 /// Soft: about the service; hard: about the product.
 // 「软性投诉是指顾客提出的除产品以外的投诉」「硬性投诉是指顾客针对产品提出的投诉」 (furniture book)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ComplaintKind {
     Soft,
@@ -338,6 +358,7 @@ impl ComplaintKind {
 /// A complaint the customer made on site, in the customer's words.
 // 「须当顾客的面做详细记录」 (furniture book)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Complaint {
     pub kind: ComplaintKind,
     pub words: String,
@@ -345,6 +366,7 @@ pub struct Complaint {
 
 /// A receipt as referenced from its job; the full receipt lives in the receipts table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReceiptRef {
     pub number: String,
     pub sha256: String,
@@ -353,6 +375,7 @@ pub struct ReceiptRef {
 /// Damage the technician caused on site (floor, product...), compensated at its price:
 /// 「如果产品搬动复位时将地板、产品碰坏,给用户照价赔偿」 (appliance book).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Damage {
     /// What was damaged and how.
     pub what: String,
@@ -365,6 +388,7 @@ pub struct Damage {
 /// Parts short on site, worked around on the centre's oral approval:
 /// 「如在维修过程中由于器件或配件的不足而不能处理,可通过口头请示或其他办法灵活处理」 (GPS book).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PartsShortApproval {
     /// The parts or components that were short.
     pub what_short: String,
@@ -378,6 +402,7 @@ pub struct PartsShortApproval {
 
 /// What happened to a job.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     // --- from HQ (applied locally, never sent back) -------------------------
@@ -595,6 +620,7 @@ impl Event {
 
 /// Who did something, for the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "role", content = "id", rename_all = "snake_case")]
 pub enum Actor {
     Technician(String),
@@ -612,6 +638,7 @@ impl std::fmt::Display for Actor {
 
 /// An event as stored: with its id, time, clock stamp and actor.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Recorded {
     pub event_id: String,
     pub job_id: String,
@@ -627,14 +654,19 @@ pub struct Recorded {
 /// and its gap-free per-device sequence number, so HQ can apply each exactly once
 /// (a re-sent op is an acknowledged no-op), and an HLC stamp for ordering.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Op {
     /// UUID of the op (the same as the event's id on the device).
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
     pub op_id: String,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9._-]{1,64}$"))]
     pub device_id: String,
     /// Per-device sequence number, starting at 1, without gaps.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub seq: i64,
     /// Hybrid logical clock stamp ([`crate::clock::Hlc::encode`]).
     pub hlc: String,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9._-]{1,64}$"))]
     pub job_id: String,
     pub actor: Actor,
     /// Device wall time, for humans; HQ records its own receipt time.

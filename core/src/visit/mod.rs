@@ -62,6 +62,7 @@ pub struct Context<'a> {
 
 /// The work actually done.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Work {
     pub started_at: Option<DateTime<Utc>>,
     pub done_at: Option<DateTime<Utc>>,
@@ -72,6 +73,7 @@ pub struct Work {
 
 /// The customer's consent to the quote.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Consent {
     pub customer_name: String,
     pub at: DateTime<Utc>,
@@ -79,6 +81,7 @@ pub struct Consent {
 
 /// A job and everything recorded about it on this device.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Visit {
     pub order: WorkOrder,
     pub status: Status,

@@ -7,6 +7,7 @@ use crate::locale::{tr, Lang};
 /// Where a job stands. The allowed moves are in [`super::Visit`]'s methods;
 /// this type only names the states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// HQ dispatched the job to this technician.
