@@ -26,6 +26,8 @@ use crate::api;
     ),
     paths(
         api::health,
+        crate::watch::ready,
+        crate::watch::metrics,
         api::openapi,
         api::docs,
         api::create_technician,

@@ -121,7 +121,20 @@ async fn count_applied(metrics: &Metrics, response: Response) -> Response {
 
 /// Prometheus text, for operators: it needs the admin token (a scraper sends
 /// it as a bearer token), since it shows how busy the service centre is.
-async fn metrics(State(w): State<Watch>, headers: HeaderMap) -> Response {
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    summary = "Operators' metrics (OpenMetrics text, for Prometheus)",
+    security(("admin" = [])),
+    responses(
+        (status = 200, description = "Requests by route and status, latency histograms, ops applied, pull pages served, devices seen in the last hour, follow-ups due", content_type = "application/openmetrics-text", body = String),
+        (status = 401, description = "Missing or wrong token", body = onsite_core::sync::protocol::ErrorBody),
+        (status = 403, description = "A token that is not the admin token", body = onsite_core::sync::protocol::ErrorBody),
+        (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = onsite_core::sync::protocol::ErrorBody),
+        (status = 503, description = "The database is unavailable; try again", body = onsite_core::sync::protocol::ErrorBody)
+    )
+)]
+pub(crate) async fn metrics(State(w): State<Watch>, headers: HeaderMap) -> Response {
     match bearer_hash(&headers) {
         Some(h) if h == w.admin_token_hash => {}
         Some(_) => {
@@ -144,16 +157,27 @@ async fn metrics(State(w): State<Watch>, headers: HeaderMap) -> Response {
 /// Ready when the database answers a real query in time; 503 otherwise (a
 /// load balancer then sends no traffic here). `/v1/health` says only that
 /// the process is up.
-async fn ready(State(w): State<Watch>) -> Response {
+#[utoipa::path(
+    get,
+    path = "/v1/ready",
+    summary = "Readiness: the database answers a query in time",
+    responses(
+        (status = 200, description = "Ready for traffic", body = Ready),
+        (status = 503, description = "The database is not reachable or did not answer in time", body = NotReady)
+    )
+)]
+pub(crate) async fn ready(State(w): State<Watch>) -> Response {
     let db = w.db.clone();
     let check = tokio::task::spawn_blocking(move || {
         crate::db::tx(&*db, |t| t.query_one("SELECT 1", &[]).map(|_| ()))
     });
     let kind = w.db.kind();
     match tokio::time::timeout(READY_TIMEOUT, check).await {
-        Ok(Ok(Ok(()))) => {
-            Json(serde_json::json!({"status": "ready", "database": kind})).into_response()
-        }
+        Ok(Ok(Ok(()))) => Json(Ready {
+            status: "ready",
+            database: kind,
+        })
+        .into_response(),
         Ok(Ok(Err(e))) => {
             tracing::warn!(error = %e, "not ready: the database failed");
             not_ready(kind)
@@ -165,14 +189,33 @@ async fn ready(State(w): State<Watch>) -> Response {
     }
 }
 
-fn not_ready(kind: &str) -> Response {
+/// The answer of a ready HQ.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Ready {
+    /// Always `ready`.
+    status: &'static str,
+    /// `sqlite` or `postgres`.
+    database: &'static str,
+}
+
+/// The answer of an HQ whose database does not answer.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct NotReady {
+    /// Always `unavailable`.
+    error: &'static str,
+    message: &'static str,
+    /// `sqlite` or `postgres`.
+    database: &'static str,
+}
+
+fn not_ready(database: &'static str) -> Response {
     (
         StatusCode::SERVICE_UNAVAILABLE,
-        Json(serde_json::json!({
-            "error": "unavailable",
-            "message": "the database is not reachable",
-            "database": kind,
-        })),
+        Json(NotReady {
+            error: "unavailable",
+            message: "the database is not reachable",
+            database,
+        }),
     )
         .into_response()
 }
