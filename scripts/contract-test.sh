@@ -16,6 +16,12 @@ target="${CARGO_TARGET_DIR:-$PWD/target}"
 config="$PWD/scripts/contract-test.toml"
 venv="$target/contract-venv"
 
+# Debian splits venv (ensurepip) out of python3; curl drives HQ below.
+if ! python3 -c 'import ensurepip' 2>/dev/null || ! command -v curl >/dev/null; then
+  echo "installing python3-venv and curl (Debian packages)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv curl >/dev/null
+fi
+
 if [ "$("$venv/bin/schemathesis" --version 2>/dev/null | grep -o '[0-9][0-9.]*$')" != "$SCHEMATHESIS_VERSION" ]; then
   echo "installing schemathesis $SCHEMATHESIS_VERSION in $venv"
   python3 -m venv "$venv"

@@ -163,7 +163,7 @@ pub(crate) async fn metrics(State(w): State<Watch>, headers: HeaderMap) -> Respo
     summary = "Readiness: the database answers a query in time",
     responses(
         (status = 200, description = "Ready for traffic", body = Ready),
-        (status = 503, description = "The database is not reachable or did not answer in time", body = NotReady)
+        (status = 503, description = "The database is not reachable or did not answer in time", body = onsite_core::sync::protocol::ErrorBody)
     )
 )]
 pub(crate) async fn ready(State(w): State<Watch>) -> Response {
@@ -178,14 +178,8 @@ pub(crate) async fn ready(State(w): State<Watch>) -> Response {
             database: kind,
         })
         .into_response(),
-        Ok(Ok(Err(e))) => {
-            tracing::warn!(error = %e, "not ready: the database failed");
-            not_ready(kind)
-        }
-        Ok(Err(_)) | Err(_) => {
-            tracing::warn!("not ready: the database did not answer in time");
-            not_ready(kind)
-        }
+        Ok(Ok(Err(e))) => not_ready(&e.to_string()),
+        Ok(Err(_)) | Err(_) => not_ready("the database did not answer in time"),
     }
 }
 
@@ -198,26 +192,10 @@ pub struct Ready {
     database: &'static str,
 }
 
-/// The answer of an HQ whose database does not answer.
-#[derive(serde::Serialize, utoipa::ToSchema)]
-pub struct NotReady {
-    /// Always `unavailable`.
-    error: &'static str,
-    message: &'static str,
-    /// `sqlite` or `postgres`.
-    database: &'static str,
-}
-
-fn not_ready(database: &'static str) -> Response {
-    (
-        StatusCode::SERVICE_UNAVAILABLE,
-        Json(NotReady {
-            error: "unavailable",
-            message: "the database is not reachable",
-            database,
-        }),
-    )
-        .into_response()
+/// Not ready: HQ's one error type answers it (503 `unavailable`, the
+/// detail only in the log under the reference the message gives).
+fn not_ready(detail: &str) -> Response {
+    HqError::Unavailable(format!("not ready: {detail}")).into_response()
 }
 
 /// Resolves on SIGTERM (what service managers and orchestrators send) or

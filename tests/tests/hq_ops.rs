@@ -430,8 +430,10 @@ fn sigterm_mid_push_loses_and_doubles_nothing(b: Backend) {
 }
 on_both!(sigterm_mid_push_loses_and_doubles_nothing);
 
-/// A client that starts a push and never finishes its body cannot keep HQ
+/// A client that starts a request and never finishes its body cannot keep HQ
 /// from stopping: the stop waits for it up to its drain limit, then gives up.
+/// (The request carries a valid token: HQ answers a caller without one before
+/// reading the body.)
 #[test]
 fn a_request_that_never_finishes_is_abandoned_at_the_drain_limit() {
     use std::io::Write;
@@ -448,8 +450,11 @@ fn a_request_that_never_finishes_is_abandoned_at_the_drain_limit() {
     let mut stuck = std::net::TcpStream::connect(server.addr).unwrap();
     stuck
         .write_all(
-            b"POST /v1/sync/push HTTP/1.1\r\nHost: hq\r\nContent-Type: application/json\r\n\
-              Content-Length: 1000\r\n\r\n{\"ops\": [",
+            format!(
+                "POST /v1/orders HTTP/1.1\r\nHost: hq\r\nAuthorization: Bearer {ADMIN}\r\n\
+                 Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{\"job_id\": "
+            )
+            .as_bytes(),
         )
         .unwrap();
     std::thread::sleep(Duration::from_millis(200));
