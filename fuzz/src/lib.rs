@@ -8,7 +8,7 @@
 
 use onsite_core::documents::escpos::{self, Align, Column, EscPos, PrinterProfile};
 use onsite_core::signature::{render_png, Background, Ink};
-use onsite_core::sync::protocol::{decode_pull, decode_push};
+use onsite_core::sync::protocol::{decode_pull, decode_push, ChangeKind};
 
 /// HQ's push-body decoder: any bytes give a request or a typed error, and
 /// what decodes re-encodes to something that decodes the same.
@@ -20,12 +20,16 @@ pub fn push_decoder(data: &[u8]) {
 }
 
 /// The phone's pull-page decoder: any bytes give a page or a typed error;
-/// a page's cursors go forward and never pass its `next_cursor`.
+/// a page's cursors go forward and never pass its `next_cursor`, and a
+/// dispatch carries the order of the job it names.
 pub fn pull_decoder(data: &[u8]) {
     if let Ok(page) = decode_pull(data) {
         let mut last = i64::MIN;
         for c in &page.changes {
             assert!(c.cursor > last && c.cursor <= page.next_cursor);
+            if let ChangeKind::Dispatched { order } = &c.change {
+                assert_eq!(order.job_id, c.job_id);
+            }
             last = c.cursor;
         }
     }

@@ -422,6 +422,11 @@ fn page_ok(page: &PullResponse) -> bool {
         && page.changes.iter().all(|c| id_ok(&c.job_id))
         && page.changes.windows(2).all(|w| w[0].cursor < w[1].cursor)
         && page.changes.iter().all(|c| c.cursor <= page.next_cursor)
+        // A dispatch carries the order of the job the change names.
+        && page.changes.iter().all(|c| match &c.change {
+            ChangeKind::Dispatched { order } => order.job_id == c.job_id,
+            _ => true,
+        })
 }
 
 fn check_decoded_pull(bytes: &[u8]) -> Result<(), TestCaseError> {

@@ -222,7 +222,8 @@ fn check_op(op: &Op) -> crate::Result<()> {
 
 /// Decodes a page of HQ's change feed as the device receives it: well-formed
 /// JSON, at most [`MAX_PULL_CHANGES`] changes, valid job ids, cursors that
-/// only go forward and never pass `next_cursor`.
+/// only go forward and never pass `next_cursor`, and a dispatch's order for
+/// the job the change names.
 pub fn decode_pull(bytes: &[u8]) -> crate::Result<PullResponse> {
     let page: PullResponse =
         serde_json::from_slice(bytes).map_err(|e| malformed(Field::PullPage, e.to_string()))?;
@@ -248,6 +249,16 @@ pub fn check_pull(page: &PullResponse) -> crate::Result<()> {
                 Field::PullPage,
                 format!("cursor {} is out of order", c.cursor),
             ));
+        }
+        // A dispatch names its job twice; a page where they differ would file
+        // one job's order under another's id.
+        if let ChangeKind::Dispatched { order } = &c.change {
+            if order.job_id != c.job_id {
+                return Err(malformed(
+                    Field::PullPage,
+                    format!("change {} carries another job's order", c.cursor),
+                ));
+            }
         }
         last = c.cursor;
     }
@@ -403,6 +414,27 @@ mod tests {
             field_of(&decode_pull(b"[]").unwrap_err()),
             Some(Field::PullPage)
         );
+    }
+
+    #[test]
+    fn a_dispatch_must_carry_the_order_of_the_job_it_names() {
+        let at = DateTime::<Utc>::UNIX_EPOCH;
+        let dispatch = |job: &str, order_job: &str| Change {
+            cursor: 1,
+            job_id: job.into(),
+            at,
+            change: ChangeKind::Dispatched {
+                order: Box::new(crate::sample::leak_order(order_job, "t1", at)),
+            },
+        };
+        let page = |c: Change| PullResponse {
+            changes: vec![c],
+            next_cursor: 1,
+            has_more: false,
+        };
+        assert!(check_pull(&page(dispatch("J-1", "J-1"))).is_ok());
+        let e = check_pull(&page(dispatch("J-1", "J-2"))).unwrap_err();
+        assert_eq!(field_of(&e), Some(Field::PullPage), "{e:?}");
     }
 
     #[test]
