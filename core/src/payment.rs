@@ -27,6 +27,16 @@ pub enum Method {
 }
 
 impl Method {
+    /// Every method, in the order screens list them.
+    pub const ALL: [Method; 6] = [
+        Method::Cash,
+        Method::WechatPay,
+        Method::Alipay,
+        Method::Card,
+        Method::BankTransfer,
+        Method::OnAccount,
+    ];
+
     pub fn label(self, lang: Lang) -> &'static str {
         match self {
             Method::Cash => tr(lang, "现金", "Cash"),

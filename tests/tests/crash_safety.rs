@@ -26,6 +26,17 @@ fn next(seed: &mut u64) -> u64 {
     *seed
 }
 
+/// SIGKILLs the worker, which must still be running: a worker that ended on
+/// its own proves nothing about a kill.
+fn kill_running(child: &mut std::process::Child, round: u32) {
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "round {round}: the worker exited before it was killed"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
 /// The run's seed: `ONSITE_CRASH_SEED` replays a failing run.
 fn seed() -> u64 {
     let seed = std::env::var("ONSITE_CRASH_SEED")
@@ -117,12 +128,7 @@ fn sigkill_at_random_moments_loses_no_committed_change() {
             seen, kill_after_lines,
             "round {round}: the worker stopped reporting before the kill point"
         );
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "round {round}: the worker exited before it was killed"
-        );
-        child.kill().unwrap();
-        child.wait().unwrap();
+        kill_running(&mut child, round);
 
         let tech = Technician::open(&path, sample::profile()).unwrap();
         let last = tech.last_seq().unwrap();
@@ -227,12 +233,7 @@ fn sigkill_inside_a_sync_loses_nothing_and_applies_nothing_twice() {
             stopped,
             "round {round}: the worker never reached {point} pass {pass}"
         );
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "round {round}: the worker exited before it was killed"
-        );
-        child.kill().unwrap();
-        child.wait().unwrap();
+        kill_running(&mut child, round);
 
         let tech = Technician::open(&path, profile.clone()).unwrap();
         let last = tech.last_seq().unwrap();
