@@ -14,7 +14,7 @@ use onsite_core::checklist::Category;
 use onsite_core::locale::Lang;
 use onsite_core::order::{Customer, Payer, Vehicle, WorkOrder};
 use onsite_core::payment::Method;
-use onsite_hq::store::{Reconciliation, Tally};
+use onsite_hq::rules::{Reconciliation, Tally};
 use serde_json::{json, Value};
 
 pub const TOKEN_FILE: &str = "onsite-hq.admin-token";
@@ -594,7 +594,9 @@ fn serve(rt: &tokio::runtime::Runtime, settings: onsite_hq::config::Resolved) ->
         .parse()
         .with_context(|| format!("{listen:?} is not an address like 127.0.0.1:8080"))?;
     let db = &settings.db;
-    let database = onsite_hq::open_db(db).with_context(|| format!("opening {db}"))?;
+    let database = rt
+        .block_on(onsite_hq::open(db))
+        .with_context(|| format!("opening {db}"))?;
     let kind = database.kind();
     let limit = settings.drain_timeout;
     rt.block_on(async move {
@@ -731,7 +733,7 @@ fn parse_delivery_item(s: &str) -> anyhow::Result<onsite_core::order::DeliveryIt
 #[cfg(test)]
 mod tests {
     use super::*;
-    use onsite_hq::store::MethodLine;
+    use onsite_hq::rules::MethodLine;
 
     fn sample(handed_in: i64) -> Reconciliation {
         let one = Tally {

@@ -22,43 +22,22 @@ use tracing::field::Empty;
 use tracing::Instrument;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::db::Db;
 use crate::error::{HqError, Result};
 use crate::extract::{
     with_whole_floats_as_integers, Admin, Caller, DeviceCaller, JsonBody, LimitedBody, Path, Query,
 };
-use crate::store::{
+use crate::rules::{
     self, ComplaintRecord, FollowUp, OldPart, OrderSummary, PendingInvoice, Reconciliation,
 };
+use crate::storage::Storage;
 
 pub use crate::extract::MAX_JSON_BYTES;
 
 #[derive(Clone)]
 pub struct AppState {
-    pub db: Arc<dyn Db>,
+    pub store: Arc<dyn Storage>,
     /// SHA-256 of the service centre's admin token.
     pub admin_token_hash: String,
-}
-
-impl AppState {
-    /// Runs database work on a blocking thread, inside the request's span.
-    pub async fn run<R: Send + 'static>(
-        &self,
-        f: impl FnOnce(&dyn Db) -> Result<R> + Send + 'static,
-    ) -> Result<R> {
-        let span = tracing::Span::current();
-        let db = self.db.clone();
-        tokio::task::spawn_blocking(move || span.in_scope(|| f(&*db)))
-            .await
-            .map_err(|e| {
-                // Not the panic's message: it could quote what the worker held.
-                HqError::Internal(if e.is_panic() {
-                    "a database worker panicked".into()
-                } else {
-                    "a database worker was cancelled".into()
-                })
-            })?
-    }
 }
 
 /// One span per request: method and route template (never the query string
@@ -120,7 +99,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/complaints", get(complaints))
         .fallback(|| async { HqError::NotFound("route".into()) })
         .layer(axum::middleware::from_fn(trace_request))
-        .layer(DefaultBodyLimit::max(store::MAX_BLOB_BYTES + 1024))
+        .layer(DefaultBodyLimit::max(rules::MAX_BLOB_BYTES + 1024))
         .with_state(state)
 }
 
@@ -150,7 +129,7 @@ pub struct Code {
 async fn health(State(s): State<AppState>) -> Json<Health> {
     Json(Health {
         status: "ok",
-        database: s.db.kind(),
+        database: s.store.kind(),
     })
 }
 
@@ -208,7 +187,8 @@ async fn create_technician(
     State(s): State<AppState>,
     JsonBody(t): JsonBody<NewTechnician>,
 ) -> Result<StatusCode> {
-    s.run(move |db| store::create_technician(db, &t.technician_id, &t.name, Utc::now()))
+    s.store
+        .create_technician(&t.technician_id, &t.name, Utc::now())
         .await?;
     Ok(StatusCode::CREATED)
 }
@@ -242,7 +222,8 @@ async fn create_enrollment(
     JsonBody(e): JsonBody<NewEnrollment>,
 ) -> Result<Response> {
     let code = s
-        .run(move |db| store::create_enrollment(db, &e.technician_id, Utc::now()))
+        .store
+        .create_enrollment(&e.technician_id, Utc::now())
         .await?;
     Ok((StatusCode::CREATED, Json(Code { code })).into_response())
 }
@@ -266,9 +247,7 @@ async fn enroll(
     State(s): State<AppState>,
     JsonBody(r): JsonBody<EnrollRequest>,
 ) -> Result<Response> {
-    let resp = s
-        .run(move |db| store::enroll(db, &r.code, &r.device_id, Utc::now()))
-        .await?;
+    let resp = s.store.enroll(&r.code, &r.device_id, Utc::now()).await?;
     Ok((StatusCode::CREATED, Json(resp)).into_response())
 }
 
@@ -292,7 +271,7 @@ async fn revoke(
     State(s): State<AppState>,
     Path(device_id): Path<String>,
 ) -> Result<StatusCode> {
-    s.run(move |db| store::revoke(db, &device_id)).await?;
+    s.store.revoke(&device_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -319,9 +298,7 @@ async fn create_order(
     State(s): State<AppState>,
     JsonBody(order): JsonBody<WorkOrder>,
 ) -> Result<Response> {
-    let out = s
-        .run(move |db| store::create_order(db, order, Utc::now()))
-        .await?;
+    let out = s.store.create_order(order, Utc::now()).await?;
     Ok((StatusCode::CREATED, Json(out)).into_response())
 }
 
@@ -353,7 +330,8 @@ async fn list_orders(
     Query(f): Query<OrderFilter>,
 ) -> Result<Response> {
     let out = s
-        .run(move |db| store::list_orders(db, f.technician_id.as_deref(), f.status.as_deref()))
+        .store
+        .list_orders(f.technician_id.as_deref(), f.status.as_deref())
         .await?;
     Ok(Json(out).into_response())
 }
@@ -378,7 +356,7 @@ async fn get_order(
     State(s): State<AppState>,
     Path(job_id): Path<String>,
 ) -> Result<Response> {
-    let v = s.run(move |db| store::get_order(db, &job_id, None)).await?;
+    let v = s.store.get_order(&job_id, None).await?;
     Ok(Json(v).into_response())
 }
 
@@ -414,7 +392,8 @@ async fn assign(
     JsonBody(a): JsonBody<Assign>,
 ) -> Result<Response> {
     let out = s
-        .run(move |db| store::assign(db, &job_id, &a.technician_id, Utc::now()))
+        .store
+        .assign(&job_id, &a.technician_id, Utc::now())
         .await?;
     Ok(Json(out).into_response())
 }
@@ -458,16 +437,8 @@ async fn reschedule(
     JsonBody(r): JsonBody<Reschedule>,
 ) -> Result<Response> {
     let out = s
-        .run(move |db| {
-            store::reschedule(
-                db,
-                &job_id,
-                r.appointment_at,
-                &r.reason,
-                r.consent.as_ref(),
-                Utc::now(),
-            )
-        })
+        .store
+        .reschedule(&job_id, r.appointment_at, &r.reason, r.consent, Utc::now())
         .await?;
     Ok(Json(out).into_response())
 }
@@ -502,9 +473,7 @@ async fn cancel(
     Path(job_id): Path<String>,
     JsonBody(c): JsonBody<Cancel>,
 ) -> Result<Response> {
-    let out = s
-        .run(move |db| store::cancel(db, &job_id, &c.reason, Utc::now()))
-        .await?;
+    let out = s.store.cancel(&job_id, &c.reason, Utc::now()).await?;
     Ok(Json(out).into_response())
 }
 
@@ -522,9 +491,7 @@ async fn cancel(
     )
 )]
 async fn my_jobs(DeviceCaller(d): DeviceCaller, State(s): State<AppState>) -> Result<Response> {
-    let out = s
-        .run(move |db| store::list_orders(db, Some(&d.technician_id), None))
-        .await?;
+    let out = s.store.list_orders(Some(&d.technician_id), None).await?;
     Ok(Json(out).into_response())
 }
 
@@ -548,9 +515,7 @@ async fn my_job(
     State(s): State<AppState>,
     Path(job_id): Path<String>,
 ) -> Result<Response> {
-    let v = s
-        .run(move |db| store::get_order(db, &job_id, Some(&d.technician_id)))
-        .await?;
+    let v = s.store.get_order(&job_id, Some(&d.technician_id)).await?;
     Ok(Json(v).into_response())
 }
 
@@ -582,9 +547,7 @@ async fn push(
         let bytes = serde_json::to_vec(&v)?;
         decode_push(&bytes).map_err(|_| HqError::BadRequest(e.to_string()))
     })?;
-    let out = s
-        .run(move |db| store::push(db, &d, &req.ops, Utc::now()))
-        .await?;
+    let out = s.store.push(&d, req.ops, Utc::now()).await?;
     Ok(Json(out).into_response())
 }
 
@@ -617,7 +580,8 @@ async fn pull(
     Query(q): Query<PullQuery>,
 ) -> Result<Response> {
     let out = s
-        .run(move |db| store::pull(db, &d.technician_id, q.cursor, q.limit.unwrap_or(500)))
+        .store
+        .pull(&d.technician_id, q.cursor, q.limit.unwrap_or(500))
         .await?;
     Ok(Json(out).into_response())
 }
@@ -644,7 +608,7 @@ async fn put_blob(
     State(s): State<AppState>,
     Path(sha): Path<String>,
     headers: HeaderMap,
-    LimitedBody(bytes): LimitedBody<{ store::MAX_BLOB_BYTES }>,
+    LimitedBody(bytes): LimitedBody<{ rules::MAX_BLOB_BYTES }>,
 ) -> Result<StatusCode> {
     let media = headers
         .get(header::CONTENT_TYPE)
@@ -652,16 +616,8 @@ async fn put_blob(
         .unwrap_or("application/octet-stream")
         .to_string();
     let created = s
-        .run(move |db| {
-            store::put_blob(
-                db,
-                &sha,
-                &media,
-                bytes.to_vec(),
-                &d.technician_id,
-                Utc::now(),
-            )
-        })
+        .store
+        .put_blob(&sha, &media, bytes.to_vec(), &d.technician_id, Utc::now())
         .await?;
     Ok(if created {
         StatusCode::CREATED
@@ -693,9 +649,7 @@ async fn get_blob(
         Caller::Admin => None,
         Caller::Device(d) => Some(d.technician_id),
     };
-    let (media, bytes) = s
-        .run(move |db| store::get_blob(db, &sha, scope.as_deref()))
-        .await?;
+    let (media, bytes) = s.store.get_blob(&sha, scope.as_deref()).await?;
     Ok(([(header::CONTENT_TYPE, media)], bytes).into_response())
 }
 
@@ -713,9 +667,7 @@ async fn get_blob(
     )
 )]
 async fn grant_block(DeviceCaller(d): DeviceCaller, State(s): State<AppState>) -> Result<Response> {
-    let b = s
-        .run(move |db| store::grant_block(db, &d, Utc::now()))
-        .await?;
+    let b = s.store.grant_block(&d, Utc::now()).await?;
     Ok((StatusCode::CREATED, Json(b)).into_response())
 }
 
@@ -752,7 +704,8 @@ async fn charge_instruction(
     JsonBody(c): JsonBody<ChargeInstructionBody>,
 ) -> Result<Response> {
     let out = s
-        .run(move |db| store::instruct_charge(db, &job_id, c.instruction, &c.by, Utc::now()))
+        .store
+        .instruct_charge(&job_id, c.instruction, &c.by, Utc::now())
         .await?;
     Ok(Json(out).into_response())
 }
@@ -787,9 +740,7 @@ async fn charge_code(
     Path(job_id): Path<String>,
     JsonBody(c): JsonBody<ChargeCodeBody>,
 ) -> Result<Response> {
-    let code = s
-        .run(move |db| store::charge_code(db, &job_id, c.instruction))
-        .await?;
+    let code = s.store.charge_code(&job_id, c.instruction).await?;
     Ok(Json(Code { code }).into_response())
 }
 
@@ -826,7 +777,7 @@ async fn invoices(
             "status: only pending invoices are listed".into(),
         ));
     }
-    let out = s.run(store::pending_invoices).await?;
+    let out = s.store.pending_invoices().await?;
     Ok(Json(out).into_response())
 }
 
@@ -858,9 +809,7 @@ async fn followups(
     State(s): State<AppState>,
     Query(q): Query<FollowQuery>,
 ) -> Result<Response> {
-    let out = s
-        .run(move |db| store::followups(db, q.month.as_deref()))
-        .await?;
+    let out = s.store.followups(q.month.as_deref()).await?;
     Ok(Json(out).into_response())
 }
 
@@ -879,7 +828,7 @@ async fn followups(
     )
 )]
 async fn complaints(_: Admin, State(s): State<AppState>) -> Result<Response> {
-    let out = s.run(store::complaints).await?;
+    let out = s.store.complaints().await?;
     Ok(Json(out).into_response())
 }
 
@@ -910,9 +859,7 @@ async fn old_parts(
     State(s): State<AppState>,
     Query(q): Query<OldPartsQuery>,
 ) -> Result<Response> {
-    let out = s
-        .run(move |db| store::old_parts(db, q.job_id.as_deref()))
-        .await?;
+    let out = s.store.old_parts(q.job_id.as_deref()).await?;
     Ok(Json(out).into_response())
 }
 
@@ -949,17 +896,9 @@ async fn handover(
     State(s): State<AppState>,
     JsonBody(r): JsonBody<Handover>,
 ) -> Result<StatusCode> {
-    s.run(move |db| {
-        store::record_handover(
-            db,
-            &r.technician_id,
-            r.day,
-            &r.method,
-            r.amount_fen,
-            Utc::now(),
-        )
-    })
-    .await?;
+    s.store
+        .record_handover(&r.technician_id, r.day, &r.method, r.amount_fen, Utc::now())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -992,8 +931,6 @@ async fn reconciliation(
     State(s): State<AppState>,
     Query(q): Query<ReconQuery>,
 ) -> Result<Response> {
-    let out = s
-        .run(move |db| store::reconciliation(db, &q.technician_id, q.day))
-        .await?;
+    let out = s.store.reconciliation(&q.technician_id, q.day).await?;
     Ok(Json(out).into_response())
 }

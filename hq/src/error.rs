@@ -105,9 +105,9 @@ impl From<rusqlite::Error> for HqError {
     }
 }
 
-impl From<postgres::Error> for HqError {
+impl From<tokio_postgres::Error> for HqError {
     /// Only the SQLSTATE and the primary message: PostgreSQL's DETAIL may quote a row.
-    fn from(e: postgres::Error) -> Self {
+    fn from(e: tokio_postgres::Error) -> Self {
         if e.is_closed() {
             return HqError::Unavailable("postgres: connection closed".into());
         }
@@ -116,6 +116,17 @@ impl From<postgres::Error> for HqError {
                 HqError::Internal(format!("postgres {}: {}", db.code().code(), db.message()))
             }
             None => HqError::Internal(format!("postgres: {e}")),
+        }
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for HqError {
+    /// No connection to be had (the database is down or the pool exhausted
+    /// for too long): the caller may retry, HQ is not broken.
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        match e {
+            deadpool_postgres::PoolError::Backend(e) => e.into(),
+            e => HqError::Unavailable(format!("postgres pool: {e}")),
         }
     }
 }

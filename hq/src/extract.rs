@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 
 use crate::api::AppState;
 use crate::error::{HqError, Result};
-use crate::store::{self, Device};
+use crate::rules::{self, Device};
 
 /// Largest JSON body (a push of 500 ops with signatures fits well within it).
 pub const MAX_JSON_BYTES: usize = 4 * 1024 * 1024;
@@ -29,11 +29,11 @@ impl FromRequestParts<AppState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
         let token = bearer(parts).ok_or(HqError::Unauthorized)?;
         let span = tracing::Span::current();
-        if store::hash_secret(&token) == state.admin_token_hash {
+        if rules::hash_secret(&token) == state.admin_token_hash {
             span.record("caller", "admin");
             return Ok(Caller::Admin);
         }
-        let d = state.run(move |db| store::authenticate(db, &token)).await?;
+        let d = state.store.authenticate(&token).await?;
         span.record("caller", "device");
         span.record("device_id", d.device_id.as_str());
         span.record("technician_id", d.technician_id.as_str());

@@ -1,18 +1,18 @@
 //! Onsite HQ: receives what technicians did, sends them their jobs.
 //!
-//! axum over one storage trait ([`db::Db`]) with SQLite (default: one file,
-//! one command) and PostgreSQL (several stateless HQ processes on one database).
+//! axum over one storage trait ([`storage::Storage`]) whose methods are HQ's
+//! operations, on SQLite (default: one file, one command) or PostgreSQL
+//! (several stateless HQ processes on one database).
 
 pub mod api;
 pub mod config;
-pub mod db;
 pub mod error;
 pub mod extract;
 pub mod logs;
 pub mod metrics;
 pub mod openapi;
-pub mod schema;
-pub mod store;
+pub mod rules;
+pub mod storage;
 pub mod watch;
 
 use std::net::SocketAddr;
@@ -21,29 +21,7 @@ use std::time::Duration;
 
 pub use error::{HqError, Result};
 
-/// Opens the database named by `url`: `postgres://...` or a SQLite file path
-/// (optionally `sqlite:` prefixed).
-pub fn open_db(url: &str) -> Result<Arc<dyn db::Db>> {
-    // The sync PostgreSQL client runs its own runtime, which must not start on
-    // an async worker thread: open and migrate on a plain thread.
-    let url = url.to_string();
-    std::thread::spawn(move || open_db_here(&url))
-        .join()
-        .map_err(|_| HqError::Internal("opening the database panicked".into()))?
-}
-
-fn open_db_here(url: &str) -> Result<Arc<dyn db::Db>> {
-    let db: Arc<dyn db::Db> = if url.starts_with("postgres://") || url.starts_with("postgresql://")
-    {
-        Arc::new(db::Postgres::connect(url, 8)?)
-    } else {
-        Arc::new(db::Sqlite::open(
-            url.strip_prefix("sqlite:").unwrap_or(url),
-        )?)
-    };
-    db.migrate()?;
-    Ok(db)
-}
+pub use storage::{open, Storage};
 
 /// How long a stop waits for requests in flight by default: what service
 /// managers commonly allow between SIGTERM and SIGKILL.
@@ -59,18 +37,18 @@ pub struct Server {
 impl Server {
     /// Starts serving on `listen` (use port 0 for any free port).
     pub async fn start(
-        db: Arc<dyn db::Db>,
+        store: Arc<dyn Storage>,
         admin_token: &str,
         listen: SocketAddr,
     ) -> Result<Server> {
-        let admin_token_hash = store::hash_secret(admin_token);
+        let admin_token_hash = rules::hash_secret(admin_token);
         let watch = watch::Watch {
-            db: db.clone(),
+            store: store.clone(),
             metrics: Arc::new(metrics::Metrics::new()),
             admin_token_hash: admin_token_hash.clone(),
         };
         let state = api::AppState {
-            db,
+            store,
             admin_token_hash,
         };
         let listener = tokio::net::TcpListener::bind(listen)

@@ -17,8 +17,8 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
-use crate::db::Db;
 use crate::error::{HqError, Result};
+use crate::storage::Storage;
 
 /// How long a device counts as seen after its last request.
 pub const SEEN_WINDOW: Duration = Duration::from_secs(3600);
@@ -148,9 +148,11 @@ impl Metrics {
     }
 
     /// The text a scraper reads. Queries the database for what only it knows.
-    pub fn render(&self, db: &dyn Db) -> Result<String> {
+    pub async fn render(&self, store: &dyn Storage) -> Result<String> {
         let now = Utc::now();
-        let due = crate::store::followups(db, None)?
+        let due = store
+            .followups(None)
+            .await?
             .iter()
             .filter(|f| {
                 DateTime::parse_from_rfc3339(&f.due_at)

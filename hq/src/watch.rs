@@ -18,9 +18,9 @@ use axum::routing::get;
 use axum::{Json, Router};
 use tracing::Instrument;
 
-use crate::db::Db;
 use crate::error::HqError;
 use crate::metrics::Metrics;
+use crate::storage::Storage;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -30,7 +30,7 @@ pub const READY_TIMEOUT: Duration = Duration::from_secs(3);
 
 #[derive(Clone)]
 pub struct Watch {
-    pub db: Arc<dyn Db>,
+    pub store: Arc<dyn Storage>,
     pub metrics: Arc<Metrics>,
     /// SHA-256 of the admin token: `/metrics` needs it.
     pub admin_token_hash: String,
@@ -57,7 +57,7 @@ fn sane_id(v: &HeaderValue) -> Option<String> {
 fn bearer_hash(headers: &HeaderMap) -> Option<String> {
     let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let token = v.strip_prefix("Bearer ")?.trim();
-    Some(crate::store::hash_secret(token))
+    Some(crate::rules::hash_secret(token))
 }
 
 /// The outermost layer: gives the request its id (a span field every log
@@ -143,14 +143,9 @@ pub(crate) async fn metrics(State(w): State<Watch>, headers: HeaderMap) -> Respo
         }
         None => return HqError::Unauthorized.into_response(),
     }
-    let (db, m) = (w.db.clone(), w.metrics.clone());
-    let span = tracing::Span::current();
-    match tokio::task::spawn_blocking(move || span.in_scope(|| m.render(&*db))).await {
-        Ok(Ok(text)) => {
-            ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], text).into_response()
-        }
-        Ok(Err(e)) => e.into_response(),
-        Err(_) => HqError::Internal("the metrics worker failed".into()).into_response(),
+    match w.metrics.render(&*w.store).await {
+        Ok(text) => ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], text).into_response(),
+        Err(e) => e.into_response(),
     }
 }
 
@@ -167,19 +162,15 @@ pub(crate) async fn metrics(State(w): State<Watch>, headers: HeaderMap) -> Respo
     )
 )]
 pub(crate) async fn ready(State(w): State<Watch>) -> Response {
-    let db = w.db.clone();
-    let check = tokio::task::spawn_blocking(move || {
-        crate::db::tx(&*db, |t| t.query_one("SELECT 1", &[]).map(|_| ()))
-    });
-    let kind = w.db.kind();
-    match tokio::time::timeout(READY_TIMEOUT, check).await {
-        Ok(Ok(Ok(()))) => Json(Ready {
+    let kind = w.store.kind();
+    match tokio::time::timeout(READY_TIMEOUT, w.store.ready()).await {
+        Ok(Ok(())) => Json(Ready {
             status: "ready",
             database: kind,
         })
         .into_response(),
-        Ok(Ok(Err(e))) => not_ready(&e.to_string()),
-        Ok(Err(_)) | Err(_) => not_ready("the database did not answer in time"),
+        Ok(Err(e)) => not_ready(&e.to_string()),
+        Err(_) => not_ready("the database did not answer in time"),
     }
 }
 

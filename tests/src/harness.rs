@@ -9,6 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::peek;
 use onsite_core::order::WorkOrder;
 use onsite_core::sync::{SyncClient, SyncConfig, SyncReport};
 use onsite_core::visit::Op;
@@ -85,9 +86,11 @@ impl Hq {
             .enable_all()
             .build()
             .unwrap();
-        let db = onsite_hq::open_db(&backend.url()).expect("open HQ database");
         let server = rt
-            .block_on(onsite_hq::Server::start(db, ADMIN, addr))
+            .block_on(async {
+                let store = onsite_hq::open(&backend.url()).await?;
+                onsite_hq::Server::start(store, ADMIN, addr).await
+            })
             .expect("start HQ");
         let url = server.url();
         Hq {
@@ -285,17 +288,12 @@ pub fn shared<T>(t: T) -> Arc<T> {
 /// sequence number). A sanity check only: the ops table's keys make the first
 /// two equal whatever HQ does; [`assert_in_step_with_hq`] is the oracle.
 pub fn ops_on_hq(db_url: &str, device: &str) -> (i64, i64, i64) {
-    let db = onsite_hq::open_db(db_url).expect("open HQ database");
-    onsite_hq::db::tx(&*db, |t| {
-        let r = t
-            .query_one(
-                "SELECT COUNT(*), COUNT(DISTINCT seq), COALESCE(MAX(seq), 0) FROM ops WHERE device_id = ?",
-                &[device.into()],
-            )?
-            .expect("one row");
-        Ok((r.int(0)?, r.int(1)?, r.int(2)?))
-    })
-    .expect("count ops")
+    let r = &peek::query(
+        db_url,
+        "SELECT COUNT(*), COUNT(DISTINCT seq), COALESCE(MAX(seq), 0) FROM ops WHERE device_id = $1",
+        &[device.into()],
+    )[0];
+    (r.int(0), r.int(1), r.int(2))
 }
 
 /// One op row as HQ stores it: the op, and HQ's verdict on it.
@@ -309,39 +307,34 @@ pub struct HqOp {
 
 /// Every op row HQ holds for `device`, in sequence order.
 pub fn hq_ops(db_url: &str, device: &str) -> Vec<HqOp> {
-    let db = onsite_hq::open_db(db_url).expect("open HQ database");
-    onsite_hq::db::tx(&*db, |t| {
-        let rows = t.query(
-            "SELECT outcome, code, payload FROM ops WHERE device_id = ? ORDER BY seq",
-            &[device.into()],
-        )?;
-        rows.iter()
-            .map(|r| {
-                Ok(HqOp {
-                    outcome: r.text(0)?,
-                    code: r.opt_text(1)?,
-                    op: serde_json::from_str(&r.text(2)?)?,
-                })
-            })
-            .collect()
+    peek::query(
+        db_url,
+        "SELECT outcome, code, payload FROM ops WHERE device_id = $1 ORDER BY seq",
+        &[device.into()],
+    )
+    .iter()
+    .map(|r| HqOp {
+        outcome: r.text(0),
+        code: r.opt_text(1),
+        op: serde_json::from_str(&r.text(2)).expect("an op HQ stored"),
     })
-    .expect("read HQ's ops")
+    .collect()
 }
 
 /// HQ's visits of the technician that `device` belongs to, by job id.
 fn hq_visits(db_url: &str, device: &str) -> BTreeMap<String, Value> {
-    let db = onsite_hq::open_db(db_url).expect("open HQ database");
-    onsite_hq::db::tx(&*db, |t| {
-        let rows = t.query(
-            "SELECT o.job_id, o.visit FROM orders o JOIN devices d ON d.technician_id = o.technician_id
-             WHERE d.device_id = ?",
-            &[device.into()],
-        )?;
-        rows.iter()
-            .map(|r| Ok((r.text(0)?, serde_json::from_str(&r.text(1)?)?)))
-            .collect()
+    peek::query(
+        db_url,
+        "SELECT o.job_id, o.visit FROM orders o JOIN devices d ON d.technician_id = o.technician_id
+         WHERE d.device_id = $1",
+        &[device.into()],
+    )
+    .iter()
+    .map(|r| {
+        let visit = serde_json::from_str(&r.text(1)).expect("a visit HQ stored");
+        (r.text(0), visit)
     })
-    .expect("read HQ's orders")
+    .collect()
 }
 
 /// The oracle for "nothing lost, nothing applied twice", by op id, for one
@@ -505,4 +498,29 @@ macro_rules! on_both {
             }
         }
     };
+}
+
+/// HQ's storage opened directly, without a server, with the runtime its
+/// connections live on: for tests of HQ's operations below HTTP.
+pub struct Store {
+    pub rt: tokio::runtime::Runtime,
+    pub store: Arc<dyn onsite_hq::Storage>,
+}
+
+impl Store {
+    /// Opens (and migrates) the database at `url`.
+    pub fn open(url: &str) -> onsite_hq::Result<Store> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let store = rt.block_on(onsite_hq::open(url))?;
+        Ok(Store { rt, store })
+    }
+
+    /// Runs one of HQ's operations to its end.
+    pub fn run<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
 }

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod harness;
+pub mod peek;
 pub mod proxy;
 
 use chrono::{DateTime, Utc};

@@ -166,17 +166,14 @@ const SYNC_POINTS: [(&str, u64); 4] = [
 
 /// The op ids HQ holds for `device`, each with its outcome.
 fn ops_at_hq(hq: &Hq, device: &str) -> BTreeMap<String, String> {
-    let db = onsite_hq::open_db(&hq.backend.url()).unwrap();
-    onsite_hq::db::tx(&*db, |t| {
-        t.query(
-            "SELECT op_id, outcome FROM ops WHERE device_id = ?",
-            &[device.into()],
-        )?
-        .iter()
-        .map(|r| Ok((r.text(0)?, r.text(1)?)))
-        .collect()
-    })
-    .unwrap()
+    onsite_tests::peek::query(
+        &hq.backend.url(),
+        "SELECT op_id, outcome FROM ops WHERE device_id = $1",
+        &[device.into()],
+    )
+    .iter()
+    .map(|r| (r.text(0), r.text(1)))
+    .collect()
 }
 
 /// A phone syncing with a real HQ is killed inside the sync, at a crash point
@@ -350,22 +347,13 @@ fn stores_commit_to_disk_with_wal_and_full_sync() {
         .unwrap();
     assert_eq!((sync, mode.as_str()), (2, "wal"), "phone: FULL (2) and WAL");
 
-    let hq = onsite_hq::open_db(&dir.path().join("hq.sqlite3").display().to_string()).unwrap();
-    let (sync, mode) = onsite_hq::db::tx(&*hq, |t| {
-        let s = t
-            .query_one("PRAGMA synchronous", &[])?
-            .map(|r| r.int(0))
-            .transpose()?;
-        let m = t
-            .query_one("PRAGMA journal_mode", &[])?
-            .map(|r| r.text(0))
-            .transpose()?;
-        Ok((s, m))
-    })
-    .unwrap();
-    assert_eq!(
-        (sync, mode.as_deref()),
-        (Some(2), Some("wal")),
-        "HQ: FULL (2) and WAL"
-    );
+    let path = dir.path().join("hq.sqlite3").display().to_string();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (sync, mode) = rt
+        .block_on(async {
+            let hq = onsite_hq::storage::sqlite::SqliteStorage::open(path).await?;
+            hq.durability().await
+        })
+        .unwrap();
+    assert_eq!((sync, mode.as_str()), (2, "wal"), "HQ: FULL (2) and WAL");
 }

@@ -352,7 +352,6 @@ fn run(backend: Backend, name: &str) {
     );
 
     // The checks, straight against HQ's database and the phones' store files.
-    let db = onsite_hq::open_db(&db_url).unwrap();
     let mut receipt_numbers = BTreeSet::new();
     let mut device_receipts = 0;
     for p in &fleet.phones {
@@ -397,11 +396,14 @@ fn run(backend: Backend, name: &str) {
         }
     }
     assert_eq!(device_receipts, PHONES * JOBS_PER_PHONE);
-    let hq_receipts: BTreeMap<String, i64> = onsite_hq::db::tx(&*db, |t| {
-        let rows = t.query("SELECT number, COUNT(*) FROM receipts GROUP BY number", &[])?;
-        rows.iter().map(|r| Ok((r.text(0)?, r.int(1)?))).collect()
-    })
-    .unwrap();
+    let hq_receipts: BTreeMap<String, i64> = onsite_tests::peek::query(
+        &db_url,
+        "SELECT number, COUNT(*) FROM receipts GROUP BY number",
+        &[],
+    )
+    .iter()
+    .map(|r| (r.text(0), r.int(1)))
+    .collect();
     assert_eq!(
         hq_receipts.len(),
         PHONES * JOBS_PER_PHONE,

@@ -567,16 +567,12 @@ fn a_receipt_whose_payment_never_reached_hq_is_refused(b: Backend) {
         Some(Status::CustomerAccepted.as_str())
     );
     assert!(order["receipt"].is_null(), "{order}");
-    let db = onsite_hq::open_db(&hq.backend.url()).unwrap();
-    let receipts = onsite_hq::db::tx(&*db, |t| {
-        t.query_one(
-            "SELECT COUNT(*) FROM receipts WHERE job_id = ?",
-            &[job.as_str().into()],
-        )?
-        .unwrap()
-        .int(0)
-    })
-    .unwrap();
+    let receipts = onsite_tests::peek::query(
+        &hq.backend.url(),
+        "SELECT COUNT(*) FROM receipts WHERE job_id = $1",
+        &[job.as_str().into()],
+    )[0]
+    .int(0);
     assert_eq!(
         receipts, 0,
         "HQ recorded receipt {} without a payment",

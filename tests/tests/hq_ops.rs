@@ -104,23 +104,20 @@ fn metrics_show_pushes_pulls_and_routes(b: Backend) {
     let due_before = |text: &str| sample_of(text, "onsite_hq_followups_due").unwrap();
     let before = due_before(&get(&hq, "/metrics", Some(ADMIN), None).2);
     // Two more follow-ups, one already due.
-    let db = onsite_hq::open_db(&db_url).unwrap();
     for (reason, due) in [
         ("callback", "2020-01-01T00:00:00.000Z"),
         ("later", "2999-01-01T00:00:00.000Z"),
     ] {
-        onsite_hq::db::tx(&*db, |t| {
-            t.exec(
-                "INSERT INTO followups(job_id, reason, due_at, created_at) VALUES (?, ?, ?, ?)",
-                &[
-                    job.into(),
-                    reason.into(),
-                    due.into(),
-                    "2020-01-01T00:00:00.000Z".into(),
-                ],
-            )
-        })
-        .unwrap();
+        onsite_tests::peek::exec(
+            &db_url,
+            "INSERT INTO followups(job_id, reason, due_at, created_at) VALUES ($1, $2, $3, $4)",
+            &[
+                job.into(),
+                reason.into(),
+                due.into(),
+                "2020-01-01T00:00:00.000Z".into(),
+            ],
+        );
     }
 
     assert_eq!(
@@ -439,13 +436,11 @@ fn a_request_that_never_finishes_is_abandoned_at_the_drain_limit() {
     use std::io::Write;
     let (_dir, b) = onsite_tests::harness::sqlite_backend();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let db = onsite_hq::open_db(&b.url()).unwrap();
     let server = rt
-        .block_on(onsite_hq::Server::start(
-            db,
-            ADMIN,
-            "127.0.0.1:0".parse().unwrap(),
-        ))
+        .block_on(async {
+            let store = onsite_hq::open(&b.url()).await?;
+            onsite_hq::Server::start(store, ADMIN, "127.0.0.1:0".parse().unwrap()).await
+        })
         .unwrap();
     let mut stuck = std::net::TcpStream::connect(server.addr).unwrap();
     stuck

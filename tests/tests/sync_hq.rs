@@ -762,13 +762,15 @@ fn an_hq_database_at_version_1_is_migrated(b: Backend) {
     match &b {
         Backend::Sqlite(path) => {
             let c = rusqlite::Connection::open(path).unwrap();
-            c.execute_batch(&onsite_hq::schema::sqlite_v1()).unwrap();
+            c.execute_batch(onsite_hq::storage::migrations::SQLITE[0])
+                .unwrap();
             c.execute_batch(v1_rows).unwrap();
             c.execute_batch("PRAGMA user_version = 1").unwrap();
         }
         Backend::Postgres(url) => {
             let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
-            c.batch_execute(&onsite_hq::schema::postgres_v1()).unwrap();
+            c.batch_execute(onsite_hq::storage::migrations::POSTGRES[0])
+                .unwrap();
             c.batch_execute(v1_rows).unwrap();
             c.batch_execute(
                 "CREATE TABLE hq_schema (version BIGINT NOT NULL); INSERT INTO hq_schema VALUES (1);",
@@ -776,22 +778,23 @@ fn an_hq_database_at_version_1_is_migrated(b: Backend) {
             .unwrap();
         }
     }
-    let db = onsite_hq::open_db(&b.url()).expect("migrates");
+    let db = onsite_tests::harness::Store::open(&b.url()).expect("migrates");
     let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
-    let r = onsite_hq::store::reconciliation(&*db, "T1", day).unwrap();
+    let r = db.run(db.store.reconciliation("T1", day)).unwrap();
     assert_eq!(r.lines.len(), 1);
     assert_eq!(
         (r.lines[0].issued.count, r.lines[0].issued.fen),
         (2, 12_000)
     );
     assert_eq!(r.lines[0].net_fen, 12_000);
-    let kinds = onsite_hq::db::tx(&*db, |t| {
-        t.query("SELECT number, kind FROM receipts ORDER BY number", &[])?
-            .iter()
-            .map(|r| Ok((r.text(0)?, r.text(1)?)))
-            .collect::<onsite_hq::Result<Vec<_>>>()
-    })
-    .unwrap();
+    let kinds: Vec<(String, String)> = onsite_tests::peek::query(
+        &b.url(),
+        "SELECT number, kind FROM receipts ORDER BY number",
+        &[],
+    )
+    .iter()
+    .map(|r| (r.text(0), r.text(1)))
+    .collect();
     assert_eq!(
         kinds,
         [
@@ -801,7 +804,7 @@ fn an_hq_database_at_version_1_is_migrated(b: Backend) {
     );
     drop(db);
     // Opening again is a no-op; a database from a newer HQ is refused.
-    drop(onsite_hq::open_db(&b.url()).expect("reopens"));
+    drop(onsite_tests::harness::Store::open(&b.url()).expect("reopens"));
     match &b {
         Backend::Sqlite(path) => rusqlite::Connection::open(path)
             .unwrap()
@@ -812,7 +815,9 @@ fn an_hq_database_at_version_1_is_migrated(b: Backend) {
             .batch_execute("UPDATE hq_schema SET version = 99")
             .unwrap(),
     }
-    let err = onsite_hq::open_db(&b.url()).err().expect("refused");
+    let err = onsite_tests::harness::Store::open(&b.url())
+        .err()
+        .expect("refused");
     assert!(err.to_string().contains("version 99"), "{err}");
 }
 on_both!(an_hq_database_at_version_1_is_migrated);

@@ -177,8 +177,11 @@ impl Session {
         n.step("总部(HQ)在本机启动", "HQ starts on this machine");
         let hq_db = tmp.path().join("hq.sqlite3");
         let admin = "demo-admin-token";
-        let db = onsite_hq::open_db(&hq_db.display().to_string())?;
-        let server = rt.block_on(onsite_hq::Server::start(db, admin, "127.0.0.1:0".parse()?))?;
+        let (hq_path, listen) = (hq_db.display().to_string(), "127.0.0.1:0".parse()?);
+        let server = rt.block_on(async {
+            let store = onsite_hq::open(&hq_path).await?;
+            onsite_hq::Server::start(store, admin, listen).await
+        })?;
         let hq_url = server.url();
         let addr = server.addr;
         n.show(format!("HQ: {hq_url} (SQLite {})", hq_db.display()));
@@ -349,11 +352,12 @@ impl Session {
     /// The network returns: HQ answers again at the same address.
     pub fn online(&mut self) -> Result<()> {
         if self.server.is_none() {
-            let db = onsite_hq::open_db(&self.hq_db.display().to_string())?;
-            self.server = Some(
-                self.rt
-                    .block_on(onsite_hq::Server::start(db, self.admin, self.addr))?,
-            );
+            let hq_path = self.hq_db.display().to_string();
+            let (admin, addr) = (self.admin, self.addr);
+            self.server = Some(self.rt.block_on(async {
+                let store = onsite_hq::open(&hq_path).await?;
+                onsite_hq::Server::start(store, admin, addr).await
+            })?);
         }
         Ok(())
     }

@@ -21,7 +21,7 @@ fn main() {
         .build()
         .expect("runtime");
     rt.block_on(async {
-        let db = match onsite_hq::open_db(db_url) {
+        let db = match onsite_hq::open(db_url).await {
             Ok(db) => db,
             Err(e) => {
                 eprintln!("hq_server: {e}");

@@ -1,0 +1,949 @@
+//! [`Storage`] on PostgreSQL: several stateless HQ processes on one database.
+//!
+//! tokio-postgres on HQ's own runtime (no thread blocks on the network), a
+//! deadpool pool of connections, and statements prepared once per
+//! connection. The SQL is PostgreSQL's own: `FOR UPDATE` row locks where a
+//! rule reads what it is about to change, a transaction-scoped advisory lock
+//! that keeps change-feed cursors in commit order, and a push's ops stored
+//! by one `INSERT ... SELECT FROM UNNEST` of arrays (one round trip for the
+//! whole batch).
+
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use onsite_core::charge::Instruction;
+use onsite_core::order::WorkOrder;
+use onsite_core::receipt::NumberBlock;
+use onsite_core::sync::protocol::{EnrollResponse, Op, PullResponse, PushResponse};
+use onsite_core::visit::{RescheduleConsent, Visit};
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{NoTls, Row};
+
+use super::migrations;
+use super::records::{
+    BlobRow, ChangeRow, ComplaintRow, DeviceRow, EnrollmentRow, OpRow, OrderRow, ReceiptMoney,
+    ReceiptRow, Records,
+};
+use super::Storage;
+use crate::error::{HqError, Result};
+use crate::rules::{
+    self, ComplaintRecord, Device, FollowUp, OldPart, OrderSummary, PendingInvoice, Reconciliation,
+};
+
+/// The advisory lock migrations take: several HQ processes may start at once.
+const MIGRATION_LOCK: i64 = 7000;
+/// The advisory lock writers of the change feed take, so that cursors
+/// (a sequence) become visible in the order they were assigned.
+const FEED_LOCK: i64 = 7001;
+
+/// HQ on PostgreSQL.
+pub struct PgStorage {
+    pool: Pool,
+}
+
+impl PgStorage {
+    /// Connects a pool of up to `pool_size` connections and migrates.
+    pub async fn connect(url: &str, pool_size: usize) -> Result<PgStorage> {
+        let config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|_| HqError::Internal("the PostgreSQL URL does not parse".into()))?;
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(pool_size)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(Duration::from_secs(10)))
+            .create_timeout(Some(Duration::from_secs(10)))
+            .build()
+            .map_err(|e| HqError::Internal(format!("postgres pool: {e}")))?;
+        let storage = PgStorage { pool };
+        storage.migrate().await?;
+        Ok(storage)
+    }
+
+    /// Brings the database to [`migrations::VERSION`] in one transaction.
+    async fn migrate(&self) -> Result<()> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .await?;
+        tx.batch_execute("CREATE TABLE IF NOT EXISTS hq_schema (version BIGINT NOT NULL)")
+            .await?;
+        let found: i64 = tx
+            .query_opt("SELECT version FROM hq_schema", &[])
+            .await?
+            .map_or(Ok(0), |r| r.try_get(0))?;
+        let steps = migrations::steps_from(&migrations::POSTGRES, found)?;
+        if !steps.is_empty() {
+            for step in steps {
+                tx.batch_execute(step).await?;
+            }
+            tx.execute("DELETE FROM hq_schema", &[]).await?;
+            tx.execute(
+                "INSERT INTO hq_schema(version) VALUES ($1)",
+                &[&migrations::VERSION],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Runs one of the rules in a transaction on a pooled connection.
+macro_rules! rule {
+    ($self:ident, |$r:ident| $body:expr) => {{
+        let mut client = $self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let out = {
+            let mut records = PgRecords { tx: &tx };
+            let $r = &mut records;
+            $body.await?
+        };
+        tx.commit().await?;
+        Ok(out)
+    }};
+}
+
+#[async_trait::async_trait]
+impl Storage for PgStorage {
+    fn kind(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn ready(&self) -> Result<()> {
+        let client = self.pool.get().await?;
+        client.simple_query("SELECT 1").await?;
+        Ok(())
+    }
+
+    async fn create_technician(&self, id: &str, name: &str, now: DateTime<Utc>) -> Result<String> {
+        rule!(self, |r| rules::create_technician(r, id, name, now))
+    }
+
+    async fn create_enrollment(&self, technician_id: &str, now: DateTime<Utc>) -> Result<String> {
+        rule!(self, |r| rules::create_enrollment(r, technician_id, now))
+    }
+
+    async fn enroll(
+        &self,
+        code: &str,
+        device_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<EnrollResponse> {
+        rule!(self, |r| rules::enroll(r, code, device_id, now))
+    }
+
+    async fn authenticate(&self, token: &str) -> Result<Device> {
+        rule!(self, |r| rules::authenticate(r, token))
+    }
+
+    async fn revoke(&self, device_id: &str) -> Result<()> {
+        rule!(self, |r| rules::revoke(r, device_id))
+    }
+
+    async fn create_order(&self, order: WorkOrder, now: DateTime<Utc>) -> Result<OrderSummary> {
+        rule!(self, |r| rules::create_order(r, order, now))
+    }
+
+    async fn assign(
+        &self,
+        job_id: &str,
+        technician_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<OrderSummary> {
+        rule!(self, |r| rules::assign(r, job_id, technician_id, now))
+    }
+
+    async fn reschedule(
+        &self,
+        job_id: &str,
+        at: DateTime<Utc>,
+        reason: &str,
+        consent: Option<RescheduleConsent>,
+        now: DateTime<Utc>,
+    ) -> Result<OrderSummary> {
+        rule!(self, |r| rules::reschedule(
+            r,
+            job_id,
+            at,
+            reason,
+            consent.as_ref(),
+            now
+        ))
+    }
+
+    async fn cancel(&self, job_id: &str, reason: &str, now: DateTime<Utc>) -> Result<OrderSummary> {
+        rule!(self, |r| rules::cancel(r, job_id, reason, now))
+    }
+
+    async fn list_orders(
+        &self,
+        technician_id: Option<&str>,
+        status: Option<&str>,
+    ) -> Result<Vec<OrderSummary>> {
+        rule!(self, |r| rules::list_orders(r, technician_id, status))
+    }
+
+    async fn get_order(&self, job_id: &str, scope: Option<&str>) -> Result<Visit> {
+        rule!(self, |r| rules::get_order(r, job_id, scope))
+    }
+
+    async fn instruct_charge(
+        &self,
+        job_id: &str,
+        instruction: Instruction,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<OrderSummary> {
+        rule!(self, |r| rules::instruct_charge(
+            r,
+            job_id,
+            instruction,
+            by,
+            now
+        ))
+    }
+
+    async fn charge_code(&self, job_id: &str, instruction: Instruction) -> Result<String> {
+        rule!(self, |r| rules::charge_code(r, job_id, instruction))
+    }
+
+    async fn push(
+        &self,
+        device: &Device,
+        ops: Vec<Op>,
+        now: DateTime<Utc>,
+    ) -> Result<PushResponse> {
+        rule!(self, |r| rules::push(r, device, &ops, now))
+    }
+
+    async fn pull(&self, technician_id: &str, cursor: i64, limit: usize) -> Result<PullResponse> {
+        rule!(self, |r| rules::pull(r, technician_id, cursor, limit))
+    }
+
+    async fn put_blob(
+        &self,
+        sha256: &str,
+        media_type: &str,
+        bytes: Vec<u8>,
+        owner: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        rule!(self, |r| rules::put_blob(
+            r, sha256, media_type, bytes, owner, now
+        ))
+    }
+
+    async fn get_blob(&self, sha256: &str, scope: Option<&str>) -> Result<(String, Vec<u8>)> {
+        rule!(self, |r| rules::get_blob(r, sha256, scope))
+    }
+
+    async fn grant_block(&self, device: &Device, now: DateTime<Utc>) -> Result<NumberBlock> {
+        rule!(self, |r| rules::grant_block(r, device, now))
+    }
+
+    async fn followups(&self, month: Option<&str>) -> Result<Vec<FollowUp>> {
+        rule!(self, |r| rules::followups(r, month))
+    }
+
+    async fn old_parts(&self, job_id: Option<&str>) -> Result<Vec<OldPart>> {
+        rule!(self, |r| rules::old_parts(r, job_id))
+    }
+
+    async fn complaints(&self) -> Result<Vec<ComplaintRecord>> {
+        rule!(self, |r| rules::complaints(r))
+    }
+
+    async fn pending_invoices(&self) -> Result<Vec<PendingInvoice>> {
+        rule!(self, |r| rules::pending_invoices(r))
+    }
+
+    async fn record_handover(
+        &self,
+        technician_id: &str,
+        day: NaiveDate,
+        method: &str,
+        amount_fen: i64,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        rule!(self, |r| rules::record_handover(
+            r,
+            technician_id,
+            day,
+            method,
+            amount_fen,
+            now
+        ))
+    }
+
+    async fn reconciliation(&self, technician_id: &str, day: NaiveDate) -> Result<Reconciliation> {
+        rule!(self, |r| rules::reconciliation(r, technician_id, day))
+    }
+
+    async fn applied_ops(&self) -> Result<i64> {
+        rule!(self, |r| rules::applied_ops(r))
+    }
+}
+
+/// One PostgreSQL transaction in the domain's words.
+pub(crate) struct PgRecords<'a> {
+    tx: &'a deadpool_postgres::Transaction<'a>,
+}
+
+type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
+
+impl PgRecords<'_> {
+    async fn exec(&self, sql: &str, p: Params<'_>) -> Result<u64> {
+        let st = self.tx.prepare_cached(sql).await?;
+        Ok(self.tx.execute(&st, p).await?)
+    }
+
+    async fn one(&self, sql: &str, p: Params<'_>) -> Result<Option<Row>> {
+        let st = self.tx.prepare_cached(sql).await?;
+        Ok(self.tx.query_opt(&st, p).await?)
+    }
+
+    async fn all(&self, sql: &str, p: Params<'_>) -> Result<Vec<Row>> {
+        let st = self.tx.prepare_cached(sql).await?;
+        Ok(self.tx.query(&st, p).await?)
+    }
+}
+
+fn order_row(r: &Row) -> Result<OrderRow> {
+    Ok(OrderRow {
+        job_id: r.try_get(0)?,
+        technician_id: r.try_get(1)?,
+        visit: r.try_get(2)?,
+        updated_at: r.try_get(3)?,
+    })
+}
+
+fn old_part_row(r: &Row) -> Result<OldPart> {
+    Ok(OldPart {
+        registration: r.try_get(0)?,
+        job_id: r.try_get(1)?,
+        technician_id: r.try_get(2)?,
+        part_code: r.try_get(3)?,
+        description: r.try_get(4)?,
+        old_serial: r.try_get(5)?,
+        new_serial: r.try_get(6)?,
+        in_warranty: r.try_get::<_, i64>(7)? != 0,
+        return_plate: r.try_get(8)?,
+        return_fault: r.try_get(9)?,
+        recorded_at: r.try_get(10)?,
+        received_at: r.try_get(11)?,
+    })
+}
+
+fn money_row(r: &Row) -> Result<ReceiptMoney> {
+    Ok(ReceiptMoney {
+        method: r.try_get(0)?,
+        kind: r.try_get(1)?,
+        amount_fen: r.try_get(2)?,
+    })
+}
+
+const OLD_PART_COLUMNS: &str = "registration, job_id, technician_id, part_code, description, old_serial, new_serial, in_warranty, return_plate, return_fault, recorded_at, received_at";
+
+impl Records for PgRecords<'_> {
+    async fn approval_key(&mut self, technician_id: &str) -> Result<Option<String>> {
+        self.one(
+            "SELECT approval_key FROM technicians WHERE technician_id = $1",
+            &[&technician_id],
+        )
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()
+        .map_err(Into::into)
+    }
+
+    async fn insert_technician(&mut self, id: &str, name: &str, key: &str, at: &str) -> Result<()> {
+        self.exec(
+            "INSERT INTO technicians(technician_id, name, approval_key, created_at) VALUES ($1, $2, $3, $4)",
+            &[&id, &name, &key, &at],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn insert_enrollment(
+        &mut self,
+        code_hash: &str,
+        technician_id: &str,
+        at: &str,
+    ) -> Result<()> {
+        self.exec(
+            "INSERT INTO enrollments(code_hash, technician_id, created_at) VALUES ($1, $2, $3)",
+            &[&code_hash, &technician_id, &at],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn enrollment_for_update(&mut self, code_hash: &str) -> Result<Option<EnrollmentRow>> {
+        let Some(r) = self
+            .one(
+                "SELECT e.technician_id, e.used_at IS NOT NULL, t.name, t.approval_key FROM enrollments e
+                 JOIN technicians t ON t.technician_id = e.technician_id
+                 WHERE e.code_hash = $1 FOR UPDATE OF e",
+                &[&code_hash],
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(EnrollmentRow {
+            technician_id: r.try_get(0)?,
+            used: r.try_get(1)?,
+            technician_name: r.try_get(2)?,
+            approval_key: r.try_get(3)?,
+        }))
+    }
+
+    async fn mark_enrollment_used(&mut self, code_hash: &str, at: &str) -> Result<()> {
+        self.exec(
+            "UPDATE enrollments SET used_at = $1 WHERE code_hash = $2",
+            &[&at, &code_hash],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn device_owner_for_update(&mut self, device_id: &str) -> Result<Option<String>> {
+        self.one(
+            "SELECT technician_id FROM devices WHERE device_id = $1 FOR UPDATE",
+            &[&device_id],
+        )
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()
+        .map_err(Into::into)
+    }
+
+    async fn insert_device(
+        &mut self,
+        device_id: &str,
+        technician_id: &str,
+        token_hash: &str,
+        at: &str,
+    ) -> Result<()> {
+        self.exec(
+            "INSERT INTO devices(device_id, technician_id, token_hash, enrolled_at) VALUES ($1, $2, $3, $4)",
+            &[&device_id, &technician_id, &token_hash, &at],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn replace_device_token(&mut self, device_id: &str, token_hash: &str) -> Result<()> {
+        self.exec(
+            "UPDATE devices SET token_hash = $1, revoked = 0 WHERE device_id = $2",
+            &[&token_hash, &device_id],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn device_by_token(&mut self, token_hash: &str) -> Result<Option<DeviceRow>> {
+        let Some(r) = self
+            .one(
+                "SELECT device_id, technician_id, revoked FROM devices WHERE token_hash = $1",
+                &[&token_hash],
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(DeviceRow {
+            device_id: r.try_get(0)?,
+            technician_id: r.try_get(1)?,
+            revoked: r.try_get::<_, i64>(2)? != 0,
+        }))
+    }
+
+    async fn revoke_device(&mut self, device_id: &str) -> Result<bool> {
+        Ok(self
+            .exec(
+                "UPDATE devices SET revoked = 1 WHERE device_id = $1",
+                &[&device_id],
+            )
+            .await?
+            > 0)
+    }
+
+    async fn last_seq_for_update(&mut self, device_id: &str) -> Result<Option<i64>> {
+        self.one(
+            "SELECT last_seq FROM devices WHERE device_id = $1 FOR UPDATE",
+            &[&device_id],
+        )
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()
+        .map_err(Into::into)
+    }
+
+    async fn set_last_seq(&mut self, device_id: &str, seq: i64) -> Result<()> {
+        self.exec(
+            "UPDATE devices SET last_seq = $1 WHERE device_id = $2",
+            &[&seq, &device_id],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn order_for_update(&mut self, job_id: &str) -> Result<Option<OrderRow>> {
+        self.one(
+            "SELECT job_id, technician_id, visit, updated_at FROM orders WHERE job_id = $1 FOR UPDATE",
+            &[&job_id],
+        )
+        .await?
+        .as_ref()
+        .map(order_row)
+        .transpose()
+    }
+
+    async fn insert_order(&mut self, o: &OrderRow, status: &str, at: &str) -> Result<()> {
+        self.exec(
+            "INSERT INTO orders(job_id, technician_id, status, visit, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&o.job_id, &o.technician_id, &status, &o.visit, &at, &o.updated_at],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn update_order(&mut self, o: &OrderRow, status: &str) -> Result<()> {
+        self.exec(
+            "UPDATE orders SET technician_id = $1, status = $2, visit = $3, updated_at = $4 WHERE job_id = $5",
+            &[&o.technician_id, &status, &o.visit, &o.updated_at, &o.job_id],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn orders(
+        &mut self,
+        technician_id: Option<&str>,
+        status: Option<&str>,
+    ) -> Result<Vec<OrderRow>> {
+        self.all(
+            "SELECT job_id, technician_id, visit, updated_at FROM orders
+             WHERE ($1::text IS NULL OR technician_id = $1) AND ($2::text IS NULL OR status = $2)
+             ORDER BY job_id",
+            &[&technician_id, &status],
+        )
+        .await?
+        .iter()
+        .map(order_row)
+        .collect()
+    }
+
+    async fn append_change(
+        &mut self,
+        technician_id: &str,
+        job_id: &str,
+        at: &str,
+        payload: &str,
+    ) -> Result<()> {
+        // Held to commit: a later cursor never becomes visible before an earlier one.
+        self.exec("SELECT pg_advisory_xact_lock($1)", &[&FEED_LOCK])
+            .await?;
+        self.exec(
+            "INSERT INTO changes(technician_id, job_id, at, payload) VALUES ($1, $2, $3, $4)",
+            &[&technician_id, &job_id, &at, &payload],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn changes_after(
+        &mut self,
+        technician_id: &str,
+        cursor: i64,
+        limit: i64,
+    ) -> Result<Vec<ChangeRow>> {
+        self.all(
+            "SELECT cursor, job_id, at, payload FROM changes WHERE technician_id = $1 AND cursor > $2 ORDER BY cursor LIMIT $3",
+            &[&technician_id, &cursor, &limit],
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(ChangeRow {
+                cursor: r.try_get(0)?,
+                job_id: r.try_get(1)?,
+                at: r.try_get(2)?,
+                payload: r.try_get(3)?,
+            })
+        })
+        .collect()
+    }
+
+    async fn insert_ops(&mut self, ops: &[OpRow]) -> Result<()> {
+        if ops.is_empty() {
+            return Ok(());
+        }
+        let col = |f: fn(&OpRow) -> &str| ops.iter().map(f).collect::<Vec<&str>>();
+        let opt = |f: fn(&OpRow) -> Option<&str>| ops.iter().map(f).collect::<Vec<Option<&str>>>();
+        let seqs: Vec<i64> = ops.iter().map(|o| o.seq).collect();
+        self.exec(
+            "INSERT INTO ops(op_id, device_id, seq, job_id, kind, outcome, code, message, hlc, received_at, payload)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[],
+                                  $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])",
+            &[
+                &col(|o| &o.op_id),
+                &col(|o| &o.device_id),
+                &seqs,
+                &col(|o| &o.job_id),
+                &col(|o| &o.kind),
+                &col(|o| o.outcome),
+                &opt(|o| o.code.as_deref()),
+                &opt(|o| o.message.as_deref()),
+                &col(|o| &o.hlc),
+                &col(|o| &o.received_at),
+                &col(|o| &o.payload),
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn applied_ops(&mut self) -> Result<i64> {
+        self.one("SELECT COUNT(*) FROM ops WHERE outcome = 'applied'", &[])
+            .await?
+            .map_or(Ok(0), |r| r.try_get(0).map_err(Into::into))
+    }
+
+    async fn receipt_exists(&mut self, number: &str) -> Result<bool> {
+        Ok(self
+            .one("SELECT 1 FROM receipts WHERE number = $1", &[&number])
+            .await?
+            .is_some())
+    }
+
+    async fn receipt_for_update(
+        &mut self,
+        number: &str,
+    ) -> Result<Option<(String, Option<String>)>> {
+        let Some(r) = self
+            .one(
+                "SELECT job_id, voided_day FROM receipts WHERE number = $1 FOR UPDATE",
+                &[&number],
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some((r.try_get(0)?, r.try_get(1)?)))
+    }
+
+    async fn insert_receipt(&mut self, r: &ReceiptRow) -> Result<()> {
+        self.exec(
+            "INSERT INTO receipts(number, job_id, technician_id, device_id, method, amount_fen, issued_day, received_at, kind, refers_to)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            &[
+                &r.number,
+                &r.job_id,
+                &r.technician_id,
+                &r.device_id,
+                &r.method,
+                &r.amount_fen,
+                &r.issued_day,
+                &r.received_at,
+                &r.kind,
+                &r.refers_to,
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn void_receipt(
+        &mut self,
+        number: &str,
+        day: &str,
+        reason: &str,
+        at: &str,
+    ) -> Result<()> {
+        self.exec(
+            "UPDATE receipts SET voided_day = $1, void_reason = $2, voided_at = $3 WHERE number = $4",
+            &[&day, &reason, &at, &number],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn reissued(&mut self, number: &str) -> Result<bool> {
+        Ok(self
+            .one(
+                "SELECT 1 FROM receipts WHERE refers_to = $1 AND kind = 'reissue'",
+                &[&number],
+            )
+            .await?
+            .is_some())
+    }
+
+    async fn receipts_issued(
+        &mut self,
+        technician_id: &str,
+        day: &str,
+    ) -> Result<Vec<ReceiptMoney>> {
+        self.all(
+            "SELECT method, kind, amount_fen FROM receipts WHERE technician_id = $1 AND issued_day = $2",
+            &[&technician_id, &day],
+        )
+        .await?
+        .iter()
+        .map(money_row)
+        .collect()
+    }
+
+    async fn receipts_voided(
+        &mut self,
+        technician_id: &str,
+        day: &str,
+    ) -> Result<Vec<ReceiptMoney>> {
+        self.all(
+            "SELECT method, kind, amount_fen FROM receipts WHERE technician_id = $1 AND voided_day = $2",
+            &[&technician_id, &day],
+        )
+        .await?
+        .iter()
+        .map(money_row)
+        .collect()
+    }
+
+    async fn upsert_handover(
+        &mut self,
+        technician_id: &str,
+        day: &str,
+        method: &str,
+        amount_fen: i64,
+        at: &str,
+    ) -> Result<()> {
+        self.exec(
+            "INSERT INTO handovers(technician_id, day, method, amount_fen, recorded_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (technician_id, day, method) DO UPDATE SET amount_fen = EXCLUDED.amount_fen, recorded_at = EXCLUDED.recorded_at",
+            &[&technician_id, &day, &method, &amount_fen, &at],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn handovers(&mut self, technician_id: &str, day: &str) -> Result<Vec<(String, i64)>> {
+        self.all(
+            "SELECT method, amount_fen FROM handovers WHERE technician_id = $1 AND day = $2",
+            &[&technician_id, &day],
+        )
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
+    }
+
+    async fn series_next_for_update(&mut self, series: &str) -> Result<i64> {
+        self.exec(
+            "INSERT INTO receipt_series(series, next) VALUES ($1, 1) ON CONFLICT DO NOTHING",
+            &[&series],
+        )
+        .await?;
+        let r = self
+            .one(
+                "SELECT next FROM receipt_series WHERE series = $1 FOR UPDATE",
+                &[&series],
+            )
+            .await?
+            .ok_or_else(|| HqError::Internal("the receipt series vanished".into()))?;
+        Ok(r.try_get(0)?)
+    }
+
+    async fn set_series_next(&mut self, series: &str, next: i64) -> Result<()> {
+        self.exec(
+            "UPDATE receipt_series SET next = $1 WHERE series = $2",
+            &[&next, &series],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn insert_block(
+        &mut self,
+        series: &str,
+        first: i64,
+        last: i64,
+        device_id: &str,
+        at: &str,
+    ) -> Result<()> {
+        self.exec(
+            "INSERT INTO receipt_blocks(series, first, last, device_id, granted_at) VALUES ($1, $2, $3, $4, $5)",
+            &[&series, &first, &last, &device_id, &at],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn blob_exists(&mut self, sha256: &str) -> Result<bool> {
+        Ok(self
+            .one("SELECT 1 FROM blobs WHERE sha256 = $1", &[&sha256])
+            .await?
+            .is_some())
+    }
+
+    async fn insert_blob(
+        &mut self,
+        sha256: &str,
+        media_type: &str,
+        bytes: &[u8],
+        owner: &str,
+        at: &str,
+    ) -> Result<bool> {
+        Ok(self
+            .exec(
+                "INSERT INTO blobs(sha256, media_type, bytes, owner, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                &[&sha256, &media_type, &bytes, &owner, &at],
+            )
+            .await?
+            > 0)
+    }
+
+    async fn blob(&mut self, sha256: &str) -> Result<Option<BlobRow>> {
+        let Some(r) = self
+            .one(
+                "SELECT media_type, bytes, owner FROM blobs WHERE sha256 = $1",
+                &[&sha256],
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(BlobRow {
+            media_type: r.try_get(0)?,
+            bytes: r.try_get(1)?,
+            owner: r.try_get(2)?,
+        }))
+    }
+
+    async fn insert_old_part(&mut self, p: &OldPart) -> Result<()> {
+        self.exec(
+            &format!("INSERT INTO old_parts({OLD_PART_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING"),
+            &[
+                &p.registration,
+                &p.job_id,
+                &p.technician_id,
+                &p.part_code,
+                &p.description,
+                &p.old_serial,
+                &p.new_serial,
+                &i64::from(p.in_warranty),
+                &p.return_plate,
+                &p.return_fault,
+                &p.recorded_at,
+                &p.received_at,
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn old_parts(&mut self, job_id: Option<&str>) -> Result<Vec<OldPart>> {
+        self.all(
+            &format!(
+                "SELECT {OLD_PART_COLUMNS} FROM old_parts WHERE ($1::text IS NULL OR job_id = $1)
+                 ORDER BY received_at DESC, registration"
+            ),
+            &[&job_id],
+        )
+        .await?
+        .iter()
+        .map(old_part_row)
+        .collect()
+    }
+
+    async fn insert_followup(&mut self, f: &FollowUp, at: &str) -> Result<()> {
+        self.exec(
+            "INSERT INTO followups(job_id, reason, due_at, created_at, detail) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            &[&f.job_id, &f.reason, &f.due_at, &at, &f.detail],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn followups(&mut self) -> Result<Vec<FollowUp>> {
+        self.all(
+            "SELECT job_id, reason, due_at, detail FROM followups ORDER BY due_at, job_id, reason",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(FollowUp {
+                job_id: r.try_get(0)?,
+                reason: r.try_get(1)?,
+                due_at: r.try_get(2)?,
+                detail: r.try_get(3)?,
+            })
+        })
+        .collect()
+    }
+
+    async fn insert_complaint(&mut self, c: &ComplaintRow) -> Result<()> {
+        let r = &c.record;
+        self.exec(
+            "INSERT INTO complaints(op_id, job_id, technician_id, kind, words, customer_name, customer_phone, phone_digits, made_at, received_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
+            &[
+                &c.op_id,
+                &r.job_id,
+                &r.technician_id,
+                &r.kind,
+                &r.words,
+                &r.customer_name,
+                &r.customer_phone,
+                &c.phone_digits,
+                &r.made_at,
+                &r.received_at,
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn complaints(&mut self) -> Result<Vec<ComplaintRecord>> {
+        self.all(
+            "SELECT job_id, technician_id, kind, words, customer_name, customer_phone, made_at, received_at
+             FROM complaints ORDER BY received_at, op_id",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(ComplaintRecord {
+                job_id: r.try_get(0)?,
+                technician_id: r.try_get(1)?,
+                kind: r.try_get(2)?,
+                words: r.try_get(3)?,
+                customer_name: r.try_get(4)?,
+                customer_phone: r.try_get(5)?,
+                made_at: r.try_get(6)?,
+                received_at: r.try_get(7)?,
+            })
+        })
+        .collect()
+    }
+
+    async fn complained_before(&mut self, phone_digits: &str) -> Result<bool> {
+        Ok(self
+            .one(
+                "SELECT 1 FROM complaints WHERE phone_digits = $1 LIMIT 1",
+                &[&phone_digits],
+            )
+            .await?
+            .is_some())
+    }
+}

@@ -1,0 +1,240 @@
+//! What HQ's rules read and write inside one transaction, at the level of
+//! the domain: a technician's approval key, an order locked for update, a
+//! page of the change feed, a receipt row. Each database implements it with
+//! its own SQL ([`super::sqlite`], [`super::postgres`]); the rules
+//! ([`crate::rules`]) are written once over it, so both databases answer the
+//! same way and the conformance suite can hold them to it.
+//!
+//! Methods that read a row another transaction may change before this one
+//! commits (`*_for_update`) lock it: PostgreSQL takes a row lock, SQLite
+//! already holds the one write lock (`BEGIN IMMEDIATE`).
+//!
+//! Values cross as plain strings and integers: times are RFC 3339 UTC with
+//! milliseconds, days `YYYY-MM-DD` (China time), JSON as text. The rules
+//! decide those formats, not the databases.
+
+use crate::error::Result;
+use crate::rules::{ComplaintRecord, FollowUp, OldPart};
+
+/// An enrollment code's row, joined with its technician.
+pub(crate) struct EnrollmentRow {
+    pub technician_id: String,
+    pub used: bool,
+    pub technician_name: String,
+    pub approval_key: String,
+}
+
+/// A device found by its token.
+pub(crate) struct DeviceRow {
+    pub device_id: String,
+    pub technician_id: String,
+    pub revoked: bool,
+}
+
+/// An order as stored: its technician and the visit as JSON.
+pub(crate) struct OrderRow {
+    pub job_id: String,
+    pub technician_id: String,
+    pub visit: String,
+    pub updated_at: String,
+}
+
+/// One op HQ settled, with its outcome.
+pub(crate) struct OpRow {
+    pub op_id: String,
+    pub device_id: String,
+    pub seq: i64,
+    pub job_id: String,
+    pub kind: String,
+    /// `applied` or `rejected`.
+    pub outcome: &'static str,
+    pub code: Option<String>,
+    pub message: Option<String>,
+    pub hlc: String,
+    pub received_at: String,
+    /// The op as JSON.
+    pub payload: String,
+}
+
+/// One change of the feed a device pulls.
+pub(crate) struct ChangeRow {
+    pub cursor: i64,
+    pub job_id: String,
+    pub at: String,
+    /// The change as JSON.
+    pub payload: String,
+}
+
+/// A receipt HQ records: an original, emergency or reissued receipt.
+pub(crate) struct ReceiptRow {
+    pub number: String,
+    pub job_id: String,
+    pub technician_id: String,
+    pub device_id: String,
+    pub method: String,
+    pub amount_fen: i64,
+    pub issued_day: String,
+    pub received_at: String,
+    /// `original`, `emergency` or `reissue`.
+    pub kind: &'static str,
+    pub refers_to: Option<String>,
+}
+
+/// A receipt's money for reconciliation.
+pub(crate) struct ReceiptMoney {
+    pub method: String,
+    /// `original`, `emergency` or `reissue`.
+    pub kind: String,
+    pub amount_fen: i64,
+}
+
+/// A complaint to record, with the customer's phone in digits for matching.
+pub(crate) struct ComplaintRow {
+    pub op_id: String,
+    pub phone_digits: String,
+    pub record: ComplaintRecord,
+}
+
+/// A blob as stored.
+pub(crate) struct BlobRow {
+    pub media_type: String,
+    pub bytes: Vec<u8>,
+    pub owner: String,
+}
+
+/// One open transaction of HQ's database, in the domain's words.
+#[allow(async_fn_in_trait)] // crate-private: every caller names the concrete type.
+pub(crate) trait Records {
+    // --- technicians, enrollment, devices ---
+    /// The technician's approval key, if HQ knows the technician.
+    async fn approval_key(&mut self, technician_id: &str) -> Result<Option<String>>;
+    async fn insert_technician(&mut self, id: &str, name: &str, key: &str, at: &str) -> Result<()>;
+    async fn insert_enrollment(
+        &mut self,
+        code_hash: &str,
+        technician_id: &str,
+        at: &str,
+    ) -> Result<()>;
+    async fn enrollment_for_update(&mut self, code_hash: &str) -> Result<Option<EnrollmentRow>>;
+    async fn mark_enrollment_used(&mut self, code_hash: &str, at: &str) -> Result<()>;
+    /// The technician a device is enrolled for, locked.
+    async fn device_owner_for_update(&mut self, device_id: &str) -> Result<Option<String>>;
+    async fn insert_device(
+        &mut self,
+        device_id: &str,
+        technician_id: &str,
+        token_hash: &str,
+        at: &str,
+    ) -> Result<()>;
+    /// A new token for an enrolled device, which is no longer revoked.
+    async fn replace_device_token(&mut self, device_id: &str, token_hash: &str) -> Result<()>;
+    async fn device_by_token(&mut self, token_hash: &str) -> Result<Option<DeviceRow>>;
+    /// False if there is no such device.
+    async fn revoke_device(&mut self, device_id: &str) -> Result<bool>;
+    /// The last op sequence applied from a device, locked.
+    async fn last_seq_for_update(&mut self, device_id: &str) -> Result<Option<i64>>;
+    async fn set_last_seq(&mut self, device_id: &str, seq: i64) -> Result<()>;
+
+    // --- orders and the change feed ---
+    async fn order_for_update(&mut self, job_id: &str) -> Result<Option<OrderRow>>;
+    async fn insert_order(&mut self, order: &OrderRow, status: &str, at: &str) -> Result<()>;
+    async fn update_order(&mut self, order: &OrderRow, status: &str) -> Result<()>;
+    /// Orders by job id, optionally of one technician and in one status.
+    async fn orders(
+        &mut self,
+        technician_id: Option<&str>,
+        status: Option<&str>,
+    ) -> Result<Vec<OrderRow>>;
+    /// Appends to a technician's feed; cursors follow commit order.
+    async fn append_change(
+        &mut self,
+        technician_id: &str,
+        job_id: &str,
+        at: &str,
+        payload: &str,
+    ) -> Result<()>;
+    /// Up to `limit` changes of a technician's feed after `cursor`, in order.
+    async fn changes_after(
+        &mut self,
+        technician_id: &str,
+        cursor: i64,
+        limit: i64,
+    ) -> Result<Vec<ChangeRow>>;
+
+    // --- ops ---
+    async fn insert_ops(&mut self, ops: &[OpRow]) -> Result<()>;
+    async fn applied_ops(&mut self) -> Result<i64>;
+
+    // --- receipts and money ---
+    async fn receipt_exists(&mut self, number: &str) -> Result<bool>;
+    /// A receipt's job and the day it was voided (if it was), locked.
+    async fn receipt_for_update(
+        &mut self,
+        number: &str,
+    ) -> Result<Option<(String, Option<String>)>>;
+    async fn insert_receipt(&mut self, r: &ReceiptRow) -> Result<()>;
+    async fn void_receipt(&mut self, number: &str, day: &str, reason: &str, at: &str)
+        -> Result<()>;
+    /// Whether a reissue already replaced `number`.
+    async fn reissued(&mut self, number: &str) -> Result<bool>;
+    /// Receipts a technician issued (originals, emergency, reissues) on a day.
+    async fn receipts_issued(
+        &mut self,
+        technician_id: &str,
+        day: &str,
+    ) -> Result<Vec<ReceiptMoney>>;
+    /// Receipts a technician's receipts voided on a day.
+    async fn receipts_voided(
+        &mut self,
+        technician_id: &str,
+        day: &str,
+    ) -> Result<Vec<ReceiptMoney>>;
+    /// Money handed in, replacing an earlier figure for the same day and method.
+    async fn upsert_handover(
+        &mut self,
+        technician_id: &str,
+        day: &str,
+        method: &str,
+        amount_fen: i64,
+        at: &str,
+    ) -> Result<()>;
+    /// (method, amount) handed in by a technician on a day.
+    async fn handovers(&mut self, technician_id: &str, day: &str) -> Result<Vec<(String, i64)>>;
+    /// The next free number of a series (created at 1), locked.
+    async fn series_next_for_update(&mut self, series: &str) -> Result<i64>;
+    async fn set_series_next(&mut self, series: &str, next: i64) -> Result<()>;
+    async fn insert_block(
+        &mut self,
+        series: &str,
+        first: i64,
+        last: i64,
+        device_id: &str,
+        at: &str,
+    ) -> Result<()>;
+
+    // --- blobs ---
+    async fn blob_exists(&mut self, sha256: &str) -> Result<bool>;
+    /// False if the blob was already stored.
+    async fn insert_blob(
+        &mut self,
+        sha256: &str,
+        media_type: &str,
+        bytes: &[u8],
+        owner: &str,
+        at: &str,
+    ) -> Result<bool>;
+    async fn blob(&mut self, sha256: &str) -> Result<Option<BlobRow>>;
+
+    // --- after the visit ---
+    /// Ignored if the same part of the same job is already on record.
+    async fn insert_old_part(&mut self, p: &OldPart) -> Result<()>;
+    /// Newest first; `job_id` narrows to one order.
+    async fn old_parts(&mut self, job_id: Option<&str>) -> Result<Vec<OldPart>>;
+    /// Ignored if the job already has a follow-up for the same reason.
+    async fn insert_followup(&mut self, f: &FollowUp, at: &str) -> Result<()>;
+    async fn followups(&mut self) -> Result<Vec<FollowUp>>;
+    /// Ignored if the op's complaint is already on record.
+    async fn insert_complaint(&mut self, c: &ComplaintRow) -> Result<()>;
+    async fn complaints(&mut self) -> Result<Vec<ComplaintRecord>>;
+    async fn complained_before(&mut self, phone_digits: &str) -> Result<bool>;
+}

@@ -1,0 +1,895 @@
+//! [`Storage`] on one SQLite file: the default, so one command runs HQ.
+//!
+//! SQLite has one writer at a time, so HQ keeps one connection and runs
+//! every operation on tokio's blocking pool in a `BEGIN IMMEDIATE`
+//! transaction (which takes the write lock up front: no `FOR UPDATE` needed).
+//! WAL with `synchronous=FULL`: a push HQ answered survives a power cut.
+//! The rules are async (PostgreSQL's driver is); here their futures never
+//! wait, and the blocking thread runs them to completion in place.
+
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use onsite_core::charge::Instruction;
+use onsite_core::order::WorkOrder;
+use onsite_core::receipt::NumberBlock;
+use onsite_core::sync::protocol::{EnrollResponse, Op, PullResponse, PushResponse};
+use onsite_core::visit::{RescheduleConsent, Visit};
+use rusqlite::{named_params, params, OptionalExtension, TransactionBehavior};
+
+use super::migrations;
+use super::records::{
+    BlobRow, ChangeRow, ComplaintRow, DeviceRow, EnrollmentRow, OpRow, OrderRow, ReceiptMoney,
+    ReceiptRow, Records,
+};
+use super::Storage;
+use crate::error::{HqError, Result};
+use crate::rules::{
+    self, ComplaintRecord, Device, FollowUp, OldPart, OrderSummary, PendingInvoice, Reconciliation,
+};
+
+/// HQ on one SQLite file.
+pub struct SqliteStorage {
+    conn: Arc<Mutex<rusqlite::Connection>>,
+}
+
+fn poisoned<T>(_: T) -> HqError {
+    HqError::Internal("the database connection was poisoned by a panic".into())
+}
+
+fn join_error(e: tokio::task::JoinError) -> HqError {
+    // Not the panic's message: it could quote what the worker held.
+    HqError::Internal(if e.is_panic() {
+        "a database worker panicked".into()
+    } else {
+        "a database worker was cancelled".into()
+    })
+}
+
+impl SqliteStorage {
+    /// Opens (creating if needed) and migrates the file at `path`.
+    pub async fn open(path: String) -> Result<SqliteStorage> {
+        let conn = tokio::task::spawn_blocking(move || -> Result<rusqlite::Connection> {
+            let mut conn = rusqlite::Connection::open(&path)?;
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            conn.pragma_update(None, "synchronous", "FULL")?;
+            conn.busy_timeout(std::time::Duration::from_secs(10))?;
+            migrate(&mut conn)?;
+            Ok(conn)
+        })
+        .await
+        .map_err(join_error)??;
+        Ok(SqliteStorage {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    /// The connection's `synchronous` level and journal mode: what HQ
+    /// promises about a push it answered surviving a power cut (2 = FULL, `wal`).
+    pub async fn durability(&self) -> Result<(i64, String)> {
+        self.transact(|r| {
+            let sync = r.tx.query_row("PRAGMA synchronous", [], |r| r.get(0))?;
+            let mode = r.tx.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+            Ok((sync, mode))
+        })
+        .await
+    }
+
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction on the blocking pool,
+    /// inside the caller's span; committed when it returns `Ok`.
+    async fn transact<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut SqliteRecords<'_>) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let conn = self.conn.clone();
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || {
+            span.in_scope(|| {
+                let mut conn = conn.lock().map_err(poisoned)?;
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let out = f(&mut SqliteRecords { tx: &tx })?;
+                tx.commit()?;
+                Ok(out)
+            })
+        })
+        .await
+        .map_err(join_error)?
+    }
+}
+
+/// Brings the file to [`migrations::VERSION`] in one transaction: a crash
+/// leaves the old version whole.
+fn migrate(conn: &mut rusqlite::Connection) -> Result<()> {
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let steps = migrations::steps_from(&migrations::SQLITE, found)?;
+    if steps.is_empty() {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    for step in steps {
+        tx.execute_batch(step)?;
+    }
+    tx.pragma_update(None, "user_version", migrations::VERSION)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Runs one of the rules on a SQLite transaction: its future never waits.
+macro_rules! rule {
+    ($self:ident, |$r:ident| $body:expr) => {
+        $self
+            .transact(move |$r| futures_executor::block_on($body))
+            .await
+    };
+}
+
+#[async_trait::async_trait]
+impl Storage for SqliteStorage {
+    fn kind(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn ready(&self) -> Result<()> {
+        self.transact(|r| {
+            r.tx.query_row("SELECT 1", [], |_| Ok(()))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn create_technician(&self, id: &str, name: &str, now: DateTime<Utc>) -> Result<String> {
+        let (id, name) = (id.to_owned(), name.to_owned());
+        rule!(self, |r| rules::create_technician(r, &id, &name, now))
+    }
+
+    async fn create_enrollment(&self, technician_id: &str, now: DateTime<Utc>) -> Result<String> {
+        let technician_id = technician_id.to_owned();
+        rule!(self, |r| rules::create_enrollment(r, &technician_id, now))
+    }
+
+    async fn enroll(
+        &self,
+        code: &str,
+        device_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<EnrollResponse> {
+        let (code, device_id) = (code.to_owned(), device_id.to_owned());
+        rule!(self, |r| rules::enroll(r, &code, &device_id, now))
+    }
+
+    async fn authenticate(&self, token: &str) -> Result<Device> {
+        let token = token.to_owned();
+        rule!(self, |r| rules::authenticate(r, &token))
+    }
+
+    async fn revoke(&self, device_id: &str) -> Result<()> {
+        let device_id = device_id.to_owned();
+        rule!(self, |r| rules::revoke(r, &device_id))
+    }
+
+    async fn create_order(&self, order: WorkOrder, now: DateTime<Utc>) -> Result<OrderSummary> {
+        rule!(self, |r| rules::create_order(r, order, now))
+    }
+
+    async fn assign(
+        &self,
+        job_id: &str,
+        technician_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<OrderSummary> {
+        let (job_id, technician_id) = (job_id.to_owned(), technician_id.to_owned());
+        rule!(self, |r| rules::assign(r, &job_id, &technician_id, now))
+    }
+
+    async fn reschedule(
+        &self,
+        job_id: &str,
+        at: DateTime<Utc>,
+        reason: &str,
+        consent: Option<RescheduleConsent>,
+        now: DateTime<Utc>,
+    ) -> Result<OrderSummary> {
+        let (job_id, reason) = (job_id.to_owned(), reason.to_owned());
+        rule!(self, |r| rules::reschedule(
+            r,
+            &job_id,
+            at,
+            &reason,
+            consent.as_ref(),
+            now
+        ))
+    }
+
+    async fn cancel(&self, job_id: &str, reason: &str, now: DateTime<Utc>) -> Result<OrderSummary> {
+        let (job_id, reason) = (job_id.to_owned(), reason.to_owned());
+        rule!(self, |r| rules::cancel(r, &job_id, &reason, now))
+    }
+
+    async fn list_orders(
+        &self,
+        technician_id: Option<&str>,
+        status: Option<&str>,
+    ) -> Result<Vec<OrderSummary>> {
+        let (technician_id, status) = (technician_id.map(str::to_owned), status.map(str::to_owned));
+        rule!(self, |r| rules::list_orders(
+            r,
+            technician_id.as_deref(),
+            status.as_deref()
+        ))
+    }
+
+    async fn get_order(&self, job_id: &str, scope: Option<&str>) -> Result<Visit> {
+        let (job_id, scope) = (job_id.to_owned(), scope.map(str::to_owned));
+        rule!(self, |r| rules::get_order(r, &job_id, scope.as_deref()))
+    }
+
+    async fn instruct_charge(
+        &self,
+        job_id: &str,
+        instruction: Instruction,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<OrderSummary> {
+        let (job_id, by) = (job_id.to_owned(), by.to_owned());
+        rule!(self, |r| rules::instruct_charge(
+            r,
+            &job_id,
+            instruction,
+            &by,
+            now
+        ))
+    }
+
+    async fn charge_code(&self, job_id: &str, instruction: Instruction) -> Result<String> {
+        let job_id = job_id.to_owned();
+        rule!(self, |r| rules::charge_code(r, &job_id, instruction))
+    }
+
+    async fn push(
+        &self,
+        device: &Device,
+        ops: Vec<Op>,
+        now: DateTime<Utc>,
+    ) -> Result<PushResponse> {
+        let device = device.clone();
+        rule!(self, |r| rules::push(r, &device, &ops, now))
+    }
+
+    async fn pull(&self, technician_id: &str, cursor: i64, limit: usize) -> Result<PullResponse> {
+        let technician_id = technician_id.to_owned();
+        rule!(self, |r| rules::pull(r, &technician_id, cursor, limit))
+    }
+
+    async fn put_blob(
+        &self,
+        sha256: &str,
+        media_type: &str,
+        bytes: Vec<u8>,
+        owner: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let (sha256, media_type, owner) =
+            (sha256.to_owned(), media_type.to_owned(), owner.to_owned());
+        rule!(self, |r| rules::put_blob(
+            r,
+            &sha256,
+            &media_type,
+            bytes,
+            &owner,
+            now
+        ))
+    }
+
+    async fn get_blob(&self, sha256: &str, scope: Option<&str>) -> Result<(String, Vec<u8>)> {
+        let (sha256, scope) = (sha256.to_owned(), scope.map(str::to_owned));
+        rule!(self, |r| rules::get_blob(r, &sha256, scope.as_deref()))
+    }
+
+    async fn grant_block(&self, device: &Device, now: DateTime<Utc>) -> Result<NumberBlock> {
+        let device = device.clone();
+        rule!(self, |r| rules::grant_block(r, &device, now))
+    }
+
+    async fn followups(&self, month: Option<&str>) -> Result<Vec<FollowUp>> {
+        let month = month.map(str::to_owned);
+        rule!(self, |r| rules::followups(r, month.as_deref()))
+    }
+
+    async fn old_parts(&self, job_id: Option<&str>) -> Result<Vec<OldPart>> {
+        let job_id = job_id.map(str::to_owned);
+        rule!(self, |r| rules::old_parts(r, job_id.as_deref()))
+    }
+
+    async fn complaints(&self) -> Result<Vec<ComplaintRecord>> {
+        rule!(self, |r| rules::complaints(r))
+    }
+
+    async fn pending_invoices(&self) -> Result<Vec<PendingInvoice>> {
+        rule!(self, |r| rules::pending_invoices(r))
+    }
+
+    async fn record_handover(
+        &self,
+        technician_id: &str,
+        day: NaiveDate,
+        method: &str,
+        amount_fen: i64,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let (technician_id, method) = (technician_id.to_owned(), method.to_owned());
+        rule!(self, |r| rules::record_handover(
+            r,
+            &technician_id,
+            day,
+            &method,
+            amount_fen,
+            now
+        ))
+    }
+
+    async fn reconciliation(&self, technician_id: &str, day: NaiveDate) -> Result<Reconciliation> {
+        let technician_id = technician_id.to_owned();
+        rule!(self, |r| rules::reconciliation(r, &technician_id, day))
+    }
+
+    async fn applied_ops(&self) -> Result<i64> {
+        rule!(self, |r| rules::applied_ops(r))
+    }
+}
+
+/// One SQLite transaction in the domain's words.
+pub(crate) struct SqliteRecords<'a> {
+    tx: &'a rusqlite::Transaction<'a>,
+}
+
+impl SqliteRecords<'_> {
+    fn exec(&self, sql: &str, p: impl rusqlite::Params) -> Result<usize> {
+        Ok(self.tx.prepare_cached(sql)?.execute(p)?)
+    }
+
+    fn exists(&self, sql: &str, p: impl rusqlite::Params) -> Result<bool> {
+        Ok(self.tx.prepare_cached(sql)?.exists(p)?)
+    }
+}
+
+fn order_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OrderRow> {
+    Ok(OrderRow {
+        job_id: r.get(0)?,
+        technician_id: r.get(1)?,
+        visit: r.get(2)?,
+        updated_at: r.get(3)?,
+    })
+}
+
+fn old_part_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OldPart> {
+    Ok(OldPart {
+        registration: r.get(0)?,
+        job_id: r.get(1)?,
+        technician_id: r.get(2)?,
+        part_code: r.get(3)?,
+        description: r.get(4)?,
+        old_serial: r.get(5)?,
+        new_serial: r.get(6)?,
+        in_warranty: r.get::<_, i64>(7)? != 0,
+        return_plate: r.get(8)?,
+        return_fault: r.get(9)?,
+        recorded_at: r.get(10)?,
+        received_at: r.get(11)?,
+    })
+}
+
+fn money_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ReceiptMoney> {
+    Ok(ReceiptMoney {
+        method: r.get(0)?,
+        kind: r.get(1)?,
+        amount_fen: r.get(2)?,
+    })
+}
+
+const OLD_PART_COLUMNS: &str = "registration, job_id, technician_id, part_code, description, old_serial, new_serial, in_warranty, return_plate, return_fault, recorded_at, received_at";
+
+impl Records for SqliteRecords<'_> {
+    async fn approval_key(&mut self, technician_id: &str) -> Result<Option<String>> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT approval_key FROM technicians WHERE technician_id = ?1")?
+            .query_row([technician_id], |r| r.get(0))
+            .optional()?)
+    }
+
+    async fn insert_technician(&mut self, id: &str, name: &str, key: &str, at: &str) -> Result<()> {
+        self.exec(
+            "INSERT INTO technicians(technician_id, name, approval_key, created_at) VALUES (?1, ?2, ?3, ?4)",
+            [id, name, key, at],
+        )?;
+        Ok(())
+    }
+
+    async fn insert_enrollment(
+        &mut self,
+        code_hash: &str,
+        technician_id: &str,
+        at: &str,
+    ) -> Result<()> {
+        self.exec(
+            "INSERT INTO enrollments(code_hash, technician_id, created_at) VALUES (?1, ?2, ?3)",
+            [code_hash, technician_id, at],
+        )?;
+        Ok(())
+    }
+
+    async fn enrollment_for_update(&mut self, code_hash: &str) -> Result<Option<EnrollmentRow>> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT e.technician_id, e.used_at IS NOT NULL, t.name, t.approval_key FROM enrollments e
+                 JOIN technicians t ON t.technician_id = e.technician_id WHERE e.code_hash = ?1",
+            )?
+            .query_row([code_hash], |r| {
+                Ok(EnrollmentRow {
+                    technician_id: r.get(0)?,
+                    used: r.get(1)?,
+                    technician_name: r.get(2)?,
+                    approval_key: r.get(3)?,
+                })
+            })
+            .optional()?)
+    }
+
+    async fn mark_enrollment_used(&mut self, code_hash: &str, at: &str) -> Result<()> {
+        self.exec(
+            "UPDATE enrollments SET used_at = ?1 WHERE code_hash = ?2",
+            [at, code_hash],
+        )?;
+        Ok(())
+    }
+
+    async fn device_owner_for_update(&mut self, device_id: &str) -> Result<Option<String>> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT technician_id FROM devices WHERE device_id = ?1")?
+            .query_row([device_id], |r| r.get(0))
+            .optional()?)
+    }
+
+    async fn insert_device(
+        &mut self,
+        device_id: &str,
+        technician_id: &str,
+        token_hash: &str,
+        at: &str,
+    ) -> Result<()> {
+        self.exec(
+            "INSERT INTO devices(device_id, technician_id, token_hash, enrolled_at) VALUES (?1, ?2, ?3, ?4)",
+            [device_id, technician_id, token_hash, at],
+        )?;
+        Ok(())
+    }
+
+    async fn replace_device_token(&mut self, device_id: &str, token_hash: &str) -> Result<()> {
+        self.exec(
+            "UPDATE devices SET token_hash = ?1, revoked = 0 WHERE device_id = ?2",
+            [token_hash, device_id],
+        )?;
+        Ok(())
+    }
+
+    async fn device_by_token(&mut self, token_hash: &str) -> Result<Option<DeviceRow>> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT device_id, technician_id, revoked FROM devices WHERE token_hash = ?1",
+            )?
+            .query_row([token_hash], |r| {
+                Ok(DeviceRow {
+                    device_id: r.get(0)?,
+                    technician_id: r.get(1)?,
+                    revoked: r.get::<_, i64>(2)? != 0,
+                })
+            })
+            .optional()?)
+    }
+
+    async fn revoke_device(&mut self, device_id: &str) -> Result<bool> {
+        Ok(self.exec(
+            "UPDATE devices SET revoked = 1 WHERE device_id = ?1",
+            [device_id],
+        )? > 0)
+    }
+
+    async fn last_seq_for_update(&mut self, device_id: &str) -> Result<Option<i64>> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT last_seq FROM devices WHERE device_id = ?1")?
+            .query_row([device_id], |r| r.get(0))
+            .optional()?)
+    }
+
+    async fn set_last_seq(&mut self, device_id: &str, seq: i64) -> Result<()> {
+        self.exec(
+            "UPDATE devices SET last_seq = ?1 WHERE device_id = ?2",
+            params![seq, device_id],
+        )?;
+        Ok(())
+    }
+
+    async fn order_for_update(&mut self, job_id: &str) -> Result<Option<OrderRow>> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT job_id, technician_id, visit, updated_at FROM orders WHERE job_id = ?1",
+            )?
+            .query_row([job_id], order_row)
+            .optional()?)
+    }
+
+    async fn insert_order(&mut self, o: &OrderRow, status: &str, at: &str) -> Result<()> {
+        self.exec(
+            "INSERT INTO orders(job_id, technician_id, status, visit, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            [&o.job_id, &o.technician_id, status, &o.visit, at, &o.updated_at],
+        )?;
+        Ok(())
+    }
+
+    async fn update_order(&mut self, o: &OrderRow, status: &str) -> Result<()> {
+        self.exec(
+            "UPDATE orders SET technician_id = ?1, status = ?2, visit = ?3, updated_at = ?4 WHERE job_id = ?5",
+            [&o.technician_id, status, &o.visit, &o.updated_at, &o.job_id],
+        )?;
+        Ok(())
+    }
+
+    async fn orders(
+        &mut self,
+        technician_id: Option<&str>,
+        status: Option<&str>,
+    ) -> Result<Vec<OrderRow>> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT job_id, technician_id, visit, updated_at FROM orders
+             WHERE (:tech IS NULL OR technician_id = :tech) AND (:status IS NULL OR status = :status)
+             ORDER BY job_id",
+        )?;
+        let rows = stmt.query_map(
+            named_params! {":tech": technician_id, ":status": status},
+            order_row,
+        )?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    async fn append_change(
+        &mut self,
+        technician_id: &str,
+        job_id: &str,
+        at: &str,
+        payload: &str,
+    ) -> Result<()> {
+        // Writers are serialised by BEGIN IMMEDIATE: cursors follow commit order.
+        self.exec(
+            "INSERT INTO changes(technician_id, job_id, at, payload) VALUES (?1, ?2, ?3, ?4)",
+            [technician_id, job_id, at, payload],
+        )?;
+        Ok(())
+    }
+
+    async fn changes_after(
+        &mut self,
+        technician_id: &str,
+        cursor: i64,
+        limit: i64,
+    ) -> Result<Vec<ChangeRow>> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT cursor, job_id, at, payload FROM changes WHERE technician_id = ?1 AND cursor > ?2 ORDER BY cursor LIMIT ?3",
+        )?;
+        let rows = stmt.query_map(params![technician_id, cursor, limit], |r| {
+            Ok(ChangeRow {
+                cursor: r.get(0)?,
+                job_id: r.get(1)?,
+                at: r.get(2)?,
+                payload: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    async fn insert_ops(&mut self, ops: &[OpRow]) -> Result<()> {
+        let mut stmt = self.tx.prepare_cached(
+            "INSERT INTO ops(op_id, device_id, seq, job_id, kind, outcome, code, message, hlc, received_at, payload)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        )?;
+        for o in ops {
+            stmt.execute(params![
+                o.op_id,
+                o.device_id,
+                o.seq,
+                o.job_id,
+                o.kind,
+                o.outcome,
+                o.code,
+                o.message,
+                o.hlc,
+                o.received_at,
+                o.payload
+            ])?;
+        }
+        Ok(())
+    }
+
+    async fn applied_ops(&mut self) -> Result<i64> {
+        Ok(self.tx.query_row(
+            "SELECT COUNT(*) FROM ops WHERE outcome = 'applied'",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    async fn receipt_exists(&mut self, number: &str) -> Result<bool> {
+        self.exists("SELECT 1 FROM receipts WHERE number = ?1", [number])
+    }
+
+    async fn receipt_for_update(
+        &mut self,
+        number: &str,
+    ) -> Result<Option<(String, Option<String>)>> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT job_id, voided_day FROM receipts WHERE number = ?1")?
+            .query_row([number], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    }
+
+    async fn insert_receipt(&mut self, r: &ReceiptRow) -> Result<()> {
+        self.exec(
+            "INSERT INTO receipts(number, job_id, technician_id, device_id, method, amount_fen, issued_day, received_at, kind, refers_to)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                r.number,
+                r.job_id,
+                r.technician_id,
+                r.device_id,
+                r.method,
+                r.amount_fen,
+                r.issued_day,
+                r.received_at,
+                r.kind,
+                r.refers_to
+            ],
+        )?;
+        Ok(())
+    }
+
+    async fn void_receipt(
+        &mut self,
+        number: &str,
+        day: &str,
+        reason: &str,
+        at: &str,
+    ) -> Result<()> {
+        self.exec(
+            "UPDATE receipts SET voided_day = ?1, void_reason = ?2, voided_at = ?3 WHERE number = ?4",
+            [day, reason, at, number],
+        )?;
+        Ok(())
+    }
+
+    async fn reissued(&mut self, number: &str) -> Result<bool> {
+        self.exists(
+            "SELECT 1 FROM receipts WHERE refers_to = ?1 AND kind = 'reissue'",
+            [number],
+        )
+    }
+
+    async fn receipts_issued(
+        &mut self,
+        technician_id: &str,
+        day: &str,
+    ) -> Result<Vec<ReceiptMoney>> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT method, kind, amount_fen FROM receipts WHERE technician_id = ?1 AND issued_day = ?2",
+        )?;
+        let rows = stmt.query_map([technician_id, day], money_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    async fn receipts_voided(
+        &mut self,
+        technician_id: &str,
+        day: &str,
+    ) -> Result<Vec<ReceiptMoney>> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT method, kind, amount_fen FROM receipts WHERE technician_id = ?1 AND voided_day = ?2",
+        )?;
+        let rows = stmt.query_map([technician_id, day], money_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    async fn upsert_handover(
+        &mut self,
+        technician_id: &str,
+        day: &str,
+        method: &str,
+        amount_fen: i64,
+        at: &str,
+    ) -> Result<()> {
+        self.exec(
+            "INSERT INTO handovers(technician_id, day, method, amount_fen, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (technician_id, day, method) DO UPDATE SET amount_fen = excluded.amount_fen, recorded_at = excluded.recorded_at",
+            params![technician_id, day, method, amount_fen, at],
+        )?;
+        Ok(())
+    }
+
+    async fn handovers(&mut self, technician_id: &str, day: &str) -> Result<Vec<(String, i64)>> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT method, amount_fen FROM handovers WHERE technician_id = ?1 AND day = ?2",
+        )?;
+        let rows = stmt.query_map([technician_id, day], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    async fn series_next_for_update(&mut self, series: &str) -> Result<i64> {
+        self.exec(
+            "INSERT INTO receipt_series(series, next) VALUES (?1, 1) ON CONFLICT DO NOTHING",
+            [series],
+        )?;
+        Ok(self
+            .tx
+            .prepare_cached("SELECT next FROM receipt_series WHERE series = ?1")?
+            .query_row([series], |r| r.get(0))?)
+    }
+
+    async fn set_series_next(&mut self, series: &str, next: i64) -> Result<()> {
+        self.exec(
+            "UPDATE receipt_series SET next = ?1 WHERE series = ?2",
+            params![next, series],
+        )?;
+        Ok(())
+    }
+
+    async fn insert_block(
+        &mut self,
+        series: &str,
+        first: i64,
+        last: i64,
+        device_id: &str,
+        at: &str,
+    ) -> Result<()> {
+        self.exec(
+            "INSERT INTO receipt_blocks(series, first, last, device_id, granted_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![series, first, last, device_id, at],
+        )?;
+        Ok(())
+    }
+
+    async fn blob_exists(&mut self, sha256: &str) -> Result<bool> {
+        self.exists("SELECT 1 FROM blobs WHERE sha256 = ?1", [sha256])
+    }
+
+    async fn insert_blob(
+        &mut self,
+        sha256: &str,
+        media_type: &str,
+        bytes: &[u8],
+        owner: &str,
+        at: &str,
+    ) -> Result<bool> {
+        Ok(self.exec(
+            "INSERT INTO blobs(sha256, media_type, bytes, owner, created_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+            params![sha256, media_type, bytes, owner, at],
+        )? > 0)
+    }
+
+    async fn blob(&mut self, sha256: &str) -> Result<Option<BlobRow>> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT media_type, bytes, owner FROM blobs WHERE sha256 = ?1")?
+            .query_row([sha256], |r| {
+                Ok(BlobRow {
+                    media_type: r.get(0)?,
+                    bytes: r.get(1)?,
+                    owner: r.get(2)?,
+                })
+            })
+            .optional()?)
+    }
+
+    async fn insert_old_part(&mut self, p: &OldPart) -> Result<()> {
+        self.exec(
+            &format!("INSERT INTO old_parts({OLD_PART_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT DO NOTHING"),
+            params![
+                p.registration,
+                p.job_id,
+                p.technician_id,
+                p.part_code,
+                p.description,
+                p.old_serial,
+                p.new_serial,
+                i64::from(p.in_warranty),
+                p.return_plate,
+                p.return_fault,
+                p.recorded_at,
+                p.received_at
+            ],
+        )?;
+        Ok(())
+    }
+
+    async fn old_parts(&mut self, job_id: Option<&str>) -> Result<Vec<OldPart>> {
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT {OLD_PART_COLUMNS} FROM old_parts WHERE (?1 IS NULL OR job_id = ?1)
+             ORDER BY received_at DESC, registration"
+        ))?;
+        let rows = stmt.query_map([job_id], old_part_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    async fn insert_followup(&mut self, f: &FollowUp, at: &str) -> Result<()> {
+        self.exec(
+            "INSERT INTO followups(job_id, reason, due_at, created_at, detail) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+            params![f.job_id, f.reason, f.due_at, at, f.detail],
+        )?;
+        Ok(())
+    }
+
+    async fn followups(&mut self) -> Result<Vec<FollowUp>> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT job_id, reason, due_at, detail FROM followups ORDER BY due_at, job_id, reason",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(FollowUp {
+                job_id: r.get(0)?,
+                reason: r.get(1)?,
+                due_at: r.get(2)?,
+                detail: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    async fn insert_complaint(&mut self, c: &ComplaintRow) -> Result<()> {
+        let r = &c.record;
+        self.exec(
+            "INSERT INTO complaints(op_id, job_id, technician_id, kind, words, customer_name, customer_phone, phone_digits, made_at, received_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING",
+            params![
+                c.op_id,
+                r.job_id,
+                r.technician_id,
+                r.kind,
+                r.words,
+                r.customer_name,
+                r.customer_phone,
+                c.phone_digits,
+                r.made_at,
+                r.received_at
+            ],
+        )?;
+        Ok(())
+    }
+
+    async fn complaints(&mut self) -> Result<Vec<ComplaintRecord>> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT job_id, technician_id, kind, words, customer_name, customer_phone, made_at, received_at
+             FROM complaints ORDER BY received_at, op_id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(ComplaintRecord {
+                job_id: r.get(0)?,
+                technician_id: r.get(1)?,
+                kind: r.get(2)?,
+                words: r.get(3)?,
+                customer_name: r.get(4)?,
+                customer_phone: r.get(5)?,
+                made_at: r.get(6)?,
+                received_at: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    async fn complained_before(&mut self, phone_digits: &str) -> Result<bool> {
+        self.exists(
+            "SELECT 1 FROM complaints WHERE phone_digits = ?1",
+            [phone_digits],
+        )
+    }
+}
