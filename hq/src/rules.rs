@@ -243,7 +243,7 @@ pub(crate) async fn create_order<R: Records>(
             visit.order.technician_id
         )));
     }
-    if r.order_for_update(visit.job_id()).await?.is_some() {
+    if r.order(visit.job_id()).await?.is_some() {
         return Err(HqError::Conflict(format!(
             "order {} exists",
             visit.job_id()
@@ -400,7 +400,10 @@ pub(crate) async fn get_order<R: Records>(
     job_id: &str,
     scope: Option<&str>,
 ) -> Result<Visit> {
-    let v = order_of(r, job_id).await?;
+    let v: Visit = match r.order(job_id).await? {
+        Some(o) => serde_json::from_str(&o.visit)?,
+        None => return Err(HqError::NotFound(format!("order {job_id}"))),
+    };
     if scope.is_some_and(|tech| tech != v.order.technician_id) {
         // Not "forbidden": a technician must not learn that someone else's job exists.
         return Err(HqError::NotFound(format!("order {job_id}")));
@@ -1353,9 +1356,11 @@ pub(crate) async fn charge_code<R: Records>(
     job_id: &str,
     instruction: Instruction,
 ) -> Result<String> {
-    let (technician_id, _) = load_order(r, job_id)
+    let technician_id = r
+        .order(job_id)
         .await?
-        .ok_or_else(|| HqError::NotFound(format!("order {job_id}")))?;
+        .ok_or_else(|| HqError::NotFound(format!("order {job_id}")))?
+        .technician_id;
     let key = r
         .approval_key(&technician_id)
         .await?

@@ -509,13 +509,25 @@ impl Records for PgRecords<'_> {
         .transpose()
     }
 
-    async fn insert_order(&mut self, o: &OrderRow, status: &str, at: &str) -> Result<()> {
-        self.exec(
-            "INSERT INTO orders(job_id, technician_id, status, visit, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    async fn order(&mut self, job_id: &str) -> Result<Option<OrderRow>> {
+        self.one(
+            "SELECT job_id, technician_id, visit, updated_at FROM orders WHERE job_id = $1",
+            &[&job_id],
+        )
+        .await?
+        .as_ref()
+        .map(order_row)
+        .transpose()
+    }
+
+    async fn insert_order(&mut self, o: &OrderRow, status: &str, at: &str) -> Result<bool> {
+        Ok(self.exec(
+            "INSERT INTO orders(job_id, technician_id, status, visit, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (job_id) DO NOTHING",
             &[&o.job_id, &o.technician_id, &status, &o.visit, &at, &o.updated_at],
         )
-        .await?;
-        Ok(())
+        .await?
+            > 0)
     }
 
     async fn update_order(&mut self, o: &OrderRow, status: &str) -> Result<()> {

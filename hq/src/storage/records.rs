@@ -137,7 +137,10 @@ pub(crate) trait Records {
 
     // --- orders and the change feed ---
     async fn order_for_update(&mut self, job_id: &str) -> Result<Option<OrderRow>>;
-    async fn insert_order(&mut self, order: &OrderRow, status: &str, at: &str) -> Result<()>;
+    /// An order read without a lock (a reader never holds up a push).
+    async fn order(&mut self, job_id: &str) -> Result<Option<OrderRow>>;
+    /// False if an order with that job id exists (two HQ processes may race).
+    async fn insert_order(&mut self, order: &OrderRow, status: &str, at: &str) -> Result<bool>;
     async fn update_order(&mut self, order: &OrderRow, status: &str) -> Result<()>;
     /// Orders by job id, optionally of one technician and in one status.
     async fn orders(

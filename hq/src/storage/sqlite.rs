@@ -523,12 +523,16 @@ impl Records for SqliteRecords<'_> {
             .optional()?)
     }
 
-    async fn insert_order(&mut self, o: &OrderRow, status: &str, at: &str) -> Result<()> {
-        self.exec(
-            "INSERT INTO orders(job_id, technician_id, status, visit, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    async fn order(&mut self, job_id: &str) -> Result<Option<OrderRow>> {
+        self.order_for_update(job_id).await
+    }
+
+    async fn insert_order(&mut self, o: &OrderRow, status: &str, at: &str) -> Result<bool> {
+        Ok(self.exec(
+            "INSERT INTO orders(job_id, technician_id, status, visit, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (job_id) DO NOTHING",
             [&o.job_id, &o.technician_id, status, &o.visit, at, &o.updated_at],
-        )?;
-        Ok(())
+        )? > 0)
     }
 
     async fn update_order(&mut self, o: &OrderRow, status: &str) -> Result<()> {
