@@ -14,6 +14,7 @@ SCHEMATHESIS_VERSION="4.32.5"
 HYPOTHESIS_VERSION="6.170.17"
 target="${CARGO_TARGET_DIR:-$PWD/target}"
 config="$PWD/scripts/contract-test.toml"
+hooks_dir="$PWD/scripts"
 venv="$target/contract-venv"
 
 # Debian splits venv (ensurepip) out of python3; curl drives HQ below.
@@ -75,7 +76,8 @@ for who in admin device; do
   [ "$who" = device ] && token="$device"
   echo "==> schemathesis with the $who token"
   # --seed makes a run reproducible; each failure is printed with its curl command.
-  (cd "$work" && "$venv/bin/schemathesis" --config-file "$config" run "$base/v1/openapi.json" \
+  (cd "$work" && SCHEMATHESIS_HOOKS=contract_hooks PYTHONPATH="$hooks_dir" \
+    "$venv/bin/schemathesis" --config-file "$config" run "$base/v1/openapi.json" \
     --max-examples "$EXAMPLES" \
     --header "Authorization: Bearer $token" \
     --workers 1 \

@@ -29,6 +29,10 @@ pub struct Device {
     /// Push bodies of at most `BATCH` ops, with the ops each holds.
     bodies: Vec<(usize, Vec<u8>)>,
     ops: usize,
+    /// The photos its ops name (sha256, media type, bytes): uploaded before
+    /// the timed pushes, as the sync client does (HQ refuses a fact naming a
+    /// photo it never received).
+    photos: Vec<(String, String, Vec<u8>)>,
 }
 
 /// Every phone's outbox, built once (on tmpfs) and pushed to each HQ backend.
@@ -64,6 +68,12 @@ pub fn fleet(s: &Sizes) -> anyhow::Result<Vec<Device>> {
             orders.push(order);
         }
         let ops = tech.pending_ops(usize::MAX)?;
+        let mut photos = Vec::new();
+        for sha in tech.pending_blobs()? {
+            if let Some((media, bytes)) = tech.blob(&sha)? {
+                photos.push((sha, media, bytes));
+            }
+        }
         let bodies = ops
             .chunks(BATCH)
             .map(|c| {
@@ -79,9 +89,27 @@ pub fn fleet(s: &Sizes) -> anyhow::Result<Vec<Device>> {
             orders,
             bodies,
             ops: ops.len(),
+            photos,
         });
     }
     Ok(devices)
+}
+
+/// One photo to HQ, outside the timed part (figure 5 times uploads).
+fn upload(hq: &Hq, token: &str, sha: &str, media: &str, bytes: &[u8]) -> anyhow::Result<()> {
+    let url = format!("{}/v1/blobs/{sha}", hq.url);
+    let status = hq.rt.block_on(async {
+        reqwest::Client::new()
+            .put(url)
+            .bearer_auth(token)
+            .header("content-type", media)
+            .body(bytes.to_vec())
+            .send()
+            .await
+            .map(|r| r.status())
+    })?;
+    anyhow::ensure!(status.is_success(), "photo upload: {status}");
+    Ok(())
 }
 
 pub fn hq_under_load(
@@ -106,7 +134,11 @@ pub fn hq_under_load(
             Some(json!({"code": code, "device_id": d.device_id})),
         );
         anyhow::ensure!(status < 300, "enroll: {status} {v}");
-        tokens.push(v["token"].as_str().unwrap_or_default().to_string());
+        let token = v["token"].as_str().unwrap_or_default().to_string();
+        for (sha, media, bytes) in &d.photos {
+            upload(&hq, &token, sha, media, bytes)?;
+        }
+        tokens.push(token);
         for o in &d.orders {
             hq.dispatch(o);
         }
@@ -249,12 +281,13 @@ pub fn hq_under_load(
         ),
         ratio: wall.as_secs_f64() / baseline.as_secs_f64(),
         target: if pg_url.is_some() {
-            "≥ 10 000 ops/s".into()
+            "≥ 30 000 ops/s".into()
         } else {
             "report".into()
         },
-        met: pg_url.map(|_| rate >= 10_000.0),
+        met: pg_url.map(|_| rate >= 30_000.0),
     });
+    let push_p99 = percentile(&push, 0.99);
     r.add(Figure {
         name: format!(
             "6. HQ on {name}: push latency p50 / p99 (ms), {} ops each",
@@ -264,15 +297,15 @@ pub fn hq_under_load(
                 format!("{fewest}–{most}")
             }
         ),
-        value: format!(
-            "{} / {}",
-            ms(percentile(&push, 0.5)),
-            ms(percentile(&push, 0.99))
-        ),
+        value: format!("{} / {}", ms(percentile(&push, 0.5)), ms(push_p99)),
         baseline: "".into(),
         ratio: f64::NAN,
-        target: "report".into(),
-        met: None,
+        target: if pg_url.is_some() {
+            "p99 < 500 ms".into()
+        } else {
+            "report".into()
+        },
+        met: pg_url.map(|_| push_p99 < Duration::from_millis(500)),
     });
     r.add(Figure {
         name: format!("6. HQ on {name}: pull latency p50 / p99 (ms)"),

@@ -129,12 +129,24 @@ pub trait Storage: Send + Sync + 'static {
     async fn applied_ops(&self) -> Result<i64>;
 }
 
+/// Connections each HQ process keeps to PostgreSQL: four per CPU core,
+/// between 4 and 32. More transactions in flight than the machine can run
+/// only queue inside PostgreSQL (figure 6 of BENCHMARKS.md measured 8, 16,
+/// 24 and 40 on 2 cores: 8 was fastest); 32 stays well under PostgreSQL's
+/// default 100 connections, leaving room for more HQ processes.
+pub fn postgres_pool() -> usize {
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    (cores * 4).clamp(4, 32)
+}
+
 /// Opens (and brings up to date) the database named by `url`:
 /// `postgres://...` or a SQLite file path (optionally `sqlite:` prefixed).
 /// Call it on the runtime that will serve: PostgreSQL connections live on it.
 pub async fn open(url: &str) -> Result<Arc<dyn Storage>> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(postgres::PgStorage::connect(url, 16).await?))
+        Ok(Arc::new(
+            postgres::PgStorage::connect(url, postgres_pool()).await?,
+        ))
     } else {
         let path = url.strip_prefix("sqlite:").unwrap_or(url).to_string();
         Ok(Arc::new(sqlite::SqliteStorage::open(path).await?))
