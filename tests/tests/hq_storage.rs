@@ -2,7 +2,10 @@
 //! below calls the [`onsite_hq::Storage`] trait directly (no HTTP) and runs
 //! on SQLite and on PostgreSQL (`on_both!`), asserting the same answers a
 //! user of HQ would notice (the order on the board, the page a phone pulls,
-//! the code of a refusal, the money of a day).
+//! the code of a refusal, the money of a day). Then HQ's migrations: a
+//! database written at every earlier schema version, on both databases, is
+//! brought up to date with its data, and both lists of steps describe the
+//! same tables.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
 
@@ -19,9 +22,10 @@ use onsite_core::sync::protocol::{
 use onsite_core::visit::{Complaint, ComplaintKind, Status};
 use onsite_core::{Profile, Technician};
 use onsite_hq::rules::{self, Device, BLOCK_SIZE};
-use onsite_tests::harness::{Backend, Store};
+use onsite_hq::storage::migrations::{self, VERSION};
+use onsite_tests::harness::{fresh_postgres, sqlite_backend, Backend, Store};
 use onsite_tests::on_both;
-use onsite_tests::peek;
+use onsite_tests::peek::{self, Val};
 
 /// HQ's storage on one database, and a directory for the phones' stores.
 struct Hq {
@@ -926,3 +930,398 @@ fn charge_codes_and_invoices(b: Backend) {
     );
 }
 on_both!(charge_codes_and_invoices);
+
+// --- migrations ---------------------------------------------------------------------
+
+/// The day the rows written by an older HQ belong to.
+const OLD_DAY: &str = "2026-11-24";
+
+/// Builds the database of `b` exactly as HQ at schema version `v` left it:
+/// the first `v` steps of that database's list, and the version marker
+/// where HQ keeps it.
+fn build_at_version(b: &Backend, v: usize) {
+    match b {
+        Backend::Sqlite(path) => {
+            let c = rusqlite::Connection::open(path).unwrap();
+            for step in &migrations::SQLITE[..v] {
+                c.execute_batch(step).unwrap();
+            }
+            c.pragma_update(None, "user_version", v as i64).unwrap();
+        }
+        Backend::Postgres(url) => {
+            let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+            for step in &migrations::POSTGRES[..v] {
+                c.batch_execute(step).unwrap();
+            }
+            c.batch_execute("CREATE TABLE hq_schema (version BIGINT NOT NULL)")
+                .unwrap();
+            c.execute("INSERT INTO hq_schema(version) VALUES ($1)", &[&(v as i64)])
+                .unwrap();
+        }
+    }
+}
+
+/// The schema version HQ's marker says.
+fn version_of(b: &Backend) -> i64 {
+    let sql = match b {
+        Backend::Sqlite(_) => "PRAGMA user_version",
+        Backend::Postgres(_) => "SELECT version FROM hq_schema",
+    };
+    peek::query(&b.url(), sql, &[])[0].int(0)
+}
+
+/// Rows in each of HQ's tables, by name.
+fn row_counts(b: &Backend) -> Vec<(String, i64)> {
+    let tables = match b {
+        Backend::Sqlite(_) => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        }
+        Backend::Postgres(_) => {
+            "SELECT table_name::text FROM information_schema.tables
+             WHERE table_schema = 'public' AND table_name <> 'hq_schema' ORDER BY table_name"
+        }
+    };
+    peek::query(&b.url(), tables, &[])
+        .iter()
+        .map(|r| {
+            let t = r.text(0);
+            let n = peek::query(&b.url(), &format!("SELECT COUNT(*) FROM {t}"), &[])[0].int(0);
+            (t, n)
+        })
+        .collect()
+}
+
+/// The token of the device an older HQ enrolled.
+const OLD_TOKEN: &str = "a-token-enrolled-before-the-upgrade";
+/// The device's last applied sequence.
+const OLD_SEQ: i64 = 7;
+
+/// Writes rows an HQ at schema version `v` could have written: a technician
+/// and device mid-sequence, a dispatched order with its change and an
+/// applied op, a photo, receipts (at v2 and later a voided one and its
+/// reissue), a block, a follow-up, a handover (the day balanced), and at v3
+/// an old part.
+fn write_rows_of_version(url: &str, v: usize) {
+    let exec = |sql: &str, params: &[Val]| peek::exec(url, sql, params);
+    let at = "2026-11-24T02:00:00.000Z";
+    exec(
+        "INSERT INTO technicians(technician_id, name, approval_key, created_at) VALUES ('T1', '李师傅', 'old-approval-key', $1)",
+        &[at.into()],
+    );
+    exec(
+        "INSERT INTO devices(device_id, technician_id, token_hash, last_seq, enrolled_at) VALUES ('D-1', 'T1', $1, $2, $3)",
+        &[rules::hash_secret(OLD_TOKEN).into(), OLD_SEQ.into(), at.into()],
+    );
+    let order = sample::leak_order("OLD-1", "T1", "2026-12-01T02:00:00Z".parse().unwrap());
+    let (visit, _) = onsite_core::visit::Visit::dispatched(order.clone()).unwrap();
+    exec(
+        "INSERT INTO orders(job_id, technician_id, status, visit, created_at, updated_at) VALUES ('OLD-1', 'T1', 'dispatched', $1, $2, $2)",
+        &[serde_json::to_string(&visit).unwrap().into(), at.into()],
+    );
+    let change = ChangeKind::Dispatched {
+        order: Box::new(order),
+    };
+    // As HQ wrote them: the cursor is the database's.
+    exec(
+        "INSERT INTO changes(technician_id, job_id, at, payload) VALUES ('T1', 'OLD-1', $1, $2)",
+        &[at.into(), serde_json::to_string(&change).unwrap().into()],
+    );
+    exec(
+        "INSERT INTO ops(op_id, device_id, seq, job_id, kind, outcome, hlc, received_at, payload)
+         VALUES ('old-op-7', 'D-1', 7, 'OLD-1', 'note', 'applied', '0', $1, '{}')",
+        &[at.into()],
+    );
+    exec(
+        "INSERT INTO blobs(sha256, media_type, bytes, owner, created_at) VALUES ($1, 'image/jpeg', $2, 'T1', $3)",
+        &[
+            onsite_core::signature::record::content_hash(b"old photo").into(),
+            Val::Bytes(b"old photo".to_vec()),
+            at.into(),
+        ],
+    );
+    exec(
+        "INSERT INTO receipt_series(series, next) VALUES ('R', 101)",
+        &[],
+    );
+    exec(
+        "INSERT INTO receipt_blocks(series, first, last, device_id, granted_at) VALUES ('R', 1, 100, 'D-1', $1)",
+        &[at.into()],
+    );
+    let receipt = "INSERT INTO receipts(number, job_id, technician_id, device_id, method, amount_fen, issued_day, received_at)
+                   VALUES ($1, $2, 'T1', 'D-1', 'cash', $3, $4, $5)";
+    for (number, job, fen) in [
+        ("R-00000001", "J-1", 5000),
+        ("EM-D-1-00000001", "J-2", 7000),
+    ] {
+        exec(
+            receipt,
+            &[
+                number.into(),
+                job.into(),
+                fen.into(),
+                OLD_DAY.into(),
+                at.into(),
+            ],
+        );
+    }
+    if v >= 2 {
+        // A receipt voided that day and its reissue: the columns of version 2.
+        exec(
+            "INSERT INTO receipts(number, job_id, technician_id, device_id, method, amount_fen, issued_day, received_at, kind, voided_day, void_reason, voided_at)
+             VALUES ('R-00000002', 'J-3', 'T1', 'D-1', 'cash', 3000, $1, $2, 'original', $1, '打错金额', $2)",
+            &[OLD_DAY.into(), at.into()],
+        );
+        exec(
+            "INSERT INTO receipts(number, job_id, technician_id, device_id, method, amount_fen, issued_day, received_at, kind, refers_to)
+             VALUES ('R-00000003', 'J-3', 'T1', 'D-1', 'cash', 3000, $1, $2, 'reissue', 'R-00000002')",
+            &[OLD_DAY.into(), at.into()],
+        );
+        // HQ at version 2 classified emergency receipts itself.
+        exec(
+            "UPDATE receipts SET kind = 'emergency' WHERE number LIKE 'EM-%'",
+            &[],
+        );
+    }
+    exec(
+        "INSERT INTO followups(job_id, reason, due_at, created_at) VALUES ('J-1', 'fix_uncertain', $1, $1)",
+        &[at.into()],
+    );
+    exec(
+        "INSERT INTO handovers(technician_id, day, method, amount_fen, recorded_at) VALUES ('T1', $1, 'cash', 12000, $2)",
+        &[OLD_DAY.into(), at.into()],
+    );
+    if v >= 3 {
+        exec(
+            "INSERT INTO old_parts(registration, job_id, technician_id, part_code, description, old_serial, new_serial, in_warranty, recorded_at, received_at)
+             VALUES ('JJ-OLD-1', 'J-1', 'T1', 'AP-P-001', '压缩机', 'OLD-SN', 'NEW-SN', 1, $1, $1)",
+            &[at.into()],
+        );
+    }
+}
+
+/// A database written by HQ at every earlier schema version (1 to
+/// VERSION - 1) is brought to the current version when HQ opens it: every
+/// row kept, receipts classified, and HQ answers on it as on a new one
+/// (the device's token and sequence, the change feed, photos, receipt
+/// blocks, reconciliation, follow-ups, old parts); opening again changes
+/// nothing; a database written by a newer HQ is refused, untouched.
+fn every_earlier_schema_is_migrated(b: Backend) {
+    for v in 1..VERSION as usize {
+        // Version 1 on the suite's own database, each later one on a new one.
+        let db = match &b {
+            _ if v == 1 => b.clone(),
+            Backend::Sqlite(path) => {
+                Backend::Sqlite(path.with_file_name(format!("hq-v{v}.sqlite3")))
+            }
+            Backend::Postgres(_) => fresh_postgres(&format!("migrate_v{v}")),
+        };
+        build_at_version(&db, v);
+        write_rows_of_version(&db.url(), v);
+        let before = row_counts(&db);
+        migrated_from(&db, v, &before);
+    }
+}
+// Some earlier version to migrate from, or the test above tests nothing.
+const _: () = assert!(VERSION >= 2);
+on_both!(every_earlier_schema_is_migrated);
+
+fn migrated_from(b: &Backend, v: usize, before: &[(String, i64)]) {
+    let url = b.url();
+    let db = Store::open(&url).unwrap_or_else(|e| panic!("from version {v}: {e}"));
+    assert_eq!(version_of(b), VERSION, "from version {v}");
+    let after = row_counts(b);
+    for (table, n) in before {
+        let kept = after.iter().find(|(t, _)| t == table).map(|(_, n)| *n);
+        assert_eq!(kept, Some(*n), "from version {v}: rows of {table}");
+    }
+    let s = &db.store;
+    let day = NaiveDate::parse_from_str(OLD_DAY, "%Y-%m-%d").unwrap();
+
+    // The money of the old day, classified and reconciled.
+    let r = db.run(s.reconciliation("T1", day)).unwrap();
+    assert_eq!(r.lines.len(), 1, "from version {v}: {r:?}");
+    let cash = &r.lines[0];
+    let kinds: Vec<(String, String)> = peek::query(
+        &url,
+        "SELECT number, kind FROM receipts ORDER BY number",
+        &[],
+    )
+    .iter()
+    .map(|r| (r.text(0), r.text(1)))
+    .collect();
+    let kind = |n: &str, k: &str| (n.to_string(), k.to_string());
+    if v == 1 {
+        assert_eq!((cash.issued.count, cash.issued.fen), (2, 12_000));
+        assert_eq!(cash.net_fen, 12_000);
+        assert_eq!(
+            kinds,
+            [
+                kind("EM-D-1-00000001", "emergency"),
+                kind("R-00000001", "original")
+            ]
+        );
+    } else {
+        assert_eq!(
+            (cash.issued.count, cash.issued.fen),
+            (3, 15_000),
+            "from version {v}"
+        );
+        assert_eq!((cash.voided.count, cash.voided.fen), (1, 3_000));
+        assert_eq!((cash.reissued.count, cash.reissued.fen), (1, 3_000));
+        assert_eq!(cash.net_fen, 15_000);
+        assert_eq!(
+            kinds,
+            [
+                kind("EM-D-1-00000001", "emergency"),
+                kind("R-00000001", "original"),
+                kind("R-00000002", "original"),
+                kind("R-00000003", "reissue")
+            ]
+        );
+    }
+    assert_eq!(cash.handed_in_fen, 12_000);
+
+    // The device's token and sequence, the technician's key.
+    let device = db.run(s.authenticate(OLD_TOKEN)).unwrap();
+    assert_eq!(
+        (device.device_id.as_str(), device.technician_id.as_str()),
+        ("D-1", "T1")
+    );
+    let key = db
+        .run(s.create_technician("T1", "李师傅", Utc::now()))
+        .unwrap();
+    assert_eq!(key, "old-approval-key");
+
+    // The phone's next op continues the sequence; a re-sent old one is a duplicate.
+    let dir = tempfile::tempdir().unwrap();
+    let tech = Technician::open(
+        dir.path().join("phone.sqlite3"),
+        Profile {
+            technician_id: "T1".into(),
+            technician_name: "李师傅".into(),
+            device_id: "D-1".into(),
+            approval_key: key,
+        },
+    )
+    .unwrap();
+    let page = db.run(s.pull("T1", 0, 10)).unwrap();
+    assert_eq!(page.changes.len(), 1, "from version {v}: the old feed");
+    tech.apply_pulled(&page).unwrap();
+    tech.accept_job("OLD-1").unwrap();
+    let accept = tech.pending_ops(1).unwrap().remove(0);
+    let ops = vec![
+        Op {
+            seq: OLD_SEQ,
+            op_id: "old-op-7".into(),
+            ..accept.clone()
+        },
+        Op {
+            seq: OLD_SEQ + 1,
+            ..accept
+        },
+    ];
+    let r = db.run(s.push(&device, ops, Utc::now())).unwrap();
+    let outcomes: Vec<Outcome> = r.results.iter().map(|o| o.outcome.clone()).collect();
+    assert_eq!(
+        outcomes,
+        [Outcome::Duplicate, Outcome::Applied],
+        "from version {v}"
+    );
+    assert_eq!(
+        db.run(s.get_order("OLD-1", None)).unwrap().status,
+        Status::Accepted
+    );
+
+    // A new change follows the old ones in the feed.
+    db.run(s.create_order(sample::leak_order("NEW-1", "T1", soon()), Utc::now()))
+        .unwrap();
+    let next = db.run(s.pull("T1", page.next_cursor, 10)).unwrap();
+    let jobs: Vec<&str> = next.changes.iter().map(|c| c.job_id.as_str()).collect();
+    assert_eq!(jobs, ["NEW-1"], "from version {v}");
+
+    // Photos, blocks, follow-ups and old parts as they were.
+    let sha = onsite_core::signature::record::content_hash(b"old photo");
+    assert_eq!(
+        db.run(s.get_blob(&sha, Some("T1"))).unwrap().1,
+        b"old photo"
+    );
+    let block = db.run(s.grant_block(&device, Utc::now())).unwrap();
+    assert_eq!((block.first, block.last), (101, 100 + BLOCK_SIZE));
+    let f = db.run(s.followups(None)).unwrap();
+    assert_eq!(
+        (f.len(), f[0].reason.as_str(), f[0].detail.as_deref()),
+        (1, "fix_uncertain", None)
+    );
+    let parts = db.run(s.old_parts(None)).unwrap();
+    let registrations: Vec<&str> = parts.iter().map(|p| p.registration.as_str()).collect();
+    let expected: &[&str] = if v >= 3 { &["JJ-OLD-1"] } else { &[] };
+    assert_eq!(registrations, expected, "from version {v}");
+    assert!(parts.iter().all(|p| p.in_warranty));
+    assert!(db.run(s.complaints()).unwrap().is_empty());
+    drop(db);
+
+    // Opening again is a no-op; a database from a newer HQ is refused, untouched.
+    let counts = row_counts(b);
+    drop(Store::open(&url).expect("reopens"));
+    assert_eq!(row_counts(b), counts);
+    let newer = VERSION + 1;
+    match b {
+        Backend::Sqlite(path) => rusqlite::Connection::open(path)
+            .unwrap()
+            .pragma_update(None, "user_version", newer)
+            .unwrap(),
+        Backend::Postgres(_) => {
+            peek::exec(&url, "UPDATE hq_schema SET version = $1", &[newer.into()]);
+        }
+    }
+    let err = Store::open(&url).err().expect("a newer schema is refused");
+    assert!(
+        err.to_string().contains(&format!("version {newer}")),
+        "{err}"
+    );
+    assert_eq!(version_of(b), newer);
+    assert_eq!(row_counts(b), counts);
+}
+
+/// SQLite's and PostgreSQL's lists of steps build the same tables with the
+/// same columns (name, kind of value, whether it may be empty), so the two
+/// cannot drift apart.
+#[test]
+fn both_databases_have_the_same_schema() {
+    let (_dir, sqlite) = sqlite_backend();
+    let pg = fresh_postgres("same_schema");
+    for b in [&sqlite, &pg] {
+        drop(Store::open(&b.url()).unwrap());
+    }
+    let lite = peek::query(
+        &sqlite.url(),
+        "SELECT m.name, p.name, p.type, p.\"notnull\" OR p.pk > 0 FROM sqlite_master m, pragma_table_info(m.name) p
+         WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'",
+        &[],
+    );
+    let post = peek::query(
+        &pg.url(),
+        "SELECT table_name::text, column_name::text, data_type::text, is_nullable = 'NO'
+         FROM information_schema.columns WHERE table_schema = 'public' AND table_name <> 'hq_schema'",
+        &[],
+    );
+    let family = |t: &str| match t.to_ascii_lowercase().as_str() {
+        "integer" | "bigint" => "integer",
+        "text" => "text",
+        "blob" | "bytea" => "bytes",
+        other => panic!("a column type neither list should use: {other}"),
+    };
+    let columns = |rows: Vec<peek::Row>| -> BTreeSet<(String, String, &'static str, bool)> {
+        rows.iter()
+            .map(|r| (r.text(0), r.text(1), family(&r.text(2)), r.int(3) != 0))
+            .collect()
+    };
+    let (lite, post) = (columns(lite), columns(post));
+    assert!(lite.len() > 50, "{lite:?}");
+    let only_lite: Vec<_> = lite.difference(&post).collect();
+    let only_pg: Vec<_> = post.difference(&lite).collect();
+    assert!(
+        only_lite.is_empty() && only_pg.is_empty(),
+        "SQLite only: {only_lite:?}\nPostgreSQL only: {only_pg:?}"
+    );
+}
