@@ -80,7 +80,8 @@ pub(crate) async fn create_technician<R: Records>(
     let key = random_token();
     r.insert_technician(id, name.trim(), &key, &now_str(now))
         .await?;
-    Ok(key)
+    // The stored key: a registration racing this one may have won.
+    Ok(r.approval_key(id).await?.unwrap_or(key))
 }
 
 /// A one-time code the technician types into the app to enroll a device.

@@ -712,6 +712,88 @@ fn receipt_blocks(b: Backend) {
 }
 on_both!(receipt_blocks);
 
+/// Requests racing on the same record (an integrator retrying a create, two
+/// phones uploading the same photo) get the answers they would get one after
+/// the other: one order created and the rest a conflict, one key for a
+/// technician, a photo stored once, an enrollment code used once.
+fn racing_requests(b: Backend) {
+    const RACERS: usize = 8;
+    let hq = hq(&b);
+    let store = hq.db.store.clone();
+    let results = hq.run(async move {
+        let now = Utc::now();
+        store.create_technician("T1", "李师傅", now).await.unwrap();
+        let code = store.create_enrollment("T1", now).await.unwrap();
+        let bytes = sample::photo_jpeg();
+        let sha = onsite_core::signature::record::content_hash(&bytes);
+        // Every racer starts each request at the same moment.
+        let start = std::sync::Arc::new(tokio::sync::Barrier::new(RACERS));
+        let tasks: Vec<_> = (0..RACERS)
+            .map(|i| {
+                let (store, start) = (store.clone(), start.clone());
+                let (code, sha, bytes) = (code.clone(), sha.clone(), bytes.clone());
+                tokio::spawn(async move {
+                    let order = sample::leak_order("R-1", "T1", soon());
+                    start.wait().await;
+                    let order = store.create_order(order, now).await.map(|o| o.job_id);
+                    start.wait().await;
+                    let key = store.create_technician("T2", "王师傅", now).await;
+                    start.wait().await;
+                    let blob = store.put_blob(&sha, "image/jpeg", bytes, "T1", now).await;
+                    start.wait().await;
+                    let device = store.enroll(&code, &format!("D-{i}"), now).await;
+                    [
+                        order,
+                        key,
+                        blob.map(|b| b.to_string()),
+                        device.map(|e| e.device_id),
+                    ]
+                })
+            })
+            .collect();
+        let mut all = Vec::new();
+        for t in tasks {
+            all.push(t.await.unwrap());
+        }
+        all
+    });
+    // Each request's answers: how many racers got each answer.
+    let tally = |n: usize| -> Vec<(String, usize)> {
+        let mut seen: Vec<(String, usize)> = Vec::new();
+        for r in &results {
+            let answer = match &r[n] {
+                Ok(v) if n == 2 => format!("stored {v}"),
+                Ok(_) => "ok".to_string(),
+                Err(e) => format!("{}: {e}", e.code().1),
+            };
+            match seen.iter_mut().find(|(a, _)| *a == answer) {
+                Some((_, count)) => *count += 1,
+                None => seen.push((answer, 1)),
+            }
+        }
+        seen.sort();
+        seen
+    };
+    let a = |s: &str, n: usize| (s.to_string(), n);
+    let r = RACERS - 1;
+    assert_eq!(
+        tally(0),
+        [a("conflict: order R-1 exists", r), a("ok", 1)],
+        "create order"
+    );
+    assert_eq!(tally(1), [a("ok", RACERS)], "register a technician");
+    let keys: BTreeSet<&String> = results.iter().filter_map(|r| r[1].as_ref().ok()).collect();
+    assert_eq!(keys.len(), 1, "one key for T2");
+    assert_eq!(
+        tally(2),
+        [a("stored false", r), a("stored true", 1)],
+        "store a photo"
+    );
+    let used = a("unauthorized: missing or invalid token", r);
+    assert_eq!(tally(3), [a("ok", 1), used], "enrol with one code");
+}
+on_both!(racing_requests);
+
 // --- after the visit -----------------------------------------------------------------
 
 /// A whole visit pushed: the follow-up it calls for (once, however often

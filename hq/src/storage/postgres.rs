@@ -366,7 +366,8 @@ impl Records for PgRecords<'_> {
 
     async fn insert_technician(&mut self, id: &str, name: &str, key: &str, at: &str) -> Result<()> {
         self.exec(
-            "INSERT INTO technicians(technician_id, name, approval_key, created_at) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO technicians(technician_id, name, approval_key, created_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (technician_id) DO NOTHING",
             &[&id, &name, &key, &at],
         )
         .await?;
@@ -510,11 +511,15 @@ impl Records for PgRecords<'_> {
     }
 
     async fn insert_order(&mut self, o: &OrderRow, status: &str, at: &str) -> Result<()> {
-        self.exec(
-            "INSERT INTO orders(job_id, technician_id, status, visit, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        let inserted = self.exec(
+            "INSERT INTO orders(job_id, technician_id, status, visit, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (job_id) DO NOTHING",
             &[&o.job_id, &o.technician_id, &status, &o.visit, &at, &o.updated_at],
         )
         .await?;
+        if inserted == 0 {
+            return Err(HqError::Conflict(format!("order {} exists", o.job_id)));
+        }
         Ok(())
     }
 

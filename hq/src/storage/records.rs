@@ -108,6 +108,8 @@ pub(crate) trait Records {
     // --- technicians, enrollment, devices ---
     /// The technician's approval key, if HQ knows the technician.
     async fn approval_key(&mut self, technician_id: &str) -> Result<Option<String>>;
+    /// Ignored if the technician exists: a registration racing this one
+    /// (PostgreSQL: another transaction) may have won since the key was read.
     async fn insert_technician(&mut self, id: &str, name: &str, key: &str, at: &str) -> Result<()>;
     async fn insert_enrollment(
         &mut self,
@@ -137,6 +139,8 @@ pub(crate) trait Records {
 
     // --- orders and the change feed ---
     async fn order_for_update(&mut self, job_id: &str) -> Result<Option<OrderRow>>;
+    /// A conflict if the order exists, also when a racing transaction
+    /// inserted it after this one looked (PostgreSQL locks no missing row).
     async fn insert_order(&mut self, order: &OrderRow, status: &str, at: &str) -> Result<()>;
     async fn update_order(&mut self, order: &OrderRow, status: &str) -> Result<()>;
     /// Orders by job id, optionally of one technician and in one status.
