@@ -18,6 +18,9 @@ cargo fmt --all --check
 step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
+step "one SQLite library linked (dependency graph and the onsite binary)"
+bash scripts/check-one-sqlite.sh
+
 step "fuzz targets compile (fuzz/ is outside the workspace)"
 # libfuzzer-sys builds libFuzzer's C++ sources even for a check: it needs a C++ compiler.
 if ! command -v c++ >/dev/null 2>&1; then

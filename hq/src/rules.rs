@@ -80,7 +80,8 @@ pub(crate) async fn create_technician<R: Records>(
     let key = random_token();
     r.insert_technician(id, name.trim(), &key, &now_str(now))
         .await?;
-    Ok(key)
+    // The stored key: a registration racing this one may have won.
+    Ok(r.approval_key(id).await?.unwrap_or(key))
 }
 
 /// A one-time code the technician types into the app to enroll a device.
@@ -243,18 +244,17 @@ pub(crate) async fn create_order<R: Records>(
             visit.order.technician_id
         )));
     }
-    if r.order(visit.job_id()).await?.is_some() {
+    // The insert decides: a racing HQ process may have created it a moment ago.
+    let row = order_row(&visit, now)?;
+    if !r
+        .insert_order(&row, visit.status.as_str(), &now_str(now))
+        .await?
+    {
         return Err(HqError::Conflict(format!(
             "order {} exists",
             visit.job_id()
         )));
     }
-    r.insert_order(
-        &order_row(&visit, now)?,
-        visit.status.as_str(),
-        &now_str(now),
-    )
-    .await?;
     feed(
         r,
         &visit.order.technician_id,

@@ -78,6 +78,19 @@ pub fn drive_accepted_to_acceptance(
     job: &str,
     acceptance: AcceptanceInput,
 ) -> Result<()> {
+    drive_accepted_to_quote(tech, job)?;
+    tech.customer_consents(job, "王女士")?;
+    tech.start_work(job)?;
+    sample::complete_checklist(tech, job, Phase::WorkRules)?;
+    tech.finish_work(job, 30, "更换角阀")?;
+    sample::complete_checklist(tech, job, Phase::Completion)?;
+    tech.record_acceptance(job, acceptance)?;
+    Ok(())
+}
+
+/// Walks an accepted job to the customer (checklists, contacts, departure,
+/// arrival), an assessment and one schedule line, to the quote presented.
+pub fn drive_accepted_to_quote(tech: &Technician, job: &str) -> Result<()> {
     sample::complete_checklist(tech, job, Phase::BeforeLeaving)?;
     // A furniture delivery needs its two contacts before leaving and arriving.
     if tech.job(job)?.order.category == onsite_core::checklist::Category::Furniture {
@@ -96,12 +109,6 @@ pub fn drive_accepted_to_acceptance(
     )?;
     sample::add_schedule_line(tech, job, 1)?;
     tech.present_quote(job)?;
-    tech.customer_consents(job, "王女士")?;
-    tech.start_work(job)?;
-    sample::complete_checklist(tech, job, Phase::WorkRules)?;
-    tech.finish_work(job, 30, "更换角阀")?;
-    sample::complete_checklist(tech, job, Phase::Completion)?;
-    tech.record_acceptance(job, acceptance)?;
     Ok(())
 }
 

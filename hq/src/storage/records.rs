@@ -108,6 +108,8 @@ pub(crate) trait Records {
     // --- technicians, enrollment, devices ---
     /// The technician's approval key, if HQ knows the technician.
     async fn approval_key(&mut self, technician_id: &str) -> Result<Option<String>>;
+    /// Ignored if the technician exists: a registration racing this one
+    /// (PostgreSQL: another transaction) may have won since the key was read.
     async fn insert_technician(&mut self, id: &str, name: &str, key: &str, at: &str) -> Result<()>;
     async fn insert_enrollment(
         &mut self,

@@ -399,7 +399,8 @@ impl Records for SqliteRecords<'_> {
 
     async fn insert_technician(&mut self, id: &str, name: &str, key: &str, at: &str) -> Result<()> {
         self.exec(
-            "INSERT INTO technicians(technician_id, name, approval_key, created_at) VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO technicians(technician_id, name, approval_key, created_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (technician_id) DO NOTHING",
             [id, name, key, at],
         )?;
         Ok(())
