@@ -26,6 +26,9 @@
 //!   customer's phone in digits only, so a later order for the same phone is
 //!   marked as a returning customer who complained; `followups.detail` (v4)
 //!   says what a follow-up is about (a rejected delivery item).
+//! - `integration_keys` (v5): named keys the service centre's systems call HQ
+//!   with, each with its scopes (`dispatch`, `read`, `admin`), the SHA-256 of
+//!   its secret (never the secret), when it was made, revoked and last used.
 
 const V1: &str = "
 CREATE TABLE technicians (
@@ -178,11 +181,24 @@ CREATE TABLE complaints (
 CREATE INDEX complaints_by_phone ON complaints(phone_digits);
 ";
 
+/// Version 5: named integration keys with scopes, in place of one shared
+/// admin token (a revoked key keeps its row, so its name is never reused).
+const V5: &str = "
+CREATE TABLE integration_keys (
+    name         TEXT PRIMARY KEY,
+    scopes       TEXT NOT NULL,
+    secret_hash  TEXT NOT NULL UNIQUE,
+    created_at   TEXT NOT NULL,
+    revoked_at   TEXT,
+    last_used_at TEXT
+);
+";
+
 /// The schema version this build writes; a database at a later version is refused.
-pub const VERSION: i64 = 4;
+pub const VERSION: i64 = 5;
 
 /// The migration steps, in order: step `i` brings a database from version `i` to `i + 1`.
-const STEPS: [&str; VERSION as usize] = [V1, V2, V3, V4];
+const STEPS: [&str; VERSION as usize] = [V1, V2, V3, V4, V5];
 
 fn sqlite(step: &str) -> String {
     step.replace("{INT}", "INTEGER")
