@@ -142,6 +142,42 @@ pub enum HqCommand {
         #[command(flatten)]
         conn: Conn,
     },
+    /// Integration keys: create, revoke and list them, on HQ's database
+    /// directly (as the operator who runs `onsite hq serve`).
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum KeyCommand {
+    /// Create a key and print its secret, once: it is stored only hashed and
+    /// cannot be shown again.
+    Create {
+        name: String,
+        /// Comma-separated: dispatch, read, admin (admin covers all).
+        #[arg(long)]
+        scope: String,
+    },
+    /// Revoke a key: HQ refuses its secret from now on.
+    Revoke { name: String },
+    /// Every key with its scopes and when it was created, revoked and last used (never a secret).
+    List,
+}
+
+/// Which database the key commands work on: the one `onsite hq serve` uses,
+/// named the same way (flag, environment, config file, default).
+#[derive(clap::Args)]
+pub struct DbArgs {
+    /// Database: a SQLite file path or postgres://... [default: onsite-hq.sqlite3]
+    #[arg(long, env = "ONSITE_HQ_DB", global = true)]
+    db: Option<String>,
+    /// TOML file whose `db` setting names the database (the flag and environment win over it)
+    #[arg(long, env = "ONSITE_HQ_CONFIG", global = true)]
+    config: Option<std::path::PathBuf>,
 }
 
 /// One of --waive, --reduce-to FEN, --insist.
@@ -324,6 +360,7 @@ pub fn run(cmd: HqCommand) -> Result<()> {
     let rt = tokio::runtime::Runtime::new()?;
     match cmd {
         HqCommand::Serve(args) => serve(&rt, args.resolve()?),
+        HqCommand::Key { command, db } => key(&rt, command, db),
         HqCommand::Enroll {
             technician,
             name,
@@ -609,6 +646,54 @@ fn serve(rt: &tokio::runtime::Runtime, settings: onsite_hq::config::Resolved) ->
         }
         Ok::<_, anyhow::Error>(())
     })
+}
+
+fn key(rt: &tokio::runtime::Runtime, cmd: KeyCommand, args: DbArgs) -> Result<()> {
+    use onsite_hq::config::ServeSettings;
+    use onsite_hq::keys::Scope;
+    let file = match &args.config {
+        Some(path) => ServeSettings::read(path)?,
+        None => ServeSettings::default(),
+    };
+    let url = ServeSettings {
+        db: args.db,
+        ..Default::default()
+    }
+    .over(file)
+    .resolve()
+    .db;
+    let store = rt
+        .block_on(onsite_hq::open(&url))
+        .with_context(|| format!("opening {url}"))?;
+    let now = Utc::now();
+    match cmd {
+        KeyCommand::Create { name, scope } => {
+            let scopes = Scope::parse_list(&scope)?;
+            let secret = rt.block_on(store.create_key(&name, &scopes, now))?;
+            eprintln!("key {name} created; its secret (shown this once, HQ keeps only its hash):");
+            println!("{secret}");
+        }
+        KeyCommand::Revoke { name } => {
+            rt.block_on(store.revoke_key(&name, now))?;
+            println!("key {name} revoked");
+        }
+        KeyCommand::List => {
+            for k in rt.block_on(store.keys())? {
+                let scopes: Vec<&str> = k.scopes.iter().map(|s| s.as_str()).collect();
+                println!(
+                    "{}\t{}\tcreated {}\t{}\t{}",
+                    k.name,
+                    scopes.join(","),
+                    k.created_at,
+                    k.revoked_at
+                        .map_or("active".to_string(), |t| format!("revoked {t}")),
+                    k.last_used_at
+                        .map_or("never used".to_string(), |t| format!("last used {t}")),
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A random admin token (two UUIDv4s from the OS's randomness).

@@ -24,8 +24,11 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{HqError, Result};
 use crate::extract::{
-    with_whole_floats_as_integers, Admin, Caller, DeviceCaller, JsonBody, LimitedBody, Path, Query,
+    with_whole_floats_as_integers, Admin, Auth, Caller, ClientAddr, DeviceCaller, Dispatch,
+    JsonBody, LimitedBody, Path, Query, Read, Scoped,
 };
+use crate::keys::{KeyInfo, Scope};
+use crate::limit::Limiter;
 use crate::rules::{
     self, ComplaintRecord, FollowUp, OldPart, OrderSummary, PendingInvoice, Reconciliation,
 };
@@ -36,8 +39,10 @@ pub use crate::extract::MAX_JSON_BYTES;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Storage>,
-    /// SHA-256 of the service centre's admin token.
-    pub admin_token_hash: String,
+    /// Tells integration keys and devices apart.
+    pub auth: Auth,
+    /// Wrong enrollment codes per address.
+    pub enroll_limit: Arc<Limiter>,
 }
 
 /// One span per request: method and route template (never the query string
@@ -54,6 +59,7 @@ async fn trace_request(req: Request, next: Next) -> Response {
         method = %req.method(),
         route = %route,
         caller = Empty,
+        key = Empty,
         device_id = Empty,
         technician_id = Empty,
         error = Empty,
@@ -97,6 +103,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/reconciliation", get(reconciliation))
         .route("/v1/old-parts", get(old_parts))
         .route("/v1/complaints", get(complaints))
+        .route("/v1/keys", post(create_key).get(list_keys))
+        .route("/v1/keys/{name}/revoke", post(revoke_key))
         .fallback(|| async { HqError::NotFound("route".into()) })
         .layer(axum::middleware::from_fn(trace_request))
         .layer(DefaultBodyLimit::max(rules::MAX_BLOB_BYTES + 1024))
@@ -170,20 +178,20 @@ struct NewTechnician {
     post,
     path = "/v1/technicians",
     summary = "Create a technician (idempotent)",
-    security(("admin" = [])),
+    security(("key" = ["admin"])),
     request_body = NewTechnician,
     responses(
         (status = 201, description = "Created (or already there)"),
         (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
         (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
-        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 403, description = "A device token, or a key without the scope this route needs", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
         (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
     )
 )]
 async fn create_technician(
-    _: Admin,
+    _: Scoped<Admin>,
     State(s): State<AppState>,
     JsonBody(t): JsonBody<NewTechnician>,
 ) -> Result<StatusCode> {
@@ -203,13 +211,13 @@ struct NewEnrollment {
     post,
     path = "/v1/enrollments",
     summary = "Create a one-time enrollment code for a technician",
-    security(("admin" = [])),
+    security(("key" = ["admin"])),
     request_body = NewEnrollment,
     responses(
         (status = 201, description = "The code to type on the phone", body = Code),
         (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
         (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
-        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 403, description = "A device token, or a key without the scope this route needs", body = ErrorBody),
         (status = 404, description = "No such order, device, technician or blob (or not the caller's)", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
@@ -217,7 +225,7 @@ struct NewEnrollment {
     )
 )]
 async fn create_enrollment(
-    _: Admin,
+    _: Scoped<Admin>,
     State(s): State<AppState>,
     JsonBody(e): JsonBody<NewEnrollment>,
 ) -> Result<Response> {
@@ -239,35 +247,47 @@ async fn create_enrollment(
         (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
         (status = 409, description = "The request conflicts with the order's state", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 429, description = "Too many wrong codes from this address: try again after Retry-After seconds", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until this address may try again"))),
         (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
         (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
     )
 )]
 async fn enroll(
+    ClientAddr(addr): ClientAddr,
     State(s): State<AppState>,
     JsonBody(r): JsonBody<EnrollRequest>,
 ) -> Result<Response> {
-    let resp = s.store.enroll(&r.code, &r.device_id, Utc::now()).await?;
-    Ok((StatusCode::CREATED, Json(resp)).into_response())
+    let now = std::time::Instant::now();
+    if let Some(a) = addr {
+        s.enroll_limit
+            .check(a, now)
+            .map_err(|wait| HqError::TooManyRequests(wait.as_secs() + 1))?;
+    }
+    let resp = s.store.enroll(&r.code, &r.device_id, Utc::now()).await;
+    if let (Err(HqError::Unauthorized), Some(a)) = (&resp, addr) {
+        s.enroll_limit.failed(a, now);
+    }
+    Ok((StatusCode::CREATED, Json(resp?)).into_response())
 }
 
 #[utoipa::path(
     post,
     path = "/v1/devices/{device_id}/revoke",
     summary = "Revoke a device's token",
-    security(("admin" = [])),
+    security(("key" = ["admin"])),
     params(("device_id" = String, Path, description = "The device", pattern = "^[A-Za-z0-9._-]{1,64}$")),
     responses(
         (status = 204, description = "Revoked"),
         (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
-        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 403, description = "A device token, or a key without the scope this route needs", body = ErrorBody),
         (status = 404, description = "No such order, device, technician or blob (or not the caller's)", body = ErrorBody),
         (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
         (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
     )
 )]
 async fn revoke(
-    _: Admin,
+    _: Scoped<Admin>,
     State(s): State<AppState>,
     Path(device_id): Path<String>,
 ) -> Result<StatusCode> {
@@ -279,13 +299,13 @@ async fn revoke(
     post,
     path = "/v1/orders",
     summary = "Create and dispatch a work order",
-    security(("admin" = [])),
+    security(("key" = ["dispatch"])),
     request_body = WorkOrder,
     responses(
         (status = 201, description = "Dispatched", body = OrderSummary),
         (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
         (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
-        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 403, description = "A device token, or a key without the scope this route needs", body = ErrorBody),
         (status = 404, description = "No such order, device, technician or blob (or not the caller's)", body = ErrorBody),
         (status = 409, description = "The request conflicts with the order's state", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
@@ -294,7 +314,7 @@ async fn revoke(
     )
 )]
 async fn create_order(
-    _: Admin,
+    _: Scoped<Dispatch>,
     State(s): State<AppState>,
     JsonBody(order): JsonBody<WorkOrder>,
 ) -> Result<Response> {
@@ -313,19 +333,19 @@ struct OrderFilter {
     get,
     path = "/v1/orders",
     summary = "List orders, optionally by technician and status",
-    security(("admin" = [])),
+    security(("key" = ["read"])),
     params(OrderFilter),
     responses(
         (status = 200, description = "The dispatch board", body = Vec<OrderSummary>),
         (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
         (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
-        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 403, description = "A device token, or a key without the scope this route needs", body = ErrorBody),
         (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
         (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
     )
 )]
 async fn list_orders(
-    _: Admin,
+    _: Scoped<Read>,
     State(s): State<AppState>,
     Query(f): Query<OrderFilter>,
 ) -> Result<Response> {
@@ -340,19 +360,19 @@ async fn list_orders(
     get,
     path = "/v1/orders/{job_id}",
     summary = "HQ's view of one order: the whole visit",
-    security(("admin" = [])),
+    security(("key" = ["read"])),
     params(("job_id" = String, Path, description = "The order number", pattern = "^[A-Za-z0-9._-]{1,64}$")),
     responses(
         (status = 200, description = "The visit", body = Visit),
         (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
-        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 403, description = "A device token, or a key without the scope this route needs", body = ErrorBody),
         (status = 404, description = "No such order, device, technician or blob (or not the caller's)", body = ErrorBody),
         (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
         (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
     )
 )]
 async fn get_order(
-    _: Admin,
+    _: Scoped<Read>,
     State(s): State<AppState>,
     Path(job_id): Path<String>,
 ) -> Result<Response> {
@@ -370,14 +390,14 @@ struct Assign {
     post,
     path = "/v1/orders/{job_id}/assign",
     summary = "Assign or reassign an order",
-    security(("admin" = [])),
+    security(("key" = ["dispatch"])),
     params(("job_id" = String, Path, description = "The order number", pattern = "^[A-Za-z0-9._-]{1,64}$")),
     request_body = Assign,
     responses(
         (status = 200, description = "Assigned", body = OrderSummary),
         (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
         (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
-        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 403, description = "A device token, or a key without the scope this route needs", body = ErrorBody),
         (status = 404, description = "No such order, device, technician or blob (or not the caller's)", body = ErrorBody),
         (status = 409, description = "The request conflicts with the order's state", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
@@ -386,7 +406,7 @@ struct Assign {
     )
 )]
 async fn assign(
-    _: Admin,
+    _: Scoped<Dispatch>,
     State(s): State<AppState>,
     Path(job_id): Path<String>,
     JsonBody(a): JsonBody<Assign>,
@@ -415,14 +435,14 @@ struct Reschedule {
     post,
     path = "/v1/orders/{job_id}/reschedule",
     summary = "Move the appointment, with the customer's consent (who, when, how)",
-    security(("admin" = [])),
+    security(("key" = ["dispatch"])),
     params(("job_id" = String, Path, description = "The order number", pattern = "^[A-Za-z0-9._-]{1,64}$")),
     request_body = Reschedule,
     responses(
         (status = 200, description = "Rescheduled", body = OrderSummary),
         (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
         (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
-        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 403, description = "A device token, or a key without the scope this route needs", body = ErrorBody),
         (status = 404, description = "No such order, device, technician or blob (or not the caller's)", body = ErrorBody),
         (status = 409, description = "The request conflicts with the order's state", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
@@ -431,7 +451,7 @@ struct Reschedule {
     )
 )]
 async fn reschedule(
-    _: Admin,
+    _: Scoped<Dispatch>,
     State(s): State<AppState>,
     Path(job_id): Path<String>,
     JsonBody(r): JsonBody<Reschedule>,
@@ -452,14 +472,14 @@ struct Cancel {
     post,
     path = "/v1/orders/{job_id}/cancel",
     summary = "Cancel an order",
-    security(("admin" = [])),
+    security(("key" = ["dispatch"])),
     params(("job_id" = String, Path, description = "The order number", pattern = "^[A-Za-z0-9._-]{1,64}$")),
     request_body = Cancel,
     responses(
         (status = 200, description = "Cancelled", body = OrderSummary),
         (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
         (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
-        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 403, description = "A device token, or a key without the scope this route needs", body = ErrorBody),
         (status = 404, description = "No such order, device, technician or blob (or not the caller's)", body = ErrorBody),
         (status = 409, description = "The request conflicts with the order's state", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
@@ -468,7 +488,7 @@ struct Cancel {
     )
 )]
 async fn cancel(
-    _: Admin,
+    _: Scoped<Dispatch>,
     State(s): State<AppState>,
     Path(job_id): Path<String>,
     JsonBody(c): JsonBody<Cancel>,
@@ -485,7 +505,7 @@ async fn cancel(
     responses(
         (status = 200, description = "The jobs", body = Vec<OrderSummary>),
         (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
-        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 403, description = "An integration key on a device route", body = ErrorBody),
         (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
         (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
     )
@@ -504,7 +524,7 @@ async fn my_jobs(DeviceCaller(d): DeviceCaller, State(s): State<AppState>) -> Re
     responses(
         (status = 200, description = "The visit", body = Visit),
         (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
-        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 403, description = "An integration key on a device route", body = ErrorBody),
         (status = 404, description = "No such order, device, technician or blob (or not the caller's)", body = ErrorBody),
         (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
         (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
@@ -529,7 +549,7 @@ async fn my_job(
         (status = 200, description = "Every op's outcome", body = PushResponse),
         (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
         (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
-        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 403, description = "An integration key on a device route", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
         (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
@@ -569,7 +589,7 @@ struct PullQuery {
         (status = 200, description = "A page of changes", body = PullResponse),
         (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
         (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
-        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 403, description = "An integration key on a device route", body = ErrorBody),
         (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
         (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
     )
@@ -597,7 +617,7 @@ async fn pull(
         (status = 200, description = "Already stored"),
         (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
         (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
-        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 403, description = "An integration key on a device route", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
         (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
@@ -630,7 +650,7 @@ async fn put_blob(
     get,
     path = "/v1/blobs/{sha256}",
     summary = "Download a blob (devices: their technician's only)",
-    security(("admin" = []), ("device" = [])),
+    security(("key" = ["read"]), ("device" = [])),
     params(("sha256" = String, Path, description = "The SHA-256 of the bytes, lowercase hex", pattern = "^[0-9a-f]{64}$")),
     responses(
         (status = 200, description = "The bytes, with the media type they were stored with", content_type = "application/octet-stream"),
@@ -646,7 +666,13 @@ async fn get_blob(
     Path(sha): Path<String>,
 ) -> Result<Response> {
     let scope = match caller {
-        Caller::Admin => None,
+        Caller::Key(k) if k.allows(Scope::Read) => None,
+        Caller::Key(k) => {
+            return Err(HqError::Forbidden(format!(
+                "key {} does not have the read scope this needs",
+                k.name
+            )))
+        }
         Caller::Device(d) => Some(d.technician_id),
     };
     let (media, bytes) = s.store.get_blob(&sha, scope.as_deref()).await?;
@@ -661,7 +687,7 @@ async fn get_blob(
     responses(
         (status = 201, description = "The block", body = NumberBlock),
         (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
-        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 403, description = "An integration key on a device route", body = ErrorBody),
         (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
         (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
     )
@@ -682,14 +708,14 @@ struct ChargeInstructionBody {
     post,
     path = "/v1/orders/{job_id}/charge-instruction",
     summary = "The service centre's instruction on a disputed charge (waive, reduce, insist), sent to the phone by sync",
-    security(("admin" = [])),
+    security(("key" = ["dispatch"])),
     params(("job_id" = String, Path, description = "The order number", pattern = "^[A-Za-z0-9._-]{1,64}$")),
     request_body = ChargeInstructionBody,
     responses(
         (status = 200, description = "Instructed", body = OrderSummary),
         (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
         (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
-        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 403, description = "A device token, or a key without the scope this route needs", body = ErrorBody),
         (status = 404, description = "No such order, device, technician or blob (or not the caller's)", body = ErrorBody),
         (status = 409, description = "The request conflicts with the order's state", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
@@ -698,7 +724,7 @@ struct ChargeInstructionBody {
     )
 )]
 async fn charge_instruction(
-    _: Admin,
+    _: Scoped<Dispatch>,
     State(s): State<AppState>,
     Path(job_id): Path<String>,
     JsonBody(c): JsonBody<ChargeInstructionBody>,
@@ -719,14 +745,14 @@ struct ChargeCodeBody {
     post,
     path = "/v1/orders/{job_id}/charge-code",
     summary = "The code a supervisor reads out to give a charge instruction to an offline phone",
-    security(("admin" = [])),
+    security(("key" = ["dispatch"])),
     params(("job_id" = String, Path, description = "The order number", pattern = "^[A-Za-z0-9._-]{1,64}$")),
     request_body = ChargeCodeBody,
     responses(
         (status = 200, description = "The 6-digit code", body = Code),
         (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
         (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
-        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 403, description = "A device token, or a key without the scope this route needs", body = ErrorBody),
         (status = 404, description = "No such order, device, technician or blob (or not the caller's)", body = ErrorBody),
         (status = 409, description = "The request conflicts with the order's state", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
@@ -735,7 +761,7 @@ struct ChargeCodeBody {
     )
 )]
 async fn charge_code(
-    _: Admin,
+    _: Scoped<Dispatch>,
     State(s): State<AppState>,
     Path(job_id): Path<String>,
     JsonBody(c): JsonBody<ChargeCodeBody>,
@@ -756,19 +782,19 @@ struct InvoiceQuery {
     get,
     path = "/v1/invoices",
     summary = "Invoices promised to customers and not yet handed over",
-    security(("admin" = [])),
+    security(("key" = ["read"])),
     params(InvoiceQuery),
     responses(
         (status = 200, description = "Pending invoices", body = Vec<PendingInvoice>),
         (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
         (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
-        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 403, description = "A device token, or a key without the scope this route needs", body = ErrorBody),
         (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
         (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
     )
 )]
 async fn invoices(
-    _: Admin,
+    _: Scoped<Read>,
     State(s): State<AppState>,
     Query(q): Query<InvoiceQuery>,
 ) -> Result<Response> {
@@ -793,19 +819,19 @@ struct FollowQuery {
     get,
     path = "/v1/followups",
     summary = "The follow-up queue; with month=YYYY-MM also the 30% sample",
-    security(("admin" = [])),
+    security(("key" = ["read"])),
     params(FollowQuery),
     responses(
         (status = 200, description = "The follow-up queue", body = Vec<FollowUp>),
         (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
         (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
-        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 403, description = "A device token, or a key without the scope this route needs", body = ErrorBody),
         (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
         (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
     )
 )]
 async fn followups(
-    _: Admin,
+    _: Scoped<Read>,
     State(s): State<AppState>,
     Query(q): Query<FollowQuery>,
 ) -> Result<Response> {
@@ -818,16 +844,16 @@ async fn followups(
     get,
     path = "/v1/complaints",
     summary = "Complaints customers made on site (soft: service, hard: product), oldest first",
-    security(("admin" = [])),
+    security(("key" = ["read"])),
     responses(
         (status = 200, description = "The complaints", body = Vec<ComplaintRecord>),
         (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
-        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 403, description = "A device token, or a key without the scope this route needs", body = ErrorBody),
         (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
         (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
     )
 )]
-async fn complaints(_: Admin, State(s): State<AppState>) -> Result<Response> {
+async fn complaints(_: Scoped<Read>, State(s): State<AppState>) -> Result<Response> {
     let out = s.store.complaints().await?;
     Ok(Json(out).into_response())
 }
@@ -843,19 +869,19 @@ struct OldPartsQuery {
     get,
     path = "/v1/old-parts",
     summary = "Old parts recovered on site with their registration numbers, for review",
-    security(("admin" = [])),
+    security(("key" = ["read"])),
     params(OldPartsQuery),
     responses(
         (status = 200, description = "Recovered old parts, newest first", body = Vec<OldPart>),
         (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
         (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
-        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 403, description = "A device token, or a key without the scope this route needs", body = ErrorBody),
         (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
         (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
     )
 )]
 async fn old_parts(
-    _: Admin,
+    _: Scoped<Read>,
     State(s): State<AppState>,
     Query(q): Query<OldPartsQuery>,
 ) -> Result<Response> {
@@ -878,13 +904,13 @@ struct Handover {
     post,
     path = "/v1/handovers",
     summary = "Record money handed in by a technician for a day and method",
-    security(("admin" = [])),
+    security(("key" = ["admin"])),
     request_body = Handover,
     responses(
         (status = 204, description = "Recorded"),
         (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
         (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
-        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 403, description = "A device token, or a key without the scope this route needs", body = ErrorBody),
         (status = 404, description = "No such order, device, technician or blob (or not the caller's)", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
@@ -892,7 +918,7 @@ struct Handover {
     )
 )]
 async fn handover(
-    _: Admin,
+    _: Scoped<Admin>,
     State(s): State<AppState>,
     JsonBody(r): JsonBody<Handover>,
 ) -> Result<StatusCode> {
@@ -914,23 +940,116 @@ struct ReconQuery {
     get,
     path = "/v1/reconciliation",
     summary = "Receipts and money by method against what was handed in",
-    security(("admin" = [])),
+    security(("key" = ["read"])),
     params(ReconQuery),
     responses(
         (status = 200, description = "The technician's day by payment method", body = Reconciliation),
         (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
         (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
-        (status = 403, description = "The wrong kind of caller (a device token on the dispatch API, or the admin token on a device route)", body = ErrorBody),
+        (status = 403, description = "A device token, or a key without the scope this route needs", body = ErrorBody),
         (status = 422, description = "A sum of money does not fit in an amount", body = ErrorBody),
         (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
         (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
     )
 )]
 async fn reconciliation(
-    _: Admin,
+    _: Scoped<Read>,
     State(s): State<AppState>,
     Query(q): Query<ReconQuery>,
 ) -> Result<Response> {
     let out = s.store.reconciliation(&q.technician_id, q.day).await?;
     Ok(Json(out).into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+struct NewKey {
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,64}$")]
+    name: String,
+    #[schema(min_items = 1)]
+    scopes: Vec<Scope>,
+}
+
+/// A new key: its secret is shown this once and cannot be shown again.
+#[derive(Serialize, ToSchema)]
+struct CreatedKey {
+    name: String,
+    scopes: Vec<Scope>,
+    secret: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/keys",
+    summary = "Create a named integration key with scopes; its secret is in this answer only",
+    security(("key" = ["admin"])),
+    request_body = NewKey,
+    responses(
+        (status = 201, description = "The key and its secret", body = CreatedKey),
+        (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
+        (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
+        (status = 403, description = "A device token, or a key without the scope this route needs", body = ErrorBody),
+        (status = 409, description = "A key of that name exists (or existed: names are not reused)", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
+    )
+)]
+async fn create_key(
+    _: Scoped<Admin>,
+    State(s): State<AppState>,
+    JsonBody(k): JsonBody<NewKey>,
+) -> Result<Response> {
+    let mut scopes = k.scopes;
+    scopes.sort();
+    scopes.dedup();
+    let (name, granted) = (k.name.clone(), scopes.clone());
+    let secret = s.store.create_key(&name, &granted, Utc::now()).await?;
+    let out = CreatedKey {
+        name: k.name,
+        scopes,
+        secret,
+    };
+    Ok((StatusCode::CREATED, Json(out)).into_response())
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/keys",
+    summary = "Integration keys, revoked ones too (never their secrets)",
+    security(("key" = ["admin"])),
+    responses(
+        (status = 200, description = "The keys by name", body = Vec<KeyInfo>),
+        (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
+        (status = 403, description = "A device token, or a key without the scope this route needs", body = ErrorBody),
+        (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
+    )
+)]
+async fn list_keys(_: Scoped<Admin>, State(s): State<AppState>) -> Result<Response> {
+    let out = s.store.keys().await?;
+    Ok(Json(out).into_response())
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/keys/{name}/revoke",
+    summary = "Revoke an integration key: its secret is refused from now on",
+    security(("key" = ["admin"])),
+    params(("name" = String, Path, description = "The key's name", pattern = "^[A-Za-z0-9._-]{1,64}$")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
+        (status = 403, description = "A device token, or a key without the scope this route needs", body = ErrorBody),
+        (status = 404, description = "No active key of that name", body = ErrorBody),
+        (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
+    )
+)]
+async fn revoke_key(
+    _: Scoped<Admin>,
+    State(s): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<StatusCode> {
+    s.store.revoke_key(&name, Utc::now()).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

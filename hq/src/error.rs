@@ -28,6 +28,10 @@ pub enum HqError {
     /// A sum or difference of money HQ computes does not fit in an amount.
     #[error("the {0} does not fit in an amount of money")]
     AmountOverflow(String),
+    /// Too many wrong enrollment codes from the caller's address: try again
+    /// after this many seconds (also in the `Retry-After` header).
+    #[error("too many wrong codes from this address; try again in {0} s (此地址输错次数过多,请 {0} 秒后再试)")]
+    TooManyRequests(u64),
     #[error("database unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -36,7 +40,7 @@ pub enum HqError {
 
 impl HqError {
     /// Every code an error body can carry, as the contract lists them.
-    pub const CODES: [&'static str; 9] = [
+    pub const CODES: [&'static str; 10] = [
         "unauthorized",
         "forbidden",
         "not_found",
@@ -44,6 +48,7 @@ impl HqError {
         "conflict",
         "too_large",
         "amount_overflow",
+        "too_many_requests",
         "unavailable",
         "internal",
     ];
@@ -58,6 +63,7 @@ impl HqError {
             HqError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             HqError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             HqError::AmountOverflow(_) => (StatusCode::UNPROCESSABLE_ENTITY, "amount_overflow"),
+            HqError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
             HqError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             HqError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
@@ -90,11 +96,21 @@ impl IntoResponse for HqError {
             // message may quote the request, and a request may hold customer data.
             _ => self.to_string(),
         };
+        let retry_after = match self {
+            HqError::TooManyRequests(s) => Some(s.max(1)),
+            _ => None,
+        };
         let body = ErrorBody {
             error: code.to_string(),
             message,
         };
-        (status, axum::Json(body)).into_response()
+        let mut response = (status, axum::Json(body)).into_response();
+        if let Some(s) = retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, s.into());
+        }
+        response
     }
 }
 
@@ -164,6 +180,7 @@ mod tests {
             HqError::Conflict(String::new()),
             HqError::TooLarge(0),
             HqError::AmountOverflow(String::new()),
+            HqError::TooManyRequests(0),
             HqError::Unavailable(String::new()),
             HqError::Internal(String::new()),
         ];

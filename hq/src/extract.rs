@@ -1,43 +1,96 @@
 //! What a handler needs from a request, each answered with HQ's typed error
-//! when it is missing or wrong: who is calling (the service centre's admin
-//! token or a device token), a JSON body within its limit, query and path
-//! parameters. A handler names what it needs in its arguments and never
-//! repeats the checks; axum runs the caller's check before reading a body.
+//! when it is missing or wrong: who is calling (an integration key with the
+//! scope the route needs, or a device token), a JSON body within its limit,
+//! query and path parameters. A handler names what it needs in its arguments
+//! and never repeats the checks; axum runs the caller's check before reading
+//! a body.
+
+use std::marker::PhantomData;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRef, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
+use chrono::Utc;
 use serde::de::DeserializeOwned;
 
 use crate::api::AppState;
 use crate::error::{HqError, Result};
+use crate::keys::{self, Key, Scope};
+use crate::metrics::Metrics;
 use crate::rules::{self, Device};
+use crate::storage::Storage;
 
 /// Largest JSON body (a push of 500 ops with signatures fits well within it).
 pub const MAX_JSON_BYTES: usize = 4 * 1024 * 1024;
 
-/// Who is calling: the service centre (admin token) or an enrolled device.
+/// What telling callers apart needs; both the API's state and the operators'
+/// routes ([`crate::watch`]) hold one.
+#[derive(Clone)]
+pub struct Auth {
+    pub store: Arc<dyn Storage>,
+    /// SHA-256 of the `--admin-token` key (named `admin`, scope `admin`),
+    /// which is not stored so that a fresh HQ can be driven at once.
+    pub bootstrap_hash: String,
+    /// A device that authenticates counts as seen.
+    pub metrics: Arc<Metrics>,
+}
+
+impl FromRef<AppState> for Auth {
+    fn from_ref(s: &AppState) -> Auth {
+        s.auth.clone()
+    }
+}
+
+/// Who is calling: an integration key or an enrolled device.
 pub enum Caller {
-    Admin,
+    Key(Key),
     Device(Device),
 }
 
-impl FromRequestParts<AppState> for Caller {
+impl<St: Send + Sync> FromRequestParts<St> for Caller
+where
+    Auth: FromRef<St>,
+{
     type Rejection = HqError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+    async fn from_request_parts(parts: &mut Parts, state: &St) -> Result<Self> {
+        let auth = Auth::from_ref(state);
         let token = bearer(parts).ok_or(HqError::Unauthorized)?;
         let span = tracing::Span::current();
-        if rules::hash_secret(&token) == state.admin_token_hash {
-            span.record("caller", "admin");
-            return Ok(Caller::Admin);
+        if rules::hash_secret(&token) == auth.bootstrap_hash {
+            span.record("caller", "key");
+            span.record("key", keys::BOOTSTRAP);
+            return Ok(Caller::Key(Key {
+                name: keys::BOOTSTRAP.into(),
+                scopes: vec![Scope::Admin],
+            }));
         }
-        let d = state.store.authenticate(&token).await?;
-        span.record("caller", "device");
-        span.record("device_id", d.device_id.as_str());
-        span.record("technician_id", d.technician_id.as_str());
-        Ok(Caller::Device(d))
+        // Key secrets carry a prefix device tokens never have: one lookup.
+        let found = if token.starts_with(keys::PREFIX) {
+            auth.store
+                .authenticate_key(&token, Utc::now())
+                .await?
+                .map(Caller::Key)
+                .ok_or(HqError::Unauthorized)?
+        } else {
+            Caller::Device(auth.store.authenticate(&token).await?)
+        };
+        match &found {
+            Caller::Key(k) => {
+                span.record("caller", "key");
+                span.record("key", k.name.as_str());
+            }
+            Caller::Device(d) => {
+                span.record("caller", "device");
+                span.record("device_id", d.device_id.as_str());
+                span.record("technician_id", d.technician_id.as_str());
+                auth.metrics.device_seen(rules::hash_secret(&token));
+            }
+        }
+        Ok(found)
     }
 }
 
@@ -46,23 +99,56 @@ fn bearer(parts: &Parts) -> Option<String> {
     v.strip_prefix("Bearer ").map(|t| t.trim().to_string())
 }
 
-/// The service centre: the admin token, and nothing else.
+/// A scope a route needs, named by a type so a handler says it in its
+/// arguments: `_: Scoped<Dispatch>`.
+pub trait Needs {
+    const SCOPE: Scope;
+}
+
+/// Creating and changing orders, charge instructions and codes.
+pub struct Dispatch;
+/// Reading orders, follow-ups, complaints, old parts, invoices, reconciliation.
+pub struct Read;
+/// Technicians, enrollment codes, devices, handovers, keys, metrics.
 pub struct Admin;
 
-impl FromRequestParts<AppState> for Admin {
+impl Needs for Dispatch {
+    const SCOPE: Scope = Scope::Dispatch;
+}
+impl Needs for Read {
+    const SCOPE: Scope = Scope::Read;
+}
+impl Needs for Admin {
+    const SCOPE: Scope = Scope::Admin;
+}
+
+/// An integration key that has scope `S` (or `admin`): a device token or a
+/// key without the scope is a 403 saying what is missing.
+pub struct Scoped<S>(pub Key, PhantomData<S>);
+
+impl<S: Needs, St: Send + Sync> FromRequestParts<St> for Scoped<S>
+where
+    Auth: FromRef<St>,
+{
     type Rejection = HqError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+    async fn from_request_parts(parts: &mut Parts, state: &St) -> Result<Self> {
         match Caller::from_request_parts(parts, state).await? {
-            Caller::Admin => Ok(Admin),
-            Caller::Device(_) => Err(HqError::Forbidden(
-                "this needs the service centre's admin token".into(),
-            )),
+            Caller::Key(k) if k.allows(S::SCOPE) => Ok(Scoped(k, PhantomData)),
+            Caller::Key(k) => Err(HqError::Forbidden(format!(
+                "key {} does not have the {} scope this needs",
+                k.name,
+                S::SCOPE
+            ))),
+            Caller::Device(_) => Err(HqError::Forbidden(format!(
+                "this needs an integration key with the {} scope, not a device token",
+                S::SCOPE
+            ))),
         }
     }
 }
 
-/// An enrolled device with a valid token (not the admin token).
+/// An enrolled device with a valid token (not an integration key).
 pub struct DeviceCaller(pub Device);
 
 impl FromRequestParts<AppState> for DeviceCaller {
@@ -71,8 +157,27 @@ impl FromRequestParts<AppState> for DeviceCaller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
         match Caller::from_request_parts(parts, state).await? {
             Caller::Device(d) => Ok(DeviceCaller(d)),
-            Caller::Admin => Err(HqError::Forbidden("this needs a device token".into())),
+            Caller::Key(_) => Err(HqError::Forbidden(
+                "this needs a device token, not an integration key".into(),
+            )),
         }
+    }
+}
+
+/// The address the request came from: the socket's peer (HQ trusts no
+/// forwarding header), or none when HQ is served without connection info.
+pub struct ClientAddr(pub Option<IpAddr>);
+
+impl<St: Send + Sync> FromRequestParts<St> for ClientAddr {
+    type Rejection = HqError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &St) -> Result<Self> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(a)| a.ip()),
+        ))
     }
 }
 

@@ -8,6 +8,8 @@ pub mod api;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod keys;
+pub mod limit;
 pub mod logs;
 pub mod metrics;
 pub mod openapi;
@@ -41,15 +43,21 @@ impl Server {
         admin_token: &str,
         listen: SocketAddr,
     ) -> Result<Server> {
-        let admin_token_hash = rules::hash_secret(admin_token);
+        let metrics = Arc::new(metrics::Metrics::new());
+        let auth = extract::Auth {
+            store: store.clone(),
+            bootstrap_hash: rules::hash_secret(admin_token),
+            metrics: metrics.clone(),
+        };
         let watch = watch::Watch {
             store: store.clone(),
-            metrics: Arc::new(metrics::Metrics::new()),
-            admin_token_hash: admin_token_hash.clone(),
+            metrics,
+            auth: auth.clone(),
         };
         let state = api::AppState {
             store,
-            admin_token_hash,
+            auth,
+            enroll_limit: Arc::new(limit::Limiter::default()),
         };
         let listener = tokio::net::TcpListener::bind(listen)
             .await
@@ -63,6 +71,8 @@ impl Server {
             .merge(watch::routes(watch.clone()))
             .layer(axum::middleware::from_fn_with_state(watch, watch::observe));
         let handle = tokio::spawn(async move {
+            // The peer's address is what enrollment's wrong codes are counted by.
+            let app = app.into_make_service_with_connect_info::<SocketAddr>();
             let _ = axum::serve(listener, app)
                 .with_graceful_shutdown(async {
                     let _ = rx.await;

@@ -55,13 +55,16 @@ use crate::api;
         api::old_parts,
         api::handover,
         api::reconciliation,
+        api::create_key,
+        api::list_keys,
+        api::revoke_key,
     ),
     modifiers(&SecuritySchemes)
 )]
 struct Contract;
 
-/// The two kinds of bearer token: the service centre's admin token and a
-/// device token from enrollment.
+/// The two kinds of bearer token: an integration key (its scopes listed on
+/// each route that takes one) and a device token from enrollment.
 struct SecuritySchemes;
 
 impl Modify for SecuritySchemes {
@@ -80,7 +83,7 @@ impl Modify for SecuritySchemes {
             );
         }
         for (name, what) in [
-            ("admin", "The service centre's admin token"),
+            ("key", "An integration key (`onsite hq key create`, or the --admin-token key, scope admin); `admin` covers every scope"),
             ("device", "A device token, from POST /v1/enroll"),
         ] {
             components.add_security_scheme(
@@ -140,7 +143,20 @@ pub fn reference_html() -> String {
                 .as_array()
                 .into_iter()
                 .flatten()
-                .filter_map(|s| s.as_object()?.keys().next().cloned())
+                .filter_map(|s| {
+                    let (scheme, scopes) = s.as_object()?.iter().next()?;
+                    let scopes: Vec<&str> = scopes
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                        .collect();
+                    Some(if scopes.is_empty() {
+                        scheme.clone()
+                    } else {
+                        format!("{scheme} with scope {}", scopes.join(", "))
+                    })
+                })
                 .collect();
             out += &format!(
                 "<div class=\"op\" id=\"{m}-{p}\"><h3><code>{M} {p}</code></h3><p>{}</p><p>Caller: {}</p>",
@@ -251,7 +267,7 @@ mod tests {
         let doc = document();
         assert_eq!(doc["openapi"], "3.1.0");
         let ops = operations(&doc);
-        assert_eq!(ops.len(), 30);
+        assert_eq!(ops.len(), 33);
         for (method, path, op) in &ops {
             let what = format!("{method} {path}");
             let responses = op["responses"].as_object().unwrap();
@@ -279,6 +295,7 @@ mod tests {
                 "/v1/devices/{device_id}/revoke",
                 "/v1/receipt-blocks",
                 "/v1/blobs/{sha256}",
+                "/v1/keys/{name}/revoke",
             ];
             if (method == "post" || method == "put") && !bodiless.contains(&path.as_str()) {
                 assert!(
@@ -294,7 +311,7 @@ mod tests {
             serde_json::json!(crate::HqError::CODES)
         );
         let schemes = &doc["components"]["securitySchemes"];
-        assert_eq!(schemes["admin"]["scheme"], "bearer");
+        assert_eq!(schemes["key"]["scheme"], "bearer");
         assert_eq!(schemes["device"]["scheme"], "bearer");
     }
 }

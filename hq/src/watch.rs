@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -32,8 +32,14 @@ pub const READY_TIMEOUT: Duration = Duration::from_secs(3);
 pub struct Watch {
     pub store: Arc<dyn Storage>,
     pub metrics: Arc<Metrics>,
-    /// SHA-256 of the admin token: `/metrics` needs it.
-    pub admin_token_hash: String,
+    /// `/metrics` needs a key with the admin scope.
+    pub auth: crate::extract::Auth,
+}
+
+impl axum::extract::FromRef<Watch> for crate::extract::Auth {
+    fn from_ref(w: &Watch) -> Self {
+        w.auth.clone()
+    }
 }
 
 /// `/metrics` and `/v1/ready`, to merge into the API's router.
@@ -54,12 +60,6 @@ fn sane_id(v: &HeaderValue) -> Option<String> {
     ok.then(|| s.to_string())
 }
 
-fn bearer_hash(headers: &HeaderMap) -> Option<String> {
-    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let token = v.strip_prefix("Bearer ")?.trim();
-    Some(crate::rules::hash_secret(token))
-}
-
 /// The outermost layer: gives the request its id (a span field every log
 /// line of the request carries, and a response header), and counts it.
 pub async fn observe(State(w): State<Watch>, req: Request, next: Next) -> Response {
@@ -74,18 +74,12 @@ pub async fn observe(State(w): State<Watch>, req: Request, next: Next) -> Respon
         .map_or("unrouted", |p| p.as_str())
         .to_string();
     let method = req.method().to_string();
-    let token_hash = bearer_hash(req.headers());
     let span = tracing::info_span!("http", request_id = %id);
     let started = Instant::now();
     let mut response = next.run(req).instrument(span).await;
     let status = response.status();
     w.metrics
         .request(&method, &route, status.as_u16(), started.elapsed());
-    if let Some(hash) = token_hash {
-        if hash != w.admin_token_hash && status != StatusCode::UNAUTHORIZED {
-            w.metrics.device_seen(hash);
-        }
-    }
     if status == StatusCode::OK {
         match route.as_str() {
             "/v1/sync/pull" => w.metrics.pull_page(),
@@ -119,30 +113,26 @@ async fn count_applied(metrics: &Metrics, response: Response) -> Response {
     Response::from_parts(parts, Body::from(bytes))
 }
 
-/// Prometheus text, for operators: it needs the admin token (a scraper sends
-/// it as a bearer token), since it shows how busy the service centre is.
+/// Prometheus text, for operators: it needs a key with the admin scope (a
+/// scraper sends it as a bearer token), since it shows how busy the service
+/// centre is.
 #[utoipa::path(
     get,
     path = "/metrics",
     summary = "Operators' metrics (OpenMetrics text, for Prometheus)",
-    security(("admin" = [])),
+    security(("key" = ["admin"])),
     responses(
         (status = 200, description = "Requests by route and status, latency histograms, ops applied, pull pages served, devices seen in the last hour, follow-ups due", content_type = "application/openmetrics-text", body = String),
-        (status = 401, description = "Missing or wrong token", body = onsite_core::sync::protocol::ErrorBody),
-        (status = 403, description = "A token that is not the admin token", body = onsite_core::sync::protocol::ErrorBody),
+        (status = 401, description = "Missing, wrong or revoked token", body = onsite_core::sync::protocol::ErrorBody),
+        (status = 403, description = "A device token, or a key without the admin scope", body = onsite_core::sync::protocol::ErrorBody),
         (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = onsite_core::sync::protocol::ErrorBody),
         (status = 503, description = "The database is unavailable; try again", body = onsite_core::sync::protocol::ErrorBody)
     )
 )]
-pub(crate) async fn metrics(State(w): State<Watch>, headers: HeaderMap) -> Response {
-    match bearer_hash(&headers) {
-        Some(h) if h == w.admin_token_hash => {}
-        Some(_) => {
-            return HqError::Forbidden("this needs the service centre's admin token".into())
-                .into_response()
-        }
-        None => return HqError::Unauthorized.into_response(),
-    }
+pub(crate) async fn metrics(
+    _: crate::extract::Scoped<crate::extract::Admin>,
+    State(w): State<Watch>,
+) -> Response {
     match w.metrics.render(&*w.store).await {
         Ok(text) => ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], text).into_response(),
         Err(e) => e.into_response(),

@@ -119,11 +119,22 @@ fn hq_logs_name_ids_and_counts_never_customer_data(b: Backend, name: &str) {
     // whose message quotes HQ's reason).
     work_to_handover(&phone.tech, &done);
     phone.tech.accept_job(&cancelled).unwrap();
-    hq.admin(
+    // Cancelled by the dispatch desk's own key: the log names the key, never its secret.
+    let desk = hq.admin(
+        "POST",
+        "/v1/keys",
+        Some(json!({"name": "log-desk", "scopes": ["dispatch"]})),
+    )["secret"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (s, body) = hq.call(
         "POST",
         &format!("/v1/orders/{cancelled}/cancel"),
+        Some(&desk),
         Some(json!({ "reason": CANCEL_REASON })),
     );
+    assert_eq!(s, 200, "{body}");
     let r = phone.sync();
     assert!(r.ops_applied > 10 && r.ops_rejected == 1, "{r:?}");
 
@@ -196,6 +207,13 @@ fn hq_logs_name_ids_and_counts_never_customer_data(b: Backend, name: &str) {
         );
     }
     assert!(
+        log.lines()
+            .any(|l| l.contains(r#"caller="key" key="log-desk""#)
+                && l.contains("route=/v1/orders/{job_id}/cancel")
+                && l.contains("request done")),
+        "the cancel's request line does not name the key:\n{log}"
+    );
+    assert!(
         log.lines().any(|l| l.contains(&reference)
             && l.contains("request failed")
             && l.contains("followups")),
@@ -213,6 +231,7 @@ fn hq_logs_name_ids_and_counts_never_customer_data(b: Backend, name: &str) {
         phone.token.as_str(),
         code.as_str(),
         ADMIN,
+        desk.as_str(),
     ] {
         assert!(!log.contains(secret), "HQ's log holds {secret:?}:\n{log}");
     }

@@ -325,6 +325,64 @@ fn authenticate_and_revoke(b: Backend) {
 }
 on_both!(authenticate_and_revoke);
 
+/// Integration keys: a name is used once (revoked or not) and never the
+/// bootstrap key's; the secret authenticates its key with its scopes until
+/// the key is revoked; the list shows every key and no secret; a use is noted.
+fn integration_keys(b: Backend) {
+    use onsite_hq::keys::Scope;
+    let hq = hq(&b);
+    let s = &hq.db.store;
+    let now = Utc::now();
+    let secret = hq
+        .run(s.create_key("desk", &[Scope::Dispatch, Scope::Read], now))
+        .unwrap();
+    assert!(secret.starts_with(onsite_hq::keys::PREFIX), "{secret}");
+    assert_eq!(
+        refusal(hq.run(s.create_key("desk", &[Scope::Read], now))),
+        "conflict"
+    );
+    assert_eq!(
+        refusal(hq.run(s.create_key("admin", &[Scope::Read], now))),
+        "conflict"
+    );
+    let key = hq.run(s.authenticate_key(&secret, now)).unwrap().unwrap();
+    assert_eq!(
+        (
+            key.name.as_str(),
+            key.allows(Scope::Read),
+            key.allows(Scope::Admin)
+        ),
+        ("desk", true, false)
+    );
+    assert!(hq
+        .run(s.authenticate_key("onsite_not-a-key", now))
+        .unwrap()
+        .is_none());
+    let listed = hq.run(s.keys()).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert!(listed[0].last_used_at.is_some(), "{:?}", listed[0]);
+    assert!(!format!("{listed:?}").contains(&secret));
+    assert_eq!(
+        hq.count(
+            "SELECT COUNT(*) FROM integration_keys WHERE secret_hash LIKE '%' || 'onsite_' || '%'"
+        ),
+        0,
+        "the secret is stored hashed"
+    );
+    hq.run(s.revoke_key("desk", now)).unwrap();
+    assert_eq!(refusal(hq.run(s.revoke_key("desk", now))), "not_found");
+    assert_eq!(
+        refusal(hq.run(s.authenticate_key(&secret, now))),
+        "unauthorized"
+    );
+    assert_eq!(
+        refusal(hq.run(s.create_key("desk", &[Scope::Read], now))),
+        "conflict",
+        "a revoked key's name is not reused"
+    );
+}
+on_both!(integration_keys);
+
 // --- dispatch -----------------------------------------------------------------------
 
 /// Orders: created once, for a known technician; assigned and reassigned

@@ -421,6 +421,7 @@ fn every_route_checks_the_caller_first_and_answers_typed_errors(b: Backend) {
         "/v1/orders/J-0/charge-instruction",
         "/v1/orders/J-0/charge-code",
         "/v1/handovers",
+        "/v1/keys",
     ];
     for path in admin_routes {
         let typed = |token: Option<&str>, body: Vec<u8>, status: u16, code: &str| {
@@ -473,6 +474,7 @@ fn every_documented_operation_is_routed(b: Backend) {
         for (method, _) in ops.as_object().unwrap() {
             let concrete = path
                 .replace("{device_id}", "DEV-0")
+                .replace("{name}", "K-0")
                 .replace("{job_id}", "J-0")
                 .replace("{sha256}", &"0".repeat(64));
             let (status, body) = hq.call(&method.to_uppercase(), &concrete, Some(ADMIN), None);
@@ -489,7 +491,7 @@ fn every_documented_operation_is_routed(b: Backend) {
         }
     }
     // Every route of the router is documented (the fallback is not a route).
-    assert_eq!(n, 30, "operations documented");
+    assert_eq!(n, 33, "operations documented");
     let (s, body) = hq.call("GET", "/v1/nothing-here", Some(ADMIN), None);
     assert_eq!(
         (s, body["message"].as_str()),

@@ -28,23 +28,27 @@
 //! - `complaints` (v4): complaints customers made on site (顾客投诉记录), with the
 //!   customer's phone in digits only, so a later order for the same phone is
 //!   marked as a returning customer who complained.
+//! - `integration_keys` (v5): named keys with scopes for the service centre's
+//!   systems, the secret stored hashed.
 
 use crate::error::{HqError, Result};
 
 /// SQLite's steps.
-pub const SQLITE: [&str; 4] = [
+pub const SQLITE: [&str; 5] = [
     include_str!("../../migrations/sqlite/001_init.sql"),
     include_str!("../../migrations/sqlite/002_receipt_voids.sql"),
     include_str!("../../migrations/sqlite/003_old_parts.sql"),
     include_str!("../../migrations/sqlite/004_complaints.sql"),
+    include_str!("../../migrations/sqlite/005_integration_keys.sql"),
 ];
 
 /// PostgreSQL's steps.
-pub const POSTGRES: [&str; 4] = [
+pub const POSTGRES: [&str; 5] = [
     include_str!("../../migrations/postgres/001_init.sql"),
     include_str!("../../migrations/postgres/002_receipt_voids.sql"),
     include_str!("../../migrations/postgres/003_old_parts.sql"),
     include_str!("../../migrations/postgres/004_complaints.sql"),
+    include_str!("../../migrations/postgres/005_integration_keys.sql"),
 ];
 
 /// The schema version this build writes.

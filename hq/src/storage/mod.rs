@@ -30,6 +30,7 @@ use onsite_core::sync::protocol::{EnrollResponse, Op, PullResponse, PushResponse
 use onsite_core::visit::{RescheduleConsent, Visit};
 
 use crate::error::Result;
+use crate::keys::{Key, KeyInfo, Scope};
 use crate::rules::{
     ComplaintRecord, Device, FollowUp, OldPart, OrderSummary, PendingInvoice, Reconciliation,
 };
@@ -127,6 +128,14 @@ pub trait Storage: Send + Sync + 'static {
     async fn reconciliation(&self, technician_id: &str, day: NaiveDate) -> Result<Reconciliation>;
     /// Ops applied in total (the demo's and the tests' count).
     async fn applied_ops(&self) -> Result<i64>;
+
+    // --- integration keys ---
+    /// Makes a named key and returns its secret (shown once, stored hashed).
+    async fn create_key(&self, name: &str, scopes: &[Scope], now: DateTime<Utc>) -> Result<String>;
+    async fn revoke_key(&self, name: &str, now: DateTime<Utc>) -> Result<()>;
+    async fn keys(&self) -> Result<Vec<KeyInfo>>;
+    /// The key a secret belongs to (`None`: no key has it; 401: revoked).
+    async fn authenticate_key(&self, token: &str, now: DateTime<Utc>) -> Result<Option<Key>>;
 }
 
 /// Connections each HQ process keeps to PostgreSQL: four per CPU core,

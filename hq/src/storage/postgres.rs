@@ -22,11 +22,12 @@ use tokio_postgres::{NoTls, Row};
 
 use super::migrations;
 use super::records::{
-    BlobRow, ChangeRow, ComplaintRow, DeviceRow, EnrollmentRow, OpRow, OrderRow, ReceiptMoney,
-    ReceiptRow, Records,
+    BlobRow, ChangeRow, ComplaintRow, DeviceRow, EnrollmentRow, KeyRow, OpRow, OrderRow,
+    ReceiptMoney, ReceiptRow, Records,
 };
 use super::Storage;
 use crate::error::{HqError, Result};
+use crate::keys::{self, Key, KeyInfo, Scope};
 use crate::rules::{
     self, ComplaintRecord, Device, FollowUp, OldPart, OrderSummary, PendingInvoice, Reconciliation,
 };
@@ -289,6 +290,22 @@ impl Storage for PgStorage {
 
     async fn applied_ops(&self) -> Result<i64> {
         rule!(self, |r| rules::applied_ops(r))
+    }
+
+    async fn create_key(&self, name: &str, scopes: &[Scope], now: DateTime<Utc>) -> Result<String> {
+        rule!(self, |r| keys::create(r, name, scopes, now))
+    }
+
+    async fn revoke_key(&self, name: &str, now: DateTime<Utc>) -> Result<()> {
+        rule!(self, |r| keys::revoke(r, name, now))
+    }
+
+    async fn keys(&self) -> Result<Vec<KeyInfo>> {
+        rule!(self, |r| keys::list(r))
+    }
+
+    async fn authenticate_key(&self, token: &str, now: DateTime<Utc>) -> Result<Option<Key>> {
+        rule!(self, |r| keys::authenticate(r, token, now))
     }
 }
 
@@ -959,4 +976,66 @@ impl Records for PgRecords<'_> {
             .await?
             .is_some())
     }
+
+    async fn insert_key(&mut self, k: &KeyRow, secret_hash: &str) -> Result<bool> {
+        Ok(self
+            .exec(
+                "INSERT INTO integration_keys(name, scopes, secret_hash, created_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (name) DO NOTHING",
+                &[&k.name, &k.scopes, &secret_hash, &k.created_at],
+            )
+            .await?
+            > 0)
+    }
+
+    async fn revoke_key(&mut self, name: &str, at: &str) -> Result<bool> {
+        Ok(self
+            .exec(
+                "UPDATE integration_keys SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL",
+                &[&at, &name],
+            )
+            .await?
+            > 0)
+    }
+
+    async fn keys(&mut self) -> Result<Vec<KeyRow>> {
+        self.all(
+            "SELECT name, scopes, created_at, revoked_at, last_used_at FROM integration_keys ORDER BY name",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(key_row)
+        .collect()
+    }
+
+    async fn key_by_secret(&mut self, secret_hash: &str) -> Result<Option<KeyRow>> {
+        self.one(
+            "SELECT name, scopes, created_at, revoked_at, last_used_at FROM integration_keys WHERE secret_hash = $1",
+            &[&secret_hash],
+        )
+        .await?
+        .as_ref()
+        .map(key_row)
+        .transpose()
+    }
+
+    async fn touch_key(&mut self, name: &str, at: &str) -> Result<()> {
+        self.exec(
+            "UPDATE integration_keys SET last_used_at = $1 WHERE name = $2",
+            &[&at, &name],
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+fn key_row(r: &Row) -> Result<KeyRow> {
+    Ok(KeyRow {
+        name: r.try_get(0)?,
+        scopes: r.try_get(1)?,
+        created_at: r.try_get(2)?,
+        revoked_at: r.try_get(3)?,
+        last_used_at: r.try_get(4)?,
+    })
 }

@@ -102,6 +102,16 @@ pub(crate) struct BlobRow {
     pub owner: String,
 }
 
+/// An integration key as stored (the secret's hash is only ever compared).
+pub(crate) struct KeyRow {
+    pub name: String,
+    /// Comma-separated scope names.
+    pub scopes: String,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+    pub last_used_at: Option<String>,
+}
+
 /// One open transaction of HQ's database, in the domain's words.
 #[allow(async_fn_in_trait)] // crate-private: every caller names the concrete type.
 pub(crate) trait Records {
@@ -242,4 +252,15 @@ pub(crate) trait Records {
     async fn insert_complaint(&mut self, c: &ComplaintRow) -> Result<()>;
     async fn complaints(&mut self) -> Result<Vec<ComplaintRecord>>;
     async fn complained_before(&mut self, phone_digits: &str) -> Result<bool>;
+
+    // --- integration keys ---
+    /// False if a key of that name exists (revoked or not).
+    async fn insert_key(&mut self, key: &KeyRow, secret_hash: &str) -> Result<bool>;
+    /// False if there is no such key not yet revoked.
+    async fn revoke_key(&mut self, name: &str, at: &str) -> Result<bool>;
+    /// Every key, by name.
+    async fn keys(&mut self) -> Result<Vec<KeyRow>>;
+    async fn key_by_secret(&mut self, secret_hash: &str) -> Result<Option<KeyRow>>;
+    /// Notes that a key was used at `at`.
+    async fn touch_key(&mut self, name: &str, at: &str) -> Result<()>;
 }

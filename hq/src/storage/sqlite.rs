@@ -19,11 +19,12 @@ use rusqlite::{named_params, params, OptionalExtension, TransactionBehavior};
 
 use super::migrations;
 use super::records::{
-    BlobRow, ChangeRow, ComplaintRow, DeviceRow, EnrollmentRow, OpRow, OrderRow, ReceiptMoney,
-    ReceiptRow, Records,
+    BlobRow, ChangeRow, ComplaintRow, DeviceRow, EnrollmentRow, KeyRow, OpRow, OrderRow,
+    ReceiptMoney, ReceiptRow, Records,
 };
 use super::Storage;
 use crate::error::{HqError, Result};
+use crate::keys::{self, Key, KeyInfo, Scope};
 use crate::rules::{
     self, ComplaintRecord, Device, FollowUp, OldPart, OrderSummary, PendingInvoice, Reconciliation,
 };
@@ -334,6 +335,25 @@ impl Storage for SqliteStorage {
 
     async fn applied_ops(&self) -> Result<i64> {
         rule!(self, |r| rules::applied_ops(r))
+    }
+
+    async fn create_key(&self, name: &str, scopes: &[Scope], now: DateTime<Utc>) -> Result<String> {
+        let (name, scopes) = (name.to_owned(), scopes.to_vec());
+        rule!(self, |r| keys::create(r, &name, &scopes, now))
+    }
+
+    async fn revoke_key(&self, name: &str, now: DateTime<Utc>) -> Result<()> {
+        let name = name.to_owned();
+        rule!(self, |r| keys::revoke(r, &name, now))
+    }
+
+    async fn keys(&self) -> Result<Vec<KeyInfo>> {
+        rule!(self, |r| keys::list(r))
+    }
+
+    async fn authenticate_key(&self, token: &str, now: DateTime<Utc>) -> Result<Option<Key>> {
+        let token = token.to_owned();
+        rule!(self, |r| keys::authenticate(r, &token, now))
     }
 }
 
@@ -897,4 +917,55 @@ impl Records for SqliteRecords<'_> {
             [phone_digits],
         )
     }
+
+    async fn insert_key(&mut self, k: &KeyRow, secret_hash: &str) -> Result<bool> {
+        Ok(self.exec(
+            "INSERT INTO integration_keys(name, scopes, secret_hash, created_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (name) DO NOTHING",
+            [&k.name, &k.scopes, secret_hash, &k.created_at],
+        )? > 0)
+    }
+
+    async fn revoke_key(&mut self, name: &str, at: &str) -> Result<bool> {
+        Ok(self.exec(
+            "UPDATE integration_keys SET revoked_at = ?1 WHERE name = ?2 AND revoked_at IS NULL",
+            [at, name],
+        )? > 0)
+    }
+
+    async fn keys(&mut self) -> Result<Vec<KeyRow>> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT name, scopes, created_at, revoked_at, last_used_at FROM integration_keys ORDER BY name",
+        )?;
+        let rows = stmt.query_map([], key_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    async fn key_by_secret(&mut self, secret_hash: &str) -> Result<Option<KeyRow>> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT name, scopes, created_at, revoked_at, last_used_at FROM integration_keys WHERE secret_hash = ?1",
+            )?
+            .query_row([secret_hash], key_row)
+            .optional()?)
+    }
+
+    async fn touch_key(&mut self, name: &str, at: &str) -> Result<()> {
+        self.exec(
+            "UPDATE integration_keys SET last_used_at = ?1 WHERE name = ?2",
+            [at, name],
+        )?;
+        Ok(())
+    }
+}
+
+fn key_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeyRow> {
+    Ok(KeyRow {
+        name: r.get(0)?,
+        scopes: r.get(1)?,
+        created_at: r.get(2)?,
+        revoked_at: r.get(3)?,
+        last_used_at: r.get(4)?,
+    })
 }

@@ -1,0 +1,143 @@
+//! Integration keys through real HTTP on both databases (made, scoped and
+//! revoked over the admin API; stored only hashed), and enrollment's wrong
+//! codes limited per address: one address guessing is refused with 429, a
+//! technician on another address still enrolls.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
+use std::net::IpAddr;
+
+use onsite_tests::harness::{sqlite_backend, Backend, Hq};
+use onsite_tests::on_both;
+use serde_json::json;
+
+fn keys_are_scoped_revocable_and_stored_hashed(b: Backend) {
+    let hq = Hq::start(b.clone());
+    let made = hq.admin(
+        "POST",
+        "/v1/keys",
+        Some(json!({"name": "dispatch-desk", "scopes": ["dispatch"]})),
+    );
+    assert_eq!(made["scopes"], json!(["dispatch"]));
+    let desk = made["secret"].as_str().unwrap().to_string();
+
+    // The dispatch scope dispatches, and nothing else.
+    let (s, v) = hq.call(
+        "POST",
+        "/v1/technicians",
+        Some(&desk),
+        Some(json!({"technician_id": "T-K", "name": "K"})),
+    );
+    assert_eq!((s, v["error"].as_str()), (403, Some("forbidden")), "{v}");
+    assert!(
+        v["message"].as_str().unwrap().contains("admin"),
+        "names the scope: {v}"
+    );
+    let (s, v) = hq.call("GET", "/v1/orders", Some(&desk), None);
+    assert_eq!(s, 403, "no read scope: {v}");
+    let (s, v) = hq.call(
+        "POST",
+        "/v1/orders/NO-SUCH/cancel",
+        Some(&desk),
+        Some(json!({"reason": "x"})),
+    );
+    assert_eq!(s, 404, "past the scope check to the order: {v}");
+    let (s, _) = hq.call("GET", "/v1/keys", Some(&desk), None);
+    assert_eq!(s, 403, "only admin keys manage keys");
+
+    // Listed without secrets; a name is not reused; revoked is refused at once.
+    let list = hq.admin("GET", "/v1/keys", None);
+    assert_eq!(list[0]["name"], "dispatch-desk");
+    assert!(
+        !list.to_string().contains(&desk),
+        "a listing holds no secret"
+    );
+    let (s, _) = hq.call(
+        "POST",
+        "/v1/keys",
+        Some(onsite_tests::harness::ADMIN),
+        Some(json!({"name": "dispatch-desk", "scopes": ["read"]})),
+    );
+    assert_eq!(s, 409);
+    hq.admin("POST", "/v1/keys/dispatch-desk/revoke", None);
+    let (s, v) = hq.call(
+        "POST",
+        "/v1/orders/NO-SUCH/cancel",
+        Some(&desk),
+        Some(json!({"reason": "x"})),
+    );
+    assert_eq!((s, v["error"].as_str()), (401, Some("unauthorized")), "{v}");
+    let list = hq.admin("GET", "/v1/keys", None);
+    assert!(list[0]["revoked_at"].is_string(), "{list}");
+    hq.stop();
+
+    if let Backend::Sqlite(path) = &b {
+        for f in [path.clone(), path.with_extension("sqlite3-wal")] {
+            let bytes = std::fs::read(&f).unwrap_or_default();
+            assert!(
+                !bytes.windows(desk.len()).any(|w| w == desk.as_bytes()),
+                "{} holds the secret in clear",
+                f.display()
+            );
+        }
+    }
+}
+on_both!(keys_are_scoped_revocable_and_stored_hashed);
+
+/// POST /v1/enroll from the local address `from`; (status, error code, Retry-After).
+fn enroll_from(hq: &Hq, from: IpAddr, code: &str, device: &str) -> (u16, String, Option<u64>) {
+    hq.rt.block_on(async {
+        let resp = reqwest::Client::builder()
+            .local_address(from)
+            .build()
+            .unwrap()
+            .post(format!("{}/v1/enroll", hq.url))
+            .json(&json!({"code": code, "device_id": device}))
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        let retry = resp
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()?.parse().ok());
+        let v: serde_json::Value = resp.json().await.unwrap_or_default();
+        (status, v["error"].as_str().unwrap_or("").to_string(), retry)
+    })
+}
+
+#[test]
+fn a_hundred_wrong_codes_are_refused_and_another_address_still_enrolls() {
+    let (_dir, b) = sqlite_backend();
+    let hq = Hq::start(b);
+    let code = hq.technician("T-RATE", "Rate");
+    let guesser: IpAddr = "127.0.0.1".parse().unwrap();
+    let technician: IpAddr = "127.0.0.2".parse().unwrap();
+
+    let answers: Vec<_> = (0..100)
+        .map(|i| enroll_from(&hq, guesser, &format!("WRONG{i:07}"), "DEV-GUESS"))
+        .collect();
+    assert_eq!(answers[0].0, 401, "a wrong code is a 401 at first");
+    let refused: Vec<_> = answers.iter().filter(|a| a.0 == 429).collect();
+    assert!(
+        refused.len() >= 80,
+        "of 100 wrong codes in a row only {} were refused with 429",
+        refused.len()
+    );
+    for (_, error, retry) in &refused {
+        assert_eq!(error, "too_many_requests");
+        assert!(retry.is_some_and(|s| s > 0), "a 429 says when to try again");
+    }
+    assert_eq!(
+        enroll_from(&hq, guesser, &code, "DEV-GUESS").0,
+        429,
+        "the guessing address is refused even with the right code"
+    );
+    let (status, error, _) = enroll_from(&hq, technician, &code, "DEV-RATE");
+    assert_eq!(
+        (status, error.as_str()),
+        (201, ""),
+        "the right code from another address enrolls"
+    );
+    hq.stop();
+}
