@@ -43,8 +43,10 @@ pub struct MaterialRequest {
     pub part_code: Option<String>,
 }
 
+/// An inspection's verdict. Named `InspectionVerdict` in HQ's contract: the
+/// arrival's punctuality has a `Verdict` too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = InspectionVerdict))]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Pass,

@@ -97,9 +97,14 @@ pub struct DeliveryItem {
     pub colour: String,
     #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub size: String,
-    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    /// Pieces, 1 to [`MAX_ITEM_QUANTITY`].
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 9999))]
     pub quantity: u32,
 }
+
+/// The most pieces of one delivery item: more is a typing error, not a
+/// delivery (and the contract states the bound, so no tool sends more).
+pub const MAX_ITEM_QUANTITY: u32 = 9999;
 
 /// A work order as dispatched by HQ.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -185,6 +190,15 @@ impl WorkOrder {
         for item in &self.delivery_items {
             if item.model.trim().is_empty() || item.quantity == 0 {
                 return Err(Error::invalid(Field::DeliveryItem, Problem::Empty));
+            }
+            if item.quantity > MAX_ITEM_QUANTITY {
+                return Err(Error::invalid(
+                    Field::DeliveryItem,
+                    Problem::OutOfRange {
+                        min: 1.0,
+                        max: f64::from(MAX_ITEM_QUANTITY),
+                    },
+                ));
             }
             for s in [&item.model, &item.colour, &item.size] {
                 if s.chars().count() > 200 {

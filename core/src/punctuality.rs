@@ -15,8 +15,10 @@ use serde::{Deserialize, Serialize};
 use crate::locale::{tr, Lang};
 use crate::service_line::ArrivalWindow;
 
+/// An arrival's verdict. Named `PunctualityVerdict` in HQ's contract: an
+/// inspection has a `Verdict` too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = PunctualityVerdict))]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     OnTime,

@@ -12,7 +12,7 @@ use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
 use onsite_core::order::WorkOrder;
 use onsite_core::receipt::NumberBlock;
-use onsite_core::sync::protocol::{decode_push, EnrollRequest};
+use onsite_core::sync::protocol::{decode_push_envelope, EnrollRequest};
 use onsite_core::sync::protocol::{
     EnrollResponse, ErrorBody, PullResponse, PushRequest, PushResponse,
 };
@@ -561,11 +561,11 @@ async fn push(
     LimitedBody(body): LimitedBody<MAX_JSON_BYTES>,
 ) -> Result<Response> {
     // The same decoder the property tests and the fuzz target exercise.
-    let req = decode_push(&body).or_else(|e| {
+    let req = decode_push_envelope(&body).or_else(|e| {
         // A whole float where an integer goes is still that integer (see `parse_json`).
         let v = with_whole_floats_as_integers(&body).ok_or(HqError::BadRequest(e.to_string()))?;
         let bytes = serde_json::to_vec(&v)?;
-        decode_push(&bytes).map_err(|_| HqError::BadRequest(e.to_string()))
+        decode_push_envelope(&bytes).map_err(|_| HqError::BadRequest(e.to_string()))
     })?;
     let out = s.store.push(&d, req.ops, Utc::now()).await?;
     Ok(Json(out).into_response())

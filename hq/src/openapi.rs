@@ -109,7 +109,42 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 /// The document as JSON, as served.
 pub fn document() -> Value {
-    serde_json::to_value(openapi()).unwrap_or(Value::Null)
+    let mut doc = serde_json::to_value(openapi()).unwrap_or(Value::Null);
+    nullable_formats_as_one_of(&mut doc);
+    doc
+}
+
+/// utoipa writes an optional date as `{"type": ["string", "null"], "format":
+/// "date-time"}`, which is valid JSON Schema but which request generators
+/// (schemathesis among them) read as "any string or null", so an integrator's
+/// tool may send `""` for a date. Each such schema becomes `oneOf` a string
+/// of that format and `null`, which no tool misreads.
+fn nullable_formats_as_one_of(v: &mut Value) {
+    match v {
+        Value::Object(o) => {
+            let nullable_format = o.get("format").is_some()
+                && o.get("type")
+                    .and_then(Value::as_array)
+                    .is_some_and(|t| t.len() == 2 && t.iter().any(|x| x == "null"));
+            if nullable_format {
+                let types = o.remove("type").unwrap_or(Value::Null);
+                let format = o.remove("format").unwrap_or(Value::Null);
+                let other = types
+                    .as_array()
+                    .and_then(|t| t.iter().find(|x| *x != "null").cloned())
+                    .unwrap_or(Value::Null);
+                o.insert(
+                    "oneOf".into(),
+                    serde_json::json!([{"type": other, "format": format}, {"type": "null"}]),
+                );
+            }
+            for child in o.values_mut() {
+                nullable_formats_as_one_of(child);
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(nullable_formats_as_one_of),
+        _ => {}
+    }
 }
 
 /// The human-readable reference served at `/v1/docs`: one self-contained
@@ -248,6 +283,92 @@ fn escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// utoipa names a schema after its Rust type and silently keeps one of
+    /// two types with the same name (an inspection's and an arrival's
+    /// `Verdict` once shared one schema, so a push with a valid arrival was
+    /// refused): every type that derives a schema, in core and here, has a
+    /// name of its own in the contract (its own, or the one `as = ...` gives).
+    #[test]
+    fn no_two_types_share_a_schema_name() {
+        let mut seen: std::collections::BTreeMap<String, String> = Default::default();
+        let roots = [
+            concat!(env!("CARGO_MANIFEST_DIR"), "/src"),
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../core/src"),
+        ];
+        let mut files = Vec::new();
+        let mut dirs: Vec<std::path::PathBuf> = roots.iter().map(Into::into).collect();
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    files.push(p);
+                }
+            }
+        }
+        let mut found = 0;
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            let lines: Vec<&str> = text.lines().collect();
+            for (i, line) in lines.iter().enumerate() {
+                if !line.contains("ToSchema") || !line.trim_start().starts_with("#[") {
+                    continue;
+                }
+                // The item the derive belongs to, and a rename among its attributes.
+                let mut renamed = None;
+                let mut j = i;
+                while j < lines.len() && lines[j].trim_start().starts_with("#[") {
+                    if let Some(at) = lines[j].find("as = ") {
+                        let rest = &lines[j][at + 5..];
+                        renamed = Some(
+                            rest.split(|c: char| !c.is_alphanumeric() && c != '_')
+                                .next()
+                                .unwrap()
+                                .to_string(),
+                        );
+                    }
+                    j += 1;
+                }
+                let Some(item) = lines.get(j) else { continue };
+                let words: Vec<&str> = item.split_whitespace().collect();
+                let Some(k) = words.iter().position(|w| *w == "struct" || *w == "enum") else {
+                    continue;
+                };
+                let name = words[k + 1]
+                    .split(|c: char| !c.is_alphanumeric() && c != '_')
+                    .next()
+                    .unwrap()
+                    .to_string();
+                let name = renamed.unwrap_or(name);
+                let at = format!("{}:{}", f.display(), j + 1);
+                found += 1;
+                if let Some(first) = seen.insert(name.clone(), at.clone()) {
+                    panic!("schema name {name} is taken by {first} and {at}: give one `schema(as = ...)`");
+                }
+            }
+        }
+        assert!(
+            found > 50,
+            "only {found} schema types found: the scan is broken"
+        );
+    }
+
+    /// An optional date is `oneOf` a formatted string and null in the served
+    /// document, never a type list a generator reads as any string.
+    #[test]
+    fn optional_dates_keep_their_format() {
+        let doc = document();
+        let text = doc.to_string();
+        assert!(
+            !text.contains(r#""type":["string","null"],"format""#),
+            "a nullable format remains"
+        );
+        let d = &doc["components"]["schemas"]["WorkOrder"]["properties"]["desired_completion_at"];
+        assert_eq!(d["oneOf"][0]["format"], "date-time", "{d}");
+        assert_eq!(d["oneOf"][1]["type"], "null", "{d}");
+    }
 
     /// Every operation of the document, as (method, path, operation).
     fn operations(doc: &Value) -> Vec<(String, String, Value)> {

@@ -428,6 +428,12 @@ pub fn decide(
     approval_key: &[u8],
     op: &Op,
 ) -> Option<(RejectCode, String)> {
+    // The content rules the phone applied when it recorded the fact (the push
+    // decoder checked only the envelope): one fact breaking them is refused
+    // with the rule's message, and the rest of its push still applies.
+    if let Err(e) = op.event.validate() {
+        return Some((RejectCode::RuleBroken, e.to_string()));
+    }
     let Some((owner, visit)) = order else {
         return Some((
             RejectCode::UnknownJob,

@@ -581,3 +581,44 @@ fn a_receipt_whose_payment_never_reached_hq_is_refused(b: Backend) {
     hq.stop();
 }
 on_both!(a_receipt_whose_payment_never_reached_hq_is_refused);
+
+/// A fact breaking a content rule the push's schema cannot state (here a
+/// blank customer name on the consent) is not a malformed push: HQ answers
+/// 200, refuses that op alone with the phone's own refusal, and applies the
+/// ops after it, so one bad fact never stops a phone's sync.
+fn a_fact_breaking_a_content_rule_is_refused_alone(b: Backend) {
+    let hq = Hq::start(b);
+    let (phone, job) = phone_with_job(&hq, 0, false);
+    let t = &phone.tech;
+    walk(t, &job, Stage::Quoted);
+    assert_eq!(phone.sync().ops_rejected, 0);
+    let refusal = t.customer_consents(&job, "   ").expect_err("a blank name");
+    let blank = forged(
+        &phone,
+        &job,
+        Event::CustomerConsented {
+            customer_name: "   ".into(),
+        },
+    );
+    let mut named = forged(
+        &phone,
+        &job,
+        Event::CustomerConsented {
+            customer_name: "王女士".into(),
+        },
+    );
+    named.seq = blank.seq + 1;
+    named.op_id = format!("{}-named", blank.op_id);
+    let resp = push(&hq, &phone, &[blank.clone(), named.clone()]);
+    assert_rejected(&resp, &blank, &refusal.to_string(), "a blank consent");
+    let applied = resp.results.iter().find(|r| r.op_id == named.op_id);
+    assert_eq!(
+        applied.map(|r| &r.outcome),
+        Some(&Outcome::Applied),
+        "the op after it applies: {resp:?}"
+    );
+    assert_eq!(resp.last_applied_seq, named.seq);
+    assert_eq!(hq.order(&job)["status"], "consented");
+    hq.stop();
+}
+on_both!(a_fact_breaking_a_content_rule_is_refused_alone);

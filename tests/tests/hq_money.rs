@@ -7,10 +7,10 @@
 use std::cell::RefCell;
 
 use chrono::{Duration, NaiveDate, Utc};
-use onsite_core::money::MAX_AMOUNT_FEN;
+use onsite_core::money::{MAX_AMOUNT_FEN, MAX_TOTAL_FEN};
 use onsite_core::receipt::NumberBlock;
 use onsite_core::sample;
-use onsite_core::sync::protocol::{decode_push, Outcome};
+use onsite_core::sync::protocol::{decode_push_envelope, Outcome};
 use onsite_core::{Profile, Technician};
 use onsite_hq::rules::Device;
 use onsite_hq::HqError;
@@ -145,8 +145,10 @@ impl Rig {
             }
         }
         let body = serde_json::to_vec(&json!({ "ops": ops })).unwrap();
-        // What HQ's push endpoint does: decode (a refusal is a typed 400), then push.
-        let Ok(req) = decode_push(&body) else {
+        // What HQ's push endpoint does: decode the envelope (a refusal is a
+        // typed 400; an amount beyond any total does not decode), then push
+        // (an amount a payment may not hold is a rejected op).
+        let Ok(req) = decode_push_envelope(&body) else {
             return false;
         };
         let resp = self
@@ -413,7 +415,7 @@ fn pushed_fen_out_of_range_is_rejected(b: Backend) {
     // phone's own sequence numbers stay its own.
     let code = hq.technician("T1", "李师傅");
     let forger = Phone::enroll(&hq.url, &code, "DEV-FX-B");
-    let seq = 1;
+    let mut seq = 1;
     for fen in [i64::MIN, -1, MAX_AMOUNT_FEN + 1, i64::MAX] {
         let op = |seq: i64, event: Value| {
             json!({
@@ -433,10 +435,29 @@ fn pushed_fen_out_of_range_is_rejected(b: Backend) {
             Some(&forger.token),
             Some(json!({"ops": [op(seq, payment), op(seq + 1, receipt)]})),
         );
-        assert_eq!(status, 400, "a payment of {fen} fen: {body}");
-        assert_eq!(body["error"], "bad_request", "{body}");
+        // An amount no total can hold does not decode: the push is malformed
+        // (400). One a total can hold but a payment may not is a fact
+        // breaking a content rule: that op is refused alone, with the rule,
+        // and the receipt after it finds no payment.
+        let message = if (0..=MAX_TOTAL_FEN).contains(&fen) {
+            assert_eq!(status, 200, "a payment of {fen} fen: {body}");
+            let outcomes: Vec<&str> = body["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["status"].as_str().unwrap())
+                .collect();
+            assert_eq!(outcomes, ["rejected", "rejected"], "{body}");
+            assert_eq!(body["results"][0]["code"], "rule_broken", "{body}");
+            seq += 2;
+            body["results"][0]["message"].clone()
+        } else {
+            assert_eq!(status, 400, "a payment of {fen} fen: {body}");
+            assert_eq!(body["error"], "bad_request", "{body}");
+            body["message"].clone()
+        };
         assert!(
-            body["message"]
+            message
                 .as_str()
                 .unwrap()
                 .contains("outside the allowed range"),

@@ -175,12 +175,26 @@ fn malformed(field: Field, detail: String) -> Error {
     Error::invalid(field, Problem::Malformed { detail })
 }
 
-/// Decodes a push body as HQ receives it: well-formed JSON, at most
-/// [`MAX_PUSH_OPS`] ops, each with a valid job id and op id and a positive
-/// sequence number, and an event that passes [`crate::visit::Event::validate`]
-/// (amounts decode only within bounds). Anything else is a typed error, never
-/// a panic; whether each op may apply to its job is HQ's decision afterwards.
+/// Decodes a push body whole: its envelope ([`decode_push_envelope`]) and
+/// every op's event by [`crate::visit::Event::validate`] (amounts decode only
+/// within bounds). What a phone's own pushes always pass; the property tests
+/// and the fuzz targets hold it to "a typed error, never a panic".
 pub fn decode_push(bytes: &[u8]) -> crate::Result<PushRequest> {
+    let req = decode_push_envelope(bytes)?;
+    for op in &req.ops {
+        op.event.validate()?;
+    }
+    Ok(req)
+}
+
+/// Decodes a push body as HQ receives it: well-formed JSON, at most
+/// [`MAX_PUSH_OPS`] ops, each with a valid job id, device id and op id, a
+/// positive sequence number and a clock stamp of at most 64 characters. Anything
+/// else is a typed error for the whole push, never a panic. An op's event is
+/// HQ's to judge afterwards, op by op: one breaking a content rule is settled
+/// as rejected with the rule's message, and the rest of the batch applies
+/// (a phone with one bad fact is not stopped from syncing everything after it).
+pub fn decode_push_envelope(bytes: &[u8]) -> crate::Result<PushRequest> {
     let req: PushRequest =
         serde_json::from_slice(bytes).map_err(|e| malformed(Field::PushBody, e.to_string()))?;
     if req.ops.len() > MAX_PUSH_OPS {
@@ -190,15 +204,16 @@ pub fn decode_push(bytes: &[u8]) -> crate::Result<PushRequest> {
         ));
     }
     for op in &req.ops {
-        check_op(op)?;
+        check_envelope(op)?;
     }
     Ok(req)
 }
 
-fn check_op(op: &Op) -> crate::Result<()> {
+fn check_envelope(op: &Op) -> crate::Result<()> {
     validate_id(Field::JobId, &op.job_id)?;
     validate_id(Field::DeviceId, &op.device_id)?;
-    if op.op_id.is_empty() || op.op_id.len() > 64 {
+    // Characters, as the contract's maxLength counts them.
+    if op.op_id.is_empty() || op.op_id.chars().count() > 64 {
         return Err(Error::invalid(
             Field::OpId,
             Problem::Length { min: 1, max: 64 },
@@ -210,14 +225,13 @@ fn check_op(op: &Op) -> crate::Result<()> {
             format!("{} is not a sequence number (they start at 1)", op.seq),
         ));
     }
-    if op.hlc.len() > 64 {
+    if op.hlc.chars().count() > 64 {
         return Err(Error::invalid(
             Field::ClockStamp,
             Problem::TooLong { max: 64 },
         ));
     }
-    // The same content rules the phone applied when it recorded the event.
-    op.event.validate()
+    Ok(())
 }
 
 /// Decodes a page of HQ's change feed as the device receives it: well-formed

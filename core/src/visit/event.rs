@@ -665,6 +665,7 @@ pub struct Op {
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub seq: i64,
     /// Hybrid logical clock stamp ([`crate::clock::Hlc::encode`]).
+    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub hlc: String,
     #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9._-]{1,64}$"))]
     pub job_id: String,
