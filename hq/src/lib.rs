@@ -4,6 +4,8 @@
 //! one command) and PostgreSQL (several stateless HQ processes on one database).
 
 pub mod api;
+#[cfg(feature = "client")]
+pub mod client;
 pub mod config;
 pub mod db;
 pub mod error;

@@ -9,10 +9,13 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use std::future::Future;
+
 use onsite_core::order::WorkOrder;
 use onsite_core::sync::{SyncClient, SyncConfig, SyncReport};
 use onsite_core::visit::Op;
 use onsite_core::{Profile, Technician};
+use onsite_hq::client::{Client, ClientError};
 use serde_json::Value;
 
 pub const ADMIN: &str = "admin-token-for-tests";
@@ -72,6 +75,10 @@ pub struct Hq {
     server: Option<onsite_hq::Server>,
     pub url: String,
     pub backend: Backend,
+    /// HQ's typed client with the admin key: how tests dispatch and read,
+    /// as the CLI does. Raw requests ([`Hq::call`]) are for what a typed
+    /// client cannot send: malformed bodies, no or a device's token.
+    pub api: Client,
 }
 
 impl Hq {
@@ -90,12 +97,29 @@ impl Hq {
             .block_on(onsite_hq::Server::start(db, ADMIN, addr))
             .expect("start HQ");
         let url = server.url();
+        let api = Client::new(&url, ADMIN).expect("HQ's address");
         Hq {
             rt,
             server: Some(server),
             url,
             backend,
+            api,
         }
+    }
+
+    /// Waits for a call of [`Hq::api`], panicking with HQ's error if it failed.
+    pub fn ok<T>(&self, call: impl Future<Output = Result<T, ClientError>>) -> T {
+        self.rt
+            .block_on(call)
+            .unwrap_or_else(|e| panic!("HQ refused an admin call: {e}"))
+    }
+
+    /// Waits for a call of [`Hq::api`] that may fail.
+    pub fn answer<T>(
+        &self,
+        call: impl Future<Output = Result<T, ClientError>>,
+    ) -> Result<T, ClientError> {
+        self.rt.block_on(call)
     }
 
     pub fn call(
