@@ -8,6 +8,7 @@
 use chrono::{Duration, Utc};
 use onsite_core::charge::Instruction;
 use onsite_core::sample;
+use onsite_core::sync::protocol::ErrorBody;
 use onsite_core::visit::{ConsentChannel, RescheduleConsent, Status};
 use onsite_hq::api::{
     Assign, Cancel, ChargeCodeBody, ChargeInstructionBody, FollowQuery, Handover, InvoiceQuery,
@@ -153,15 +154,10 @@ fn every_call_round_trips(b: Backend) {
 }
 on_both!(every_call_round_trips);
 
-/// HQ's status and code, as HQ's error body gave them.
-fn refused<T: std::fmt::Debug>(r: Result<T, ClientError>) -> (u16, String) {
-    match r {
-        Err(ClientError::Hq { status, body }) => {
-            assert!(!body.message.is_empty(), "HQ's message is kept: {body:?}");
-            (status, body.error)
-        }
-        other => panic!("expected HQ's typed refusal, got {other:?}"),
-    }
+/// HQ's status and code, its message kept.
+fn code((status, body): (u16, ErrorBody)) -> (u16, String) {
+    assert!(!body.message.is_empty(), "HQ's message is kept: {body:?}");
+    (status, body.error)
 }
 
 /// Every kind of refusal comes back typed, with HQ's code and message.
@@ -176,16 +172,16 @@ fn refusals_are_typed(b: Backend) {
     assert_eq!((err.status(), err.code()), (Some(404), Some("not_found")));
     assert!(err.to_string().contains("404"), "{err}");
     assert_eq!(
-        refused(hq.answer(api.get_order("NOPE"))),
+        code(hq.refused(api.get_order("NOPE"))),
         (404, "not_found".into())
     );
     // An order number is one path segment, whatever it holds.
     assert_eq!(
-        refused(hq.answer(api.get_order("J1/assign"))),
+        code(hq.refused(api.get_order("J1/assign"))),
         (404, "not_found".into())
     );
     assert_eq!(
-        refused(hq.answer(api.assign(
+        code(hq.refused(api.assign(
             "J1",
             &Assign {
                 technician_id: "NOBODY".into()
@@ -195,7 +191,7 @@ fn refusals_are_typed(b: Backend) {
     );
     // The same order twice, and a cancelled order assigned: conflicts.
     assert_eq!(
-        refused(hq.answer(api.create_order(&sample::leak_order("J1", "T1", soon)))),
+        code(hq.refused(api.create_order(&sample::leak_order("J1", "T1", soon)))),
         (409, "conflict".into())
     );
     hq.ok(api.cancel(
@@ -205,7 +201,7 @@ fn refusals_are_typed(b: Backend) {
         },
     ));
     assert_eq!(
-        refused(hq.answer(api.assign(
+        code(hq.refused(api.assign(
             "J1",
             &Assign {
                 technician_id: "T1".into()
@@ -216,7 +212,7 @@ fn refusals_are_typed(b: Backend) {
     // No dispute to instruct on.
     hq.ok(api.create_order(&sample::leak_order("J2", "T1", soon)));
     assert_eq!(
-        refused(hq.answer(api.charge_instruction(
+        code(hq.refused(api.charge_instruction(
             "J2",
             &ChargeInstructionBody {
                 instruction: Instruction::Insist,
@@ -227,7 +223,7 @@ fn refusals_are_typed(b: Backend) {
     );
     // HQ moves an appointment only with the customer's consent.
     assert_eq!(
-        refused(hq.answer(api.reschedule(
+        code(hq.refused(api.reschedule(
             "J2",
             &Reschedule {
                 appointment_at: soon,
@@ -238,7 +234,7 @@ fn refusals_are_typed(b: Backend) {
         (400, "bad_request".into())
     );
     assert_eq!(
-        refused(hq.answer(api.handover(&Handover {
+        code(hq.refused(api.handover(&Handover {
             technician_id: "T1".into(),
             day: soon.date_naive(),
             method: "bitcoin".into(),
@@ -250,11 +246,11 @@ fn refusals_are_typed(b: Backend) {
     // A wrong key: 401, and nothing done.
     let stranger = Client::new(&hq.url, "not-the-key").unwrap();
     assert_eq!(
-        refused(hq.answer(stranger.create_technician(&technician("T9")))),
+        code(hq.refused(stranger.create_technician(&technician("T9")))),
         (401, "unauthorized".into())
     );
     assert_eq!(
-        refused(hq.answer(api.create_enrollment(&NewEnrollment {
+        code(hq.refused(api.create_enrollment(&NewEnrollment {
             technician_id: "T9".into()
         }))),
         (404, "not_found".into())

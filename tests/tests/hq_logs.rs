@@ -13,8 +13,10 @@ use chrono::{Duration, Utc};
 use onsite_core::checklist::Phase;
 use onsite_core::payment::Method;
 use onsite_core::sample;
-use onsite_core::visit::{Assessment, Rating};
+use onsite_core::visit::{Assessment, Rating, Status};
 use onsite_core::{AcceptanceInput, SignInput};
+use onsite_hq::api::{Cancel, FollowQuery, NewEnrollment, NewTechnician};
+use onsite_hq::client::Client;
 use onsite_tests::harness::{fresh_postgres, Backend, Hq, Phone, ADMIN};
 use serde_json::json;
 
@@ -119,11 +121,12 @@ fn hq_logs_name_ids_and_counts_never_customer_data(b: Backend, name: &str) {
     // whose message quotes HQ's reason).
     work_to_handover(&phone.tech, &done);
     phone.tech.accept_job(&cancelled).unwrap();
-    hq.admin(
-        "POST",
-        &format!("/v1/orders/{cancelled}/cancel"),
-        Some(json!({ "reason": CANCEL_REASON })),
-    );
+    hq.ok(hq.api.cancel(
+        &cancelled,
+        &Cancel {
+            reason: CANCEL_REASON.into(),
+        },
+    ));
     let r = phone.sync();
     assert!(r.ops_applied > 10 && r.ops_rejected == 1, "{r:?}");
 
@@ -149,10 +152,9 @@ fn hq_logs_name_ids_and_counts_never_customer_data(b: Backend, name: &str) {
             .batch_execute("DROP TABLE followups")
             .unwrap(),
     }
-    let (s, body) = hq.call("GET", "/v1/followups", Some(ADMIN), None);
-    assert_eq!(s, 500, "{body}");
-    assert_eq!(body["error"], "internal");
-    let message = body["message"].as_str().unwrap();
+    let (s, body) = hq.refused(hq.api.followups(&FollowQuery::default()));
+    assert_eq!((s, body.error.as_str()), (500, "internal"), "{body:?}");
+    let message = body.message.as_str();
     assert!(
         !message.contains("followups")
             && !message.contains("sqlite")
@@ -166,7 +168,7 @@ fn hq_logs_name_ids_and_counts_never_customer_data(b: Backend, name: &str) {
         .unwrap_or_else(|| panic!("no reference in {message}"))
         .to_string();
 
-    hq.admin("POST", &format!("/v1/devices/{device}/revoke"), None);
+    hq.ok(hq.api.revoke_device(&device));
     hq.stop();
 
     let log = log_text();
@@ -253,39 +255,29 @@ fn json_logs_of_a_whole_visit_hold_request_ids_and_no_customer() {
         std::fs::File::create(&log_path).unwrap().into(),
     );
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let admin = |method: &str, path: &str, body: Option<serde_json::Value>| {
-        let (s, v) = onsite_tests::harness::call(&rt, &hq.url, method, path, Some(ADMIN), body);
-        assert!(s < 300, "{path}: {s} {v}");
-        v
-    };
-    admin(
-        "POST",
-        "/v1/technicians",
-        Some(json!({"technician_id": "T-JSON", "name": "赵师傅"})),
-    );
-    let code = admin(
-        "POST",
-        "/v1/enrollments",
-        Some(json!({"technician_id": "T-JSON"})),
-    )["code"]
-        .as_str()
+    let api = Client::new(&hq.url, ADMIN).unwrap();
+    rt.block_on(api.create_technician(&NewTechnician {
+        technician_id: "T-JSON".into(),
+        name: "赵师傅".into(),
+    }))
+    .unwrap();
+    let code = rt
+        .block_on(api.create_enrollment(&NewEnrollment {
+            technician_id: "T-JSON".into(),
+        }))
         .unwrap()
-        .to_string();
+        .code;
     let order = sample::leak_order("JSON-1", "T-JSON", Utc::now() + Duration::hours(1));
     let customer = order.customer.clone();
     let address = order.location.clone();
-    admin(
-        "POST",
-        "/v1/orders",
-        Some(serde_json::to_value(&order).unwrap()),
-    );
+    rt.block_on(api.create_order(&order)).unwrap();
     let phone = Phone::enroll(&hq.url, &code, "DEV-JSON");
     phone.sync();
     onsite_tests::drive_accepted_to_handover(&phone.tech, "JSON-1").unwrap();
     assert!(phone.sync().ops_applied > 10);
     assert_eq!(
-        admin("GET", "/v1/orders/JSON-1", None)["status"],
-        "handed_over"
+        rt.block_on(api.get_order("JSON-1")).unwrap().status,
+        Status::HandedOver
     );
     hq.kill();
 
