@@ -282,3 +282,60 @@ fn no_hq_is_a_typed_failure() {
     let c = Client::new("http://127.0.0.1:1/hq/", "k").unwrap();
     assert_eq!(c.base_url(), "http://127.0.0.1:1/hq");
 }
+
+/// Something at `url` that is not HQ: answers one request with `status`
+/// and `body`, then closes.
+fn not_hq(status: &str, body: &'static str) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let status = status.to_string();
+    std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        let mut request = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = conn.read(&mut buf).unwrap();
+            if n == 0 {
+                return;
+            }
+            request.extend_from_slice(&buf[..n]);
+        }
+        let answer = format!(
+            "HTTP/1.1 {status}\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        conn.write_all(answer.as_bytes()).unwrap();
+    });
+    url
+}
+
+/// What answers in HQ's place (a proxy's error page, a server speaking
+/// another contract) is a typed failure that keeps what it said.
+#[test]
+fn an_answer_that_is_not_hqs_is_a_typed_failure() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let call = |url: String| rt.block_on(Client::new(&url, "k").unwrap().complaints());
+
+    match call(not_hq("502 Bad Gateway", "<html>Bad Gateway</html>")) {
+        Err(e @ ClientError::Unexpected { .. }) => {
+            assert_eq!((e.status(), e.code()), (Some(502), None));
+            assert!(e.to_string().contains("Bad Gateway"), "{e}");
+        }
+        other => panic!("expected a failure without HQ's body, got {other:?}"),
+    }
+    // An error body that is not HQ's form is not passed off as HQ's.
+    match call(not_hq("404 Not Found", r#"{"error": 404}"#)) {
+        Err(ClientError::Unexpected { status: 404, body }) => {
+            assert_eq!(body, r#"{"error": 404}"#);
+        }
+        other => panic!("expected a failure without HQ's body, got {other:?}"),
+    }
+    match call(not_hq("200 OK", r#"{"complaints": "none"}"#)) {
+        Err(e @ ClientError::Decode { .. }) => {
+            assert_eq!(e.status(), Some(200));
+            assert!(e.to_string().contains("ComplaintRecord"), "{e}");
+        }
+        other => panic!("expected an answer that does not decode, got {other:?}"),
+    }
+}
