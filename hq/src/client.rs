@@ -12,6 +12,8 @@
 //! The device side of the API (push, pull, blobs, receipt blocks) is the
 //! phone's: `onsite_core::sync::SyncClient` speaks it.
 
+use std::time::Duration;
+
 use onsite_core::order::WorkOrder;
 use onsite_core::sync::protocol::ErrorBody;
 use onsite_core::visit::Visit;
@@ -44,7 +46,8 @@ pub enum ClientError {
         expected: &'static str,
         source: serde_json::Error,
     },
-    /// No answer: HQ unreachable, connection cut, timeout.
+    /// No answer: HQ unreachable, connection cut, no answer within the
+    /// client's timeout.
     #[error("cannot reach HQ at {url}: {source}")]
     Transport { url: String, source: reqwest::Error },
     /// The base URL is not an http(s) URL the API's paths can be joined to.
@@ -80,6 +83,11 @@ pub type Result<T, E = ClientError> = std::result::Result<T, E>;
 /// proxy's page, not a whole one.
 const SNIPPET_BYTES: usize = 200;
 
+/// How long one call may take by default, connection to last byte: far
+/// above any answer of a healthy HQ, so that a half-dead HQ (or a network
+/// that swallows packets) fails a command instead of hanging it.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// HQ's dispatch and admin API at one address, with one admin key.
 #[derive(Debug, Clone)]
 pub struct Client {
@@ -90,8 +98,14 @@ pub struct Client {
 
 impl Client {
     /// A client of the HQ at `base` (`http://host:port`, optionally with a
-    /// path prefix when HQ sits behind a proxy) calling with the admin `key`.
+    /// path prefix when HQ sits behind a proxy) calling with the admin `key`;
+    /// each call may take up to [`DEFAULT_TIMEOUT`].
     pub fn new(base: &str, key: &str) -> Result<Client> {
+        Self::with_timeout(base, key, DEFAULT_TIMEOUT)
+    }
+
+    /// [`Client::new`] with its own limit on each call.
+    pub fn with_timeout(base: &str, key: &str, timeout: Duration) -> Result<Client> {
         let bad = || ClientError::BadUrl(base.to_string());
         let mut url = Url::parse(base).map_err(|_| bad())?;
         if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
@@ -100,8 +114,16 @@ impl Client {
         // Paths are joined segment by segment below; a trailing slash would
         // leave an empty one.
         url.path_segments_mut().map_err(|_| bad())?.pop_if_empty();
+        // Not `reqwest::Client::new()`: it panics where the builder reports.
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .build()
+            .map_err(|source| ClientError::Transport {
+                url: base.to_string(),
+                source,
+            })?;
         Ok(Client {
-            http: reqwest::Client::new(),
+            http,
             base: url,
             key: key.to_string(),
         })

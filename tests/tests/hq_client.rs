@@ -339,3 +339,26 @@ fn an_answer_that_is_not_hqs_is_a_typed_failure() {
         other => panic!("expected an answer that does not decode, got {other:?}"),
     }
 }
+
+/// An HQ that accepts the connection and never answers fails the call
+/// within the client's timeout: a command never hangs on it.
+#[test]
+fn a_silent_hq_fails_within_the_timeout() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", silent.local_addr().unwrap());
+    let api = Client::with_timeout(&url, "k", std::time::Duration::from_millis(300)).unwrap();
+    let started = std::time::Instant::now();
+    let answer = rt.block_on(async {
+        tokio::time::timeout(std::time::Duration::from_secs(10), api.complaints()).await
+    });
+    match answer {
+        Ok(Err(ClientError::Transport { source, .. })) => {
+            assert!(source.is_timeout(), "{source}");
+        }
+        Ok(other) => panic!("expected a timeout, got {other:?}"),
+        Err(_) => panic!("the call was still waiting after 10 s"),
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    drop(silent);
+}
