@@ -1,6 +1,6 @@
 //! The HTTP API (`/v1`), JSON over HTTP. The routes here and the OpenAPI
 //! document in [`crate::openapi`] are checked against each other by a test.
-//! The request types are public: the typed client ([`crate::client`],
+//! The request types are public: the typed client (`onsite_hq::client`,
 //! feature `client`) sends these very structs.
 
 use std::sync::Arc;

@@ -117,6 +117,12 @@ impl Client {
         // Not `reqwest::Client::new()`: it panics where the builder reports.
         let http = reqwest::Client::builder()
             .timeout(timeout)
+            // A connection per call, none kept idle: HQ restarts (deploys,
+            // crashes) and a kept connection would fail the next call when
+            // nothing read its close in between (a one-shot CLI, a
+            // current-thread runtime). Dispatch calls are few; a connect
+            // on the way costs nothing that matters.
+            .pool_max_idle_per_host(0)
             .build()
             .map_err(|source| ClientError::Transport {
                 url: base.to_string(),

@@ -101,7 +101,7 @@ impl Hq {
             .block_on(onsite_hq::Server::start(db, ADMIN, addr))
             .expect("start HQ");
         let url = server.url();
-        let api = Client::new(&url, ADMIN).expect("HQ's address");
+        let api = admin_client(&url);
         Hq {
             rt,
             server: Some(server),
@@ -113,9 +113,7 @@ impl Hq {
 
     /// Waits for a call of [`Hq::api`], panicking with HQ's error if it failed.
     pub fn ok<T>(&self, call: impl Future<Output = Result<T, ClientError>>) -> T {
-        self.rt
-            .block_on(call)
-            .unwrap_or_else(|e| panic!("HQ refused an admin call: {e}"))
+        ok(&self.rt, call)
     }
 
     /// Waits for a call of [`Hq::api`] that may fail.
@@ -152,14 +150,7 @@ impl Hq {
 
     /// Creates a technician and returns a fresh enrollment code.
     pub fn technician(&self, id: &str, name: &str) -> String {
-        self.ok(self.api.create_technician(&NewTechnician {
-            technician_id: id.into(),
-            name: name.into(),
-        }));
-        self.ok(self.api.create_enrollment(&NewEnrollment {
-            technician_id: id.into(),
-        }))
-        .code
+        enrollment_code(&self.rt, &self.api, id, name)
     }
 
     pub fn dispatch(&self, order: &WorkOrder) {
@@ -197,6 +188,41 @@ impl Hq {
     }
 }
 
+/// HQ's typed client at `url` with the tests' admin key.
+pub fn admin_client(url: &str) -> Client {
+    Client::new(url, ADMIN).expect("HQ's address")
+}
+
+/// Waits on `rt` for a call of HQ's client, panicking with HQ's error if it
+/// failed: for HQ processes, which come without a runtime of their own.
+pub fn ok<T>(
+    rt: &tokio::runtime::Runtime,
+    call: impl Future<Output = Result<T, ClientError>>,
+) -> T {
+    rt.block_on(call)
+        .unwrap_or_else(|e| panic!("HQ refused an admin call: {e}"))
+}
+
+/// Creates technician `id` (if new) through `api` and returns a fresh
+/// enrollment code for their phone.
+pub fn enrollment_code(rt: &tokio::runtime::Runtime, api: &Client, id: &str, name: &str) -> String {
+    ok(
+        rt,
+        api.create_technician(&NewTechnician {
+            technician_id: id.into(),
+            name: name.into(),
+        }),
+    );
+    ok(
+        rt,
+        api.create_enrollment(&NewEnrollment {
+            technician_id: id.into(),
+        }),
+    )
+    .code
+}
+
+/// A raw request to the HQ at `base`, for what the typed client cannot send.
 pub fn call(
     rt: &tokio::runtime::Runtime,
     base: &str,

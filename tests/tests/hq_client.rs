@@ -362,3 +362,32 @@ fn a_silent_hq_fails_within_the_timeout() {
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
     drop(silent);
 }
+
+/// HQ restarted between two calls (a deploy, a crash) is reached again by
+/// the same client: no call fails on a connection the old HQ left behind.
+#[test]
+fn a_restarted_hq_is_reached_again() {
+    use onsite_tests::harness::{admin_client, free_port, sqlite_backend, HqProcess};
+    let (_dir, b) = sqlite_backend();
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_hq_server"));
+    let port = free_port();
+    // As the CLI and the fault suite run it: nothing polled between calls.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut hq = HqProcess::spawn(bin, &b.url(), port);
+    let api = admin_client(&hq.url);
+    rt.block_on(api.create_technician(&technician("T1")))
+        .unwrap();
+    for round in 0..3 {
+        hq.kill();
+        hq = HqProcess::spawn(bin, &b.url(), port);
+        let answer = rt.block_on(api.complaints());
+        if answer.is_err() {
+            hq.kill(); // no HQ process outlives the test
+            panic!("after restart {round}: {answer:?}");
+        }
+    }
+    hq.kill();
+}

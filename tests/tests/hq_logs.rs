@@ -15,9 +15,10 @@ use onsite_core::payment::Method;
 use onsite_core::sample;
 use onsite_core::visit::{Assessment, Rating, Status};
 use onsite_core::{AcceptanceInput, SignInput};
-use onsite_hq::api::{Cancel, FollowQuery, NewEnrollment, NewTechnician};
-use onsite_hq::client::Client;
-use onsite_tests::harness::{fresh_postgres, Backend, Hq, Phone, ADMIN};
+use onsite_hq::api::{Cancel, FollowQuery};
+use onsite_tests::harness::{
+    admin_client, enrollment_code, fresh_postgres, ok, Backend, Hq, Phone, ADMIN,
+};
 use serde_json::json;
 
 static LOG: Mutex<Vec<u8>> = Mutex::new(Vec::new());
@@ -255,30 +256,17 @@ fn json_logs_of_a_whole_visit_hold_request_ids_and_no_customer() {
         std::fs::File::create(&log_path).unwrap().into(),
     );
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let api = Client::new(&hq.url, ADMIN).unwrap();
-    rt.block_on(api.create_technician(&NewTechnician {
-        technician_id: "T-JSON".into(),
-        name: "赵师傅".into(),
-    }))
-    .unwrap();
-    let code = rt
-        .block_on(api.create_enrollment(&NewEnrollment {
-            technician_id: "T-JSON".into(),
-        }))
-        .unwrap()
-        .code;
+    let api = admin_client(&hq.url);
+    let code = enrollment_code(&rt, &api, "T-JSON", "赵师傅");
     let order = sample::leak_order("JSON-1", "T-JSON", Utc::now() + Duration::hours(1));
     let customer = order.customer.clone();
     let address = order.location.clone();
-    rt.block_on(api.create_order(&order)).unwrap();
+    ok(&rt, api.create_order(&order));
     let phone = Phone::enroll(&hq.url, &code, "DEV-JSON");
     phone.sync();
     onsite_tests::drive_accepted_to_handover(&phone.tech, "JSON-1").unwrap();
     assert!(phone.sync().ops_applied > 10);
-    assert_eq!(
-        rt.block_on(api.get_order("JSON-1")).unwrap().status,
-        Status::HandedOver
-    );
+    assert_eq!(ok(&rt, api.get_order("JSON-1")).status, Status::HandedOver);
     hq.kill();
 
     let log = std::fs::read_to_string(&log_path).unwrap();
