@@ -89,11 +89,21 @@ const SNIPPET_BYTES: usize = 200;
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// HQ's dispatch and admin API at one address, with one admin key.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
     base: Url,
     key: String,
+}
+
+/// The address only: a client printed in a log or a failed test's message
+/// must not hand out the admin key.
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base", &self.base.as_str())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Client {

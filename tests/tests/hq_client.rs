@@ -279,8 +279,14 @@ fn no_hq_is_a_typed_failure() {
         );
     }
     // A path prefix (HQ behind a proxy) and a trailing slash are kept and dropped.
-    let c = Client::new("http://127.0.0.1:1/hq/", "k").unwrap();
+    let c = Client::new("http://127.0.0.1:1/hq/", "secret-admin-key").unwrap();
     assert_eq!(c.base_url(), "http://127.0.0.1:1/hq");
+    // Printed, the client names its HQ and keeps its key to itself.
+    let printed = format!("{c:?}");
+    assert!(
+        printed.contains("127.0.0.1:1/hq") && !printed.contains("secret-admin-key"),
+        "{printed}"
+    );
 }
 
 /// Something at `url` that is not HQ: answers one request with `status`
