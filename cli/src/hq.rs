@@ -1,20 +1,30 @@
 //! `onsite hq ...`: run HQ and drive it as the service centre would.
 //!
 //! `serve` starts the server (SQLite file in the working directory unless
-//! `--db` says otherwise). The other commands talk to a running HQ over HTTP
-//! with the admin token, which `serve` writes to `onsite-hq.admin-token` when
+//! `--db` says otherwise). The other commands talk to a running HQ through
+//! its typed client ([`onsite_hq::client`]) with the admin token, which `serve` writes to `onsite-hq.admin-token` when
 //! none is given, so a person can run a day by hand from two terminals.
 
+use std::future::Future;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use clap::Subcommand;
+use onsite_core::charge::Instruction;
 use onsite_core::checklist::Category;
 use onsite_core::locale::Lang;
+use onsite_core::money::Fen;
 use onsite_core::order::{Customer, Payer, Vehicle, WorkOrder};
 use onsite_core::payment::Method;
+use onsite_core::visit::{ConsentChannel, RescheduleConsent};
+use onsite_hq::api::{
+    Assign, Cancel, ChargeCodeBody, ChargeInstructionBody, FollowQuery, InvoiceQuery,
+    NewEnrollment, NewTechnician, OrderFilter, ReconQuery, Reschedule,
+};
+use onsite_hq::client::{Client, ClientError};
 use onsite_hq::rules::{Reconciliation, Tally};
+use serde::Serialize;
 use serde_json::{json, Value};
 
 pub const TOKEN_FILE: &str = "onsite-hq.admin-token";
@@ -196,12 +206,14 @@ pub struct InstructionArgs {
 }
 
 impl InstructionArgs {
-    fn json(&self) -> Value {
-        match (self.waive, self.reduce_to, self.insist) {
-            (_, Some(to), _) => json!({"kind": "reduce", "to": to}),
-            (true, None, _) => json!({"kind": "waive"}),
-            _ => json!({"kind": "insist"}),
-        }
+    fn instruction(&self) -> Result<Instruction> {
+        Ok(match (self.waive, self.reduce_to, self.insist) {
+            (_, Some(to), _) => Instruction::Reduce {
+                to: Fen::new(to).context("--reduce-to")?,
+            },
+            (true, None, _) => Instruction::Waive,
+            _ => Instruction::Insist,
+        })
     }
 }
 
@@ -320,40 +332,26 @@ fn admin_token(explicit: Option<String>) -> Result<String> {
         .with_context(|| format!("no admin token: pass --admin-token, set ONSITE_ADMIN_TOKEN, or run from the directory where `onsite hq serve` wrote {TOKEN_FILE}"))
 }
 
-/// One admin call to HQ; prints nothing, returns the JSON body.
-pub fn call(
+impl Conn {
+    /// HQ's typed client at `--hq` with the admin token.
+    fn client(self) -> Result<Client> {
+        Ok(Client::new(&self.hq, &admin_token(self.admin_token)?)?)
+    }
+}
+
+/// Waits for one call of HQ's client; a refusal is the command's error,
+/// with HQ's status, code and message.
+pub fn wait<T>(
     rt: &tokio::runtime::Runtime,
-    hq: &str,
-    token: &str,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-) -> Result<Value> {
-    rt.block_on(async {
-        let mut req = reqwest::Client::new()
-            .request(
-                method.parse()?,
-                format!("{}{path}", hq.trim_end_matches('/')),
-            )
-            .bearer_auth(token);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req
-            .send()
-            .await
-            .with_context(|| format!("cannot reach HQ at {hq}"))?;
-        let status = resp.status();
-        let bytes = resp.bytes().await?;
-        let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        if !status.is_success() {
-            bail!(
-                "HQ answered {status}: {}",
-                v["message"].as_str().unwrap_or("(no message)")
-            );
-        }
-        Ok(v)
-    })
+    call: impl Future<Output = Result<T, ClientError>>,
+) -> Result<T> {
+    Ok(rt.block_on(call)?)
+}
+
+/// HQ's answer as JSON on standard output.
+fn print_json(v: &impl Serialize) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(v)?);
+    Ok(())
 }
 
 pub fn run(cmd: HqCommand) -> Result<()> {
@@ -366,39 +364,25 @@ pub fn run(cmd: HqCommand) -> Result<()> {
             name,
             conn,
         } => {
-            let t = admin_token(conn.admin_token)?;
-            call(
+            let api = conn.client()?;
+            wait(
                 &rt,
-                &conn.hq,
-                &t,
-                "POST",
-                "/v1/technicians",
-                Some(json!({"technician_id": technician, "name": name})),
+                api.create_technician(&NewTechnician {
+                    technician_id: technician.clone(),
+                    name,
+                }),
             )?;
-            let v = call(
+            let code = wait(
                 &rt,
-                &conn.hq,
-                &t,
-                "POST",
-                "/v1/enrollments",
-                Some(json!({"technician_id": technician})),
+                api.create_enrollment(&NewEnrollment {
+                    technician_id: technician.clone(),
+                }),
             )?;
-            println!(
-                "enrollment code for {technician}: {}",
-                v["code"].as_str().unwrap_or_default()
-            );
+            println!("enrollment code for {technician}: {}", code.code);
             Ok(())
         }
         HqCommand::Revoke { device, conn } => {
-            let t = admin_token(conn.admin_token)?;
-            call(
-                &rt,
-                &conn.hq,
-                &t,
-                "POST",
-                &format!("/v1/devices/{device}/revoke"),
-                None,
-            )?;
+            wait(&rt, conn.client()?.revoke_device(&device))?;
             println!("revoked {device}");
             Ok(())
         }
@@ -408,55 +392,34 @@ pub fn run(cmd: HqCommand) -> Result<()> {
             by,
             conn,
         } => {
-            let t = admin_token(conn.admin_token)?;
-            let v = call(
-                &rt,
-                &conn.hq,
-                &t,
-                "POST",
-                &format!("/v1/orders/{job}/charge-instruction"),
-                Some(json!({"instruction": instruction.json(), "by": by})),
-            )?;
-            println!("{}", serde_json::to_string_pretty(&v)?);
-            Ok(())
+            let body = ChargeInstructionBody {
+                instruction: instruction.instruction()?,
+                by,
+            };
+            print_json(&wait(&rt, conn.client()?.charge_instruction(&job, &body))?)
         }
         HqCommand::ChargeCode {
             job,
             instruction,
             conn,
         } => {
-            let t = admin_token(conn.admin_token)?;
-            let v = call(
-                &rt,
-                &conn.hq,
-                &t,
-                "POST",
-                &format!("/v1/orders/{job}/charge-code"),
-                Some(json!({"instruction": instruction.json()})),
-            )?;
-            println!("code for {job}: {}", v["code"].as_str().unwrap_or_default());
+            let body = ChargeCodeBody {
+                instruction: instruction.instruction()?,
+            };
+            let code = wait(&rt, conn.client()?.charge_code(&job, &body))?;
+            println!("code for {job}: {}", code.code);
             Ok(())
         }
         HqCommand::Invoices { conn } => {
-            let t = admin_token(conn.admin_token)?;
-            let v = call(
-                &rt,
-                &conn.hq,
-                &t,
-                "GET",
-                "/v1/invoices?status=pending",
-                None,
-            )?;
-            println!("{}", serde_json::to_string_pretty(&v)?);
-            Ok(())
+            let pending = InvoiceQuery {
+                status: Some("pending".into()),
+            };
+            print_json(&wait(&rt, conn.client()?.invoices(&pending))?)
         }
-        HqCommand::Followups { month, conn } => {
-            let t = admin_token(conn.admin_token)?;
-            let q = month.map(|m| format!("?month={m}")).unwrap_or_default();
-            let v = call(&rt, &conn.hq, &t, "GET", &format!("/v1/followups{q}"), None)?;
-            println!("{}", serde_json::to_string_pretty(&v)?);
-            Ok(())
-        }
+        HqCommand::Followups { month, conn } => print_json(&wait(
+            &rt,
+            conn.client()?.followups(&FollowQuery { month }),
+        )?),
         HqCommand::Reconcile {
             technician,
             day,
@@ -466,20 +429,17 @@ pub fn run(cmd: HqCommand) -> Result<()> {
         } => {
             let lang = Lang::parse(&lang)
                 .with_context(|| format!("unknown language {lang:?}: use zh-CN or en"))?;
-            let t = admin_token(conn.admin_token)?;
-            let v = call(
-                &rt,
-                &conn.hq,
-                &t,
-                "GET",
-                &format!("/v1/reconciliation?technician_id={technician}&day={day}"),
-                None,
-            )?;
+            let day: NaiveDate = day
+                .parse()
+                .with_context(|| format!("{day:?} is not a day like 2026-11-24"))?;
+            let query = ReconQuery {
+                technician_id: technician,
+                day,
+            };
+            let r = wait(&rt, conn.client()?.reconciliation(&query))?;
             let text = if json {
-                format!("{}\n", serde_json::to_string_pretty(&v)?)
+                format!("{}\n", serde_json::to_string_pretty(&r)?)
             } else {
-                let r: Reconciliation = serde_json::from_value(v)
-                    .context("HQ's reconciliation answer is not in the expected form")?;
                 reconciliation_table(&r, lang)
             };
             // A closed pipe (`| head`) is an error to report, not a panic.
@@ -488,8 +448,8 @@ pub fn run(cmd: HqCommand) -> Result<()> {
             Ok(())
         }
         HqCommand::Dispatch { command, conn } => {
-            let t = admin_token(conn.admin_token)?;
-            let v = match command {
+            let api = conn.client()?;
+            match command {
                 DispatchCommand::Create {
                     job,
                     technician,
@@ -550,23 +510,14 @@ pub fn run(cmd: HqCommand) -> Result<()> {
                         delivery_items,
                         complained_before,
                     };
-                    call(
-                        &rt,
-                        &conn.hq,
-                        &t,
-                        "POST",
-                        "/v1/orders",
-                        Some(serde_json::to_value(order)?),
-                    )?
+                    print_json(&wait(&rt, api.create_order(&order))?)
                 }
-                DispatchCommand::Assign { job, technician } => call(
-                    &rt,
-                    &conn.hq,
-                    &t,
-                    "POST",
-                    &format!("/v1/orders/{job}/assign"),
-                    Some(json!({"technician_id": technician})),
-                )?,
+                DispatchCommand::Assign { job, technician } => {
+                    let to = Assign {
+                        technician_id: technician,
+                    };
+                    print_json(&wait(&rt, api.assign(&job, &to))?)
+                }
                 DispatchCommand::Reschedule {
                     job,
                     at,
@@ -574,39 +525,31 @@ pub fn run(cmd: HqCommand) -> Result<()> {
                     agreed_by,
                     channel,
                     agreed_at,
-                } => call(
-                    &rt,
-                    &conn.hq,
-                    &t,
-                    "POST",
-                    &format!("/v1/orders/{job}/reschedule"),
-                    Some(json!({
-                        "appointment_at": parse_time(&at)?,
-                        "reason": reason,
-                        "consent": {
-                            "agreed_by": agreed_by,
-                            "agreed_at": parse_time(&agreed_at)?,
-                            "channel": channel,
-                        },
-                    })),
-                )?,
-                DispatchCommand::Cancel { job, reason } => call(
-                    &rt,
-                    &conn.hq,
-                    &t,
-                    "POST",
-                    &format!("/v1/orders/{job}/cancel"),
-                    Some(json!({"reason": reason})),
-                )?,
-                DispatchCommand::List { technician } => {
-                    let q = technician
-                        .map(|t| format!("?technician_id={t}"))
-                        .unwrap_or_default();
-                    call(&rt, &conn.hq, &t, "GET", &format!("/v1/orders{q}"), None)?
+                } => {
+                    let channel: ConsentChannel = serde_json::from_value(json!(channel))
+                        .context("--channel is one of phone, in_person, message")?;
+                    let r = Reschedule {
+                        appointment_at: parse_time(&at)?,
+                        reason,
+                        consent: Some(RescheduleConsent {
+                            agreed_by,
+                            agreed_at: parse_time(&agreed_at)?,
+                            channel,
+                        }),
+                    };
+                    print_json(&wait(&rt, api.reschedule(&job, &r))?)
                 }
-            };
-            println!("{}", serde_json::to_string_pretty(&v)?);
-            Ok(())
+                DispatchCommand::Cancel { job, reason } => {
+                    print_json(&wait(&rt, api.cancel(&job, &Cancel { reason }))?)
+                }
+                DispatchCommand::List { technician } => {
+                    let filter = OrderFilter {
+                        technician_id: technician,
+                        status: None,
+                    };
+                    print_json(&wait(&rt, api.list_orders(&filter))?)
+                }
+            }
         }
     }
 }

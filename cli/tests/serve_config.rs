@@ -4,38 +4,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
+mod common;
+
+use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// `GET /v1/health` on `port`, or None if nothing listens there.
-fn health(port: u16) -> Option<String> {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    s.write_all(b"GET /v1/health HTTP/1.1\r\nHost: hq\r\nConnection: close\r\n\r\n")
-        .ok()?;
-    let mut answer = String::new();
-    s.read_to_string(&mut answer).ok()?;
-    Some(answer)
-}
-
-/// Kills HQ if the test fails before stopping it.
-struct Running(std::process::Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use common::{free_port, health, Running};
 
 #[test]
 fn flags_beat_environment_beats_the_file_beats_the_defaults() {

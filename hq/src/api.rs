@@ -1,5 +1,7 @@
 //! The HTTP API (`/v1`), JSON over HTTP. The routes here and the OpenAPI
 //! document in [`crate::openapi`] are checked against each other by a test.
+//! The request types are public: the typed client (`onsite_hq::client`,
+//! feature `client`) sends these very structs.
 
 use std::sync::Arc;
 
@@ -121,9 +123,9 @@ pub struct Health {
 }
 
 /// A one-time code a person types or reads out.
-#[derive(Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Code {
-    code: String,
+    pub code: String,
 }
 
 #[utoipa::path(
@@ -166,12 +168,12 @@ async fn docs() -> axum::response::Html<String> {
     axum::response::Html(crate::openapi::reference_html())
 }
 
-#[derive(Deserialize, ToSchema)]
-struct NewTechnician {
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct NewTechnician {
     #[schema(pattern = "^[A-Za-z0-9._-]{1,64}$")]
-    technician_id: String,
+    pub technician_id: String,
     #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
-    name: String,
+    pub name: String,
 }
 
 #[utoipa::path(
@@ -201,10 +203,10 @@ async fn create_technician(
     Ok(StatusCode::CREATED)
 }
 
-#[derive(Deserialize, ToSchema)]
-struct NewEnrollment {
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct NewEnrollment {
     #[schema(pattern = "^[A-Za-z0-9._-]{1,64}$")]
-    technician_id: String,
+    pub technician_id: String,
 }
 
 #[utoipa::path(
@@ -322,11 +324,11 @@ async fn create_order(
     Ok((StatusCode::CREATED, Json(out)).into_response())
 }
 
-#[derive(Deserialize, IntoParams)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-struct OrderFilter {
-    technician_id: Option<String>,
-    status: Option<String>,
+pub struct OrderFilter {
+    pub technician_id: Option<String>,
+    pub status: Option<String>,
 }
 
 #[utoipa::path(
@@ -380,10 +382,10 @@ async fn get_order(
     Ok(Json(v).into_response())
 }
 
-#[derive(Deserialize, ToSchema)]
-struct Assign {
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Assign {
     #[schema(pattern = "^[A-Za-z0-9._-]{1,64}$")]
-    technician_id: String,
+    pub technician_id: String,
 }
 
 #[utoipa::path(
@@ -418,17 +420,17 @@ async fn assign(
     Ok(Json(out).into_response())
 }
 
-#[derive(Deserialize, ToSchema)]
-struct Reschedule {
-    appointment_at: DateTime<Utc>,
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Reschedule {
+    pub appointment_at: DateTime<Utc>,
     #[serde(default)]
     #[schema(max_length = 2000)]
-    reason: String,
+    pub reason: String,
     /// The customer's consent: `{"agreed_by", "agreed_at", "channel": "phone"|"in_person"|"message"}`.
     /// Required: HQ moves an appointment only with it (a body without it is a 400).
     #[serde(default)]
     #[schema(value_type = onsite_core::visit::RescheduleConsent, required = true)]
-    consent: Option<onsite_core::visit::RescheduleConsent>,
+    pub consent: Option<onsite_core::visit::RescheduleConsent>,
 }
 
 #[utoipa::path(
@@ -463,9 +465,9 @@ async fn reschedule(
     Ok(Json(out).into_response())
 }
 
-#[derive(Deserialize, ToSchema)]
-struct Cancel {
-    reason: String,
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Cancel {
+    pub reason: String,
 }
 
 #[utoipa::path(
@@ -697,11 +699,11 @@ async fn grant_block(DeviceCaller(d): DeviceCaller, State(s): State<AppState>) -
     Ok((StatusCode::CREATED, Json(b)).into_response())
 }
 
-#[derive(Deserialize, ToSchema)]
-struct ChargeInstructionBody {
-    instruction: onsite_core::charge::Instruction,
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ChargeInstructionBody {
+    pub instruction: onsite_core::charge::Instruction,
     /// Who at the service centre gives it.
-    by: String,
+    pub by: String,
 }
 
 #[utoipa::path(
@@ -736,9 +738,9 @@ async fn charge_instruction(
     Ok(Json(out).into_response())
 }
 
-#[derive(Deserialize, ToSchema)]
-struct ChargeCodeBody {
-    instruction: onsite_core::charge::Instruction,
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ChargeCodeBody {
+    pub instruction: onsite_core::charge::Instruction,
 }
 
 #[utoipa::path(
@@ -770,12 +772,12 @@ async fn charge_code(
     Ok(Json(Code { code }).into_response())
 }
 
-#[derive(Deserialize, IntoParams)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-struct InvoiceQuery {
+pub struct InvoiceQuery {
     /// Only `pending` (the default) is listed.
     #[param(pattern = "^pending$")]
-    status: Option<String>,
+    pub status: Option<String>,
 }
 
 #[utoipa::path(
@@ -807,12 +809,12 @@ async fn invoices(
     Ok(Json(out).into_response())
 }
 
-#[derive(Deserialize, IntoParams)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-struct FollowQuery {
+pub struct FollowQuery {
     /// `YYYY-MM`: also the month's 30% sample.
     #[param(pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$")]
-    month: Option<String>,
+    pub month: Option<String>,
 }
 
 #[utoipa::path(
@@ -858,10 +860,10 @@ async fn complaints(_: Scoped<Read>, State(s): State<AppState>) -> Result<Respon
     Ok(Json(out).into_response())
 }
 
-#[derive(Deserialize, IntoParams)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-struct OldPartsQuery {
-    job_id: Option<String>,
+pub struct OldPartsQuery {
+    pub job_id: Option<String>,
 }
 
 /// The old parts recovered on site with their registration numbers, for the centre's review.
@@ -889,15 +891,15 @@ async fn old_parts(
     Ok(Json(out).into_response())
 }
 
-#[derive(Deserialize, ToSchema)]
-struct Handover {
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Handover {
     #[schema(pattern = "^[A-Za-z0-9._-]{1,64}$")]
-    technician_id: String,
-    day: NaiveDate,
+    pub technician_id: String,
+    pub day: NaiveDate,
     #[schema(value_type = onsite_core::payment::Method)]
-    method: String,
+    pub method: String,
     #[schema(minimum = 0, maximum = 1_000_000_000)]
-    amount_fen: i64,
+    pub amount_fen: i64,
 }
 
 #[utoipa::path(
@@ -928,12 +930,12 @@ async fn handover(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize, IntoParams)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-struct ReconQuery {
+pub struct ReconQuery {
     #[param(pattern = "^[A-Za-z0-9._-]{1,64}$")]
-    technician_id: String,
-    day: NaiveDate,
+    pub technician_id: String,
+    pub day: NaiveDate,
 }
 
 #[utoipa::path(
@@ -961,20 +963,21 @@ async fn reconciliation(
     Ok(Json(out).into_response())
 }
 
-#[derive(Deserialize, ToSchema)]
-struct NewKey {
+/// A key to make: its name and what it may do.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct NewKey {
     #[schema(pattern = "^[A-Za-z0-9._-]{1,64}$")]
-    name: String,
+    pub name: String,
     #[schema(min_items = 1)]
-    scopes: Vec<Scope>,
+    pub scopes: Vec<Scope>,
 }
 
 /// A new key: its secret is shown this once and cannot be shown again.
-#[derive(Serialize, ToSchema)]
-struct CreatedKey {
-    name: String,
-    scopes: Vec<Scope>,
-    secret: String,
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CreatedKey {
+    pub name: String,
+    pub scopes: Vec<Scope>,
+    pub secret: String,
 }
 
 #[utoipa::path(

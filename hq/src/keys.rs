@@ -95,7 +95,7 @@ impl Key {
 }
 
 /// A key as listed: never its secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct KeyInfo {
     pub name: String,
     pub scopes: Vec<Scope>,

@@ -5,6 +5,8 @@
 //! (several stateless HQ processes on one database).
 
 pub mod api;
+#[cfg(feature = "client")]
+pub mod client;
 pub mod config;
 pub mod error;
 pub mod extract;

@@ -3,6 +3,7 @@
 //! process (`hq_server`) when a test must kill it.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -10,10 +11,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::peek;
+use chrono::NaiveDate;
 use onsite_core::order::WorkOrder;
+use onsite_core::sync::protocol::ErrorBody;
 use onsite_core::sync::{SyncClient, SyncConfig, SyncReport};
 use onsite_core::visit::Op;
+use onsite_core::visit::Visit;
 use onsite_core::{Profile, Technician};
+use onsite_hq::api::{FollowQuery, NewEnrollment, NewTechnician, ReconQuery};
+use onsite_hq::client::{Client, ClientError};
+use onsite_hq::rules::{FollowUp, Reconciliation};
 use serde_json::Value;
 
 pub const ADMIN: &str = "admin-token-for-tests";
@@ -73,6 +80,10 @@ pub struct Hq {
     server: Option<onsite_hq::Server>,
     pub url: String,
     pub backend: Backend,
+    /// HQ's typed client with the admin key: how tests dispatch and read,
+    /// as the CLI does. Raw requests ([`Hq::call`]) are for what a typed
+    /// client cannot send: malformed bodies, no or a device's token.
+    pub api: Client,
 }
 
 impl Hq {
@@ -93,14 +104,31 @@ impl Hq {
             })
             .expect("start HQ");
         let url = server.url();
+        let api = admin_client(&url);
         Hq {
             rt,
             server: Some(server),
             url,
             backend,
+            api,
         }
     }
 
+    /// Waits for a call of [`Hq::api`], panicking with HQ's error if it failed.
+    pub fn ok<T>(&self, call: impl Future<Output = Result<T, ClientError>>) -> T {
+        ok(&self.rt, call)
+    }
+
+    /// Waits for a call of [`Hq::api`] that may fail.
+    pub fn answer<T>(
+        &self,
+        call: impl Future<Output = Result<T, ClientError>>,
+    ) -> Result<T, ClientError> {
+        self.rt.block_on(call)
+    }
+
+    /// A raw request, for what the typed client cannot send: a malformed
+    /// body, no token, a device's token.
     pub fn call(
         &self,
         method: &str,
@@ -111,37 +139,49 @@ impl Hq {
         call(&self.rt, &self.url, method, path, token, body)
     }
 
-    pub fn admin(&self, method: &str, path: &str, body: Option<Value>) -> Value {
-        let (status, v) = self.call(method, path, Some(ADMIN), body);
-        assert!(status < 300, "{method} {path}: {status} {v}");
-        v
+    /// HQ's status and error body for a call that must be refused; panics
+    /// if it succeeded or failed without HQ's error body.
+    pub fn refused<T: std::fmt::Debug>(
+        &self,
+        call: impl Future<Output = Result<T, ClientError>>,
+    ) -> (u16, ErrorBody) {
+        match self.rt.block_on(call) {
+            Err(ClientError::Hq { status, body }) => (status, body),
+            other => panic!("expected HQ's refusal with its error body, got {other:?}"),
+        }
     }
 
     /// Creates a technician and returns a fresh enrollment code.
     pub fn technician(&self, id: &str, name: &str) -> String {
-        self.admin(
-            "POST",
-            "/v1/technicians",
-            Some(serde_json::json!({"technician_id": id, "name": name})),
-        );
-        let v = self.admin(
-            "POST",
-            "/v1/enrollments",
-            Some(serde_json::json!({"technician_id": id})),
-        );
-        v["code"].as_str().unwrap().to_string()
+        enrollment_code(&self.rt, &self.api, id, name)
     }
 
     pub fn dispatch(&self, order: &WorkOrder) {
-        self.admin(
-            "POST",
-            "/v1/orders",
-            Some(serde_json::to_value(order).unwrap()),
-        );
+        self.ok(self.api.create_order(order));
     }
 
+    /// HQ's view of an order.
+    pub fn visit(&self, job: &str) -> Visit {
+        self.ok(self.api.get_order(job))
+    }
+
+    /// HQ's view of an order as JSON, for assertions on fields by path and
+    /// comparisons with the phone's visit.
     pub fn order(&self, job: &str) -> Value {
-        self.admin("GET", &format!("/v1/orders/{job}"), None)
+        serde_json::to_value(self.visit(job)).unwrap()
+    }
+
+    /// The follow-up queue (without a month's sample).
+    pub fn followups(&self) -> Vec<FollowUp> {
+        self.ok(self.api.followups(&FollowQuery::default()))
+    }
+
+    /// A technician's day at HQ: receipts and money by method.
+    pub fn reconciliation(&self, technician_id: &str, day: NaiveDate) -> Reconciliation {
+        self.ok(self.api.reconciliation(&ReconQuery {
+            technician_id: technician_id.into(),
+            day,
+        }))
     }
 
     pub fn stop(mut self) {
@@ -151,6 +191,41 @@ impl Hq {
     }
 }
 
+/// HQ's typed client at `url` with the tests' admin key.
+pub fn admin_client(url: &str) -> Client {
+    Client::new(url, ADMIN).expect("HQ's address")
+}
+
+/// Waits on `rt` for a call of HQ's client, panicking with HQ's error if it
+/// failed: for HQ processes, which come without a runtime of their own.
+pub fn ok<T>(
+    rt: &tokio::runtime::Runtime,
+    call: impl Future<Output = Result<T, ClientError>>,
+) -> T {
+    rt.block_on(call)
+        .unwrap_or_else(|e| panic!("HQ refused an admin call: {e}"))
+}
+
+/// Creates technician `id` (if new) through `api` and returns a fresh
+/// enrollment code for their phone.
+pub fn enrollment_code(rt: &tokio::runtime::Runtime, api: &Client, id: &str, name: &str) -> String {
+    ok(
+        rt,
+        api.create_technician(&NewTechnician {
+            technician_id: id.into(),
+            name: name.into(),
+        }),
+    );
+    ok(
+        rt,
+        api.create_enrollment(&NewEnrollment {
+            technician_id: id.into(),
+        }),
+    )
+    .code
+}
+
+/// A raw request to the HQ at `base`, for what the typed client cannot send.
 pub fn call(
     rt: &tokio::runtime::Runtime,
     base: &str,

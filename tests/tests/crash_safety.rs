@@ -310,11 +310,13 @@ fn sigkill_inside_a_sync_loses_nothing_and_applies_nothing_twice() {
             assert_store_consistent(&tech, round).1,
             "round {round}: HQ's applied ops are not the device's facts"
         );
-        let orders = hq.admin("GET", "/v1/orders?technician_id=T-CRASH", None);
-        let orders = orders.as_array().unwrap();
+        let orders = hq.ok(hq.api.list_orders(&onsite_hq::api::OrderFilter {
+            technician_id: Some("T-CRASH".into()),
+            status: None,
+        }));
         assert!(!orders.is_empty());
-        for o in orders {
-            let job = o["job_id"].as_str().unwrap();
+        for o in &orders {
+            let job = o.job_id.as_str();
             let mine = tech
                 .job(job)
                 .unwrap_or_else(|e| panic!("round {round}: {job} at HQ, not on the phone: {e}"));

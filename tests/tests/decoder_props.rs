@@ -1104,8 +1104,9 @@ fn pull_page(hq: &onsite_tests::harness::Hq, phone: &onsite_tests::harness::Phon
 #[test]
 #[ignore = "writes fuzz/corpus; run by hand to regenerate the seeds"]
 fn regenerate_fuzz_corpus() {
-    use onsite_core::visit::{Opinion, Rating};
+    use onsite_core::visit::{ConsentChannel, Opinion, Rating, RescheduleConsent};
     use onsite_core::{AcceptanceInput, SignInput};
+    use onsite_hq::api::{Assign, Cancel, Reschedule};
     use onsite_tests::harness::{hq_and_phone, sqlite_backend};
 
     let write = |target: &str, name: &str, bytes: &[u8]| {
@@ -1174,25 +1175,30 @@ fn regenerate_fuzz_corpus() {
     );
 
     // HQ moves, cancels and reassigns the other jobs.
-    hq.admin(
-        "POST",
-        "/v1/orders/SEED-2/reschedule",
-        Some(json!({
-            "appointment_at": soon + Duration::days(1),
-            "reason": "客户来电改约",
-            "consent": {"agreed_by": "王女士", "agreed_at": Utc::now(), "channel": "phone"},
-        })),
-    );
-    hq.admin(
-        "POST",
-        "/v1/orders/SEED-3/cancel",
-        Some(json!({"reason": "业主已自行维修"})),
-    );
-    hq.admin(
-        "POST",
-        "/v1/orders/SEED-4/assign",
-        Some(json!({"technician_id": "T2"})),
-    );
+    hq.ok(hq.api.reschedule(
+        "SEED-2",
+        &Reschedule {
+            appointment_at: soon + Duration::days(1),
+            reason: "客户来电改约".into(),
+            consent: Some(RescheduleConsent {
+                agreed_by: "王女士".into(),
+                agreed_at: Utc::now(),
+                channel: ConsentChannel::Phone,
+            }),
+        },
+    ));
+    hq.ok(hq.api.cancel(
+        "SEED-3",
+        &Cancel {
+            reason: "业主已自行维修".into(),
+        },
+    ));
+    hq.ok(hq.api.assign(
+        "SEED-4",
+        &Assign {
+            technician_id: "T2".into(),
+        },
+    ));
     write(
         "pull_decoder",
         "rescheduled-cancelled-reassigned.json",

@@ -33,10 +33,10 @@ use onsite_core::sync::SyncClient;
 use onsite_core::visit::{Status, Visit};
 use onsite_core::{Profile, Technician};
 use onsite_tests::harness::{
-    assert_in_step_with_hq, call, free_port, fresh_postgres, Backend, HqProcess, ADMIN,
+    admin_client, assert_in_step_with_hq, enrollment_code, free_port, fresh_postgres, ok, Backend,
+    HqProcess,
 };
 use onsite_tests::proxy::{Fate, Faults, Proxy};
-use serde_json::json;
 
 const HQ_BIN: &str = env!("CARGO_BIN_EXE_hq_server");
 const DEVICE_BIN: &str = env!("CARGO_BIN_EXE_fault_device");
@@ -205,11 +205,7 @@ fn run(backend: Backend, name: &str) {
         hq: Some(HqProcess::spawn(Path::new(HQ_BIN), &db_url, port)),
     };
     let hq_url = format!("http://127.0.0.1:{port}");
-    let admin = |method: &str, path: &str, body: serde_json::Value| {
-        let (s, v) = call(&rt, &hq_url, method, path, Some(ADMIN), Some(body));
-        assert!(s < 300, "{path}: {s} {v}");
-        v
-    };
+    let api = admin_client(&hq_url);
 
     let faults = faults(seed);
     let proxy = Proxy::start(([127, 0, 0, 1], port).into(), faults);
@@ -218,15 +214,7 @@ fn run(backend: Backend, name: &str) {
     // them only through the faulty network.
     for p in 0..PHONES {
         let tech_id = format!("FT{p}");
-        admin(
-            "POST",
-            "/v1/technicians",
-            json!({"technician_id": tech_id, "name": format!("师傅{p}")}),
-        );
-        let code = admin("POST", "/v1/enrollments", json!({"technician_id": tech_id}))["code"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let code = enrollment_code(&rt, &api, &tech_id, &format!("师傅{p}"));
         let device = format!("FDEV{p}");
         let e = SyncClient::enroll_blocking(&hq_url, &code, &device).expect("enroll");
         let profile = Profile {
@@ -237,7 +225,7 @@ fn run(backend: Backend, name: &str) {
         };
         for j in 0..JOBS_PER_PHONE {
             let order = sample::leak_order(&format!("F{p}-{j}"), &tech_id, Utc::now());
-            admin("POST", "/v1/orders", serde_json::to_value(order).unwrap());
+            ok(&rt, api.create_order(&order));
         }
         let store = dir.path().join(format!("{device}.sqlite3"));
         fleet.phones.push(PhoneProc {
@@ -368,16 +356,7 @@ fn run(backend: Backend, name: &str) {
                 "{} signature on the phone",
                 job.job_id
             );
-            let (s, v) = call(
-                &rt,
-                &hq_url,
-                "GET",
-                &format!("/v1/orders/{}", job.job_id),
-                Some(ADMIN),
-                None,
-            );
-            assert_eq!(s, 200, "{v}");
-            let remote: Visit = serde_json::from_value(v).expect("HQ's visit");
+            let remote: Visit = ok(&rt, api.get_order(&job.job_id));
             assert!(
                 remote.verify_signature().unwrap(),
                 "{} signature on HQ",

@@ -7,19 +7,20 @@
 
 use std::net::IpAddr;
 
+use onsite_hq::api::NewKey;
+use onsite_hq::keys::Scope;
 use onsite_tests::harness::{sqlite_backend, Backend, Hq};
 use onsite_tests::on_both;
 use serde_json::json;
 
 fn keys_are_scoped_revocable_and_stored_hashed(b: Backend) {
     let hq = Hq::start(b.clone());
-    let made = hq.admin(
-        "POST",
-        "/v1/keys",
-        Some(json!({"name": "dispatch-desk", "scopes": ["dispatch"]})),
-    );
-    assert_eq!(made["scopes"], json!(["dispatch"]));
-    let desk = made["secret"].as_str().unwrap().to_string();
+    let made = hq.ok(hq.api.create_key(&NewKey {
+        name: "dispatch-desk".into(),
+        scopes: vec![Scope::Dispatch],
+    }));
+    assert_eq!(made.scopes, [Scope::Dispatch]);
+    let desk = made.secret;
 
     // The dispatch scope dispatches, and nothing else.
     let (s, v) = hq.call(
@@ -46,10 +47,10 @@ fn keys_are_scoped_revocable_and_stored_hashed(b: Backend) {
     assert_eq!(s, 403, "only admin keys manage keys");
 
     // Listed without secrets; a name is not reused; revoked is refused at once.
-    let list = hq.admin("GET", "/v1/keys", None);
-    assert_eq!(list[0]["name"], "dispatch-desk");
+    let list = hq.ok(hq.api.keys());
+    assert_eq!(list[0].name, "dispatch-desk");
     assert!(
-        !list.to_string().contains(&desk),
+        !format!("{list:?}").contains(&desk),
         "a listing holds no secret"
     );
     let (s, _) = hq.call(
@@ -59,7 +60,7 @@ fn keys_are_scoped_revocable_and_stored_hashed(b: Backend) {
         Some(json!({"name": "dispatch-desk", "scopes": ["read"]})),
     );
     assert_eq!(s, 409);
-    hq.admin("POST", "/v1/keys/dispatch-desk/revoke", None);
+    hq.ok(hq.api.revoke_key("dispatch-desk"));
     let (s, v) = hq.call(
         "POST",
         "/v1/orders/NO-SUCH/cancel",
@@ -67,8 +68,8 @@ fn keys_are_scoped_revocable_and_stored_hashed(b: Backend) {
         Some(json!({"reason": "x"})),
     );
     assert_eq!((s, v["error"].as_str()), (401, Some("unauthorized")), "{v}");
-    let list = hq.admin("GET", "/v1/keys", None);
-    assert!(list[0]["revoked_at"].is_string(), "{list}");
+    let list = hq.ok(hq.api.keys());
+    assert!(list[0].revoked_at.is_some(), "{list:?}");
     hq.stop();
 
     if let Backend::Sqlite(path) = &b {

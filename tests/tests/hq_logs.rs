@@ -13,9 +13,12 @@ use chrono::{Duration, Utc};
 use onsite_core::checklist::Phase;
 use onsite_core::payment::Method;
 use onsite_core::sample;
-use onsite_core::visit::{Assessment, Rating};
+use onsite_core::visit::{Assessment, Rating, Status};
 use onsite_core::{AcceptanceInput, SignInput};
-use onsite_tests::harness::{fresh_postgres, Backend, Hq, Phone, ADMIN};
+use onsite_hq::api::FollowQuery;
+use onsite_tests::harness::{
+    admin_client, enrollment_code, fresh_postgres, ok, Backend, Hq, Phone, ADMIN,
+};
 use serde_json::json;
 
 static LOG: Mutex<Vec<u8>> = Mutex::new(Vec::new());
@@ -120,14 +123,14 @@ fn hq_logs_name_ids_and_counts_never_customer_data(b: Backend, name: &str) {
     work_to_handover(&phone.tech, &done);
     phone.tech.accept_job(&cancelled).unwrap();
     // Cancelled by the dispatch desk's own key: the log names the key, never its secret.
-    let desk = hq.admin(
+    let (s, key) = hq.call(
         "POST",
         "/v1/keys",
+        Some(ADMIN),
         Some(json!({"name": "log-desk", "scopes": ["dispatch"]})),
-    )["secret"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    );
+    assert_eq!(s, 201, "{key}");
+    let desk = key["secret"].as_str().unwrap().to_string();
     let (s, body) = hq.call(
         "POST",
         &format!("/v1/orders/{cancelled}/cancel"),
@@ -160,10 +163,9 @@ fn hq_logs_name_ids_and_counts_never_customer_data(b: Backend, name: &str) {
             .batch_execute("DROP TABLE followups")
             .unwrap(),
     }
-    let (s, body) = hq.call("GET", "/v1/followups", Some(ADMIN), None);
-    assert_eq!(s, 500, "{body}");
-    assert_eq!(body["error"], "internal");
-    let message = body["message"].as_str().unwrap();
+    let (s, body) = hq.refused(hq.api.followups(&FollowQuery::default()));
+    assert_eq!((s, body.error.as_str()), (500, "internal"), "{body:?}");
+    let message = body.message.as_str();
     assert!(
         !message.contains("followups")
             && !message.contains("sqlite")
@@ -177,7 +179,7 @@ fn hq_logs_name_ids_and_counts_never_customer_data(b: Backend, name: &str) {
         .unwrap_or_else(|| panic!("no reference in {message}"))
         .to_string();
 
-    hq.admin("POST", &format!("/v1/devices/{device}/revoke"), None);
+    hq.ok(hq.api.revoke_device(&device));
     hq.stop();
 
     let log = log_text();
@@ -272,40 +274,17 @@ fn json_logs_of_a_whole_visit_hold_request_ids_and_no_customer() {
         std::fs::File::create(&log_path).unwrap().into(),
     );
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let admin = |method: &str, path: &str, body: Option<serde_json::Value>| {
-        let (s, v) = onsite_tests::harness::call(&rt, &hq.url, method, path, Some(ADMIN), body);
-        assert!(s < 300, "{path}: {s} {v}");
-        v
-    };
-    admin(
-        "POST",
-        "/v1/technicians",
-        Some(json!({"technician_id": "T-JSON", "name": "赵师傅"})),
-    );
-    let code = admin(
-        "POST",
-        "/v1/enrollments",
-        Some(json!({"technician_id": "T-JSON"})),
-    )["code"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let api = admin_client(&hq.url);
+    let code = enrollment_code(&rt, &api, "T-JSON", "赵师傅");
     let order = sample::leak_order("JSON-1", "T-JSON", Utc::now() + Duration::hours(1));
     let customer = order.customer.clone();
     let address = order.location.clone();
-    admin(
-        "POST",
-        "/v1/orders",
-        Some(serde_json::to_value(&order).unwrap()),
-    );
+    ok(&rt, api.create_order(&order));
     let phone = Phone::enroll(&hq.url, &code, "DEV-JSON");
     phone.sync();
     onsite_tests::drive_accepted_to_handover(&phone.tech, "JSON-1").unwrap();
     assert!(phone.sync().ops_applied > 10);
-    assert_eq!(
-        admin("GET", "/v1/orders/JSON-1", None)["status"],
-        "handed_over"
-    );
+    assert_eq!(ok(&rt, api.get_order("JSON-1")).status, Status::HandedOver);
     hq.kill();
 
     let log = std::fs::read_to_string(&log_path).unwrap();

@@ -467,15 +467,10 @@ fn pushed_fen_out_of_range_is_rejected(b: Backend) {
         assert_eq!(v["payment"], Value::Null, "{fen} fen reached HQ's job");
         assert_eq!(v["status"], "customer_accepted");
         let day = china_today();
-        let r = hq.admin(
-            "GET",
-            &format!("/v1/reconciliation?technician_id=T1&day={day}"),
-            None,
-        );
-        assert_eq!(
-            r["lines"],
-            json!([]),
-            "{fen} fen reached the reconciliation: {r}"
+        let r = hq.reconciliation("T1", day);
+        assert!(
+            r.lines.is_empty(),
+            "{fen} fen reached the reconciliation: {r:?}"
         );
     }
     assert_eq!(hq.call("GET", "/v1/health", None, None).0, 200);
@@ -488,15 +483,11 @@ fn pushed_fen_out_of_range_is_rejected(b: Backend) {
     let r = phone.sync();
     assert_eq!(r.ops_rejected, 0, "{:?}", t.conflicts(job).unwrap());
     let day = china_today();
-    let r = hq.admin(
-        "GET",
-        &format!("/v1/reconciliation?technician_id=T1&day={day}"),
-        None,
-    );
+    let r = hq.reconciliation("T1", day);
     assert_eq!(
-        r["lines"][0]["issued"],
-        json!({"count": 1, "fen": due}),
-        "{r}"
+        r.lines[0].issued,
+        onsite_hq::rules::Tally { count: 1, fen: due },
+        "{r:?}"
     );
     hq.stop();
 }

@@ -16,10 +16,10 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use onsite_core::sample;
 use onsite_tests::harness::{
-    assert_in_step_with_hq, call, free_port, hq_and_phone, Backend, Hq, HqProcess, Phone, ADMIN,
+    admin_client, assert_in_step_with_hq, enrollment_code, free_port, hq_and_phone, ok, Backend,
+    Hq, HqProcess, Phone, ADMIN,
 };
 use onsite_tests::on_both;
-use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -356,19 +356,8 @@ fn sigterm_mid_push_loses_and_doubles_nothing(b: Backend) {
     let hq = HqProcess::spawn(bin, &db_url, port);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let relay = HeldPush::start(&rt, SocketAddr::from(([127, 0, 0, 1], port)));
-    let admin = |path: &str, body: serde_json::Value| {
-        let (s, v) = call(&rt, &hq.url, "POST", path, Some(ADMIN), Some(body));
-        assert!(s < 300, "{path}: {s} {v}");
-        v
-    };
-    admin(
-        "/v1/technicians",
-        json!({"technician_id": "T-TERM", "name": "李师傅"}),
-    );
-    let code = admin("/v1/enrollments", json!({"technician_id": "T-TERM"}))["code"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let api = admin_client(&hq.url);
+    let code = enrollment_code(&rt, &api, "T-TERM", "李师傅");
     let phone = Phone::enroll_via(
         &hq.url,
         &format!("http://{}", relay.addr),
@@ -377,7 +366,7 @@ fn sigterm_mid_push_loses_and_doubles_nothing(b: Backend) {
     );
     let job = "TERM-1";
     let order = sample::leak_order(job, "T-TERM", Utc::now() + chrono::Duration::hours(2));
-    admin("/v1/orders", serde_json::to_value(&order).unwrap());
+    ok(&rt, api.create_order(&order));
     phone.sync();
     onsite_tests::drive_accepted_to_handover(&phone.tech, job).unwrap();
     let pending = phone.tech.outbox_len().unwrap();

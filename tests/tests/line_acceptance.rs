@@ -428,16 +428,9 @@ fn the_customer_copy_lists_repair_items_solution_parts_materials_and_concessions
 // --- HQ: follow-ups, complaints, the returning customer ----------------------------
 
 fn followups(hq: &Hq) -> Vec<(String, String)> {
-    hq.admin("GET", "/v1/followups", None)
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["job_id"].as_str().unwrap().to_string(),
-                f["reason"].as_str().unwrap().to_string(),
-            )
-        })
+    hq.followups()
+        .into_iter()
+        .map(|f| (f.job_id, f.reason))
         .collect()
 }
 
@@ -479,13 +472,12 @@ fn hq_follows_up_declined_ratings_and_an_average_attitude_at_once(b: Backend) {
     );
     assert!(!queue.iter().any(|(j, _)| j == "F-OK"), "{queue:?}");
     // At once: due no later than now.
-    let all = hq.admin("GET", "/v1/followups", None);
-    for f in all.as_array().unwrap() {
-        if f["job_id"] == "F-DECL" || f["job_id"] == "F-ATT" {
-            let due = chrono::DateTime::parse_from_rfc3339(f["due_at"].as_str().unwrap()).unwrap();
+    for f in hq.followups() {
+        if f.job_id == "F-DECL" || f.job_id == "F-ATT" {
+            let due = chrono::DateTime::parse_from_rfc3339(&f.due_at).unwrap();
             assert!(
                 due <= Utc::now() && due >= before - Duration::minutes(1),
-                "{f}"
+                "{f:?}"
             );
         }
     }
@@ -540,24 +532,23 @@ fn a_complaint_on_site_reaches_hq_and_marks_the_customer_s_next_order(b: Backend
     )
     .unwrap();
     phone.sync();
-    let list = hq.admin("GET", "/v1/complaints", None);
-    let list = list.as_array().unwrap();
+    let list = hq.ok(hq.api.complaints());
     assert_eq!(list.len(), 2, "{list:?}");
-    assert_eq!(list[0]["kind"], "hard");
-    assert_eq!(list[0]["words"], "上次换的龙头又坏了,质量太差");
-    assert_eq!(list[0]["job_id"], "CP-1");
-    assert_eq!(list[0]["customer_phone"], first.customer.phone);
-    assert_eq!(list[1]["kind"], "soft");
+    assert_eq!(list[0].kind, "hard");
+    assert_eq!(list[0].words, "上次换的龙头又坏了,质量太差");
+    assert_eq!(list[0].job_id, "CP-1");
+    assert_eq!(list[0].customer_phone, first.customer.phone);
+    assert_eq!(list[1].kind, "soft");
     // The next order for the same phone (written differently) is marked, and the phone shows it.
     let mut next = sample::leak_order("CP-2", "T1", Utc::now() + Duration::hours(30));
     next.customer.phone = first.customer.phone.replace('-', " ");
     hq.dispatch(&next);
-    assert_eq!(hq.order("CP-2")["order"]["complained_before"], true);
+    assert!(hq.visit("CP-2").order.complained_before);
     // Another customer is not.
     let mut other = sample::leak_order("CP-3", "T1", Utc::now() + Duration::hours(30));
     other.customer.phone = "139-0000-0000".into();
     hq.dispatch(&other);
-    assert_eq!(hq.order("CP-3")["order"]["complained_before"], false);
+    assert!(!hq.visit("CP-3").order.complained_before);
     phone.sync();
     let jobs = phone.tech.jobs().unwrap();
     let mark = |id: &str| {

@@ -20,6 +20,7 @@ use onsite_core::quote::{FreeReason, LineItem, LineKind, LineRequest};
 use onsite_core::sample;
 use onsite_core::visit::{Action, Assessment, Damage, Rating, Status, Visit};
 use onsite_core::{Error, Technician};
+use onsite_hq::api::OldPartsQuery;
 use onsite_tests::harness::{hq_and_phone, sqlite_backend, Backend};
 use onsite_tests::on_both;
 
@@ -139,16 +140,19 @@ fn a_visit_in_warranty_is_free_and_hq_holds_the_old_part_registration(b: Backend
     let on_hq = hq.order(job);
     assert_eq!(on_hq["status"], "handed_over");
     assert_eq!(on_hq["parts"][0]["old_part_registration"], "JJ-202611-0042");
-    let old = hq.admin("GET", "/v1/old-parts", None);
-    assert_eq!(old.as_array().unwrap().len(), 1, "{old}");
-    assert_eq!(old[0]["registration"], "JJ-202611-0042");
-    assert_eq!(old[0]["job_id"], job);
-    assert_eq!(old[0]["old_serial"], "CMP-2025-0311-77");
-    assert_eq!(old[0]["in_warranty"], true);
-    let one = hq.admin("GET", &format!("/v1/old-parts?job_id={job}"), None);
-    assert_eq!(one.as_array().unwrap().len(), 1);
-    let none = hq.admin("GET", "/v1/old-parts?job_id=NOPE", None);
-    assert!(none.as_array().unwrap().is_empty());
+    let old_parts = |job_id: Option<&str>| {
+        hq.ok(hq.api.old_parts(&OldPartsQuery {
+            job_id: job_id.map(str::to_string),
+        }))
+    };
+    let old = old_parts(None);
+    assert_eq!(old.len(), 1, "{old:?}");
+    assert_eq!(old[0].registration, "JJ-202611-0042");
+    assert_eq!(old[0].job_id, job);
+    assert_eq!(old[0].old_serial, "CMP-2025-0311-77");
+    assert!(old[0].in_warranty);
+    assert_eq!(old_parts(Some(job)).len(), 1);
+    assert!(old_parts(Some("NOPE")).is_empty());
 }
 
 /// Corrected rule: in warranty labour is free too (it used to be charged).

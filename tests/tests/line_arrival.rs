@@ -15,8 +15,11 @@ use onsite_core::locale::Lang;
 use onsite_core::punctuality::{Rule, Verdict};
 use onsite_core::sample;
 use onsite_core::service_line::ServiceLine;
-use onsite_core::visit::{ContactKind, Event, MessageNote, Status};
+use onsite_core::visit::{
+    ConsentChannel, ContactKind, Event, MessageNote, RescheduleConsent, Status,
+};
 use onsite_core::Error;
+use onsite_hq::api::Reschedule;
 use onsite_tests::harness::{Backend, Hq, Phone};
 
 fn en_route(f: &Fixture, job: &str) {
@@ -645,22 +648,25 @@ fn hq_receives_the_late_reason_the_wait_the_contacts_and_moves_the_agreed_appoin
     assert_eq!(p1["no_access"]["calls_made"], 1);
 
     // HQ's own reschedule needs the consent too (a bad request without it).
-    let (status, body) = hq.call(
-        "POST",
-        "/v1/orders/P1/reschedule",
-        Some(onsite_tests::harness::ADMIN),
-        Some(serde_json::json!({"appointment_at": now + Duration::days(1), "reason": "改约"})),
+    let reschedule = |reason: &str, consent| Reschedule {
+        appointment_at: now + Duration::days(1),
+        reason: reason.into(),
+        consent,
+    };
+    let (status, body) = hq.refused(hq.api.reschedule("P1", &reschedule("改约", None)));
+    assert_eq!(
+        (status, body.error.as_str()),
+        (400, "bad_request"),
+        "{body:?}"
     );
-    assert_eq!(status, 400, "{body}");
-    hq.admin(
-        "POST",
-        "/v1/orders/P1/reschedule",
-        Some(serde_json::json!({
-            "appointment_at": now + Duration::days(1),
-            "reason": "客户来电改约",
-            "consent": {"agreed_by": "王女士", "agreed_at": now, "channel": "phone"},
-        })),
-    );
+    let consent = RescheduleConsent {
+        agreed_by: "王女士".into(),
+        agreed_at: now,
+        channel: ConsentChannel::Phone,
+    };
+    hq.ok(hq
+        .api
+        .reschedule("P1", &reschedule("客户来电改约", Some(consent))));
     phone.sync();
     let v = t.job("P1").unwrap();
     assert_eq!(v.status, Status::Dispatched);

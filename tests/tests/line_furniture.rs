@@ -179,24 +179,21 @@ fn furniture_delivery(b: Backend) {
     assert_eq!(on_hq["payment"]["due"], 136_000);
     assert_eq!(on_hq["contacts"].as_array().unwrap().len(), 2);
     assert_eq!(on_hq["identity_check"]["id_last4"], "123X");
-    let followups = hq.admin("GET", "/v1/followups", None);
+    let followups = hq.followups();
     let rejected: Vec<_> = followups
-        .as_array()
-        .unwrap()
         .iter()
-        .filter(|f| f["job_id"] == job && f["reason"] == "rejected_item:2")
+        .filter(|f| f.job_id == job && f.reason == "rejected_item:2")
         .collect();
-    assert_eq!(rejected.len(), 1, "{followups}");
+    assert_eq!(rejected.len(), 1, "{followups:?}");
     assert!(
-        rejected[0]["detail"].as_str().unwrap().contains("侧板划伤"),
-        "{followups}"
+        rejected[0].detail.as_deref().unwrap().contains("侧板划伤"),
+        "{followups:?}"
     );
     assert!(
-        !followups.as_array().unwrap().iter().any(|f| f["reason"]
-            .as_str()
-            .unwrap()
-            .starts_with("rejected_item:1")
-            || f["reason"].as_str().unwrap().starts_with("rejected_item:3")),
-        "accepted items raise no follow-up: {followups}"
+        !followups
+            .iter()
+            .any(|f| f.reason.starts_with("rejected_item:1")
+                || f.reason.starts_with("rejected_item:3")),
+        "accepted items raise no follow-up: {followups:?}"
     );
 }

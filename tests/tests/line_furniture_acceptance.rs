@@ -18,7 +18,7 @@ use onsite_core::visit::{
     Action, Assessment, ContactKind, IdMethod, IdentityCheck, ItemDecision, Rating, Status,
 };
 use onsite_core::{Error, Technician};
-use onsite_tests::harness::{Backend, Hq, Phone};
+use onsite_tests::harness::{Backend, Hq, Phone, ADMIN};
 use onsite_tests::on_both;
 use serde_json::json;
 
@@ -225,7 +225,8 @@ fn a_rejected_item_goes_back_to_hq_as_its_own_follow_up(b: Backend) {
         {"model": "LZ-B180 床架", "colour": "胡桃色", "size": "180×200 cm", "quantity": 1},
         {"model": "LZ-N45 床头柜", "colour": "胡桃色", "size": "45×40×50 cm", "quantity": 2}
     ]);
-    hq.admin("POST", "/v1/orders", Some(order));
+    let (status, answer) = hq.call("POST", "/v1/orders", Some(ADMIN), Some(order));
+    assert_eq!(status, 201, "{answer}");
     phone.sync();
     let t = &phone.tech;
     assert_eq!(t.job("FU-HQ").unwrap().order.delivery_items.len(), 3);
@@ -251,22 +252,20 @@ fn a_rejected_item_goes_back_to_hq_as_its_own_follow_up(b: Backend) {
     t.hand_over("FU-HQ").unwrap();
     let r = phone.sync();
     assert_eq!(r.ops_pushed, r.ops_applied);
-    let queue = hq.admin("GET", "/v1/followups", None);
-    let mine: Vec<&serde_json::Value> = queue
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["job_id"] == "FU-HQ")
+    let mine: Vec<_> = hq
+        .followups()
+        .into_iter()
+        .filter(|f| f.job_id == "FU-HQ")
         .collect();
     assert_eq!(mine.len(), 2, "one follow-up per rejected item: {mine:?}");
-    assert_eq!(mine[0]["reason"], "rejected_item:2");
-    let detail = mine[0]["detail"].as_str().unwrap();
+    assert_eq!(mine[0].reason, "rejected_item:2");
+    let detail = mine[0].detail.as_deref().unwrap();
     assert!(
         detail.contains("LZ-B180 床架") && detail.contains("颜色不符"),
         "{detail}"
     );
-    assert_eq!(mine[1]["reason"], "rejected_item:3");
-    assert!(mine[1]["detail"].as_str().unwrap().contains("抽屉损坏"));
+    assert_eq!(mine[1].reason, "rejected_item:3");
+    assert!(mine[1].detail.as_deref().unwrap().contains("抽屉损坏"));
     // HQ holds the identity check and the decisions.
     let v = hq.order("FU-HQ");
     assert_eq!(v["identity_check"]["id_last4"], "123X");

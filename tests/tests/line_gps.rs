@@ -23,6 +23,7 @@ use onsite_core::quote::{approval_code, FreeReason, LineItem, LineKind, LineRequ
 use onsite_core::sample;
 use onsite_core::visit::{Assessment, Event, PartsShortApproval, Rating, Status, Visit};
 use onsite_core::{Error, Technician};
+use onsite_hq::api::OldPartsQuery;
 use onsite_tests::harness::{hq_and_phone, sqlite_backend, Backend};
 use onsite_tests::on_both;
 
@@ -127,13 +128,12 @@ fn a_gps_installation_is_free_with_vehicle_terminal_and_sim_numbers() {
         plate: String::new(),
         ..sample::vehicle()
     });
-    let (status, _) = hq.call(
-        "POST",
-        "/v1/orders",
-        Some(onsite_tests::harness::ADMIN),
-        Some(serde_json::to_value(&bad).unwrap()),
+    let (status, body) = hq.refused(hq.api.create_order(&bad));
+    assert_eq!(
+        (status, body.error.as_str()),
+        (400, "bad_request"),
+        "{body:?}"
     );
-    assert_eq!(status, 400);
     phone.sync();
     let t = &phone.tech;
     let v = t.job(job).unwrap();
@@ -263,11 +263,13 @@ fn a_gps_repair_out_of_warranty_charges_parts_only(b: Backend) {
     let on_hq = hq.order(job);
     assert_eq!(on_hq["parts"][0]["sim"]["old_sim"], "1440012345678");
     assert_eq!(on_hq["parts"][0]["new_serial"], "T860000937");
-    let old = hq.admin("GET", &format!("/v1/old-parts?job_id={job}"), None);
-    assert_eq!(old[0]["old_serial"], "T860000001", "{old}");
-    assert_eq!(old[0]["return_plate"], "粤B·12345");
-    assert_eq!(old[0]["return_fault"], "不定位,平台离线");
-    assert_eq!(old[0]["in_warranty"], false);
+    let old = hq.ok(hq.api.old_parts(&OldPartsQuery {
+        job_id: Some(job.into()),
+    }));
+    assert_eq!(old[0].old_serial, "T860000001", "{old:?}");
+    assert_eq!(old[0].return_plate.as_deref(), Some("粤B·12345"));
+    assert_eq!(old[0].return_fault.as_deref(), Some("不定位,平台离线"));
+    assert!(!old[0].in_warranty);
 }
 
 /// Corrected rule: labour on a GPS repair out of warranty is not charged

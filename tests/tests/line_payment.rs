@@ -19,9 +19,10 @@ use onsite_core::receipt::NumberBlock;
 use onsite_core::sample;
 use onsite_core::visit::{Action, Rating};
 use onsite_core::{Error, Technician};
+use onsite_hq::api::{ChargeCodeBody, ChargeInstructionBody, InvoiceQuery};
+use onsite_hq::rules::Tally;
 use onsite_tests::harness::{fresh_postgres, Backend, Hq, Phone};
 use onsite_tests::{drive_accepted_to_acceptance, refused_signature};
-use serde_json::json;
 
 struct Fixture {
     tech: Technician,
@@ -436,13 +437,15 @@ fn centre_instructs_by_sync_and_by_code(backend: Backend) {
         charges.push(charge);
     }
     // Before the escalation reached HQ the centre has nothing to instruct.
-    let (status, _) = hq.call(
-        "POST",
-        "/v1/orders/H-1/charge-instruction",
-        Some(onsite_tests::harness::ADMIN),
-        Some(json!({"instruction": {"kind": "waive"}, "by": "客服中心 张敏"})),
+    let instruct = |instruction| ChargeInstructionBody {
+        instruction,
+        by: "客服中心 张敏".into(),
+    };
+    let (status, body) = hq.refused(
+        hq.api
+            .charge_instruction("H-1", &instruct(Instruction::Waive)),
     );
-    assert_eq!(status, 409);
+    assert_eq!((status, body.error.as_str()), (409, "conflict"), "{body:?}");
     let r = phone.sync();
     assert_eq!(r.ops_rejected, 0, "{:?}", t.conflicts("H-1").unwrap());
     let order = hq.order("H-1");
@@ -450,18 +453,17 @@ fn centre_instructs_by_sync_and_by_code(backend: Backend) {
 
     // H-1: the centre reduces the charge to half, by sync.
     let half = charges[0].fen() / 2;
-    let (status, answer) = hq.call(
-        "POST",
-        "/v1/orders/H-1/charge-instruction",
-        Some(onsite_tests::harness::ADMIN),
-        Some(json!({"instruction": {"kind": "reduce", "to": charges[0].fen() + 1}, "by": "客服中心 张敏"})),
+    let reduce = |to: i64| {
+        instruct(Instruction::Reduce {
+            to: Fen::new(to).unwrap(),
+        })
+    };
+    let (status, answer) = hq.refused(
+        hq.api
+            .charge_instruction("H-1", &reduce(charges[0].fen() + 1)),
     );
-    assert_eq!(status, 409, "a reduction above the charge: {answer}");
-    hq.admin(
-        "POST",
-        "/v1/orders/H-1/charge-instruction",
-        Some(json!({"instruction": {"kind": "reduce", "to": half}, "by": "客服中心 张敏"})),
-    );
+    assert_eq!(status, 409, "a reduction above the charge: {answer:?}");
+    hq.ok(hq.api.charge_instruction("H-1", &reduce(half)));
     assert!(t.job("H-1").unwrap().charge_dispute_open());
     phone.sync();
     let v = t.job("H-1").unwrap();
@@ -475,12 +477,14 @@ fn centre_instructs_by_sync_and_by_code(backend: Backend) {
     assert!(text.contains("减收至"), "{text}");
 
     // H-2: the phone is offline; a supervisor asks HQ for the waive code and reads it out.
-    let c = hq.admin(
-        "POST",
-        "/v1/orders/H-2/charge-code",
-        Some(json!({"instruction": {"kind": "waive"}})),
-    );
-    let code = c["code"].as_str().unwrap().to_string();
+    let code = hq
+        .ok(hq.api.charge_code(
+            "H-2",
+            &ChargeCodeBody {
+                instruction: Instruction::Waive,
+            },
+        ))
+        .code;
     assert_eq!(code.len(), 6);
     t.enter_charge_instruction("H-2", Instruction::Waive, "赵主管", &code)
         .unwrap();
@@ -502,30 +506,33 @@ fn centre_instructs_by_sync_and_by_code(backend: Backend) {
     let r = phone.sync();
     assert_eq!(r.ops_rejected, 0, "{:?}", t.conflicts("H-2").unwrap());
     assert_eq!(
-        hq.order("H-2")["charge_instruction"]["instruction"]["kind"],
-        "waive"
+        hq.visit("H-2").charge_instruction.map(|c| c.instruction),
+        Some(Instruction::Waive)
     );
     let day = Utc::now()
         .with_timezone(&documents::china_time())
         .date_naive();
-    let rec = hq.admin(
-        "GET",
-        &format!("/v1/reconciliation?technician_id=T1&day={day}"),
-        None,
-    );
+    let rec = hq.reconciliation("T1", day);
     assert_eq!(
-        rec["lines"][0]["issued"],
-        json!({"count": 2, "fen": half}),
-        "{rec}"
+        rec.lines[0].issued,
+        Tally {
+            count: 2,
+            fen: half
+        },
+        "{rec:?}"
     );
     // Only the invoice still owed is pending at HQ.
-    let pending = hq.admin("GET", "/v1/invoices?status=pending", None);
-    let list = pending.as_array().unwrap();
-    assert_eq!(list.len(), 1, "{pending}");
-    assert_eq!(list[0]["job_id"], "H-2");
-    assert_eq!(list[0]["tax_number"], "91350100M000100Y43");
-    assert_eq!(list[0]["delivery"]["delivery"], "post");
-    assert_eq!(list[0]["amount_fen"], 0);
+    let list = hq.ok(hq.api.invoices(&InvoiceQuery {
+        status: Some("pending".into()),
+    }));
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0].job_id, "H-2");
+    assert_eq!(list[0].tax_number, "91350100M000100Y43");
+    assert!(
+        matches!(list[0].delivery, InvoiceDelivery::Post { .. }),
+        "{list:?}"
+    );
+    assert_eq!(list[0].amount_fen, Some(0));
     hq.stop();
 }
 
@@ -623,15 +630,7 @@ fn a_balance_set_at_hq_is_collected_and_counted_at_hq() {
     let day = Utc::now()
         .with_timezone(&documents::china_time())
         .date_naive();
-    let rec = hq.admin(
-        "GET",
-        &format!("/v1/reconciliation?technician_id=T1&day={day}"),
-        None,
-    );
-    assert_eq!(
-        rec["lines"][0]["issued"],
-        json!({"count": 1, "fen": due}),
-        "{rec}"
-    );
+    let rec = hq.reconciliation("T1", day);
+    assert_eq!(rec.lines[0].issued, Tally { count: 1, fen: due }, "{rec:?}");
     hq.stop();
 }

@@ -9,24 +9,14 @@ use std::time::Duration;
 use chrono::Utc;
 use onsite_core::sample;
 use onsite_core::sync::{SyncClient, SyncConfig};
+use onsite_core::visit::Status;
+use onsite_hq::api::OrderFilter;
 use onsite_tests::harness::{
-    assert_in_step_with_hq, call, free_port, fresh_postgres, Backend, HqProcess, Phone, ADMIN,
+    admin_client, assert_in_step_with_hq, enrollment_code, free_port, fresh_postgres, ok, Backend,
+    HqProcess, Phone,
 };
-use serde_json::json;
 
 const HQ_BIN: &str = env!("CARGO_BIN_EXE_hq_server");
-
-fn admin(
-    rt: &tokio::runtime::Runtime,
-    url: &str,
-    method: &str,
-    path: &str,
-    body: serde_json::Value,
-) -> serde_json::Value {
-    let (s, v) = call(rt, url, method, path, Some(ADMIN), Some(body));
-    assert!(s < 300, "{path}: {s} {v}");
-    v
-}
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
@@ -53,30 +43,12 @@ fn sigkill_mid_push(backend: Backend) {
     let port = free_port();
     let db_url = backend.url();
     let hq = HqProcess::spawn(std::path::Path::new(HQ_BIN), &db_url, port);
-    admin(
-        &rt,
-        &hq.url,
-        "POST",
-        "/v1/technicians",
-        json!({"technician_id": "T1", "name": "李师傅"}),
-    );
-    let code = admin(
-        &rt,
-        &hq.url,
-        "POST",
-        "/v1/enrollments",
-        json!({"technician_id": "T1"}),
-    )["code"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let api = admin_client(&hq.url);
+    let code = enrollment_code(&rt, &api, "T1", "李师傅");
     for i in 0..8 {
-        admin(
+        ok(
             &rt,
-            &hq.url,
-            "POST",
-            "/v1/orders",
-            serde_json::to_value(sample::leak_order(&format!("K-{i}"), "T1", Utc::now())).unwrap(),
+            api.create_order(&sample::leak_order(&format!("K-{i}"), "T1", Utc::now())),
         );
     }
     let phone = Phone::enroll(&hq.url, &code, "DEV-K");
@@ -121,16 +93,11 @@ fn sigkill_mid_push(backend: Backend) {
         .expect("sync after restart");
     assert_eq!(phone.tech.outbox_len().unwrap(), 0);
     applied_once(&db_url, &phone, "DEV-K");
+    // The restarted HQ, on the same port.
+    let api = admin_client(&hq.as_ref().unwrap().url);
     for i in 0..8 {
-        let (_, v) = call(
-            &rt,
-            &hq.as_ref().unwrap().url,
-            "GET",
-            &format!("/v1/orders/K-{i}"),
-            Some(ADMIN),
-            None,
-        );
-        assert_eq!(v["status"], "handed_over");
+        let v = ok(&rt, api.get_order(&format!("K-{i}")));
+        assert_eq!(v.status, Status::HandedOver);
     }
     hq.unwrap().kill();
 }
@@ -154,40 +121,21 @@ fn two_hq_processes_on_one_postgres_apply_every_op_once() {
     let hq1 = HqProcess::spawn(std::path::Path::new(HQ_BIN), &db_url, free_port());
     let hq2 = HqProcess::spawn(std::path::Path::new(HQ_BIN), &db_url, free_port());
     let urls = [hq1.url.clone(), hq2.url.clone()];
+    let apis = [admin_client(&hq1.url), admin_client(&hq2.url)];
     let mut phones = Vec::new();
     for d in 0..3 {
         let tech = format!("T{d}");
         let via = &urls[d % 2];
-        admin(
-            &rt,
-            via,
-            "POST",
-            "/v1/technicians",
-            json!({"technician_id": tech, "name": "师傅"}),
-        );
-        let code = admin(
-            &rt,
-            via,
-            "POST",
-            "/v1/enrollments",
-            json!({"technician_id": tech}),
-        )["code"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let code = enrollment_code(&rt, &apis[d % 2], &tech, "师傅");
         for i in 0..3 {
             // Dispatch through alternating HQ processes too.
-            admin(
+            ok(
                 &rt,
-                &urls[i % 2],
-                "POST",
-                "/v1/orders",
-                serde_json::to_value(sample::leak_order(
+                apis[i % 2].create_order(&sample::leak_order(
                     &format!("{tech}-{i}"),
                     &tech,
                     Utc::now(),
-                ))
-                .unwrap(),
+                )),
             );
         }
         let phone = Phone::enroll(via, &code, &format!("DEV-{d}"));
@@ -220,22 +168,16 @@ fn two_hq_processes_on_one_postgres_apply_every_op_once() {
         assert_eq!(phone.tech.outbox_len().unwrap(), 0);
         applied_once(&db_url, phone, &format!("DEV-{d}"));
         // Both processes serve the same consistent feed and state.
-        for url in &urls {
-            let (_, v) = call(
+        for (api, url) in apis.iter().zip(&urls) {
+            let board = ok(
                 &rt,
-                url,
-                "GET",
-                &format!("/v1/orders?technician_id={tech}"),
-                Some(ADMIN),
-                None,
+                api.list_orders(&OrderFilter {
+                    technician_id: Some(tech.clone()),
+                    status: None,
+                }),
             );
-            let statuses: Vec<_> = v
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|o| o["status"].as_str().unwrap().to_string())
-                .collect();
-            assert_eq!(statuses, vec!["handed_over"; 3], "{url}");
+            let statuses: Vec<Status> = board.iter().map(|o| o.status).collect();
+            assert_eq!(statuses, vec![Status::HandedOver; 3], "{url}");
         }
     }
     hq1.kill();

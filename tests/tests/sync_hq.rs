@@ -5,10 +5,12 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Duration, Utc};
+use chrono::{Duration, NaiveDate, Utc};
 use onsite_core::sample;
 use onsite_core::signature::record::content_hash;
 use onsite_core::visit::Status;
+use onsite_hq::api::{Assign, Cancel, Handover, NewTechnician};
+use onsite_hq::rules::{MethodLine, Reconciliation, Tally};
 use onsite_tests::harness::{assert_in_step_with_hq, hq_and_phone, Backend, Hq, Phone, ADMIN};
 use onsite_tests::on_both;
 use onsite_tests::proxy::{Faults, Proxy};
@@ -53,12 +55,12 @@ fn happy_path(b: Backend) {
     assert_eq!(v["acceptance"]["fix_uncertain"], true);
     let receipt = v["receipt"]["number"].as_str().unwrap().to_string();
     assert!(receipt.starts_with("R-"), "{receipt}");
-    let f = hq.admin("GET", "/v1/followups", None);
-    assert!(f
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|e| e["job_id"] == job && e["reason"] == "fix_uncertain"));
+    let f = hq.followups();
+    assert!(
+        f.iter()
+            .any(|e| e.job_id == job && e.reason == "fix_uncertain"),
+        "{f:?}"
+    );
     // Syncing again changes nothing.
     let r = phone.sync();
     assert_eq!((r.ops_pushed, r.changes_pulled), (0, 0));
@@ -93,11 +95,10 @@ fn drive_to_settled(
 
 fn reassign_and_cancel_while_offline_become_conflicts(b: Backend) {
     let (hq, phone) = hq_and_phone(b, "T1");
-    hq.admin(
-        "POST",
-        "/v1/technicians",
-        Some(json!({"technician_id": "T2", "name": "张师傅"})),
-    );
+    hq.ok(hq.api.create_technician(&NewTechnician {
+        technician_id: "T2".into(),
+        name: "张师傅".into(),
+    }));
     for job in ["RC-1", "RC-2"] {
         hq.dispatch(&sample::leak_order(
             job,
@@ -118,16 +119,18 @@ fn reassign_and_cancel_while_offline_become_conflicts(b: Backend) {
         phone.tech.depart(job).unwrap();
     }
     // ...while HQ reassigns one and cancels the other.
-    hq.admin(
-        "POST",
-        "/v1/orders/RC-1/assign",
-        Some(json!({"technician_id": "T2"})),
-    );
-    hq.admin(
-        "POST",
-        "/v1/orders/RC-2/cancel",
-        Some(json!({"reason": "业主已自行维修"})),
-    );
+    hq.ok(hq.api.assign(
+        "RC-1",
+        &Assign {
+            technician_id: "T2".into(),
+        },
+    ));
+    hq.ok(hq.api.cancel(
+        "RC-2",
+        &Cancel {
+            reason: "业主已自行维修".into(),
+        },
+    ));
     let r = phone.sync();
     assert!(r.ops_rejected > 0);
     let c1 = phone.tech.conflicts("RC-1").unwrap();
@@ -325,7 +328,7 @@ fn tokens_and_scopes_are_enforced(b: Backend) {
     // Devices cannot use the dispatch API.
     assert_eq!(hq.call("GET", "/v1/orders", Some(&a.token), None).0, 403);
     // Revoked tokens stop working.
-    hq.admin("POST", "/v1/devices/DEV-A/revoke", None);
+    hq.ok(hq.api.revoke_device("DEV-A"));
     assert_eq!(hq.call("GET", "/v1/jobs", Some(&a.token), None).0, 401);
     assert!(matches!(
         a.client.sync_now(&a.tech, None),
@@ -532,58 +535,42 @@ fn handover_reconciliation_balances_money_by_method(b: Backend) {
     phone.tech.accept_job("RE-1").unwrap();
     drive_to_handover(&phone.tech, "RE-1");
     phone.sync();
-    let day = Utc::now()
-        .with_timezone(&onsite_core::documents::china_time())
-        .date_naive()
-        .to_string();
+    let day = china_today();
     let due = phone.tech.job("RE-1").unwrap().due_on_site().fen();
-    let r = hq.admin(
-        "GET",
-        &format!("/v1/reconciliation?technician_id=T1&day={day}"),
-        None,
-    );
-    assert_eq!(r["balanced"], false);
-    assert_eq!(r["lines"][0]["method"], "wechat_pay");
-    assert_eq!(r["lines"][0]["issued"], json!({"count": 1, "fen": due}));
-    assert_eq!(r["lines"][0]["net_fen"], due);
-    assert_eq!(r["lines"][0]["difference_fen"], -due);
-    hq.admin(
-        "POST",
-        "/v1/handovers",
-        Some(json!({"technician_id": "T1", "day": day, "method": "wechat_pay", "amount_fen": due})),
-    );
-    let r = hq.admin(
-        "GET",
-        &format!("/v1/reconciliation?technician_id=T1&day={day}"),
-        None,
-    );
-    assert_eq!(r["balanced"], true, "{r}");
+    let r = hq.reconciliation("T1", day);
+    assert!(!r.balanced, "{r:?}");
+    assert_eq!(r.lines[0].method, "wechat_pay");
+    assert_eq!(r.lines[0].issued, Tally { count: 1, fen: due });
+    assert_eq!(r.lines[0].net_fen, due);
+    assert_eq!(r.lines[0].difference_fen, -due);
+    hand_over(&hq, day, "wechat_pay", due);
+    let r = hq.reconciliation("T1", day);
+    assert!(r.balanced, "{r:?}");
     hq.stop();
 }
 on_both!(handover_reconciliation_balances_money_by_method);
 
-fn china_today() -> String {
+fn china_today() -> NaiveDate {
     Utc::now()
         .with_timezone(&onsite_core::documents::china_time())
         .date_naive()
-        .to_string()
 }
 
-fn reconcile(hq: &Hq, tech: &str, day: &str) -> serde_json::Value {
-    hq.admin(
-        "GET",
-        &format!("/v1/reconciliation?technician_id={tech}&day={day}"),
-        None,
-    )
+/// T1 hands in `fen` of `method` for `day`.
+fn hand_over(hq: &Hq, day: NaiveDate, method: &str, fen: i64) {
+    hq.ok(hq.api.handover(&Handover {
+        technician_id: "T1".into(),
+        day,
+        method: method.into(),
+        amount_fen: fen,
+    }));
 }
 
-fn line<'a>(r: &'a serde_json::Value, method: &str) -> &'a serde_json::Value {
-    r["lines"]
-        .as_array()
-        .unwrap()
+fn line<'a>(r: &'a Reconciliation, method: &str) -> &'a MethodLine {
+    r.lines
         .iter()
-        .find(|l| l["method"] == method)
-        .unwrap_or_else(|| panic!("no {method} line in {r}"))
+        .find(|l| l.method == method)
+        .unwrap_or_else(|| panic!("no {method} line in {r:?}"))
 }
 
 /// Issue, void and reissue while HQ is unreachable; HQ learns of all three on
@@ -642,40 +629,33 @@ fn void_and_reissue_offline_then_reconcile(b: Backend) {
     assert_eq!(v1["voided_receipts"], json!([first.clone()]));
 
     let day = china_today();
-    let r = reconcile(&hq, "T1", &day);
+    let r = hq.reconciliation("T1", day);
+    let once = |fen| Tally { count: 1, fen };
     let wx = line(&r, "wechat_pay");
-    assert_eq!(wx["issued"], json!({"count": 1, "fen": due1}), "{r}");
-    assert_eq!(wx["voided"], json!({"count": 1, "fen": due1}), "{r}");
-    assert_eq!(wx["reissued"], json!({"count": 1, "fen": due1}), "{r}");
-    assert_eq!(wx["net_fen"], due1, "one payment, counted once");
+    assert_eq!(wx.issued, once(due1), "{r:?}");
+    assert_eq!(wx.voided, once(due1), "{r:?}");
+    assert_eq!(wx.reissued, once(due1), "{r:?}");
+    assert_eq!(wx.net_fen, due1, "one payment, counted once");
     let cash_line = line(&r, "cash");
-    assert_eq!(cash_line["issued"], json!({"count": 1, "fen": due2}));
-    assert_eq!(cash_line["voided"], json!({"count": 1, "fen": due2}));
-    assert_eq!(cash_line["reissued"], json!({"count": 0, "fen": 0}));
+    assert_eq!(cash_line.issued, once(due2));
+    assert_eq!(cash_line.voided, once(due2));
+    assert_eq!(cash_line.reissued, Tally::default());
     assert_eq!(
-        cash_line["net_fen"], 0,
+        cash_line.net_fen, 0,
         "a void alone leaves nothing to hand in"
     );
 
     // Handing in the WeChat payment balances it; handing in the voided cash does not.
     for (method, fen) in [("wechat_pay", due1), ("cash", due2)] {
-        hq.admin(
-            "POST",
-            "/v1/handovers",
-            Some(json!({"technician_id": "T1", "day": day, "method": method, "amount_fen": fen})),
-        );
+        hand_over(&hq, day, method, fen);
     }
-    let r = reconcile(&hq, "T1", &day);
-    assert_eq!(line(&r, "wechat_pay")["difference_fen"], 0);
-    assert_eq!(line(&r, "cash")["difference_fen"], due2, "{r}");
-    assert_eq!(r["balanced"], false, "voided money was handed in: {r}");
-    hq.admin(
-        "POST",
-        "/v1/handovers",
-        Some(json!({"technician_id": "T1", "day": day, "method": "cash", "amount_fen": 0})),
-    );
-    let before = reconcile(&hq, "T1", &day);
-    assert_eq!(before["balanced"], true, "{before}");
+    let r = hq.reconciliation("T1", day);
+    assert_eq!(line(&r, "wechat_pay").difference_fen, 0);
+    assert_eq!(line(&r, "cash").difference_fen, due2, "{r:?}");
+    assert!(!r.balanced, "voided money was handed in: {r:?}");
+    hand_over(&hq, day, "cash", 0);
+    let before = hq.reconciliation("T1", day);
+    assert!(before.balanced, "{before:?}");
 
     // A second device of the same technician sends voids and reissues HQ
     // cannot take: each is rejected with a code, none changes the money.
@@ -748,7 +728,7 @@ fn void_and_reissue_offline_then_reconcile(b: Backend) {
             "duplicate_receipt_number", // a number HQ has
         ]
     );
-    assert_eq!(reconcile(&hq, "T1", &day), before);
+    assert_eq!(hq.reconciliation("T1", day), before);
     hq.stop();
 }
 on_both!(void_and_reissue_offline_then_reconcile);

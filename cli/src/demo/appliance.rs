@@ -8,12 +8,13 @@
 
 use anyhow::Result;
 use chrono::Duration;
-use onsite_core::charge::{ChargeDispute, CustomerAsk};
+use onsite_core::charge::{ChargeDispute, CustomerAsk, Instruction};
 use onsite_core::checklist::Phase;
 use onsite_core::money::Fen;
 use onsite_core::quote::{LineItem, LineRequest};
 use onsite_core::sample;
 use onsite_core::visit::Assessment;
+use onsite_hq::api::ChargeInstructionBody;
 
 use super::Session;
 
@@ -207,14 +208,13 @@ pub fn visit(s: &mut Session) -> Result<()> {
     );
     s.online()?;
     s.sync()?;
-    s.hq(
-        "POST",
-        &format!("/v1/orders/{charged}/charge-instruction"),
-        Some(serde_json::json!({
-            "instruction": {"kind": "reduce", "to": 23_000},
-            "by": "客服中心 主管 林静",
-        })),
-    )?;
+    let reduce = ChargeInstructionBody {
+        instruction: Instruction::Reduce {
+            to: Fen::new(23_000)?,
+        },
+        by: "客服中心 主管 林静".into(),
+    };
+    s.hq(s.api.charge_instruction(charged, &reduce))?;
     s.sync()?;
     let (n, tech, clock) = (&mut s.n, &s.tech, &s.clock);
     let v = tech.job(charged)?;

@@ -12,6 +12,7 @@ mod furniture;
 mod gps;
 mod property;
 
+use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -26,6 +27,10 @@ use onsite_core::sample;
 use onsite_core::sync::{SyncClient, SyncConfig};
 use onsite_core::visit::{Opinion, Rating, Visit};
 use onsite_core::{AcceptanceInput, Profile, SignInput, Technician};
+use onsite_hq::api::{FollowQuery, NewEnrollment, NewTechnician, OldPartsQuery};
+use onsite_hq::client::{Client, ClientError};
+
+use crate::hq::wait;
 
 /// The technician's local time: China Standard Time.
 fn cst() -> FixedOffset {
@@ -127,8 +132,9 @@ pub struct Session {
     pub rt: tokio::runtime::Runtime,
     hq_db: PathBuf,
     pub admin: &'static str,
+    /// HQ's typed client with the admin token: the service centre's desk.
+    pub api: Client,
     addr: std::net::SocketAddr,
-    pub hq_url: String,
     server: Option<onsite_hq::Server>,
     /// The scripted clock: starts at the next full hour.
     pub clock: Arc<ManualClock>,
@@ -196,25 +202,21 @@ impl Session {
             Line::Gps => ("T-0305", "孙师傅"),
             Line::Furniture => ("T-0412", "周师傅"),
         };
-        crate::hq::call(
+        let api = Client::new(&hq_url, admin)?;
+        wait(
             &rt,
-            &hq_url,
-            admin,
-            "POST",
-            "/v1/technicians",
-            Some(serde_json::json!({"technician_id": tech_id, "name": tech_name})),
+            api.create_technician(&NewTechnician {
+                technician_id: tech_id.into(),
+                name: tech_name.into(),
+            }),
         )?;
-        let code = crate::hq::call(
+        let code = wait(
             &rt,
-            &hq_url,
-            admin,
-            "POST",
-            "/v1/enrollments",
-            Some(serde_json::json!({"technician_id": tech_id})),
-        )?["code"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
+            api.create_enrollment(&NewEnrollment {
+                technician_id: tech_id.into(),
+            }),
+        )?
+        .code;
         n.show(format!("{}: {code}", n.t("绑定码", "Enrollment code")));
 
         n.step("手机用绑定码注册", "The phone enrolls with the code");
@@ -249,8 +251,8 @@ impl Session {
             _tmp: tmp,
             hq_db,
             admin,
+            api,
             addr,
-            hq_url,
             server: Some(server),
             clock,
             start,
@@ -261,19 +263,14 @@ impl Session {
         })
     }
 
-    /// A call to HQ's API as the service centre (the admin token).
-    pub fn hq(
-        &self,
-        method: &str,
-        path: &str,
-        body: Option<serde_json::Value>,
-    ) -> Result<serde_json::Value> {
-        crate::hq::call(&self.rt, &self.hq_url, self.admin, method, path, body)
+    /// Waits for a call of [`Session::api`], as the service centre makes it.
+    pub fn hq<T>(&self, call: impl Future<Output = Result<T, ClientError>>) -> Result<T> {
+        wait(&self.rt, call)
     }
 
     /// The service centre writes and dispatches an order.
     pub fn dispatch(&mut self, order: &WorkOrder) -> Result<()> {
-        self.hq("POST", "/v1/orders", Some(serde_json::to_value(order)?))?;
+        self.hq(self.api.create_order(order))?;
         self.jobs.push(order.job_id.clone());
         Ok(())
     }
@@ -396,14 +393,7 @@ impl Session {
 
         n.step("总部现在保存的内容", "What HQ now holds");
         for job in &self.jobs {
-            let hq_view: Visit = serde_json::from_value(crate::hq::call(
-                &self.rt,
-                &self.hq_url,
-                self.admin,
-                "GET",
-                &format!("/v1/orders/{job}"),
-                None,
-            )?)?;
+            let hq_view: Visit = self.hq(self.api.get_order(job))?;
             let n = &self.n;
             n.show(format!(
                 "{} {job}: {}",
@@ -472,31 +462,29 @@ impl Session {
                 ));
             }
         }
-        let old_parts = self.hq("GET", "/v1/old-parts", None)?;
+        let old_parts = self.hq(self.api.old_parts(&OldPartsQuery::default()))?;
         let n = &self.n;
-        for p in old_parts.as_array().into_iter().flatten() {
+        for p in &old_parts {
             n.show(format!(
                 "{}: {} {} ({} {} → {})",
                 n.t("旧件登记(待审核)", "Old part registered (for review)"),
-                p["registration"].as_str().unwrap_or_default(),
-                p["description"].as_str().unwrap_or_default(),
-                p["job_id"].as_str().unwrap_or_default(),
-                p["old_serial"].as_str().unwrap_or_default(),
-                p["new_serial"].as_str().unwrap_or_default()
+                p.registration,
+                p.description,
+                p.job_id,
+                p.old_serial,
+                p.new_serial
             ));
         }
-        let followups = self.hq("GET", "/v1/followups", None)?;
+        let followups = self.hq(self.api.followups(&FollowQuery::default()))?;
         let n = &self.n;
-        for f in followups.as_array().into_iter().flatten() {
+        for f in &followups {
             n.show(format!(
                 "{}: {} ({}) {} {}",
                 n.t("回访队列", "Follow-up queue"),
-                f["job_id"].as_str().unwrap_or_default(),
-                f["reason"].as_str().unwrap_or_default(),
+                f.job_id,
+                f.reason,
                 n.t("截止", "due"),
-                f["due_at"]
-                    .as_str()
-                    .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                DateTime::parse_from_rfc3339(&f.due_at)
                     .map(|t| n.local(t.with_timezone(&Utc)))
                     .unwrap_or_default()
             ));
