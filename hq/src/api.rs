@@ -114,12 +114,12 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// The answer of the liveness check.
-#[derive(Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Health {
     /// Always `ok`: HQ answered.
-    status: &'static str,
+    pub status: String,
     /// `sqlite` or `postgres`.
-    database: &'static str,
+    pub database: String,
 }
 
 /// A one-time code a person types or reads out.
@@ -138,8 +138,8 @@ pub struct Code {
 )]
 async fn health(State(s): State<AppState>) -> Json<Health> {
     Json(Health {
-        status: "ok",
-        database: s.store.kind(),
+        status: "ok".into(),
+        database: s.store.kind().into(),
     })
 }
 

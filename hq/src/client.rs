@@ -20,6 +20,7 @@ use onsite_core::visit::Visit;
 use reqwest::{Method, RequestBuilder, Url};
 use serde::de::DeserializeOwned;
 
+use crate::api::Health;
 use crate::api::{
     Assign, Cancel, ChargeCodeBody, ChargeInstructionBody, Code, CreatedKey, FollowQuery, Handover,
     InvoiceQuery, NewEnrollment, NewKey, NewTechnician, OldPartsQuery, OrderFilter, ReconQuery,
@@ -29,6 +30,7 @@ use crate::keys::KeyInfo;
 use crate::rules::{
     ComplaintRecord, FollowUp, OldPart, OrderSummary, PendingInvoice, Reconciliation,
 };
+use crate::watch::Ready;
 
 /// Why a call did not give its answer.
 #[derive(Debug, thiserror::Error)]
@@ -204,6 +206,16 @@ impl Client {
     /// Sends `req` for an answer without a body (201, 204).
     async fn done(&self, req: RequestBuilder) -> Result<()> {
         self.send(req).await.map(drop)
+    }
+
+    /// Whether HQ answers at all (no key needed; sent with it anyway).
+    pub async fn health(&self) -> Result<Health> {
+        self.json(self.request(Method::GET, &["health"])).await
+    }
+
+    /// Whether HQ's database answers in time (a `503 unavailable` otherwise).
+    pub async fn ready(&self) -> Result<Ready> {
+        self.json(self.request(Method::GET, &["ready"])).await
     }
 
     /// The OpenAPI document of this HQ (public, but sent with the key anyway).

@@ -155,8 +155,8 @@ pub(crate) async fn ready(State(w): State<Watch>) -> Response {
     let kind = w.store.kind();
     match tokio::time::timeout(READY_TIMEOUT, w.store.ready()).await {
         Ok(Ok(())) => Json(Ready {
-            status: "ready",
-            database: kind,
+            status: "ready".into(),
+            database: kind.into(),
         })
         .into_response(),
         Ok(Err(e)) => not_ready(&e.to_string()),
@@ -165,12 +165,12 @@ pub(crate) async fn ready(State(w): State<Watch>) -> Response {
 }
 
 /// The answer of a ready HQ.
-#[derive(serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Ready {
     /// Always `ready`.
-    status: &'static str,
+    pub status: String,
     /// `sqlite` or `postgres`.
-    database: &'static str,
+    pub database: String,
 }
 
 /// Not ready: HQ's one error type answers it (503 `unavailable`, the

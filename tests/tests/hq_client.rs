@@ -35,9 +35,23 @@ fn consent() -> Option<RescheduleConsent> {
 
 /// A day at the service centre, every admin call once, through the client.
 fn every_call_round_trips(b: Backend) {
+    let database = match &b {
+        Backend::Sqlite(_) => "sqlite",
+        Backend::Postgres(_) => "postgres",
+    };
     let hq = Hq::start(b);
     let api = &hq.api;
 
+    let health = hq.ok(api.health());
+    assert_eq!(
+        (health.status.as_str(), health.database.as_str()),
+        ("ok", database)
+    );
+    let ready = hq.ok(api.ready());
+    assert_eq!(
+        (ready.status.as_str(), ready.database.as_str()),
+        ("ready", database)
+    );
     hq.ok(api.create_technician(&technician("T1")));
     // Idempotent: the same technician again is no error.
     hq.ok(api.create_technician(&technician("T1")));
