@@ -118,23 +118,22 @@ pub(crate) async fn enroll<R: Records>(
         return Err(HqError::Unauthorized);
     }
     let technician_id = row.technician_id;
-    if let Some(owner) = r.device_owner_for_update(device_id).await? {
-        if owner != technician_id {
+    let token_hash = hash_secret(&token);
+    // The insert decides whether the device is new: one enrolled before (or
+    // by an enrolment racing this one, which PostgreSQL cannot lock before it
+    // exists) gets the new token if it is the same technician's.
+    let inserted = r
+        .insert_device(device_id, &technician_id, &token_hash, &now_str(now))
+        .await?;
+    if !inserted {
+        let owner = r.device_owner_for_update(device_id).await?;
+        if owner.as_deref() != Some(technician_id.as_str()) {
             return Err(HqError::Conflict(format!(
                 "device {device_id} is enrolled for another technician"
             )));
         }
         // Re-enrolling the same device replaces its token and keeps its sequence.
-        r.replace_device_token(device_id, &hash_secret(&token))
-            .await?;
-    } else {
-        r.insert_device(
-            device_id,
-            &technician_id,
-            &hash_secret(&token),
-            &now_str(now),
-        )
-        .await?;
+        r.replace_device_token(device_id, &token_hash).await?;
     }
     r.mark_enrollment_used(&code_hash, &now_str(now)).await?;
     tracing::info!(device_id, technician_id = %technician_id, "device enrolled");

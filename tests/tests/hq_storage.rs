@@ -782,6 +782,10 @@ fn racing_requests(b: Backend) {
         let now = Utc::now();
         store.create_technician("T1", "李师傅", now).await.unwrap();
         let code = store.create_enrollment("T1", now).await.unwrap();
+        let mut own_codes = Vec::new();
+        for _ in 0..RACERS {
+            own_codes.push(store.create_enrollment("T1", now).await.unwrap());
+        }
         let bytes = sample::photo_jpeg();
         let sha = onsite_core::signature::record::content_hash(&bytes);
         // Every racer starts each request at the same moment.
@@ -790,6 +794,7 @@ fn racing_requests(b: Backend) {
             .map(|i| {
                 let (store, start) = (store.clone(), start.clone());
                 let (code, sha, bytes) = (code.clone(), sha.clone(), bytes.clone());
+                let own_code = own_codes[i].clone();
                 tokio::spawn(async move {
                     let order = sample::leak_order("R-1", "T1", soon());
                     start.wait().await;
@@ -800,11 +805,15 @@ fn racing_requests(b: Backend) {
                     let blob = store.put_blob(&sha, "image/jpeg", bytes, "T1", now).await;
                     start.wait().await;
                     let device = store.enroll(&code, &format!("D-{i}"), now).await;
+                    start.wait().await;
+                    // Each its own code, all for one new device id.
+                    let same = store.enroll(&own_code, "D-SAME", now).await;
                     [
                         order,
                         key,
                         blob.map(|b| b.to_string()),
                         device.map(|e| e.device_id),
+                        same.map(|e| e.token),
                     ]
                 })
             })
@@ -849,6 +858,21 @@ fn racing_requests(b: Backend) {
     );
     let used = a("unauthorized: missing or invalid token", r);
     assert_eq!(tally(3), [a("ok", 1), used], "enrol with one code");
+    assert_eq!(
+        tally(4),
+        [a("ok", RACERS)],
+        "enrol one new device id at once"
+    );
+    assert_eq!(
+        hq.count("SELECT COUNT(*) FROM devices WHERE device_id = 'D-SAME'"),
+        1
+    );
+    let live = results
+        .iter()
+        .filter_map(|r| r[4].as_ref().ok())
+        .filter(|token| hq.run(hq.db.store.authenticate(token)).is_ok())
+        .count();
+    assert_eq!(live, 1, "the last enrolment's token is the device's");
 }
 on_both!(racing_requests);
 

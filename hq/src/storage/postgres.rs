@@ -6,7 +6,8 @@
 //! rule reads what it is about to change, a transaction-scoped advisory lock
 //! that keeps change-feed cursors in commit order, and a push's ops stored
 //! by one `INSERT ... SELECT FROM UNNEST` of arrays (one round trip for the
-//! whole batch).
+//! whole batch). Lists sort text by bytes (`COLLATE "C"`), as SQLite does,
+//! whatever the cluster's locale: both databases list in the same order.
 
 use std::time::Duration;
 
@@ -451,13 +452,15 @@ impl Records for PgRecords<'_> {
         technician_id: &str,
         token_hash: &str,
         at: &str,
-    ) -> Result<()> {
-        self.exec(
-            "INSERT INTO devices(device_id, technician_id, token_hash, enrolled_at) VALUES ($1, $2, $3, $4)",
-            &[&device_id, &technician_id, &token_hash, &at],
-        )
-        .await?;
-        Ok(())
+    ) -> Result<bool> {
+        Ok(self
+            .exec(
+                "INSERT INTO devices(device_id, technician_id, token_hash, enrolled_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (device_id) DO NOTHING",
+                &[&device_id, &technician_id, &token_hash, &at],
+            )
+            .await?
+            > 0)
     }
 
     async fn replace_device_token(&mut self, device_id: &str, token_hash: &str) -> Result<()> {
@@ -565,7 +568,7 @@ impl Records for PgRecords<'_> {
         self.all(
             "SELECT job_id, technician_id, visit, updated_at FROM orders
              WHERE ($1::text IS NULL OR technician_id = $1) AND ($2::text IS NULL OR status = $2)
-             ORDER BY job_id",
+             ORDER BY job_id COLLATE \"C\"",
             &[&technician_id, &status],
         )
         .await?
@@ -885,7 +888,7 @@ impl Records for PgRecords<'_> {
         self.all(
             &format!(
                 "SELECT {OLD_PART_COLUMNS} FROM old_parts WHERE ($1::text IS NULL OR job_id = $1)
-                 ORDER BY received_at DESC, registration"
+                 ORDER BY received_at DESC, registration COLLATE \"C\""
             ),
             &[&job_id],
         )
@@ -906,7 +909,7 @@ impl Records for PgRecords<'_> {
 
     async fn followups(&mut self) -> Result<Vec<FollowUp>> {
         self.all(
-            "SELECT job_id, reason, due_at, detail FROM followups ORDER BY due_at, job_id, reason",
+            "SELECT job_id, reason, due_at, detail FROM followups ORDER BY due_at, job_id COLLATE \"C\", reason COLLATE \"C\"",
             &[],
         )
         .await?
@@ -947,7 +950,7 @@ impl Records for PgRecords<'_> {
     async fn complaints(&mut self) -> Result<Vec<ComplaintRecord>> {
         self.all(
             "SELECT job_id, technician_id, kind, words, customer_name, customer_phone, made_at, received_at
-             FROM complaints ORDER BY received_at, op_id",
+             FROM complaints ORDER BY received_at, op_id COLLATE \"C\"",
             &[],
         )
         .await?
@@ -1000,7 +1003,7 @@ impl Records for PgRecords<'_> {
 
     async fn keys(&mut self) -> Result<Vec<KeyRow>> {
         self.all(
-            "SELECT name, scopes, created_at, revoked_at, last_used_at FROM integration_keys ORDER BY name",
+            "SELECT name, scopes, created_at, revoked_at, last_used_at FROM integration_keys ORDER BY name COLLATE \"C\"",
             &[],
         )
         .await?

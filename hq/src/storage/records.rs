@@ -131,13 +131,14 @@ pub(crate) trait Records {
     async fn mark_enrollment_used(&mut self, code_hash: &str, at: &str) -> Result<()>;
     /// The technician a device is enrolled for, locked.
     async fn device_owner_for_update(&mut self, device_id: &str) -> Result<Option<String>>;
+    /// False if the device id exists (an enrolment racing this one inserted it).
     async fn insert_device(
         &mut self,
         device_id: &str,
         technician_id: &str,
         token_hash: &str,
         at: &str,
-    ) -> Result<()>;
+    ) -> Result<bool>;
     /// A new token for an enrolled device, which is no longer revoked.
     async fn replace_device_token(&mut self, device_id: &str, token_hash: &str) -> Result<()>;
     async fn device_by_token(&mut self, token_hash: &str) -> Result<Option<DeviceRow>>;

@@ -479,12 +479,12 @@ impl Records for SqliteRecords<'_> {
         technician_id: &str,
         token_hash: &str,
         at: &str,
-    ) -> Result<()> {
-        self.exec(
-            "INSERT INTO devices(device_id, technician_id, token_hash, enrolled_at) VALUES (?1, ?2, ?3, ?4)",
+    ) -> Result<bool> {
+        Ok(self.exec(
+            "INSERT INTO devices(device_id, technician_id, token_hash, enrolled_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (device_id) DO NOTHING",
             [device_id, technician_id, token_hash, at],
-        )?;
-        Ok(())
+        )? > 0)
     }
 
     async fn replace_device_token(&mut self, device_id: &str, token_hash: &str) -> Result<()> {
