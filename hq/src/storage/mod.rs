@@ -15,6 +15,9 @@
 //! handler never sees SQL and no SQL is translated from one dialect to the
 //! other.
 
+#[macro_use]
+mod operations;
+
 pub mod migrations;
 pub mod postgres;
 pub(crate) mod records;
