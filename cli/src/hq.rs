@@ -160,6 +160,35 @@ pub enum HqCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// The service centre's console accounts, on HQ's database directly (the
+    /// first administrator is made this way; administrators add the rest in
+    /// the console).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Create an account; the password is read from standard input (one line).
+    Add {
+        /// Sign-in name: 1-64 of a-z, 0-9, '.', '_', '-'.
+        name: String,
+        /// front_desk (客服专员), supervisor (主管), manager (经理) or admin (管理员).
+        #[arg(long)]
+        role: String,
+        /// The name colleagues see [default: the sign-in name].
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from standard input (required: never on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Every account with its role and state (never a password).
+    List,
 }
 
 #[derive(Subcommand)]
@@ -359,6 +388,7 @@ pub fn run(cmd: HqCommand) -> Result<()> {
     match cmd {
         HqCommand::Serve(args) => serve(&rt, args.resolve()?),
         HqCommand::Key { command, db } => key(&rt, command, db),
+        HqCommand::User { command, db } => user(&rt, command, db),
         HqCommand::Enroll {
             technician,
             name,
@@ -579,9 +609,23 @@ fn serve(rt: &tokio::runtime::Runtime, settings: onsite_hq::config::Resolved) ->
         .with_context(|| format!("opening {db}"))?;
     let kind = database.kind();
     let limit = settings.drain_timeout;
+    let accounts = rt.block_on(database.accounts(Utc::now()))?.len();
+    // Never the URL itself: a PostgreSQL URL may carry a password.
+    let db_flag = if db == onsite_hq::config::DEFAULT_DB {
+        ""
+    } else {
+        " --db <the same database>"
+    };
     rt.block_on(async move {
         let server = onsite_hq::Server::start(database, &token, addr).await?;
         println!("Onsite HQ on {} ({kind}); Ctrl-C stops it", server.url());
+        println!("Console (客服中心): {}/ in a browser", server.url());
+        if accounts == 0 {
+            println!(
+                "No console account yet (尚无账号). Create the first administrator (创建第一个管理员):\n  \
+                 echo 'a-long-password' | onsite hq user add admin --role admin --password-stdin{db_flag}"
+            );
+        }
         onsite_hq::logs::serving(&server.url(), kind);
         onsite_hq::watch::shutdown_signal().await;
         if !server.stop_within(limit).await {
@@ -591,9 +635,56 @@ fn serve(rt: &tokio::runtime::Runtime, settings: onsite_hq::config::Resolved) ->
     })
 }
 
-fn key(rt: &tokio::runtime::Runtime, cmd: KeyCommand, args: DbArgs) -> Result<()> {
+fn user(rt: &tokio::runtime::Runtime, cmd: UserCommand, args: DbArgs) -> Result<()> {
+    use onsite_hq::centre::audit::Actor;
+    use onsite_hq::centre::people::{hash_password, Person, Role};
+    let store = open_db(rt, args)?;
+    match cmd {
+        UserCommand::Add {
+            name,
+            role,
+            display_name,
+            password_stdin: _,
+        } => {
+            let role = Role::parse(&role).with_context(|| {
+                format!("unknown role {role:?}: front_desk, supervisor, manager or admin")
+            })?;
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .context("reading the password from standard input")?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let hash = hash_password(password)?;
+            let person = Person {
+                display_name: display_name.unwrap_or_else(|| name.clone()),
+                username: name.clone(),
+                role,
+            };
+            rt.block_on(store.create_person(&Actor::Operator, person, hash, Utc::now()))?;
+            let (zh, en) = role.names();
+            println!("{name} ({zh} / {en}) can now sign in to the console");
+        }
+        UserCommand::List => {
+            for a in rt.block_on(store.accounts(Utc::now()))? {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    a.person.username,
+                    a.person.role.as_str(),
+                    a.person.display_name,
+                    if a.disabled { "disabled" } else { "active" }
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The database the operator commands work on, opened and migrated.
+fn open_db(
+    rt: &tokio::runtime::Runtime,
+    args: DbArgs,
+) -> Result<std::sync::Arc<dyn onsite_hq::Storage>> {
     use onsite_hq::config::ServeSettings;
-    use onsite_hq::keys::Scope;
     let file = match &args.config {
         Some(path) => ServeSettings::read(path)?,
         None => ServeSettings::default(),
@@ -605,9 +696,13 @@ fn key(rt: &tokio::runtime::Runtime, cmd: KeyCommand, args: DbArgs) -> Result<()
     .over(file)
     .resolve()
     .db;
-    let store = rt
-        .block_on(onsite_hq::open(&url))
-        .with_context(|| format!("opening {url}"))?;
+    rt.block_on(onsite_hq::open(&url))
+        .with_context(|| format!("opening {url}"))
+}
+
+fn key(rt: &tokio::runtime::Runtime, cmd: KeyCommand, args: DbArgs) -> Result<()> {
+    use onsite_hq::keys::Scope;
+    let store = open_db(rt, args)?;
     let now = Utc::now();
     match cmd {
         KeyCommand::Create { name, scope } => {

@@ -5,9 +5,11 @@
 //! (several stateless HQ processes on one database).
 
 pub mod api;
+pub mod centre;
 #[cfg(feature = "client")]
 pub mod client;
 pub mod config;
+pub mod console;
 pub mod error;
 pub mod extract;
 pub mod keys;
@@ -56,6 +58,7 @@ impl Server {
             metrics,
             auth: auth.clone(),
         };
+        let console = console::Console::new(store.clone());
         let state = api::AppState {
             store,
             auth,
@@ -71,6 +74,7 @@ impl Server {
         // The request id and the metrics wrap every route, the API's and ours.
         let app = api::router(state)
             .merge(watch::routes(watch.clone()))
+            .merge(console::routes(console))
             .layer(axum::middleware::from_fn_with_state(watch, watch::observe));
         let handle = tokio::spawn(async move {
             // The peer's address is what enrollment's wrong codes are counted by.

@@ -30,25 +30,51 @@
 //!   marked as a returning customer who complained.
 //! - `integration_keys` (v5): named keys with scopes for the service centre's
 //!   systems, the secret stored hashed.
+//! - v6: the service centre's console, one file per `crate::centre` module
+//!   (`006_<module>.sql`): people and sessions, the audit trail, the front
+//!   desk's calls, approvals, follow-up calls, complaint handling,
+//!   reconciliation sign-offs.
 
 use crate::error::{HqError, Result};
 
 /// SQLite's steps.
-pub const SQLITE: [&str; 5] = [
+pub const SQLITE: [&str; 6] = [
     include_str!("../../migrations/sqlite/001_init.sql"),
     include_str!("../../migrations/sqlite/002_receipt_voids.sql"),
     include_str!("../../migrations/sqlite/003_old_parts.sql"),
     include_str!("../../migrations/sqlite/004_complaints.sql"),
     include_str!("../../migrations/sqlite/005_integration_keys.sql"),
+    concat!(
+        include_str!("../../migrations/sqlite/006_people.sql"),
+        include_str!("../../migrations/sqlite/006_audit.sql"),
+        include_str!("../../migrations/sqlite/006_desk.sql"),
+        include_str!("../../migrations/sqlite/006_approvals.sql"),
+        include_str!("../../migrations/sqlite/006_followups.sql"),
+        include_str!("../../migrations/sqlite/006_complaints.sql"),
+        include_str!("../../migrations/sqlite/006_reconciliation.sql"),
+        include_str!("../../migrations/sqlite/006_reports.sql"),
+        include_str!("../../migrations/sqlite/006_fleet.sql"),
+    ),
 ];
 
 /// PostgreSQL's steps.
-pub const POSTGRES: [&str; 5] = [
+pub const POSTGRES: [&str; 6] = [
     include_str!("../../migrations/postgres/001_init.sql"),
     include_str!("../../migrations/postgres/002_receipt_voids.sql"),
     include_str!("../../migrations/postgres/003_old_parts.sql"),
     include_str!("../../migrations/postgres/004_complaints.sql"),
     include_str!("../../migrations/postgres/005_integration_keys.sql"),
+    concat!(
+        include_str!("../../migrations/postgres/006_people.sql"),
+        include_str!("../../migrations/postgres/006_audit.sql"),
+        include_str!("../../migrations/postgres/006_desk.sql"),
+        include_str!("../../migrations/postgres/006_approvals.sql"),
+        include_str!("../../migrations/postgres/006_followups.sql"),
+        include_str!("../../migrations/postgres/006_complaints.sql"),
+        include_str!("../../migrations/postgres/006_reconciliation.sql"),
+        include_str!("../../migrations/postgres/006_reports.sql"),
+        include_str!("../../migrations/postgres/006_fleet.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

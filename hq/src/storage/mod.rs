@@ -38,12 +38,26 @@ use crate::rules::{
     ComplaintRecord, Device, FollowUp, OldPart, OrderSummary, PendingInvoice, Reconciliation,
 };
 
-/// HQ's operations on its database. Errors are [`crate::HqError`]s: the
+/// HQ's operations on its database: these, and the service centre's (each
+/// `crate::centre` module's `XStore`). Errors are [`crate::HqError`]s: the
 /// domain's refusals (not found, conflict, bad request) as they are, and the
 /// database's failures as `Internal` or `Unavailable`, never a driver's text
 /// to a client.
 #[async_trait::async_trait]
-pub trait Storage: Send + Sync + 'static {
+pub trait Storage:
+    crate::centre::people::PeopleStore
+    + crate::centre::audit::AuditStore
+    + crate::centre::desk::DeskStore
+    + crate::centre::approvals::ApprovalsStore
+    + crate::centre::followups::FollowupsStore
+    + crate::centre::complaints::ComplaintsStore
+    + crate::centre::reconciliation::ReconciliationStore
+    + crate::centre::reports::ReportsStore
+    + crate::centre::fleet::FleetStore
+    + Send
+    + Sync
+    + 'static
+{
     /// `sqlite` or `postgres`, for logs and `/v1/ready`.
     fn kind(&self) -> &'static str;
     /// The database answers.

@@ -39,6 +39,16 @@ const MIGRATION_LOCK: i64 = 7000;
 /// (a sequence) become visible in the order they were assigned.
 const FEED_LOCK: i64 = 7001;
 
+mod approvals;
+mod audit;
+mod complaints;
+mod desk;
+mod fleet;
+mod followups;
+mod people;
+mod reconciliation;
+mod reports;
+
 /// HQ on PostgreSQL.
 pub struct PgStorage {
     pool: Pool,
@@ -124,6 +134,15 @@ impl PgStorage {
 }
 
 storage_operations!(PgStorage);
+crate::centre::people::people_operations!(PgStorage);
+crate::centre::audit::audit_operations!(PgStorage);
+crate::centre::desk::desk_operations!(PgStorage);
+crate::centre::approvals::approvals_operations!(PgStorage);
+crate::centre::followups::followups_operations!(PgStorage);
+crate::centre::complaints::complaints_operations!(PgStorage);
+crate::centre::reconciliation::reconciliation_operations!(PgStorage);
+crate::centre::reports::reports_operations!(PgStorage);
+crate::centre::fleet::fleet_operations!(PgStorage);
 
 /// One PostgreSQL transaction in the domain's words.
 pub(crate) struct PgRecords<'a> {

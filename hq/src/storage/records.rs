@@ -112,9 +112,20 @@ pub(crate) struct KeyRow {
     pub last_used_at: Option<String>,
 }
 
-/// One open transaction of HQ's database, in the domain's words.
+/// One open transaction of HQ's database, in the domain's words: these
+/// methods, and the service centre's (each `crate::centre` module's `XRecords`).
 #[allow(async_fn_in_trait)] // crate-private: every caller names the concrete type.
-pub(crate) trait Records {
+pub(crate) trait Records:
+    crate::centre::people::PeopleRecords
+    + crate::centre::audit::AuditRecords
+    + crate::centre::desk::DeskRecords
+    + crate::centre::approvals::ApprovalsRecords
+    + crate::centre::followups::FollowupsRecords
+    + crate::centre::complaints::ComplaintsRecords
+    + crate::centre::reconciliation::ReconciliationRecords
+    + crate::centre::reports::ReportsRecords
+    + crate::centre::fleet::FleetRecords
+{
     // --- technicians, enrollment, devices ---
     /// The technician's approval key, if HQ knows the technician.
     async fn approval_key(&mut self, technician_id: &str) -> Result<Option<String>>;

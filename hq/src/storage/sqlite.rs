@@ -29,6 +29,16 @@ use crate::rules::{
     self, ComplaintRecord, Device, FollowUp, OldPart, OrderSummary, PendingInvoice, Reconciliation,
 };
 
+mod approvals;
+mod audit;
+mod complaints;
+mod desk;
+mod fleet;
+mod followups;
+mod people;
+mod reconciliation;
+mod reports;
+
 /// HQ on one SQLite file.
 pub struct SqliteStorage {
     conn: Arc<Mutex<rusqlite::Connection>>,
@@ -137,6 +147,15 @@ impl SqliteStorage {
 }
 
 storage_operations!(SqliteStorage);
+crate::centre::people::people_operations!(SqliteStorage);
+crate::centre::audit::audit_operations!(SqliteStorage);
+crate::centre::desk::desk_operations!(SqliteStorage);
+crate::centre::approvals::approvals_operations!(SqliteStorage);
+crate::centre::followups::followups_operations!(SqliteStorage);
+crate::centre::complaints::complaints_operations!(SqliteStorage);
+crate::centre::reconciliation::reconciliation_operations!(SqliteStorage);
+crate::centre::reports::reports_operations!(SqliteStorage);
+crate::centre::fleet::fleet_operations!(SqliteStorage);
 
 /// One SQLite transaction in the domain's words.
 pub(crate) struct SqliteRecords<'a> {

@@ -1,0 +1,1 @@
+-- Version 6 (approvals): see hq/src/centre/approvals.rs.

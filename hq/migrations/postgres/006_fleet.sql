@@ -1,0 +1,1 @@
+-- Version 6 (fleet): see hq/src/centre/fleet.rs.

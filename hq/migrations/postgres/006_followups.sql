@@ -1,0 +1,1 @@
+-- Version 6 (followups): see hq/src/centre/followups.rs.

@@ -1,0 +1,1 @@
+-- Version 6 (complaints): see hq/src/centre/complaints.rs.

@@ -1,0 +1,1 @@
+-- Version 6 (desk): see hq/src/centre/desk.rs.

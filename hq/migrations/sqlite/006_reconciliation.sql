@@ -1,0 +1,1 @@
+-- Version 6 (reconciliation): see hq/src/centre/reconciliation.rs.

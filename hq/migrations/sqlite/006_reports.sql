@@ -1,0 +1,1 @@
+-- Version 6 (reports): see hq/src/centre/reports.rs.

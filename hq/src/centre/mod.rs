@@ -1,0 +1,16 @@
+//! The service centre's work (客服中心), which its people do in the console
+//! ([`crate::console`]): a module per domain noun, each with its rules, the
+//! records its rules read and write (`XRecords`, implemented per database in
+//! `storage/sqlite/` and `storage/postgres/`) and its operations on HQ's
+//! database (`XStore`, which [`crate::Storage`] includes). Rules live here
+//! and in [`crate::rules`], never in a page.
+
+pub mod approvals;
+pub mod audit;
+pub mod complaints;
+pub mod desk;
+pub mod fleet;
+pub mod followups;
+pub mod people;
+pub mod reconciliation;
+pub mod reports;
