@@ -76,7 +76,7 @@ where
                 .map(Caller::Key)
                 .ok_or(HqError::Unauthorized)?
         } else {
-            Caller::Device(auth.store.authenticate(&token).await?)
+            Caller::Device(auth.store.authenticate(&token, Utc::now()).await?)
         };
         match &found {
             Caller::Key(k) => {

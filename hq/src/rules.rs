@@ -147,7 +147,11 @@ pub(crate) async fn enroll<R: Records>(
 }
 
 /// The device a token belongs to, unless it was revoked.
-pub(crate) async fn authenticate<R: Records>(r: &mut R, token: &str) -> Result<Device> {
+pub(crate) async fn authenticate<R: Records>(
+    r: &mut R,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Device> {
     let d = r
         .device_by_token(&hash_secret(token))
         .await?
@@ -155,6 +159,13 @@ pub(crate) async fn authenticate<R: Records>(r: &mut R, token: &str) -> Result<D
     if d.revoked {
         return Err(HqError::Unauthorized);
     }
+    // The console shows each device's last contact; a minute is precise enough.
+    r.touch_device(
+        &d.device_id,
+        &now_str(now),
+        &now_str(now - chrono::Duration::minutes(1)),
+    )
+    .await?;
     Ok(Device {
         device_id: d.device_id,
         technician_id: d.technician_id,

@@ -276,8 +276,15 @@ fn enrollment(b: Backend) {
         ("T1", "D-T1", t1.approval_key.as_str())
     );
     assert_ne!(e.token, t1.token);
-    assert_eq!(refusal(hq.run(s.authenticate(&t1.token))), "unauthorized");
-    assert_eq!(hq.run(s.authenticate(&e.token)).unwrap(), t1.device);
+    assert_eq!(
+        refusal(hq.run(s.authenticate(&t1.token, chrono::Utc::now()))),
+        "unauthorized"
+    );
+    assert_eq!(
+        hq.run(s.authenticate(&e.token, chrono::Utc::now()))
+            .unwrap(),
+        t1.device
+    );
     let again = hq.run(s.push(&t1.device, ops, now)).unwrap();
     assert_eq!(
         again.last_applied_seq, last,
@@ -311,17 +318,28 @@ fn authenticate_and_revoke(b: Backend) {
     let hq = hq(&b);
     let s = &hq.db.store;
     let t1 = hq.technician("T1");
-    assert_eq!(hq.run(s.authenticate(&t1.token)).unwrap(), t1.device);
     assert_eq!(
-        refusal(hq.run(s.authenticate("not-a-token"))),
+        hq.run(s.authenticate(&t1.token, chrono::Utc::now()))
+            .unwrap(),
+        t1.device
+    );
+    assert_eq!(
+        refusal(hq.run(s.authenticate("not-a-token", chrono::Utc::now()))),
         "unauthorized"
     );
     assert_eq!(refusal(hq.run(s.revoke("D-NOBODY"))), "not_found");
     hq.run(s.revoke("D-T1")).unwrap();
-    assert_eq!(refusal(hq.run(s.authenticate(&t1.token))), "unauthorized");
+    assert_eq!(
+        refusal(hq.run(s.authenticate(&t1.token, chrono::Utc::now()))),
+        "unauthorized"
+    );
     let code = hq.run(s.create_enrollment("T1", Utc::now())).unwrap();
     let e = hq.run(s.enroll(&code, "D-T1", Utc::now())).unwrap();
-    assert_eq!(hq.run(s.authenticate(&e.token)).unwrap(), t1.device);
+    assert_eq!(
+        hq.run(s.authenticate(&e.token, chrono::Utc::now()))
+            .unwrap(),
+        t1.device
+    );
 }
 on_both!(authenticate_and_revoke);
 
@@ -870,7 +888,10 @@ fn racing_requests(b: Backend) {
     let live = results
         .iter()
         .filter_map(|r| r[4].as_ref().ok())
-        .filter(|token| hq.run(hq.db.store.authenticate(token)).is_ok())
+        .filter(|token| {
+            hq.run(hq.db.store.authenticate(token, chrono::Utc::now()))
+                .is_ok()
+        })
         .count();
     assert_eq!(live, 1, "the last enrolment's token is the device's");
 }
@@ -1346,7 +1367,9 @@ fn migrated_from(b: &Backend, v: usize, before: &[(String, i64)]) {
     assert_eq!(cash.handed_in_fen, 12_000);
 
     // The device's token and sequence, the technician's key.
-    let device = db.run(s.authenticate(OLD_TOKEN)).unwrap();
+    let device = db
+        .run(s.authenticate(OLD_TOKEN, chrono::Utc::now()))
+        .unwrap();
     assert_eq!(
         (device.device_id.as_str(), device.technician_id.as_str()),
         ("D-1", "T1")

@@ -9,6 +9,7 @@ pub mod approvals;
 pub mod audit;
 pub mod complaints;
 pub mod desk;
+pub mod dossier;
 pub mod fleet;
 pub mod followups;
 pub mod people;

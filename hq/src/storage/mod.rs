@@ -48,6 +48,7 @@ pub trait Storage:
     crate::centre::people::PeopleStore
     + crate::centre::audit::AuditStore
     + crate::centre::desk::DeskStore
+    + crate::centre::dossier::DossierStore
     + crate::centre::approvals::ApprovalsStore
     + crate::centre::followups::FollowupsStore
     + crate::centre::complaints::ComplaintsStore
@@ -75,8 +76,9 @@ pub trait Storage:
         device_id: &str,
         now: DateTime<Utc>,
     ) -> Result<EnrollResponse>;
-    /// The device a token belongs to.
-    async fn authenticate(&self, token: &str) -> Result<Device>;
+    /// The device a token belongs to; notes when it was last seen (at most
+    /// once a minute, so a syncing phone does not add a write per request).
+    async fn authenticate(&self, token: &str, now: DateTime<Utc>) -> Result<Device>;
     async fn revoke(&self, device_id: &str) -> Result<()>;
 
     // --- dispatch ---

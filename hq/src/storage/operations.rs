@@ -48,9 +48,9 @@ macro_rules! storage_operations {
                 rule!(self, |r| rules::enroll(r, &code, &device_id, now))
             }
 
-            async fn authenticate(&self, token: &str) -> Result<Device> {
+            async fn authenticate(&self, token: &str, now: DateTime<Utc>) -> Result<Device> {
                 let token = token.to_owned();
-                rule!(self, |r| rules::authenticate(r, &token))
+                rule!(self, |r| rules::authenticate(r, &token, now))
             }
 
             async fn revoke(&self, device_id: &str) -> Result<()> {

@@ -43,6 +43,7 @@ mod approvals;
 mod audit;
 mod complaints;
 mod desk;
+mod dossier;
 mod fleet;
 mod followups;
 mod people;
@@ -137,6 +138,7 @@ storage_operations!(PgStorage);
 crate::centre::people::people_operations!(PgStorage);
 crate::centre::audit::audit_operations!(PgStorage);
 crate::centre::desk::desk_operations!(PgStorage);
+crate::centre::dossier::dossier_operations!(PgStorage);
 crate::centre::approvals::approvals_operations!(PgStorage);
 crate::centre::followups::followups_operations!(PgStorage);
 crate::centre::complaints::complaints_operations!(PgStorage);
@@ -321,6 +323,15 @@ impl Records for PgRecords<'_> {
             technician_id: r.try_get(1)?,
             revoked: r.try_get::<_, i64>(2)? != 0,
         }))
+    }
+
+    async fn touch_device(&mut self, device_id: &str, at: &str, stale_before: &str) -> Result<()> {
+        self.exec(
+            "UPDATE devices SET last_seen_at = $1 WHERE device_id = $2 AND (last_seen_at IS NULL OR last_seen_at < $3)",
+            &[&at, &device_id, &stale_before],
+        )
+        .await?;
+        Ok(())
     }
 
     async fn revoke_device(&mut self, device_id: &str) -> Result<bool> {

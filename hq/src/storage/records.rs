@@ -119,6 +119,7 @@ pub(crate) trait Records:
     crate::centre::people::PeopleRecords
     + crate::centre::audit::AuditRecords
     + crate::centre::desk::DeskRecords
+    + crate::centre::dossier::DossierRecords
     + crate::centre::approvals::ApprovalsRecords
     + crate::centre::followups::FollowupsRecords
     + crate::centre::complaints::ComplaintsRecords
@@ -153,6 +154,8 @@ pub(crate) trait Records:
     /// A new token for an enrolled device, which is no longer revoked.
     async fn replace_device_token(&mut self, device_id: &str, token_hash: &str) -> Result<()>;
     async fn device_by_token(&mut self, token_hash: &str) -> Result<Option<DeviceRow>>;
+    /// Notes that a device was seen at `at`, unless it was seen after `stale_before`.
+    async fn touch_device(&mut self, device_id: &str, at: &str, stale_before: &str) -> Result<()>;
     /// False if there is no such device.
     async fn revoke_device(&mut self, device_id: &str) -> Result<bool>;
     /// The last op sequence applied from a device, locked.

@@ -33,6 +33,7 @@ mod approvals;
 mod audit;
 mod complaints;
 mod desk;
+mod dossier;
 mod fleet;
 mod followups;
 mod people;
@@ -150,6 +151,7 @@ storage_operations!(SqliteStorage);
 crate::centre::people::people_operations!(SqliteStorage);
 crate::centre::audit::audit_operations!(SqliteStorage);
 crate::centre::desk::desk_operations!(SqliteStorage);
+crate::centre::dossier::dossier_operations!(SqliteStorage);
 crate::centre::approvals::approvals_operations!(SqliteStorage);
 crate::centre::followups::followups_operations!(SqliteStorage);
 crate::centre::complaints::complaints_operations!(SqliteStorage);
@@ -309,6 +311,14 @@ impl Records for SqliteRecords<'_> {
                 })
             })
             .optional()?)
+    }
+
+    async fn touch_device(&mut self, device_id: &str, at: &str, stale_before: &str) -> Result<()> {
+        self.exec(
+            "UPDATE devices SET last_seen_at = ?1 WHERE device_id = ?2 AND (last_seen_at IS NULL OR last_seen_at < ?3)",
+            params![at, device_id, stale_before],
+        )?;
+        Ok(())
     }
 
     async fn revoke_device(&mut self, device_id: &str) -> Result<bool> {

@@ -1,0 +1,1 @@
+-- Version 6 (dossier): see hq/src/centre/dossier.rs.
