@@ -40,6 +40,10 @@ enum Command {
         /// Also write the documents (receipt as text, HTML and ESC/POS; signature; work order) here.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Afterwards keep HQ running with the demo's orders and ready console
+        /// accounts (one per role) to sign in with, until Ctrl-C.
+        #[arg(long)]
+        console: bool,
     },
     /// Send ESC/POS bytes (e.g. receipt-58mm.bin from the demo) to a network thermal printer.
     Print {
@@ -63,8 +67,9 @@ fn main() -> ExitCode {
             lang,
             store,
             out,
+            console,
         } => match Lang::parse(&lang) {
-            Some(lang) => demo::run(line, lang, store, out),
+            Some(lang) => demo::run(line, lang, store, out, console),
             None => Err(anyhow::anyhow!(
                 "unknown language {lang:?}: use zh-CN or en"
             )),

@@ -114,7 +114,13 @@ pub enum Line {
 }
 
 /// Runs the demo of one service line and prints what HQ holds afterwards.
-pub fn run(line: Line, lang: Lang, store: Option<PathBuf>, out: Option<PathBuf>) -> Result<()> {
+pub fn run(
+    line: Line,
+    lang: Lang,
+    store: Option<PathBuf>,
+    out: Option<PathBuf>,
+    console: bool,
+) -> Result<()> {
     let mut s = Session::start(line, lang, store)?;
     match line {
         Line::Property => property::visit(&mut s)?,
@@ -122,8 +128,22 @@ pub fn run(line: Line, lang: Lang, store: Option<PathBuf>, out: Option<PathBuf>)
         Line::Gps => gps::visit(&mut s)?,
         Line::Furniture => furniture::visit(&mut s)?,
     }
-    s.finish(out)
+    s.finish(out, console)
 }
+
+/// The password of the demo's console accounts (printed: a demo only).
+pub const DEMO_PASSWORD: &str = "onsite-demo-2026";
+
+/// The demo's console accounts: one per role.
+pub const DEMO_PEOPLE: [(&str, &str, &str, onsite_hq::centre::people::Role); 4] = {
+    use onsite_hq::centre::people::Role;
+    [
+        ("desk", "王芳", "Wang Fang", Role::FrontDesk),
+        ("supervisor", "李主管", "Supervisor Li", Role::Supervisor),
+        ("manager", "赵经理", "Manager Zhao", Role::Manager),
+        ("admin", "系统管理员", "Administrator", Role::Admin),
+    ]
+};
 
 /// What every line's demo shares: the in-process HQ, the enrolled phone with
 /// its store and scripted clock, and the jobs the visit worked.
@@ -360,7 +380,7 @@ impl Session {
     }
 
     /// Back online: sync, show what HQ holds for every job, write the documents.
-    fn finish(mut self, out: Option<PathBuf>) -> Result<()> {
+    fn finish(mut self, out: Option<PathBuf>, console: bool) -> Result<()> {
         let n = &mut self.n;
         n.step(
             "回到有信号的地方:网络恢复,同步到总部",
@@ -507,10 +527,51 @@ impl Session {
                 ));
             }
         }
+        if console {
+            self.console()?;
+        }
         if let Some(server) = self.server.take() {
             self.rt.block_on(server.stop());
         }
         println!();
+        Ok(())
+    }
+
+    /// Opens the service centre's console on the demo's HQ: one account per
+    /// role, then HQ keeps serving until Ctrl-C.
+    fn console(&mut self) -> Result<()> {
+        use onsite_hq::centre::audit::Actor;
+        use onsite_hq::centre::people::{hash_password, Person};
+        self.n.step(
+            "客服中心控制台:用浏览器打开,按角色登录",
+            "The service centre's console: open it in a browser, sign in by role",
+        );
+        let hash = hash_password(DEMO_PASSWORD)?;
+        let hq_path = self.hq_db.display().to_string();
+        let lang = self.n.lang;
+        self.rt.block_on(async {
+            let store = onsite_hq::open(&hq_path).await?;
+            for (username, zh, en, role) in DEMO_PEOPLE {
+                let display_name = if lang == Lang::En { en } else { zh };
+                let person = Person {
+                    username: username.into(),
+                    display_name: display_name.into(),
+                    role,
+                };
+                store
+                    .create_person(&Actor::Operator, person, hash.clone(), Utc::now())
+                    .await?;
+            }
+            Ok::<_, onsite_hq::HqError>(())
+        })?;
+        let n = &self.n;
+        n.show(format!("{}: http://{}/", n.t("地址", "Address"), self.addr));
+        for (username, _, _, role) in DEMO_PEOPLE {
+            let (zh, en) = role.names();
+            n.show(format!("  {username} / {DEMO_PASSWORD}  ({})", n.t(zh, en)));
+        }
+        n.show(n.t("按 Ctrl-C 结束", "Ctrl-C ends it").to_string());
+        self.rt.block_on(onsite_hq::watch::shutdown_signal());
         Ok(())
     }
 }
