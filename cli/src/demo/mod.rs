@@ -570,7 +570,7 @@ impl Session {
             let (zh, en) = role.names();
             n.show(format!("  {username} / {DEMO_PASSWORD}  ({})", n.t(zh, en)));
         }
-        n.show(n.t("按 Ctrl-C 结束", "Ctrl-C ends it").to_string());
+        n.show(n.t("按 Ctrl-C 结束", "Ctrl-C ends it"));
         self.rt.block_on(onsite_hq::watch::shutdown_signal());
         Ok(())
     }
