@@ -11,7 +11,7 @@ use onsite_core::checklist::{Answer, Checklists, Phase};
 use onsite_core::payment::Method;
 use onsite_core::photo::PhotoPolicy;
 use onsite_core::sample;
-use onsite_core::visit::{Assessment, Rating};
+use onsite_core::visit::{Assessment, Complaint, ComplaintKind, Rating};
 use onsite_core::{AcceptanceInput, SignInput, Technician};
 use onsite_hq::centre::people::Role;
 use onsite_tests::console::{add_person, Browser};
@@ -38,8 +38,8 @@ fn other_photo() -> Vec<u8> {
 
 /// Works `JOB` from acceptance to a signed, paid visit with a receipt: a
 /// withheld assessment, one schedule line, a photo of the finished work.
-/// Returns the receipt number and the photo's hash.
-fn work_the_visit(tech: &Technician) -> (String, String) {
+/// Returns the voided receipt's number, its reissue's and the photo's hash.
+fn work_the_visit(tech: &Technician) -> (String, String, String) {
     tech.accept_job(JOB).unwrap();
     sample::complete_checklist(tech, JOB, Phase::BeforeLeaving).unwrap();
     tech.depart(JOB).unwrap();
@@ -92,8 +92,18 @@ fn work_the_visit(tech: &Technician) -> (String, String) {
     let due = tech.job(JOB).unwrap().due_on_site().fen();
     tech.take_payment(JOB, Method::Cash, due, None, true)
         .unwrap();
-    let receipt = tech.issue_receipt(JOB, false).unwrap().number;
-    (receipt, photo)
+    let voided = tech.issue_receipt(JOB, false).unwrap().number;
+    tech.void_receipt(&voided, "金额写错").unwrap();
+    let receipt = tech.reissue_receipt(&voided).unwrap().number;
+    tech.record_complaint(
+        JOB,
+        Complaint {
+            kind: ComplaintKind::Soft,
+            words: "师傅迟到了".into(),
+        },
+    )
+    .unwrap();
+    (voided, receipt, photo)
 }
 
 /// The raw answer to a GET with the person's session (photos are bytes).
@@ -126,7 +136,7 @@ fn the_order_page_shows_what_the_phone_recorded(b: Backend) {
     hq.dispatch(&sample::leak_order(JOB, "T-ORD", appointment));
     hq.dispatch(&sample::leak_order(OTHER, "T-ORD", appointment));
     phone.sync();
-    let (receipt, photo) = work_the_visit(&phone.tech);
+    let (voided, receipt, photo) = work_the_visit(&phone.tech);
     // Another order of the same technician, with the sample photo.
     onsite_tests::drive_accepted_to_handover(&phone.tech, OTHER).unwrap();
     phone.sync();
@@ -173,6 +183,15 @@ fn the_order_page_shows_what_the_phone_recorded(b: Backend) {
     );
     assert!(body.contains("收费标准内"), "a schedule line says so");
     assert!(body.contains(&receipt), "receipt {receipt} listed");
+    assert!(
+        body.contains(&voided) && body.contains("已作废") && body.contains("金额写错"),
+        "the voided receipt {voided}, with its reason"
+    );
+    assert!(body.contains("重开"), "the reissue says what it is");
+    assert!(
+        body.contains("软投诉") && body.contains("师傅迟到了"),
+        "the complaint"
+    );
     assert!(
         body.contains("路上堵车"),
         "the late reason with the arrival"
@@ -229,6 +248,16 @@ fn the_order_page_shows_what_the_phone_recorded(b: Backend) {
         .find(|c| c.starts_with("service-centre"))
         .unwrap();
     assert!(centre.contains(WITHHELD) && centre.contains(WITHHELD_SOLUTION));
+
+    // What was signed is changed behind the phone's back: the page says so.
+    peek::exec(
+        &hq.backend.url(),
+        "UPDATE orders SET visit = replace(visit, '更换角阀', '更换水管') WHERE job_id = $1",
+        &[JOB.into()],
+    );
+    let page = b.get(&format!("/orders/{JOB}"));
+    assert_eq!(page.body.matches("验证失败").count(), 2, "{}", page.body);
+    assert!(!page.body.contains("验证通过"));
 }
 on_both!(the_order_page_shows_what_the_phone_recorded);
 
