@@ -288,4 +288,22 @@ fn an_unknown_or_forged_order_number_is_a_404_in_the_persons_language() {
         StatusCode::OK,
         "orders intact"
     );
+
+    // In English, in English.
+    let res = hq
+        .rt
+        .block_on(
+            reqwest::Client::new()
+                .get(format!("{}/orders/WO-NOPE", hq.url))
+                .header(
+                    COOKIE,
+                    format!("{}; onsite_lang=en", b.cookie.clone().unwrap()),
+                )
+                .send(),
+        )
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let body = hq.rt.block_on(res.text()).unwrap();
+    assert!(body.contains("There is no such order"), "{body}");
+    assert!(!body.contains("找不到"), "{body}");
 }

@@ -44,7 +44,8 @@ pub(super) async fn print_page(
             }
         }
     };
-    Ok(html_page(layout(&who, "/board", &title, body)))
+    let here = format!("/orders/{}/print", v.order.job_id);
+    Ok(html_page(layout(&who, &here, &title, body)))
 }
 
 /// Strokes drawn as SVG by the core.

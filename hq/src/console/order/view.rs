@@ -51,7 +51,8 @@ pub(super) async fn order_page(
         (photos(lang, v))
         (trail(lang, &d))
     };
-    Ok(html_page(layout(&who, "/board", &title, body)))
+    let here = format!("/orders/{}", v.order.job_id);
+    Ok(html_page(layout(&who, &here, &title, body)))
 }
 
 fn yes_no(lang: Lang, b: bool) -> &'static str {
