@@ -8,8 +8,10 @@
 
 use chrono::{Duration, Utc};
 use onsite_core::checklist::{Answer, Checklists, Phase};
+use onsite_core::material::{ConcessionNote, Inspection, MaterialRequest, Source, Verdict};
 use onsite_core::payment::Method;
 use onsite_core::photo::PhotoPolicy;
+use onsite_core::quote::{approval_code, LineItem, LineKind, LineRequest};
 use onsite_core::sample;
 use onsite_core::visit::{Assessment, Complaint, ComplaintKind, Rating};
 use onsite_core::{AcceptanceInput, SignInput, Technician};
@@ -56,9 +58,64 @@ fn work_the_visit(tech: &Technician) -> (String, String, String) {
     )
     .unwrap();
     sample::add_schedule_line(tech, JOB, 1).unwrap();
+    // An off-schedule line, approved by the supervisor's code read out on the phone.
+    let v = tech
+        .add_quote_line(
+            JOB,
+            &LineRequest {
+                item: LineItem::OffSchedule {
+                    kind: LineKind::Service,
+                    description: "地柜底板更换".into(),
+                    unit_price_fen: 8_000,
+                },
+                qty: 1,
+                payer: None,
+            },
+        )
+        .unwrap();
+    let line = v.quote_lines.last().unwrap().clone();
+    let code = approval_code(tech.profile().approval_key.as_bytes(), JOB, &line);
+    tech.approve_quote_line(JOB, line.line_no, "陈主管", &code)
+        .unwrap();
     tech.present_quote(JOB).unwrap();
     tech.customer_consents(JOB, "王女士").unwrap();
     tech.start_work(JOB).unwrap();
+    // The customer's own valve fails its inspection and is used with their consent.
+    tech.add_material(
+        JOB,
+        &MaterialRequest {
+            material_id: "m1".into(),
+            source: Source::CustomerSupplied,
+            description: "客户自备角阀".into(),
+            qty: 1,
+            part_code: None,
+        },
+    )
+    .unwrap();
+    tech.inspect_material(
+        JOB,
+        "m1",
+        Inspection {
+            verdict: Verdict::Fail,
+            findings: "阀芯有划痕".into(),
+            photos: vec![],
+            at: Utc::now(),
+        },
+    )
+    .unwrap();
+    tech.note_concession(
+        JOB,
+        "m1",
+        ConcessionNote {
+            defect: "阀芯有划痕".into(),
+            explanation: "可能渗水,建议更换".into(),
+            customer_name: "王女士".into(),
+            customer_consents: true,
+            consented_at: Utc::now(),
+        },
+    )
+    .unwrap();
+    tech.use_material(JOB, "m1").unwrap();
     sample::complete_checklist(tech, JOB, Phase::WorkRules).unwrap();
     tech.finish_work(JOB, 30, "更换角阀").unwrap();
     let photo = tech
@@ -182,6 +239,23 @@ fn the_order_page_shows_what_the_phone_recorded(b: Backend) {
         "quote line"
     );
     assert!(body.contains("收费标准内"), "a schedule line says so");
+    let approved = &hq_visit.quote_lines[1];
+    assert!(
+        body.contains("地柜底板更换") && body.contains("陈主管"),
+        "the off-schedule line and who approved it"
+    );
+    let code = &approved.approval.as_ref().unwrap().code;
+    assert!(
+        body.contains(&format!("<code>{code}</code>")),
+        "its approval code"
+    );
+    assert!(
+        body.contains("检验不合格")
+            && body.contains("阀芯有划痕")
+            && body.contains("可能渗水,建议更换"),
+        "the failed inspection and the concession note"
+    );
+    assert!(body.contains("客户同意:"), "the customer's consent");
     assert!(body.contains(&receipt), "receipt {receipt} listed");
     assert!(
         body.contains(&voided) && body.contains("已作废") && body.contains("金额写错"),
