@@ -27,6 +27,9 @@ const OTHER: &str = "WO-ORD-2";
 /// The fault cause the assessment withholds from the customer.
 const WITHHELD: &str = "线路板受潮短路";
 const WITHHELD_SOLUTION: &str = "更换主控板";
+/// What is filled in for them after the visit.
+const FILLED: &str = "主控板电容鼓包";
+const FILLED_SOLUTION: &str = "更换电容C12";
 
 /// A photo unlike the sample one (its own hash).
 fn other_photo() -> Vec<u8> {
@@ -160,6 +163,8 @@ fn work_the_visit(tech: &Technician) -> (String, String, String) {
         },
     )
     .unwrap();
+    // Back at the department, the withheld fault cause is written in full.
+    tech.fill_withheld(JOB, FILLED, FILLED_SOLUTION).unwrap();
     (voided, receipt, photo)
 }
 
@@ -312,7 +317,12 @@ fn the_order_page_shows_what_the_phone_recorded(b: Backend) {
     let copies: Vec<&str> = print.body.split("class=\"copy copy-").skip(1).collect();
     assert_eq!(copies.len(), 4, "four copies");
     assert!(copies[0].starts_with("customer") && copies[0].contains("客户联"));
-    assert!(!copies[0].contains(WITHHELD) && !copies[0].contains(WITHHELD_SOLUTION));
+    for secret in [WITHHELD, WITHHELD_SOLUTION, FILLED, FILLED_SOLUTION] {
+        assert!(
+            !copies[0].contains(secret),
+            "{secret} on the customer's copy"
+        );
+    }
     assert!(
         copies[0].contains("<svg"),
         "the customer's signature on their copy"
@@ -321,7 +331,10 @@ fn the_order_page_shows_what_the_phone_recorded(b: Backend) {
         .iter()
         .find(|c| c.starts_with("service-centre"))
         .unwrap();
-    assert!(centre.contains(WITHHELD) && centre.contains(WITHHELD_SOLUTION));
+    assert!(
+        centre.contains(FILLED) && centre.contains(FILLED_SOLUTION),
+        "the company's copy has what was filled in later"
+    );
 
     // What was signed is changed behind the phone's back: the page says so.
     peek::exec(
