@@ -1,13 +1,109 @@
-//! The order page (to be written): everything the phone recorded, the
-//! four-copy work order, and the audit trail.
+//! The order page: everything the phone recorded and HQ holds about one
+//! order (read in one transaction, [`crate::centre::dossier`]), its photos,
+//! the four-copy work order to print, and the audit trail.
+//!
+//! - `GET /orders/{job_id}` the order's file ([`view`]);
+//! - `GET /orders/{job_id}/print` the four copies ([`print`]);
+//! - `GET /orders/{job_id}/photos/{sha256}` a photo the order's visit names.
+//!
+//! All need [`Action::View`]. An order number that is not one (odd
+//! characters, too long) or that HQ does not hold is a 404 page in the
+//! person's language; a photo of another order is a 404 too.
 
+mod print;
+mod view;
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use axum::Router;
+use onsite_core::error::Field;
 use onsite_core::locale::Lang;
 
+use super::page::{tr, Failure, PageResult};
+use super::session::Signed;
 use super::Console;
+use crate::centre::people::Action;
+use crate::error::HqError;
 
 pub fn routes() -> Router<Console> {
     Router::new()
+        .route("/orders/{job_id}", get(view::order_page))
+        .route("/orders/{job_id}/print", get(print::print_page))
+        .route("/orders/{job_id}/photos/{sha256}", get(photo))
+}
+
+/// 404 for an order number that is not one or that HQ does not hold.
+fn no_such_order(lang: Lang) -> Failure {
+    Failure::new(
+        lang,
+        StatusCode::NOT_FOUND,
+        tr(
+            lang,
+            "找不到该工单,请检查工单号。",
+            "There is no such order: check the order number.",
+        ),
+    )
+}
+
+/// The order's whole file, or the page saying why not. A number the core
+/// would never accept as an order number is refused before any query.
+async fn dossier_of(
+    console: &Console,
+    who: &Signed,
+    job_id: &str,
+) -> Result<crate::centre::dossier::Dossier, Failure> {
+    if onsite_core::order::validate_id(Field::JobId, job_id).is_err() {
+        return Err(no_such_order(who.lang));
+    }
+    match console.store.dossier(job_id).await {
+        Ok(d) => Ok(d),
+        Err(HqError::NotFound(_)) => Err(no_such_order(who.lang)),
+        Err(e) => Err(who.fail(&e)),
+    }
+}
+
+/// A photo of the order, as stored (JPEG or PNG), never cached.
+async fn photo(
+    State(console): State<Console>,
+    who: Signed,
+    Path((job_id, sha256)): Path<(String, String)>,
+) -> PageResult {
+    who.require(Action::View)?;
+    let not_found = || {
+        Failure::new(
+            who.lang,
+            StatusCode::NOT_FOUND,
+            who.tr("该工单没有这张照片。", "This order has no such photo."),
+        )
+    };
+    let is_hash = sha256.len() == 64
+        && sha256
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if !is_hash || onsite_core::order::validate_id(Field::JobId, &job_id).is_err() {
+        return Err(not_found());
+    }
+    let (media_type, bytes) = match console.store.order_photo(&job_id, &sha256).await {
+        Ok(p) => p,
+        Err(HqError::NotFound(_)) => return Err(not_found()),
+        Err(e) => return Err(who.fail(&e)),
+    };
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&media_type)
+            .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream")),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(res)
+}
+
+/// A page's HTML answer.
+fn html_page(markup: maud::Markup) -> Response {
+    markup.into_response()
 }
 
 /// What an audit action is called on a page.
