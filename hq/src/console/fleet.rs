@@ -72,12 +72,12 @@ async fn page(console: &Console, who: &Signed, status: StatusCode, extra: Extra)
     let body = html! {
         h1 { (title) }
         (notice(extra.notice.as_deref()))
+        (form_problem(extra.problem.as_deref()))
         @if let Some((tech, code)) = &extra.code {
             (code_card(who, tech, code))
         }
         section.card {
             h2 { (who.tr("添加技术员", "Add a technician")) }
-            (form_problem(extra.problem.as_deref()))
             form.row method="post" action="/technicians" {
                 (who.csrf_field())
                 label { (who.tr("工号", "Technician id"))

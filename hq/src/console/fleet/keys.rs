@@ -62,6 +62,7 @@ async fn page(console: &Console, who: &Signed, status: StatusCode, extra: Extra)
     let body = html! {
         h1 { (title) }
         (notice(extra.notice.as_deref()))
+        (form_problem(extra.problem.as_deref()))
         @if let Some((name, secret)) = &extra.secret {
             section.card {
                 h2 { (who.tr("新密钥", "New key")) " · " (name) }
@@ -74,7 +75,6 @@ async fn page(console: &Console, who: &Signed, status: StatusCode, extra: Extra)
         }
         section.card {
             h2 { (who.tr("创建密钥", "Create a key")) }
-            (form_problem(extra.problem.as_deref()))
             form.row method="post" action="/keys" {
                 (who.csrf_field())
                 label { (who.tr("名称", "Name"))
