@@ -415,5 +415,20 @@ fn keys_are_made_once_and_revoked(b: Backend) {
     );
     let mine = admin.get("/account");
     assert!(mine.body.contains("创建集成密钥") && mine.body.contains("吊销集成密钥"));
+
+    // In English, the admin's pages speak English.
+    admin.cookie = admin.cookie.map(|c| format!("{c}; onsite_lang=en"));
+    for (path, title) in [
+        ("/keys", "Integration keys"),
+        ("/people", "Add a person"),
+        ("/technicians", "Technicians and devices"),
+    ] {
+        let p = admin.get(path);
+        assert!(
+            p.body.contains(title) && !p.body.contains("添加"),
+            "{path}: {}",
+            p.body
+        );
+    }
 }
 on_both!(keys_are_made_once_and_revoked);

@@ -121,6 +121,25 @@ fn reports_count_real_visits(b: Backend) {
         mine.body
     );
 
+    // In English, the pages and the file speak English.
+    let mut english = Browser::signed_in(&hq, "zhao");
+    english.cookie = english.cookie.map(|c| format!("{c}; onsite_lang=en"));
+    assert!(english
+        .get("/reports")
+        .body
+        .contains("Daily repair summary"));
+    let m = english.get("/reports/monthly");
+    assert!(
+        m.body.contains("Punctuality") && m.body.contains("Declined to rate"),
+        "{}",
+        m.body
+    );
+    let csv = String::from_utf8(download(&hq, &english, "/reports/monthly.csv").1).unwrap();
+    assert!(
+        csv.contains("Exported by,赵经理 (zhao)") && csv.contains("Repair quality,Satisfied,1"),
+        "{csv}"
+    );
+
     // Bad input is refused with a message.
     let p = manager.get("/reports?day=2026-13-45");
     assert_eq!(p.status, StatusCode::BAD_REQUEST);
