@@ -154,17 +154,24 @@ async fn daily(
     Ok(layout(&who, "/reports", title, body).into_response())
 }
 
-/// A horizontal bar chart: one bar a row, widths in proportion to the largest.
+/// A horizontal bar chart: one bar a row, widths in proportion to the largest
+/// (in 128-bit integers: a sum of fen times the width cannot overflow).
 fn bars(label: &str, rows: &[(String, i64, String)]) -> Markup {
-    let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1);
+    const WIDTH: i128 = 260;
+    let max = i128::from(rows.iter().map(|r| r.1).max().unwrap_or(0).max(1));
+    let width = |v: i64| {
+        let w = i128::from(v.max(0)) * WIDTH / max;
+        // A value above nothing gets at least a sliver.
+        i64::try_from(if v > 0 { w.max(1) } else { w }).unwrap_or(0)
+    };
     let height = 24 * rows.len().max(1) + 4;
     html! {
         svg.chart xmlns="http://www.w3.org/2000/svg" viewBox={ "0 0 480 " (height) } width="480" height=(height) role="img" aria-label=(label) {
             @for (i, (name, value, shown)) in rows.iter().enumerate() {
                 @let y = 24 * i + 4;
                 text x="0" y=(y + 14) { (name) }
-                rect.bar x="130" y=(y) height="18" width=((value.max(&0) * 260 / max).max(if *value > 0 { 1 } else { 0 })) {}
-                text x=(130 + (value.max(&0) * 260 / max) + 6) y=(y + 14) { (shown) }
+                rect.bar x="130" y=(y) height="18" width=(width(*value)) {}
+                text x=(130 + width(*value) + 6) y=(y + 14) { (shown) }
             }
         }
     }
@@ -335,4 +342,29 @@ async fn monthly_file(
         format!("monthly-{}.csv", m.month.format("%Y-%m")),
         monthly_csv(&m, who.lang, &exporter(&who), now),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_scale_to_the_largest_without_overflow() {
+        let svg = bars(
+            "money",
+            &[
+                ("a".into(), i64::MAX, "max".into()),
+                ("b".into(), 1, "1".into()),
+                ("c".into(), -5, "-5".into()),
+            ],
+        )
+        .into_string();
+        assert!(svg.contains("width=\"260\""), "{svg}");
+        assert!(
+            svg.contains("width=\"1\""),
+            "a sliver for a small value: {svg}"
+        );
+        assert!(svg.contains("width=\"0\""), "nothing for a negative: {svg}");
+        assert!(!svg.contains("style="));
+    }
 }
