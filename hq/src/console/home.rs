@@ -89,6 +89,14 @@ const TILES: &[(&str, &str, &str, &str, &str, Action)] = &[
         "The service centre's accounts and roles",
         Action::ManagePeople,
     ),
+    (
+        "/keys",
+        "密钥",
+        "Keys",
+        "集成密钥的创建与吊销",
+        "Create and revoke integration keys",
+        Action::ManageKeys,
+    ),
 ];
 
 async fn home(State(_console): State<Console>, who: Signed) -> PageResult {

@@ -118,6 +118,14 @@ pub fn action_label(lang: Lang, action: &str) -> String {
         "person.enable" => ("启用账号", "enabled an account"),
         "person.password" => ("重设密码", "reset a password"),
         "person.locked" => ("账号被锁定", "account locked"),
+        // fleet and reports (console/fleet.rs, console/reports.rs)
+        "technician.create" => ("添加技术员", "added a technician"),
+        "enrollment.create" => ("生成激活码", "made an enrollment code"),
+        "device.revoke" => ("吊销设备", "revoked a device"),
+        "key.create" => ("创建集成密钥", "created an integration key"),
+        "key.revoke" => ("吊销集成密钥", "revoked an integration key"),
+        "export.daily" => ("导出每日报修汇总", "exported the daily summary"),
+        "export.monthly" => ("导出月度报表", "exported the monthly report"),
         other => return other.to_string(),
     };
     match lang {

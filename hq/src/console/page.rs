@@ -267,6 +267,12 @@ const NAV: &[NavItem] = &[
         en: "People",
         needs: Action::ManagePeople,
     },
+    NavItem {
+        href: "/keys",
+        zh: "密钥",
+        en: "Keys",
+        needs: Action::ManageKeys,
+    },
 ];
 
 /// A page with the header: who is signed in, the pages their role opens

@@ -1,6 +1,63 @@
 //! PostgreSQL's SQL for [`crate::centre::fleet`].
 
-use super::PgRecords;
-use crate::centre::fleet::FleetRecords;
+use tokio_postgres::Row;
 
-impl FleetRecords for PgRecords<'_> {}
+use super::PgRecords;
+use crate::centre::fleet::{DeviceInfo, FleetRecords, TechnicianRow};
+use crate::error::Result;
+
+const DEVICE: &str = "device_id, technician_id, enrolled_at, last_seen_at, revoked, last_seq";
+
+fn device_info(r: &Row) -> Result<DeviceInfo> {
+    Ok(DeviceInfo {
+        device_id: r.try_get(0)?,
+        technician_id: r.try_get(1)?,
+        enrolled_at: r.try_get(2)?,
+        last_seen_at: r.try_get(3)?,
+        revoked: r.try_get::<_, i64>(4)? != 0,
+        last_seq: r.try_get(5)?,
+    })
+}
+
+impl FleetRecords for PgRecords<'_> {
+    async fn technician_rows(&mut self) -> Result<Vec<TechnicianRow>> {
+        self.all(
+            "SELECT technician_id, name, created_at FROM technicians ORDER BY technician_id COLLATE \"C\"",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(TechnicianRow {
+                technician_id: r.try_get(0)?,
+                name: r.try_get(1)?,
+                created_at: r.try_get(2)?,
+            })
+        })
+        .collect()
+    }
+
+    async fn device_rows(&mut self) -> Result<Vec<DeviceInfo>> {
+        self.all(
+            &format!(
+                "SELECT {DEVICE} FROM devices ORDER BY technician_id COLLATE \"C\", device_id COLLATE \"C\""
+            ),
+            &[],
+        )
+        .await?
+        .iter()
+        .map(device_info)
+        .collect()
+    }
+
+    async fn device_row(&mut self, device_id: &str) -> Result<Option<DeviceInfo>> {
+        self.one(
+            &format!("SELECT {DEVICE} FROM devices WHERE device_id = $1"),
+            &[&device_id],
+        )
+        .await?
+        .as_ref()
+        .map(device_info)
+        .transpose()
+    }
+}
