@@ -142,24 +142,51 @@ impl HqServe {
     /// [`PASSWORD`] on standard input. `role` as the command takes it
     /// (front_desk, supervisor, manager, admin).
     pub fn add_person(&self, name: &str, shown: &str, role: &str) {
+        self.onsite(
+            &[
+                "hq",
+                "user",
+                "add",
+                name,
+                "--role",
+                role,
+                "--display-name",
+                shown,
+                "--password-stdin",
+            ],
+            Some(PASSWORD),
+        );
+    }
+
+    /// Runs `onsite ARGS` as the operator beside this HQ (its directory; its
+    /// database as `$ONSITE_HQ_DB`, its admin token as `$ONSITE_ADMIN_TOKEN`;
+    /// commands that call HQ also need `--hq` [`HqServe::url`]), with `stdin`
+    /// as one line of standard input; fails unless it succeeds; gives what it printed.
+    pub fn onsite(&self, args: &[&str], stdin: Option<&str>) -> String {
         let mut child = Command::new(&self.bin)
-            .args(["hq", "user", "add", name, "--role", role])
-            .args(["--display-name", shown, "--password-stdin", "--db"])
-            .arg(&self.db)
+            .args(args)
+            .env("ONSITE_HQ_DB", &self.db)
+            .env("ONSITE_ADMIN_TOKEN", &self.admin_token)
             .current_dir(self.dir.path())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+        let mut input = child.stdin.take().unwrap();
+        if let Some(line) = stdin {
+            writeln!(input, "{line}").unwrap();
+        }
+        drop(input);
         let out = child.wait_with_output().unwrap();
+        let printed = String::from_utf8_lossy(&out.stdout).into_owned();
         assert!(
             out.status.success(),
-            "onsite hq user add {name} --role {role}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
+            "onsite {}: {printed}{}",
+            args.join(" "),
             String::from_utf8_lossy(&out.stderr)
         );
+        printed
     }
 
     /// What HQ printed and logged, for a failure message.
@@ -395,10 +422,13 @@ impl Chromium {
         !self.visible(css).is_empty()
     }
 
-    /// The text of the first visible element matching `css` (waited for).
+    /// The text of the first visible element matching `css` (waited for;
+    /// read again if the page reloaded in between, as the board does).
     pub fn text(&self, css: &str) -> String {
-        let e = self.wait_for(css);
-        self.run(&format!("reading {css}"), e.text())
+        self.wait_until(&format!("an element {css}"), |b| {
+            let e = b.visible(css).into_iter().next()?;
+            b.rt.block_on(e.text()).ok()
+        })
     }
 
     /// The texts of every visible element matching `css` now.
@@ -418,10 +448,12 @@ impl Chromium {
         })
     }
 
-    /// An attribute or property (`value` of a field) of the first visible `css`.
+    /// A property (`value` of a field, `href` of a link) of the first visible `css`.
     pub fn prop(&self, css: &str, name: &str) -> Option<String> {
-        let e = self.wait_for(css);
-        self.run(&format!("reading {name} of {css}"), e.prop(name))
+        self.wait_until(&format!("an element {css}"), |b| {
+            let e = b.visible(css).into_iter().next()?;
+            b.rt.block_on(e.prop(name)).ok()
+        })
     }
 
     /// Types `value` into the visible form field named `name` (replacing what it held).
@@ -468,6 +500,21 @@ impl Chromium {
     pub fn click(&self, css: &str) {
         let e = self.wait_for(css);
         self.run(&format!("clicking {css}"), e.click());
+    }
+
+    /// Answers "OK" to the confirmation a `data-confirm` button asks
+    /// (console.js), after checking it asks `question`: click the button
+    /// first, then call this.
+    pub fn accept_confirm(&self, question: &str) {
+        let asked = self.wait_until(&format!("a confirmation {question:?}"), |b| {
+            b.rt.block_on(b.client().get_alert_text()).ok()
+        });
+        assert!(
+            asked.contains(question),
+            "the confirmation on {} asks {asked:?}, not {question:?}",
+            self.here()
+        );
+        self.run("accepting the confirmation", self.client().accept_alert());
     }
 
     /// Runs JavaScript in the page and gives its `return` value.

@@ -130,6 +130,12 @@ fn account_page_shows_who(b: &Chromium) {
     }
     assert!(b.has("form[action=\"/logout-everywhere\"] button"));
     b.screenshot("account");
+    // The helper that answers a data-confirm button's question, as a person would.
+    b.js("setTimeout(() => { window.confirmed = window.confirm('确定吗?'); }, 0); return null");
+    b.accept_confirm("确定吗?");
+    b.wait_until("the confirmation's answer", |b| {
+        (b.js("return window.confirmed") == true).then_some(())
+    });
 }
 
 fn signing_out_closes_the_console(b: &Chromium) {
