@@ -41,6 +41,18 @@ step "cargo test (workspace)"
 cargo test --workspace 2>&1 | tee /tmp/onsite-test.log
 grep -E '^test result:' /tmp/onsite-test.log | awk '{p+=$4; f+=$6} END {printf "\nrust: %d passed, %d failed\n", p, f}'
 
+step "console in a real browser (Debian's chromium through chromedriver, against onsite hq serve)"
+# Debian's own builds (no browser download); a Chinese font so the screenshots read.
+if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1 ||
+  ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+  step "installing chromium, chromium-driver and fonts-wqy-microhei (Debian packages)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-wqy-microhei >/dev/null
+fi
+# The suite drives the real `onsite` binary, which `cargo test` does not build.
+cargo build -q -p onsite-cli
+cargo test -p onsite-tests --test console_browser -- --ignored --test-threads=1 2>&1 | tee -a /tmp/onsite-test.log
+echo "screenshots: ${CARGO_TARGET_DIR:-target}/console-screenshots/"
+
 step "contract tests (schemathesis against a live HQ, admin and device token)"
 bash scripts/contract-test.sh
 

@@ -4,6 +4,7 @@
 // Test and benchmark support: a failed unwrap is a failed run, not a crash in the field.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod browser;
 pub mod console;
 pub mod harness;
 pub mod peek;
