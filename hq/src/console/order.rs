@@ -22,6 +22,12 @@ pub fn action_label(lang: Lang, action: &str) -> String {
         "person.enable" => ("启用账号", "enabled an account"),
         "person.password" => ("重设密码", "reset a password"),
         "person.locked" => ("账号被锁定", "account locked"),
+        // complaints and reconciliation (console/complaints.rs, console/reconciliation.rs)
+        "complaint.record" => ("记录投诉", "recorded a complaint"),
+        "complaint.step" => ("记录投诉处理步骤", "recorded a complaint step"),
+        "handover.record" => ("记录交款", "recorded money handed in"),
+        "reconciliation.confirm" => ("确认对账", "confirmed a day's reconciliation"),
+        "reconciliation.difference" => ("记录对账差额", "recorded a reconciliation difference"),
         other => return other.to_string(),
     };
     match lang {
