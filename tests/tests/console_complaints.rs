@@ -7,6 +7,7 @@
 
 use chrono::{Duration, Utc};
 use onsite_core::sample;
+use onsite_core::visit::{Complaint, ComplaintKind};
 use onsite_hq::centre::audit::Actor;
 use onsite_hq::centre::complaints::{Kind, NewComplaint, NewStep, Step};
 use onsite_hq::centre::people::{hash_password, Person, Role};
@@ -223,6 +224,22 @@ fn a_late_complaint_is_flagged_handled_step_by_step_and_marks_the_customer(b: Ba
     phone.sync();
     assert!(phone.tech.job("J-2").unwrap().order.complained_before);
     assert!(!phone.tech.job("J-1").unwrap().order.complained_before);
+
+    // A complaint the technician recorded on site shows too, its clock
+    // running from when HQ received it, with a form for its first step.
+    phone.tech.accept_job("J-2").unwrap();
+    onsite_tests::drive_accepted_to_quote(&phone.tech, "J-2").unwrap();
+    let words = Complaint {
+        kind: ComplaintKind::Hard,
+        words: "上次换的龙头又坏了".into(),
+    };
+    phone.tech.record_complaint("J-2", words).unwrap();
+    phone.sync();
+    let page = b.get("/complaints");
+    assert!(page.body.contains("上次换的龙头又坏了"), "{}", page.body);
+    assert!(page.body.contains("上门现场"));
+    assert!(page.body.contains("第一反应(1小时内)"));
+    assert_eq!(page.body.matches("name=\"complaint\"").count(), 2);
     hq.stop();
 }
 on_both!(a_late_complaint_is_flagged_handled_step_by_step_and_marks_the_customer);
