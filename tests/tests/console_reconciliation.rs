@@ -128,6 +128,7 @@ fn a_day_of_real_receipts_is_handed_in_and_confirmed_by_the_manager(b: Backend) 
     assert_eq!(p.status, StatusCode::OK);
     assert!(p.body.contains(&yuan(net)), "{}", p.body);
     assert!(p.body.contains("未签核"));
+    assert!(p.body.contains("J-1"), "the order handed over that day");
     assert!(
         !p.body.contains("确认对账无误并签核"),
         "the desk cannot sign"

@@ -174,7 +174,7 @@ async fn render(
                 }
                 p { (who.tr("当天交回的工单:", "Orders handed over that day: "))
                     @if d.orders_handed_over.is_empty() { "—" }
-                    @for j in &d.orders_handed_over { a href={ "/orders/" (urlencode(j)) } { (j) } " " }
+                    @for j in &d.orders_handed_over { (j) " " }
                 }
                 h3 { (who.tr("记录交款", "Record money handed in")) }
                 form.row method="post" action="/handover" {
