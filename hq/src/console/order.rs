@@ -126,6 +126,12 @@ pub fn action_label(lang: Lang, action: &str) -> String {
         "key.revoke" => ("吊销集成密钥", "revoked an integration key"),
         "export.daily" => ("导出每日报修汇总", "exported the daily summary"),
         "export.monthly" => ("导出月度报表", "exported the monthly report"),
+        // complaints and reconciliation (console/complaints.rs, console/reconciliation.rs)
+        "complaint.record" => ("记录投诉", "recorded a complaint"),
+        "complaint.step" => ("记录投诉处理步骤", "recorded a complaint step"),
+        "handover.record" => ("记录交款", "recorded money handed in"),
+        "reconciliation.confirm" => ("确认对账", "confirmed a day's reconciliation"),
+        "reconciliation.difference" => ("记录对账差额", "recorded a reconciliation difference"),
         other => return other.to_string(),
     };
     match lang {
