@@ -22,6 +22,12 @@ pub fn action_label(lang: Lang, action: &str) -> String {
         "person.enable" => ("启用账号", "enabled an account"),
         "person.password" => ("重设密码", "reset a password"),
         "person.locked" => ("账号被锁定", "account locked"),
+        // approvals
+        "approval.line" => ("审批计划外项目", "approved an off-schedule line"),
+        "approval.charge" => ("审批争议收费", "decided a disputed charge"),
+        // followups
+        "followup.call" => ("记录回访", "recorded a follow-up call"),
+        "followup.revisit" => ("开返修单", "opened a revisit order"),
         other => return other.to_string(),
     };
     match lang {
