@@ -96,7 +96,7 @@ pub fn parse_yuan(s: &str) -> Option<i64> {
 
 /// Free text a person typed for an order: trimmed, present, not too long,
 /// never markup. A message in the person's language otherwise.
-fn text_ok<'a>(who: &Signed, s: &'a str, max: usize) -> Result<&'a str, &'static str> {
+pub(super) fn text_ok<'a>(who: &Signed, s: &'a str, max: usize) -> Result<&'a str, &'static str> {
     let t = s.trim();
     if t.is_empty() {
         return Err(who.tr("请填写所有必填项。", "Fill in every field."));
