@@ -14,9 +14,10 @@ use onsite_core::visit::Assessment;
 use onsite_core::{sample, Error, Technician};
 use onsite_hq::centre::audit::Actor;
 use onsite_hq::centre::people::Role;
+use onsite_hq::console::page::yuan;
 use onsite_tests::console::{add_person, Browser, Page};
 use onsite_tests::harness::{hq_and_phone, sqlite_backend, Backend, Hq, Phone};
-use onsite_tests::on_both;
+use onsite_tests::{drive_accepted_to_quote, on_both};
 use reqwest::StatusCode;
 
 /// The code shown on the page after an approval.
@@ -133,24 +134,61 @@ fn approval_code_matches_on_the_phone(b: Backend) {
     assert!(row_of(&after, &dearer).contains("未同步"));
     assert!(row_of(&after, &other_order).contains("未同步"));
 
-    // A disputed charge's decision: the core's code for that order and amount.
+    // A disputed charge: the decision's code works on the phone for that
+    // amount only, and the page shows it matched after sync.
+    let job = "WO-AP-5";
+    hq.dispatch(&sample::leak_order(
+        job,
+        &t.profile().technician_id,
+        Utc::now() + Duration::hours(1),
+    ));
+    phone.sync();
+    t.accept_job(job).unwrap();
+    drive_accepted_to_quote(t, job).unwrap();
+    let charge = t.job(job).unwrap().quoted_charge();
+    t.dispute_charge(job, &sample::refused_charge(charge))
+        .unwrap();
+    let half = charge.fen() / 2;
+    let half_yuan = format!("{}.{:02}", half / 100, half % 100);
     let page = sup.post(
         "/approvals/charge",
         &[
-            ("job_id", "WO-AP-2"),
+            ("job_id", job),
             ("decision", "reduce"),
-            ("reduce_to", "80"),
+            ("reduce_to", &half_yuan),
         ],
     );
-    let key = t.profile().approval_key.clone();
+    let reduce_code = code_of(&page);
     let reduce = Instruction::Reduce {
-        to: Fen::new(8_000).unwrap(),
+        to: Fen::new(half).unwrap(),
     };
+    let key = t.profile().approval_key.clone();
     assert_eq!(
-        code_of(&page),
-        charge_code(key.as_bytes(), "WO-AP-2", reduce)
+        reduce_code,
+        charge_code(key.as_bytes(), job, reduce),
+        "the core's code"
     );
-    assert!(page.body.contains("减至 ¥80.00"), "{}", page.body);
+    assert!(
+        page.body.contains(&format!("减至 {}", yuan(half))),
+        "{}",
+        page.body
+    );
+    let other_amount = Instruction::Reduce {
+        to: Fen::new(half - 100).unwrap(),
+    };
+    assert!(matches!(
+        t.enter_charge_instruction(job, other_amount, "赵主管", &reduce_code),
+        Err(Error::InvalidChargeCode)
+    ));
+    t.enter_charge_instruction(job, reduce, "赵主管", &reduce_code)
+        .unwrap();
+    phone.sync();
+    let listed = sup.get("/approvals");
+    assert!(
+        row_of(&listed, &reduce_code).contains("已匹配"),
+        "{}",
+        listed.body
+    );
 
     // Who gave each code is on the order's trail.
     let trail = hq
