@@ -201,6 +201,11 @@ fn bad_calls_are_refused_and_nothing_saved() {
             StatusCode::NOT_FOUND,
             "找不到该工单或该回访",
         ),
+        (
+            with("technician", "T-NOPE"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "没有这个技术员编号",
+        ),
     ];
     for (fields, status, message) in &cases {
         let p = post(&mut desk, fields);

@@ -290,10 +290,17 @@ pub(crate) async fn record_call<R: Records>(
         let (number, root) = revisit_number(job_id, &links);
         let mut order = visit.order.clone();
         order.job_id = number.clone();
-        order.technician_id = technician
-            .clone()
-            .filter(|t| !t.trim().is_empty())
-            .unwrap_or(order.technician_id);
+        if let Some(t) = technician
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            // A technician typed wrong is the person's mistake, not a missing record.
+            if r.approval_key(t).await?.is_none() {
+                return Err(HqError::BadRequest(format!("no technician {t}")));
+            }
+            order.technician_id = t.to_string();
+        }
         order.reported_at = now;
         order.dispatched_at = now;
         order.appointment_at = now + REVISIT_AFTER;

@@ -205,7 +205,16 @@ async fn record_call(State(console): State<Console>, p: Posted<CallForm>) -> Pag
             render(&console, &who, StatusCode::NOT_FOUND, view).await
         }
         Err(e @ HqError::BadRequest(_)) => {
-            view.problem = Some(super::page::problem(who.lang, &e));
+            // What the form could not check itself: the revisit's technician.
+            view.problem = Some(if form.technician.trim().is_empty() {
+                super::page::problem(who.lang, &e)
+            } else {
+                who.tr(
+                    "没有这个技术员编号,请核对;留空则派给原技术员。",
+                    "There is no technician with this id: check it, or leave it empty for the same technician.",
+                )
+                .into()
+            });
             render(&console, &who, StatusCode::UNPROCESSABLE_ENTITY, view).await
         }
         Err(e) => Err(who.fail(&e)),
