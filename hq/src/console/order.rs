@@ -132,6 +132,12 @@ pub fn action_label(lang: Lang, action: &str) -> String {
         "handover.record" => ("记录交款", "recorded money handed in"),
         "reconciliation.confirm" => ("确认对账", "confirmed a day's reconciliation"),
         "reconciliation.difference" => ("记录对账差额", "recorded a reconciliation difference"),
+        // approvals
+        "approval.line" => ("审批计划外项目", "approved an off-schedule line"),
+        "approval.charge" => ("审批争议收费", "decided a disputed charge"),
+        // followups
+        "followup.call" => ("记录回访", "recorded a follow-up call"),
+        "followup.revisit" => ("开返修单", "opened a revisit order"),
         other => return other.to_string(),
     };
     match lang {
