@@ -22,6 +22,13 @@ pub fn action_label(lang: Lang, action: &str) -> String {
         "person.enable" => ("启用账号", "enabled an account"),
         "person.password" => ("重设密码", "reset a password"),
         "person.locked" => ("账号被锁定", "account locked"),
+        // desk (reception and the dispatch board)
+        "call.record" => ("记录来电来访", "recorded a call or visit"),
+        "order.create" => ("开工单", "wrote the order"),
+        "order.assign" => ("派工", "assigned the order"),
+        "order.reassign" => ("改派", "reassigned the order"),
+        "order.reschedule" => ("改约(客户同意)", "rescheduled (customer agreed)"),
+        "order.cancel" => ("取消工单", "cancelled the order"),
         other => return other.to_string(),
     };
     match lang {
