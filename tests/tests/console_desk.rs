@@ -373,3 +373,107 @@ fn a_call_without_what_they_want_is_refused_and_shown_again() {
     assert!(p.body.contains("反映事项:请填写") && p.body.contains("&lt;b&gt;x&lt;/b&gt;"));
     assert!(desk.get("/reception").body.contains("当天没有记录"));
 }
+
+/// Builds HQ's database at schema version 5 with one order, as an older HQ
+/// left it; HQ then migrates it and fills the new columns from the JSON.
+fn orders_written_before_version_6_are_found_and_counted(b: Backend) {
+    use onsite_hq::storage::migrations;
+    let appointment = Utc::now() + Duration::hours(3);
+    let order = onsite_core::sample::leak_order("OLD-1", "T1", appointment);
+    let visit =
+        serde_json::to_string(&onsite_core::visit::Visit::dispatched(order).unwrap().0).unwrap();
+    let at = "2026-11-24T02:00:00.000Z";
+    match &b {
+        Backend::Sqlite(path) => {
+            let c = rusqlite::Connection::open(path).unwrap();
+            for step in &migrations::SQLITE[..5] {
+                c.execute_batch(step).unwrap();
+            }
+            c.execute(
+                "INSERT INTO technicians(technician_id, name, approval_key, created_at) VALUES ('T1', '李师傅', 'k', ?1)",
+                [at],
+            )
+            .unwrap();
+            c.execute(
+                "INSERT INTO orders(job_id, technician_id, status, visit, created_at, updated_at) VALUES ('OLD-1', 'T1', 'dispatched', ?1, ?2, ?2)",
+                [visit.as_str(), at],
+            )
+            .unwrap();
+            c.pragma_update(None, "user_version", 5).unwrap();
+        }
+        Backend::Postgres(url) => {
+            let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+            for step in &migrations::POSTGRES[..5] {
+                c.batch_execute(step).unwrap();
+            }
+            c.batch_execute("CREATE TABLE hq_schema (version BIGINT NOT NULL); INSERT INTO hq_schema(version) VALUES (5)")
+                .unwrap();
+            c.execute(
+                "INSERT INTO technicians(technician_id, name, approval_key, created_at) VALUES ('T1', '李师傅', 'k', $1)",
+                &[&at],
+            )
+            .unwrap();
+            c.execute(
+                "INSERT INTO orders(job_id, technician_id, status, visit, created_at, updated_at) VALUES ('OLD-1', 'T1', 'dispatched', $1, $2, $2)",
+                &[&visit, &at],
+            )
+            .unwrap();
+        }
+    }
+    let hq = Hq::start(b);
+    add_person(&hq, "wang", "王芳", Role::FrontDesk);
+    let mut desk = Browser::signed_in(&hq, "wang");
+    let day = (appointment + Duration::hours(8))
+        .format("%Y-%m-%d")
+        .to_string();
+    for q in [
+        "/orders?q=%E7%8E%8B%E5%A5%B3%E5%A3%AB".to_string(), // 王女士
+        "/orders?q=13800138000".to_string(),
+        "/orders?q=3%E6%A0%8B".to_string(), // 3栋
+        format!("/orders?day={day}"),
+    ] {
+        assert!(desk.get(&q).body.contains("OLD-1"), "{q}");
+    }
+    let board = desk.get(&format!("/board?day={day}&tech=T1"));
+    assert!(
+        board.body.contains("<td class=\"num\">1</td>"),
+        "{}",
+        board.body
+    );
+    assert!(board.body.contains("OLD-1"));
+}
+on_both!(orders_written_before_version_6_are_found_and_counted);
+
+/// Two HQ processes on one database never give the same order number.
+fn two_hq_processes_number_orders_apart(b: Backend) {
+    let one = Hq::start(b.clone());
+    let two = Hq::start(b);
+    one.technician("T1", "李师傅");
+    add_person(&one, "wang", "王芳", Role::FrontDesk);
+    let appointment = china_in(60);
+    let jobs: Vec<String> = std::thread::scope(|s| {
+        let hqs = [&one, &two, &one, &two];
+        let handles: Vec<_> = hqs
+            .into_iter()
+            .map(|hq| {
+                let appointment = appointment.clone();
+                s.spawn(move || {
+                    let mut b = Browser::signed_in(hq, "wang");
+                    (0..5)
+                        .map(|_| write(&mut b, &order_fields("T1", &appointment)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    let mut unique = jobs.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 20, "{jobs:?}");
+    assert!(unique.last().unwrap().ends_with("-0020"), "{unique:?}");
+}
+on_both!(two_hq_processes_number_orders_apart);

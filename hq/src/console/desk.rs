@@ -255,7 +255,9 @@ async fn search(
 ) -> PageResult {
     who.require(Action::View)?;
     let text = q.q.clone().unwrap_or_default();
-    let day = day_of(q.day.as_deref());
+    // Nothing asked: today's orders (never a sort of every order ever written).
+    let day = day_of(q.day.as_deref())
+        .or_else(|| text.trim().is_empty().then(|| desk::china_day(Utc::now())));
     let page = q.page.unwrap_or(0).min(1000);
     let title = who.tr("查找工单", "Find an order");
     if text.chars().count() > 100 {
