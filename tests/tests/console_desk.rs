@@ -477,3 +477,93 @@ fn two_hq_processes_number_orders_apart(b: Backend) {
     assert!(unique.last().unwrap().ends_with("-0020"), "{unique:?}");
 }
 on_both!(two_hq_processes_number_orders_apart);
+
+/// A technician's row of counts on the board: dispatched, en route, on
+/// site, waiting for approval, done, handed over, returned.
+fn counts(body: &str, tech: &str) -> Vec<i64> {
+    let row = body
+        .split(&format!("tech={tech}\">"))
+        .nth(1)
+        .unwrap()
+        .split("</tr>")
+        .next()
+        .unwrap();
+    row.split("<td class=\"num\">")
+        .skip(1)
+        .map(|c| c.split('<').next().unwrap().parse().unwrap())
+        .collect()
+}
+
+fn the_board_follows_the_phone_as_it_syncs(b: Backend) {
+    use onsite_core::checklist::Phase;
+    use onsite_core::quote::{LineItem, LineKind, LineRequest};
+    use onsite_core::sample;
+    let hq = Hq::start(b);
+    let code = hq.technician("T1", "李师傅");
+    let phone = Phone::enroll(&hq.url, &code, "DEV-T1");
+    add_person(&hq, "wang", "王芳", Role::FrontDesk);
+    let mut desk = Browser::signed_in(&hq, "wang");
+    // The appointment was 30 minutes ago: the technician will arrive late.
+    let appointment = china_in(-30);
+    let job = write(&mut desk, &order_fields("T1", &appointment));
+    let board_path = format!("/board?day={}", &appointment[..10]);
+    let board = desk.get(&board_path);
+    assert_eq!(counts(&board.body, "T1"), [1, 0, 0, 0, 0, 0, 0]);
+    assert!(board.body.contains("从未"), "no device has synced yet");
+
+    phone.sync();
+    let t = &phone.tech;
+    t.accept_job(&job).unwrap();
+    sample::complete_checklist(t, &job, Phase::BeforeLeaving).unwrap();
+    t.depart(&job).unwrap();
+    phone.sync();
+    let board = desk.get(&board_path);
+    assert_eq!(counts(&board.body, "T1"), [0, 1, 0, 0, 0, 0, 0]);
+    assert!(!board.body.contains("从未"), "the phone's sync shows");
+
+    t.arrive_with_reason(&job, "路上堵车").unwrap();
+    sample::complete_checklist(t, &job, Phase::Arrival).unwrap();
+    t.assess(
+        &job,
+        onsite_core::visit::Assessment {
+            findings: "角阀老化".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    phone.sync();
+    assert_eq!(
+        counts(&desk.get(&board_path).body, "T1"),
+        [0, 0, 1, 0, 0, 0, 0]
+    );
+
+    t.add_quote_line(
+        &job,
+        &LineRequest {
+            item: LineItem::OffSchedule {
+                kind: LineKind::Service,
+                description: "拆除旧吊顶".into(),
+                unit_price_fen: 15_000,
+            },
+            qty: 1,
+            payer: None,
+        },
+    )
+    .unwrap();
+    phone.sync();
+    let board = desk.get(&board_path);
+    assert_eq!(counts(&board.body, "T1"), [0, 0, 0, 1, 0, 0, 0]);
+    let attention = board.body.split("需关注").nth(1).unwrap();
+    let row = attention
+        .split(&job)
+        .nth(2)
+        .unwrap()
+        .split("</tr>")
+        .next()
+        .unwrap();
+    assert!(
+        row.contains("待审批") && row.contains("flag late"),
+        "arrived late, waits for approval: {row}"
+    );
+}
+on_both!(the_board_follows_the_phone_as_it_syncs);
