@@ -249,6 +249,48 @@ fn reassign_reschedule_and_cancel_reach_the_board_and_the_trail(b: Backend) {
         board.body
     );
 
+    // A reschedule without the customer's consent, a forged or scripted
+    // order number: refused with a message, nothing changes.
+    let before = hq.visit(&job).order.appointment_at;
+    let p = sup.post(
+        "/board/reschedule",
+        &[
+            ("job_id", &job),
+            ("appointment_at", &china_in(400)),
+            ("reason", "改约"),
+            ("agreed_by", " "),
+            ("consent_channel", "phone"),
+        ],
+    );
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.body.contains("同意人:请填写"), "{}", p.body);
+    assert_eq!(hq.visit(&job).order.appointment_at, before);
+    let p = sup.post(
+        "/board/cancel",
+        &[("job_id", "WO-20200101-9999"), ("reason", "x")],
+    );
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+    assert!(p.body.contains("找不到该记录"));
+    let p = sup.post(
+        "/board/reassign",
+        &[("job_id", "<script>x</script>"), ("technician_id", "T1")],
+    );
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+    assert!(p.body.contains("工单编号不对") && !p.body.contains("<script>x"));
+    let p = sup.post(
+        "/board/reassign",
+        &[("job_id", &job), ("technician_id", "T9")],
+    );
+    assert_eq!(p.status, StatusCode::NOT_FOUND, "an unknown technician");
+    assert_eq!(hq.visit(&job).order.technician_id, "T2");
+    let found = sup.get("/orders?q=%3Cscript%3Ealert(1)%3C/script%3E");
+    assert!(
+        found
+            .body
+            .contains("value=\"&lt;script&gt;alert(1)&lt;/script&gt;\"")
+            && !found.body.contains("<script>alert")
+    );
+
     let refused = sup.post("/board/cancel", &[("job_id", &job), ("reason", "")]);
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.body.contains("请填写"), "{}", refused.body);
