@@ -609,3 +609,70 @@ fn the_board_follows_the_phone_as_it_syncs(b: Backend) {
     );
 }
 on_both!(the_board_follows_the_phone_as_it_syncs);
+
+fn every_field_of_the_order_form_reaches_the_order(b: Backend) {
+    let hq = Hq::start(b);
+    hq.technician("T1", "李师傅");
+    add_person(&hq, "wang", "王芳", Role::FrontDesk);
+    let mut desk = Browser::signed_in(&hq, "wang");
+    let appointment = china_in(120);
+    let desired = china_in(240);
+    let mut fields: Vec<(&str, &str)> = order_fields("T1", &appointment)
+        .into_iter()
+        .filter(|(k, _)| *k != "category" && *k != "default_payer")
+        .collect();
+    fields.extend([
+        ("category", "furniture"),
+        ("default_payer", "property"),
+        ("urgent", "on"),
+        ("desired_completion_at", desired.as_str()),
+        ("product_model", "KFR-35GW"),
+        ("product_serial", "SN123"),
+        ("product_purchase_date", "2025-06-01"),
+        ("product_in_warranty", "on"),
+        ("vehicle_plate", "粤B12345"),
+        ("vehicle_model", "厢式货车"),
+        ("driver_name", "赵师傅"),
+        ("driver_phone", "139 0000 1111"),
+        (
+            "delivery_items",
+            "沙发 | 灰 | 三人位 | 2\n茶几 | 白 | 120cm | 1\n",
+        ),
+    ]);
+    let job = write(&mut desk, &fields);
+    let o = hq.visit(&job).order;
+    assert_eq!(o.category, onsite_core::checklist::Category::Furniture);
+    assert_eq!(o.default_payer, onsite_core::order::Payer::Property);
+    assert!(o.urgent);
+    assert!(o.desired_completion_at.is_some());
+    let p = o.product.unwrap();
+    assert_eq!(
+        (p.model.as_str(), p.serial.as_str(), p.in_warranty),
+        ("KFR-35GW", "SN123", true)
+    );
+    assert_eq!(p.purchase_date.unwrap().to_string(), "2025-06-01");
+    assert_eq!(o.vehicle.unwrap().driver_name, "赵师傅");
+    assert_eq!(o.delivery_items.len(), 2);
+    assert_eq!(
+        (
+            o.delivery_items[0].model.as_str(),
+            o.delivery_items[0].quantity
+        ),
+        ("沙发", 2)
+    );
+
+    let bad: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| {
+            if *k == "delivery_items" {
+                (*k, "沙发 | 灰 | 三人位 | 0")
+            } else {
+                (*k, *v)
+            }
+        })
+        .collect();
+    let p = desk.post("/orders", &bad);
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.body.contains("送货清单") && p.body.contains("沙发 | 灰 | 三人位 | 0"));
+}
+on_both!(every_field_of_the_order_form_reaches_the_order);
