@@ -138,6 +138,13 @@ pub fn action_label(lang: Lang, action: &str) -> String {
         // followups
         "followup.call" => ("记录回访", "recorded a follow-up call"),
         "followup.revisit" => ("开返修单", "opened a revisit order"),
+        // desk (reception and the dispatch board)
+        "call.record" => ("记录来电来访", "recorded a call or visit"),
+        "order.create" => ("开工单", "wrote the order"),
+        "order.assign" => ("派工", "assigned the order"),
+        "order.reassign" => ("改派", "reassigned the order"),
+        "order.reschedule" => ("改约(客户同意)", "rescheduled (customer agreed)"),
+        "order.cancel" => ("取消工单", "cancelled the order"),
         other => return other.to_string(),
     };
     match lang {
