@@ -6,8 +6,8 @@ CREATE TABLE followup_calls (
     reason         TEXT NOT NULL,
     at             TEXT NOT NULL,
     actor          TEXT NOT NULL,
-    reached        BOOLEAN NOT NULL,
-    satisfied      BOOLEAN,
+    reached        BIGINT NOT NULL,
+    satisfied      BIGINT,
     notes          TEXT NOT NULL,
     outcome        TEXT NOT NULL,
     revisit_job_id TEXT

@@ -6,6 +6,8 @@ use crate::error::Result;
 
 impl FollowupsRecords for PgRecords<'_> {
     async fn insert_followup_call(&mut self, c: &CallRow) -> Result<()> {
+        // Integers like SQLite's (both schemas use the same column families).
+        let (reached, satisfied) = (i64::from(c.reached), c.satisfied.map(i64::from));
         self.exec(
             "INSERT INTO followup_calls(job_id, reason, at, actor, reached, satisfied, notes, outcome, revisit_job_id)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -14,8 +16,8 @@ impl FollowupsRecords for PgRecords<'_> {
                 &c.reason,
                 &c.at,
                 &c.actor,
-                &c.reached,
-                &c.satisfied,
+                &reached,
+                &satisfied,
                 &c.notes,
                 &c.outcome,
                 &c.revisit_job_id,
