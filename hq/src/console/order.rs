@@ -126,6 +126,13 @@ pub fn action_label(lang: Lang, action: &str) -> String {
         "key.revoke" => ("吊销集成密钥", "revoked an integration key"),
         "export.daily" => ("导出每日报修汇总", "exported the daily summary"),
         "export.monthly" => ("导出月度报表", "exported the monthly report"),
+        // desk (reception and the dispatch board)
+        "call.record" => ("记录来电来访", "recorded a call or visit"),
+        "order.create" => ("开工单", "wrote the order"),
+        "order.assign" => ("派工", "assigned the order"),
+        "order.reassign" => ("改派", "reassigned the order"),
+        "order.reschedule" => ("改约(客户同意)", "rescheduled (customer agreed)"),
+        "order.cancel" => ("取消工单", "cancelled the order"),
         other => return other.to_string(),
     };
     match lang {

@@ -387,19 +387,67 @@ impl Records for PgRecords<'_> {
     }
 
     async fn insert_order(&mut self, o: &OrderRow, status: &str, at: &str) -> Result<bool> {
-        Ok(self.exec(
-            "INSERT INTO orders(job_id, technician_id, status, visit, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+        // The projected columns the console's lists read (centre::desk).
+        let p = crate::centre::desk::project(&o.visit)?;
+        let (urgent, awaiting) = (i64::from(p.urgent), i64::from(p.awaiting_approval));
+        Ok(self
+            .exec(
+                "INSERT INTO orders(job_id, technician_id, status, visit, created_at, updated_at,
+                 appointment_day, appointment_at, reported_at, due_at, customer_name, phone_digits,
+                 site, location, urgent, arrived_at, awaiting_approval)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
              ON CONFLICT (job_id) DO NOTHING",
-            &[&o.job_id, &o.technician_id, &status, &o.visit, &at, &o.updated_at],
-        )
-        .await?
+                &[
+                    &o.job_id,
+                    &o.technician_id,
+                    &status,
+                    &o.visit,
+                    &at,
+                    &o.updated_at,
+                    &p.appointment_day,
+                    &p.appointment_at,
+                    &p.reported_at,
+                    &p.due_at,
+                    &p.customer_name,
+                    &p.phone_digits,
+                    &p.site,
+                    &p.location,
+                    &urgent,
+                    &p.arrived_at,
+                    &awaiting,
+                ],
+            )
+            .await?
             > 0)
     }
 
     async fn update_order(&mut self, o: &OrderRow, status: &str) -> Result<()> {
+        let p = crate::centre::desk::project(&o.visit)?;
+        let (urgent, awaiting) = (i64::from(p.urgent), i64::from(p.awaiting_approval));
         self.exec(
-            "UPDATE orders SET technician_id = $1, status = $2, visit = $3, updated_at = $4 WHERE job_id = $5",
-            &[&o.technician_id, &status, &o.visit, &o.updated_at, &o.job_id],
+            "UPDATE orders SET technician_id = $1, status = $2, visit = $3, updated_at = $4,
+                 appointment_day = $6, appointment_at = $7, reported_at = $8, due_at = $9,
+                 customer_name = $10, phone_digits = $11, site = $12, location = $13, urgent = $14,
+                 arrived_at = $15, awaiting_approval = $16
+             WHERE job_id = $5",
+            &[
+                &o.technician_id,
+                &status,
+                &o.visit,
+                &o.updated_at,
+                &o.job_id,
+                &p.appointment_day,
+                &p.appointment_at,
+                &p.reported_at,
+                &p.due_at,
+                &p.customer_name,
+                &p.phone_digits,
+                &p.site,
+                &p.location,
+                &urgent,
+                &p.arrived_at,
+                &awaiting,
+            ],
         )
         .await?;
         Ok(())
