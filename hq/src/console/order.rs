@@ -133,6 +133,12 @@ pub fn action_label(lang: Lang, action: &str) -> String {
         "order.reassign" => ("改派", "reassigned the order"),
         "order.reschedule" => ("改约(客户同意)", "rescheduled (customer agreed)"),
         "order.cancel" => ("取消工单", "cancelled the order"),
+        // approvals
+        "approval.line" => ("审批计划外项目", "approved an off-schedule line"),
+        "approval.charge" => ("审批争议收费", "decided a disputed charge"),
+        // followups
+        "followup.call" => ("记录回访", "recorded a follow-up call"),
+        "followup.revisit" => ("开返修单", "opened a revisit order"),
         other => return other.to_string(),
     };
     match lang {
