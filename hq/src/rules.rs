@@ -946,7 +946,7 @@ async fn add_followup_with<R: Records>(
 }
 
 /// The digits of a phone number, to recognise the same customer across orders.
-fn phone_digits(phone: &str) -> String {
+pub(crate) fn phone_digits(phone: &str) -> String {
     phone.chars().filter(char::is_ascii_digit).collect()
 }
 

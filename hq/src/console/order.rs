@@ -139,6 +139,12 @@ pub fn action_label(lang: Lang, action: &str) -> String {
         // followups
         "followup.call" => ("记录回访", "recorded a follow-up call"),
         "followup.revisit" => ("开返修单", "opened a revisit order"),
+        // complaints and reconciliation (console/complaints.rs, console/reconciliation.rs)
+        "complaint.record" => ("记录投诉", "recorded a complaint"),
+        "complaint.step" => ("记录投诉处理步骤", "recorded a complaint step"),
+        "handover.record" => ("记录交款", "recorded money handed in"),
+        "reconciliation.confirm" => ("确认对账", "confirmed a day's reconciliation"),
+        "reconciliation.difference" => ("记录对账差额", "recorded a reconciliation difference"),
         other => return other.to_string(),
     };
     match lang {
