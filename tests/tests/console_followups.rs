@@ -224,6 +224,14 @@ fn bad_calls_are_refused_and_nothing_saved() {
         "no revisit"
     );
 
+    let bad_month = desk.get("/followups?month=2026-13");
+    assert_eq!(bad_month.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad_month.body.contains("月份格式应为"),
+        "{}",
+        bad_month.body
+    );
+
     // An administrator runs the system, not the calls.
     let mut admin = Browser::signed_in(&hq, "root");
     assert_eq!(admin.get("/followups").status, StatusCode::FORBIDDEN);

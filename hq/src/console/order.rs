@@ -126,6 +126,18 @@ pub fn action_label(lang: Lang, action: &str) -> String {
         "key.revoke" => ("吊销集成密钥", "revoked an integration key"),
         "export.daily" => ("导出每日报修汇总", "exported the daily summary"),
         "export.monthly" => ("导出月度报表", "exported the monthly report"),
+        // complaints and reconciliation (console/complaints.rs, console/reconciliation.rs)
+        "complaint.record" => ("记录投诉", "recorded a complaint"),
+        "complaint.step" => ("记录投诉处理步骤", "recorded a complaint step"),
+        "handover.record" => ("记录交款", "recorded money handed in"),
+        "reconciliation.confirm" => ("确认对账", "confirmed a day's reconciliation"),
+        "reconciliation.difference" => ("记录对账差额", "recorded a reconciliation difference"),
+        // approvals
+        "approval.line" => ("审批计划外项目", "approved an off-schedule line"),
+        "approval.charge" => ("审批争议收费", "decided a disputed charge"),
+        // followups
+        "followup.call" => ("记录回访", "recorded a follow-up call"),
+        "followup.revisit" => ("开返修单", "opened a revisit order"),
         // desk (reception and the dispatch board)
         "call.record" => ("记录来电来访", "recorded a call or visit"),
         "order.create" => ("开工单", "wrote the order"),
@@ -133,18 +145,6 @@ pub fn action_label(lang: Lang, action: &str) -> String {
         "order.reassign" => ("改派", "reassigned the order"),
         "order.reschedule" => ("改约(客户同意)", "rescheduled (customer agreed)"),
         "order.cancel" => ("取消工单", "cancelled the order"),
-        // approvals
-        "approval.line" => ("审批计划外项目", "approved an off-schedule line"),
-        "approval.charge" => ("审批争议收费", "decided a disputed charge"),
-        // followups
-        "followup.call" => ("记录回访", "recorded a follow-up call"),
-        "followup.revisit" => ("开返修单", "opened a revisit order"),
-        // complaints and reconciliation (console/complaints.rs, console/reconciliation.rs)
-        "complaint.record" => ("记录投诉", "recorded a complaint"),
-        "complaint.step" => ("记录投诉处理步骤", "recorded a complaint step"),
-        "handover.record" => ("记录交款", "recorded money handed in"),
-        "reconciliation.confirm" => ("确认对账", "confirmed a day's reconciliation"),
-        "reconciliation.difference" => ("记录对账差额", "recorded a reconciliation difference"),
         other => return other.to_string(),
     };
     match lang {
