@@ -41,6 +41,10 @@ const SUPERVISOR: (&str, &str) = ("zhou", "周主管");
 const MANAGER: (&str, &str) = ("qian", "钱经理");
 /// The technician whose phone works the visit.
 const TECH: (&str, &str) = ("T1", "李师傅");
+/// The fault cause the technician withholds from the customer's copy.
+const WITHHELD: &str = "吊顶内管道渗漏";
+/// The withheld cause and solution as written in full back at the department.
+const FILLED: (&str, &str) = ("管道接头老化渗漏", "更换接头并重做防水");
 /// The off-schedule line the technician phones in from the basement.
 const OFF_SCHEDULE: (&str, i64) = ("拆除旧吊顶", 15_000);
 
@@ -359,7 +363,8 @@ fn phone_phones_in_an_off_schedule_line(b: &Chromium, day: &Day) {
     t.assess(
         job,
         Assessment {
-            findings: "吊顶内管道渗漏".into(),
+            findings: WITHHELD.into(),
+            withheld: true,
             ..Default::default()
         },
     )
@@ -458,7 +463,10 @@ fn board_shows_it_done_then_handed_over(b: &Chromium, day: &Day) {
     let row = b.wait_row("tbody tr", &day.job, "已完工");
     assert!(!row.contains("迟到"), "{row}");
     b.screenshot("board");
-    day.phone.tech.hand_over(&day.job).unwrap();
+    // Back at the department the withheld cause is written in full, then handed over.
+    let t = &day.phone.tech;
+    t.fill_withheld(&day.job, FILLED.0, FILLED.1).unwrap();
+    t.hand_over(&day.job).unwrap();
     day.phone.sync();
     b.goto(&format!("/board?day={}&tech={}", day.board_day, TECH.0));
     b.wait_row("tbody tr", &day.job, "已交单");
@@ -586,7 +594,8 @@ fn daily_summary_and_monthly_report_list_it(b: &Chromium, day: &Day) {
 
 /// The order page tells the visit in order: the approved line with its
 /// supervisor, the dissatisfied acceptance, the receipt, and the trail of
-/// who at the centre did what; the print page has the four copies.
+/// who at the centre did what; the print page has the four copies, the
+/// customer's without the fault cause the technician withheld.
 fn order_page_tells_the_whole_visit(b: &Chromium, day: &Day) {
     b.goto(&format!("/orders/{}", day.job));
     b.wait_text("h1", &day.job);
@@ -611,5 +620,26 @@ fn order_page_tells_the_whole_visit(b: &Chromium, day: &Day) {
     b.goto(&format!("/orders/{}/print", day.job));
     b.wait_text("h1", "四联工单");
     assert_eq!(b.js("return document.querySelectorAll('.copy').length"), 4);
+    let copy = |slug: &str| {
+        b.js(&format!(
+            "return document.querySelector('.copy-{slug}').textContent"
+        ))
+        .as_str()
+        .unwrap()
+        .to_string()
+    };
+    let customers = copy("customer");
+    assert!(customers.contains("客户联") && customers.contains(&day.job));
+    for secret in [WITHHELD, FILLED.0, FILLED.1] {
+        assert!(
+            !customers.contains(secret),
+            "{secret} is on the customer's copy: {customers}"
+        );
+    }
+    let centre = copy("service-centre");
+    assert!(
+        centre.contains(FILLED.0),
+        "the service centre's copy has the cause: {centre}"
+    );
     b.screenshot("order-print");
 }
