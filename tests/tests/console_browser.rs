@@ -236,6 +236,7 @@ fn a_whole_day(hq: &HqServe, b: &Chromium) {
     board_shows_it_done_then_handed_over(b, &day);
     follow_up_opens_a_revisit(b, &day);
     complaint_breaches_its_15_minute_clock(b, &day);
+    complainants_next_order_reaches_the_phone_marked(b, &day);
     manager_confirms_the_reconciliation(b, &day);
     daily_summary_and_monthly_report_list_it(b, &day);
     order_page_tells_the_whole_visit(b, &day);
@@ -534,6 +535,30 @@ fn complaint_breaches_its_15_minute_clock(b: &Chromium, day: &Day) {
         "only the 15-minute clock has run out, not the 30-minute one"
     );
     b.screenshot("complaints");
+}
+
+/// The complainant calls again: the next order the front desk writes for
+/// them (dispatched at once) reaches the phone marked, the day's order not.
+fn complainants_next_order_reaches_the_phone_marked(b: &Chromium, day: &Day) {
+    b.goto("/orders/new");
+    b.select("category", "property_repair");
+    b.fill("site", "翠湖花园");
+    b.fill("customer_name", "陈先生");
+    b.fill("customer_phone", "138-0013-8000");
+    b.fill("location", "3-1201");
+    b.fill("fault", "卫生间地漏堵塞");
+    b.select("technician_id", TECH.0);
+    b.click_button("开单");
+    let notice = b.wait_text(".notice", "已开工单");
+    let next = notice.rsplit(' ').next().unwrap().trim().to_string();
+    assert_ne!(next, day.job);
+    day.phone.sync();
+    let t = &day.phone.tech;
+    assert!(
+        t.job(&next).unwrap().order.complained_before,
+        "the complainant's next order reaches the phone marked"
+    );
+    assert!(!t.job(&day.job).unwrap().order.complained_before);
 }
 
 /// The front desk records the cash handed in; the manager sees the day
