@@ -478,7 +478,11 @@ fn board_shows_it_done_then_handed_over(b: &Chromium, day: &Day) {
 fn follow_up_opens_a_revisit(b: &Chromium, day: &Day) {
     b.click_link("回访");
     b.wait_path("/followups");
-    let row_css = format!("#queue tr[data-job=\"{}\"]", day.job);
+    // The rating's row (the month's sample may list the order too).
+    let row_css = format!(
+        "#queue tr[data-job=\"{}\"]:has(a[href*=\"reason=rating\"])",
+        day.job
+    );
     let row = b.wait_text(&row_css, "评价一般或不满意");
     assert!(row.contains("已超时"), "due at once, so overdue: {row}");
     assert_eq!(
@@ -499,6 +503,10 @@ fn follow_up_opens_a_revisit(b: &Chromium, day: &Day) {
     b.click_button("保存");
     let revisit = format!("{}-R1", day.job);
     b.wait_text(".notice", &revisit);
+    assert!(
+        !b.has(&row_css),
+        "the rating's call is done: its row leaves the queue"
+    );
     b.screenshot("followups");
     b.goto(&format!("/orders?q={revisit}"));
     let row = b.wait_row("tbody tr", &revisit, "陈先生");
