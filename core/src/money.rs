@@ -125,6 +125,33 @@ impl std::fmt::Display for Fen {
     }
 }
 
+/// Money a person typed in yuan (`12`, `12.5`, `¥1,234.00`, `￥8`) as fen,
+/// exactly (no floating point); `None` unless it is an amount from 0 to
+/// `max_fen` with at most two decimals. Every form that takes money reads it
+/// here, so "12.5" means the same on every page.
+pub fn parse_yuan(text: &str, max_fen: i64) -> Option<i64> {
+    let t: String = text.trim().chars().filter(|c| *c != ',').collect();
+    let t = t.trim_start_matches(['¥', '￥']);
+    let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
+    if whole.is_empty()
+        || whole.len() > 12
+        || frac.len() > 2
+        || !whole
+            .bytes()
+            .chain(frac.bytes())
+            .all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let cents: i64 = format!("{frac:0<2}").parse().ok()?;
+    let fen = whole
+        .parse::<i64>()
+        .ok()?
+        .checked_mul(100)?
+        .checked_add(cents)?;
+    (fen <= max_fen).then_some(fen)
+}
+
 /// Sums amounts with overflow checking.
 pub fn sum<I: IntoIterator<Item = Fen>>(items: I) -> Result<Fen> {
     items.into_iter().try_fold(Fen::ZERO, Fen::checked_add)
@@ -133,6 +160,30 @@ pub fn sum<I: IntoIterator<Item = Fen>>(items: I) -> Result<Fen> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typed_yuan_become_fen_exactly_and_bounded() {
+        assert_eq!(parse_yuan("12", 10_000), Some(1200));
+        assert_eq!(parse_yuan(" 80.5 ", 10_000), Some(8050));
+        assert_eq!(parse_yuan("0.07", 10_000), Some(7));
+        assert_eq!(parse_yuan("¥1,280.05", MAX_AMOUNT_FEN), Some(128_005));
+        assert_eq!(parse_yuan("￥8", MAX_AMOUNT_FEN), Some(800));
+        assert_eq!(parse_yuan("10000000", MAX_AMOUNT_FEN), Some(MAX_AMOUNT_FEN));
+        assert_eq!(parse_yuan("100.01", 10_000), None, "over the bound");
+        for bad in [
+            "",
+            ".",
+            ".5",
+            "-1",
+            "1.005",
+            "1e3",
+            "abc",
+            "NaN",
+            "99999999999999",
+        ] {
+            assert_eq!(parse_yuan(bad, i64::MAX), None, "{bad}");
+        }
+    }
 
     #[test]
     fn amounts_from_json_are_bounded_like_typed_ones() {

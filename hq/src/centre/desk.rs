@@ -875,31 +875,6 @@ pub(crate) async fn technicians<R: Records>(r: &mut R) -> Result<Vec<TechnicianR
         .collect()
 }
 
-/// Money a person typed in yuan (`12`, `12.5`, `12.50`, `1,234.00`) as
-/// fen, exactly (no floats); `None` if it is not an amount from 0 to `max_fen`.
-pub fn fen_of(text: &str, max_fen: i64) -> Option<i64> {
-    let t: String = text.trim().chars().filter(|c| *c != ',').collect();
-    let t = t.strip_prefix('¥').unwrap_or(&t);
-    let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
-    if whole.is_empty() || whole.len() > 12 || frac.len() > 2 {
-        return None;
-    }
-    if !whole
-        .bytes()
-        .chain(frac.bytes())
-        .all(|b| b.is_ascii_digit())
-    {
-        return None;
-    }
-    let cents = format!("{frac:0<2}");
-    let fen = whole
-        .parse::<i64>()
-        .ok()?
-        .checked_mul(100)?
-        .checked_add(cents.parse::<i64>().ok()?)?;
-    (fen <= max_fen).then_some(fen)
-}
-
 pub(crate) async fn board<R: Records>(
     r: &mut R,
     day: NaiveDate,
@@ -1016,17 +991,6 @@ mod tests {
         assert_eq!(Column::of(Status::Quoted, false), Column::OnSite);
         assert_eq!(Column::of(Status::Settled, false), Column::Done);
         assert_eq!(Column::of(Status::HandedOver, true), Column::HandedOver);
-    }
-
-    #[test]
-    fn typed_yuan_become_fen_exactly() {
-        assert_eq!(fen_of("12", 10_000), Some(1200));
-        assert_eq!(fen_of(" 0.1 ", 10_000), Some(10));
-        assert_eq!(fen_of("1,000.05", 1_000_000), Some(100_005));
-        assert_eq!(fen_of("100.01", 10_000), None, "over the bound");
-        for bad in ["", "-1", "1.005", "abc", "1e3", ".5", "99999999999999"] {
-            assert_eq!(fen_of(bad, i64::MAX), None, "{bad}");
-        }
     }
 
     #[test]

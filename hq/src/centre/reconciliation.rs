@@ -22,35 +22,6 @@ pub const RECENT_DAYS: i64 = 14;
 /// Longest note on a difference.
 pub const MAX_NOTE: usize = 1000;
 
-/// Yuan as typed (`120`, `120.5`, `1,200.50`, `¥8`) to fen, exactly (no
-/// floating point); None if it is not an amount from 0 to [`MAX_HANDOVER_FEN`].
-pub fn parse_yuan(s: &str) -> Option<i64> {
-    let s = s.trim().trim_start_matches(['¥', '￥']).replace(',', "");
-    let (whole, frac) = s.split_once('.').unwrap_or((&s, ""));
-    if whole.is_empty() && frac.is_empty()
-        || whole.len() > 9
-        || frac.len() > 2
-        || !whole
-            .bytes()
-            .chain(frac.bytes())
-            .all(|b| b.is_ascii_digit())
-    {
-        return None;
-    }
-    let whole: i64 = if whole.is_empty() {
-        0
-    } else {
-        whole.parse().ok()?
-    };
-    let frac: i64 = match frac.len() {
-        0 => 0,
-        1 => frac.parse::<i64>().ok()? * 10,
-        _ => frac.parse().ok()?,
-    };
-    let fen = whole.checked_mul(100)?.checked_add(frac)?;
-    (fen <= MAX_HANDOVER_FEN).then_some(fen)
-}
-
 /// A manager's sign-off of a technician's day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignOff {
@@ -383,31 +354,4 @@ pub(crate) async fn active<R: Records>(r: &mut R, today: NaiveDate) -> Result<Ve
             .then(a.technician_id.cmp(&b.technician_id))
     });
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn yuan_are_read_to_fen_exactly_and_bounded() {
-        assert_eq!(parse_yuan("120"), Some(12_000));
-        assert_eq!(parse_yuan("120.5"), Some(12_050));
-        assert_eq!(parse_yuan(" ¥1,200.05 "), Some(120_005));
-        assert_eq!(parse_yuan("0.07"), Some(7));
-        assert_eq!(parse_yuan("1000000"), Some(MAX_HANDOVER_FEN));
-        for bad in [
-            "",
-            "-5",
-            "1e3",
-            "12.345",
-            "abc",
-            "1000000.01",
-            "99999999999",
-            ".",
-            "NaN",
-        ] {
-            assert_eq!(parse_yuan(bad), None, "{bad}");
-        }
-    }
 }

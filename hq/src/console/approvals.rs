@@ -11,7 +11,7 @@ use axum::Router;
 use chrono::Utc;
 use maud::{html, Markup};
 use onsite_core::charge::Instruction;
-use onsite_core::money::{Fen, MAX_AMOUNT_FEN};
+use onsite_core::money::{parse_yuan, Fen, MAX_AMOUNT_FEN};
 use onsite_core::quote::{LineKind, MAX_QTY};
 use serde::Deserialize;
 
@@ -68,30 +68,6 @@ pub struct ChargeForm {
     decision: String,
     #[serde(default)]
     reduce_to: String,
-}
-
-/// Yuan as a person types them (`80`, `80.5`, `¥1,280.00`) to fen, exactly
-/// (no floating point), within the core's largest amount; `None` if it is
-/// not an amount.
-pub fn parse_yuan(s: &str) -> Option<i64> {
-    let s = s.trim().trim_start_matches(['¥', '￥']).replace(',', "");
-    let (whole, frac) = s.split_once('.').unwrap_or((&s, ""));
-    if whole.is_empty() && frac.is_empty()
-        || !whole.bytes().all(|b| b.is_ascii_digit())
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-        || frac.len() > 2
-        || whole.len() > 12
-    {
-        return None;
-    }
-    let yuan: i64 = if whole.is_empty() {
-        0
-    } else {
-        whole.parse().ok()?
-    };
-    let cents: i64 = format!("{frac:0<2}").parse().ok()?;
-    let fen = yuan.checked_mul(100)?.checked_add(cents)?;
-    (fen <= MAX_AMOUNT_FEN).then_some(fen)
 }
 
 /// Free text a person typed for an order: trimmed, present, not too long,
@@ -178,7 +154,7 @@ fn line_asked(who: &Signed, f: &LineForm) -> Result<(String, LineAsked), &'stati
         "part" => LineKind::Part,
         _ => return Err(who.tr("请选择服务或配件。", "Choose service or part.")),
     };
-    let unit_price_fen = parse_yuan(&f.unit_price).ok_or(who.tr(
+    let unit_price_fen = parse_yuan(&f.unit_price, MAX_AMOUNT_FEN).ok_or(who.tr(
         "单价应为金额(元,最多两位小数)。",
         "The unit price is an amount in yuan (at most two decimals).",
     ))?;
@@ -211,7 +187,7 @@ fn instruction(who: &Signed, f: &ChargeForm) -> Result<(String, Instruction), &'
         "waive" => Instruction::Waive,
         "insist" => Instruction::Insist,
         "reduce" => {
-            let fen = parse_yuan(&f.reduce_to)
+            let fen = parse_yuan(&f.reduce_to, MAX_AMOUNT_FEN)
                 .and_then(|f| Fen::new(f).ok())
                 .ok_or(who.tr(
                     "减至金额应为金额(元,最多两位小数)。",
@@ -514,32 +490,6 @@ fn charge_form(who: &Signed, job_id: &str, f: &ChargeForm) -> Markup {
                     input type="text" name="reduce_to" inputmode="decimal" value=(f.reduce_to); }
             }
             button type="submit" { (who.tr("批准并生成审批码", "Approve and get the code")) }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn yuan_typed_is_parsed_to_fen_exactly() {
-        assert_eq!(parse_yuan("80"), Some(8000));
-        assert_eq!(parse_yuan(" 80.5 "), Some(8050));
-        assert_eq!(parse_yuan("¥1,280.05"), Some(128_005));
-        assert_eq!(parse_yuan("0.1"), Some(10));
-        assert_eq!(parse_yuan("10000000"), Some(MAX_AMOUNT_FEN));
-        for bad in [
-            "",
-            ".",
-            "-1",
-            "1.234",
-            "1e3",
-            "abc",
-            "10000000.01",
-            "99999999999999",
-        ] {
-            assert_eq!(parse_yuan(bad), None, "{bad}");
         }
     }
 }

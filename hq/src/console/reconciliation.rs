@@ -19,8 +19,9 @@ use super::page::{
 use super::session::{Posted, Signed};
 use super::Console;
 use crate::centre::people::Action;
-use crate::centre::reconciliation::{parse_yuan, Decision};
+use crate::centre::reconciliation::{Decision, MAX_HANDOVER_FEN};
 use crate::error::HqError;
+use onsite_core::money::parse_yuan;
 
 pub fn routes() -> Router<Console> {
     Router::new()
@@ -174,7 +175,7 @@ async fn render(
                 }
                 p { (who.tr("当天交回的工单:", "Orders handed over that day: "))
                     @if d.orders_handed_over.is_empty() { "—" }
-                    @for j in &d.orders_handed_over { (j) " " }
+                    @for j in &d.orders_handed_over { a href={ "/orders/" (urlencode(j)) } { (j) } " " }
                 }
                 h3 { (who.tr("记录交款", "Record money handed in")) }
                 form.row method="post" action="/handover" {
@@ -268,7 +269,7 @@ async fn record(State(c): State<Console>, p: Posted<HandoverForm>) -> PageResult
         let m = who.tr("请选择收款方式。", "Choose the payment method.");
         return render(&c, &who, unprocessable, None, Some(m), &f).await;
     }
-    let Some(fen) = parse_yuan(&f.amount) else {
+    let Some(fen) = parse_yuan(&f.amount, MAX_HANDOVER_FEN) else {
         let m = who.tr(
             "金额应为0到1,000,000元之间的数字,最多两位小数。",
             "The amount is a number of yuan from 0 to 1,000,000, with at most two decimals.",

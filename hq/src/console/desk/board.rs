@@ -118,6 +118,13 @@ async fn render(
         .board(day, tech.clone(), now)
         .await
         .map_err(|e| who.fail(&e))?;
+    // A complaint whose clock ran out (centre::complaints, 「对任何软性投诉,
+    // 应在15分钟之内做出反应」) stands on the board, where the day is run.
+    let breaches = console
+        .store
+        .open_breaches(now)
+        .await
+        .map_err(|e| who.fail(&e))?;
     let chosen = if f.job_id.is_empty() {
         None
     } else {
@@ -147,6 +154,7 @@ async fn render(
         h1 { (title) " " (day) }
         (notice(note.as_deref()))
         (form_problem(problem))
+        (crate::console::complaints::breach_banner(who, &breaches))
         form.row.no-print method="get" action="/board" {
             label { (who.tr("日期", "Day")) input type="date" name="day" value=(day); }
             button.secondary type="submit" { (who.tr("查看", "Show")) }

@@ -165,12 +165,13 @@ fn order_of(who: &Signed, f: &OrderForm, techs: &[TechnicianRow]) -> Result<Work
     let unpaid_balance_fen = if f.unpaid_balance.trim().is_empty() {
         0
     } else {
-        desk::fen_of(&f.unpaid_balance, onsite_core::money::MAX_AMOUNT_FEN).ok_or_else(|| {
-            bad(t(
-                "欠费金额:请填写金额(元,最多两位小数)。",
-                "Unpaid balance: enter an amount in yuan (at most two decimals).",
-            ))
-        })?
+        onsite_core::money::parse_yuan(&f.unpaid_balance, onsite_core::money::MAX_AMOUNT_FEN)
+            .ok_or_else(|| {
+                bad(t(
+                    "欠费金额:请填写金额(元,最多两位小数)。",
+                    "Unpaid balance: enter an amount in yuan (at most two decimals).",
+                ))
+            })?
     };
     let product = if f.product_model.trim().is_empty() && f.product_serial.trim().is_empty() {
         None
