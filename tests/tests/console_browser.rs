@@ -517,7 +517,8 @@ fn follow_up_opens_a_revisit(b: &Chromium, day: &Day) {
 }
 
 /// A soft complaint received 20 minutes ago with no response: its
-/// 15-minute clock has run out and is flagged; the 30-minute one has not.
+/// 15-minute clock has run out and is flagged, on the complaints page and on
+/// the dispatch board; the 30-minute one has not.
 fn complaint_breaches_its_15_minute_clock(b: &Chromium, day: &Day) {
     b.click_link("投诉");
     b.wait_path("/complaints");
@@ -543,6 +544,15 @@ fn complaint_breaches_its_15_minute_clock(b: &Chromium, day: &Day) {
         "only the 15-minute clock has run out, not the 30-minute one"
     );
     b.screenshot("complaints");
+    // The dispatch board, where the front desk spends the day, flags it too.
+    b.click_link("派工看板");
+    b.wait_path("/board");
+    let banner = b.wait_text(".card.breach[role=alert]", "投诉超时");
+    assert!(
+        banner.contains(&day.job) && banner.contains("做出反应"),
+        "the board's breach banner names the order and the clock: {banner}"
+    );
+    b.screenshot("board-breach");
 }
 
 /// The complainant calls again: the next order the front desk writes for
