@@ -448,6 +448,35 @@ impl Chromium {
         })
     }
 
+    /// Waits until a visible `css` element (a table row, a card) whose text
+    /// contains `key` also contains `wanted`; gives its text. For what a
+    /// person reads on one order's line, whatever else the page lists.
+    pub fn wait_row(&self, css: &str, key: &str, wanted: &str) -> String {
+        self.wait_until(&format!("{css} with {key:?} to read {wanted:?}"), |b| {
+            b.visible(css).into_iter().find_map(|e| {
+                let text = b.rt.block_on(e.text()).ok()?;
+                (text.contains(key) && text.contains(wanted)).then_some(text)
+            })
+        })
+    }
+
+    /// Sets the field named `name` to `value` as its picker would: for a
+    /// `datetime-local` or `date` field, whose typed keys depend on the
+    /// browser's locale (a person picks the time; the form posts the value).
+    pub fn set_value(&self, name: &str, value: &str) {
+        self.wait_for(&format!("[name=\"{name}\"]"));
+        let script = format!(
+            "document.querySelector('[name=\"{name}\"]').value = {}; return null",
+            serde_json::to_string(value).unwrap()
+        );
+        self.js(&script);
+        assert_eq!(
+            self.prop(&format!("[name=\"{name}\"]"), "value").as_deref(),
+            Some(value),
+            "the field {name} did not take {value:?}"
+        );
+    }
+
     /// A property (`value` of a field, `href` of a link) of the first visible `css`.
     pub fn prop(&self, css: &str, name: &str) -> Option<String> {
         self.wait_until(&format!("an element {css}"), |b| {
