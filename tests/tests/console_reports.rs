@@ -164,3 +164,56 @@ fn reports_count_real_visits(b: Backend) {
     }
 }
 on_both!(reports_count_real_visits);
+
+/// The month's complaints within their limits: one answered in time, one whose
+/// 15-minute response ran out (clocks judged at a fixed `now`).
+fn complaints_within_limits_count_in_the_month(b: Backend) {
+    use onsite_hq::centre::audit::Actor;
+    use onsite_hq::centre::complaints::{Kind, NewComplaint};
+    let hq = Hq::start(b);
+    add_person(&hq, "wang", "王芳", Role::FrontDesk);
+    let t = |s: &str| {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .unwrap()
+            .with_timezone(&Utc)
+    };
+    let now = t("2026-11-10T10:21:00+08:00");
+    let (in_time, missed) = hq.rt.block_on(async {
+        let store = onsite_hq::open(&hq.backend.url()).await.unwrap();
+        let complaint = |at: &str| NewComplaint {
+            kind: Kind::Soft,
+            channel: "phone".into(),
+            customer_name: "陈女士".into(),
+            customer_phone: "13800138000".into(),
+            job_id: None,
+            words: "师傅迟到".into(),
+            owner: "wang".into(),
+            received_at: t(at),
+        };
+        let by = Actor::Person("wang".into());
+        let a = store
+            .record_complaint(&by, complaint("2026-11-10T10:10:00+08:00"), now)
+            .await
+            .unwrap();
+        let b = store
+            .record_complaint(&by, complaint("2026-11-10T10:00:00+08:00"), now)
+            .await
+            .unwrap();
+        let month = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        let m = store.monthly_figures(month, now).await.unwrap();
+        assert_eq!(m.complaints_soft, 2);
+        assert_eq!(
+            m.complaints_within_limits, 1,
+            "10:00 not answered by 10:15 is out of its limit; 10:10 is still within"
+        );
+        // Ten minutes later the second one's clock has run out too.
+        let later = store
+            .monthly_figures(month, now + Duration::minutes(10))
+            .await
+            .unwrap();
+        assert_eq!(later.complaints_within_limits, 0);
+        (a, b)
+    });
+    assert_ne!(in_time, missed);
+}
+on_both!(complaints_within_limits_count_in_the_month);

@@ -105,6 +105,9 @@ pub struct Monthly {
     /// Complaints received, soft and hard.
     pub complaints_soft: u64,
     pub complaints_hard: u64,
+    /// Of the month's complaints, those whose every clock was kept so far
+    /// (steps taken within the books' limits, none overdue now).
+    pub complaints_within_limits: u64,
     /// Quoted money of completed orders by who pays, in fen.
     pub money_by_payer: BTreeMap<Payer, i64>,
 }
@@ -216,6 +219,7 @@ pub fn count_month(
         followed_up: 0,
         complaints_soft: 0,
         complaints_hard: 0,
+        complaints_within_limits: 0,
         money_by_payer: BTreeMap::new(),
     };
     for o in orders {
@@ -275,7 +279,8 @@ pub(crate) trait ReportsRecords {
 #[async_trait::async_trait]
 pub trait ReportsStore {
     async fn daily_summary(&self, day: NaiveDate) -> Result<DailySummary>;
-    async fn monthly_figures(&self, month: NaiveDate) -> Result<Monthly>;
+    /// The month's figures; complaints' clocks are judged at `now`.
+    async fn monthly_figures(&self, month: NaiveDate, now: DateTime<Utc>) -> Result<Monthly>;
     /// The daily summary for a CSV download, audited `export.daily`.
     async fn export_daily(
         &self,
@@ -306,8 +311,9 @@ macro_rules! reports_operations {
             async fn monthly_figures(
                 &self,
                 month: chrono::NaiveDate,
+                now: DateTime<Utc>,
             ) -> Result<$crate::centre::reports::Monthly> {
-                rule!(self, |r| $crate::centre::reports::monthly(r, month))
+                rule!(self, |r| $crate::centre::reports::monthly(r, month, now))
             }
             async fn export_daily(
                 &self,
@@ -369,7 +375,11 @@ pub(crate) async fn daily<R: Records>(r: &mut R, day: NaiveDate) -> Result<Daily
     Ok(DailySummary { day, lines })
 }
 
-pub(crate) async fn monthly<R: Records>(r: &mut R, month: NaiveDate) -> Result<Monthly> {
+pub(crate) async fn monthly<R: Records>(
+    r: &mut R,
+    month: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Monthly> {
     let (from, _) = day_range(month);
     let (to, _) = day_range(next_month(month));
     let orders = r
@@ -385,7 +395,17 @@ pub(crate) async fn monthly<R: Records>(r: &mut R, month: NaiveDate) -> Result<M
         .map(|(job, _)| job)
         .collect();
     let kinds = r.complaint_kinds(&from, &to).await?;
-    Ok(count_month(month, &orders, &followed, &kinds))
+    let mut m = count_month(month, &orders, &followed, &kinds);
+    // 「投诉处理时限」: each complaint of the month against its clocks
+    // (centre::complaints), as the complaints page judges them.
+    let stamp = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    m.complaints_within_limits = crate::centre::complaints::book(r)
+        .await?
+        .iter()
+        .filter(|c| (from.as_str()..to.as_str()).contains(&stamp(c.received_at).as_str()))
+        .filter(|c| !c.clocks(now).iter().any(|k| k.breached))
+        .count() as u64;
+    Ok(m)
 }
 
 pub(crate) async fn export_daily<R: Records>(
@@ -405,7 +425,7 @@ pub(crate) async fn export_monthly<R: Records>(
     month: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<Monthly> {
-    let m = monthly(r, month).await?;
+    let m = monthly(r, month, now).await?;
     audit::record(
         r,
         by,
@@ -728,6 +748,11 @@ pub fn monthly_csv(m: &Monthly, lang: Lang, by: &str, now: DateTime<Utc>) -> Str
         tr(lang, "投诉", "Complaints"),
         tr(lang, "硬投诉", "hard").into(),
         m.complaints_hard.to_string(),
+    );
+    fig(
+        tr(lang, "投诉", "Complaints"),
+        tr(lang, "处理时限内", "within their limits").into(),
+        m.complaints_within_limits.to_string(),
     );
     for (p, fen) in &m.money_by_payer {
         fig(

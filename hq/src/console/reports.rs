@@ -204,7 +204,7 @@ async fn monthly(
     let month = month_of(&who, &q)?;
     let m = console
         .store
-        .monthly_figures(month)
+        .monthly_figures(month, Utc::now())
         .await
         .map_err(|e| who.fail(&e))?;
     Ok(layout(
@@ -252,11 +252,13 @@ fn monthly_body(who: &Signed, m: &Monthly) -> Markup {
             dt { (who.tr("回访率", "Follow-up rate")) } dd { (m.followup_rate()) " (" (m.followed_up) "/" (m.completed) ")" }
             dt { (who.tr("投诉", "Complaints")) } dd {
                 (who.tr("软投诉 ", "soft ")) (m.complaints_soft) " · " (who.tr("硬投诉 ", "hard ")) (m.complaints_hard)
+                " · " (who.tr("处理时限内 ", "within their limits ")) (m.complaints_within_limits)
+                "/" (m.complaints_soft + m.complaints_hard)
             }
         }
         p.muted { (who.tr(
-            "准时率按到达时手机记录的准时判定计算(提前到达算准时);回访率为已验收工单中列入回访的比例;投诉按总部收到的时间计数,处理时限的达成情况待投诉处理步骤记录后显示。",
-            "Punctuality counts the verdicts the phones recorded on arrival (early counts as on time); the follow-up rate is the share of accepted orders that have a follow-up; complaints count by when HQ received them - whether they were handled within their limits shows once their handling steps are recorded."
+            "准时率按到达时手机记录的准时判定计算(提前到达算准时);回访率为已验收工单中列入回访的比例;投诉按总部收到的时间计数;「处理时限内」指各处理步骤均按时完成且目前无超时。",
+            "Punctuality counts the verdicts the phones recorded on arrival (early counts as on time); the follow-up rate is the share of accepted orders that have a follow-up; complaints count by when HQ received them; within their limits means every step was taken in time by the books' clocks and none is overdue now."
         )) }
         section.card {
             h2 { (who.tr("按业务线的工单", "Orders by line")) }
