@@ -249,6 +249,48 @@ fn reassign_reschedule_and_cancel_reach_the_board_and_the_trail(b: Backend) {
         board.body
     );
 
+    // A reschedule without the customer's consent, a forged or scripted
+    // order number: refused with a message, nothing changes.
+    let before = hq.visit(&job).order.appointment_at;
+    let p = sup.post(
+        "/board/reschedule",
+        &[
+            ("job_id", &job),
+            ("appointment_at", &china_in(400)),
+            ("reason", "改约"),
+            ("agreed_by", " "),
+            ("consent_channel", "phone"),
+        ],
+    );
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.body.contains("同意人:请填写"), "{}", p.body);
+    assert_eq!(hq.visit(&job).order.appointment_at, before);
+    let p = sup.post(
+        "/board/cancel",
+        &[("job_id", "WO-20200101-9999"), ("reason", "x")],
+    );
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+    assert!(p.body.contains("找不到该记录"));
+    let p = sup.post(
+        "/board/reassign",
+        &[("job_id", "<script>x</script>"), ("technician_id", "T1")],
+    );
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+    assert!(p.body.contains("工单编号不对") && !p.body.contains("<script>x"));
+    let p = sup.post(
+        "/board/reassign",
+        &[("job_id", &job), ("technician_id", "T9")],
+    );
+    assert_eq!(p.status, StatusCode::NOT_FOUND, "an unknown technician");
+    assert_eq!(hq.visit(&job).order.technician_id, "T2");
+    let found = sup.get("/orders?q=%3Cscript%3Ealert(1)%3C/script%3E");
+    assert!(
+        found
+            .body
+            .contains("value=\"&lt;script&gt;alert(1)&lt;/script&gt;\"")
+            && !found.body.contains("<script>alert")
+    );
+
     let refused = sup.post("/board/cancel", &[("job_id", &job), ("reason", "")]);
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.body.contains("请填写"), "{}", refused.body);
@@ -567,3 +609,70 @@ fn the_board_follows_the_phone_as_it_syncs(b: Backend) {
     );
 }
 on_both!(the_board_follows_the_phone_as_it_syncs);
+
+fn every_field_of_the_order_form_reaches_the_order(b: Backend) {
+    let hq = Hq::start(b);
+    hq.technician("T1", "李师傅");
+    add_person(&hq, "wang", "王芳", Role::FrontDesk);
+    let mut desk = Browser::signed_in(&hq, "wang");
+    let appointment = china_in(120);
+    let desired = china_in(240);
+    let mut fields: Vec<(&str, &str)> = order_fields("T1", &appointment)
+        .into_iter()
+        .filter(|(k, _)| *k != "category" && *k != "default_payer")
+        .collect();
+    fields.extend([
+        ("category", "furniture"),
+        ("default_payer", "property"),
+        ("urgent", "on"),
+        ("desired_completion_at", desired.as_str()),
+        ("product_model", "KFR-35GW"),
+        ("product_serial", "SN123"),
+        ("product_purchase_date", "2025-06-01"),
+        ("product_in_warranty", "on"),
+        ("vehicle_plate", "粤B12345"),
+        ("vehicle_model", "厢式货车"),
+        ("driver_name", "赵师傅"),
+        ("driver_phone", "139 0000 1111"),
+        (
+            "delivery_items",
+            "沙发 | 灰 | 三人位 | 2\n茶几 | 白 | 120cm | 1\n",
+        ),
+    ]);
+    let job = write(&mut desk, &fields);
+    let o = hq.visit(&job).order;
+    assert_eq!(o.category, onsite_core::checklist::Category::Furniture);
+    assert_eq!(o.default_payer, onsite_core::order::Payer::Property);
+    assert!(o.urgent);
+    assert!(o.desired_completion_at.is_some());
+    let p = o.product.unwrap();
+    assert_eq!(
+        (p.model.as_str(), p.serial.as_str(), p.in_warranty),
+        ("KFR-35GW", "SN123", true)
+    );
+    assert_eq!(p.purchase_date.unwrap().to_string(), "2025-06-01");
+    assert_eq!(o.vehicle.unwrap().driver_name, "赵师傅");
+    assert_eq!(o.delivery_items.len(), 2);
+    assert_eq!(
+        (
+            o.delivery_items[0].model.as_str(),
+            o.delivery_items[0].quantity
+        ),
+        ("沙发", 2)
+    );
+
+    let bad: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| {
+            if *k == "delivery_items" {
+                (*k, "沙发 | 灰 | 三人位 | 0")
+            } else {
+                (*k, *v)
+            }
+        })
+        .collect();
+    let p = desk.post("/orders", &bad);
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.body.contains("送货清单") && p.body.contains("沙发 | 灰 | 三人位 | 0"));
+}
+on_both!(every_field_of_the_order_form_reaches_the_order);

@@ -423,6 +423,10 @@ pub(super) async fn write_order(
     let who = p.who;
     who.require(Action::WriteOrder)?;
     let f = p.form;
+    // Naming a technician dispatches the order at once.
+    if !f.technician_id.trim().is_empty() {
+        who.require(Action::Dispatch)?;
+    }
     let call = if f.call.trim().is_empty() {
         None
     } else {

@@ -51,8 +51,7 @@ fn line_row(r: &Row) -> Result<LineRow> {
 const MATCH: &str = "((job_id COLLATE \"C\" >= $1 AND job_id COLLATE \"C\" < $1 || chr(1114111))
      OR (customer_name COLLATE \"C\" >= $1 AND customer_name COLLATE \"C\" < $1 || chr(1114111))
      OR (location COLLATE \"C\" >= $1 AND location COLLATE \"C\" < $1 || chr(1114111))
-     OR (phone_digits COLLATE \"C\" >= $2 AND phone_digits COLLATE \"C\" < $2 || ':'))
-     AND ($3::TEXT IS NULL OR appointment_day = $3)";
+     OR (phone_digits COLLATE \"C\" >= $2 AND phone_digits COLLATE \"C\" < $2 || ':'))";
 
 impl DeskRecords for PgRecords<'_> {
     async fn next_order_number(&mut self, day: &str) -> Result<i64> {
@@ -151,26 +150,36 @@ impl DeskRecords for PgRecords<'_> {
     }
 
     async fn search_orders(&mut self, s: &SearchRow) -> Result<Vec<LineRow>> {
-        let rows = if let Some(text) = &s.text {
-            self.all(
-                &format!(
-                    "SELECT * FROM (SELECT {LINE} FROM orders WHERE {MATCH}
-                     UNION ALL SELECT {QUEUED} FROM unassigned_orders WHERE {MATCH}) x
-                     ORDER BY reported_at COLLATE \"C\" DESC, job_id COLLATE \"C\" LIMIT $4 OFFSET $5"
-                ),
-                &[text, &s.digits, &s.day, &s.limit, &s.offset],
-            )
-            .await?
-        } else {
-            self.all(
-                &format!(
-                    "SELECT * FROM (SELECT {LINE} FROM orders WHERE $1::TEXT IS NULL OR appointment_day = $1
-                     UNION ALL SELECT {QUEUED} FROM unassigned_orders WHERE $1::TEXT IS NULL OR appointment_day = $1) x
-                     ORDER BY reported_at COLLATE \"C\" DESC, job_id COLLATE \"C\" LIMIT $2 OFFSET $3"
-                ),
-                &[&s.day, &s.limit, &s.offset],
-            )
-            .await?
+        let rows = match (&s.text, &s.day) {
+            (Some(text), day) => {
+                let filter = if day.is_some() {
+                    format!("appointment_day = $3 AND {MATCH}")
+                } else {
+                    format!("$3::TEXT IS NULL AND {MATCH}")
+                };
+                self.all(
+                    &format!(
+                        "SELECT * FROM (SELECT {LINE} FROM orders WHERE {filter}
+                         UNION ALL SELECT {QUEUED} FROM unassigned_orders WHERE {filter}) x
+                         ORDER BY reported_at COLLATE \"C\" DESC, job_id COLLATE \"C\" LIMIT $4 OFFSET $5"
+                    ),
+                    &[text, &s.digits, &s.day, &s.limit, &s.offset],
+                )
+                .await?
+            }
+            (None, Some(day)) => {
+                self.all(
+                    &format!(
+                        "SELECT * FROM (SELECT {LINE} FROM orders WHERE appointment_day = $1
+                         UNION ALL SELECT {QUEUED} FROM unassigned_orders WHERE appointment_day = $1) x
+                         ORDER BY reported_at COLLATE \"C\" DESC, job_id COLLATE \"C\" LIMIT $2 OFFSET $3"
+                    ),
+                    &[day, &s.limit, &s.offset],
+                )
+                .await?
+            }
+            // Nothing asked, nothing listed (never a sort of every order).
+            (None, None) => return Ok(Vec::new()),
         };
         rows.iter().map(line_row).collect()
     }

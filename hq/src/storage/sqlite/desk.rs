@@ -51,8 +51,15 @@ fn line_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LineRow> {
 const MATCH: &str = "((job_id >= :text AND job_id < :text || char(1114111))
      OR (customer_name >= :text AND customer_name < :text || char(1114111))
      OR (location >= :text AND location < :text || char(1114111))
-     OR (phone_digits >= :digits AND phone_digits < :digits || ':'))
-     AND (:day IS NULL OR appointment_day = :day)";
+     OR (phone_digits >= :digits AND phone_digits < :digits || ':'))";
+/// The same within one day: the day's index finds the rows (at most a
+/// day's orders), the prefixes only filter them (`+` keeps SQLite off
+/// their indexes, which would visit every day's matches).
+const MATCH_IN_DAY: &str = "appointment_day = :day
+     AND ((+job_id >= :text AND +job_id < :text || char(1114111))
+     OR (+customer_name >= :text AND +customer_name < :text || char(1114111))
+     OR (+location >= :text AND +location < :text || char(1114111))
+     OR (+phone_digits >= :digits AND +phone_digits < :digits || ':'))";
 
 impl DeskRecords for SqliteRecords<'_> {
     async fn next_order_number(&mut self, day: &str) -> Result<i64> {
@@ -134,19 +141,18 @@ impl DeskRecords for SqliteRecords<'_> {
     }
 
     async fn search_orders(&mut self, s: &SearchRow) -> Result<Vec<LineRow>> {
-        let sql = if s.text.is_some() {
-            format!(
-                "SELECT * FROM (SELECT {LINE} FROM orders WHERE {MATCH}
-                 UNION ALL SELECT {QUEUED} FROM unassigned_orders WHERE {MATCH})
-                 ORDER BY reported_at DESC, job_id LIMIT :limit OFFSET :offset"
-            )
-        } else {
-            format!(
-                "SELECT * FROM (SELECT {LINE} FROM orders WHERE :day IS NULL OR appointment_day = :day
-                 UNION ALL SELECT {QUEUED} FROM unassigned_orders WHERE :day IS NULL OR appointment_day = :day)
-                 ORDER BY reported_at DESC, job_id LIMIT :limit OFFSET :offset"
-            )
+        let filter = match (&s.text, &s.day) {
+            (Some(_), Some(_)) => MATCH_IN_DAY,
+            (Some(_), None) => MATCH,
+            (None, Some(_)) => "appointment_day = :day",
+            // Nothing asked, nothing listed (never a sort of every order).
+            (None, None) => return Ok(Vec::new()),
         };
+        let sql = format!(
+            "SELECT * FROM (SELECT {LINE} FROM orders WHERE {filter}
+             UNION ALL SELECT {QUEUED} FROM unassigned_orders WHERE {filter})
+             ORDER BY reported_at DESC, job_id LIMIT :limit OFFSET :offset"
+        );
         let mut st = self.tx.prepare_cached(&sql)?;
         let p = named_params! {
             ":text": s.text, ":digits": s.digits, ":day": s.day,
