@@ -412,6 +412,11 @@ pub fn pages(r: &mut Report, c: &Centre, name: &str, pg_url: Option<&str>) -> an
             "WO-".into(),
         ),
         (
+            format!("search by surname within a day of {} orders", c.per_day),
+            format!("/orders?q={surname}&day={d}"),
+            "WO-".into(),
+        ),
+        (
             "search by surname only (1 in 20 orders)".into(),
             format!("/orders?q={surname}"),
             "WO-".into(),
