@@ -160,7 +160,7 @@ SELECT job, tech, status, replace(replace($1, 'ZZJOBZZ', job), 'ZZTECHZZ', tech)
     CASE WHEN status IN ('dispatched', 'accepted', 'en_route', 'cancelled') THEN NULL
          ELSE ts(a + make_interval(mins => (k % 13 - 4)::int)) END,
     CASE WHEN today AND k % 8 = 4 AND k % 5 = 0 THEN 1 ELSE 0 END
-FROM (SELECT *, 'WO-' || to_char(day, 'YYYYMMDD') || '-' || lpad((k + 1)::text, 4, '0') AS job,
+FROM (SELECT *, 'WO-' || to_char(day, 'YYYYMMDD') || '-' || lpad((k + 1)::text, greatest(4, length((k + 1)::text)), '0') AS job,
              day::timestamp + make_interval(mins => (k % 600)::int) AS a, k % 20 = 0 AS urg,
              CASE WHEN NOT today THEN CASE WHEN k % 97 = 0 THEN 'cancelled' ELSE 'handed_over' END
                   ELSE CASE k % 8 WHEN 0 THEN 'dispatched' WHEN 1 THEN 'accepted' WHEN 2 THEN 'en_route'
