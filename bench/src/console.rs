@@ -61,8 +61,8 @@ impl Centre {
 /// Surnames and given-name characters: 18 000 distinct names, each on
 /// about 55 of the million orders (a common name finds many orders).
 const SURNAMES: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗";
-const GIVEN1: &str = "建国秀兰志明丽华俊杰晓春玉海文静红伟芳敏雪梅云飞宏涛";
-const GIVEN2: &str = "强英平军霞峰娟刚燕斌琳鹏霖洁颖磊婷超娜勇萍辉璐慧晨宇";
+const GIVEN1: &str = "建国秀兰志明丽华俊杰晓春玉海文静红伟芳敏雪梅云飞宏涛德安庆永";
+const GIVEN2: &str = "强英平军霞峰娟刚燕斌琳鹏霖洁颖磊婷超娜勇萍辉璐慧晨宇欣然琪杰";
 
 /// One row of the series, as Rust computes it: what the timed searches look
 /// for must exist (the SQL below computes the same from `n`).
