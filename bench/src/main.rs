@@ -9,6 +9,7 @@
 // Test and benchmark support: a failed unwrap is a failed run, not a crash in the field.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod console;
 mod load;
 mod local;
 mod report;
@@ -95,6 +96,14 @@ fn main() -> anyhow::Result<()> {
         match std::env::var("ONSITE_BENCH_PG_URL") {
             Ok(url) => load::hq_under_load(&mut report, &fleet, "PostgreSQL", Some(&url))?,
             Err(_) => report.note("HQ under load on PostgreSQL: skipped, ONSITE_BENCH_PG_URL is not set (scripts/bench.sh sets it)"),
+        }
+    }
+    if run("console") {
+        let centre = console::Centre::new(quick, sizes.samples);
+        console::pages(&mut report, &centre, "SQLite", None)?;
+        match std::env::var("ONSITE_BENCH_PG_URL") {
+            Ok(url) => console::pages(&mut report, &centre, "PostgreSQL", Some(&url))?,
+            Err(_) => report.note("console pages on PostgreSQL: skipped, ONSITE_BENCH_PG_URL is not set (scripts/bench.sh sets it)"),
         }
     }
     report.print();

@@ -66,7 +66,7 @@ UPDATE orders SET
 CREATE INDEX orders_by_day ON orders(appointment_day, technician_id, status, awaiting_approval);
 CREATE INDEX orders_by_number ON orders(job_id COLLATE "C");
 CREATE INDEX unassigned_by_appointment ON unassigned_orders(appointment_at);
-CREATE INDEX orders_by_due ON orders(appointment_day, due_at);
+CREATE INDEX orders_by_due ON orders(appointment_day, due_at COLLATE "C");
 CREATE INDEX orders_by_name ON orders(customer_name COLLATE "C");
 CREATE INDEX orders_by_phone ON orders(phone_digits COLLATE "C");
 CREATE INDEX orders_by_location ON orders(location COLLATE "C");
