@@ -196,6 +196,31 @@ fn old_part_row(r: &Row) -> Result<OldPart> {
     })
 }
 
+/// `job_id, reason, due_at, detail` of `followups`.
+pub(super) fn followup_row(r: &Row) -> Result<FollowUp> {
+    Ok(FollowUp {
+        job_id: r.try_get(0)?,
+        reason: r.try_get(1)?,
+        due_at: r.try_get(2)?,
+        detail: r.try_get(3)?,
+    })
+}
+
+/// `job_id, technician_id, kind, words, customer_name, customer_phone,
+/// made_at, received_at` of `complaints`.
+pub(super) fn complaint_row(r: &Row) -> Result<ComplaintRecord> {
+    Ok(ComplaintRecord {
+        job_id: r.try_get(0)?,
+        technician_id: r.try_get(1)?,
+        kind: r.try_get(2)?,
+        words: r.try_get(3)?,
+        customer_name: r.try_get(4)?,
+        customer_phone: r.try_get(5)?,
+        made_at: r.try_get(6)?,
+        received_at: r.try_get(7)?,
+    })
+}
+
 fn money_row(r: &Row) -> Result<ReceiptMoney> {
     Ok(ReceiptMoney {
         method: r.try_get(0)?,
@@ -807,14 +832,7 @@ impl Records for PgRecords<'_> {
         )
         .await?
         .iter()
-        .map(|r| {
-            Ok(FollowUp {
-                job_id: r.try_get(0)?,
-                reason: r.try_get(1)?,
-                due_at: r.try_get(2)?,
-                detail: r.try_get(3)?,
-            })
-        })
+        .map(followup_row)
         .collect()
     }
 
@@ -848,18 +866,7 @@ impl Records for PgRecords<'_> {
         )
         .await?
         .iter()
-        .map(|r| {
-            Ok(ComplaintRecord {
-                job_id: r.try_get(0)?,
-                technician_id: r.try_get(1)?,
-                kind: r.try_get(2)?,
-                words: r.try_get(3)?,
-                customer_name: r.try_get(4)?,
-                customer_phone: r.try_get(5)?,
-                made_at: r.try_get(6)?,
-                received_at: r.try_get(7)?,
-            })
-        })
+        .map(complaint_row)
         .collect()
     }
 

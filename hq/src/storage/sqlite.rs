@@ -200,6 +200,31 @@ fn old_part_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OldPart> {
     })
 }
 
+/// `job_id, reason, due_at, detail` of `followups`.
+pub(super) fn followup_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FollowUp> {
+    Ok(FollowUp {
+        job_id: r.get(0)?,
+        reason: r.get(1)?,
+        due_at: r.get(2)?,
+        detail: r.get(3)?,
+    })
+}
+
+/// `job_id, technician_id, kind, words, customer_name, customer_phone,
+/// made_at, received_at` of `complaints`.
+pub(super) fn complaint_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ComplaintRecord> {
+    Ok(ComplaintRecord {
+        job_id: r.get(0)?,
+        technician_id: r.get(1)?,
+        kind: r.get(2)?,
+        words: r.get(3)?,
+        customer_name: r.get(4)?,
+        customer_phone: r.get(5)?,
+        made_at: r.get(6)?,
+        received_at: r.get(7)?,
+    })
+}
+
 fn money_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ReceiptMoney> {
     Ok(ReceiptMoney {
         method: r.get(0)?,
@@ -714,14 +739,7 @@ impl Records for SqliteRecords<'_> {
         let mut stmt = self.tx.prepare_cached(
             "SELECT job_id, reason, due_at, detail FROM followups ORDER BY due_at, job_id, reason",
         )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(FollowUp {
-                job_id: r.get(0)?,
-                reason: r.get(1)?,
-                due_at: r.get(2)?,
-                detail: r.get(3)?,
-            })
-        })?;
+        let rows = stmt.query_map([], followup_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -751,18 +769,7 @@ impl Records for SqliteRecords<'_> {
             "SELECT job_id, technician_id, kind, words, customer_name, customer_phone, made_at, received_at
              FROM complaints ORDER BY received_at, op_id",
         )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(ComplaintRecord {
-                job_id: r.get(0)?,
-                technician_id: r.get(1)?,
-                kind: r.get(2)?,
-                words: r.get(3)?,
-                customer_name: r.get(4)?,
-                customer_phone: r.get(5)?,
-                made_at: r.get(6)?,
-                received_at: r.get(7)?,
-            })
-        })?;
+        let rows = stmt.query_map([], complaint_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

@@ -39,14 +39,7 @@ impl DossierRecords for PgRecords<'_> {
         )
         .await?
         .iter()
-        .map(|r| {
-            Ok(FollowUp {
-                job_id: r.try_get(0)?,
-                reason: r.try_get(1)?,
-                due_at: r.try_get(2)?,
-                detail: r.try_get(3)?,
-            })
-        })
+        .map(super::followup_row)
         .collect()
     }
 
@@ -59,18 +52,7 @@ impl DossierRecords for PgRecords<'_> {
         )
         .await?
         .iter()
-        .map(|r| {
-            Ok(ComplaintRecord {
-                job_id: r.try_get(0)?,
-                technician_id: r.try_get(1)?,
-                kind: r.try_get(2)?,
-                words: r.try_get(3)?,
-                customer_name: r.try_get(4)?,
-                customer_phone: r.try_get(5)?,
-                made_at: r.try_get(6)?,
-                received_at: r.try_get(7)?,
-            })
-        })
+        .map(super::complaint_row)
         .collect()
     }
 }

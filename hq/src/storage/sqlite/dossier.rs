@@ -35,14 +35,7 @@ impl DossierRecords for SqliteRecords<'_> {
             "SELECT job_id, reason, due_at, detail FROM followups WHERE job_id = ?1
              ORDER BY due_at, reason",
         )?;
-        let rows = st.query_map(params![job_id], |r| {
-            Ok(FollowUp {
-                job_id: r.get(0)?,
-                reason: r.get(1)?,
-                due_at: r.get(2)?,
-                detail: r.get(3)?,
-            })
-        })?;
+        let rows = st.query_map(params![job_id], super::followup_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -52,18 +45,7 @@ impl DossierRecords for SqliteRecords<'_> {
                     received_at
              FROM complaints WHERE job_id = ?1 ORDER BY received_at, op_id",
         )?;
-        let rows = st.query_map(params![job_id], |r| {
-            Ok(ComplaintRecord {
-                job_id: r.get(0)?,
-                technician_id: r.get(1)?,
-                kind: r.get(2)?,
-                words: r.get(3)?,
-                customer_name: r.get(4)?,
-                customer_phone: r.get(5)?,
-                made_at: r.get(6)?,
-                received_at: r.get(7)?,
-            })
-        })?;
+        let rows = st.query_map(params![job_id], super::complaint_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }
