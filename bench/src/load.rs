@@ -79,7 +79,10 @@ pub fn fleet(s: &Sizes) -> anyhow::Result<Vec<Device>> {
             .map(|c| {
                 Ok((
                     c.len(),
-                    serde_json::to_vec(&PushRequest { ops: c.to_vec() })?,
+                    serde_json::to_vec(&PushRequest {
+                        ops: c.to_vec(),
+                        backlog: None,
+                    })?,
                 ))
             })
             .collect::<Result<_, serde_json::Error>>()?;

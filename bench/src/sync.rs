@@ -164,7 +164,12 @@ pub fn push(r: &mut Report, s: &Sizes) -> anyhow::Result<()> {
     let batch = 200;
     let bodies: Vec<Vec<u8>> = ops
         .chunks(batch)
-        .map(|c| serde_json::to_vec(&PushRequest { ops: c.to_vec() }))
+        .map(|c| {
+            serde_json::to_vec(&PushRequest {
+                ops: c.to_vec(),
+                backlog: None,
+            })
+        })
         .collect::<Result<_, _>>()?;
     let body_bytes: usize = bodies.iter().map(Vec::len).sum();
 

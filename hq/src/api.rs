@@ -569,7 +569,7 @@ async fn push(
         let bytes = serde_json::to_vec(&v)?;
         decode_push_envelope(&bytes).map_err(|_| HqError::BadRequest(e.to_string()))
     })?;
-    let out = s.store.push(&d, req.ops, Utc::now()).await?;
+    let out = s.store.push(&d, req, Utc::now()).await?;
     Ok(Json(out).into_response())
 }
 

@@ -19,13 +19,14 @@ use onsite_core::payment::Method;
 use onsite_core::receipt::NumberBlock;
 use onsite_core::signature::record::content_hash;
 use onsite_core::sync::protocol::{
-    Change, ChangeKind, EnrollResponse, Op, OpResult, Outcome, PullResponse, PushResponse,
+    Backlog, Change, ChangeKind, EnrollResponse, Op, OpResult, Outcome, PullResponse, PushResponse,
     RejectCode, MAX_PULL_CHANGES, MAX_PUSH_OPS,
 };
 use onsite_core::visit::RescheduleConsent;
 use onsite_core::visit::{Event, Opinion, Status, Visit};
 use serde::{Deserialize, Serialize};
 
+use crate::centre::fleet::DeviceBacklog;
 use crate::error::{HqError, Result};
 use crate::storage::records::{ComplaintRow, OpRow, OrderRow, ReceiptRow, Records};
 
@@ -514,6 +515,7 @@ pub(crate) async fn push<R: Records>(
     r: &mut R,
     device: &Device,
     ops: &[Op],
+    backlog: Option<Backlog>,
     now: DateTime<Utc>,
 ) -> Result<PushResponse> {
     if ops.len() > MAX_PUSH_OPS {
@@ -602,6 +604,19 @@ pub(crate) async fn push<R: Records>(
         }
     }
     r.set_last_seq(&device.device_id, last).await?;
+    if let Some(b) = backlog {
+        // Ops of this batch HQ could not settle (a gap before them) stay on the phone too.
+        let unsettled = results
+            .iter()
+            .filter(|x| x.outcome == Outcome::OutOfOrder)
+            .count();
+        let held = DeviceBacklog {
+            ops: i64::from(b.ops) + i64::try_from(unsettled).unwrap_or(0),
+            blobs: i64::from(b.blobs),
+            at: now_str(now),
+        };
+        r.set_backlog(&device.device_id, &held).await?;
+    }
     let response = PushResponse {
         last_applied_seq: last,
         results,

@@ -432,3 +432,69 @@ fn keys_are_made_once_and_revoked(b: Backend) {
     }
 }
 on_both!(keys_are_made_once_and_revoked);
+
+/// Cancels a sync once its first batch is in: the rest stays on the phone.
+struct StopAfterFirstBatch(onsite_core::sync::CancelHandle);
+
+impl onsite_core::sync::SyncListener for StopAfterFirstBatch {
+    fn on_state(&self, state: onsite_core::sync::SyncState) {
+        if matches!(state, onsite_core::sync::SyncState::Pushing { done, .. } if done > 0) {
+            self.0.cancel();
+        }
+    }
+}
+
+/// A phone whose sync stopped half way shows, on the technicians page, how
+/// many ops it still holds (as it reported them with its last push); once it
+/// syncs everything, the page says nothing waits.
+fn a_phone_with_unsent_work_stands_out(b: Backend) {
+    use onsite_core::sync::{SyncClient, SyncConfig};
+    let (hq, phone) = onsite_tests::harness::hq_and_phone(b, "T-5");
+    add_person(&hq, "root", "管理员甲", Role::Admin);
+    let mut admin = Browser::signed_in(&hq, "root");
+    assert!(
+        admin.get("/technicians").body.contains("未报告"),
+        "a device that never pushed has reported nothing"
+    );
+
+    let appointment = chrono::Utc::now() + chrono::Duration::hours(2);
+    hq.dispatch(&onsite_core::sample::leak_order("J-5", "T-5", appointment));
+    phone.sync();
+    phone.tech.accept_job("J-5").unwrap();
+    onsite_core::sample::complete_checklist(
+        &phone.tech,
+        "J-5",
+        onsite_core::checklist::Phase::BeforeLeaving,
+    )
+    .unwrap();
+    phone.tech.depart("J-5").unwrap();
+    let held = phone.tech.outbox_len().unwrap();
+    assert!(held > 3, "{held} ops to send");
+
+    // Batches of 3; the sync is cut after the first one.
+    let mut config = SyncConfig::new(&hq.url, &phone.token);
+    config.batch_size = 3;
+    let client = SyncClient::new(config).unwrap();
+    let stop = StopAfterFirstBatch(client.cancel_handle());
+    assert!(matches!(
+        client.sync_now(&phone.tech, Some(&stop)),
+        Err(onsite_core::Error::Cancelled)
+    ));
+    assert_eq!(phone.tech.outbox_len().unwrap(), held - 3);
+    let page = admin.get("/technicians");
+    assert!(
+        page.body
+            .contains(&format!("{} 项操作, 0 个照片或签名图", held - 3)),
+        "the ops left on the phone: {}",
+        page.body
+    );
+
+    phone.sync();
+    let page = admin.get("/technicians");
+    assert!(
+        !page.body.contains("项操作") && page.body.contains("截至"),
+        "nothing waits any more: {}",
+        page.body
+    );
+}
+on_both!(a_phone_with_unsent_work_stands_out);

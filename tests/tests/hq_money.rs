@@ -153,7 +153,7 @@ impl Rig {
         };
         let resp = self
             .db
-            .run(self.db.store.push(&self.device, req.ops, Utc::now()))
+            .run(self.db.store.push(&self.device, req, Utc::now()))
             .expect("a push never fails on an amount: a bad one is a rejected op");
         self.next_seq = resp.last_applied_seq + 1;
         let applied = |seq| {

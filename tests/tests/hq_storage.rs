@@ -17,7 +17,7 @@ use onsite_core::charge::Instruction;
 use onsite_core::receipt::NumberBlock;
 use onsite_core::sample;
 use onsite_core::sync::protocol::{
-    ChangeKind, Op, Outcome, PushResponse, RejectCode, MAX_PUSH_OPS,
+    ChangeKind, Op, Outcome, PushRequest, PushResponse, RejectCode, MAX_PUSH_OPS,
 };
 use onsite_core::visit::{Complaint, ComplaintKind, Status};
 use onsite_core::{Profile, Technician};
@@ -26,6 +26,11 @@ use onsite_hq::storage::migrations::{self, VERSION};
 use onsite_tests::harness::{fresh_postgres, sqlite_backend, Backend, Store};
 use onsite_tests::on_both;
 use onsite_tests::peek::{self, Val};
+
+/// A batch as an older phone sends it: no backlog report.
+fn batch(ops: Vec<Op>) -> PushRequest {
+    PushRequest { ops, backlog: None }
+}
 
 /// HQ's storage on one database, and a directory for the phones' stores.
 struct Hq {
@@ -156,7 +161,7 @@ impl Hq {
         self.upload(phone);
         let ops = phone.tech.pending_ops(MAX_PUSH_OPS).unwrap();
         let resp = self
-            .run(self.db.store.push(&phone.device, ops, Utc::now()))
+            .run(self.db.store.push(&phone.device, batch(ops), Utc::now()))
             .unwrap();
         phone.tech.acknowledge(&resp).unwrap();
         resp
@@ -263,7 +268,7 @@ fn enrollment(b: Backend) {
 
     // Re-enrolling D-T1 after it pushed a visit: same device, new token, same sequence.
     let ops = hq.visit(&t1, "E-1");
-    let first = hq.run(s.push(&t1.device, ops.clone(), now)).unwrap();
+    let first = hq.run(s.push(&t1.device, batch(ops.clone()), now)).unwrap();
     let last = first.last_applied_seq;
     assert_eq!(last, ops.len() as i64);
     let e = hq.run(s.enroll(&code, "D-T1", now)).unwrap();
@@ -285,7 +290,7 @@ fn enrollment(b: Backend) {
             .unwrap(),
         t1.device
     );
-    let again = hq.run(s.push(&t1.device, ops, now)).unwrap();
+    let again = hq.run(s.push(&t1.device, batch(ops), now)).unwrap();
     assert_eq!(
         again.last_applied_seq, last,
         "the sequence survives re-enrollment"
@@ -540,7 +545,7 @@ fn push(b: Backend) {
     let ops = hq.visit(&t1, "P-1");
     let n = ops.len();
     assert!(n > 10, "{n} ops");
-    let push = |ops: &[Op]| hq.run(s.push(&t1.device, ops.to_vec(), now));
+    let push = |ops: &[Op]| hq.run(s.push(&t1.device, batch(ops.to_vec()), now));
     let outcomes = |r: &PushResponse| -> Vec<Outcome> {
         r.results.iter().map(|o| o.outcome.clone()).collect()
     };
@@ -567,7 +572,7 @@ fn push(b: Backend) {
     let mut op = ops[5].clone();
     op.device_id = "D-GHOST".into();
     assert_eq!(
-        refusal(hq.run(s.push(&ghost, vec![op], now))),
+        refusal(hq.run(s.push(&ghost, batch(vec![op]), now))),
         "unauthorized"
     );
     // More than a push may carry.
@@ -911,7 +916,7 @@ fn followups_and_reconciliation(b: Backend) {
     let r = hq.sync(&t1);
     assert_eq!(applied(&r), ops.len(), "{r:?}");
     // Re-sent (the answer was lost): nothing is queued twice.
-    hq.run(s.push(&t1.device, ops, now)).unwrap();
+    hq.run(s.push(&t1.device, batch(ops), now)).unwrap();
     let f = hq.run(s.followups(None)).unwrap();
     let reasons: Vec<(&str, &str)> = f
         .iter()
@@ -997,7 +1002,7 @@ fn complaints_and_old_parts(b: Backend) {
     let r = hq.sync(&t1);
     assert_eq!(applied(&r), ops.len(), "{r:?}");
     // Re-sent (the answer was lost): nothing is recorded twice.
-    hq.run(s.push(&t1.device, ops, Utc::now())).unwrap();
+    hq.run(s.push(&t1.device, batch(ops), Utc::now())).unwrap();
 
     let c = hq.run(s.complaints()).unwrap();
     assert_eq!(c.len(), 1);
@@ -1407,7 +1412,7 @@ fn migrated_from(b: &Backend, v: usize, before: &[(String, i64)]) {
             ..accept
         },
     ];
-    let r = db.run(s.push(&device, ops, Utc::now())).unwrap();
+    let r = db.run(s.push(&device, batch(ops), Utc::now())).unwrap();
     let outcomes: Vec<Outcome> = r.results.iter().map(|o| o.outcome.clone()).collect();
     assert_eq!(
         outcomes,

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::receipt::NumberBlock;
 use crate::sync::protocol::{
-    EnrollRequest, EnrollResponse, ErrorBody, PullResponse, PushRequest, PushResponse,
+    Backlog, EnrollRequest, EnrollResponse, ErrorBody, PullResponse, PushRequest, PushResponse,
 };
 use crate::sync::runtime::{self, Panicked};
 use crate::technician::Technician;
@@ -488,7 +488,24 @@ impl Inner {
                 done: report.ops_pushed,
                 total,
             });
-            let body = serde_json::to_vec(&PushRequest { ops })?;
+            // What stays on the phone once this batch is in (the console shows it).
+            let batch_len = ops.len();
+            let backlog = store
+                .call(move |t| {
+                    Ok(Backlog {
+                        ops: count(
+                            usize::try_from(t.outbox_len()?)
+                                .unwrap_or(0)
+                                .saturating_sub(batch_len),
+                        ),
+                        blobs: count(t.pending_blobs()?.len()),
+                    })
+                })
+                .await?;
+            let body = serde_json::to_vec(&PushRequest {
+                ops,
+                backlog: Some(backlog),
+            })?;
             super::crash_point("push-sending");
             let resp: PushResponse = self
                 .request(reqwest::Method::POST, "/v1/sync/push", Some(body), listener)
@@ -540,6 +557,11 @@ impl Inner {
         }
         Ok(report)
     }
+}
+
+/// A count as the protocol carries it (saturating: a phone never holds 4 billion ops).
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 #[cfg(test)]

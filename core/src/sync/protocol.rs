@@ -23,6 +23,21 @@ pub const MAX_PULL_CHANGES: usize = 1000;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushRequest {
     pub ops: Vec<Op>,
+    /// What the device still holds unsent once this batch is in, so the
+    /// service centre sees a phone with work stuck on it. Absent from
+    /// phones older than the field; HQ keeps the last one it was told.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backlog: Option<Backlog>,
+}
+
+/// A device's unsent work as it reports it with a push.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Backlog {
+    /// Ops left in the outbox after this batch.
+    pub ops: u32,
+    /// Photos and signatures not yet uploaded.
+    pub blobs: u32,
 }
 
 /// Why HQ refused an op.
@@ -300,7 +315,7 @@ mod tests {
     }
 
     fn push(ops: Vec<Op>) -> Vec<u8> {
-        serde_json::to_vec(&PushRequest { ops }).unwrap()
+        serde_json::to_vec(&PushRequest { ops, backlog: None }).unwrap()
     }
 
     fn field_of(e: &Error) -> Option<Field> {

@@ -3,10 +3,12 @@
 //! device's last contact; and the integration keys, created and revoked
 //! with the admin's account on the trail.
 //!
-//! Pending ops: HQ cannot see a phone's unsent outbox, so the page shows
-//! what HQ knows for certain - the last op sequence it applied from each
-//! device and when the device last reached it. A phone that has not synced
-//! since then may hold more.
+//! Pending ops: each push carries what the phone still holds unsent once
+//! that batch is in (ops left in its outbox, photos not yet uploaded); HQ
+//! keeps the last report with its time, so a phone with work stuck on it
+//! (a push that failed half way, photos that never went) stands out. What a
+//! phone recorded after its last contact HQ cannot know; the page says
+//! "as of" that contact.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -27,6 +29,19 @@ pub struct DeviceInfo {
     pub revoked: bool,
     /// The last op sequence HQ applied from it (0: none yet).
     pub last_seq: i64,
+    /// What it still held unsent at its last push (None: it never said).
+    pub backlog: Option<DeviceBacklog>,
+}
+
+/// A device's unsent work as it reported it at its last push.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceBacklog {
+    /// Ops still in its outbox, including any of that push HQ could not settle.
+    pub ops: i64,
+    /// Photos and signatures not yet uploaded.
+    pub blobs: i64,
+    /// When it said so.
+    pub at: String,
 }
 
 /// A technician with their devices.
@@ -56,6 +71,8 @@ pub(crate) trait FleetRecords {
     async fn device_rows(&mut self) -> Result<Vec<DeviceInfo>>;
     /// One device, if it exists.
     async fn device_row(&mut self, device_id: &str) -> Result<Option<DeviceInfo>>;
+    /// Keeps what a device reported unsent with a push (in the push's transaction).
+    async fn set_backlog(&mut self, device_id: &str, backlog: &DeviceBacklog) -> Result<()>;
 }
 
 /// This module's operations on HQ's database, each one transaction.

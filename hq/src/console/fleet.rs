@@ -94,6 +94,7 @@ async fn page(console: &Console, who: &Signed, status: StatusCode, extra: Extra)
                 th { (who.tr("激活时间", "Enrolled")) }
                 th { (who.tr("最后联系", "Last contact")) }
                 th.num { (who.tr("已接收操作序号", "Last op applied")) }
+                th { (who.tr("手机上待上传", "Waiting on the phone")) }
                 th { (who.tr("状态", "State")) }
                 th {}
             } }
@@ -109,7 +110,7 @@ async fn page(console: &Console, who: &Signed, status: StatusCode, extra: Extra)
                             }
                         }
                         @if let Some(d) = t.devices.first() { (device_cells(who, d)) }
-                        @else { td colspan="6" .muted { (who.tr("尚无设备", "No device yet")) } }
+                        @else { td colspan="7" .muted { (who.tr("尚无设备", "No device yet")) } }
                     }
                     @for d in t.devices.iter().skip(1) {
                         tr { (device_cells(who, d)) }
@@ -118,8 +119,8 @@ async fn page(console: &Console, who: &Signed, status: StatusCode, extra: Extra)
             }
         }
         p.muted { (who.tr(
-            "总部无法看到手机上尚未上传的操作:“已接收操作序号”是总部最后应用的该设备操作编号,手机在最后联系之后记录的操作要等它下次同步才会到达。",
-            "HQ cannot see what a phone has not sent yet: \"last op applied\" is the sequence number of the last op HQ applied from the device; ops recorded after its last contact arrive with its next sync."
+            "“手机上待上传”是设备最后一次上传时报告的尚未上传的操作和照片;此后在手机上记录的内容要等它下次同步才会到达。",
+            "\"Waiting on the phone\" is what the device reported still unsent at its last push; what it recorded after that arrives with its next sync."
         )) }
     };
     Ok((status, layout(who, "/technicians", title, body)).into_response())
@@ -134,6 +135,7 @@ fn device_cells(who: &Signed, d: &crate::centre::fleet::DeviceInfo) -> Markup {
             None => span.muted { (who.tr("从未", "never")) },
         } }
         td.num { (d.last_seq) }
+        td { (backlog_cell(who, d.backlog.as_ref())) }
         td { @if d.revoked {
             span.flag.breach { (who.tr("已吊销", "revoked")) }
         } @else {
@@ -149,6 +151,23 @@ fn device_cells(who: &Signed, d: &crate::centre::fleet::DeviceInfo) -> Markup {
             }
         } }
     }
+}
+
+/// What a device said it still held unsent: a flag when anything waits.
+fn backlog_cell(who: &Signed, b: Option<&crate::centre::fleet::DeviceBacklog>) -> Markup {
+    html! { @match b {
+        None => span.muted { (who.tr("未报告", "not reported")) },
+        Some(b) if b.ops == 0 && b.blobs == 0 => {
+            span.flag.ok { (who.tr("无", "nothing")) }
+            " " span.muted { (who.tr("截至 ", "as of ")) (local_str(&b.at)) }
+        }
+        Some(b) => {
+            span.flag.late.backlog {
+                (b.ops) (who.tr(" 项操作", " ops")) ", " (b.blobs) (who.tr(" 个照片或签名图", " photos or signatures"))
+            }
+            " " span.muted { (who.tr("截至 ", "as of ")) (local_str(&b.at)) }
+        }
+    } }
 }
 
 /// The code, once, and its QR code for the phone's camera.

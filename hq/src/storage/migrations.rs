@@ -34,11 +34,13 @@
 //!   (`006_<module>.sql`): people and sessions, the audit trail, the front
 //!   desk's calls, approvals, follow-up calls, complaint handling,
 //!   reconciliation sign-offs.
+//! - v7: one file per module again (`007_<module>.sql`): what each device
+//!   still holds unsent.
 
 use crate::error::{HqError, Result};
 
 /// SQLite's steps.
-pub const SQLITE: [&str; 6] = [
+pub const SQLITE: [&str; 7] = [
     include_str!("../../migrations/sqlite/001_init.sql"),
     include_str!("../../migrations/sqlite/002_receipt_voids.sql"),
     include_str!("../../migrations/sqlite/003_old_parts.sql"),
@@ -56,10 +58,11 @@ pub const SQLITE: [&str; 6] = [
         include_str!("../../migrations/sqlite/006_reports.sql"),
         include_str!("../../migrations/sqlite/006_fleet.sql"),
     ),
+    concat!(include_str!("../../migrations/sqlite/007_fleet.sql"),),
 ];
 
 /// PostgreSQL's steps.
-pub const POSTGRES: [&str; 6] = [
+pub const POSTGRES: [&str; 7] = [
     include_str!("../../migrations/postgres/001_init.sql"),
     include_str!("../../migrations/postgres/002_receipt_voids.sql"),
     include_str!("../../migrations/postgres/003_old_parts.sql"),
@@ -77,6 +80,7 @@ pub const POSTGRES: [&str; 6] = [
         include_str!("../../migrations/postgres/006_reports.sql"),
         include_str!("../../migrations/postgres/006_fleet.sql"),
     ),
+    concat!(include_str!("../../migrations/postgres/007_fleet.sql"),),
 ];
 
 /// The schema version this build writes.

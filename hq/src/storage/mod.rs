@@ -29,7 +29,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use onsite_core::charge::Instruction;
 use onsite_core::order::WorkOrder;
 use onsite_core::receipt::NumberBlock;
-use onsite_core::sync::protocol::{EnrollResponse, Op, PullResponse, PushResponse};
+use onsite_core::sync::protocol::{EnrollResponse, PullResponse, PushRequest, PushResponse};
 use onsite_core::visit::{RescheduleConsent, Visit};
 
 use crate::error::Result;
@@ -115,8 +115,13 @@ pub trait Storage:
     async fn charge_code(&self, job_id: &str, instruction: Instruction) -> Result<String>;
 
     // --- sync ---
-    async fn push(&self, device: &Device, ops: Vec<Op>, now: DateTime<Utc>)
-        -> Result<PushResponse>;
+    /// Applies a device's batch and keeps what it said it still holds unsent.
+    async fn push(
+        &self,
+        device: &Device,
+        push: PushRequest,
+        now: DateTime<Utc>,
+    ) -> Result<PushResponse>;
     async fn pull(&self, technician_id: &str, cursor: i64, limit: usize) -> Result<PullResponse>;
     /// Stores a photo; false if it was already stored.
     async fn put_blob(

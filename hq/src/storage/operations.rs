@@ -149,11 +149,17 @@ macro_rules! storage_operations {
             async fn push(
                 &self,
                 device: &Device,
-                ops: Vec<Op>,
+                push: PushRequest,
                 now: DateTime<Utc>,
             ) -> Result<PushResponse> {
                 let device = device.clone();
-                rule!(self, |r| rules::push(r, &device, &ops, now))
+                rule!(self, |r| rules::push(
+                    r,
+                    &device,
+                    &push.ops,
+                    push.backlog,
+                    now
+                ))
             }
 
             async fn pull(

@@ -16,7 +16,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use onsite_core::charge::Instruction;
 use onsite_core::order::WorkOrder;
 use onsite_core::receipt::NumberBlock;
-use onsite_core::sync::protocol::{EnrollResponse, Op, PullResponse, PushResponse};
+use onsite_core::sync::protocol::{EnrollResponse, PullResponse, PushRequest, PushResponse};
 use onsite_core::visit::{RescheduleConsent, Visit};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row};

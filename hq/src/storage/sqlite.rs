@@ -13,7 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use onsite_core::charge::Instruction;
 use onsite_core::order::WorkOrder;
 use onsite_core::receipt::NumberBlock;
-use onsite_core::sync::protocol::{EnrollResponse, Op, PullResponse, PushResponse};
+use onsite_core::sync::protocol::{EnrollResponse, PullResponse, PushRequest, PushResponse};
 use onsite_core::visit::{RescheduleConsent, Visit};
 use rusqlite::{named_params, params, OptionalExtension, TransactionBehavior};
 

@@ -3,10 +3,10 @@
 use tokio_postgres::Row;
 
 use super::PgRecords;
-use crate::centre::fleet::{DeviceInfo, FleetRecords, TechnicianRow};
+use crate::centre::fleet::{DeviceBacklog, DeviceInfo, FleetRecords, TechnicianRow};
 use crate::error::Result;
 
-const DEVICE: &str = "device_id, technician_id, enrolled_at, last_seen_at, revoked, last_seq";
+const DEVICE: &str = "device_id, technician_id, enrolled_at, last_seen_at, revoked, last_seq, backlog_ops, backlog_blobs, backlog_at";
 
 fn device_info(r: &Row) -> Result<DeviceInfo> {
     Ok(DeviceInfo {
@@ -16,6 +16,10 @@ fn device_info(r: &Row) -> Result<DeviceInfo> {
         last_seen_at: r.try_get(3)?,
         revoked: r.try_get::<_, i64>(4)? != 0,
         last_seq: r.try_get(5)?,
+        backlog: match (r.try_get(6)?, r.try_get(7)?, r.try_get(8)?) {
+            (Some(ops), Some(blobs), Some(at)) => Some(DeviceBacklog { ops, blobs, at }),
+            _ => None,
+        },
     })
 }
 
@@ -59,5 +63,14 @@ impl FleetRecords for PgRecords<'_> {
         .as_ref()
         .map(device_info)
         .transpose()
+    }
+
+    async fn set_backlog(&mut self, device_id: &str, b: &DeviceBacklog) -> Result<()> {
+        self.exec(
+            "UPDATE devices SET backlog_ops = $1, backlog_blobs = $2, backlog_at = $3 WHERE device_id = $4",
+            &[&b.ops, &b.blobs, &b.at, &device_id],
+        )
+        .await?;
+        Ok(())
     }
 }

@@ -3,10 +3,10 @@
 use rusqlite::{params, OptionalExtension};
 
 use super::SqliteRecords;
-use crate::centre::fleet::{DeviceInfo, FleetRecords, TechnicianRow};
+use crate::centre::fleet::{DeviceBacklog, DeviceInfo, FleetRecords, TechnicianRow};
 use crate::error::Result;
 
-const DEVICE: &str = "device_id, technician_id, enrolled_at, last_seen_at, revoked, last_seq";
+const DEVICE: &str = "device_id, technician_id, enrolled_at, last_seen_at, revoked, last_seq, backlog_ops, backlog_blobs, backlog_at";
 
 fn device_info(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceInfo> {
     Ok(DeviceInfo {
@@ -16,6 +16,10 @@ fn device_info(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceInfo> {
         last_seen_at: r.get(3)?,
         revoked: r.get::<_, i64>(4)? != 0,
         last_seq: r.get(5)?,
+        backlog: match (r.get(6)?, r.get(7)?, r.get(8)?) {
+            (Some(ops), Some(blobs), Some(at)) => Some(DeviceBacklog { ops, blobs, at }),
+            _ => None,
+        },
     })
 }
 
@@ -50,5 +54,13 @@ impl FleetRecords for SqliteRecords<'_> {
             ))?
             .query_row(params![device_id], device_info)
             .optional()?)
+    }
+
+    async fn set_backlog(&mut self, device_id: &str, b: &DeviceBacklog) -> Result<()> {
+        self.exec(
+            "UPDATE devices SET backlog_ops = ?1, backlog_blobs = ?2, backlog_at = ?3 WHERE device_id = ?4",
+            params![b.ops, b.blobs, b.at, device_id],
+        )?;
+        Ok(())
     }
 }
