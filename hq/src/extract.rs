@@ -181,6 +181,28 @@ impl<St: Send + Sync> FromRequestParts<St> for ClientAddr {
     }
 }
 
+/// Where a read came from, for the access log ([`crate::centre::access`]):
+/// the socket's peer, and `X-Forwarded-For` kept beside it as the proxy
+/// (or the caller) claimed it, never in its place.
+impl<St: Send + Sync> FromRequestParts<St> for crate::centre::access::Origin {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _: &St,
+    ) -> std::result::Result<Self, Self::Rejection> {
+        let address = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(a)| a.ip().to_string());
+        let forwarded = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
+        Ok(crate::centre::access::Origin::new(address, forwarded))
+    }
+}
+
 /// A body of at most `LIMIT` bytes; a larger one is a typed 413.
 pub struct LimitedBody<const LIMIT: usize>(pub Bytes);
 

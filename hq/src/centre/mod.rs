@@ -5,6 +5,7 @@
 //! database (`XStore`, which [`crate::Storage`] includes). Rules live here
 //! and in [`crate::rules`], never in a page.
 
+pub mod access;
 pub mod approvals;
 pub mod audit;
 pub mod complaints;

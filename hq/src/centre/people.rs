@@ -94,6 +94,12 @@ pub enum Action {
     ViewReports,
     /// Download customer data as a file (CSV).
     Export,
+    /// See a confidential order's customer data (others see it masked).
+    SeeConfidential,
+    /// Mark an order confidential or not, with a reason.
+    MarkConfidential,
+    /// Read the access log: who looked at which order, per order and per person.
+    ReadAccessLog,
     /// Add people, change roles, disable accounts, reset passwords.
     ManagePeople,
     /// Integration keys.
@@ -126,6 +132,12 @@ pub const PERMISSIONS: &[(Action, &[Role])] = &[
     (Action::SignReconciliation, &[Manager]),
     (Action::ViewReports, &[Manager]),
     (Action::Export, &[Manager]),
+    // 「凡属“机密”、“绝密”的客户资料……其他人员未经许可不得查阅。」 (GPS book)
+    (Action::SeeConfidential, &[Supervisor, Manager]),
+    (Action::MarkConfidential, &[Supervisor, Manager]),
+    // Who looked at what is for those who answer for it: the manager, and the
+    // admin who revokes devices and keys when a look was not right.
+    (Action::ReadAccessLog, &[Manager, Admin]),
     (Action::ManagePeople, &[Admin]),
     (Action::ManageKeys, &[Admin]),
     (Action::ManageTechnicians, &[Admin]),
@@ -846,13 +858,13 @@ mod tests {
         let sup: Vec<Action> = desk
             .iter()
             .copied()
-            .chain([Approve, Reassign, Cancel])
+            .chain([Approve, Reassign, Cancel, SeeConfidential, MarkConfidential])
             .collect();
         expect(Supervisor, &sup);
         let man: Vec<Action> = sup
             .iter()
             .copied()
-            .chain([SignReconciliation, ViewReports, Export])
+            .chain([SignReconciliation, ViewReports, Export, ReadAccessLog])
             .collect();
         expect(Manager, &man);
         expect(
@@ -863,6 +875,7 @@ mod tests {
                 ManageKeys,
                 ManageTechnicians,
                 ManageDevices,
+                ReadAccessLog,
             ],
         );
     }

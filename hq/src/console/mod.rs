@@ -15,6 +15,7 @@
 //!   key opens no page: only the session cookie is read here.
 //! - zh-CN by default, English by a switch (a cookie); times in China time.
 
+pub mod access;
 pub mod approvals;
 pub mod assets;
 pub mod complaints;
@@ -64,6 +65,7 @@ pub fn routes(console: Console) -> Router {
         .merge(people::routes())
         .merge(desk::routes())
         .merge(order::routes())
+        .merge(access::routes())
         .merge(approvals::routes())
         .merge(followups::routes())
         .merge(complaints::routes())

@@ -24,8 +24,10 @@ use onsite_core::locale::Lang;
 use super::page::{tr, Failure, PageResult};
 use super::session::Signed;
 use super::Console;
+use crate::centre::access::{self, Look, Origin};
 use crate::centre::people::Action;
 use crate::error::HqError;
+use chrono::Utc;
 
 pub fn routes() -> Router<Console> {
     Router::new()
@@ -47,27 +49,64 @@ fn no_such_order(lang: Lang) -> Failure {
     )
 }
 
-/// The order's whole file, or the page saying why not. A number the core
-/// would never accept as an order number is refused before any query.
+/// The order's whole file as this person may see it, or the page saying
+/// why not. A number the core would never accept as an order number is
+/// refused before any query. The read is logged ([`crate::centre::access`])
+/// before anything is shown; a confidential order's customer data is
+/// withheld from a role that may not see it.
 async fn dossier_of(
     console: &Console,
     who: &Signed,
+    origin: &Origin,
+    look: Look,
     job_id: &str,
-) -> Result<crate::centre::dossier::Dossier, Failure> {
+) -> Result<Seen, Failure> {
     if onsite_core::order::validate_id(Field::JobId, job_id).is_err() {
         return Err(no_such_order(who.lang));
     }
-    match console.store.dossier(job_id).await {
-        Ok(d) => Ok(d),
-        Err(HqError::NotFound(_)) => Err(no_such_order(who.lang)),
-        Err(e) => Err(who.fail(&e)),
+    let mut d = match console.store.dossier(job_id).await {
+        Ok(d) => d,
+        Err(HqError::NotFound(_)) => return Err(no_such_order(who.lang)),
+        Err(e) => return Err(who.fail(&e)),
+    };
+    let sees = access::sees_confidential(who.person.role);
+    let secret = console
+        .store
+        .looked(
+            &who.reader(),
+            origin,
+            look,
+            &[job_id.to_string()],
+            sees,
+            Utc::now(),
+        )
+        .await
+        .map_err(|e| who.fail(&e))?;
+    let confidential = secret.contains(job_id);
+    let masked = confidential && !sees;
+    if masked {
+        access::withhold_dossier(&mut d);
     }
+    Ok(Seen {
+        dossier: d,
+        confidential,
+        masked,
+    })
+}
+
+/// An order's file as one person saw it.
+struct Seen {
+    dossier: crate::centre::dossier::Dossier,
+    confidential: bool,
+    /// Its customer data was withheld from this person.
+    masked: bool,
 }
 
 /// A photo of the order, as stored (JPEG or PNG), never cached.
 async fn photo(
     State(console): State<Console>,
     who: Signed,
+    origin: Origin,
     Path((job_id, sha256)): Path<(String, String)>,
 ) -> PageResult {
     who.require(Action::View)?;
@@ -90,6 +129,22 @@ async fn photo(
         Err(HqError::NotFound(_)) => return Err(not_found()),
         Err(e) => return Err(who.fail(&e)),
     };
+    let sees = access::sees_confidential(who.person.role);
+    let secret = console
+        .store
+        .looked(
+            &who.reader(),
+            &origin,
+            Look::Photo,
+            std::slice::from_ref(&job_id),
+            sees,
+            Utc::now(),
+        )
+        .await
+        .map_err(|e| who.fail(&e))?;
+    if secret.contains(&job_id) && !sees {
+        return Err(confidential_refusal(who.lang));
+    }
     let mut res = bytes.into_response();
     let h = res.headers_mut();
     h.insert(
@@ -99,6 +154,20 @@ async fn photo(
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(res)
+}
+
+/// 403 for what a confidential order shows only to its technician,
+/// supervisors and managers.
+pub fn confidential_refusal(lang: Lang) -> Failure {
+    Failure::new(
+        lang,
+        StatusCode::FORBIDDEN,
+        tr(
+            lang,
+            "这是保密工单:客户资料仅限主管、经理和派工的技术员查看。",
+            "This order is confidential: its customer data is for supervisors, managers and its technician only.",
+        ),
+    )
 }
 
 /// A page's HTML answer.
@@ -145,6 +214,9 @@ pub fn action_label(lang: Lang, action: &str) -> String {
         "order.reassign" => ("改派", "reassigned the order"),
         "order.reschedule" => ("改约(客户同意)", "rescheduled (customer agreed)"),
         "order.cancel" => ("取消工单", "cancelled the order"),
+        // access (console/access.rs)
+        "order.confidential" => ("标为保密工单", "marked the order confidential"),
+        "order.unconfidential" => ("取消保密", "marked the order not confidential"),
         other => return other.to_string(),
     };
     match lang {

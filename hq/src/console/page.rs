@@ -256,6 +256,12 @@ const NAV: &[NavItem] = &[
         needs: Action::ViewReports,
     },
     NavItem {
+        href: "/access",
+        zh: "查阅记录",
+        en: "Access log",
+        needs: Action::ReadAccessLog,
+    },
+    NavItem {
         href: "/technicians",
         zh: "技术员与设备",
         en: "Technicians",

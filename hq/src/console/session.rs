@@ -109,6 +109,11 @@ impl Signed {
         Actor::Person(self.person.username.clone())
     }
 
+    /// The person as the access log names them.
+    pub fn reader(&self) -> crate::centre::access::Reader {
+        crate::centre::access::Reader::Person(self.person.username.clone())
+    }
+
     /// The hidden field every form of this session carries.
     pub fn csrf_field(&self) -> Markup {
         html! { input type="hidden" name="csrf" value=(self.csrf); }

@@ -35,7 +35,7 @@
 //!   desk's calls, approvals, follow-up calls, complaint handling,
 //!   reconciliation sign-offs.
 //! - v7: one file per module again (`007_<module>.sql`): what each device
-//!   still holds unsent.
+//!   still holds unsent; the access log (append-only) and confidential orders.
 
 use crate::error::{HqError, Result};
 
@@ -58,7 +58,10 @@ pub const SQLITE: [&str; 7] = [
         include_str!("../../migrations/sqlite/006_reports.sql"),
         include_str!("../../migrations/sqlite/006_fleet.sql"),
     ),
-    concat!(include_str!("../../migrations/sqlite/007_fleet.sql"),),
+    concat!(
+        include_str!("../../migrations/sqlite/007_fleet.sql"),
+        include_str!("../../migrations/sqlite/007_access.sql"),
+    ),
 ];
 
 /// PostgreSQL's steps.
@@ -80,7 +83,10 @@ pub const POSTGRES: [&str; 7] = [
         include_str!("../../migrations/postgres/006_reports.sql"),
         include_str!("../../migrations/postgres/006_fleet.sql"),
     ),
-    concat!(include_str!("../../migrations/postgres/007_fleet.sql"),),
+    concat!(
+        include_str!("../../migrations/postgres/007_fleet.sql"),
+        include_str!("../../migrations/postgres/007_access.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

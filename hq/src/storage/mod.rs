@@ -46,6 +46,7 @@ use crate::rules::{
 #[async_trait::async_trait]
 pub trait Storage:
     crate::centre::people::PeopleStore
+    + crate::centre::access::AccessStore
     + crate::centre::audit::AuditStore
     + crate::centre::desk::DeskStore
     + crate::centre::dossier::DossierStore

@@ -39,6 +39,7 @@ const MIGRATION_LOCK: i64 = 7000;
 /// (a sequence) become visible in the order they were assigned.
 const FEED_LOCK: i64 = 7001;
 
+mod access;
 mod approvals;
 mod audit;
 mod complaints;
@@ -137,6 +138,7 @@ impl PgStorage {
 storage_operations!(PgStorage);
 crate::centre::people::people_operations!(PgStorage);
 crate::centre::audit::audit_operations!(PgStorage);
+crate::centre::access::access_operations!(PgStorage);
 crate::centre::desk::desk_operations!(PgStorage);
 crate::centre::dossier::dossier_operations!(PgStorage);
 crate::centre::approvals::approvals_operations!(PgStorage);

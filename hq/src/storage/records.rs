@@ -117,6 +117,7 @@ pub(crate) struct KeyRow {
 #[allow(async_fn_in_trait)] // crate-private: every caller names the concrete type.
 pub(crate) trait Records:
     crate::centre::people::PeopleRecords
+    + crate::centre::access::AccessRecords
     + crate::centre::audit::AuditRecords
     + crate::centre::desk::DeskRecords
     + crate::centre::dossier::DossierRecords

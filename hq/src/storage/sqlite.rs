@@ -29,6 +29,7 @@ use crate::rules::{
     self, ComplaintRecord, Device, FollowUp, OldPart, OrderSummary, PendingInvoice, Reconciliation,
 };
 
+mod access;
 mod approvals;
 mod audit;
 mod complaints;
@@ -150,6 +151,7 @@ impl SqliteStorage {
 storage_operations!(SqliteStorage);
 crate::centre::people::people_operations!(SqliteStorage);
 crate::centre::audit::audit_operations!(SqliteStorage);
+crate::centre::access::access_operations!(SqliteStorage);
 crate::centre::desk::desk_operations!(SqliteStorage);
 crate::centre::dossier::dossier_operations!(SqliteStorage);
 crate::centre::approvals::approvals_operations!(SqliteStorage);

@@ -14,6 +14,7 @@ use onsite_core::signature::{render_svg, Ink};
 use onsite_core::visit::{SignOff, Visit};
 
 use super::{action_label, dossier_of, html_page};
+use crate::centre::access::{Look, Origin};
 use crate::centre::dossier::{photos_of, Dossier};
 use crate::centre::people::Action;
 use crate::console::page::{layout, local, local_str, tr, trusted, yuan, PageResult};
@@ -23,21 +24,43 @@ use crate::console::Console;
 pub(super) async fn order_page(
     State(console): State<Console>,
     who: Signed,
+    origin: Origin,
     Path(job_id): Path<String>,
 ) -> PageResult {
     who.require(Action::View)?;
-    let d = dossier_of(&console, &who, &job_id).await?;
+    let seen = dossier_of(&console, &who, &origin, Look::Order, &job_id).await?;
+    let d = &seen.dossier;
     let lang = who.lang;
     let v = &d.visit;
     let title = format!("{} {}", who.tr("工单", "Order"), v.order.job_id);
     let body = html! {
         div.page-head {
-            h1 { (title) " " span.status { (v.status.label(lang)) } }
+            h1 {
+                (title) " " span.status { (v.status.label(lang)) }
+                @if seen.confidential { " " span.status.confidential { (who.tr("保密", "Confidential")) } }
+            }
             p.no-print {
                 a.button href={ "/orders/" (v.order.job_id) "/print" } {
                     (who.tr("四联工单(打印)", "The four-copy work order (print)"))
                 }
+                @if who.may(Action::ReadAccessLog) {
+                    " "
+                    a.button href={ "/access?order=" (v.order.job_id) } {
+                        (who.tr("查阅记录", "Access log"))
+                    }
+                }
             }
+        }
+        @if seen.masked {
+            p.problem.masked-note {
+                (who.tr(
+                    "这是保密工单:客户姓名、电话、地址、签名和照片仅限主管、经理和派工的技术员查看。",
+                    "This order is confidential: the customer's name, phone, address, signature and photos are for supervisors, managers and its technician only.",
+                ))
+            }
+        }
+        @if who.may(Action::MarkConfidential) {
+            (super::super::access::secrecy_form(&who, &v.order.job_id, seen.confidential))
         }
         (order_fields(lang, v))
         (timeline(lang, v))
@@ -45,11 +68,11 @@ pub(super) async fn order_page(
         (assessment(lang, v))
         (materials(lang, v))
         (quote(lang, v))
-        (acceptance(lang, v))
-        (payment(lang, &d))
-        (after_visit(lang, &d))
-        (photos(lang, v))
-        (trail(lang, &d))
+        (acceptance(lang, v, seen.masked))
+        (payment(lang, d))
+        (after_visit(lang, d))
+        @if !seen.masked { (photos(lang, v)) }
+        (trail(lang, d))
     };
     let here = format!("/orders/{}", v.order.job_id);
     Ok(html_page(layout(&who, &here, &title, body)))
@@ -405,7 +428,7 @@ fn signature(lang: Lang, heading: &str, s: &SignatureRecord, verified: Option<bo
     }
 }
 
-fn acceptance(lang: Lang, v: &Visit) -> Markup {
+fn acceptance(lang: Lang, v: &Visit, masked: bool) -> Markup {
     html! {
         @if let Some(a) = &v.acceptance {
             section {
@@ -421,6 +444,7 @@ fn acceptance(lang: Lang, v: &Visit) -> Markup {
                     dt { (tr(lang, "修复无把握", "Fix uncertain")) } dd { (yes_no(lang, a.fix_uncertain)) }
                 }
                 @match &a.sign_off {
+                    SignOff::Signed { .. } if masked => p { (tr(lang, "客户签名(保密,已隐去)", "The customer's signature (confidential, withheld)")) },
                     SignOff::Signed { signature: s } => (signature(lang, tr(lang, "客户签名", "Customer's signature"), s, v.verify_signature().ok())),
                     SignOff::Refused { reason } => p { strong { (tr(lang, "客户未签名:", "The customer did not sign: ")) } (reason) },
                 }
