@@ -197,7 +197,8 @@ pub enum KeyCommand {
     /// cannot be shown again.
     Create {
         name: String,
-        /// Comma-separated: dispatch, read, admin (admin covers all).
+        /// Comma-separated: dispatch, read, customer (customers' personal
+        /// data in what it reads), admin (admin covers all).
         #[arg(long)]
         scope: String,
     },

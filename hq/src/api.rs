@@ -24,6 +24,8 @@ use tracing::field::Empty;
 use tracing::Instrument;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::centre::access::{Look, Origin, Reader, Sight};
+use crate::centre::audit::Actor;
 use crate::error::{HqError, Result};
 use crate::extract::{
     with_whole_floats_as_integers, Admin, Auth, Caller, ClientAddr, DeviceCaller, Dispatch,
@@ -88,6 +90,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/orders/{job_id}/assign", post(assign))
         .route("/v1/orders/{job_id}/reschedule", post(reschedule))
         .route("/v1/orders/{job_id}/cancel", post(cancel))
+        .route("/v1/orders/{job_id}/confidential", post(set_confidential))
         .route(
             "/v1/orders/{job_id}/charge-instruction",
             post(charge_instruction),
@@ -302,6 +305,7 @@ async fn revoke(
     path = "/v1/orders",
     summary = "Create and dispatch a work order",
     security(("key" = ["dispatch"])),
+    params(CreateOptions),
     request_body = WorkOrder,
     responses(
         (status = 201, description = "Dispatched", body = OrderSummary),
@@ -316,12 +320,86 @@ async fn revoke(
     )
 )]
 async fn create_order(
-    _: Scoped<Dispatch>,
+    scoped: Scoped<Dispatch>,
     State(s): State<AppState>,
+    Query(opts): Query<CreateOptions>,
     JsonBody(order): JsonBody<WorkOrder>,
 ) -> Result<Response> {
-    let out = s.store.create_order(order, Utc::now()).await?;
+    let key = scoped.0;
+    let out = match opts.confidential_reason {
+        Some(reason) => {
+            s.store
+                .create_confidential_order(&Actor::Key(key.name), order, &reason, Utc::now())
+                .await?
+        }
+        None => s.store.create_order(order, Utc::now()).await?,
+    };
     Ok((StatusCode::CREATED, Json(out)).into_response())
+}
+
+/// How an order is created.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CreateOptions {
+    /// Create the order confidential (保密), for this reason (1 to 200
+    /// characters): its customer data is then for its technician,
+    /// supervisors and managers only, masked for every integration key and
+    /// the front desk, and never exported.
+    #[param(min_length = 1, max_length = 200)]
+    pub confidential_reason: Option<String>,
+}
+
+/// An order's confidentiality, set by a key with the `dispatch` scope.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Confidentiality {
+    /// Confidential (保密): customer data for its technician, supervisors
+    /// and managers only; masked for every integration key and the front
+    /// desk; never exported.
+    pub confidential: bool,
+    /// Why (audited with the key's name).
+    #[schema(min_length = 1, max_length = 200)]
+    pub reason: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/orders/{job_id}/confidential",
+    summary = "Mark an order confidential, or lift it (audited)",
+    security(("key" = ["dispatch"])),
+    params(("job_id" = String, Path, description = "The order number", pattern = "^[A-Za-z0-9._-]{1,64}$")),
+    request_body = Confidentiality,
+    responses(
+        (status = 200, description = "The order's confidentiality as set", body = Confidentiality),
+        (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
+        (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
+        (status = 403, description = "A device token, or a key without the scope this route needs", body = ErrorBody),
+        (status = 404, description = "No such order, device, technician or blob (or not the caller's)", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
+    )
+)]
+async fn set_confidential(
+    scoped: Scoped<Dispatch>,
+    State(s): State<AppState>,
+    Path(job_id): Path<String>,
+    JsonBody(c): JsonBody<Confidentiality>,
+) -> Result<Response> {
+    let key = scoped.0;
+    s.store
+        .set_confidential(
+            &Actor::Key(key.name),
+            &job_id,
+            c.confidential,
+            &c.reason,
+            Utc::now(),
+        )
+        .await?;
+    Ok(Json(Confidentiality {
+        confidential: c.confidential,
+        reason: c.reason.trim().to_string(),
+    })
+    .into_response())
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, IntoParams)]
@@ -362,6 +440,11 @@ async fn list_orders(
     get,
     path = "/v1/orders/{job_id}",
     summary = "HQ's view of one order: the whole visit",
+    description = "Every read is logged in HQ's access log (key, time, order, address). \
+        The customer's personal data - name, phone, room or place, the names they gave, \
+        their signature's strokes, comment and invoice title - is masked (王**, 138****8000, \
+        a shortened place; strokes, comment and tax number empty) unless the key has the \
+        `customer` scope (or `admin`); a confidential order's is masked for every key.",
     security(("key" = ["read"])),
     params(("job_id" = String, Path, description = "The order number", pattern = "^[A-Za-z0-9._-]{1,64}$")),
     responses(
@@ -374,12 +457,35 @@ async fn list_orders(
     )
 )]
 async fn get_order(
-    _: Scoped<Read>,
+    scoped: Scoped<Read>,
     State(s): State<AppState>,
+    origin: Origin,
     Path(job_id): Path<String>,
 ) -> Result<Response> {
-    let v = s.store.get_order(&job_id, None).await?;
+    let key = scoped.0;
+    let (v, _) = s
+        .store
+        .read_order(
+            &Reader::Key(key.name.clone()),
+            &origin,
+            Look::ApiOrder,
+            &job_id,
+            None,
+            key_sight(&key),
+            Utc::now(),
+        )
+        .await?;
     Ok(Json(v).into_response())
+}
+
+/// What a key sees of customers: with the `customer` scope (or `admin`),
+/// everything but a confidential order's; without it, always masked.
+fn key_sight(key: &crate::keys::Key) -> Sight {
+    if key.allows(Scope::Customer) {
+        Sight::NotConfidential
+    } else {
+        Sight::Masked
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -535,9 +641,21 @@ async fn my_jobs(DeviceCaller(d): DeviceCaller, State(s): State<AppState>) -> Re
 async fn my_job(
     DeviceCaller(d): DeviceCaller,
     State(s): State<AppState>,
+    origin: Origin,
     Path(job_id): Path<String>,
 ) -> Result<Response> {
-    let v = s.store.get_order(&job_id, Some(&d.technician_id)).await?;
+    let (v, _) = s
+        .store
+        .read_order(
+            &Reader::Device(d.device_id.clone()),
+            &origin,
+            Look::DeviceJob,
+            &job_id,
+            Some(&d.technician_id),
+            Sight::Everything,
+            Utc::now(),
+        )
+        .await?;
     Ok(Json(v).into_response())
 }
 
@@ -652,11 +770,15 @@ async fn put_blob(
     get,
     path = "/v1/blobs/{sha256}",
     summary = "Download a blob (devices: their technician's only)",
-    security(("key" = ["read"]), ("device" = [])),
+    description = "Photos and signature images are customers' data: a key needs both the `read` \
+        and the `customer` scopes (or `admin`). Every download is logged in HQ's access log \
+        against each order that names the blob.",
+    security(("key" = ["read", "customer"]), ("device" = [])),
     params(("sha256" = String, Path, description = "The SHA-256 of the bytes, lowercase hex", pattern = "^[0-9a-f]{64}$")),
     responses(
         (status = 200, description = "The bytes, with the media type they were stored with", content_type = "application/octet-stream"),
         (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
+        (status = 403, description = "A key without the read and customer scopes", body = ErrorBody),
         (status = 404, description = "No such order, device, technician or blob (or not the caller's)", body = ErrorBody),
         (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
         (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
@@ -665,19 +787,26 @@ async fn put_blob(
 async fn get_blob(
     caller: Caller,
     State(s): State<AppState>,
+    origin: Origin,
     Path(sha): Path<String>,
 ) -> Result<Response> {
-    let scope = match caller {
-        Caller::Key(k) if k.allows(Scope::Read) => None,
+    let (reader, scope) = match caller {
+        // A photo or a signature image is the customer's data, whole or not at all.
+        Caller::Key(k) if k.allows(Scope::Read) && k.allows(Scope::Customer) => {
+            (Reader::Key(k.name), None)
+        }
         Caller::Key(k) => {
             return Err(HqError::Forbidden(format!(
-                "key {} does not have the read scope this needs",
+                "key {} does not have the read and customer scopes this needs",
                 k.name
             )))
         }
-        Caller::Device(d) => Some(d.technician_id),
+        Caller::Device(d) => (Reader::Device(d.device_id), Some(d.technician_id)),
     };
     let (media, bytes) = s.store.get_blob(&sha, scope.as_deref()).await?;
+    s.store
+        .looked_at_blob(&reader, &origin, &sha, scope.as_deref(), Utc::now())
+        .await?;
     Ok(([(header::CONTENT_TYPE, media)], bytes).into_response())
 }
 

@@ -184,6 +184,18 @@ impl<St: Send + Sync> FromRequestParts<St> for ClientAddr {
 /// Where a read came from, for the access log ([`crate::centre::access`]):
 /// the socket's peer, and `X-Forwarded-For` kept beside it as the proxy
 /// (or the caller) claimed it, never in its place.
+pub fn origin_of(parts: &Parts) -> crate::centre::access::Origin {
+    let address = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(a)| a.ip().to_string());
+    let forwarded = parts
+        .headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    crate::centre::access::Origin::new(address, forwarded)
+}
+
 impl<St: Send + Sync> FromRequestParts<St> for crate::centre::access::Origin {
     type Rejection = std::convert::Infallible;
 
@@ -191,15 +203,7 @@ impl<St: Send + Sync> FromRequestParts<St> for crate::centre::access::Origin {
         parts: &mut Parts,
         _: &St,
     ) -> std::result::Result<Self, Self::Rejection> {
-        let address = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(a)| a.ip().to_string());
-        let forwarded = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok());
-        Ok(crate::centre::access::Origin::new(address, forwarded))
+        Ok(origin_of(parts))
     }
 }
 

@@ -36,16 +36,23 @@ pub enum Scope {
     Read,
     /// Technicians, enrollment codes, devices, handovers, keys, metrics; and all of the above.
     Admin,
+    /// Customers' personal data in what the key reads: names, phones,
+    /// places, signatures, photos. A key without it reads orders with those
+    /// fields masked and no photo. (Added last so stored scope lists keep
+    /// their order.)
+    // 「企业相关人员在对外交往与合作中如果需要提供客户资料时,应事先获得客户信息主管和客户服务部经理的批准。」 (GPS book)
+    Customer,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 3] = [Scope::Dispatch, Scope::Read, Scope::Admin];
+    pub const ALL: [Scope; 4] = [Scope::Dispatch, Scope::Read, Scope::Admin, Scope::Customer];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Scope::Dispatch => "dispatch",
             Scope::Read => "read",
             Scope::Admin => "admin",
+            Scope::Customer => "customer",
         }
     }
 
@@ -54,7 +61,9 @@ impl Scope {
             .into_iter()
             .find(|k| k.as_str() == s.trim())
             .ok_or_else(|| {
-                HqError::BadRequest(format!("scope {s:?}: expected dispatch, read or admin"))
+                HqError::BadRequest(format!(
+                    "scope {s:?}: expected dispatch, read, admin or customer"
+                ))
             })
     }
 

@@ -40,6 +40,7 @@ use crate::api;
         api::assign,
         api::reschedule,
         api::cancel,
+        api::set_confidential,
         api::charge_instruction,
         api::charge_code,
         api::my_jobs,

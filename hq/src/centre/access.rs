@@ -31,7 +31,7 @@ use onsite_core::visit::Visit;
 use serde::{Deserialize, Serialize};
 
 use crate::centre::audit::{self, Actor};
-use crate::centre::desk::OrderLine;
+use crate::centre::desk::{Call, OrderLine};
 use crate::centre::people::{allows, Action, Role};
 use crate::error::{HqError, Result};
 use crate::storage::records::Records;
@@ -45,6 +45,8 @@ pub enum Reader {
     Key(String),
     /// An enrolled device, by id.
     Device(String),
+    /// HQ itself (a command run on its database).
+    Operator,
 }
 
 impl Reader {
@@ -54,10 +56,23 @@ impl Reader {
             Reader::Person(n) => format!("person:{n}"),
             Reader::Key(n) => format!("key:{n}"),
             Reader::Device(n) => format!("device:{n}"),
+            Reader::Operator => "operator".into(),
+        }
+    }
+
+    /// Who took an audited action, as a reader.
+    pub fn of_actor(a: &Actor) -> Reader {
+        match a {
+            Actor::Person(n) => Reader::Person(n.clone()),
+            Actor::Key(n) => Reader::Key(n.clone()),
+            Actor::Operator => Reader::Operator,
         }
     }
 
     pub fn parse(s: &str) -> Option<Reader> {
+        if s == "operator" {
+            return Some(Reader::Operator);
+        }
         if let Some(n) = s.strip_prefix("person:") {
             return Some(Reader::Person(n.into()));
         }
@@ -148,6 +163,39 @@ impl Look {
         match lang {
             Lang::ZhCn => zh,
             Lang::En => en,
+        }
+    }
+}
+
+/// How much of an order's customer data a reader may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sight {
+    /// All of it, confidential orders too: supervisors, managers, the
+    /// assigned technician's phone.
+    Everything,
+    /// All of it except a confidential order's, which is masked: the front
+    /// desk, the admin, integration keys with the `customer` scope.
+    NotConfidential,
+    /// Always masked: integration keys without the `customer` scope.
+    Masked,
+}
+
+impl Sight {
+    /// What a person of `role` sees.
+    pub fn of_role(role: Role) -> Sight {
+        if sees_confidential(role) {
+            Sight::Everything
+        } else {
+            Sight::NotConfidential
+        }
+    }
+
+    /// Whether an order (confidential or not) is shown masked.
+    pub fn masks(self, confidential: bool) -> bool {
+        match self {
+            Sight::Everything => false,
+            Sight::NotConfidential => confidential,
+            Sight::Masked => true,
         }
     }
 }
@@ -248,18 +296,38 @@ pub const PAGE_ROWS: usize = 500;
 #[async_trait::async_trait]
 pub trait AccessStore {
     /// Logs that `reader` read these orders (one row each, `masked` where
-    /// the order is confidential and the reader may not see it) and
-    /// returns which of them are confidential. An error means nothing was
-    /// logged: the caller must not show the data.
+    /// `sight` masks it) and returns which of them are confidential. An
+    /// error means nothing was logged: the caller must not show the data.
     async fn looked(
         &self,
         reader: &Reader,
         origin: &Origin,
         look: Look,
         job_ids: &[String],
-        sees_confidential: bool,
+        sight: Sight,
         now: DateTime<Utc>,
     ) -> Result<HashSet<String>>;
+    /// Reads one order (of technician `scope` only, if given) and logs the
+    /// read in the same transaction; the visit comes back with its
+    /// customer's data withheld where `sight` masks it (and `true`).
+    async fn read_order(
+        &self,
+        reader: &Reader,
+        origin: &Origin,
+        look: Look,
+        job_id: &str,
+        scope: Option<&str>,
+        sight: Sight,
+        now: DateTime<Utc>,
+    ) -> Result<(Visit, bool)>;
+    /// Creates an order already confidential, in one transaction (audited).
+    async fn create_confidential_order(
+        &self,
+        by: &Actor,
+        order: onsite_core::order::WorkOrder,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<crate::rules::OrderSummary>;
     /// Logs a read of a photo or signature image, against every order that
     /// names it (of `technician_id` only, for a phone).
     async fn looked_at_blob(
@@ -296,18 +364,51 @@ macro_rules! access_operations {
                 origin: &$crate::centre::access::Origin,
                 look: $crate::centre::access::Look,
                 job_ids: &[String],
-                sees_confidential: bool,
+                sight: $crate::centre::access::Sight,
                 now: DateTime<Utc>,
             ) -> Result<std::collections::HashSet<String>> {
                 let (reader, origin, job_ids) = (reader.clone(), origin.clone(), job_ids.to_vec());
                 rule!(self, |r| $crate::centre::access::looked(
+                    r, &reader, &origin, look, &job_ids, sight, now
+                ))
+            }
+            async fn read_order(
+                &self,
+                reader: &$crate::centre::access::Reader,
+                origin: &$crate::centre::access::Origin,
+                look: $crate::centre::access::Look,
+                job_id: &str,
+                scope: Option<&str>,
+                sight: $crate::centre::access::Sight,
+                now: DateTime<Utc>,
+            ) -> Result<(onsite_core::visit::Visit, bool)> {
+                let (reader, origin, job_id, scope) = (
+                    reader.clone(),
+                    origin.clone(),
+                    job_id.to_owned(),
+                    scope.map(str::to_owned),
+                );
+                rule!(self, |r| $crate::centre::access::read_order(
                     r,
                     &reader,
                     &origin,
                     look,
-                    &job_ids,
-                    sees_confidential,
+                    &job_id,
+                    scope.as_deref(),
+                    sight,
                     now
+                ))
+            }
+            async fn create_confidential_order(
+                &self,
+                by: &$crate::centre::audit::Actor,
+                order: onsite_core::order::WorkOrder,
+                reason: &str,
+                now: DateTime<Utc>,
+            ) -> Result<$crate::rules::OrderSummary> {
+                let (by, reason) = (by.clone(), reason.to_owned());
+                rule!(self, |r| $crate::centre::access::create_confidential_order(
+                    r, &by, order, &reason, now
                 ))
             }
             async fn looked_at_blob(
@@ -380,7 +481,7 @@ pub(crate) async fn looked<R: Records>(
     origin: &Origin,
     look: Look,
     job_ids: &[String],
-    sees_confidential: bool,
+    sight: Sight,
     now: DateTime<Utc>,
 ) -> Result<HashSet<String>> {
     let mut ids: Vec<String> = job_ids.to_vec();
@@ -397,7 +498,7 @@ pub(crate) async fn looked<R: Records>(
             id: 0,
             at: at.clone(),
             reader: who.clone(),
-            masked: !sees_confidential && secret.contains(&job_id),
+            masked: sight.masks(secret.contains(&job_id)),
             job_id,
             kind: look.as_str().into(),
             address: address.clone(),
@@ -421,8 +522,41 @@ pub(crate) async fn looked_at_blob<R: Records>(
         Reader::Device(_) => Look::DeviceJob,
         _ => Look::ApiBlob,
     };
-    looked(r, reader, origin, look, &jobs, true, now).await?;
+    looked(r, reader, origin, look, &jobs, Sight::Everything, now).await?;
     Ok(())
+}
+
+pub(crate) async fn read_order<R: Records>(
+    r: &mut R,
+    reader: &Reader,
+    origin: &Origin,
+    look: Look,
+    job_id: &str,
+    scope: Option<&str>,
+    sight: Sight,
+    now: DateTime<Utc>,
+) -> Result<(Visit, bool)> {
+    let mut v = crate::rules::get_order(r, job_id, scope).await?;
+    let secret = looked(r, reader, origin, look, &[job_id.to_string()], sight, now).await?;
+    let masked = sight.masks(secret.contains(job_id));
+    if masked {
+        withhold_customer(&mut v);
+    }
+    Ok((v, masked))
+}
+
+pub(crate) async fn create_confidential_order<R: Records>(
+    r: &mut R,
+    by: &Actor,
+    order: onsite_core::order::WorkOrder,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<crate::rules::OrderSummary> {
+    check_reason(reason)?;
+    let job_id = order.job_id.clone();
+    let out = crate::rules::create_order(r, order, now).await?;
+    set_confidential(r, by, &job_id, true, reason, now).await?;
+    Ok(out)
 }
 
 fn entry(row: AccessRow) -> Result<AccessEntry> {
@@ -564,6 +698,22 @@ pub fn mask_lines(lines: &mut [OrderLine], secret: &HashSet<String>, role: Role)
     }
 }
 
+/// Reception's calls as `role` may see them: a call written into a
+/// confidential order shows its caller and phone masked and its place short.
+pub fn mask_calls(calls: &mut [Call], secret: &HashSet<String>, role: Role) {
+    if sees_confidential(role) {
+        return;
+    }
+    for c in calls
+        .iter_mut()
+        .filter(|c| c.job_id.as_ref().is_some_and(|j| secret.contains(j)))
+    {
+        c.call.caller = mask_name(&c.call.caller);
+        c.call.phone = mask_phone(&c.call.phone);
+        c.call.location = short_address(&c.call.location);
+    }
+}
+
 /// The visit with its customer's personal data withheld: name and phone
 /// masked, the place shortened, the names the customer gave (consent,
 /// concessions, signature) masked, the signature's strokes and the
@@ -625,6 +775,7 @@ mod tests {
             Reader::Person("a".into()),
             Reader::Key("k".into()),
             Reader::Device("d".into()),
+            Reader::Operator,
         ] {
             assert_eq!(Reader::parse(&r.as_stored()), Some(r));
         }

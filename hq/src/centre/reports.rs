@@ -281,10 +281,13 @@ pub trait ReportsStore {
     async fn daily_summary(&self, day: NaiveDate) -> Result<DailySummary>;
     /// The month's figures; complaints' clocks are judged at `now`.
     async fn monthly_figures(&self, month: NaiveDate, now: DateTime<Utc>) -> Result<Monthly>;
-    /// The daily summary for a CSV download, audited `export.daily`.
+    /// The daily summary for a CSV download, audited `export.daily`, each
+    /// order's row logged as an `export` look from `origin`; confidential
+    /// orders are left out altogether.
     async fn export_daily(
         &self,
         by: &Actor,
+        origin: &crate::centre::access::Origin,
         day: NaiveDate,
         now: DateTime<Utc>,
     ) -> Result<DailySummary>;
@@ -318,12 +321,13 @@ macro_rules! reports_operations {
             async fn export_daily(
                 &self,
                 by: &$crate::centre::audit::Actor,
+                origin: &$crate::centre::access::Origin,
                 day: chrono::NaiveDate,
                 now: DateTime<Utc>,
             ) -> Result<$crate::centre::reports::DailySummary> {
-                let by = by.clone();
+                let (by, origin) = (by.clone(), origin.clone());
                 rule!(self, |r| $crate::centre::reports::export_daily(
-                    r, &by, day, now
+                    r, &by, &origin, day, now
                 ))
             }
             async fn export_monthly(
@@ -411,11 +415,30 @@ pub(crate) async fn monthly<R: Records>(
 pub(crate) async fn export_daily<R: Records>(
     r: &mut R,
     by: &Actor,
+    origin: &crate::centre::access::Origin,
     day: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<DailySummary> {
-    let s = daily(r, day).await?;
-    audit::record(r, by, "export.daily", None, &day.to_string(), now).await?;
+    use crate::centre::access::{self, Look, Reader};
+    let mut s = daily(r, day).await?;
+    // 「凡属“机密”、“绝密”的客户资料……其他人员未经许可不得查阅。」 (GPS book):
+    // a confidential order never leaves HQ in a file, not even masked.
+    let ids: Vec<String> = s.lines.iter().map(|l| l.job_id.clone()).collect();
+    let secret = r.confidential_among(&ids).await?;
+    s.lines.retain(|l| !secret.contains(&l.job_id));
+    let exported: Vec<String> = s.lines.iter().map(|l| l.job_id.clone()).collect();
+    access::looked(
+        r,
+        &Reader::of_actor(by),
+        origin,
+        Look::Export,
+        &exported,
+        access::Sight::Everything,
+        now,
+    )
+    .await?;
+    let detail = format!("{day} ({} orders)", exported.len());
+    audit::record(r, by, "export.daily", None, &detail, now).await?;
     Ok(s)
 }
 

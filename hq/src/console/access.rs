@@ -89,7 +89,8 @@ async fn access_page(
         }
         (None, Some(r)) => {
             let name = match r {
-                Reader::Person(n) | Reader::Key(n) | Reader::Device(n) => n,
+                Reader::Person(n) | Reader::Key(n) | Reader::Device(n) => n.as_str(),
+                Reader::Operator => "operator",
             };
             if !plain(name) {
                 return Err(bad());
@@ -168,6 +169,7 @@ fn reader_label(who: &Signed, r: &Reader) -> String {
         Reader::Person(n) => format!("{} {n}", who.tr("人员", "Person")),
         Reader::Key(n) => format!("{} {n}", who.tr("集成密钥", "Key")),
         Reader::Device(n) => format!("{} {n}", who.tr("设备", "Device")),
+        Reader::Operator => who.tr("总部命令行", "HQ's command line").to_string(),
     }
 }
 
@@ -176,6 +178,7 @@ fn reader_link(r: &Reader) -> String {
         Reader::Person(n) => format!("/access?person={n}"),
         Reader::Key(n) => format!("/access?key={n}"),
         Reader::Device(n) => format!("/access?device={n}"),
+        Reader::Operator => "/access".to_string(),
     }
 }
 

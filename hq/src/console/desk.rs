@@ -17,6 +17,7 @@ use serde::Deserialize;
 use super::page::{form_problem, layout, local, notice, urlencode, PageResult};
 use super::session::{Posted, Signed};
 use super::Console;
+use crate::centre::access::{self, Look};
 use crate::centre::desk::{self, Call, Channel, NewCall, OrderLine, Search};
 use crate::centre::people::Action;
 
@@ -96,7 +97,11 @@ async fn reception_page(
     note: Option<String>,
     status: StatusCode,
 ) -> PageResult {
-    let calls = console.store.calls(day).await.map_err(|e| who.fail(&e))?;
+    let mut calls = console.store.calls(day).await.map_err(|e| who.fail(&e))?;
+    // A call written into an order is that order's customer: listing it is a look.
+    let listed: Vec<String> = calls.iter().filter_map(|c| c.job_id.clone()).collect();
+    let secret = who.looked(console, Look::Reception, &listed).await?;
+    access::mask_calls(&mut calls, &secret, who.person.role);
     let title = who.tr("接待", "Reception");
     let body = html! {
         h1 { (title) }
@@ -271,7 +276,7 @@ async fn search(
         )
             .into_response());
     }
-    let lines = console
+    let mut lines = console
         .store
         .search_orders(Search {
             q: text.clone(),
@@ -280,6 +285,10 @@ async fn search(
         })
         .await
         .map_err(|e| who.fail(&e))?;
+    // A result list is a look at every order it lists.
+    let listed: Vec<String> = lines.iter().map(|l| l.job_id.clone()).collect();
+    let secret = who.looked(&console, Look::Search, &listed).await?;
+    access::mask_lines(&mut lines, &secret, who.person.role);
     let now = Utc::now();
     let written = q
         .written

@@ -24,10 +24,9 @@ use onsite_core::locale::Lang;
 use super::page::{tr, Failure, PageResult};
 use super::session::Signed;
 use super::Console;
-use crate::centre::access::{self, Look, Origin};
+use crate::centre::access::{self, Look};
 use crate::centre::people::Action;
 use crate::error::HqError;
-use chrono::Utc;
 
 pub fn routes() -> Router<Console> {
     Router::new()
@@ -57,7 +56,6 @@ fn no_such_order(lang: Lang) -> Failure {
 async fn dossier_of(
     console: &Console,
     who: &Signed,
-    origin: &Origin,
     look: Look,
     job_id: &str,
 ) -> Result<Seen, Failure> {
@@ -70,18 +68,7 @@ async fn dossier_of(
         Err(e) => return Err(who.fail(&e)),
     };
     let sees = access::sees_confidential(who.person.role);
-    let secret = console
-        .store
-        .looked(
-            &who.reader(),
-            origin,
-            look,
-            &[job_id.to_string()],
-            sees,
-            Utc::now(),
-        )
-        .await
-        .map_err(|e| who.fail(&e))?;
+    let secret = who.looked(console, look, &[job_id.to_string()]).await?;
     let confidential = secret.contains(job_id);
     let masked = confidential && !sees;
     if masked {
@@ -106,7 +93,6 @@ struct Seen {
 async fn photo(
     State(console): State<Console>,
     who: Signed,
-    origin: Origin,
     Path((job_id, sha256)): Path<(String, String)>,
 ) -> PageResult {
     who.require(Action::View)?;
@@ -129,20 +115,10 @@ async fn photo(
         Err(HqError::NotFound(_)) => return Err(not_found()),
         Err(e) => return Err(who.fail(&e)),
     };
-    let sees = access::sees_confidential(who.person.role);
-    let secret = console
-        .store
-        .looked(
-            &who.reader(),
-            &origin,
-            Look::Photo,
-            std::slice::from_ref(&job_id),
-            sees,
-            Utc::now(),
-        )
-        .await
-        .map_err(|e| who.fail(&e))?;
-    if secret.contains(&job_id) && !sees {
+    let secret = who
+        .looked(&console, Look::Photo, std::slice::from_ref(&job_id))
+        .await?;
+    if secret.contains(&job_id) && !access::sees_confidential(who.person.role) {
         return Err(confidential_refusal(who.lang));
     }
     let mut res = bytes.into_response();

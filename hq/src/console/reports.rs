@@ -15,6 +15,7 @@ use serde::Deserialize;
 use super::page::{layout, local, today, yuan, Failure, PageResult};
 use super::session::Signed;
 use super::Console;
+use crate::centre::access::Look;
 use crate::centre::people::Action;
 use crate::centre::reports::{
     category_label, daily_csv, monthly_csv, opinion_label, parse_month, payer_label, Monthly,
@@ -98,6 +99,9 @@ async fn daily(
         .daily_summary(day)
         .await
         .map_err(|e| who.fail(&e))?;
+    // The day's list names every order's customer: a look at each.
+    let listed: Vec<String> = s.lines.iter().map(|l| l.job_id.clone()).collect();
+    who.looked(&console, Look::Report, &listed).await?;
     let lang = who.lang;
     let title = who.tr("每日报修记录汇总表", "Daily repair summary");
     let body = html! {
@@ -318,7 +322,7 @@ async fn daily_file(
     let now = Utc::now();
     let s = console
         .store
-        .export_daily(&who.actor(), day, now)
+        .export_daily(&who.actor(), &who.origin, day, now)
         .await
         .map_err(|e| who.fail(&e))?;
     Ok(csv(

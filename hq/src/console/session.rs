@@ -82,6 +82,8 @@ pub struct Signed {
     pub expires_at: DateTime<Utc>,
     /// The session cookie's secret (signing out needs it).
     pub(crate) token: String,
+    /// Where the request came from, for the access log.
+    pub origin: crate::centre::access::Origin,
 }
 
 impl Signed {
@@ -112,6 +114,29 @@ impl Signed {
     /// The person as the access log names them.
     pub fn reader(&self) -> crate::centre::access::Reader {
         crate::centre::access::Reader::Person(self.person.username.clone())
+    }
+
+    /// Logs that this person is shown these orders (a list is a read of
+    /// every order it lists) and returns which are confidential; the page
+    /// fails rather than show what could not be logged.
+    pub async fn looked(
+        &self,
+        console: &super::Console,
+        look: crate::centre::access::Look,
+        job_ids: &[String],
+    ) -> Result<std::collections::HashSet<String>, Failure> {
+        console
+            .store
+            .looked(
+                &self.reader(),
+                &self.origin,
+                look,
+                job_ids,
+                crate::centre::access::Sight::of_role(self.person.role),
+                Utc::now(),
+            )
+            .await
+            .map_err(|e| self.fail(&e))
     }
 
     /// The hidden field every form of this session carries.
@@ -171,6 +196,7 @@ impl FromRequestParts<Console> for Signed {
                     lang,
                     expires_at: s.expires_at,
                     token,
+                    origin: crate::extract::origin_of(parts),
                 })
             }
             Ok(None) => Err(sign_in()),

@@ -13,6 +13,7 @@ use onsite_core::visit::{ConsentChannel, RescheduleConsent};
 use serde::Deserialize;
 
 use super::{day_of, order_table};
+use crate::centre::access::{self, Look};
 use crate::centre::desk::{self, Board, Column, Flags, OrderLine, Search};
 use crate::centre::people::Action;
 use crate::console::page::{form_problem, layout, local, notice, problem, urlencode, PageResult};
@@ -113,7 +114,7 @@ async fn render(
 ) -> PageResult {
     let now = Utc::now();
     let tech = tech.filter(|t| !t.is_empty());
-    let b: Board = console
+    let mut b: Board = console
         .store
         .board(day, tech.clone(), now)
         .await
@@ -140,6 +141,26 @@ async fn render(
             .into_iter()
             .find(|l| l.job_id == f.job_id)
     };
+    // Every order the board lists is a look at its customer's name.
+    let mut chosen: Vec<OrderLine> = chosen.into_iter().collect();
+    let listed: Vec<String> = b
+        .unassigned
+        .iter()
+        .chain(&b.attention)
+        .chain(&b.lines)
+        .chain(&chosen)
+        .map(|l| l.job_id.clone())
+        .collect();
+    let secret = who.looked(console, Look::Board, &listed).await?;
+    for list in [
+        &mut b.unassigned,
+        &mut b.attention,
+        &mut b.lines,
+        &mut chosen,
+    ] {
+        access::mask_lines(list, &secret, who.person.role);
+    }
+    let chosen = chosen.pop();
     let title = who.tr("派工看板", "Dispatch board");
     let columns = &Column::ALL[..7];
     let here = |t: Option<&str>| {

@@ -29,6 +29,16 @@ const SCOPES: &[(&str, &str, &str)] = &[
     ("read", "只读", "Read"),
     ("dispatch", "派工", "Dispatch"),
     ("dispatch,read", "派工和只读", "Dispatch and read"),
+    (
+        "customer,read",
+        "只读(含客户资料)",
+        "Read, with customer data",
+    ),
+    (
+        "customer,dispatch,read",
+        "派工和只读(含客户资料)",
+        "Dispatch and read, with customer data",
+    ),
     ("admin", "管理(全部)", "Admin (everything)"),
 ];
 

@@ -9,7 +9,7 @@ use onsite_core::documents::Doc;
 use onsite_core::signature::{render_svg, Ink};
 
 use super::{dossier_of, html_page};
-use crate::centre::access::{Look, Origin};
+use crate::centre::access::Look;
 use crate::centre::dossier::{work_order, WorkOrderCopy};
 use crate::centre::people::Action;
 use crate::console::page::{layout, trusted, PageResult};
@@ -19,11 +19,10 @@ use crate::console::Console;
 pub(super) async fn print_page(
     State(console): State<Console>,
     who: Signed,
-    origin: Origin,
     Path(job_id): Path<String>,
 ) -> PageResult {
     who.require(Action::View)?;
-    let seen = dossier_of(&console, &who, &origin, Look::Print, &job_id).await?;
+    let seen = dossier_of(&console, &who, Look::Print, &job_id).await?;
     let v = &seen.dossier.visit;
     let title = format!(
         "{} {}",

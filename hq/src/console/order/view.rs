@@ -14,7 +14,7 @@ use onsite_core::signature::{render_svg, Ink};
 use onsite_core::visit::{SignOff, Visit};
 
 use super::{action_label, dossier_of, html_page};
-use crate::centre::access::{Look, Origin};
+use crate::centre::access::Look;
 use crate::centre::dossier::{photos_of, Dossier};
 use crate::centre::people::Action;
 use crate::console::page::{layout, local, local_str, tr, trusted, yuan, PageResult};
@@ -24,11 +24,10 @@ use crate::console::Console;
 pub(super) async fn order_page(
     State(console): State<Console>,
     who: Signed,
-    origin: Origin,
     Path(job_id): Path<String>,
 ) -> PageResult {
     who.require(Action::View)?;
-    let seen = dossier_of(&console, &who, &origin, Look::Order, &job_id).await?;
+    let seen = dossier_of(&console, &who, Look::Order, &job_id).await?;
     let d = &seen.dossier;
     let lang = who.lang;
     let v = &d.visit;
