@@ -258,6 +258,15 @@ pub(crate) struct AccessRow {
     pub forwarded: Option<String>,
 }
 
+/// A confidential order: why, who marked it and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Secrecy {
+    pub job_id: String,
+    pub reason: String,
+    pub set_by: Actor,
+    pub set_at: DateTime<Utc>,
+}
+
 /// An order's secrecy as stored.
 pub(crate) struct SecrecyRow {
     pub job_id: String,
@@ -275,6 +284,8 @@ pub(crate) trait AccessRecords {
     async fn confidential_among(&mut self, job_ids: &[String]) -> Result<Vec<String>>;
     /// Marks or unmarks an order (one row per order, replaced).
     async fn set_secrecy(&mut self, row: &SecrecyRow) -> Result<()>;
+    /// Orders marked confidential now, newest mark first.
+    async fn confidential_orders(&mut self) -> Result<Vec<SecrecyRow>>;
     /// Whether HQ holds the order (dispatched, or waiting in the unassigned queue).
     async fn order_known(&mut self, job_id: &str) -> Result<bool>;
     /// Orders whose visit names a photo or signature image (optionally one technician's).
@@ -342,6 +353,8 @@ pub trait AccessStore {
     async fn access_of_order(&self, job_id: &str) -> Result<Vec<AccessEntry>>;
     /// A reader's access log, newest first.
     async fn access_of_reader(&self, reader: &Reader) -> Result<Vec<AccessEntry>>;
+    /// Orders confidential now, newest mark first.
+    async fn confidential_orders(&self) -> Result<Vec<Secrecy>>;
     /// Marks an order confidential (or not), with a reason; audited.
     async fn set_confidential(
         &self,
@@ -448,6 +461,9 @@ macro_rules! access_operations {
                 let reader = reader.clone();
                 rule!(self, |r| $crate::centre::access::of_reader(r, &reader))
             }
+            async fn confidential_orders(&self) -> Result<Vec<$crate::centre::access::Secrecy>> {
+                rule!(self, |r| $crate::centre::access::confidential_orders(r))
+            }
             async fn set_confidential(
                 &self,
                 by: &$crate::centre::audit::Actor,
@@ -517,7 +533,12 @@ pub(crate) async fn looked_at_blob<R: Records>(
     technician_id: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let jobs = r.jobs_naming_blob(sha256, technician_id).await?;
+    let mut jobs = r.jobs_naming_blob(sha256, technician_id).await?;
+    if jobs.is_empty() {
+        // Uploaded but not (yet) named by any order's visit: logged against
+        // the blob itself, so the read is still on record.
+        jobs.push(format!("blob:{sha256}"));
+    }
     let look = match reader {
         Reader::Device(_) => Look::DeviceJob,
         _ => Look::ApiBlob,
@@ -592,6 +613,24 @@ pub(crate) async fn of_reader<R: Records>(r: &mut R, reader: &Reader) -> Result<
         .await?
         .into_iter()
         .map(entry)
+        .collect()
+}
+
+pub(crate) async fn confidential_orders<R: Records>(r: &mut R) -> Result<Vec<Secrecy>> {
+    r.confidential_orders()
+        .await?
+        .into_iter()
+        .map(|row| {
+            Ok(Secrecy {
+                set_at: DateTime::parse_from_rfc3339(&row.set_at)
+                    .map_err(|e| HqError::Internal(format!("stored secrecy time: {e}")))?
+                    .with_timezone(&Utc),
+                set_by: Actor::parse(&row.set_by)
+                    .ok_or_else(|| HqError::Internal(format!("stored actor {:?}", row.set_by)))?,
+                job_id: row.job_id,
+                reason: row.reason,
+            })
+        })
         .collect()
 }
 

@@ -4,14 +4,16 @@
 //!   from the order page); `GET /access?person=NAME` (or `key=NAME`,
 //!   `device=ID`) what one person, key or phone looked at. Needs
 //!   [`Action::ReadAccessLog`]. Times in China time.
-//! - `POST /orders/confidential` marks an order confidential or not, with a
+//! - `GET /confidential` the orders confidential now, with why, by whom and
+//!   when. Needs [`Action::SeeConfidential`].
+//! - `POST /confidential` marks an order confidential or not, with a
 //!   reason (the order page's form). Needs [`Action::MarkConfidential`];
 //!   audited by [`crate::centre::access`].
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::Router;
 use chrono::Utc;
 use maud::{html, Markup};
@@ -28,7 +30,7 @@ use onsite_core::error::Field;
 pub fn routes() -> Router<Console> {
     Router::new()
         .route("/access", get(access_page))
-        .route("/orders/confidential", post(mark))
+        .route("/confidential", get(confidential_page).post(mark))
 }
 
 #[derive(Deserialize, Default)]
@@ -182,10 +184,48 @@ fn reader_link(r: &Reader) -> String {
     }
 }
 
+async fn confidential_page(State(console): State<Console>, who: Signed) -> PageResult {
+    who.require(Action::SeeConfidential)?;
+    let list = console
+        .store
+        .confidential_orders()
+        .await
+        .map_err(|e| who.fail(&e))?;
+    let title = who.tr("保密工单", "Confidential orders");
+    let body = html! {
+        h1 { (title) }
+        p { (who.tr(
+            "保密工单的客户资料仅限派工的技术员、主管和经理查看;客服专员看到的是隐去后的资料;任何导出都不含保密工单。",
+            "A confidential order's customer data is for its technician, supervisors and managers only; the front desk sees it masked; no export includes it.",
+        )) }
+        @if list.is_empty() {
+            p.empty { (who.tr("目前没有保密工单。", "No order is confidential.")) }
+        } @else {
+            table {
+                thead { tr {
+                    th { (who.tr("工单", "Order")) } th { (who.tr("原因", "Reason")) }
+                    th { (who.tr("标记人", "Marked by")) } th { (who.tr("时间", "When")) }
+                } }
+                tbody {
+                    @for c in &list {
+                        tr {
+                            td { a href={ "/orders/" (c.job_id) } { (c.job_id) } }
+                            td { (c.reason) }
+                            td { (c.set_by.as_stored()) }
+                            td { (local(c.set_at)) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(layout(&who, "/confidential", title, body).into_response())
+}
+
 /// The order page's form: mark confidential (with a reason) or lift it.
 pub fn secrecy_form(who: &Signed, job_id: &str, confidential: bool) -> Markup {
     html! {
-        form.inline.no-print method="post" action="/orders/confidential" {
+        form.inline.no-print method="post" action="/confidential" {
             (who.csrf_field())
             input type="hidden" name="job_id" value=(job_id);
             input type="hidden" name="confidential" value=(if confidential { "0" } else { "1" });

@@ -71,6 +71,26 @@ impl AccessRecords for PgRecords<'_> {
         Ok(())
     }
 
+    async fn confidential_orders(&mut self) -> Result<Vec<SecrecyRow>> {
+        self.all(
+            "SELECT job_id, reason, set_by, set_at FROM order_secrecy
+             WHERE confidential <> 0 ORDER BY set_at DESC, job_id",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(SecrecyRow {
+                job_id: r.try_get(0)?,
+                confidential: true,
+                reason: r.try_get(1)?,
+                set_by: r.try_get(2)?,
+                set_at: r.try_get(3)?,
+            })
+        })
+        .collect()
+    }
+
     async fn order_known(&mut self, job_id: &str) -> Result<bool> {
         Ok(self
             .one(

@@ -72,6 +72,23 @@ impl AccessRecords for SqliteRecords<'_> {
         Ok(())
     }
 
+    async fn confidential_orders(&mut self) -> Result<Vec<SecrecyRow>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT job_id, reason, set_by, set_at FROM order_secrecy
+             WHERE confidential <> 0 ORDER BY set_at DESC, job_id",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok(SecrecyRow {
+                job_id: r.get(0)?,
+                confidential: true,
+                reason: r.get(1)?,
+                set_by: r.get(2)?,
+                set_at: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     async fn order_known(&mut self, job_id: &str) -> Result<bool> {
         let found: Option<i64> = self
             .tx
