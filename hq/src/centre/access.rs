@@ -304,6 +304,7 @@ pub(crate) trait AccessRecords {
 pub const PAGE_ROWS: usize = 500;
 
 /// The access log's and secrecy's operations on HQ's database, each one transaction.
+#[allow(clippy::too_many_arguments)] // a read: who, from where, what, which, how much they see, when
 #[async_trait::async_trait]
 pub trait AccessStore {
     /// Logs that `reader` read these orders (one row each, `masked` where
@@ -369,6 +370,7 @@ pub trait AccessStore {
 /// The `impl AccessStore` each database module invokes with its own `rule!` in scope.
 macro_rules! access_operations {
     ($ty:ty) => {
+        #[allow(clippy::too_many_arguments)]
         #[async_trait::async_trait]
         impl $crate::centre::access::AccessStore for $ty {
             async fn looked(
@@ -547,6 +549,7 @@ pub(crate) async fn looked_at_blob<R: Records>(
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)] // the operation's arguments, and the transaction
 pub(crate) async fn read_order<R: Records>(
     r: &mut R,
     reader: &Reader,
