@@ -345,7 +345,7 @@ pub struct CreateOptions {
     /// characters): its customer data is then for its technician,
     /// supervisors and managers only, masked for every integration key and
     /// the front desk, and never exported.
-    #[param(min_length = 1, max_length = 200)]
+    #[param(min_length = 1, max_length = 200, pattern = "\\S")]
     pub confidential_reason: Option<String>,
 }
 
@@ -357,7 +357,7 @@ pub struct Confidentiality {
     /// desk; never exported.
     pub confidential: bool,
     /// Why (audited with the key's name).
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub reason: String,
 }
 
@@ -975,6 +975,9 @@ async fn followups(
     get,
     path = "/v1/complaints",
     summary = "Complaints customers made on site (soft: service, hard: product), oldest first",
+    description = "Each listed complaint's order is logged in HQ's access log. The customer's \
+        name and phone are masked (王**, 138****8000) unless the key has the `customer` scope \
+        (or `admin`), and for a confidential order always.",
     security(("key" = ["read"])),
     responses(
         (status = 200, description = "The complaints", body = Vec<ComplaintRecord>),
@@ -984,8 +987,33 @@ async fn followups(
         (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
     )
 )]
-async fn complaints(_: Scoped<Read>, State(s): State<AppState>) -> Result<Response> {
-    let out = s.store.complaints().await?;
+async fn complaints(
+    scoped: Scoped<Read>,
+    State(s): State<AppState>,
+    origin: Origin,
+) -> Result<Response> {
+    let key = scoped.0;
+    let mut out = s.store.complaints().await?;
+    let listed: Vec<String> = out.iter().map(|c| c.job_id.clone()).collect();
+    let sight = key_sight(&key);
+    let secret = s
+        .store
+        .looked(
+            &Reader::Key(key.name),
+            &origin,
+            Look::ApiComplaints,
+            &listed,
+            sight,
+            Utc::now(),
+        )
+        .await?;
+    for c in out
+        .iter_mut()
+        .filter(|c| sight.masks(secret.contains(&c.job_id)))
+    {
+        c.customer_name = crate::centre::access::mask_name(&c.customer_name);
+        c.customer_phone = crate::centre::access::mask_phone(&c.customer_phone);
+    }
     Ok(Json(out).into_response())
 }
 

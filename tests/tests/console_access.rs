@@ -345,6 +345,31 @@ fn a_confidential_order_is_masked_for_the_front_desk_and_never_exported(b: Backe
     // Searching by the customer's own name finds it, masked.
     let by_name = desk.get(&format!("/orders?q={}", "欧阳"));
     assert!(by_name.body.contains("WO-VIP") && !by_name.body.contains("欧阳娜娜"));
+    // A complaint about it names the customer: masked on the complaints page.
+    desk.get("/complaints");
+    let p = desk.post(
+        "/complaints",
+        &[
+            ("kind", "hard"),
+            ("channel", "visit"),
+            ("customer_name", "欧阳娜娜"),
+            ("customer_phone", "139-0000-1234"),
+            ("job_id", "WO-VIP"),
+            ("words", "师傅迟到"),
+            ("owner", "desk"),
+            ("received_at", ""),
+        ],
+    );
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let book = desk.get("/complaints").body;
+    assert!(
+        book.contains("欧**") && book.contains("139****1234"),
+        "{book}"
+    );
+    assert!(!book.contains("欧阳娜娜") && !book.contains("139-0000-1234"));
+    assert!(log_of(&hq, "WO-VIP")
+        .iter()
+        .any(|(r, k, m, ..)| r == "person:desk" && k == "complaints" && *m == 1));
     // The admin runs the system, not the day: masked too.
     let mut adm = Browser::signed_in(&hq, "adm");
     assert!(!adm.get("/orders/WO-VIP").body.contains("欧阳娜娜"));
@@ -360,6 +385,7 @@ fn a_confidential_order_is_masked_for_the_front_desk_and_never_exported(b: Backe
     // Supervisors and managers see it whole; the list of confidential orders too.
     assert!(sup.get("/orders/WO-VIP").body.contains("欧阳娜娜"));
     assert!(sup.get("/board?tech=T-1").body.contains("欧阳娜娜"));
+    assert!(sup.get("/complaints").body.contains("欧阳娜娜"));
     let list = sup.get("/confidential");
     assert!(list.body.contains("WO-VIP") && list.body.contains("市领导家"));
     assert_eq!(desk.get("/confidential").status, StatusCode::FORBIDDEN);

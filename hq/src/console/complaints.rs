@@ -3,6 +3,7 @@
 //! board shows [`breach_banner`]. The clocks are the rule's
 //! ([`crate::centre::complaints`]), never this page's.
 
+use crate::centre::access::{self, Look};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
@@ -160,7 +161,11 @@ async fn render(
     form: &ComplaintForm,
 ) -> PageResult {
     let now = Utc::now();
-    let book = c.store.complaint_book().await.map_err(|e| who.fail(&e))?;
+    let mut book = c.store.complaint_book().await.map_err(|e| who.fail(&e))?;
+    // A complaint about an order names its customer: listing it is a look at that order.
+    let listed: Vec<String> = book.iter().filter_map(|k| k.job_id.clone()).collect();
+    let secret = who.looked(c, Look::Complaints, &listed).await?;
+    access::mask_complaints(&mut book, &secret, who.person.role);
     let breaches = c.store.open_breaches(now).await.map_err(|e| who.fail(&e))?;
     let owners: Vec<_> = c
         .store
