@@ -169,6 +169,22 @@ pub enum HqCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Retention: closed orders older than the company's setting (default 3
+    /// years) have their customer's personal data anonymised, keeping the
+    /// figures; on HQ's database directly, audited. --dry-run lists them.
+    Retention {
+        /// List the orders due, change nothing.
+        #[arg(long, conflicts_with = "apply", required_unless_present_any = ["apply", "set_years"])]
+        dry_run: bool,
+        /// Anonymise the orders due.
+        #[arg(long)]
+        apply: bool,
+        /// Set the company's retention in years (1-100) first.
+        #[arg(long)]
+        set_years: Option<i64>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -390,6 +406,12 @@ pub fn run(cmd: HqCommand) -> Result<()> {
         HqCommand::Serve(args) => serve(&rt, args.resolve()?),
         HqCommand::Key { command, db } => key(&rt, command, db),
         HqCommand::User { command, db } => user(&rt, command, db),
+        HqCommand::Retention {
+            dry_run: _,
+            apply,
+            set_years,
+            db,
+        } => retention(&rt, apply, set_years, db),
         HqCommand::Enroll {
             technician,
             name,
@@ -731,6 +753,43 @@ fn key(rt: &tokio::runtime::Runtime, cmd: KeyCommand, args: DbArgs) -> Result<()
                 );
             }
         }
+    }
+    Ok(())
+}
+
+fn retention(
+    rt: &tokio::runtime::Runtime,
+    apply: bool,
+    set_years: Option<i64>,
+    args: DbArgs,
+) -> Result<()> {
+    let store = open_db(rt, args)?;
+    if let Some(years) = set_years {
+        rt.block_on(store.set_retention_years(
+            &onsite_hq::centre::audit::Actor::Operator,
+            years,
+            Utc::now(),
+        ))?;
+        println!("retention set to {years} years");
+    }
+    let run = rt.block_on(store.retention(
+        &onsite_hq::centre::audit::Actor::Operator,
+        apply,
+        Utc::now(),
+    ))?;
+    let verb = if run.applied { "anonymised" } else { "due" };
+    println!(
+        "retention {} years: closed orders last changed before {}: {} {verb}",
+        run.years,
+        run.cutoff
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        run.orders.len()
+    );
+    for job in &run.orders {
+        println!("{job}");
+    }
+    if run.applied {
+        println!("photos deleted: {}", run.blobs_deleted);
     }
     Ok(())
 }

@@ -39,3 +39,16 @@ CREATE TABLE order_secrecy (
     set_by       TEXT NOT NULL,
     set_at       TEXT NOT NULL
 );
+-- Retention at HQ: after `years` (default 3 when no row) a closed order's
+-- personal data is anonymised (`onsite hq retention`); one row, the
+-- company's setting. anonymised_orders: which orders were, and when.
+CREATE TABLE retention_policy (
+    id     BIGINT PRIMARY KEY,
+    years  BIGINT NOT NULL,
+    set_by TEXT NOT NULL,
+    set_at TEXT NOT NULL
+);
+CREATE TABLE anonymised_orders (
+    job_id TEXT PRIMARY KEY,
+    at     TEXT NOT NULL
+);

@@ -37,3 +37,16 @@ CREATE TABLE order_secrecy (
     set_by       TEXT NOT NULL,
     set_at       TEXT NOT NULL
 );
+-- Retention at HQ: after `years` (default 3 when no row) a closed order's
+-- personal data is anonymised (`onsite hq retention`); one row, the
+-- company's setting. anonymised_orders: which orders were, and when.
+CREATE TABLE retention_policy (
+    id     INTEGER PRIMARY KEY,
+    years  INTEGER NOT NULL,
+    set_by TEXT NOT NULL,
+    set_at TEXT NOT NULL
+);
+CREATE TABLE anonymised_orders (
+    job_id TEXT PRIMARY KEY,
+    at     TEXT NOT NULL
+);

@@ -16,3 +16,4 @@ pub mod followups;
 pub mod people;
 pub mod reconciliation;
 pub mod reports;
+pub mod retention;

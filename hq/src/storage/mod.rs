@@ -47,6 +47,7 @@ use crate::rules::{
 pub trait Storage:
     crate::centre::people::PeopleStore
     + crate::centre::access::AccessStore
+    + crate::centre::retention::RetentionStore
     + crate::centre::audit::AuditStore
     + crate::centre::desk::DeskStore
     + crate::centre::dossier::DossierStore

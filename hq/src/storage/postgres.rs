@@ -50,6 +50,7 @@ mod followups;
 mod people;
 mod reconciliation;
 mod reports;
+mod retention;
 
 /// HQ on PostgreSQL.
 pub struct PgStorage {
@@ -139,6 +140,7 @@ storage_operations!(PgStorage);
 crate::centre::people::people_operations!(PgStorage);
 crate::centre::audit::audit_operations!(PgStorage);
 crate::centre::access::access_operations!(PgStorage);
+crate::centre::retention::retention_operations!(PgStorage);
 crate::centre::desk::desk_operations!(PgStorage);
 crate::centre::dossier::dossier_operations!(PgStorage);
 crate::centre::approvals::approvals_operations!(PgStorage);

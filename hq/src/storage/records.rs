@@ -118,6 +118,7 @@ pub(crate) struct KeyRow {
 pub(crate) trait Records:
     crate::centre::people::PeopleRecords
     + crate::centre::access::AccessRecords
+    + crate::centre::retention::RetentionRecords
     + crate::centre::audit::AuditRecords
     + crate::centre::desk::DeskRecords
     + crate::centre::dossier::DossierRecords

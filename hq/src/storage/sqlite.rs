@@ -40,6 +40,7 @@ mod followups;
 mod people;
 mod reconciliation;
 mod reports;
+mod retention;
 
 /// HQ on one SQLite file.
 pub struct SqliteStorage {
@@ -152,6 +153,7 @@ storage_operations!(SqliteStorage);
 crate::centre::people::people_operations!(SqliteStorage);
 crate::centre::audit::audit_operations!(SqliteStorage);
 crate::centre::access::access_operations!(SqliteStorage);
+crate::centre::retention::retention_operations!(SqliteStorage);
 crate::centre::desk::desk_operations!(SqliteStorage);
 crate::centre::dossier::dossier_operations!(SqliteStorage);
 crate::centre::approvals::approvals_operations!(SqliteStorage);

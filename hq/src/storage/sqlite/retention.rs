@@ -1,0 +1,74 @@
+//! SQLite's SQL for [`crate::centre::retention`].
+
+use rusqlite::{params, OptionalExtension};
+
+use super::SqliteRecords;
+use crate::centre::retention::{RetentionRecords, CLOSED};
+use crate::error::Result;
+
+impl RetentionRecords for SqliteRecords<'_> {
+    async fn retention_years(&mut self) -> Result<Option<i64>> {
+        Ok(self
+            .tx
+            .query_row("SELECT years FROM retention_policy WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    async fn set_retention_years(&mut self, years: i64, by: &str, at: &str) -> Result<()> {
+        self.exec(
+            "INSERT INTO retention_policy(id, years, set_by, set_at) VALUES (1, ?1, ?2, ?3)
+             ON CONFLICT(id) DO UPDATE SET years = excluded.years, set_by = excluded.set_by,
+               set_at = excluded.set_at",
+            params![years, by, at],
+        )?;
+        Ok(())
+    }
+
+    async fn closed_before(&mut self, cutoff: &str) -> Result<Vec<(String, String)>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT job_id, visit FROM orders WHERE status IN (?1, ?2) AND updated_at < ?3
+             AND job_id NOT IN (SELECT job_id FROM anonymised_orders) ORDER BY job_id",
+        )?;
+        let rows = st.query_map(params![CLOSED[0], CLOSED[1], cutoff], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    async fn anonymise_order(&mut self, job_id: &str, visit: &str, at: &str) -> Result<()> {
+        self.exec(
+            "UPDATE orders SET visit = ?2, customer_name = '', phone_digits = '', location = ''
+             WHERE job_id = ?1",
+            params![job_id, visit],
+        )?;
+        self.exec(
+            "UPDATE calls SET caller = '', phone = '', location = '', request = '' WHERE job_id = ?1",
+            params![job_id],
+        )?;
+        self.exec(
+            "UPDATE complaints SET customer_name = '', customer_phone = '', phone_digits = '',
+               words = '' WHERE job_id = ?1",
+            params![job_id],
+        )?;
+        self.exec(
+            "UPDATE followup_calls SET notes = '' WHERE job_id = ?1",
+            params![job_id],
+        )?;
+        self.exec(
+            "UPDATE ops SET payload = '{}' WHERE job_id = ?1",
+            params![job_id],
+        )?;
+        self.exec("DELETE FROM changes WHERE job_id = ?1", params![job_id])?;
+        self.exec(
+            "INSERT INTO anonymised_orders(job_id, at) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            params![job_id, at],
+        )?;
+        Ok(())
+    }
+
+    async fn delete_blob(&mut self, sha256: &str) -> Result<bool> {
+        Ok(self.exec("DELETE FROM blobs WHERE sha256 = ?1", params![sha256])? > 0)
+    }
+}
