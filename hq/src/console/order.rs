@@ -193,6 +193,12 @@ pub fn action_label(lang: Lang, action: &str) -> String {
         // access (console/access.rs)
         "order.confidential" => ("标为保密工单", "marked the order confidential"),
         "order.unconfidential" => ("取消保密", "marked the order not confidential"),
+        // retention (onsite hq retention)
+        "order.anonymise" => (
+            "保管期满,客户资料已匿名",
+            "customer data anonymised after the retention period",
+        ),
+        "retention.years" => ("设置客户资料保管年限", "set the retention period"),
         other => return other.to_string(),
     };
     match lang {
