@@ -159,7 +159,7 @@ pub const PAGE: i64 = 50;
 pub(crate) const BROAD: i64 = 500;
 /// How many of the newest orders a broad search walks before it falls back
 /// to collecting every match (matches that are all old are rare and slow).
-pub(crate) const RECENT: i64 = 50_000;
+pub(crate) const RECENT: i64 = 20_000;
 
 /// The query as the SQL takes it.
 pub(crate) struct SearchRow {
