@@ -676,3 +676,79 @@ fn every_field_of_the_order_form_reaches_the_order(b: Backend) {
     assert!(p.body.contains("送货清单") && p.body.contains("沙发 | 灰 | 三人位 | 0"));
 }
 on_both!(every_field_of_the_order_form_reaches_the_order);
+
+/// The job numbers on a search page, in the order shown.
+fn listed(body: &str, prefix: &str) -> Vec<String> {
+    body.split(&format!(">{prefix}"))
+        .skip(1)
+        .map(|rest| format!("{prefix}{}", rest.split('<').next().unwrap()))
+        .collect()
+}
+
+/// A search with more than 500 matches (a surname alone) is answered from
+/// the newest orders down: the same pages, newest first, as a narrow search
+/// would give - the queued order written last on top, then the dispatched
+/// ones by the time they were reported, page after page, and an older
+/// queued order in its place among them.
+fn a_broad_search_lists_the_newest_matches_page_by_page(b: Backend) {
+    let hq = Hq::start(b);
+    hq.technician("T1", "李师傅");
+    add_person(&hq, "wang", "王芳", Role::FrontDesk);
+    let mut desk = Browser::signed_in(&hq, "wang");
+    let start = Utc::now() - Duration::days(2);
+    for i in 0..560i64 {
+        let mut o = onsite_core::sample::leak_order(
+            &format!("J-{i:04}"),
+            "T1",
+            start + Duration::days(1) + Duration::minutes(i),
+        );
+        o.reported_at = start + Duration::minutes(i);
+        // Every 14th order is someone else's: 520 王, 40 李.
+        o.customer.name = if i % 14 == 13 {
+            format!("李{i}")
+        } else {
+            format!("王{i}")
+        };
+        hq.dispatch(&o);
+    }
+    // Queued orders: one reported now, one between J-0549 and J-0550.
+    let appointment = china_in(90);
+    let queued = |desk: &mut Browser, name: &str, reported: &str| {
+        let mut f = order_fields("", &appointment);
+        f.retain(|(k, _)| *k != "customer_name" && *k != "reported_at");
+        f.push(("customer_name", name));
+        f.push(("reported_at", reported));
+        write(desk, &f)
+    };
+    let queued_new = queued(&mut desk, "王新", &china_in(0));
+    let between = (start + Duration::minutes(549) + Duration::seconds(30) + Duration::hours(8))
+        .format("%Y-%m-%dT%H:%M:%S")
+        .to_string();
+    let queued_old = queued(&mut desk, "王旧", &between);
+
+    let wang: Vec<String> = (0..560i64)
+        .rev()
+        .filter(|i| i % 14 != 13)
+        .map(|i| format!("J-{i:04}"))
+        .collect();
+    let mut expected = vec![queued_new.clone()];
+    for j in &wang {
+        if j == "J-0549" {
+            expected.push(queued_old.clone());
+        }
+        expected.push(j.clone());
+    }
+    for page in 0..3 {
+        let p = desk.get(&format!("/orders?q=%E7%8E%8B&page={page}")); // 王
+        assert_eq!(p.status, StatusCode::OK);
+        let shown: Vec<String> = listed(&p.body, "J-")
+            .into_iter()
+            .chain(listed(&p.body, "WO-"))
+            .collect();
+        let mut shown_in_order = shown.clone();
+        shown_in_order.sort_by_key(|j| p.body.find(&format!(">{j}<")).unwrap());
+        let want = &expected[page * 50..(page + 1) * 50];
+        assert_eq!(shown_in_order, want, "page {page}");
+    }
+}
+on_both!(a_broad_search_lists_the_newest_matches_page_by_page);

@@ -152,6 +152,15 @@ pub struct Search {
 /// Results per search page.
 pub const PAGE: i64 = 50;
 
+/// Above this many matches a search is broad (a surname alone, a year's
+/// order numbers): collecting every match to sort them would cost hundreds
+/// of milliseconds with a million orders, so the newest orders are walked
+/// instead, newest first, until a page is full.
+pub(crate) const BROAD: i64 = 500;
+/// How many of the newest orders a broad search walks before it falls back
+/// to collecting every match (matches that are all old are rare and slow).
+pub(crate) const RECENT: i64 = 20_000;
+
 /// The query as the SQL takes it.
 pub(crate) struct SearchRow {
     pub text: Option<String>,
@@ -265,6 +274,16 @@ pub(crate) trait DeskRecords {
     async fn unassigned(&mut self, limit: i64) -> Result<Vec<LineRow>>;
     /// Orders and queued orders matching, newest call first.
     async fn search_orders(&mut self, s: &SearchRow) -> Result<Vec<LineRow>>;
+    /// How many orders and queued orders match `s.text`/`s.digits` (no day),
+    /// counted per indexed column up to `cap` each (so at least the distinct
+    /// count, and cheap whatever the number of matches).
+    async fn count_matches(&mut self, s: &SearchRow, cap: i64) -> Result<i64>;
+    /// When the `depth`-th newest order was reported (None: fewer orders).
+    async fn reported_cutoff(&mut self, depth: i64) -> Result<Option<String>>;
+    /// The newest `s.limit` matches among orders reported at or after
+    /// `since` and every queued order, newest first (`s.offset` ignored):
+    /// a walk down the reported-time index, stopping when the page is full.
+    async fn search_recent(&mut self, s: &SearchRow, since: &str) -> Result<Vec<LineRow>>;
     /// (technician, status, awaiting approval, count) of a day's orders.
     async fn board_counts(&mut self, day: &str) -> Result<Vec<(String, String, bool, i64)>>;
     /// A day's orders needing attention at `now`: not yet arrived past their
@@ -857,7 +876,41 @@ pub(crate) async fn search<R: Records>(r: &mut R, s: &Search) -> Result<Vec<Orde
         limit: PAGE,
         offset: i64::from(s.page.min(1000)) * PAGE,
     };
+    if let Some(rows) = search_broad(r, &row).await? {
+        return rows.into_iter().map(line).collect();
+    }
     r.search_orders(&row).await?.into_iter().map(line).collect()
+}
+
+/// A broad search's page from the newest orders, or None when the search
+/// is narrow (its matches are collected and sorted, which is cheap) or the
+/// newest [`RECENT`] orders do not fill the page exactly. Either way the
+/// page is the same: the newest matches, newest first.
+async fn search_broad<R: Records>(r: &mut R, row: &SearchRow) -> Result<Option<Vec<LineRow>>> {
+    if row.text.is_none() || row.day.is_some() || r.count_matches(row, BROAD + 1).await? <= BROAD {
+        return Ok(None);
+    }
+    // Fewer orders than that: walk them all ("" is before every time).
+    let since = r.reported_cutoff(RECENT).await?.unwrap_or_default();
+    let window = SearchRow {
+        text: row.text.clone(),
+        digits: row.digits.clone(),
+        day: None,
+        limit: row.limit + row.offset,
+        offset: 0,
+    };
+    let found = r.search_recent(&window, &since).await?;
+    // Exact only if the page is full and its last line is within the walked
+    // orders: an older order could otherwise rank above a queued one.
+    let full = usize::try_from(window.limit).is_ok_and(|n| found.len() >= n)
+        && found
+            .last()
+            .is_some_and(|l| l.reported_at.as_str() >= since.as_str());
+    if !full {
+        return Ok(None);
+    }
+    let skip = usize::try_from(row.offset).unwrap_or(0);
+    Ok(Some(found.into_iter().skip(skip).collect()))
 }
 
 pub(crate) async fn technicians<R: Records>(r: &mut R) -> Result<Vec<TechnicianRow>> {

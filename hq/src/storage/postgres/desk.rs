@@ -53,6 +53,13 @@ const MATCH: &str = "((job_id COLLATE \"C\" >= $1 AND job_id COLLATE \"C\" < $1 
      OR (location COLLATE \"C\" >= $1 AND location COLLATE \"C\" < $1 || chr(1114111))
      OR (phone_digits COLLATE \"C\" >= $2 AND phone_digits COLLATE \"C\" < $2 || ':'))";
 
+/// The same prefixes as a filter no index answers: for walking the
+/// reported-time index, which a broad search does.
+const SCAN: &str = "(left(job_id, length($1)) = $1
+     OR left(customer_name, length($1)) = $1
+     OR left(location, length($1)) = $1
+     OR left(phone_digits, length($2)) = $2)";
+
 impl DeskRecords for PgRecords<'_> {
     async fn next_order_number(&mut self, day: &str) -> Result<i64> {
         // The row stays locked to commit: a second HQ process waits, then counts on.
@@ -182,6 +189,50 @@ impl DeskRecords for PgRecords<'_> {
             (None, None) => return Ok(Vec::new()),
         };
         rows.iter().map(line_row).collect()
+    }
+
+    async fn count_matches(&mut self, s: &SearchRow, cap: i64) -> Result<i64> {
+        let range = |col: &str, p: &str, end: &str| {
+            format!(
+                "(SELECT count(*) FROM (SELECT 1 FROM orders WHERE {col} COLLATE \"C\" >= {p}
+                   AND {col} COLLATE \"C\" < {p} || {end} LIMIT $3) x)"
+            )
+        };
+        let sql = format!(
+            "SELECT {} + {} + {} + {}
+                 + (SELECT count(*) FROM (SELECT 1 FROM unassigned_orders WHERE {MATCH} LIMIT $3) x)",
+            range("job_id", "$1", "chr(1114111)"),
+            range("customer_name", "$1", "chr(1114111)"),
+            range("location", "$1", "chr(1114111)"),
+            range("phone_digits", "$2", "':'"),
+        );
+        let row = self.one(&sql, &[&s.text, &s.digits, &cap]).await?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?.unwrap_or(0))
+    }
+
+    async fn reported_cutoff(&mut self, depth: i64) -> Result<Option<String>> {
+        let row = self
+            .one(
+                "SELECT reported_at FROM orders ORDER BY reported_at COLLATE \"C\" DESC LIMIT 1 OFFSET $1",
+                &[&(depth - 1)],
+            )
+            .await?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
+    }
+
+    async fn search_recent(&mut self, s: &SearchRow, since: &str) -> Result<Vec<LineRow>> {
+        let sql = format!(
+            "SELECT * FROM (
+                 (SELECT {LINE} FROM orders WHERE reported_at COLLATE \"C\" >= $3 AND {SCAN}
+                  ORDER BY reported_at COLLATE \"C\" DESC, job_id COLLATE \"C\" LIMIT $4)
+                 UNION ALL SELECT {QUEUED} FROM unassigned_orders WHERE {MATCH}) x
+             ORDER BY reported_at COLLATE \"C\" DESC, job_id COLLATE \"C\" LIMIT $4"
+        );
+        self.all(&sql, &[&s.text, &s.digits, &since, &s.limit])
+            .await?
+            .iter()
+            .map(line_row)
+            .collect()
     }
 
     async fn board_counts(&mut self, day: &str) -> Result<Vec<(String, String, bool, i64)>> {

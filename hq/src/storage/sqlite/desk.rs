@@ -61,6 +61,45 @@ const MATCH_IN_DAY: &str = "appointment_day = :day
      OR (+location >= :text AND +location < :text || char(1114111))
      OR (+phone_digits >= :digits AND +phone_digits < :digits || ':'))";
 
+/// The same prefixes as a filter no index answers (`substr` counts
+/// characters, as the ranges compare them): for walking the reported-time
+/// index, which a broad search does.
+const SCAN: &str = "(substr(job_id, 1, length(:text)) = :text
+     OR substr(customer_name, 1, length(:text)) = :text
+     OR substr(location, 1, length(:text)) = :text
+     OR substr(phone_digits, 1, length(:digits)) = :digits)";
+
+/// Index-only counts of each prefix, each up to `:cap`, plus the queue's.
+const COUNT: &str = "SELECT
+      (SELECT count(*) FROM (SELECT 1 FROM orders WHERE job_id >= :text AND job_id < :text || char(1114111) LIMIT :cap))
+    + (SELECT count(*) FROM (SELECT 1 FROM orders WHERE customer_name >= :text AND customer_name < :text || char(1114111) LIMIT :cap))
+    + (SELECT count(*) FROM (SELECT 1 FROM orders WHERE location >= :text AND location < :text || char(1114111) LIMIT :cap))
+    + (SELECT count(*) FROM (SELECT 1 FROM orders WHERE phone_digits >= :digits AND phone_digits < :digits || ':' LIMIT :cap))
+    + (SELECT count(*) FROM (SELECT 1 FROM unassigned_orders WHERE MATCH_QUEUE LIMIT :cap))";
+
+impl SqliteRecords<'_> {
+    /// Runs `sql` with those of the search's parameters it names.
+    fn search_rows(
+        &self,
+        sql: &str,
+        s: &SearchRow,
+        extra: &[(&str, &dyn rusqlite::ToSql)],
+    ) -> Result<Vec<LineRow>> {
+        let mut st = self.tx.prepare_cached(sql)?;
+        let mut p: Vec<(&str, &dyn rusqlite::ToSql)> = vec![
+            (":text", &s.text),
+            (":digits", &s.digits),
+            (":day", &s.day),
+            (":limit", &s.limit),
+            (":offset", &s.offset),
+        ];
+        p.extend_from_slice(extra);
+        p.retain(|(name, _)| sql.contains(name));
+        let rows = st.query_map(p.as_slice(), line_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
 impl DeskRecords for SqliteRecords<'_> {
     async fn next_order_number(&mut self, day: &str) -> Result<i64> {
         Ok(self
@@ -153,18 +192,35 @@ impl DeskRecords for SqliteRecords<'_> {
              UNION ALL SELECT {QUEUED} FROM unassigned_orders WHERE {filter})
              ORDER BY reported_at DESC, job_id LIMIT :limit OFFSET :offset"
         );
+        self.search_rows(&sql, s, &[])
+    }
+
+    async fn count_matches(&mut self, s: &SearchRow, cap: i64) -> Result<i64> {
+        let sql = COUNT.replace("MATCH_QUEUE", MATCH);
         let mut st = self.tx.prepare_cached(&sql)?;
-        let p = named_params! {
-            ":text": s.text, ":digits": s.digits, ":day": s.day,
-            ":limit": s.limit, ":offset": s.offset,
-        };
-        let p: Vec<_> = p
-            .iter()
-            .filter(|(name, _)| sql.contains(name))
-            .copied()
-            .collect();
-        let rows = st.query_map(p.as_slice(), line_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let p = named_params! { ":text": s.text, ":digits": s.digits, ":cap": cap };
+        Ok(st.query_row(p, |r| r.get(0))?)
+    }
+
+    async fn reported_cutoff(&mut self, depth: i64) -> Result<Option<String>> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT reported_at FROM orders ORDER BY reported_at DESC LIMIT 1 OFFSET ?1",
+            )?
+            .query_row([depth - 1], |r| r.get(0))
+            .optional()?)
+    }
+
+    async fn search_recent(&mut self, s: &SearchRow, since: &str) -> Result<Vec<LineRow>> {
+        let sql = format!(
+            "SELECT * FROM (
+                 SELECT * FROM (SELECT {LINE} FROM orders WHERE reported_at >= :since AND {SCAN}
+                     ORDER BY reported_at DESC, job_id LIMIT :limit)
+                 UNION ALL SELECT {QUEUED} FROM unassigned_orders WHERE {MATCH})
+             ORDER BY reported_at DESC, job_id LIMIT :limit"
+        );
+        self.search_rows(&sql, s, &[(":since", &since)])
     }
 
     async fn board_counts(&mut self, day: &str) -> Result<Vec<(String, String, bool, i64)>> {
