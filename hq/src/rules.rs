@@ -1055,6 +1055,7 @@ pub(crate) async fn pull<R: Records>(
         next_cursor: changes.last().map_or(cursor, |c| c.cursor),
         changes,
         has_more,
+        retention_days: None,
     };
     tracing::info!(
         technician_id,

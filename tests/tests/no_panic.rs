@@ -536,6 +536,7 @@ const CALLS: &[(&str, Call)] = &[
             changes: vec![change(kind)],
             next_cursor: next,
             has_more: !i.flag,
+            retention_days: None,
         })
         .map(drop)
     }),
@@ -552,6 +553,7 @@ const CALLS: &[(&str, Call)] = &[
             }],
             next_cursor: next,
             has_more: false,
+            retention_days: None,
         })
         .map(drop)
     }),

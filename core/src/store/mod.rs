@@ -21,6 +21,7 @@ pub mod events;
 pub mod jobs;
 pub mod meta;
 pub mod outbox;
+pub mod purge;
 pub mod receipts;
 pub mod schema;
 

@@ -555,6 +555,13 @@ impl Inner {
                 break;
             }
         }
+
+        // 5. Customer data whose time is up leaves the phone: jobs handed over
+        //    longer ago than HQ's retention period, and jobs HQ cancelled or
+        //    gave to someone else (just pulled), now that HQ has all of them.
+        store
+            .call(super::super::technician::Technician::purge_due)
+            .await?;
         Ok(report)
     }
 }

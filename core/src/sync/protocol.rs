@@ -156,6 +156,13 @@ pub struct PullResponse {
     pub changes: Vec<Change>,
     pub next_cursor: i64,
     pub has_more: bool,
+    /// The company's retention period for customer data on phones, in days
+    /// (how long a handed-over job's customer data stays once HQ has all of
+    /// it). Absent from older HQs; the phone then keeps what it last heard,
+    /// or the default of 30 days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 3650))]
+    pub retention_days: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -416,6 +423,7 @@ mod tests {
             changes: cursors.iter().copied().map(change).collect(),
             next_cursor,
             has_more: false,
+            retention_days: None,
         })
         .unwrap()
     }
@@ -460,6 +468,7 @@ mod tests {
             changes: vec![c],
             next_cursor: 1,
             has_more: false,
+            retention_days: None,
         };
         assert!(check_pull(&page(dispatch("J-1", "J-1"))).is_ok());
         let e = check_pull(&page(dispatch("J-1", "J-2"))).unwrap_err();
