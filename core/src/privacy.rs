@@ -17,7 +17,6 @@ pub const DEFAULT_RETENTION_DAYS: u32 = 30;
 /// The longest retention HQ may set (ten years); a longer one is refused.
 pub const MAX_RETENTION_DAYS: u32 = 3650;
 
-
 /// A phone number as a list shows it: the first three and the last four
 /// digits, the rest as `*` (`13800138000` → `138****8000`). Separators are
 /// dropped; a number of fewer than 8 digits keeps only its last two.

@@ -129,6 +129,9 @@ pub struct SyncReport {
     pub ops_rejected: u64,
     pub changes_pulled: u64,
     pub receipt_blocks: u64,
+    /// Jobs whose customer data left the phone at this sync.
+    #[serde(default)]
+    pub jobs_purged: u64,
 }
 
 /// Talks to one HQ with one device token. Cheap to hold: the runtime and the
@@ -435,6 +438,15 @@ impl Inner {
             }
         };
 
+        // 0. Customer data whose time is up leaves the phone: jobs handed over
+        //    longer ago than HQ's retention period, and jobs HQ cancelled or
+        //    gave to someone else at an earlier sync (the technician has seen
+        //    why in between), once HQ has all of them.
+        report.jobs_purged = store
+            .call(super::super::technician::Technician::purge_due)
+            .await?
+            .len() as u64;
+
         // 1. Blobs first: the ops that reference them must not arrive before them.
         let blobs = store
             .call(super::super::technician::Technician::pending_blobs)
@@ -555,13 +567,6 @@ impl Inner {
                 break;
             }
         }
-
-        // 5. Customer data whose time is up leaves the phone: jobs handed over
-        //    longer ago than HQ's retention period, and jobs HQ cancelled or
-        //    gave to someone else (just pulled), now that HQ has all of them.
-        store
-            .call(super::super::technician::Technician::purge_due)
-            .await?;
         Ok(report)
     }
 }
