@@ -892,10 +892,16 @@ impl Technician {
 
     // --- reading ------------------------------------------------------------------
 
+    /// The whole job as stored (the core's API for the CLI and the tests);
+    /// a shell's job screen shows [`Technician::job_view`] instead.
+    pub fn job(&self, job_id: &str) -> Result<Visit> {
+        self.load(job_id)
+    }
+
     /// A job as its screen shows it: the customer's full phone and location
     /// only on the day of the appointment (China time); any other day they
     /// are masked as in the lists, and [`Technician::reveal_job`] shows them.
-    pub fn job(&self, job_id: &str) -> Result<Visit> {
+    pub fn job_view(&self, job_id: &str) -> Result<Visit> {
         let mut v = self.load(job_id)?;
         if !crate::privacy::contact_open_on(v.order.appointment_at, self.clock.now()) {
             // 「客户档案保密」: seen by need; the list's masking outside the day of the visit.
@@ -933,6 +939,13 @@ impl Technician {
     fn load(&self, job_id: &str) -> Result<Visit> {
         validate_id(Field::JobId, job_id)?;
         self.store.read(|c| jobs::load(c, job_id))
+    }
+
+    /// HQ's remote wipe, once everything unsent was handed in (the sync
+    /// client checks): deletes this technician's store file; the shell then
+    /// deletes its key and signs out.
+    pub(crate) fn wipe_store(&self) -> Result<()> {
+        self.store.wipe()
     }
 
     // --- how long customer data stays on the phone ----------------------------------

@@ -156,6 +156,17 @@ impl FromRequestParts<AppState> for DeviceCaller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
         match Caller::from_request_parts(parts, state).await? {
+            Caller::Device(d) if d.wipe => {
+                // A device ordered wiped hands in what it holds unsent (ops,
+                // photos: nothing is lost) and hears "wipe" everywhere else.
+                let path = parts.uri.path();
+                if path == "/v1/sync/push" || path.starts_with("/v1/blobs/") {
+                    Ok(DeviceCaller(d))
+                } else {
+                    state.store.tell_wipe(&d.device_id, Utc::now()).await?;
+                    Err(HqError::Wipe)
+                }
+            }
             Caller::Device(d) => Ok(DeviceCaller(d)),
             Caller::Key(_) => Err(HqError::Forbidden(
                 "this needs a device token, not an integration key".into(),

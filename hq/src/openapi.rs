@@ -34,6 +34,8 @@ use crate::api;
         api::create_enrollment,
         api::enroll,
         api::revoke,
+        api::wipe,
+        api::set_phone_retention,
         api::create_order,
         api::list_orders,
         api::get_order,
@@ -414,6 +416,7 @@ mod tests {
             }
             let bodiless = [
                 "/v1/devices/{device_id}/revoke",
+                "/v1/devices/{device_id}/wipe",
                 "/v1/receipt-blocks",
                 "/v1/blobs/{sha256}",
                 "/v1/keys/{name}/revoke",

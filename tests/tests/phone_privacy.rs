@@ -291,7 +291,7 @@ on_both!(a_job_cancelled_or_reassigned_away_is_purged_at_the_next_sync);
 
 /// Lists show the customer's phone masked and the location down to the
 /// building; the job shows them in full on the day of its appointment
-/// (China time), masked on other days; an explicit reveal shows them any
+/// (China time), masked on other days (the job screen's view); an explicit reveal shows them any
 /// day and is audited each time. The rule is the core's, not the shell's.
 #[test]
 fn lists_are_masked_and_the_job_opens_on_its_day_or_when_revealed() {
@@ -315,7 +315,7 @@ fn lists_are_masked_and_the_job_opens_on_its_day_or_when_revealed() {
     assert_eq!(list[0].customer_phone, "138****8000");
     assert_eq!(list[0].location, "3栋**");
     assert_eq!(list[0].site, "翠湖花园");
-    let job = t.job("MK-1").unwrap();
+    let job = t.job_view("MK-1").unwrap();
     assert_eq!(job.order.customer.phone, "138****8000", "the day before");
     assert_eq!(job.order.location, "3栋**");
     assert!(t
@@ -338,7 +338,7 @@ fn lists_are_masked_and_the_job_opens_on_its_day_or_when_revealed() {
 
     // 00:30 China time on the appointment day: the job shows the contact in full.
     clock.set("2026-11-25T16:30:00Z".parse().unwrap());
-    assert_eq!(t.job("MK-1").unwrap().order.customer.phone, PHONE);
+    assert_eq!(t.job_view("MK-1").unwrap().order.customer.phone, PHONE);
     assert_eq!(
         t.jobs().unwrap()[0].customer_phone,
         "138****8000",
@@ -346,7 +346,75 @@ fn lists_are_masked_and_the_job_opens_on_its_day_or_when_revealed() {
     );
     // The next day (China time) it is masked again.
     clock.set("2026-11-26T16:00:00Z".parse().unwrap());
-    assert_eq!(t.job("MK-1").unwrap().order.customer.phone, "138****8000");
+    assert_eq!(
+        t.job_view("MK-1").unwrap().order.customer.phone,
+        "138****8000"
+    );
     t.reveal_job("MK-1").unwrap();
     assert_eq!(reveals(&t), 2, "every reveal is audited");
 }
+
+/// HQ revokes a lost phone WITH wipe while the phone holds unsynced work and
+/// photos: at its next contact the phone hands all of it in, HQ acknowledges
+/// it and answers "wipe", and the phone deletes its store file (with its log)
+/// and answers the shell `Error::Wiped`. HQ has everything; the phone's files
+/// are gone; the wipe is audited. A plain revoke keeps answering 401.
+fn a_remote_wipe_loses_nothing_unsynced_and_deletes_the_phones_files(b: Backend) {
+    let hq = Hq::start(b);
+    let phone = Phone::enroll(&hq, "T1");
+    let other = Phone::enroll(&hq, "T2");
+    let now = phone.clock.now();
+    hq.dispatch(&sample::leak_order("WP-1", "T1", now + Duration::hours(1)));
+    phone.sync();
+    // Offline: the whole visit, a photo and a signature, none of it at HQ yet.
+    phone.tech.accept_job("WP-1").unwrap();
+    let photo = work_to_handover(&phone.tech, "WP-1");
+    let unsent = phone.tech.outbox_len().unwrap();
+    assert!(unsent > 10 && !phone.tech.pending_blobs().unwrap().is_empty());
+
+    hq.ok(hq.api.wipe_device("DEV-T1"));
+    hq.ok(hq.api.revoke_device("DEV-T2"));
+    let wiped = phone.client.sync_now(&phone.tech, None);
+    assert!(matches!(wiped, Err(onsite_core::Error::Wiped)), "{wiped:?}");
+
+    // HQ has every op and the photo.
+    let url = hq.backend.url();
+    // The first sync pushed nothing (the job had no op yet): every op is an offline one.
+    assert_eq!(
+        onsite_tests::harness::ops_on_hq(&url, "DEV-T1"),
+        (unsent, unsent, unsent)
+    );
+    assert_eq!(hq.visit("WP-1").status, Status::HandedOver);
+    assert_eq!(hq.visit("WP-1").order.customer.name, NAME);
+    let held = onsite_tests::peek::query(
+        &url,
+        "SELECT COUNT(*) FROM blobs WHERE sha256 = $1",
+        &[photo.as_str().into()],
+    );
+    assert_eq!(held[0].int(0), 1, "HQ holds the photo");
+    // The phone's files are gone, and the core answers only `Wiped`.
+    let path = phone.dir.path().join("phone.sqlite3");
+    for f in ["", "-wal", "-shm"] {
+        let file = format!("{}{f}", path.display());
+        assert!(!Path::new(&file).exists(), "{file} is still there");
+    }
+    assert!(matches!(phone.tech.jobs(), Err(onsite_core::Error::Wiped)));
+    // The wipe is HQ's audited act.
+    let audit = onsite_tests::peek::query(
+        &url,
+        "SELECT action FROM audit WHERE action IN ('device.wipe', 'device.wipe_told') ORDER BY id",
+        &[],
+    );
+    let actions: Vec<String> = audit.iter().map(|r| r.text(0)).collect();
+    assert_eq!(actions, ["device.wipe", "device.wipe_told"]);
+
+    // A plain revoke: today's 401, and the phone keeps its data.
+    let refused = other.client.sync_now(&other.tech, None);
+    assert!(
+        matches!(refused, Err(onsite_core::Error::Hq { status: 401, .. })),
+        "{refused:?}"
+    );
+    assert!(other.tech.jobs().is_ok());
+    hq.stop();
+}
+on_both!(a_remote_wipe_loses_nothing_unsynced_and_deletes_the_phones_files);

@@ -13,5 +13,6 @@ pub mod dossier;
 pub mod fleet;
 pub mod followups;
 pub mod people;
+pub mod phone_data;
 pub mod reconciliation;
 pub mod reports;

@@ -58,7 +58,10 @@ pub const SQLITE: [&str; 7] = [
         include_str!("../../migrations/sqlite/006_reports.sql"),
         include_str!("../../migrations/sqlite/006_fleet.sql"),
     ),
-    concat!(include_str!("../../migrations/sqlite/007_fleet.sql"),),
+    concat!(
+        include_str!("../../migrations/sqlite/007_fleet.sql"),
+        include_str!("../../migrations/sqlite/007_phone_data.sql"),
+    ),
 ];
 
 /// PostgreSQL's steps.
@@ -80,7 +83,10 @@ pub const POSTGRES: [&str; 7] = [
         include_str!("../../migrations/postgres/006_reports.sql"),
         include_str!("../../migrations/postgres/006_fleet.sql"),
     ),
-    concat!(include_str!("../../migrations/postgres/007_fleet.sql"),),
+    concat!(
+        include_str!("../../migrations/postgres/007_fleet.sql"),
+        include_str!("../../migrations/postgres/007_phone_data.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
