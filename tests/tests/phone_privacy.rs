@@ -418,3 +418,35 @@ fn a_remote_wipe_loses_nothing_unsynced_and_deletes_the_phones_files(b: Backend)
     hq.stop();
 }
 on_both!(a_remote_wipe_loses_nothing_unsynced_and_deletes_the_phones_files);
+
+/// HQ sets the company's retention period for phones; a phone learns it at
+/// its next pull and purges a handed-over job that period after the
+/// handover (not a day earlier). A period out of range is refused.
+fn hq_sets_the_retention_period_and_phones_learn_it_at_their_next_sync(b: Backend) {
+    let hq = Hq::start(b);
+    let phone = Phone::enroll(&hq, "T1");
+    assert_eq!(phone.tech.retention_days().unwrap(), 30, "the default");
+    let refused = hq.rt.block_on(hq.api.set_phone_retention(0));
+    assert!(refused.is_err(), "{refused:?}");
+    hq.ok(hq.api.set_phone_retention(7));
+    let now = phone.clock.now();
+    hq.dispatch(&sample::leak_order("RP-1", "T1", now + Duration::hours(1)));
+    phone.sync();
+    assert_eq!(phone.tech.retention_days().unwrap(), 7);
+    onsite_tests::drive_accepted_to_handover(&phone.tech, "RP-1").unwrap();
+    phone.sync();
+    phone.clock.advance(Duration::days(7) - Duration::minutes(1));
+    assert_eq!(phone.sync().jobs_purged, 0, "a minute early");
+    phone.clock.advance(Duration::minutes(1));
+    assert_eq!(phone.sync().jobs_purged, 1, "seven days after the handover");
+    assert_eq!(phone.tech.reveal_job("RP-1").unwrap().order.customer.name, "");
+    let audit = onsite_tests::peek::query(
+        &hq.backend.url(),
+        "SELECT detail FROM audit WHERE action = 'privacy.phone_retention'",
+        &[],
+    );
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0].text(0), "7 days");
+    hq.stop();
+}
+on_both!(hq_sets_the_retention_period_and_phones_learn_it_at_their_next_sync);
