@@ -435,11 +435,16 @@ fn hq_sets_the_retention_period_and_phones_learn_it_at_their_next_sync(b: Backen
     assert_eq!(phone.tech.retention_days().unwrap(), 7);
     onsite_tests::drive_accepted_to_handover(&phone.tech, "RP-1").unwrap();
     phone.sync();
-    phone.clock.advance(Duration::days(7) - Duration::minutes(1));
+    phone
+        .clock
+        .advance(Duration::days(7) - Duration::minutes(1));
     assert_eq!(phone.sync().jobs_purged, 0, "a minute early");
     phone.clock.advance(Duration::minutes(1));
     assert_eq!(phone.sync().jobs_purged, 1, "seven days after the handover");
-    assert_eq!(phone.tech.reveal_job("RP-1").unwrap().order.customer.name, "");
+    assert_eq!(
+        phone.tech.reveal_job("RP-1").unwrap().order.customer.name,
+        ""
+    );
     let audit = onsite_tests::peek::query(
         &hq.backend.url(),
         "SELECT detail FROM audit WHERE action = 'privacy.phone_retention'",
@@ -450,3 +455,74 @@ fn hq_sets_the_retention_period_and_phones_learn_it_at_their_next_sync(b: Backen
     hq.stop();
 }
 on_both!(hq_sets_the_retention_period_and_phones_learn_it_at_their_next_sync);
+
+/// The technicians page: only the admin sees and uses "revoke and wipe" and
+/// the retention setting; the device then shows as ordered wiped, then as
+/// told once the phone came back; both acts are on the audit trail.
+fn the_admin_wipes_a_phone_and_sets_the_retention_from_the_console(b: Backend) {
+    use onsite_hq::centre::people::Role;
+    use onsite_tests::console::{add_person, Browser};
+    use reqwest::StatusCode;
+    let hq = Hq::start(b);
+    add_person(&hq, "root", "管理员甲", Role::Admin);
+    add_person(&hq, "boss", "经理乙", Role::Manager);
+    let phone = Phone::enroll(&hq, "T1");
+    phone.sync();
+    let mut admin = Browser::signed_in(&hq, "root");
+    let page = admin.get("/technicians");
+    assert!(page.body.contains("吊销并擦除"), "{}", page.body);
+    assert!(page.body.contains("交接后保留天数"));
+
+    let mut manager = Browser::signed_in(&hq, "boss");
+    for (path, form) in [
+        ("/devices/wipe", [("device_id", "DEV-T1")]),
+        ("/settings/phone-retention", [("days", "5")]),
+    ] {
+        assert_eq!(
+            manager.post(path, &form).status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+
+    let bad = admin.post("/settings/phone-retention", &[("days", "0")]);
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("保留天数须为 1 至 3650 的整数"));
+    let p = admin.post("/settings/phone-retention", &[("days", "14")]);
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    assert!(admin
+        .get("/technicians")
+        .body
+        .contains("name=\"days\" type=\"number\" min=\"1\" max=\"3650\" required value=\"14\""));
+
+    let p = admin.post("/devices/wipe", &[("device_id", "DEV-T1")]);
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let page = admin.get("/technicians");
+    assert!(page.body.contains("已要求擦除") && page.body.contains("等待手机联系"));
+    assert!(!page.body.contains("吊销并擦除"), "no second wipe button");
+    let again = admin.post("/devices/wipe", &[("device_id", "DEV-T1")]);
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(matches!(
+        phone.client.sync_now(&phone.tech, None),
+        Err(onsite_core::Error::Wiped)
+    ));
+    assert!(admin.get("/technicians").body.contains("已通知手机"));
+    let audit = onsite_tests::peek::query(
+        &hq.backend.url(),
+        "SELECT actor, action FROM audit WHERE action IN ('device.wipe', 'privacy.phone_retention') ORDER BY id",
+        &[],
+    );
+    let rows: Vec<(String, String)> = audit.iter().map(|r| (r.text(0), r.text(1))).collect();
+    assert_eq!(
+        rows,
+        [
+            (
+                "person:root".to_string(),
+                "privacy.phone_retention".to_string()
+            ),
+            ("person:root".to_string(), "device.wipe".to_string()),
+        ]
+    );
+    hq.stop();
+}
+on_both!(the_admin_wipes_a_phone_and_sets_the_retention_from_the_console);

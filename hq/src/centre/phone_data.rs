@@ -38,6 +38,18 @@ pub(crate) trait PhoneDataRecords {
     async fn order_wipe(&mut self, device_id: &str, at: &str) -> Result<()>;
     /// Notes that HQ answered the device "wipe" (returns whether it was the first time).
     async fn note_wipe_told(&mut self, device_id: &str, at: &str) -> Result<bool>;
+    /// Every device ordered wiped, by device id.
+    async fn wipe_rows(&mut self) -> Result<Vec<WipeOrder>>;
+}
+
+/// A device revoked with wipe, as the technicians page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WipeOrder {
+    pub device_id: String,
+    pub ordered_at: String,
+    /// When HQ last answered it "wipe" (the phone then deletes its data);
+    /// `None`: the phone has not been in contact since.
+    pub told_at: Option<String>,
 }
 
 /// This module's operations on HQ's database, each one transaction.
@@ -62,6 +74,8 @@ pub trait PhoneDataStore {
     /// HQ answers a wiping device "wipe": noted on the device, audited
     /// `device.wipe_told` the first time.
     async fn tell_wipe(&self, device_id: &str, now: DateTime<Utc>) -> Result<()>;
+    /// Every device ordered wiped.
+    async fn wipe_orders(&self) -> Result<Vec<WipeOrder>>;
 }
 
 /// The `impl PhoneDataStore` each database module invokes with its own `rule!` in scope.
@@ -97,6 +111,9 @@ macro_rules! phone_data_operations {
             async fn tell_wipe(&self, device_id: &str, now: DateTime<Utc>) -> Result<()> {
                 let id = device_id.to_owned();
                 rule!(self, |r| $crate::centre::phone_data::tell_wipe(r, &id, now))
+            }
+            async fn wipe_orders(&self) -> Result<Vec<$crate::centre::phone_data::WipeOrder>> {
+                rule!(self, |r| $crate::centre::phone_data::wipe_orders(r))
             }
         }
     };
@@ -177,6 +194,10 @@ pub(crate) async fn wipe_device<R: Records>(
         now,
     )
     .await
+}
+
+pub(crate) async fn wipe_orders<R: Records>(r: &mut R) -> Result<Vec<WipeOrder>> {
+    r.wipe_rows().await
 }
 
 pub(crate) async fn tell_wipe<R: Records>(

@@ -1,7 +1,7 @@
 //! PostgreSQL's SQL for [`crate::centre::phone_data`].
 
 use super::PgRecords;
-use crate::centre::phone_data::PhoneDataRecords;
+use crate::centre::phone_data::{PhoneDataRecords, WipeOrder};
 use crate::error::Result;
 
 impl PhoneDataRecords for PgRecords<'_> {
@@ -65,5 +65,23 @@ impl PhoneDataRecords for PgRecords<'_> {
         )
         .await?;
         Ok(first)
+    }
+
+    async fn wipe_rows(&mut self) -> Result<Vec<WipeOrder>> {
+        self.all(
+            "SELECT device_id, wipe_ordered_at, wipe_told_at FROM devices
+             WHERE wipe_ordered_at IS NOT NULL ORDER BY device_id COLLATE \"C\"",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(WipeOrder {
+                device_id: r.try_get(0)?,
+                ordered_at: r.try_get(1)?,
+                told_at: r.try_get(2)?,
+            })
+        })
+        .collect()
     }
 }

@@ -3,7 +3,7 @@
 use rusqlite::{params, OptionalExtension};
 
 use super::SqliteRecords;
-use crate::centre::phone_data::PhoneDataRecords;
+use crate::centre::phone_data::{PhoneDataRecords, WipeOrder};
 use crate::error::Result;
 
 impl PhoneDataRecords for SqliteRecords<'_> {
@@ -62,5 +62,20 @@ impl PhoneDataRecords for SqliteRecords<'_> {
             params![device_id, at],
         )?;
         Ok(first)
+    }
+
+    async fn wipe_rows(&mut self) -> Result<Vec<WipeOrder>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT device_id, wipe_ordered_at, wipe_told_at FROM devices
+             WHERE wipe_ordered_at IS NOT NULL ORDER BY device_id",
+        )?;
+        let rows = st.query_map(params![], |r| {
+            Ok(WipeOrder {
+                device_id: r.get(0)?,
+                ordered_at: r.get(1)?,
+                told_at: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }
