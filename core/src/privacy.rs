@@ -21,7 +21,7 @@ pub const MAX_RETENTION_DAYS: u32 = 3650;
 /// digits, the rest as `*` (`13800138000` → `138****8000`). Separators are
 /// dropped; a number of fewer than 8 digits keeps only its last two.
 pub fn mask_phone(phone: &str) -> String {
-    let digits: Vec<char> = phone.chars().filter(|c| c.is_ascii_digit()).collect();
+    let digits: Vec<char> = phone.chars().filter(char::is_ascii_digit).collect();
     let n = digits.len();
     if n == 0 {
         return String::new();
