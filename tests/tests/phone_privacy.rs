@@ -285,6 +285,31 @@ fn a_job_cancelled_or_reassigned_away_is_purged_at_the_next_sync(b: Backend) {
     );
     let r = phone.sync();
     assert_eq!((r.ops_rejected, r.jobs_purged), (0, 0), "{r:?}");
+    // Given back to this technician, the job brings its customer again, and
+    // leaves again once cancelled.
+    hq.ok(hq.api.assign(
+        "RA-1",
+        &Assign {
+            technician_id: "T1".into(),
+        },
+    ));
+    phone.sync();
+    assert_eq!(
+        phone.tech.reveal_job("RA-1").unwrap().order.customer.name,
+        NAME
+    );
+    hq.ok(hq.api.cancel(
+        "RA-1",
+        &Cancel {
+            reason: "客户改期未定".into(),
+        },
+    ));
+    phone.sync();
+    assert_eq!(phone.sync().jobs_purged, 1, "purged again");
+    assert_eq!(
+        phone.tech.reveal_job("RA-1").unwrap().order.customer.name,
+        ""
+    );
     hq.stop();
 }
 on_both!(a_job_cancelled_or_reassigned_away_is_purged_at_the_next_sync);

@@ -48,7 +48,9 @@ pub fn due(
     let mut stmt = conn.prepare_cached(
         "SELECT j.job_id, j.status, json_extract(j.visit, '$.handed_over_at'), j.visit FROM jobs j
          WHERE j.status IN ('handed_over', 'cancelled')
-           AND NOT EXISTS (SELECT 1 FROM purged_jobs p WHERE p.job_id = j.job_id)
+           -- Not purged yet: a purged job has no events left (one HQ
+           -- dispatches here again gets new ones, and is purged again in time).
+           AND EXISTS (SELECT 1 FROM events e WHERE e.job_id = j.job_id)
            AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.job_id = j.job_id)
            AND NOT EXISTS (SELECT 1 FROM deferred_changes d WHERE d.job_id = j.job_id)
            AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.job_id = j.job_id AND b.uploaded = 0)
@@ -140,8 +142,10 @@ pub fn purge(
         .ok_or_else(|| Error::UnknownJob {
             job_id: job_id.to_string(),
         })?;
-    tx.prepare_cached("INSERT INTO purged_jobs(job_id, purged_at, reason) VALUES (?1, ?2, ?3)")?
-        .execute(params![job_id, now.to_rfc3339(), reason.as_str()])?;
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO purged_jobs(job_id, purged_at, reason) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![job_id, now.to_rfc3339(), reason.as_str()])?;
 
     // The projection: personal strings blanked; it must still read as a job.
     let photos = referenced_blobs(&visit);
