@@ -228,6 +228,16 @@ pub fn decode_push_envelope(bytes: &[u8]) -> crate::Result<PushRequest> {
     for op in &req.ops {
         check_envelope(op)?;
     }
+    // The contract publishes the counts as int32: a larger one is malformed.
+    if let Some(b) = &req.backlog {
+        let max = i32::MAX.unsigned_abs();
+        if b.ops > max || b.blobs > max {
+            return Err(malformed(
+                Field::PushBody,
+                format!("a backlog count is over {max}"),
+            ));
+        }
+    }
     Ok(req)
 }
 
@@ -395,6 +405,20 @@ mod tests {
         let mut negative = op(1);
         negative.seq = -5;
         assert!(decode_push(&push(vec![negative])).is_err());
+    }
+
+    #[test]
+    fn a_backlog_count_stays_within_the_contracts_int32() {
+        let body = |ops: u32| {
+            serde_json::to_vec(&PushRequest {
+                ops: vec![],
+                backlog: Some(Backlog { ops, blobs: 0 }),
+            })
+            .unwrap()
+        };
+        assert!(decode_push(&body(i32::MAX as u32)).is_ok());
+        let e = decode_push(&body(i32::MAX as u32 + 1)).unwrap_err();
+        assert_eq!(field_of(&e), Some(Field::PushBody), "{e:?}");
     }
 
     #[test]
