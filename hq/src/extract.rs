@@ -88,6 +88,17 @@ where
                 span.record("device_id", d.device_id.as_str());
                 span.record("technician_id", d.technician_id.as_str());
                 auth.metrics.device_seen(rules::hash_secret(&token));
+                // A device ordered wiped hands in what it holds unsent (ops,
+                // photos: nothing is lost) and hears "wipe" on every other
+                // request, reading included.
+                let handing_in = (parts.method == axum::http::Method::POST
+                    && parts.uri.path() == "/v1/sync/push")
+                    || (parts.method == axum::http::Method::PUT
+                        && parts.uri.path().starts_with("/v1/blobs/"));
+                if d.wipe && !handing_in {
+                    auth.store.tell_wipe(&d.device_id, Utc::now()).await?;
+                    return Err(HqError::Wipe);
+                }
             }
         }
         Ok(found)
@@ -156,17 +167,6 @@ impl FromRequestParts<AppState> for DeviceCaller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
         match Caller::from_request_parts(parts, state).await? {
-            Caller::Device(d) if d.wipe => {
-                // A device ordered wiped hands in what it holds unsent (ops,
-                // photos: nothing is lost) and hears "wipe" everywhere else.
-                let path = parts.uri.path();
-                if path == "/v1/sync/push" || path.starts_with("/v1/blobs/") {
-                    Ok(DeviceCaller(d))
-                } else {
-                    state.store.tell_wipe(&d.device_id, Utc::now()).await?;
-                    Err(HqError::Wipe)
-                }
-            }
             Caller::Device(d) => Ok(DeviceCaller(d)),
             Caller::Key(_) => Err(HqError::Forbidden(
                 "this needs a device token, not an integration key".into(),

@@ -30,6 +30,7 @@ const ROOM: &str = "1502室";
 struct Phone {
     tech: Technician,
     client: SyncClient,
+    token: String,
     clock: Arc<ManualClock>,
     dir: tempfile::TempDir,
 }
@@ -58,6 +59,7 @@ impl Phone {
         Phone {
             tech,
             client: SyncClient::new(config).unwrap(),
+            token: e.token,
             clock,
             dir,
         }
@@ -399,6 +401,19 @@ fn a_remote_wipe_loses_nothing_unsynced_and_deletes_the_phones_files(b: Backend)
 
     hq.ok(hq.api.wipe_device("DEV-T1"));
     hq.ok(hq.api.revoke_device("DEV-T2"));
+    // From now on the token only hands in: anything else, reading included, is "wipe".
+    for (method, path) in [
+        ("GET", "/v1/jobs".to_string()),
+        ("GET", "/v1/sync/pull?cursor=0".to_string()),
+        ("GET", format!("/v1/blobs/{}", "0".repeat(64))),
+    ] {
+        let (status, body) = hq.call(method, &path, Some(&phone.token), None);
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (410, Some("wipe")),
+            "{method} {path}"
+        );
+    }
     let wiped = phone.client.sync_now(&phone.tech, None);
     assert!(matches!(wiped, Err(onsite_core::Error::Wiped)), "{wiped:?}");
 
