@@ -390,7 +390,7 @@ mod tests {
         let doc = document();
         assert_eq!(doc["openapi"], "3.1.0");
         let ops = operations(&doc);
-        assert_eq!(ops.len(), 33);
+        assert_eq!(ops.len(), 35);
         for (method, path, op) in &ops {
             let what = format!("{method} {path}");
             let responses = op["responses"].as_object().unwrap();
