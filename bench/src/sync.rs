@@ -361,6 +361,7 @@ pub fn pull(r: &mut Report, s: &Sizes) -> anyhow::Result<()> {
             changes,
             next_cursor: cursor,
             has_more: true,
+            retention_days: None,
         })?);
     }
     let tech = Technician::open(dir.path().join("pull.sqlite3"), profile)?;

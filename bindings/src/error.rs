@@ -264,6 +264,12 @@ pub enum OnsiteError {
     },
     #[error("{msg}")]
     Cancelled { code: String, msg: String },
+    /// HQ revoked this device with remote wipe (`wiped`): everything unsynced
+    /// was handed in, then the store file was deleted. The shell deletes the
+    /// store's key from the keystore/keychain and signs out; this
+    /// `Technician` answers only this from now on.
+    #[error("{msg}")]
+    Wiped { code: String, msg: String },
     /// Arrival and appointment rules: a late arrival without its reason
     /// (`late_reason_required`), a new time without the customer's consent
     /// (`reschedule_consent_required`), a furniture contact not recorded
@@ -340,6 +346,7 @@ impl OnsiteError {
             | Offline { code, msg, .. }
             | Hq { code, msg, .. }
             | Cancelled { code, msg }
+            | Wiped { code, msg }
             | ArrivalRule { code, msg }
             | Storage { code, msg, .. }
             | Internal { code, msg, .. } => (code, msg),
@@ -545,6 +552,7 @@ impl OnsiteError {
                 detail,
             },
             Core::Cancelled => OnsiteError::Cancelled { code, msg },
+            Core::Wiped => OnsiteError::Wiped { code, msg },
             Core::BlockingInRuntime => OnsiteError::Internal { code, msg, detail },
             Core::Storage(_)
             | Core::StoreLockPoisoned

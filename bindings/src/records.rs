@@ -232,7 +232,10 @@ pub struct JobSummary {
     pub status: JobStatus,
     pub appointment_at_ms: i64,
     pub site: String,
+    /// Down to the building (`9栋**`): lists are masked.
     pub location: String,
+    /// The customer's phone masked (`138****8000`).
+    pub customer_phone: String,
     pub urgent: bool,
     /// The customer complained before: take special care (HQ's mark).
     pub complained_before: bool,
@@ -850,6 +853,9 @@ pub struct SyncReport {
     pub ops_applied: u64,
     pub ops_rejected: u64,
     pub changes_pulled: u64,
+    /// Jobs whose customer data left the phone at this sync (retention over,
+    /// or the job left this technician).
+    pub jobs_purged: u64,
 }
 
 /// Why an offered action cannot be taken yet: the core's error code and its

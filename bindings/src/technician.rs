@@ -183,6 +183,7 @@ impl SignedInTechnician {
                 ops_applied: r.ops_applied,
                 ops_rejected: r.ops_rejected,
                 changes_pulled: r.changes_pulled,
+                jobs_purged: r.jobs_purged,
             })
         })
         .await
@@ -223,6 +224,7 @@ impl SignedInTechnician {
                     appointment_at_ms: ms(j.appointment_at),
                     site: j.site,
                     location: j.location,
+                    customer_phone: j.customer_phone,
                     urgent: j.urgent,
                     complained_before: j.complained_before,
                 })
@@ -230,8 +232,16 @@ impl SignedInTechnician {
         })
     }
 
+    /// The job's screen: the customer's full phone and address only on the
+    /// day of the appointment (China time), masked on other days (the core's rule).
     pub fn job(&self, job_id: String) -> Result<JobDetail> {
-        self.step(|t| t.job(&job_id))
+        self.step(|t| t.job_view(&job_id))
+    }
+
+    /// The technician explicitly opens the customer's full phone and address,
+    /// whatever the day; every call is an audit row on the phone.
+    pub fn reveal_job(&self, job_id: String) -> Result<JobDetail> {
+        self.step(|t| t.reveal_job(&job_id))
     }
 
     /// The actions a screen may offer on this job now, in workflow order, each

@@ -106,6 +106,20 @@ pub enum HqCommand {
         #[command(flatten)]
         conn: Conn,
     },
+    /// Revoke a device WITH remote wipe: it hands in what it holds unsent,
+    /// then deletes its data at its next contact.
+    Wipe {
+        device: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    /// Set how many days phones keep a handed-over job's customer data once
+    /// HQ has all of it (1-3650; phones apply it at their next sync).
+    PhoneRetention {
+        days: u32,
+        #[command(flatten)]
+        conn: Conn,
+    },
     /// The follow-up queue (with --month YYYY-MM also the monthly 30% sample).
     Followups {
         #[arg(long)]
@@ -437,6 +451,16 @@ pub fn run(cmd: HqCommand) -> Result<()> {
         HqCommand::Revoke { device, conn } => {
             wait(&rt, conn.client()?.revoke_device(&device))?;
             println!("revoked {device}");
+            Ok(())
+        }
+        HqCommand::Wipe { device, conn } => {
+            wait(&rt, conn.client()?.wipe_device(&device))?;
+            println!("revoked {device} with wipe");
+            Ok(())
+        }
+        HqCommand::PhoneRetention { days, conn } => {
+            wait(&rt, conn.client()?.set_phone_retention(days))?;
+            println!("phones keep customer data {days} days after the handover");
             Ok(())
         }
         HqCommand::ChargeInstruction {

@@ -215,6 +215,7 @@ mod tests {
                 .collect(),
             next_cursor: 2,
             has_more: false,
+            retention_days: None,
         })
         .unwrap();
         assert_eq!(
@@ -248,6 +249,7 @@ mod tests {
             changes: vec![],
             next_cursor: 2,
             has_more: false,
+            retention_days: None,
         })
         .unwrap();
         assert!(heard.take().is_empty());

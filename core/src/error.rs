@@ -225,6 +225,10 @@ pub enum Error {
         message: String,
     },
     Cancelled,
+    /// HQ revoked this device with remote wipe: everything it held unsent was
+    /// handed in first, then its store file was deleted. The shell deletes its
+    /// key and signs out; the `Technician` answers only this from now on.
+    Wiped,
     /// A blocking call made on a current-thread async runtime, which it would
     /// stall: a shell or tool should await the async API instead.
     BlockingInRuntime,
@@ -351,6 +355,7 @@ impl Error {
             Error::Offline { .. } => "offline",
             Error::Hq { .. } => "hq_refused",
             Error::Cancelled => "cancelled",
+            Error::Wiped => "wiped",
             Error::BlockingInRuntime => "blocking_in_runtime",
             Error::Storage(_) => "storage",
             Error::StoreLockPoisoned => "store_lock_poisoned",
@@ -579,6 +584,7 @@ mod tests {
                 message: "order WO-0001 is cancelled".into(),
             },
             Error::Cancelled,
+            Error::Wiped,
             Error::BlockingInRuntime,
             Error::Storage(rusqlite),
             Error::StoreLockPoisoned,
@@ -618,7 +624,7 @@ mod tests {
 
     /// Every variant, so that a new one is not forgotten here: add it to
     /// [`samples`] too and count it in `VARIANTS`.
-    const VARIANTS: usize = 73;
+    const VARIANTS: usize = 74;
     fn _every_variant_has_a_sample(e: &Error) {
         match e {
             Error::InvalidInput { .. }
@@ -671,6 +677,7 @@ mod tests {
             | Error::Offline { .. }
             | Error::Hq { .. }
             | Error::Cancelled
+            | Error::Wiped
             | Error::BlockingInRuntime
             | Error::Storage(_)
             | Error::StoreLockPoisoned

@@ -23,6 +23,7 @@ pub mod money;
 pub mod order;
 pub mod payment;
 pub mod photo;
+pub mod privacy;
 pub mod punctuality;
 pub mod quote;
 pub mod receipt;

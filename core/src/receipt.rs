@@ -102,6 +102,9 @@ pub struct StoredEntry {
     pub position: i64,
     pub receipt: Receipt,
     pub sha256: String,
+    /// The job's customer data was purged from the phone: the body lost the
+    /// customer's name and room, so only its link in the chain is checked.
+    pub purged: bool,
 }
 
 /// What a chain check found wrong.
@@ -117,7 +120,7 @@ pub enum ChainFault {
 pub fn verify_chain(entries: &[StoredEntry]) -> Result<Option<ChainFault>> {
     let mut prev = GENESIS.to_string();
     for e in entries {
-        if e.receipt.sha256()? != e.sha256 {
+        if !e.purged && e.receipt.sha256()? != e.sha256 {
             return Ok(Some(ChainFault::Edited {
                 number: e.receipt.number.clone(),
             }));
@@ -206,6 +209,7 @@ mod tests {
                     position: i as i64 + 1,
                     receipt: r,
                     sha256,
+                    purged: false,
                 }
             })
             .collect()

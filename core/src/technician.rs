@@ -21,7 +21,7 @@ use crate::payment::Method;
 use crate::quote::{FeeSchedule, LineRequest};
 use crate::receipt::{verify_chain, ChainFault, EntryKind, NumberBlock, Receipt, StoredEntry};
 use crate::signature::record::{check_encoded_ink, content_hash, SignatureRecord, SignerRole};
-use crate::store::{audit, blobs, events, jobs, meta, outbox, receipts, Store, Writer};
+use crate::store::{audit, blobs, events, jobs, meta, outbox, purge, receipts, Store, Writer};
 use crate::visit::{
     Acceptance, Actor, Assessment, AvailableAction, Complaint, Context, Event, IdentityCheck,
     ItemDecision, MessageNote, Op, Opinion, ReceiptRef, Recorded, SignOff, Status, Visit,
@@ -80,7 +80,12 @@ pub struct JobSummary {
     pub status: Status,
     pub appointment_at: DateTime<Utc>,
     pub site: String,
+    /// The location down to the building (`9栋**`), never the room: lists
+    /// are masked ([`crate::privacy::short_location`]).
     pub location: String,
+    /// The customer's phone masked (`138****8000`, [`crate::privacy::mask_phone`]).
+    #[serde(default)]
+    pub customer_phone: String,
     pub urgent: bool,
     /// The customer complained before: take special care (HQ's mark).
     #[serde(default)]
@@ -94,7 +99,8 @@ impl JobSummary {
             status: v.status,
             appointment_at: v.order.appointment_at,
             site: v.order.site.clone(),
-            location: v.order.location.clone(),
+            location: crate::privacy::short_location(&v.order.location),
+            customer_phone: crate::privacy::mask_phone(&v.order.customer.phone),
             urgent: v.order.urgent,
             complained_before: v.order.complained_before,
         }
@@ -299,13 +305,13 @@ impl Technician {
 
     /// Checklist answers that raise a flag (a supply voltage outside 180-250 V...).
     pub fn checklist_flags(&self, job_id: &str) -> Result<Vec<crate::checklist::Flag>> {
-        let v = self.job(job_id)?;
+        let v = self.load(job_id)?;
         Ok(v.checklist_flags(&self.context(self.clock.now())))
     }
 
     /// What the arrival's verdict would be now, for a screen to show before arriving.
     pub fn punctuality_now(&self, job_id: &str) -> Result<crate::punctuality::Punctuality> {
-        self.job(job_id)?.punctuality_at(self.clock.now())
+        self.load(job_id)?.punctuality_at(self.clock.now())
     }
 
     // --- the visit, step by step --------------------------------------------------
@@ -809,7 +815,7 @@ impl Technician {
         job_id: &str,
         lang: crate::locale::Lang,
     ) -> Result<crate::documents::Doc> {
-        let v = self.job(job_id)?;
+        let v = self.load(job_id)?;
         if v.no_access.is_none() {
             return Err(Error::illegal(
                 crate::visit::Action::RecordNoAccess,
@@ -831,7 +837,7 @@ impl Technician {
         lang: crate::locale::Lang,
     ) -> Result<crate::documents::Doc> {
         Ok(crate::documents::work_order_copy(
-            &self.job(job_id)?,
+            &self.load(job_id)?,
             lang,
             crate::documents::china_time(),
         ))
@@ -886,14 +892,107 @@ impl Technician {
 
     // --- reading ------------------------------------------------------------------
 
+    /// The whole job as stored (the core's API for the CLI and the tests);
+    /// a shell's job screen shows [`Technician::job_view`] instead.
     pub fn job(&self, job_id: &str) -> Result<Visit> {
+        self.load(job_id)
+    }
+
+    /// A job as its screen shows it: the customer's full phone and location
+    /// only on the day of the appointment (China time); any other day they
+    /// are masked as in the lists, and [`Technician::reveal_job`] shows them.
+    pub fn job_view(&self, job_id: &str) -> Result<Visit> {
+        let mut v = self.load(job_id)?;
+        if !crate::privacy::contact_open_on(v.order.appointment_at, self.clock.now()) {
+            // 「客户档案保密」: seen by need; the list's masking outside the day of the visit.
+            v.order.customer.phone = crate::privacy::mask_phone(&v.order.customer.phone);
+            v.order.location = crate::privacy::short_location(&v.order.location);
+        }
+        Ok(v)
+    }
+
+    /// The technician explicitly opens a job's customer contact (full phone
+    /// and location) whatever the day; every reveal is an audit row
+    /// (`contact_revealed`), on the appointment day too.
+    pub fn reveal_job(&self, job_id: &str) -> Result<Visit> {
+        validate_id(Field::JobId, job_id)?;
+        let now = self.clock.now();
+        let actor = self.me().to_string();
+        self.store.write(|tx| {
+            let v = jobs::load(tx, job_id)?;
+            audit::append(
+                tx,
+                &AuditEntry {
+                    at: now,
+                    actor,
+                    device_id: self.profile.device_id.clone(),
+                    job_id: Some(job_id.to_string()),
+                    action: "contact_revealed".into(),
+                    detail: String::new(),
+                },
+            )?;
+            Ok(v)
+        })
+    }
+
+    /// The whole job, for the core's own use (documents, rules, signatures).
+    fn load(&self, job_id: &str) -> Result<Visit> {
         validate_id(Field::JobId, job_id)?;
         self.store.read(|c| jobs::load(c, job_id))
     }
 
+    /// HQ's remote wipe, once everything unsent was handed in (the sync
+    /// client checks): deletes this technician's store file; the shell then
+    /// deletes its key and signs out.
+    pub(crate) fn wipe_store(&self) -> Result<()> {
+        self.store.wipe()
+    }
+
+    // --- how long customer data stays on the phone ----------------------------------
+
+    /// Days a handed-over job's customer data is kept once HQ has all of it:
+    /// HQ's setting as last pulled, else [`crate::privacy::DEFAULT_RETENTION_DAYS`].
+    pub fn retention_days(&self) -> Result<u32> {
+        let days = self.store.read(|c| meta::get(c, meta::RETENTION_DAYS))?;
+        Ok(days
+            .and_then(|d| d.parse().ok())
+            .unwrap_or(crate::privacy::DEFAULT_RETENTION_DAYS))
+    }
+
+    /// Whether this job's customer data was purged from the phone.
+    pub fn is_purged(&self, job_id: &str) -> Result<bool> {
+        validate_id(Field::JobId, job_id)?;
+        self.store.read(|c| purge::is_purged(c, job_id))
+    }
+
+    /// Purges the customer personal data of every job whose time is up: handed
+    /// over more than the retention period ago, or cancelled / reassigned
+    /// away; never before HQ has acknowledged all of the job's ops and holds
+    /// all its photos. Each purge is audited (`customer_data_purged`); then
+    /// the file is rewritten so the purged bytes are gone from it. Returns the
+    /// purged jobs. The sync runs it after each pull.
+    // 「档案保管期满后销毁」 (the retention and destruction of customer records)
+    pub fn purge_due(&self) -> Result<Vec<String>> {
+        let now = self.clock.now();
+        let days = self.retention_days()?;
+        let device_id = self.profile.device_id.clone();
+        let purged = self.store.write(|tx| {
+            let due = purge::due(tx, now, days)?;
+            for (job_id, reason) in &due {
+                purge::purge(tx, job_id, *reason, "device:retention", &device_id, now)?;
+            }
+            Ok(due.into_iter().map(|(j, _)| j).collect::<Vec<_>>())
+        })?;
+        if !purged.is_empty() {
+            self.store.read(purge::scrub_file)?;
+            self.changed(purged.iter().map(String::as_str));
+        }
+        Ok(purged)
+    }
+
     /// The customer's signature on a job as a PNG (white background), for a screen.
     pub fn signature_png(&self, job_id: &str, width: u32, height: u32) -> Result<Vec<u8>> {
-        let v = self.job(job_id)?;
+        let v = self.load(job_id)?;
         let sig = v.customer_signature().ok_or_else(|| Error::NotSigned {
             job_id: job_id.to_string(),
         })?;
@@ -911,7 +1010,7 @@ impl Technician {
 
     /// Whether the customer's signature still matches the job's content.
     pub fn verify_signature(&self, job_id: &str) -> Result<bool> {
-        self.job(job_id)?.verify_signature()
+        self.load(job_id)?.verify_signature()
     }
 
     pub fn jobs(&self) -> Result<Vec<JobSummary>> {
@@ -946,13 +1045,13 @@ impl Technician {
 
     /// What a screen may offer on this job now, each with the rule that blocks it if any.
     pub fn available_actions(&self, job_id: &str) -> Result<Vec<AvailableAction>> {
-        let v = self.job(job_id)?;
+        let v = self.load(job_id)?;
         Ok(v.available_actions(&self.context(self.clock.now())))
     }
 
     /// The checklist of a phase for a job, as shown now.
     pub fn checklist(&self, job_id: &str, phase: Phase) -> Result<ChecklistView> {
-        let v = self.job(job_id)?;
+        let v = self.load(job_id)?;
         let template = self
             .checklists
             .template(v.order.category, phase)

@@ -85,6 +85,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/enrollments", post(create_enrollment))
         .route("/v1/enroll", post(enroll))
         .route("/v1/devices/{device_id}/revoke", post(revoke))
+        .route("/v1/devices/{device_id}/wipe", post(wipe))
+        .route("/v1/settings/phone-retention", put(set_phone_retention))
         .route("/v1/orders", post(create_order).get(list_orders))
         .route("/v1/orders/{job_id}", get(get_order))
         .route("/v1/orders/{job_id}/assign", post(assign))
@@ -274,6 +276,67 @@ async fn enroll(
         s.enroll_limit.failed(a, now);
     }
     Ok((StatusCode::CREATED, Json(resp?)).into_response())
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/devices/{device_id}/wipe",
+    summary = "Revoke a device WITH remote wipe: it may only push what it holds unsent, then hears 410 `wipe` and deletes its data",
+    security(("key" = ["admin"])),
+    params(("device_id" = String, Path, description = "The device", pattern = "^[A-Za-z0-9._-]{1,64}$")),
+    responses(
+        (status = 204, description = "Revoked, wipe ordered (audited `device.wipe`)"),
+        (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
+        (status = 403, description = "A device token, or a key without the scope this route needs", body = ErrorBody),
+        (status = 404, description = "No such order, device, technician or blob (or not the caller's)", body = ErrorBody),
+        (status = 409, description = "The device is already ordered wiped", body = ErrorBody),
+        (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
+    )
+)]
+async fn wipe(
+    key: Scoped<Admin>,
+    State(s): State<AppState>,
+    Path(device_id): Path<String>,
+) -> Result<StatusCode> {
+    s.store
+        .wipe_device(&Actor::Key(key.0.name), &device_id, Utc::now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// How long a handed-over job's customer data stays on the phones once HQ has all of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PhoneRetention {
+    #[schema(minimum = 1, maximum = 3650)]
+    pub days: u32,
+}
+
+#[utoipa::path(
+    put,
+    path = "/v1/settings/phone-retention",
+    summary = "Set the company's retention period for customer data on phones (delivered with every pull)",
+    security(("key" = ["admin"])),
+    request_body = PhoneRetention,
+    responses(
+        (status = 204, description = "Set (audited `privacy.phone_retention`)"),
+        (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
+        (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
+        (status = 403, description = "A device token, or a key without the scope this route needs", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
+    )
+)]
+async fn set_phone_retention(
+    key: Scoped<Admin>,
+    State(s): State<AppState>,
+    JsonBody(p): JsonBody<PhoneRetention>,
+) -> Result<StatusCode> {
+    s.store
+        .set_phone_retention_days(&Actor::Key(key.0.name), p.days, Utc::now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(

@@ -242,6 +242,21 @@ impl Client {
             .await
     }
 
+    /// Revokes a device with remote wipe.
+    pub async fn wipe_device(&self, device_id: &str) -> Result<()> {
+        self.done(self.request(Method::POST, &["devices", device_id, "wipe"]))
+            .await
+    }
+
+    /// Sets the company's retention period for customer data on phones.
+    pub async fn set_phone_retention(&self, days: u32) -> Result<()> {
+        self.done(
+            self.request(Method::PUT, &["settings", "phone-retention"])
+                .json(&crate::api::PhoneRetention { days }),
+        )
+        .await
+    }
+
     /// Creates an order and dispatches it to its technician.
     pub async fn create_order(&self, order: &WorkOrder) -> Result<OrderSummary> {
         self.json(self.request(Method::POST, &["orders"]).json(order))

@@ -34,13 +34,17 @@ pub enum HqError {
     TooManyRequests(u64),
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// The device was revoked with wipe: it must delete its store and sign
+    /// out (410 `wipe`). Only pushing what it holds unsent is still allowed.
+    #[error("this device was revoked with wipe: delete its data and sign out (此设备已被撤销并要求擦除)")]
+    Wipe,
     #[error("internal error: {0}")]
     Internal(String),
 }
 
 impl HqError {
     /// Every code an error body can carry, as the contract lists them.
-    pub const CODES: [&'static str; 10] = [
+    pub const CODES: [&'static str; 11] = [
         "unauthorized",
         "forbidden",
         "not_found",
@@ -51,6 +55,7 @@ impl HqError {
         "too_many_requests",
         "unavailable",
         "internal",
+        "wipe",
     ];
 
     /// The HTTP status and the stable code of the JSON body.
@@ -66,6 +71,7 @@ impl HqError {
             HqError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
             HqError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             HqError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            HqError::Wipe => (StatusCode::GONE, "wipe"),
         }
     }
 }
@@ -183,6 +189,7 @@ mod tests {
             HqError::TooManyRequests(0),
             HqError::Unavailable(String::new()),
             HqError::Internal(String::new()),
+            HqError::Wipe,
         ];
         let codes: Vec<&str> = all.iter().map(|e| e.code().1).collect();
         assert_eq!(codes, HqError::CODES);

@@ -88,6 +88,17 @@ where
                 span.record("device_id", d.device_id.as_str());
                 span.record("technician_id", d.technician_id.as_str());
                 auth.metrics.device_seen(rules::hash_secret(&token));
+                // A device ordered wiped hands in what it holds unsent (ops,
+                // photos: nothing is lost) and hears "wipe" on every other
+                // request, reading included.
+                let handing_in = (parts.method == axum::http::Method::POST
+                    && parts.uri.path() == "/v1/sync/push")
+                    || (parts.method == axum::http::Method::PUT
+                        && parts.uri.path().starts_with("/v1/blobs/"));
+                if d.wipe && !handing_in {
+                    auth.store.tell_wipe(&d.device_id, Utc::now()).await?;
+                    return Err(HqError::Wipe);
+                }
             }
         }
         Ok(found)

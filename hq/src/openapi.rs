@@ -34,6 +34,8 @@ use crate::api;
         api::create_enrollment,
         api::enroll,
         api::revoke,
+        api::wipe,
+        api::set_phone_retention,
         api::create_order,
         api::list_orders,
         api::get_order,
@@ -389,7 +391,7 @@ mod tests {
         let doc = document();
         assert_eq!(doc["openapi"], "3.1.0");
         let ops = operations(&doc);
-        assert_eq!(ops.len(), 34);
+        assert_eq!(ops.len(), 36);
         for (method, path, op) in &ops {
             let what = format!("{method} {path}");
             let responses = op["responses"].as_object().unwrap();
@@ -415,6 +417,7 @@ mod tests {
             }
             let bodiless = [
                 "/v1/devices/{device_id}/revoke",
+                "/v1/devices/{device_id}/wipe",
                 "/v1/receipt-blocks",
                 "/v1/blobs/{sha256}",
                 "/v1/keys/{name}/revoke",

@@ -57,6 +57,9 @@ pub fn hash_secret(s: &str) -> String {
 pub struct Device {
     pub device_id: String,
     pub technician_id: String,
+    /// Revoked WITH wipe: it may only push what it holds unsent and hear
+    /// "wipe" ([`crate::centre::phone_data`]).
+    pub wipe: bool,
 }
 
 // --- technicians, enrollment, tokens ------------------------------------------------
@@ -157,7 +160,10 @@ pub(crate) async fn authenticate<R: Records>(
         .device_by_token(&hash_secret(token))
         .await?
         .ok_or(HqError::Unauthorized)?;
-    if d.revoked {
+    // A plain revoke shuts the token out; a revoke with wipe lets it hand in
+    // what it still holds and hear the wipe.
+    let wipe = d.revoked && r.wipe_ordered(&d.device_id).await?;
+    if d.revoked && !wipe {
         return Err(HqError::Unauthorized);
     }
     // The console shows each device's last contact; a minute is precise enough.
@@ -170,6 +176,7 @@ pub(crate) async fn authenticate<R: Records>(
     Ok(Device {
         device_id: d.device_id,
         technician_id: d.technician_id,
+        wipe,
     })
 }
 
@@ -1055,6 +1062,7 @@ pub(crate) async fn pull<R: Records>(
         next_cursor: changes.last().map_or(cursor, |c| c.cursor),
         changes,
         has_more,
+        retention_days: Some(crate::centre::phone_data::retention_days(r).await?),
     };
     tracing::info!(
         technician_id,

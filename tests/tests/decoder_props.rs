@@ -108,6 +108,7 @@ fn pull_body() -> &'static Vec<u8> {
             ],
             next_cursor: 2,
             has_more: false,
+            retention_days: None,
         })
         .unwrap()
     })
@@ -804,7 +805,7 @@ proptest! {
             changes.sort_by_key(|c| c.cursor);
             changes.dedup_by_key(|c| c.cursor);
         }
-        let page = PullResponse { changes, next_cursor: next, has_more };
+        let page = PullResponse { changes, next_cursor: next, has_more, retention_days: None };
         let body = serde_json::to_vec(&page).unwrap();
         match decode_pull(&body) {
             Ok(decoded) => {

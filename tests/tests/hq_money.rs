@@ -102,6 +102,7 @@ fn rig() -> Rig {
         device: Device {
             device_id: "D-P".into(),
             technician_id: "T-P".into(),
+            wipe: false,
         },
         template,
         next_seq: 1,

@@ -97,6 +97,7 @@ impl Hq {
         let device = Device {
             device_id: device_id.clone(),
             technician_id: tid.to_string(),
+            wipe: false,
         };
         let tech = Technician::open(
             self.dir.path().join(format!("{device_id}.sqlite3")),
@@ -568,6 +569,7 @@ fn push(b: Backend) {
     let ghost = Device {
         device_id: "D-GHOST".into(),
         technician_id: "T1".into(),
+        wipe: false,
     };
     let mut op = ops[5].clone();
     op.device_id = "D-GHOST".into();

@@ -449,6 +449,10 @@ const CALLS: &[(&str, Call)] = &[
     ("pending_blobs", |t, _, _| t.pending_blobs().map(drop)),
     ("mark_blob_uploaded", |t, _, i| t.mark_blob_uploaded(&i.sha)),
     ("job", |t, j, _| t.job(j).map(drop)),
+    ("job_view", |t, j, _| t.job_view(j).map(drop)),
+    ("reveal_job", |t, j, _| t.reveal_job(j).map(drop)),
+    ("is_purged", |t, j, _| t.is_purged(j).map(drop)),
+    ("retention_days", |t, _, _| t.retention_days().map(drop)),
     ("signature_png", |t, j, i| {
         t.signature_png(j, i.size, i.size / 3).map(drop)
     }),
@@ -536,6 +540,7 @@ const CALLS: &[(&str, Call)] = &[
             changes: vec![change(kind)],
             next_cursor: next,
             has_more: !i.flag,
+            retention_days: None,
         })
         .map(drop)
     }),
@@ -552,6 +557,7 @@ const CALLS: &[(&str, Call)] = &[
             }],
             next_cursor: next,
             has_more: false,
+            retention_days: None,
         })
         .map(drop)
     }),

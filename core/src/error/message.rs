@@ -377,6 +377,11 @@ impl Error {
                 ),
             },
             Error::Cancelled => say!(lang, "同步已取消。", "Sync was cancelled."),
+            Error::Wiped => say!(
+                lang,
+                "总部已撤销本设备并要求擦除:未同步的工作已全部交给总部,本机数据已删除,请重新登录。",
+                "HQ revoked this device and ordered it wiped: all unsynced work was handed to HQ and this device's data is deleted; sign in again."
+            ),
             Error::BlockingInRuntime => say!(
                 lang,
                 "此操作不能在当前线程上同步执行,请改用异步接口。",

@@ -17,6 +17,9 @@ pub const HLC: &str = "hlc";
 pub const PULL_CURSOR: &str = "pull_cursor";
 /// The last number of the device's emergency receipt series.
 pub const EMERGENCY_LAST: &str = "emergency_last";
+/// Days a handed-over job's customer data is kept once HQ has all of it, as
+/// HQ last said at a sync (absent: never said, the core's default applies).
+pub const RETENTION_DAYS: &str = "retention_days";
 
 pub fn get(conn: &Connection, key: &str) -> Result<Option<String>> {
     Ok(conn

@@ -21,6 +21,7 @@ pub mod events;
 pub mod jobs;
 pub mod meta;
 pub mod outbox;
+pub mod purge;
 pub mod receipts;
 pub mod schema;
 
@@ -57,17 +58,54 @@ pub fn configure(conn: &Connection) -> Result<()> {
 /// through closures so that a transaction can never outlive its change.
 pub struct Store {
     conn: Mutex<Connection>,
+    /// Set once HQ's remote wipe deleted the file: every call answers [`Error::Wiped`].
+    wiped: std::sync::atomic::AtomicBool,
 }
 
 impl Store {
     pub fn open(path: &Path) -> Result<Store> {
         Ok(Store {
             conn: Mutex::new(open(path)?),
+            wiped: Default::default(),
         })
     }
 
     fn lock(&self) -> Result<MutexGuard<'_, Connection>> {
-        self.conn.lock().map_err(|_| Error::StoreLockPoisoned)
+        let conn = self.conn.lock().map_err(|_| Error::StoreLockPoisoned)?;
+        if self.wiped.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(Error::Wiped);
+        }
+        Ok(conn)
+    }
+
+    /// HQ's remote wipe: closes the store and deletes its file with its
+    /// write-ahead log and shared-memory index (photos and signatures are
+    /// rows of it, so they go too). From then on every call answers
+    /// [`Error::Wiped`]. The caller has made sure HQ holds everything first.
+    pub fn wipe(&self) -> Result<()> {
+        let mut conn = self.lock()?;
+        let path = conn
+            .path()
+            .filter(|p| !p.is_empty())
+            .map(std::path::PathBuf::from);
+        let old = std::mem::replace(&mut *conn, Connection::open_in_memory()?);
+        self.wiped.store(true, std::sync::atomic::Ordering::SeqCst);
+        old.close().map_err(|(_, e)| Error::from(e))?;
+        if let Some(path) = path {
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+                match std::fs::remove_file(&file) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => {
+                        return Err(Error::Corrupt {
+                            reason: format!("deleting the wiped store: {e}"),
+                        })
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Reads with the connection (no transaction of its own: each statement

@@ -107,21 +107,27 @@ pub fn append(tx: &Transaction, receipt: &mut Receipt) -> Result<String> {
 
 /// The whole ledger in order.
 pub fn ledger(conn: &Connection) -> Result<Vec<StoredEntry>> {
-    let mut stmt = conn.prepare("SELECT position, body, sha256 FROM receipts ORDER BY position")?;
+    let mut stmt = conn.prepare(
+        "SELECT position, body, sha256,
+                EXISTS (SELECT 1 FROM purged_jobs p WHERE p.job_id = receipts.job_id)
+         FROM receipts ORDER BY position",
+    )?;
     let rows = stmt.query_map([], |r| {
         Ok((
             r.get::<_, i64>(0)?,
             r.get::<_, String>(1)?,
             r.get::<_, String>(2)?,
+            r.get::<_, bool>(3)?,
         ))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let (position, body, sha256) = row?;
+        let (position, body, sha256, purged) = row?;
         out.push(StoredEntry {
             position,
             receipt: serde_json::from_str(&body)?,
             sha256,
+            purged,
         });
     }
     Ok(out)

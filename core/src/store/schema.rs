@@ -33,6 +33,14 @@
 //!   unacknowledged ops; applied once HQ has seen those ops. The pull cursor
 //!   is `meta.pull_cursor`, written in the same transaction as the changes.
 //!
+//! - `purged_jobs` (v5): jobs whose customer personal data was purged from
+//!   this phone (retention period over, or the job left this technician), with
+//!   when and why. Only for these jobs do the events' and receipts' triggers
+//!   let the purge delete the events and rewrite a receipt's body (the
+//!   customer's name blanked, the chained hash kept); `reveals` (v5) are the
+//!   technician's deliberate looks at a customer's full phone and address
+//!   outside the day of the appointment, also audited.
+//!
 //! The version is SQLite's `user_version`. [`migrate`] brings any earlier
 //! version up to [`VERSION`] in one transaction when the store is opened.
 
@@ -41,10 +49,10 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 /// The schema version this build writes.
-pub const VERSION: i64 = 4;
+pub const VERSION: i64 = 5;
 
 /// Each migration takes the schema from version `index` to `index + 1`.
-pub const MIGRATIONS: [&str; 4] = [V1, V2, V3, V4];
+pub const MIGRATIONS: [&str; 5] = [V1, V2, V3, V4, V5];
 
 const V1: &str = "
 CREATE TABLE meta (
@@ -159,6 +167,31 @@ CREATE TABLE deferred_changes (
     job_id  TEXT NOT NULL,
     payload TEXT NOT NULL
 ) STRICT;
+";
+
+const V5: &str = "
+CREATE TABLE purged_jobs (
+    job_id    TEXT PRIMARY KEY,
+    purged_at TEXT NOT NULL,
+    reason    TEXT NOT NULL
+) STRICT;
+
+DROP TRIGGER events_no_update;
+DROP TRIGGER events_no_delete;
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'visit events are append-only'); END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+WHEN NOT EXISTS (SELECT 1 FROM purged_jobs WHERE job_id = OLD.job_id)
+BEGIN SELECT RAISE(ABORT, 'visit events are append-only'); END;
+
+DROP TRIGGER receipts_no_update;
+CREATE TRIGGER receipts_no_update BEFORE UPDATE ON receipts
+WHEN NOT EXISTS (SELECT 1 FROM purged_jobs WHERE job_id = OLD.job_id)
+  OR NEW.number IS NOT OLD.number OR NEW.job_id IS NOT OLD.job_id
+  OR NEW.kind IS NOT OLD.kind OR NEW.refers_to IS NOT OLD.refers_to
+  OR NEW.issued_at IS NOT OLD.issued_at OR NEW.prev_sha256 IS NOT OLD.prev_sha256
+  OR NEW.sha256 IS NOT OLD.sha256 OR NEW.position IS NOT OLD.position
+BEGIN SELECT RAISE(ABORT, 'receipts are immutable: void and reissue'); END;
 ";
 
 /// Reads the schema version of an open database.

@@ -160,6 +160,12 @@ impl Technician {
             }
             writer.finish(tx)?;
             meta::set(tx, meta::PULL_CURSOR, &page.next_cursor.to_string())?;
+            // HQ's retention period for customer data on phones, when it says one.
+            if let Some(days) = page.retention_days {
+                if (1..=crate::privacy::MAX_RETENTION_DAYS).contains(&days) {
+                    meta::set(tx, meta::RETENTION_DAYS, &days.to_string())?;
+                }
+            }
             super::crash_point("pull-applying");
             Ok(applied)
         })?;

@@ -129,6 +129,9 @@ pub struct SyncReport {
     pub ops_rejected: u64,
     pub changes_pulled: u64,
     pub receipt_blocks: u64,
+    /// Jobs whose customer data left the phone at this sync.
+    #[serde(default)]
+    pub jobs_purged: u64,
 }
 
 /// Talks to one HQ with one device token. Cheap to hold: the runtime and the
@@ -404,38 +407,18 @@ impl Inner {
         Err(Error::Offline { reason: last })
     }
 
-    /// One sync, then its outcome to the listener (idle or error).
-    async fn sync(
-        &self,
-        store: Store<'_>,
-        listener: Option<&dyn SyncListener>,
-    ) -> Result<SyncReport> {
-        self.cancel.reset();
-        let result = self.run(&store, listener).await;
-        if let Some(l) = listener {
-            l.on_state(match &result {
-                Ok(_) => SyncState::Idle,
-                Err(e) => SyncState::Error {
-                    message: e.to_string(),
-                },
-            });
-        }
-        result
-    }
-
-    async fn run(
+    /// Uploads every photo and signature image HQ has not confirmed.
+    async fn upload_blobs(
         &self,
         store: &Store<'_>,
         listener: Option<&dyn SyncListener>,
-    ) -> Result<SyncReport> {
-        let mut report = SyncReport::default();
+        report: &mut SyncReport,
+    ) -> Result<()> {
         let say = |s: SyncState| {
             if let Some(l) = listener {
                 l.on_state(s);
             }
         };
-
-        // 1. Blobs first: the ops that reference them must not arrive before them.
         let blobs = store
             .call(super::super::technician::Technician::pending_blobs)
             .await?;
@@ -460,21 +443,21 @@ impl Inner {
                 report.blobs_uploaded += 1;
             }
         }
+        Ok(())
+    }
 
-        // 2. Receipt numbers while online.
-        if store
-            .call(super::super::technician::Technician::receipt_numbers_left)
-            .await?
-            < RECEIPT_LOW_WATER
-        {
-            let block: NumberBlock = self
-                .request(reqwest::Method::POST, "/v1/receipt-blocks", None, listener)
-                .await?;
-            store.call(move |t| t.grant_receipt_block(&block)).await?;
-            report.receipt_blocks += 1;
-        }
-
-        // 3. Push the outbox in batches; trim only what HQ acknowledged.
+    /// Pushes the outbox in batches, trimming only what HQ acknowledged.
+    async fn push_outbox(
+        &self,
+        store: &Store<'_>,
+        listener: Option<&dyn SyncListener>,
+        report: &mut SyncReport,
+    ) -> Result<()> {
+        let say = |s: SyncState| {
+            if let Some(l) = listener {
+                l.on_state(s);
+            }
+        };
         let total = store
             .call(super::super::technician::Technician::outbox_len)
             .await? as u64;
@@ -530,6 +513,99 @@ impl Inner {
             done: report.ops_pushed,
             total,
         });
+        Ok(())
+    }
+
+    /// HQ revoked this device with wipe: hand in everything still unsent
+    /// (photos, then ops: the token still takes those), and only once HQ has
+    /// acknowledged all of it delete the store and answer [`Error::Wiped`],
+    /// for the shell to delete its key and sign out. If anything is left
+    /// (offline halfway), nothing is deleted: the next sync tries again.
+    async fn hand_in_and_wipe(
+        &self,
+        store: &Store<'_>,
+        listener: Option<&dyn SyncListener>,
+    ) -> Result<SyncReport> {
+        let mut report = SyncReport::default();
+        self.upload_blobs(store, listener, &mut report).await?;
+        self.push_outbox(store, listener, &mut report).await?;
+        let (ops, blobs) = store
+            .call(|t| Ok((t.outbox_len()?, t.pending_blobs()?.len())))
+            .await?;
+        if ops > 0 || blobs > 0 {
+            return Err(Error::Hq {
+                status: 410,
+                message: format!(
+                    "wipe ordered, but {ops} ops and {blobs} photos are still unsent: kept for the next sync"
+                ),
+            });
+        }
+        store.call(Technician::wipe_store).await?;
+        Err(Error::Wiped)
+    }
+
+    /// One sync, then its outcome to the listener (idle or error).
+    async fn sync(
+        &self,
+        store: Store<'_>,
+        listener: Option<&dyn SyncListener>,
+    ) -> Result<SyncReport> {
+        self.cancel.reset();
+        let result = match self.run(&store, listener).await {
+            // HQ revoked this device with wipe (410 `wipe`).
+            Err(Error::Hq { status: 410, .. }) => self.hand_in_and_wipe(&store, listener).await,
+            other => other,
+        };
+        if let Some(l) = listener {
+            l.on_state(match &result {
+                Ok(_) => SyncState::Idle,
+                Err(e) => SyncState::Error {
+                    message: e.to_string(),
+                },
+            });
+        }
+        result
+    }
+
+    async fn run(
+        &self,
+        store: &Store<'_>,
+        listener: Option<&dyn SyncListener>,
+    ) -> Result<SyncReport> {
+        let mut report = SyncReport::default();
+        let say = |s: SyncState| {
+            if let Some(l) = listener {
+                l.on_state(s);
+            }
+        };
+
+        // 0. Customer data whose time is up leaves the phone: jobs handed over
+        //    longer ago than HQ's retention period, and jobs HQ cancelled or
+        //    gave to someone else at an earlier sync (the technician has seen
+        //    why in between), once HQ has all of them.
+        report.jobs_purged = store
+            .call(super::super::technician::Technician::purge_due)
+            .await?
+            .len() as u64;
+
+        // 1. Blobs first: the ops that reference them must not arrive before them.
+        self.upload_blobs(store, listener, &mut report).await?;
+
+        // 2. Receipt numbers while online.
+        if store
+            .call(super::super::technician::Technician::receipt_numbers_left)
+            .await?
+            < RECEIPT_LOW_WATER
+        {
+            let block: NumberBlock = self
+                .request(reqwest::Method::POST, "/v1/receipt-blocks", None, listener)
+                .await?;
+            store.call(move |t| t.grant_receipt_block(&block)).await?;
+            report.receipt_blocks += 1;
+        }
+
+        // 3. Push the outbox in batches; trim only what HQ acknowledged.
+        self.push_outbox(store, listener, &mut report).await?;
 
         // 4. Pull the change feed.
         loop {

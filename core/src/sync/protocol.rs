@@ -156,6 +156,13 @@ pub struct PullResponse {
     pub changes: Vec<Change>,
     pub next_cursor: i64,
     pub has_more: bool,
+    /// The company's retention period for customer data on phones, in days
+    /// (how long a handed-over job's customer data stays once HQ has all of
+    /// it). Absent from older HQs; the phone then keeps what it last heard,
+    /// or the default of 30 days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 3650))]
+    pub retention_days: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -220,6 +227,16 @@ pub fn decode_push_envelope(bytes: &[u8]) -> crate::Result<PushRequest> {
     }
     for op in &req.ops {
         check_envelope(op)?;
+    }
+    // The contract publishes the counts as int32: a larger one is malformed.
+    if let Some(b) = &req.backlog {
+        let max = i32::MAX.unsigned_abs();
+        if b.ops > max || b.blobs > max {
+            return Err(malformed(
+                Field::PushBody,
+                format!("a backlog count is over {max}"),
+            ));
+        }
     }
     Ok(req)
 }
@@ -391,6 +408,20 @@ mod tests {
     }
 
     #[test]
+    fn a_backlog_count_stays_within_the_contracts_int32() {
+        let body = |ops: u32| {
+            serde_json::to_vec(&PushRequest {
+                ops: vec![],
+                backlog: Some(Backlog { ops, blobs: 0 }),
+            })
+            .unwrap()
+        };
+        assert!(decode_push(&body(i32::MAX as u32)).is_ok());
+        let e = decode_push(&body(i32::MAX as u32 + 1)).unwrap_err();
+        assert_eq!(field_of(&e), Some(Field::PushBody), "{e:?}");
+    }
+
+    #[test]
     fn the_event_inside_an_op_is_validated() {
         let mut late = op(1);
         late.event = Event::Cancelled {
@@ -416,6 +447,7 @@ mod tests {
             changes: cursors.iter().copied().map(change).collect(),
             next_cursor,
             has_more: false,
+            retention_days: None,
         })
         .unwrap()
     }
@@ -460,6 +492,7 @@ mod tests {
             changes: vec![c],
             next_cursor: 1,
             has_more: false,
+            retention_days: None,
         };
         assert!(check_pull(&page(dispatch("J-1", "J-1"))).is_ok());
         let e = check_pull(&page(dispatch("J-1", "J-2"))).unwrap_err();

@@ -14,6 +14,7 @@ pub mod dossier;
 pub mod fleet;
 pub mod followups;
 pub mod people;
+pub mod phone_data;
 pub mod reconciliation;
 pub mod reports;
 pub mod retention;

@@ -25,6 +25,8 @@ pub fn routes() -> Router<Console> {
         .route("/technicians", get(technicians).post(add_technician))
         .route("/technicians/enroll", post(enroll))
         .route("/devices/revoke", post(revoke))
+        .route("/devices/wipe", post(wipe))
+        .route("/settings/phone-retention", post(set_phone_retention))
         .merge(keys::routes())
 }
 
@@ -57,6 +59,14 @@ async fn technicians(
             "设备已吊销,其令牌立即失效。",
             "Device revoked: its token no longer works.",
         )),
+        Some("wipe") => Some(who.tr(
+            "设备已吊销并要求擦除:它下次联系总部时先交回未同步的工作,然后删除本机数据。",
+            "Device revoked with wipe: at its next contact it hands in its unsynced work, then deletes its data.",
+        )),
+        Some("retention") => Some(who.tr(
+            "保留期已保存,手机下次同步时生效。",
+            "Retention period saved; phones apply it at their next sync.",
+        )),
         _ => None,
     };
     let extra = Extra {
@@ -68,6 +78,16 @@ async fn technicians(
 
 async fn page(console: &Console, who: &Signed, status: StatusCode, extra: Extra) -> PageResult {
     let fleet = console.store.fleet().await.map_err(|e| who.fail(&e))?;
+    let wipes = console
+        .store
+        .wipe_orders()
+        .await
+        .map_err(|e| who.fail(&e))?;
+    let retention = console
+        .store
+        .phone_retention_days()
+        .await
+        .map_err(|e| who.fail(&e))?;
     let title = who.tr("技术员与设备", "Technicians and devices");
     let body = html! {
         h1 { (title) }
@@ -109,13 +129,28 @@ async fn page(console: &Console, who: &Signed, status: StatusCode, extra: Extra)
                                 button.secondary type="submit" { (who.tr("生成激活码", "New enrollment code")) }
                             }
                         }
-                        @if let Some(d) = t.devices.first() { (device_cells(who, d)) }
+                        @if let Some(d) = t.devices.first() { (device_cells(who, d, &wipes)) }
                         @else { td colspan="7" .muted { (who.tr("尚无设备", "No device yet")) } }
                     }
                     @for d in t.devices.iter().skip(1) {
-                        tr { (device_cells(who, d)) }
+                        tr { (device_cells(who, d, &wipes)) }
                     }
                 }
+            }
+        }
+        @if who.may(Action::ManageDevices) {
+            section.card {
+                h2 { (who.tr("手机上的客户资料", "Customer data on the phones")) }
+                form.row method="post" action="/settings/phone-retention" {
+                    (who.csrf_field())
+                    label { (who.tr("交接后保留天数", "Days kept after the handover"))
+                        input name="days" type="number" min="1" max="3650" required value=(retention); }
+                    button type="submit" { (who.tr("保存", "Save")) }
+                }
+                p.muted { (who.tr(
+                    "工单交接且总部已收到其全部记录和照片后,手机在此天数后删除该单的客户姓名、电话、地址、签名、照片和备注;工单编号、状态和金额保留。",
+                    "Once a job is handed over and HQ has all its records and photos, phones delete its customer's name, phone, address, signature, photos and notes after this many days; the job's number, status and amounts stay."
+                )) }
             }
         }
         p.muted { (who.tr(
@@ -126,7 +161,12 @@ async fn page(console: &Console, who: &Signed, status: StatusCode, extra: Extra)
     Ok((status, layout(who, "/technicians", title, body)).into_response())
 }
 
-fn device_cells(who: &Signed, d: &crate::centre::fleet::DeviceInfo) -> Markup {
+fn device_cells(
+    who: &Signed,
+    d: &crate::centre::fleet::DeviceInfo,
+    wipes: &[crate::centre::phone_data::WipeOrder],
+) -> Markup {
+    let wipe = wipes.iter().find(|w| w.device_id == d.device_id);
     html! {
         td.code { (d.device_id) }
         td { (local_str(&d.enrolled_at)) }
@@ -136,17 +176,37 @@ fn device_cells(who: &Signed, d: &crate::centre::fleet::DeviceInfo) -> Markup {
         } }
         td.num { (d.last_seq) }
         td { (backlog_cell(who, d.backlog.as_ref())) }
-        td { @if d.revoked {
-            span.flag.breach { (who.tr("已吊销", "revoked")) }
-        } @else {
-            span.flag.ok { (who.tr("有效", "active")) }
+        td { @match (wipe, d.revoked) {
+            (Some(w), _) => {
+                span.flag.breach.wipe { (who.tr("已要求擦除", "wipe ordered")) }
+                " " span.muted { @match &w.told_at {
+                    Some(t) => { (who.tr("已通知手机 ", "phone told ")) (local_str(t)) },
+                    None => (who.tr("等待手机联系", "waiting for the phone")),
+                } }
+            }
+            (None, true) => span.flag.breach { (who.tr("已吊销", "revoked")) },
+            (None, false) => span.flag.ok { (who.tr("有效", "active")) },
         } }
-        td { @if !d.revoked && who.may(Action::ManageDevices) {
-            form.inline method="post" action="/devices/revoke" {
-                (who.csrf_field())
-                input type="hidden" name="device_id" value=(d.device_id);
-                button.danger type="submit" data-confirm=(who.tr("吊销此设备?它将无法再同步。", "Revoke this device? It will no longer sync.")) {
-                    (who.tr("吊销", "Revoke"))
+        td { @if who.may(Action::ManageDevices) {
+            @if !d.revoked {
+                form.inline method="post" action="/devices/revoke" {
+                    (who.csrf_field())
+                    input type="hidden" name="device_id" value=(d.device_id);
+                    button.danger type="submit" data-confirm=(who.tr("吊销此设备?它将无法再同步。", "Revoke this device? It will no longer sync.")) {
+                        (who.tr("吊销", "Revoke"))
+                    }
+                }
+            }
+            @if wipe.is_none() {
+                form.inline method="post" action="/devices/wipe" {
+                    (who.csrf_field())
+                    input type="hidden" name="device_id" value=(d.device_id);
+                    button.danger type="submit" data-confirm=(who.tr(
+                        "吊销并远程擦除此设备?它下次联系总部时先交回未同步的工作,然后删除本机全部数据。",
+                        "Revoke and remotely wipe this device? At its next contact it hands in its unsynced work, then deletes all its data."
+                    )) {
+                        (who.tr("吊销并擦除", "Revoke and wipe"))
+                    }
                 }
             }
         } }
@@ -294,6 +354,78 @@ async fn revoke(State(console): State<Console>, p: Posted<DeviceId>) -> PageResu
                 ..Extra::default()
             };
             page(&console, who, status, extra).await
+        }
+        Err(e) => Err(who.fail(&e)),
+    }
+}
+
+/// Revokes a device WITH remote wipe (lost phone, leaving technician): the
+/// admin's act, audited `device.wipe` by the store.
+async fn wipe(State(console): State<Console>, p: Posted<DeviceId>) -> PageResult {
+    let who = &p.who;
+    who.require(Action::ManageDevices)?;
+    match console
+        .store
+        .wipe_device(&who.actor(), p.form.device_id.trim(), Utc::now())
+        .await
+    {
+        Ok(()) => Ok(Redirect::to("/technicians?done=wipe").into_response()),
+        Err(e @ (HqError::NotFound(_) | HqError::Conflict(_))) => {
+            let (m, status) = match e {
+                HqError::NotFound(_) => (
+                    who.tr("找不到该设备。", "No such device."),
+                    StatusCode::NOT_FOUND,
+                ),
+                _ => (
+                    who.tr(
+                        "该设备已被要求擦除。",
+                        "This device is already ordered wiped.",
+                    ),
+                    StatusCode::CONFLICT,
+                ),
+            };
+            let extra = Extra {
+                problem: Some(m.into()),
+                ..Extra::default()
+            };
+            page(&console, who, status, extra).await
+        }
+        Err(e) => Err(who.fail(&e)),
+    }
+}
+
+#[derive(Deserialize)]
+struct Retention {
+    #[serde(default)]
+    days: String,
+}
+
+/// Sets how long phones keep a handed-over job's customer data (audited
+/// `privacy.phone_retention` by the store).
+async fn set_phone_retention(State(console): State<Console>, p: Posted<Retention>) -> PageResult {
+    let who = &p.who;
+    who.require(Action::ManageDevices)?;
+    let refused = || Extra {
+        problem: Some(
+            who.tr(
+                "保留天数须为 1 至 3650 的整数。",
+                "The days kept must be a whole number from 1 to 3650.",
+            )
+            .into(),
+        ),
+        ..Extra::default()
+    };
+    let Ok(days) = p.form.days.trim().parse::<u32>() else {
+        return page(&console, who, StatusCode::UNPROCESSABLE_ENTITY, refused()).await;
+    };
+    match console
+        .store
+        .set_phone_retention_days(&who.actor(), days, Utc::now())
+        .await
+    {
+        Ok(()) => Ok(Redirect::to("/technicians?done=retention").into_response()),
+        Err(HqError::BadRequest(_)) => {
+            page(&console, who, StatusCode::UNPROCESSABLE_ENTITY, refused()).await
         }
         Err(e) => Err(who.fail(&e)),
     }

@@ -73,7 +73,7 @@ pub fn problem(lang: Lang, e: &HqError) -> String {
         HqError::BadRequest(_) | HqError::AmountOverflow(_) | HqError::TooLarge(_) => {
             "输入不符合要求,请检查后再试。"
         }
-        HqError::Forbidden(_) | HqError::Unauthorized => "您无权执行此操作。",
+        HqError::Forbidden(_) | HqError::Unauthorized | HqError::Wipe => "您无权执行此操作。",
         HqError::TooManyRequests(_) => "尝试次数过多,请稍后再试。",
         HqError::Unavailable(_) | HqError::Internal(_) => {
             "系统暂时出错,请稍后再试;如仍出错请联系管理员。"
@@ -137,7 +137,7 @@ impl Failure {
             HqError::Conflict(_) => StatusCode::CONFLICT,
             HqError::BadRequest(_) | HqError::AmountOverflow(_) => StatusCode::BAD_REQUEST,
             HqError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            HqError::Forbidden(_) | HqError::Unauthorized => StatusCode::FORBIDDEN,
+            HqError::Forbidden(_) | HqError::Unauthorized | HqError::Wipe => StatusCode::FORBIDDEN,
             HqError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             HqError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             HqError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

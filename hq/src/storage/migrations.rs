@@ -61,6 +61,7 @@ pub const SQLITE: [&str; 7] = [
     concat!(
         include_str!("../../migrations/sqlite/007_fleet.sql"),
         include_str!("../../migrations/sqlite/007_access.sql"),
+        include_str!("../../migrations/sqlite/007_phone_data.sql"),
     ),
 ];
 
@@ -86,6 +87,7 @@ pub const POSTGRES: [&str; 7] = [
     concat!(
         include_str!("../../migrations/postgres/007_fleet.sql"),
         include_str!("../../migrations/postgres/007_access.sql"),
+        include_str!("../../migrations/postgres/007_phone_data.sql"),
     ),
 ];
 

@@ -57,6 +57,7 @@ pub trait Storage:
     + crate::centre::reconciliation::ReconciliationStore
     + crate::centre::reports::ReportsStore
     + crate::centre::fleet::FleetStore
+    + crate::centre::phone_data::PhoneDataStore
     + Send
     + Sync
     + 'static

@@ -48,6 +48,7 @@ mod dossier;
 mod fleet;
 mod followups;
 mod people;
+mod phone_data;
 mod reconciliation;
 mod reports;
 mod retention;
@@ -149,6 +150,7 @@ crate::centre::complaints::complaints_operations!(PgStorage);
 crate::centre::reconciliation::reconciliation_operations!(PgStorage);
 crate::centre::reports::reports_operations!(PgStorage);
 crate::centre::fleet::fleet_operations!(PgStorage);
+crate::centre::phone_data::phone_data_operations!(PgStorage);
 
 /// One PostgreSQL transaction in the domain's words.
 pub(crate) struct PgRecords<'a> {

@@ -128,6 +128,7 @@ pub(crate) trait Records:
     + crate::centre::reconciliation::ReconciliationRecords
     + crate::centre::reports::ReportsRecords
     + crate::centre::fleet::FleetRecords
+    + crate::centre::phone_data::PhoneDataRecords
 {
     // --- technicians, enrollment, devices ---
     /// The technician's approval key, if HQ knows the technician.

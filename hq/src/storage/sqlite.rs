@@ -38,6 +38,7 @@ mod dossier;
 mod fleet;
 mod followups;
 mod people;
+mod phone_data;
 mod reconciliation;
 mod reports;
 mod retention;
@@ -162,6 +163,7 @@ crate::centre::complaints::complaints_operations!(SqliteStorage);
 crate::centre::reconciliation::reconciliation_operations!(SqliteStorage);
 crate::centre::reports::reports_operations!(SqliteStorage);
 crate::centre::fleet::fleet_operations!(SqliteStorage);
+crate::centre::phone_data::phone_data_operations!(SqliteStorage);
 
 /// One SQLite transaction in the domain's words.
 pub(crate) struct SqliteRecords<'a> {

@@ -53,9 +53,20 @@ public final class OnsiteTechnician: @unchecked Sendable {
         try ffi.connect(hqUrl: hqUrl, token: token)
     }
 
+    /// Called once when HQ's remote wipe deleted this technician's store (the
+    /// sync first handed in everything unsynced): the app's hook to delete the
+    /// store's key from the Keychain and sign out. `syncNow` then throws
+    /// `OnsiteError.Wiped` as well.
+    public var onWiped: (@Sendable () async -> Void)?
+
     /// Uploads photos, pushes the outbox and pulls HQ's changes.
     public func syncNow() async throws -> SyncReport {
-        try await ffi.syncNow(observer: relay)
+        do {
+            return try await ffi.syncNow(observer: relay)
+        } catch let error as OnsiteError {
+            if case .Wiped = error, let hook = onWiped { await hook() }
+            throw error
+        }
     }
 
     public func cancelSync() {
@@ -73,8 +84,14 @@ public final class OnsiteTechnician: @unchecked Sendable {
         try await store { try $0.jobs() }
     }
 
+    /// The job's screen: full phone and address on the appointment day, masked otherwise.
     public func job(_ jobId: String) async throws -> JobDetail {
         try await store { try $0.job(jobId: jobId) }
+    }
+
+    /// The technician opens the customer's full phone and address; audited on the phone.
+    public func revealJob(_ jobId: String) async throws -> JobDetail {
+        try await store { try $0.revealJob(jobId: jobId) }
     }
 
     /// What a screen may offer on the job now, each offer with `blocked` (code

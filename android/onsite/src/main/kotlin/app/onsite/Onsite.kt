@@ -108,13 +108,32 @@ class Onsite private constructor(
 
     fun connect(hqUrl: String, token: String) = ffi.connect(hqUrl, token)
 
+    /**
+     * Called once when HQ's remote wipe deleted this technician's store (the
+     * sync first handed in everything unsynced): the app's hook to delete the
+     * store's key from the Android Keystore and sign out. [syncNow] then
+     * throws [app.onsite.ffi.OnsiteException.Wiped] as well.
+     */
+    @Volatile
+    var onWiped: (suspend () -> Unit)? = null
+
     /** Uploads photos, pushes the outbox and pulls HQ's changes; progress goes to [syncState]. */
-    suspend fun syncNow(): SyncReport = ffi.syncNow(observer)
+    suspend fun syncNow(): SyncReport =
+        try {
+            ffi.syncNow(observer)
+        } catch (e: app.onsite.ffi.OnsiteException.Wiped) {
+            onWiped?.invoke()
+            throw e
+        }
 
     fun cancelSync() = ffi.cancelSync()
 
     suspend fun jobs() = store { jobs() }
+    /** The job's screen: full phone and address on the appointment day, masked otherwise. */
     suspend fun job(jobId: String) = store { job(jobId) }
+
+    /** The technician opens the customer's full phone and address; audited on the phone. */
+    suspend fun revealJob(jobId: String) = store { revealJob(jobId) }
 
     /**
      * What a screen may offer on the job now: one [app.onsite.ffi.ActionOffer] per

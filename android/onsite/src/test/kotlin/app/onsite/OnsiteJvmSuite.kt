@@ -50,6 +50,7 @@ import kotlin.math.sin
 import kotlin.system.exitProcess
 import kotlin.test.assertContains
 import kotlin.test.assertEquals
+import kotlin.test.assertFalse
 import kotlin.test.assertFailsWith
 import kotlin.test.assertTrue
 import kotlin.test.fail
@@ -75,6 +76,7 @@ fun main() {
             "no access leaves a message note and the job returns to HQ" to ::noAccess,
             "HQ unreachable is an Offline exception and the work stays queued" to ::offline,
             "a revoked device gets an Hq exception, nothing is lost" to ::revoked,
+            "a remote wipe hands in the unsent work, deletes the store and calls onWiped" to ::remoteWipe,
             "the job list and a job are Flows that follow local steps and syncs" to ::jobFlows,
             "a screen driven by availableActions alone works a visit to the handover" to ::drivenByAvailableActions,
             "a GPS repair out of warranty: vehicle, parts only, terminal and SIM pairs" to ::gpsRepairVisit,
@@ -399,6 +401,25 @@ suspend fun revoked(hq: Hq) {
     tech.close()
 }
 
+suspend fun remoteWipe(hq: Hq) {
+    val phone = hq.newTechnician("kt-wipe")
+    val tech = phone.tech
+    val job = hq.dispatch("kt-wipe", "KT-WIPE-1")
+    tech.syncNow()
+    tech.accept(job)
+    assertTrue(tech.pendingChanges() > 0, "unsent work on the phone")
+    var hookCalled = 0
+    tech.onWiped = { hookCalled++ }
+    hq.cli("wipe", phone.deviceId)
+    val e = assertFailsWith<OnsiteException.Wiped> { tech.syncNow() }
+    assertEquals("wiped", e.code)
+    assertEquals(1, hookCalled, "the shell's hook deletes the key and signs out")
+    assertContains(hq.orders("kt-wipe"), Regex("\"job_id\": \"$job\"[^}]*\"status\": \"accepted\""))
+    assertFalse(phone.storeFile().exists(), "the store file is deleted")
+    assertFailsWith<OnsiteException.Wiped> { tech.jobs() }
+    tech.close()
+}
+
 suspend fun jobFlows(hq: Hq) = coroutineScope {
     val tech = hq.newTechnician("kt-flow").tech
     val lists = Channel<List<app.onsite.ffi.JobSummary>>(Channel.UNLIMITED)
@@ -529,6 +550,9 @@ private fun jpeg(w: Int, h: Int): ByteArray {
 
 /** A technician's phone: the open store, its file, and who it belongs to. */
 class Phone(val tech: Onsite, val technicianId: String, val deviceId: String, private val store: File) {
+    /** The store file on disk. */
+    fun storeFile(): File = store
+
     /** Every outbox row as the store file holds it, one line each, read with the sqlite3 tool (read-only). */
     fun outbox(): List<String> {
         val p = ProcessBuilder("sqlite3", "-readonly", store.absolutePath, "SELECT seq, op_id, job_id, kind, hlc, payload FROM outbox ORDER BY seq")
