@@ -241,6 +241,9 @@ pub enum Error {
         found: i64,
         known: i64,
     },
+    /// The store file is encrypted with another key than the one given (or
+    /// is not a store at all): nothing was opened, created or changed.
+    WrongStoreKey,
 
     // --- disputed charges, invoices, cash (issue 10) -------------------------
     /// 三包 and the warranty scope are explained before a dispute is escalated.
@@ -357,6 +360,7 @@ impl Error {
             Error::Decode(_) => "decode",
             Error::Corrupt { .. } => "corrupt",
             Error::SchemaTooNew { .. } => "schema_too_new",
+            Error::WrongStoreKey => "wrong_store_key",
             Error::ChargeRulesNotExplained => "charge_rules_not_explained",
             Error::ReductionNotBelowCharge { .. } => "reduction_not_below_charge",
             Error::ChargeDisputeOpen => "charge_dispute_open",
@@ -587,6 +591,7 @@ mod tests {
                 reason: "a job without events".into(),
             },
             Error::SchemaTooNew { found: 9, known: 4 },
+            Error::WrongStoreKey,
             Error::ChargeRulesNotExplained,
             Error::ReductionNotBelowCharge {
                 charge_fen: 12_000,
@@ -618,7 +623,7 @@ mod tests {
 
     /// Every variant, so that a new one is not forgotten here: add it to
     /// [`samples`] too and count it in `VARIANTS`.
-    const VARIANTS: usize = 73;
+    const VARIANTS: usize = 74;
     fn _every_variant_has_a_sample(e: &Error) {
         match e {
             Error::InvalidInput { .. }
@@ -677,6 +682,7 @@ mod tests {
             | Error::Decode(_)
             | Error::Corrupt { .. }
             | Error::SchemaTooNew { .. }
+            | Error::WrongStoreKey
             | Error::ChargeRulesNotExplained
             | Error::ReductionNotBelowCharge { .. }
             | Error::ChargeDisputeOpen
