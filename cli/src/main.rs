@@ -57,6 +57,11 @@ enum Command {
         #[arg(long)]
         to: String,
     },
+    /// Read a phone's encrypted store file with its key (support and tests).
+    Store {
+        #[command(subcommand)]
+        command: store_key::StoreCommand,
+    },
     /// Run HQ and drive it as the service centre (serve, enroll, dispatch, ...).
     Hq {
         #[command(subcommand)]
@@ -80,6 +85,7 @@ fn main() -> ExitCode {
             )),
         },
         Command::Hq { command } => hq::run(*command),
+        Command::Store { command } => store_key::run(command),
         Command::Print { file, to } => print::run(&file, &to),
     };
     match result {

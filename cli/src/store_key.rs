@@ -26,14 +26,70 @@ pub fn key_file(store: &Path) -> PathBuf {
 /// The key of the store at `store`: from [`ENV`], or its key file (created
 /// once).
 pub fn for_store(store: &Path) -> Result<StoreKey> {
+    match existing(store)? {
+        Some(key) => Ok(key),
+        None => create(&key_file(store)),
+    }
+}
+
+/// The key from [`ENV`] or the key file, if there is one.
+fn existing(store: &Path) -> Result<Option<StoreKey>> {
     if let Ok(hex_key) = std::env::var(ENV) {
-        return parse(&hex_key).with_context(|| format!("{ENV} is not a store key"));
+        return parse(&hex_key)
+            .map(Some)
+            .with_context(|| format!("{ENV} is not a store key"));
     }
     let file = key_file(store);
     match std::fs::read_to_string(&file) {
-        Ok(text) => parse(&text).with_context(|| format!("{} is not a store key", file.display())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => create(&file),
+        Ok(text) => parse(&text)
+            .map(Some)
+            .with_context(|| format!("{} is not a store key", file.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e).with_context(|| format!("reading the key file {}", file.display())),
+    }
+}
+
+/// `onsite store ...`: a phone's store file read with its key.
+#[derive(clap::Subcommand)]
+pub enum StoreCommand {
+    /// Print the outbox as the store holds it, one op a line:
+    /// seq|op_id|job_id|kind|hlc|payload. The key: ONSITE_STORE_KEY or STORE.key.
+    Outbox { store: PathBuf },
+}
+
+pub fn run(command: StoreCommand) -> Result<()> {
+    match command {
+        StoreCommand::Outbox { store } => {
+            if !store.exists() {
+                bail!("no store at {}", store.display());
+            }
+            let key = existing(&store)?.with_context(|| {
+                format!(
+                    "no key: set {ENV} or put it in {}",
+                    key_file(&store).display()
+                )
+            })?;
+            let conn = onsite_core::store::open_encrypted(&store, &key)?;
+            let mut st = conn.prepare(
+                "SELECT seq, op_id, job_id, kind, hlc, payload FROM outbox ORDER BY seq",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok(format!(
+                    "{}|{}|{}|{}|{}|{}",
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?
+                ))
+            })?;
+            let mut out = std::io::stdout().lock();
+            for row in rows {
+                writeln!(out, "{}", row?)?;
+            }
+            Ok(())
+        }
     }
 }
 
