@@ -338,7 +338,7 @@ pub fn open_and_list(r: &mut Report, s: &Sizes, past: &PastStore) -> anyhow::Res
         "listed {listed} jobs for today, not {TODAY}"
     );
     r.add(Figure {
-        name: format!("2. the same open and list, store encrypted (SQLCipher), warm"),
+        name: "2. the same open and list, store encrypted (SQLCipher), warm".into(),
         value: ms(warm_enc),
         baseline: format!("{} (unencrypted)", ms(warm)),
         ratio: warm_enc.as_secs_f64() / warm.as_secs_f64(),
