@@ -35,10 +35,18 @@ else
 fi
 
 # Every package that links a native SQLite (by its `links` key) or is named
-# like a SQLite or SQLCipher binding.
-copies=$(jq -r '.packages[]
+# like a SQLite or SQLCipher binding. The phone's store is encrypted with
+# SQLCipher (issue 14): libsqlite3-sys compiles SQLCipher's amalgamation, which
+# it takes from a source-only crate (sqlcipher-src: no `links`, a build
+# dependency of libsqlite3-sys, nothing of it linked on its own). Such a source
+# crate is part of the one copy, not a second one.
+copies=$(jq -r '
+  ([.packages[] | select(.name == "libsqlite3-sys") | .dependencies[]
+    | select(.kind == "build") | .name]) as $sources_of_the_one
+  | .packages[]
   | select(((.links // "") | test("sqlite|sqlcipher"; "i"))
            or (.name | test("^(lib)?sqlite3?-sys$|sqlcipher|sqlite3-src"; "i")))
+  | select((.links == null and (.name as $n | $sources_of_the_one | index($n))) | not)
   | "\(.name) \(.version) (links = \(.links // "none"))"' <<<"$metadata" | sort -u)
 count=$(grep -c . <<<"$copies" || true)
 if [ "$count" -ne 1 ] || ! grep -q '^libsqlite3-sys ' <<<"$copies"; then

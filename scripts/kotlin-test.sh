@@ -2,8 +2,9 @@
 # The Kotlin JVM suite: the generated bindings + the thin Kotlin API + the
 # tests, compiled with kotlinc and run on Java 17 with JNA against the host
 # build of libonsite_ffi, syncing with a real `onsite hq serve` on 127.0.0.1.
-# Installs what it lacks: Java 17, JNA and the sqlite3 tool (the suite reads a
-# phone's outbox from its store file) from Debian, kotlinc from npm.
+# Installs what it lacks: Java 17 and JNA from Debian, kotlinc from npm. (The
+# suite reads a phone's outbox from its encrypted store file with
+# `onsite store outbox` and the store's key.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -13,7 +14,6 @@ tools=${ONSITE_TOOLS:-$root/target/tools}
 need_apt=()
 command -v java >/dev/null || need_apt+=(openjdk-17-jdk-headless)
 [ -f /usr/share/java/jna.jar ] || need_apt+=(libjna-java)
-command -v sqlite3 >/dev/null || need_apt+=(sqlite3)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "kotlin: installing ${need_apt[*]} from Debian"
   sudo_=""; [ "$(id -u)" = 0 ] || sudo_=sudo

@@ -22,6 +22,9 @@ android {
         getByName("main") {
             // Written by scripts/bindings.sh; not committed.
             java.srcDir("src/generated/kotlin")
+            // Android-only code (the Keystore key that wraps the store key),
+            // kept out of the JVM suite's sources.
+            java.srcDir("src/android/kotlin")
             jniLibs.srcDir("src/main/jniLibs")
         }
     }

@@ -11,7 +11,7 @@ use onsite_core::documents::{self, escpos::PrinterProfile};
 use onsite_core::locale::Lang;
 use onsite_core::receipt::NumberBlock;
 use onsite_core::signature::{render_png, Background};
-use onsite_core::{sample, Profile, Technician};
+use onsite_core::{sample, Profile, StoreKey, Technician};
 use rusqlite::Connection;
 
 use crate::report::{median, ms, us, Figure, Report};
@@ -136,12 +136,47 @@ fn on_disk(past: &PastStore) -> anyhow::Result<(tempfile::TempDir, PathBuf)> {
     Ok((dir, path))
 }
 
+/// The key of the benchmarks' encrypted stores (issue 14).
+pub fn bench_key() -> StoreKey {
+    StoreKey::from_bytes(&[0x42; StoreKey::LEN]).expect("32 bytes")
+}
+
+/// A copy of the past store on disk, encrypted in place by its first open
+/// with a key (as a phone's store of the previous version is); notes how
+/// long that took once.
+fn encrypted_on_disk(
+    r: &mut Report,
+    past: &PastStore,
+) -> anyhow::Result<(tempfile::TempDir, PathBuf)> {
+    let (dir, path) = on_disk(past)?;
+    let size = std::fs::metadata(&path)?.len();
+    let t = Instant::now();
+    drop(Technician::open_encrypted(
+        &path,
+        &bench_key(),
+        past.profile.clone(),
+    )?);
+    let took = t.elapsed();
+    if !r.has_note("encrypted figures (issue 14)") {
+        r.note(format!(
+            "encrypted figures (issue 14): a copy of the past store ({:.0} MB) encrypted in place by its first open with a key (sqlcipher_export, fsync, rename) in {:.1} s; SQLCipher 4 defaults (AES-256-CBC, HMAC-SHA512 per page, 4096-byte pages), raw key so no KDF, cipher_memory_security off",
+            size as f64 / 1e6,
+            took.as_secs_f64()
+        ));
+    }
+    Ok((dir, path))
+}
+
 pub fn write_path(r: &mut Report, s: &Sizes, past: &PastStore) -> anyhow::Result<()> {
     let (dir, path) = on_disk(past)?;
+    let (_enc_dir, enc_path) = encrypted_on_disk(r, past)?;
     let tech = Technician::open(&path, past.profile.clone())?;
+    let enc = Technician::open_encrypted(&enc_path, &bench_key(), past.profile.clone())?;
     let tid = tech.profile().technician_id.clone();
-    tech.receive_order(sample::leak_order("W-1", &tid, Utc::now() + Days::hours(1)))?;
-    tech.accept_job("W-1")?;
+    for t in [&tech, &enc] {
+        t.receive_order(sample::leak_order("W-1", &tid, Utc::now() + Days::hours(1)))?;
+        t.accept_job("W-1")?;
+    }
     let view = tech.checklist("W-1", Phase::BeforeLeaving)?;
     let template = view.template.id.clone();
     let item = view
@@ -155,7 +190,7 @@ pub fn write_path(r: &mut Report, s: &Sizes, past: &PastStore) -> anyhow::Result
     let payload = "x".repeat(200);
     let mut conn = conn;
     // Interleaved, so both see the same disk: fsync times drift on a shared VM.
-    let (mut answers, mut inserts) = (Vec::new(), Vec::new());
+    let (mut answers, mut inserts, mut encrypted) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..s.samples + 2 {
         let t = Instant::now();
         tech.answer("W-1", &template, &item, Answer::Check(true))?;
@@ -165,14 +200,20 @@ pub fn write_path(r: &mut Report, s: &Sizes, past: &PastStore) -> anyhow::Result
         tx.execute("INSERT INTO t(payload) VALUES (?1)", [&payload])?;
         tx.commit()?;
         let b = t.elapsed();
+        let t = Instant::now();
+        enc.answer("W-1", &template, &item, Answer::Check(true))?;
+        let e = t.elapsed();
         if i >= 2 {
             answers.push(a);
             inserts.push(b);
+            encrypted.push(e);
         }
     }
     answers.sort();
     inserts.sort();
+    encrypted.sort();
     let (answer, insert) = (answers[answers.len() / 2], inserts[inserts.len() / 2]);
+    let encrypted = encrypted[encrypted.len() / 2];
     let ratio = answer.as_secs_f64() / insert.as_secs_f64();
     r.add(Figure {
         name: format!(
@@ -184,6 +225,18 @@ pub fn write_path(r: &mut Report, s: &Sizes, past: &PastStore) -> anyhow::Result
         ratio,
         target: "ratio ≤ 1.5".into(),
         met: Some(ratio <= 1.5),
+    });
+    let enc_ratio = encrypted.as_secs_f64() / answer.as_secs_f64();
+    r.add(Figure {
+        name: format!(
+            "1. the same answer, store encrypted (SQLCipher), store of {} visits",
+            past.visits
+        ),
+        value: ms(encrypted),
+        baseline: format!("{} (unencrypted, interleaved)", ms(answer)),
+        ratio: enc_ratio,
+        target: "ratio ≤ 1.3".into(),
+        met: Some(enc_ratio <= 1.3),
     });
     Ok(())
 }
@@ -225,6 +278,7 @@ fn resident(path: &Path) -> Option<u64> {
 
 pub fn open_and_list(r: &mut Report, s: &Sizes, past: &PastStore) -> anyhow::Result<()> {
     let (_dir, path) = on_disk(past)?;
+    let (_enc_dir, enc_path) = encrypted_on_disk(r, past)?;
     let today = china_today();
     let start = today
         .and_hms_opt(0, 0, 0)
@@ -237,6 +291,12 @@ pub fn open_and_list(r: &mut Report, s: &Sizes, past: &PastStore) -> anyhow::Res
     let open_list = || {
         let tech = Technician::open(&path, past.profile.clone()).expect("open");
         listed.set(tech.jobs_for_day(today, china()).expect("list").len());
+    };
+    let enc_listed = std::cell::Cell::new(0);
+    let enc_open_list = || {
+        let tech = Technician::open_encrypted(&enc_path, &bench_key(), past.profile.clone())
+            .expect("open");
+        enc_listed.set(tech.jobs_for_day(today, china()).expect("list").len());
     };
     let bare_list = || {
         let c = bare(&path);
@@ -256,7 +316,12 @@ pub fn open_and_list(r: &mut Report, s: &Sizes, past: &PastStore) -> anyhow::Res
     };
     let warm = median(s.samples.min(100), open_list);
     let warm_bare = median(s.samples.min(100), bare_list);
+    let warm_enc = median(s.samples.min(100), enc_open_list);
     let listed = listed.get();
+    anyhow::ensure!(
+        enc_listed.get() == listed,
+        "the encrypted store lists other jobs"
+    );
     r.add(Figure {
         name: format!(
             "2. open a store of {} completed visits, list today's ({listed}), warm",
@@ -272,11 +337,19 @@ pub fn open_and_list(r: &mut Report, s: &Sizes, past: &PastStore) -> anyhow::Res
         listed == TODAY,
         "listed {listed} jobs for today, not {TODAY}"
     );
+    r.add(Figure {
+        name: "2. the same open and list, store encrypted (SQLCipher), warm".into(),
+        value: ms(warm_enc),
+        baseline: format!("{} (unencrypted)", ms(warm)),
+        ratio: warm_enc.as_secs_f64() / warm.as_secs_f64(),
+        target: "< 10 ms".into(),
+        met: Some(warm_enc < Duration::from_millis(10)),
+    });
 
     // Cold: the file out of the OS page cache before each open, interleaved.
     evict(&path)?;
     let before = resident(&path);
-    let (mut cold, mut cold_bare) = (Vec::new(), Vec::new());
+    let (mut cold, mut cold_bare, mut cold_enc) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..s.cold_samples {
         evict(&path)?;
         let t = Instant::now();
@@ -286,10 +359,16 @@ pub fn open_and_list(r: &mut Report, s: &Sizes, past: &PastStore) -> anyhow::Res
         let t = Instant::now();
         bare_list();
         cold_bare.push(t.elapsed());
+        evict(&enc_path)?;
+        let t = Instant::now();
+        enc_open_list();
+        cold_enc.push(t.elapsed());
     }
     cold.sort();
     cold_bare.sort();
+    cold_enc.sort();
     let (cold, cold_bare) = (cold[cold.len() / 2], cold_bare[cold_bare.len() / 2]);
+    let cold_enc = cold_enc[cold_enc.len() / 2];
     r.add(Figure {
         name: format!(
             "2. open a store of {} completed visits, list today's ({listed}), cold",
@@ -298,6 +377,14 @@ pub fn open_and_list(r: &mut Report, s: &Sizes, past: &PastStore) -> anyhow::Res
         value: ms(cold),
         baseline: format!("{} (bare open + SELECT, cold)", ms(cold_bare)),
         ratio: cold.as_secs_f64() / cold_bare.as_secs_f64(),
+        target: "report".into(),
+        met: None,
+    });
+    r.add(Figure {
+        name: "2. the same open and list, store encrypted (SQLCipher), cold".into(),
+        value: ms(cold_enc),
+        baseline: format!("{} (unencrypted, cold)", ms(cold)),
+        ratio: cold_enc.as_secs_f64() / cold.as_secs_f64(),
         target: "report".into(),
         met: None,
     });

@@ -85,7 +85,9 @@ fn main() -> anyhow::Result<()> {
     }
     drop(past);
     if run("push") {
-        sync::push(&mut report, &sizes)?;
+        sync::push(&mut report, &sizes, false)?;
+        // Issue 14: the same sync with the phone's store encrypted.
+        sync::push(&mut report, &sizes, true)?;
     }
     if run("pull") {
         sync::pull(&mut report, &sizes)?;

@@ -43,6 +43,11 @@ impl Report {
         self.figures.push(f);
     }
 
+    /// Whether a note containing `part` was already added.
+    pub fn has_note(&self, part: &str) -> bool {
+        self.notes.iter().any(|n| n.contains(part))
+    }
+
     pub fn note(&mut self, n: impl Into<String>) {
         let n = n.into();
         println!("  note: {n}");

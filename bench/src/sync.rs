@@ -65,7 +65,22 @@ impl Phases {
     }
 }
 
-pub fn push(r: &mut Report, s: &Sizes) -> anyhow::Result<()> {
+/// Figure 5's sync; `encrypted`: the phone's store encrypted (issue 14),
+/// the same workload on a store of its own.
+pub fn push(r: &mut Report, s: &Sizes, encrypted: bool) -> anyhow::Result<()> {
+    let key = crate::local::bench_key();
+    let open = |path: &std::path::Path, profile: Profile| {
+        if encrypted {
+            Technician::open_encrypted(path, &key, profile)
+        } else {
+            Technician::open(path, profile)
+        }
+    };
+    let which = if encrypted {
+        ", phone's store encrypted"
+    } else {
+        ""
+    };
     let dir = disk_dir();
     let hq = Hq::start(Backend::Sqlite(dir.path().join("hq.sqlite3")));
     let code = hq.technician("B1", "王师傅");
@@ -89,7 +104,7 @@ pub fn push(r: &mut Report, s: &Sizes) -> anyhow::Result<()> {
     let jobs: Vec<String> = (0..s.visits).map(|n| format!("V-{n:04}")).collect();
     let (photographing, working);
     {
-        let tech = Technician::open(&built, profile.clone())?;
+        let tech = open(&built, profile.clone())?;
         SyncClient::new(SyncConfig::new(&hq.url, &e.token))?.sync_now(&tech, None)?;
         // Receipt numbers from HQ, enough for every visit and more than the
         // low-water mark after them: the measured sync asks for no block.
@@ -110,7 +125,7 @@ pub fn push(r: &mut Report, s: &Sizes) -> anyhow::Result<()> {
     let path = dir.path().join("phone.sqlite3");
     std::fs::copy(&built, &path)?;
     drop(scratch);
-    let tech = Technician::open(&path, profile)?;
+    let tech = open(&path, profile)?;
     let ops = tech.pending_ops(usize::MAX)?;
     let total_ops = ops.len();
     // What the sync will upload first, counted from the store.
@@ -151,7 +166,7 @@ pub fn push(r: &mut Report, s: &Sizes) -> anyhow::Result<()> {
     );
     let (w, h) = workload::photo_size();
     r.note(format!(
-        "figure 5 workload: {} visits, {:.1} ops per visit ({} checklist answers, 2 material inspections, 1 signature of 1 000 points each) and one photo each ({w}x{h} camera frame with distinct pixels, processed by the core to a {:.0} KB JPEG + a {:.0} KB thumbnail on average); photos made and processed in {:.1} s (2 threads), visits worked offline in {:.1} s ({:.0} local ops/s on tmpfs)",
+        "figure 5{which} workload: {} visits, {:.1} ops per visit ({} checklist answers, 2 material inspections, 1 signature of 1 000 points each) and one photo each ({w}x{h} camera frame with distinct pixels, processed by the core to a {:.0} KB JPEG + a {:.0} KB thumbnail on average); photos made and processed in {:.1} s (2 threads), visits worked offline in {:.1} s ({:.0} local ops/s on tmpfs)",
         s.visits,
         total_ops as f64 / s.visits as f64,
         workload::ANSWERS_PER_VISIT,
@@ -242,7 +257,7 @@ pub fn push(r: &mut Report, s: &Sizes) -> anyhow::Result<()> {
     })?;
     r.add(Figure {
         name: format!(
-            "5. upload {} photos + {} thumbnails ({:.0} KB per visit) to HQ (SQLite) over loopback",
+            "5. upload {} photos + {} thumbnails ({:.0} KB per visit) to HQ (SQLite) over loopback{which}",
             s.visits,
             s.visits,
             photo_bytes as f64 / s.visits as f64 / 1024.0
@@ -262,7 +277,7 @@ pub fn push(r: &mut Report, s: &Sizes) -> anyhow::Result<()> {
     });
     r.add(Figure {
         name: format!(
-            "5. push the {} visits' {total_ops} ops ({pushes} pushes of ≤ {batch}) to HQ (SQLite) over loopback",
+            "5. push the {} visits' {total_ops} ops ({pushes} pushes of ≤ {batch}) to HQ (SQLite) over loopback{which}",
             s.visits
         ),
         value: format!(
@@ -278,6 +293,15 @@ pub fn push(r: &mut Report, s: &Sizes) -> anyhow::Result<()> {
         target: "report".into(),
         met: None,
     });
+    if encrypted {
+        // The wire is the same whatever the phone's disk holds.
+        r.note(format!(
+            "figure 5{which}: the whole sync took {:.2} s",
+            whole.as_secs_f64()
+        ));
+        hq.stop();
+        return Ok(());
+    }
     r.add(Figure {
         name: "5. bytes on the wire per visit, photos (both directions)".into(),
         value: format!("{:.1} KB", photo_wire as f64 / s.visits as f64 / 1024.0),
@@ -364,15 +388,30 @@ pub fn pull(r: &mut Report, s: &Sizes) -> anyhow::Result<()> {
             retention_days: None,
         })?);
     }
-    let tech = Technician::open(dir.path().join("pull.sqlite3"), profile)?;
-    let t = Instant::now();
-    let mut applied = 0;
+    let tech = Technician::open(dir.path().join("pull.sqlite3"), profile.clone())?;
+    let enc = Technician::open_encrypted(
+        dir.path().join("pull-encrypted.sqlite3"),
+        &crate::local::bench_key(),
+        profile,
+    )?;
+    // Page by page, interleaved: the plain store, then the encrypted one.
+    let (mut took, mut took_enc) = (Duration::ZERO, Duration::ZERO);
+    let (mut applied, mut applied_enc) = (0, 0);
     for bytes in &pages {
+        let t = Instant::now();
         let page = decode_pull(bytes)?;
         applied += tech.apply_pulled(&page)?;
+        took += t.elapsed();
+        let t = Instant::now();
+        let page = decode_pull(bytes)?;
+        applied_enc += enc.apply_pulled(&page)?;
+        took_enc += t.elapsed();
     }
-    let took = t.elapsed();
     anyhow::ensure!(applied == s.pulled_changes, "applied {applied}");
+    anyhow::ensure!(
+        applied_enc == s.pulled_changes,
+        "applied {applied_enc} encrypted"
+    );
 
     // Baseline: the same rows as bare inserts, one transaction per page.
     let mut conn = rusqlite::Connection::open(dir.path().join("bare.sqlite3"))?;
@@ -405,6 +444,18 @@ pub fn pull(r: &mut Report, s: &Sizes) -> anyhow::Result<()> {
         ratio: took.as_secs_f64() / baseline.as_secs_f64(),
         target: "≥ 50 000/s".into(),
         met: Some(rate >= 50_000.0),
+    });
+    let rate_enc = s.pulled_changes as f64 / took_enc.as_secs_f64();
+    r.add(Figure {
+        name: format!(
+            "5. the same pull, phone's store encrypted (SQLCipher), {} changes",
+            s.pulled_changes
+        ),
+        value: format!("{rate_enc:.0} changes/s"),
+        baseline: format!("{rate:.0} changes/s (unencrypted, interleaved)"),
+        ratio: took_enc.as_secs_f64() / took.as_secs_f64(),
+        target: "ratio ≤ 1.3".into(),
+        met: Some(took_enc.as_secs_f64() / took.as_secs_f64() <= 1.3),
     });
     Ok(())
 }

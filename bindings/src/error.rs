@@ -278,6 +278,10 @@ pub enum OnsiteError {
     ArrivalRule { code: String, msg: String },
 
     // --- the device ------------------------------------------------------------
+    /// The store file is encrypted with another key than the one passed to
+    /// `open` (`wrong_store_key`): nothing was opened, created or changed.
+    #[error("{msg}")]
+    WrongStoreKey { code: String, msg: String },
     /// The local store failed (`storage`, `store_lock_poisoned`), holds data
     /// it cannot read (`decode`, `corrupt`) or was written by a newer app
     /// (`schema_too_new`).
@@ -319,6 +323,7 @@ impl OnsiteError {
             | DuplicateJob { code, msg, .. }
             | AssignedToAnother { code, msg, .. }
             | StoreOfAnotherTechnician { code, msg, .. }
+            | WrongStoreKey { code, msg }
             | AmountOutOfRange { code, msg, .. }
             | IllegalTransition { code, msg, .. }
             | JobCancelled { code, msg, .. }
@@ -554,6 +559,7 @@ impl OnsiteError {
             Core::Cancelled => OnsiteError::Cancelled { code, msg },
             Core::Wiped => OnsiteError::Wiped { code, msg },
             Core::BlockingInRuntime => OnsiteError::Internal { code, msg, detail },
+            Core::WrongStoreKey => OnsiteError::WrongStoreKey { code, msg },
             Core::Storage(_)
             | Core::StoreLockPoisoned
             | Core::Decode(_)

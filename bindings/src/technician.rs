@@ -113,12 +113,23 @@ impl SignedInTechnician {
 
 #[uniffi::export]
 impl SignedInTechnician {
-    /// Opens (or creates) this technician's store file.
+    /// Opens (or creates) this technician's store file, encrypted with
+    /// `store_key`: the 32 random bytes the shell created once and keeps in
+    /// the platform's keystore. A plain store of an earlier version is
+    /// encrypted on this first open; a store encrypted with another key is
+    /// `OnsiteError.WrongStoreKey`, left untouched.
     #[uniffi::constructor]
-    pub fn open(store_path: String, profile: TechnicianProfile) -> Result<Arc<Self>> {
+    pub fn open(
+        store_path: String,
+        store_key: Vec<u8>,
+        profile: TechnicianProfile,
+    ) -> Result<Arc<Self>> {
+        let store_key = zeroize::Zeroizing::new(store_key);
         crate::error::guard(Lang::ZhCn, || {
-            let core = onsite_core::Technician::open(
+            let key = onsite_core::StoreKey::from_bytes(&store_key)?;
+            let core = onsite_core::Technician::open_encrypted(
                 &store_path,
+                &key,
                 onsite_core::Profile {
                     technician_id: profile.technician_id,
                     technician_name: profile.technician_name,

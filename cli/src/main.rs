@@ -6,6 +6,7 @@
 mod demo;
 mod hq;
 mod print;
+mod store_key;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -34,10 +35,14 @@ enum Command {
         /// Language of the narration and documents: zh-CN (default) or en.
         #[arg(long, default_value = "zh-CN")]
         lang: String,
-        /// Keep the store file here instead of a temporary directory.
+        /// Keep the store file here instead of a temporary directory (or DIR
+        /// of --out). It is encrypted: the key is ONSITE_STORE_KEY (64 hex
+        /// digits) if set, else the key file STORE.key, created once (0600).
         #[arg(long)]
         store: Option<PathBuf>,
-        /// Also write the documents (receipt as text, HTML and ESC/POS; signature; work order) here.
+        /// Also write the documents (receipt as text, HTML and ESC/POS; signature; work order)
+        /// here, and keep the phone's encrypted store here (technician.sqlite3, its key in
+        /// technician.sqlite3.key) unless --store says where.
         #[arg(long)]
         out: Option<PathBuf>,
         /// Afterwards keep HQ running with the demo's orders and ready console
@@ -51,6 +56,11 @@ enum Command {
         /// Printer address, HOST or HOST:PORT (raw TCP, port 9100 by default).
         #[arg(long)]
         to: String,
+    },
+    /// Read a phone's encrypted store file with its key (support and tests).
+    Store {
+        #[command(subcommand)]
+        command: store_key::StoreCommand,
     },
     /// Run HQ and drive it as the service centre (serve, enroll, dispatch, ...).
     Hq {
@@ -75,6 +85,7 @@ fn main() -> ExitCode {
             )),
         },
         Command::Hq { command } => hq::run(*command),
+        Command::Store { command } => store_key::run(command),
         Command::Print { file, to } => print::run(&file, &to),
     };
     match result {

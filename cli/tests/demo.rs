@@ -164,3 +164,84 @@ fn furniture_contacts_identity_items_and_the_balance_in_cash() {
     assert!(hq.contains("收款: 现金 ¥1360.00"), "{hq}");
     assert!(hq.contains("(rejected_item:2)"), "{hq}");
 }
+
+/// Issue 14: the phone's store the demo keeps with `--out` is encrypted at
+/// rest. Read as bytes (what `strings`, `grep` or the `sqlite3` shell see), it
+/// is not an SQLite file and holds neither the customer's name nor phone; with
+/// the key from the key file beside it, it opens and holds both.
+#[test]
+fn the_demo_keeps_the_phones_store_encrypted() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    let out = Command::new(env!("CARGO_BIN_EXE_onsite"))
+        .args(["demo", "--out"])
+        .arg(&out_dir)
+        .env_remove("ONSITE_STORE_KEY")
+        .output()
+        .expect("running onsite demo");
+    assert!(
+        out.status.success(),
+        "onsite demo --out failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let store = out_dir.join("technician.sqlite3");
+    let order = onsite_core::sample::leak_order("X", "T-0107", chrono::Utc::now());
+    let (name, phone) = (order.customer.name, order.customer.phone);
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+
+    // Every file of the store (the database, and a WAL or journal if one is left).
+    let mut files = 0;
+    for entry in std::fs::read_dir(&out_dir).unwrap() {
+        let path = entry.unwrap().path();
+        let file_name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !file_name.starts_with("technician.sqlite3") || file_name.ends_with(".key") {
+            continue;
+        }
+        files += 1;
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(!bytes.is_empty(), "{file_name} is empty");
+        for (what, needle) in [
+            ("SQLite's header", "SQLite format 3"),
+            ("the customer's name", name.as_str()),
+            ("the customer's phone", phone.as_str()),
+            ("the customer's phone digits", digits.as_str()),
+        ] {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                "{file_name} holds {what} ({needle}) in the clear"
+            );
+        }
+    }
+    assert!(files >= 1, "no store kept in {}", out_dir.display());
+
+    // The key file: 64 hex digits, its owner's only.
+    let key_file = out_dir.join("technician.sqlite3.key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the key file is readable by others");
+    }
+    let hex_key = std::fs::read_to_string(&key_file).unwrap();
+    let key = onsite_core::StoreKey::from_bytes(&hex::decode(hex_key.trim()).unwrap()).unwrap();
+
+    // Without the key it is no store; with it, the customer is there.
+    assert!(matches!(
+        onsite_core::Technician::open(&store, onsite_core::sample::profile()),
+        Err(onsite_core::Error::WrongStoreKey)
+    ));
+    let profile = onsite_core::Profile {
+        technician_id: "T-0107".into(),
+        ..onsite_core::sample::profile()
+    };
+    let tech = onsite_core::Technician::open_encrypted(&store, &key, profile).unwrap();
+    let job = tech
+        .jobs()
+        .unwrap()
+        .into_iter()
+        .next()
+        .expect("the demo's job");
+    let visit = tech.job(&job.job_id).unwrap();
+    assert_eq!(visit.order.customer.name, name);
+    assert_eq!(visit.order.customer.phone, phone);
+}

@@ -245,6 +245,9 @@ pub enum Error {
         found: i64,
         known: i64,
     },
+    /// The store file is encrypted with another key than the one given (or
+    /// is not a store at all): nothing was opened, created or changed.
+    WrongStoreKey,
 
     // --- disputed charges, invoices, cash (issue 10) -------------------------
     /// 三包 and the warranty scope are explained before a dispute is escalated.
@@ -362,6 +365,7 @@ impl Error {
             Error::Decode(_) => "decode",
             Error::Corrupt { .. } => "corrupt",
             Error::SchemaTooNew { .. } => "schema_too_new",
+            Error::WrongStoreKey => "wrong_store_key",
             Error::ChargeRulesNotExplained => "charge_rules_not_explained",
             Error::ReductionNotBelowCharge { .. } => "reduction_not_below_charge",
             Error::ChargeDisputeOpen => "charge_dispute_open",
@@ -593,6 +597,7 @@ mod tests {
                 reason: "a job without events".into(),
             },
             Error::SchemaTooNew { found: 9, known: 4 },
+            Error::WrongStoreKey,
             Error::ChargeRulesNotExplained,
             Error::ReductionNotBelowCharge {
                 charge_fen: 12_000,
@@ -684,6 +689,7 @@ mod tests {
             | Error::Decode(_)
             | Error::Corrupt { .. }
             | Error::SchemaTooNew { .. }
+            | Error::WrongStoreKey
             | Error::ChargeRulesNotExplained
             | Error::ReductionNotBelowCharge { .. }
             | Error::ChargeDisputeOpen

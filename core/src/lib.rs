@@ -39,4 +39,5 @@ pub mod technician;
 pub mod visit;
 
 pub use error::{Error, Result};
+pub use store::StoreKey;
 pub use technician::{AcceptanceInput, JobSummary, Profile, SignInput, Technician};

@@ -21,7 +21,9 @@ use crate::payment::Method;
 use crate::quote::{FeeSchedule, LineRequest};
 use crate::receipt::{verify_chain, ChainFault, EntryKind, NumberBlock, Receipt, StoredEntry};
 use crate::signature::record::{check_encoded_ink, content_hash, SignatureRecord, SignerRole};
-use crate::store::{audit, blobs, events, jobs, meta, outbox, purge, receipts, Store, Writer};
+use crate::store::{
+    audit, blobs, events, jobs, meta, outbox, purge, receipts, Store, StoreKey, Writer,
+};
 use crate::visit::{
     Acceptance, Actor, Assessment, AvailableAction, Complaint, Context, Event, IdentityCheck,
     ItemDecision, MessageNote, Op, Opinion, ReceiptRef, Recorded, SignOff, Status, Visit,
@@ -135,11 +137,37 @@ impl std::fmt::Debug for Technician {
 }
 
 impl Technician {
-    /// Opens this technician's store file (created and migrated as needed).
+    /// Opens this technician's store file, encrypted with `key` (created,
+    /// encrypted if it is a plain store of an earlier version, and migrated as
+    /// needed). A store encrypted with another key is
+    /// [`Error::WrongStoreKey`], left untouched. This is the phone's open.
+    pub fn open_encrypted(
+        path: impl AsRef<Path>,
+        key: &StoreKey,
+        profile: Profile,
+    ) -> Result<Technician> {
+        Self::open_encrypted_with_clock(path, key, profile, Arc::new(SystemClock))
+    }
+
+    pub fn open_encrypted_with_clock(
+        path: impl AsRef<Path>,
+        key: &StoreKey,
+        profile: Profile,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Technician> {
+        validate_id(Field::TechnicianId, &profile.technician_id)?;
+        validate_id(Field::DeviceId, &profile.device_id)?;
+        Self::with_store(Store::open_encrypted(path.as_ref(), key)?, profile, clock)
+    }
+
+    /// Opens a PLAIN (unencrypted) store file: for tests and tools only (the
+    /// crash and fault suites, benchmarks' unencrypted baseline). The shells,
+    /// the FFI and the CLI demo open with a key: [`Technician::open_encrypted`].
     pub fn open(path: impl AsRef<Path>, profile: Profile) -> Result<Technician> {
         Self::open_with_clock(path, profile, Arc::new(SystemClock))
     }
 
+    /// [`Technician::open`] with a clock: a plain store, tests and tools only.
     pub fn open_with_clock(
         path: impl AsRef<Path>,
         profile: Profile,
@@ -147,7 +175,10 @@ impl Technician {
     ) -> Result<Technician> {
         validate_id(Field::TechnicianId, &profile.technician_id)?;
         validate_id(Field::DeviceId, &profile.device_id)?;
-        let store = Store::open(path.as_ref())?;
+        Self::with_store(Store::open(path.as_ref())?, profile, clock)
+    }
+
+    fn with_store(store: Store, profile: Profile, clock: Arc<dyn Clock>) -> Result<Technician> {
         // One file per technician: refuse to open someone else's store.
         store.write(|tx| match meta::get(tx, meta::TECHNICIAN_ID)? {
             Some(owner) if owner != profile.technician_id => {

@@ -81,7 +81,7 @@ fn assert_contains(hay: &[u8], needle: &[u8], what: &str) {
 /// A settled visit on a store file, as the phone holds it: the number and hash
 /// the receipt ledger stored, and the phone's export API opened on that file.
 struct Settled {
-    _f: common::Fixture,
+    _dir: tempfile::TempDir,
     number: String,
     ledger_sha256: String,
     phone: Arc<SignedInTechnician>,
@@ -100,9 +100,15 @@ fn settled() -> Settled {
             |r| r.get(0),
         )
         .unwrap();
+    drop(conn);
+    // The phone opens its store alone, with its key (which encrypts this
+    // plain test store in place on the first open).
+    let common::Fixture { dir, tech, .. } = f;
+    drop(tech);
     let p = onsite_core::sample::profile();
     let phone = SignedInTechnician::open(
         store.display().to_string(),
+        vec![7; 32],
         TechnicianProfile {
             technician_id: p.technician_id,
             technician_name: p.technician_name,
@@ -112,7 +118,7 @@ fn settled() -> Settled {
     )
     .unwrap();
     Settled {
-        _f: f,
+        _dir: dir,
         number,
         ledger_sha256,
         phone,

@@ -53,7 +53,7 @@ fn async_exports_work_from_a_foreign_executor_and_observers_hear_changes() {
     let e = futures_executor::block_on(enroll(hq.url.clone(), code, "DEV-FFI1".into())).unwrap();
     assert_eq!(e.profile.technician_id, "FFI1");
     let store = dir.path().join("phone.sqlite3").display().to_string();
-    let tech = SignedInTechnician::open(store, e.profile).unwrap();
+    let tech = SignedInTechnician::open(store, vec![7; 32], e.profile).unwrap();
 
     // Not connected yet: a typed error, no panic.
     assert!(matches!(

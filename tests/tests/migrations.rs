@@ -96,8 +96,16 @@ fn a_file_that_is_not_a_database_is_a_typed_error() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("garbage.sqlite3");
     std::fs::write(&path, vec![0xAB; 8192]).unwrap();
+    // To SQLCipher a file it cannot read is one encrypted with another key
+    // (issue 14): the same typed error with a key or without, file untouched.
     assert!(matches!(
         Technician::open(&path, sample::profile()),
-        Err(Error::Storage { .. })
+        Err(Error::WrongStoreKey)
     ));
+    let key = onsite_core::StoreKey::from_bytes(&[1; 32]).unwrap();
+    assert!(matches!(
+        Technician::open_encrypted(&path, &key, sample::profile()),
+        Err(Error::WrongStoreKey)
+    ));
+    assert_eq!(std::fs::read(&path).unwrap(), vec![0xAB; 8192]);
 }

@@ -121,6 +121,15 @@ pub fn run(
     out: Option<PathBuf>,
     console: bool,
 ) -> Result<()> {
+    // With --out the phone's (encrypted) store is kept there too.
+    let store = match (store, &out) {
+        (Some(s), _) => Some(s),
+        (None, Some(dir)) => {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            Some(dir.join("technician.sqlite3"))
+        }
+        (None, None) => None,
+    };
     let mut s = Session::start(line, lang, store)?;
     match line {
         Line::Property => property::visit(&mut s)?,
@@ -247,8 +256,12 @@ impl Session {
             device_id: enrolled.device_id.clone(),
             approval_key: enrolled.approval_key.clone(),
         };
-        let tech = Technician::open_with_clock(&path, profile.clone(), clock.clone())
-            .with_context(|| format!("opening the store at {}", path.display()))?;
+        // The phone's store is encrypted with its key (a phone's keystore
+        // keeps it; here the key file beside the store or ONSITE_STORE_KEY).
+        let key = crate::store_key::for_store(&path)?;
+        let tech =
+            Technician::open_encrypted_with_clock(&path, &key, profile.clone(), clock.clone())
+                .with_context(|| format!("opening the store at {}", path.display()))?;
         let mut config = SyncConfig::new(&hq_url, &enrolled.token);
         config.max_attempts = 2;
         config.base_backoff_ms = 100;

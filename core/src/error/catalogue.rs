@@ -186,10 +186,12 @@ pub enum Field {
     WithheldFindings,
     WithheldSolution,
     DeliveryItem,
+    // the phone's store (issue 14)
+    StoreKey,
 }
 
 impl Field {
-    pub const ALL: [Field; 85] = [
+    pub const ALL: [Field; 86] = [
         Field::JobId,
         Field::TechnicianId,
         Field::DeviceId,
@@ -275,6 +277,7 @@ impl Field {
         Field::WithheldFindings,
         Field::WithheldSolution,
         Field::DeliveryItem,
+        Field::StoreKey,
     ];
 
     /// Stable snake_case code.
@@ -365,6 +368,7 @@ impl Field {
             Field::WithheldFindings => "withheld_findings",
             Field::WithheldSolution => "withheld_solution",
             Field::DeliveryItem => "delivery_item",
+            Field::StoreKey => "store_key",
         }
     }
 
@@ -475,6 +479,7 @@ impl Field {
             Field::WithheldFindings => tr(lang, "故障原因", "fault cause"),
             Field::WithheldSolution => tr(lang, "维修措施", "repair measures"),
             Field::DeliveryItem => tr(lang, "送货单货品", "delivery item"),
+            Field::StoreKey => tr(lang, "本机数据密钥", "store key"),
         }
     }
 }

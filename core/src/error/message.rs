@@ -412,6 +412,11 @@ impl Error {
                 "本机数据由更新版本的应用写入(数据版本{found},本应用只支持到{known}),请升级应用。",
                 "The store was written by a newer Onsite (schema {found}, this build knows {known}); update the app."
             ),
+            Error::WrongStoreKey => say!(
+                lang,
+                "本机数据的密钥不对,无法打开;数据没有改动。请重新登录,如果仍然不行,请联系客服中心。",
+                "The local store cannot be opened with this device's key; nothing was changed. Sign in again, and contact the service centre if it keeps happening."
+            ),
             Error::ChargeRulesNotExplained => say!(
                 lang,
                 "上报服务中心之前,请先向客户详细解释国家三包规定及保修期范围。",

@@ -1,4 +1,5 @@
-//! The crash-safe local store: SQLite (bundled), WAL, one file per technician.
+//! The crash-safe local store: SQLite (SQLCipher, bundled), WAL, one file per
+//! technician, encrypted at rest with the key the shell keeps ([`cipher`]).
 //!
 //! This folder is the only place on the phone that speaks SQL: one module per
 //! table ([`jobs`], [`events`], [`outbox`], [`audit`], [`blobs`], [`conflicts`],
@@ -15,6 +16,7 @@
 
 pub mod audit;
 pub mod blobs;
+pub mod cipher;
 pub mod conflicts;
 pub mod deferred;
 pub mod events;
@@ -33,11 +35,31 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::error::{Error, Result};
 
+pub use cipher::StoreKey;
 pub use events::Writer;
 
-/// Opens (creating if needed) a store file and migrates it.
+/// Opens (creating if needed) a PLAIN store file and migrates it: for tests
+/// and tools (benchmarks compare against it). A phone's store is encrypted:
+/// [`open_encrypted`].
 pub fn open(path: &Path) -> Result<Connection> {
     let mut conn = Connection::open(path)?;
+    cipher::prove_key(&conn)?;
+    configure(&conn)?;
+    schema::migrate(&mut conn)?;
+    Ok(conn)
+}
+
+/// Opens (creating if needed) the store file encrypted with `key`, and
+/// migrates it. A plain store of an earlier version is encrypted first, in
+/// place and crash-safe ([`cipher::encrypt_in_place`]); a store encrypted
+/// with another key is [`Error::WrongStoreKey`], untouched.
+pub fn open_encrypted(path: &Path, key: &StoreKey) -> Result<Connection> {
+    match cipher::file_kind(path)? {
+        cipher::FileKind::Plain => cipher::encrypt_in_place(path, key)?,
+        // An unfinished copy is never the store: the store is the file at `path`.
+        cipher::FileKind::New | cipher::FileKind::Other => cipher::remove_leftovers(path)?,
+    }
+    let mut conn = cipher::connect(path, key)?;
     configure(&conn)?;
     schema::migrate(&mut conn)?;
     Ok(conn)
@@ -63,10 +85,18 @@ pub struct Store {
 }
 
 impl Store {
+    /// A plain store: tests and tools only (see [`open`]).
     pub fn open(path: &Path) -> Result<Store> {
         Ok(Store {
             conn: Mutex::new(open(path)?),
             wiped: Default::default(),
+        })
+    }
+
+    /// The phone's store, encrypted with `key` (see [`open_encrypted`]).
+    pub fn open_encrypted(path: &Path, key: &StoreKey) -> Result<Store> {
+        Ok(Store {
+            conn: Mutex::new(open_encrypted(path, key)?),
         })
     }
 

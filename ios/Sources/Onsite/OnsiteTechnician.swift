@@ -28,9 +28,14 @@ public final class OnsiteTechnician: @unchecked Sendable {
         try await Onsite.enroll(hqUrl: hqUrl, code: code, deviceId: deviceId)
     }
 
-    /// Opens (or creates) the technician's store, e.g. in Application Support.
-    public static func open(storePath: String, profile: TechnicianProfile) async throws -> OnsiteTechnician {
-        let ffi = try await Task.detached { try SignedInTechnician.open(storePath: storePath, profile: profile) }.value
+    /// Opens (or creates) the technician's store, e.g. in Application Support,
+    /// encrypted with `storeKey` (32 bytes, from `StoreKeychain.key(account:)`).
+    /// A store of an earlier version is encrypted on this first open; another
+    /// key throws `OnsiteError.WrongStoreKey` and leaves the file untouched.
+    public static func open(storePath: String, storeKey: Data, profile: TechnicianProfile) async throws -> OnsiteTechnician {
+        let ffi = try await Task.detached {
+            try SignedInTechnician.open(storePath: storePath, storeKey: storeKey, profile: profile)
+        }.value
         return OnsiteTechnician(ffi: ffi)
     }
 

@@ -181,6 +181,28 @@ final class OnsiteTests: XCTestCase {
         } catch OnsiteError.InvalidPhoto {}
     }
 
+    /// Issue 14: another key is `OnsiteError.WrongStoreKey` and changes nothing.
+    func testAWrongStoreKeyIsATypedErrorAndChangesNothing() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("store.sqlite3").path
+        let profile = TechnicianProfile(technicianId: "T-KEY", technicianName: "师傅", deviceId: "phone-key",
+                                        approvalKey: "k")
+        let key = Data(repeating: 1, count: StoreKeychain.keySize)
+        // Created, then released at once (closing its store).
+        _ = try await OnsiteTechnician.open(storePath: path, storeKey: key, profile: profile)
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        do {
+            _ = try await OnsiteTechnician.open(storePath: path, storeKey: Data(repeating: 2, count: 32), profile: profile)
+            XCTFail("a wrong key opened the store")
+        } catch let OnsiteError.WrongStoreKey(code, _) {
+            XCTAssertEqual(code, "wrong_store_key")
+        }
+        XCTAssertEqual(before, try Data(contentsOf: URL(fileURLWithPath: path)))
+        _ = try await OnsiteTechnician.open(storePath: path, storeKey: key, profile: profile)
+    }
+
     func testOfflineKeepsTheWork() async throws {
         let hq = try Self.hq()
         let tech = try await hq.newTechnician("sw-offline").tech
@@ -311,8 +333,10 @@ final class Hq {
         let code = String(out.split(separator: ":").last!.trimmingCharacters(in: .whitespacesAndNewlines))
         let device = "phone-\(id)"
         let enrollment = try await OnsiteTechnician.enroll(hqUrl: url, code: code, deviceId: device)
+        // The Keychain on the Mac running `swift test`; one key per technician.
+        let key = try StoreKeychain.key(account: "swift-suite-\(id)-\(UUID().uuidString)")
         let tech = try await OnsiteTechnician.open(storePath: dir.appendingPathComponent("\(id).sqlite3").path,
-                                                   profile: enrollment.profile)
+                                                   storeKey: key, profile: enrollment.profile)
         try tech.connect(hqUrl: url, token: enrollment.token)
         return Phone(tech: tech, technicianId: id, deviceId: device)
     }

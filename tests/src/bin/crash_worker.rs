@@ -3,6 +3,9 @@
 //! `crash_worker STORE_PATH FIRST_JOB_NUMBER`: works visit after visit on a
 //! store file and prints the last committed outbox sequence after every change.
 //!
+//! `crash_worker encrypt STORE_PATH KEY_BYTE`: opens a plain store with a key,
+//! which encrypts it in place, and is killed during or after that.
+//!
 //! `crash_worker sync STORE_PATH HQ_URL TOKEN TECHNICIAN_ID DEVICE_ID APPROVAL_KEY ROUND`:
 //! a phone enrolled at a real HQ. Each turn it plays the office on HQ (dispatches
 //! the next job and a spare, cancels the previous spare), syncs (pushing the last
@@ -34,6 +37,7 @@ fn main() {
         .as_slice()
     {
         [path, first] => work_offline(path, first.parse().unwrap_or(0)),
+        ["encrypt", path, key_byte] => encrypt(path, key_byte.parse().unwrap_or(0)),
         ["sync", path, url, token, tech, device, key, round] => work_synced(
             path,
             url,
@@ -49,6 +53,7 @@ fn main() {
         _ => {
             eprintln!("usage: crash_worker STORE_PATH FIRST_JOB_NUMBER");
             eprintln!("       crash_worker sync STORE_PATH HQ_URL TOKEN TECHNICIAN_ID DEVICE_ID APPROVAL_KEY ROUND");
+            eprintln!("       crash_worker encrypt STORE_PATH KEY_BYTE");
             std::process::exit(2);
         }
     }
@@ -65,6 +70,22 @@ fn open(path: &str, profile: Profile) -> Technician {
         eprintln!("open: {e}");
         std::process::exit(1);
     })
+}
+
+/// Opens a store with the key `[key_byte; 32]` (encrypting a plain store in
+/// place), printing `start` before and `opened` after, then waits for the
+/// kill with the store open. With `ONSITE_CRASH_AT=store.encrypt.<step>:1`
+/// it stops at that step of the encryption instead.
+fn encrypt(path: &str, key_byte: u8) {
+    let key = onsite_core::StoreKey::from_bytes(&[key_byte; 32]).unwrap();
+    say("start");
+    let _tech = Technician::open_encrypted(path, &key, sample::profile()).unwrap_or_else(|e| {
+        eprintln!("open: {e}");
+        std::process::exit(1);
+    });
+    say("opened");
+    let mut line = String::new();
+    let _ = std::io::stdin().read_line(&mut line);
 }
 
 fn work_offline(path: &str, first: u32) {

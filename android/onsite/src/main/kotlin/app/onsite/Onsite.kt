@@ -81,12 +81,18 @@ class Onsite private constructor(
         suspend fun enroll(hqUrl: String, code: String, deviceId: String): Enrollment =
             app.onsite.ffi.enroll(hqUrl, code, deviceId)
 
-        /** Opens (or creates) the technician's store file, e.g. under `context.filesDir`. */
+        /**
+         * Opens (or creates) the technician's store file, e.g. under `context.filesDir`,
+         * encrypted with [storeKey] (32 bytes from [StoreKeys.getOrCreate]). A store of an
+         * earlier version is encrypted on this first open; another key throws
+         * `OnsiteException.WrongStoreKey` and leaves the file untouched.
+         */
         suspend fun open(
             storePath: String,
+            storeKey: ByteArray,
             profile: TechnicianProfile,
             io: CoroutineDispatcher = Dispatchers.IO,
-        ): Onsite = withContext(io) { Onsite(SignedInTechnician.open(storePath, profile), io) }
+        ): Onsite = withContext(io) { Onsite(SignedInTechnician.open(storePath, storeKey, profile), io) }
     }
 
     private val sync = MutableStateFlow<SyncProgress>(SyncProgress.Idle)

@@ -80,6 +80,7 @@ fun main() {
             "the job list and a job are Flows that follow local steps and syncs" to ::jobFlows,
             "a screen driven by availableActions alone works a visit to the handover" to ::drivenByAvailableActions,
             "a GPS repair out of warranty: vehicle, parts only, terminal and SIM pairs" to ::gpsRepairVisit,
+            "the store opens with its key; a wrong key is a typed exception and changes nothing" to ::storeKey,
         )
         var failed = 0
         for ((name, test) in tests) {
@@ -420,6 +421,44 @@ suspend fun remoteWipe(hq: Hq) {
     tech.close()
 }
 
+/**
+ * Issue 14: the store is encrypted with the key the shell keeps wrapped by the
+ * keystore. Another key is `OnsiteException.WrongStoreKey` (the store and the
+ * work in it untouched); the kept key opens it again with everything there.
+ */
+suspend fun storeKey(hq: Hq) {
+    val phone = hq.newTechnician("kt-key")
+    val job = hq.dispatch("kt-key", "KT-KEY-1")
+    phone.tech.syncNow()
+    phone.tech.accept(job)
+    val queued = phone.tech.pendingChanges()
+    phone.tech.close()
+    val before = phone.store.readBytes()
+    assertTrue(
+        String(before, Charsets.ISO_8859_1).indexOf("SQLite format 3") < 0,
+        "the store file is encrypted",
+    )
+    // The key on disk is wrapped: its raw bytes are not in the file.
+    val wrapped = phone.keyFile.readBytes()
+    val key = StoreKeys.getOrCreate(phone.keyFile, hq.keystore)
+    assertTrue(wrapped.toList().windowed(key.size).none { it == key.toList() }, "the key file holds the raw key")
+
+    val wrong = ByteArray(StoreKeys.SIZE) { 7 }
+    val e = assertFailsWith<OnsiteException.WrongStoreKey> { Onsite.open(phone.store.path, wrong, phone.profile) }
+    assertEquals("wrong_store_key", e.errorCode())
+    assertContains(e.errorMessage(), "密钥")
+    assertTrue(before.contentEquals(phone.store.readBytes()), "a wrong key changed the store")
+    // Another keystore cannot unwrap the key (AES-GCM's tag fails).
+    assertFailsWith<javax.crypto.AEADBadTagException> {
+        StoreKeys.getOrCreate(phone.keyFile, JvmKeystore())
+    }
+
+    val again = Onsite.open(phone.store.path, StoreKeys.getOrCreate(phone.keyFile, hq.keystore), phone.profile)
+    assertEquals(JobStatus.ACCEPTED, again.job(job).status)
+    assertEquals(queued, again.pendingChanges(), "the queued change is still queued")
+    again.close()
+}
+
 suspend fun jobFlows(hq: Hq) = coroutineScope {
     val tech = hq.newTechnician("kt-flow").tech
     val lists = Channel<List<app.onsite.ffi.JobSummary>>(Channel.UNLIMITED)
@@ -548,17 +587,32 @@ private fun jpeg(w: Int, h: Int): ByteArray {
     return ByteArrayOutputStream().also { ImageIO.write(img, "jpg", it) }.toByteArray()
 }
 
-/** A technician's phone: the open store, its file, and who it belongs to. */
-class Phone(val tech: Onsite, val technicianId: String, val deviceId: String, private val store: File) {
+/** A technician's phone: the open store, its file and wrapped key, and who it belongs to. */
+class Phone(
+    val tech: Onsite,
+    val technicianId: String,
+    val deviceId: String,
+    val store: File,
+    val keyFile: File,
+    val profile: app.onsite.ffi.TechnicianProfile,
+    private val hq: Hq,
+) {
     /** The store file on disk. */
     fun storeFile(): File = store
 
-    /** Every outbox row as the store file holds it, one line each, read with the sqlite3 tool (read-only). */
+    /**
+     * Every outbox row as the store file holds it, one line each, read with
+     * `onsite store outbox` and the store's key (the file is encrypted: the
+     * sqlite3 tool cannot read it).
+     */
     fun outbox(): List<String> {
-        val p = ProcessBuilder("sqlite3", "-readonly", store.absolutePath, "SELECT seq, op_id, job_id, kind, hlc, payload FROM outbox ORDER BY seq")
-            .redirectErrorStream(true).start()
+        val key = StoreKeys.getOrCreate(keyFile, hq.keystore)
+        val pb = ProcessBuilder(hq.onsite.absolutePath, "store", "outbox", store.absolutePath).redirectErrorStream(true)
+        pb.environment()["ONSITE_STORE_KEY"] = key.joinToString("") { "%02x".format(it) }
+        key.fill(0)
+        val p = pb.start()
         val out = p.inputStream.bufferedReader().readText()
-        check(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0) { "sqlite3: $out" }
+        check(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0) { "onsite store outbox: $out" }
         return out.lines().filter { it.isNotEmpty() }
     }
 }
@@ -659,8 +713,19 @@ fun Any?.at(vararg path: Any): Any? = path.fold(this) { node, key ->
     }
 }
 
+/**
+ * The JVM's stand-in for the Android Keystore: a software AES-256 key in
+ * memory, behind the same [KeyWrapper] (AES-GCM) the phone uses.
+ */
+class JvmKeystore : KeyWrapper by AesGcmKeyWrapper(
+    javax.crypto.KeyGenerator.getInstance("AES").apply { init(256) }.generateKey().let { key -> { key } },
+)
+
 /** A real HQ: `onsite hq serve` on a free loopback port with a SQLite file in a temp dir. */
-class Hq(private val onsite: File) : AutoCloseable {
+class Hq(val onsite: File) : AutoCloseable {
+    /** The phones' keystore for this run. */
+    val keystore = JvmKeystore()
+
     private val dir = Files.createTempDirectory("onsite-kotlin-").toFile()
     private val token = "kotlin-suite-admin-token"
     private val port = ServerSocket(0).use { it.localPort }
@@ -698,9 +763,11 @@ class Hq(private val onsite: File) : AutoCloseable {
         val device = "phone-$id"
         val enrollment = Onsite.enroll(url, code, device)
         assertEquals(id, enrollment.profile.technicianId)
-        val tech = Onsite.open(File(dir, "$id.sqlite3").absolutePath, enrollment.profile)
+        val keyFile = File(dir, "$id.key")
+        val key = StoreKeys.getOrCreate(keyFile, keystore)
+        val tech = Onsite.open(File(dir, "$id.sqlite3").absolutePath, key, enrollment.profile)
         tech.connect(url, enrollment.token)
-        return Phone(tech, id, device, File(dir, "$id.sqlite3"))
+        return Phone(tech, id, device, File(dir, "$id.sqlite3"), keyFile, enrollment.profile, this)
     }
 
     fun dispatch(technician: String, job: String): String {
