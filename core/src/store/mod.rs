@@ -97,6 +97,7 @@ impl Store {
     pub fn open_encrypted(path: &Path, key: &StoreKey) -> Result<Store> {
         Ok(Store {
             conn: Mutex::new(open_encrypted(path, key)?),
+            wiped: Default::default(),
         })
     }
 
@@ -122,7 +123,7 @@ impl Store {
         self.wiped.store(true, std::sync::atomic::Ordering::SeqCst);
         old.close().map_err(|(_, e)| Error::from(e))?;
         if let Some(path) = path {
-            for suffix in ["", "-wal", "-shm", "-journal"] {
+            for suffix in ["", "-wal", "-shm", "-journal", ".encrypting"] {
                 let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
                 match std::fs::remove_file(&file) {
                     Ok(()) => {}

@@ -62,6 +62,8 @@ public final class OnsiteTechnician: @unchecked Sendable {
     /// sync first handed in everything unsynced): the app's hook to delete the
     /// store's key from the Keychain and sign out. `syncNow` then throws
     /// `OnsiteError.Wiped` as well.
+    ///
+    ///     tech.onWiped = { try? StoreKeychain.delete(account: technicianId); await signOut() }
     public var onWiped: (@Sendable () async -> Void)?
 
     /// Uploads photos, pushes the outbox and pulls HQ's changes.

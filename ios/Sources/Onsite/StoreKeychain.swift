@@ -29,6 +29,21 @@ public enum StoreKeychain {
         return key
     }
 
+    /// Deletes the key for `account`: after a remote wipe (`onWiped`), so
+    /// nothing left of the store could ever be opened again. Deleting a key
+    /// that is not there is not an error.
+    public static func delete(account: String) throws {
+        let query: [String: Any] = [
+            kSecClass as String: kSecClassGenericPassword,
+            kSecAttrService as String: service,
+            kSecAttrAccount as String: account,
+        ]
+        let status = SecItemDelete(query as CFDictionary)
+        guard status == errSecSuccess || status == errSecItemNotFound else {
+            throw StoreKeychainError.keychain(status)
+        }
+    }
+
     static func read(account: String) throws -> Data? {
         let query: [String: Any] = [
             kSecClass as String: kSecClassGenericPassword,

@@ -22,6 +22,11 @@ object AndroidKeystoreKey {
 
     fun wrapper(): KeyWrapper = AesGcmKeyWrapper(::secretKey)
 
+    /** Deletes the wrapping key from the keystore (after a remote wipe, with [StoreKeys.delete]). */
+    fun delete() {
+        KeyStore.getInstance("AndroidKeyStore").apply { load(null) }.deleteEntry(ALIAS)
+    }
+
     private fun secretKey(): SecretKey {
         val keyStore = KeyStore.getInstance("AndroidKeyStore").apply { load(null) }
         (keyStore.getKey(ALIAS, null) as? SecretKey)?.let { return it }

@@ -119,6 +119,10 @@ class Onsite private constructor(
      * sync first handed in everything unsynced): the app's hook to delete the
      * store's key from the Android Keystore and sign out. [syncNow] then
      * throws [app.onsite.ffi.OnsiteException.Wiped] as well.
+     *
+     * ```
+     * tech.onWiped = { StoreKeys.delete(keyFile); AndroidKeystoreKey.delete(); signOut() }
+     * ```
      */
     @Volatile
     var onWiped: (suspend () -> Unit)? = null

@@ -36,6 +36,16 @@ object StoreKeys {
         check(tmp.renameTo(wrappedFile)) { "could not save the wrapped store key" }
         return key
     }
+
+    /**
+     * Deletes the wrapped key (after a remote wipe, from [Onsite.onWiped]): with
+     * it gone nothing left of the store could be opened again, even if a file
+     * survived. Returns whether no key is left.
+     */
+    fun delete(wrappedFile: File): Boolean {
+        File(wrappedFile.path + ".tmp").delete()
+        return !wrappedFile.exists() || wrappedFile.delete()
+    }
 }
 
 /** AES-256-GCM wrapping: the cipher's random 12-byte IV, then ciphertext and tag. */

@@ -410,13 +410,17 @@ suspend fun remoteWipe(hq: Hq) {
     tech.accept(job)
     assertTrue(tech.pendingChanges() > 0, "unsent work on the phone")
     var hookCalled = 0
-    tech.onWiped = { hookCalled++ }
+    tech.onWiped = {
+        hookCalled++
+        assertTrue(StoreKeys.delete(phone.keyFile), "the wrapped key is deleted")
+    }
     hq.cli("wipe", phone.deviceId)
     val e = assertFailsWith<OnsiteException.Wiped> { tech.syncNow() }
     assertEquals("wiped", e.code)
     assertEquals(1, hookCalled, "the shell's hook deletes the key and signs out")
     assertContains(hq.orders("kt-wipe"), Regex("\"job_id\": \"$job\"[^}]*\"status\": \"accepted\""))
     assertFalse(phone.storeFile().exists(), "the store file is deleted")
+    assertFalse(phone.keyFile.exists(), "the store's key is deleted")
     assertFailsWith<OnsiteException.Wiped> { tech.jobs() }
     tech.close()
 }
