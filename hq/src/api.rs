@@ -16,7 +16,7 @@ use onsite_core::order::WorkOrder;
 use onsite_core::receipt::NumberBlock;
 use onsite_core::sync::protocol::{decode_push_envelope, EnrollRequest};
 use onsite_core::sync::protocol::{
-    EnrollResponse, ErrorBody, PullResponse, PushRequest, PushResponse,
+    ChangeKind, EnrollResponse, ErrorBody, PullResponse, PushRequest, PushResponse,
 };
 use onsite_core::visit::Visit;
 use serde::{Deserialize, Serialize};
@@ -780,11 +780,31 @@ struct PullQuery {
 async fn pull(
     DeviceCaller(d): DeviceCaller,
     State(s): State<AppState>,
+    origin: Origin,
     Query(q): Query<PullQuery>,
 ) -> Result<Response> {
     let out = s
         .store
         .pull(&d.technician_id, q.cursor, q.limit.unwrap_or(500))
+        .await?;
+    // An order delivered to a phone is the phone's read of its customer
+    // (what a lost phone holds is what a leak report lists); logged before
+    // the page leaves HQ, or the page is not sent.
+    let delivered: Vec<String> = out
+        .changes
+        .iter()
+        .filter(|c| matches!(c.change, ChangeKind::Dispatched { .. }))
+        .map(|c| c.job_id.clone())
+        .collect();
+    s.store
+        .looked(
+            &Reader::Device(d.device_id.clone()),
+            &origin,
+            Look::DeviceJob,
+            &delivered,
+            Sight::Everything,
+            Utc::now(),
+        )
         .await?;
     Ok(Json(out).into_response())
 }

@@ -40,6 +40,7 @@ fn route(action: Action) -> Probe {
         Action::SeeConfidential => Probe::Get("/confidential"),
         Action::MarkConfidential => Probe::Post("/confidential"),
         Action::ReadAccessLog => Probe::Get("/access"),
+        Action::RespondToLeak => Probe::Post("/leaks"),
         Action::ManagePeople => Probe::Post("/people"),
         Action::ManageKeys => Probe::Post("/keys"),
         Action::ManageTechnicians => Probe::Post("/technicians"),

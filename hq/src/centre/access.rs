@@ -112,10 +112,12 @@ pub enum Look {
     Complaints,
     /// A complaint about the order read by an integration key.
     ApiComplaints,
+    /// The order listed in a leak's report of the customers concerned.
+    LeakReport,
 }
 
 impl Look {
-    pub const ALL: [Look; 13] = [
+    pub const ALL: [Look; 14] = [
         Look::Order,
         Look::Print,
         Look::Photo,
@@ -129,6 +131,7 @@ impl Look {
         Look::DeviceJob,
         Look::Complaints,
         Look::ApiComplaints,
+        Look::LeakReport,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -146,6 +149,7 @@ impl Look {
             Look::DeviceJob => "device.job",
             Look::Complaints => "complaints",
             Look::ApiComplaints => "api.complaints",
+            Look::LeakReport => "leak",
         }
     }
 
@@ -169,6 +173,7 @@ impl Look {
             Look::DeviceJob => ("手机读取", "read by the phone"),
             Look::Complaints => ("出现在投诉记录中", "listed with its complaint"),
             Look::ApiComplaints => ("接口读取投诉", "complaint read by the API"),
+            Look::LeakReport => ("出现在泄露处置报告中", "listed in a leak report"),
         };
         match lang {
             Lang::ZhCn => zh,

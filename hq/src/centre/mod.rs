@@ -13,6 +13,7 @@ pub mod desk;
 pub mod dossier;
 pub mod fleet;
 pub mod followups;
+pub mod leaks;
 pub mod people;
 pub mod phone_data;
 pub mod reconciliation;

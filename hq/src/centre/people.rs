@@ -100,6 +100,9 @@ pub enum Action {
     MarkConfidential,
     /// Read the access log: who looked at which order, per order and per person.
     ReadAccessLog,
+    /// Record a suspected leak of customer data (which wipes the phones and
+    /// revokes the keys named) and read who it may concern.
+    RespondToLeak,
     /// Add people, change roles, disable accounts, reset passwords.
     ManagePeople,
     /// Integration keys.
@@ -138,6 +141,8 @@ pub const PERMISSIONS: &[(Action, &[Role])] = &[
     // Who looked at what is for those who answer for it: the manager, and the
     // admin who revokes devices and keys when a look was not right.
     (Action::ReadAccessLog, &[Manager, Admin]),
+    // 「发现客户信息已经泄露或者可能泄露时,应当立即采取补救措施,并及时报告客户信息主管及客户服务部经理。」 (GPS book)
+    (Action::RespondToLeak, &[Manager]),
     (Action::ManagePeople, &[Admin]),
     (Action::ManageKeys, &[Admin]),
     (Action::ManageTechnicians, &[Admin]),
@@ -864,7 +869,13 @@ mod tests {
         let man: Vec<Action> = sup
             .iter()
             .copied()
-            .chain([SignReconciliation, ViewReports, Export, ReadAccessLog])
+            .chain([
+                SignReconciliation,
+                ViewReports,
+                Export,
+                ReadAccessLog,
+                RespondToLeak,
+            ])
             .collect();
         expect(Manager, &man);
         expect(

@@ -660,6 +660,87 @@ fn header(out: &mut String, lang: Lang, title: &str, by: &str, now: DateTime<Utc
 }
 
 /// The daily summary as CSV; `by` names the person who exported it.
+/// A leak's customers as a file (the report to the customers and the
+/// authority starts from it), with who exported it and when.
+pub fn leak_csv(
+    r: &crate::centre::leaks::LeakReport,
+    lang: Lang,
+    by: &str,
+    now: DateTime<Utc>,
+) -> String {
+    let mut out = String::new();
+    let title = format!(
+        "{} #{}",
+        tr(
+            lang,
+            "泄露处置:可能涉及的客户",
+            "Leak response: customers concerned"
+        ),
+        r.leak.id
+    );
+    header(&mut out, lang, &title, by, now);
+    row(
+        &mut out,
+        &[
+            tr(lang, "查阅记录时间段", "Reads between").into(),
+            local(r.leak.from),
+            local(r.leak.to),
+        ],
+    );
+    row(
+        &mut out,
+        &[
+            tr(lang, "工单号", "Order"),
+            tr(lang, "客户", "Customer"),
+            tr(lang, "电话", "Phone"),
+            tr(lang, "地点", "Place"),
+            tr(lang, "首次查阅", "First read"),
+            tr(lang, "最后查阅", "Last read"),
+            tr(lang, "次数", "Reads"),
+            tr(lang, "方式", "How"),
+            tr(lang, "查阅者", "By"),
+            tr(lang, "只见到隐去后的资料", "Saw it masked only"),
+        ]
+        .map(String::from),
+    );
+    for e in &r.exposed {
+        let kinds: Vec<String> = e
+            .kinds
+            .iter()
+            .map(|k| {
+                crate::centre::access::Look::parse(k)
+                    .map_or(k.clone(), |l| l.label(lang).to_string())
+            })
+            .collect();
+        let readers: Vec<String> = e
+            .readers
+            .iter()
+            .map(crate::centre::access::Reader::as_stored)
+            .collect();
+        row(
+            &mut out,
+            &[
+                e.job_id.clone(),
+                e.customer_name.clone().unwrap_or_default(),
+                e.customer_phone.clone().unwrap_or_default(),
+                e.location.clone().unwrap_or_default(),
+                local(e.first_read),
+                local(e.last_read),
+                e.reads.to_string(),
+                kinds.join(" / "),
+                readers.join(" / "),
+                if e.masked_only {
+                    tr(lang, "是", "yes")
+                } else {
+                    tr(lang, "否", "no")
+                }
+                .into(),
+            ],
+        );
+    }
+    out
+}
+
 pub fn daily_csv(s: &DailySummary, lang: Lang, by: &str, now: DateTime<Utc>) -> String {
     let mut out = String::new();
     let title = format!(

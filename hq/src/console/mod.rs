@@ -23,6 +23,7 @@ pub mod desk;
 pub mod fleet;
 pub mod followups;
 pub mod home;
+pub mod leaks;
 pub mod login;
 pub mod order;
 pub mod page;
@@ -66,6 +67,7 @@ pub fn routes(console: Console) -> Router {
         .merge(desk::routes())
         .merge(order::routes())
         .merge(access::routes())
+        .merge(leaks::routes())
         .merge(approvals::routes())
         .merge(followups::routes())
         .merge(complaints::routes())

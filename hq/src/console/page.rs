@@ -262,6 +262,12 @@ const NAV: &[NavItem] = &[
         needs: Action::ReadAccessLog,
     },
     NavItem {
+        href: "/leaks",
+        zh: "泄露处置",
+        en: "Leak response",
+        needs: Action::RespondToLeak,
+    },
+    NavItem {
         href: "/technicians",
         zh: "技术员与设备",
         en: "Technicians",

@@ -62,6 +62,7 @@ pub const SQLITE: [&str; 7] = [
         include_str!("../../migrations/sqlite/007_fleet.sql"),
         include_str!("../../migrations/sqlite/007_access.sql"),
         include_str!("../../migrations/sqlite/007_phone_data.sql"),
+        include_str!("../../migrations/sqlite/007_leaks.sql"),
     ),
 ];
 
@@ -88,6 +89,7 @@ pub const POSTGRES: [&str; 7] = [
         include_str!("../../migrations/postgres/007_fleet.sql"),
         include_str!("../../migrations/postgres/007_access.sql"),
         include_str!("../../migrations/postgres/007_phone_data.sql"),
+        include_str!("../../migrations/postgres/007_leaks.sql"),
     ),
 ];
 

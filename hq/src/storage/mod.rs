@@ -58,6 +58,7 @@ pub trait Storage:
     + crate::centre::reports::ReportsStore
     + crate::centre::fleet::FleetStore
     + crate::centre::phone_data::PhoneDataStore
+    + crate::centre::leaks::LeakStore
     + Send
     + Sync
     + 'static

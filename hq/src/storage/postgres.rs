@@ -47,6 +47,7 @@ mod desk;
 mod dossier;
 mod fleet;
 mod followups;
+mod leaks;
 mod people;
 mod phone_data;
 mod reconciliation;
@@ -151,6 +152,7 @@ crate::centre::reconciliation::reconciliation_operations!(PgStorage);
 crate::centre::reports::reports_operations!(PgStorage);
 crate::centre::fleet::fleet_operations!(PgStorage);
 crate::centre::phone_data::phone_data_operations!(PgStorage);
+crate::centre::leaks::leak_operations!(PgStorage);
 
 /// One PostgreSQL transaction in the domain's words.
 pub(crate) struct PgRecords<'a> {

@@ -129,6 +129,7 @@ pub(crate) trait Records:
     + crate::centre::reports::ReportsRecords
     + crate::centre::fleet::FleetRecords
     + crate::centre::phone_data::PhoneDataRecords
+    + crate::centre::leaks::LeakRecords
 {
     // --- technicians, enrollment, devices ---
     /// The technician's approval key, if HQ knows the technician.

@@ -37,6 +37,7 @@ mod desk;
 mod dossier;
 mod fleet;
 mod followups;
+mod leaks;
 mod people;
 mod phone_data;
 mod reconciliation;
@@ -164,6 +165,7 @@ crate::centre::reconciliation::reconciliation_operations!(SqliteStorage);
 crate::centre::reports::reports_operations!(SqliteStorage);
 crate::centre::fleet::fleet_operations!(SqliteStorage);
 crate::centre::phone_data::phone_data_operations!(SqliteStorage);
+crate::centre::leaks::leak_operations!(SqliteStorage);
 
 /// One SQLite transaction in the domain's words.
 pub(crate) struct SqliteRecords<'a> {
