@@ -15,6 +15,7 @@ use onsite_core::order::Customer;
 use onsite_core::payment::Method;
 use onsite_core::photo::PhotoPolicy;
 use onsite_core::sample;
+use onsite_core::store::StoreKey;
 use onsite_core::sync::{SyncClient, SyncConfig};
 use onsite_core::visit::{Rating, Status};
 use onsite_core::{AcceptanceInput, Profile, SignInput, Technician};
@@ -33,25 +34,37 @@ struct Phone {
     token: String,
     clock: Arc<ManualClock>,
     dir: tempfile::TempDir,
+    /// The store's key, if it is encrypted (as the shells open it).
+    key: Option<StoreKey>,
 }
 
 impl Phone {
     fn enroll(hq: &Hq, tech: &str) -> Phone {
+        Self::enroll_with(hq, tech, None)
+    }
+
+    /// A phone whose store is encrypted with a fresh key, as the shells open it.
+    fn enroll_encrypted(hq: &Hq, tech: &str) -> Phone {
+        Self::enroll_with(hq, tech, Some(StoreKey::generate().unwrap()))
+    }
+
+    fn enroll_with(hq: &Hq, tech: &str, key: Option<StoreKey>) -> Phone {
         let code = hq.technician(tech, "李师傅");
         let device = format!("DEV-{tech}");
         let e = SyncClient::enroll_blocking(&hq.url, &code, &device).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(ManualClock::new(Utc::now()));
-        let tech = Technician::open_with_clock(
-            dir.path().join("phone.sqlite3"),
-            Profile {
-                technician_id: e.technician_id,
-                technician_name: e.technician_name,
-                device_id: device,
-                approval_key: e.approval_key,
-            },
-            clock.clone(),
-        )
+        let profile = Profile {
+            technician_id: e.technician_id,
+            technician_name: e.technician_name,
+            device_id: device,
+            approval_key: e.approval_key,
+        };
+        let path = dir.path().join("phone.sqlite3");
+        let tech = match &key {
+            Some(k) => Technician::open_encrypted_with_clock(path, k, profile, clock.clone()),
+            None => Technician::open_with_clock(path, profile, clock.clone()),
+        }
         .unwrap();
         let mut config = SyncConfig::new(&hq.url, &e.token);
         config.base_backoff_ms = 20;
@@ -62,6 +75,7 @@ impl Phone {
             token: e.token,
             clock,
             dir,
+            key,
         }
     }
 
@@ -69,16 +83,79 @@ impl Phone {
         self.client.sync_now(&self.tech, None).expect("sync")
     }
 
-    /// The store file and its write-ahead log, as bytes on the disk.
+    /// The store file and its write-ahead log, as bytes on the disk, every
+    /// page decrypted with the key if the store is encrypted: free pages and
+    /// stale WAL frames included, which no SQL query would show.
     fn raw_bytes(&self) -> Vec<u8> {
         let path = self.dir.path().join("phone.sqlite3");
         let mut bytes = std::fs::read(&path).unwrap();
+        if let Some(k) = &self.key {
+            assert!(
+                !bytes.starts_with(b"SQLite format 3\0"),
+                "an encrypted store has no plain header"
+            );
+            bytes = decrypt_file(&bytes, k.as_bytes());
+        }
         let wal = Path::new(&format!("{}-wal", path.display())).to_path_buf();
         if let Ok(more) = std::fs::read(wal) {
-            bytes.extend(more);
+            match &self.key {
+                Some(k) => bytes.extend(decrypt_wal(&more, k.as_bytes())),
+                None => bytes.extend(more),
+            }
         }
         bytes
     }
+}
+
+/// SQLCipher 4's page layout with the settings the store uses (its
+/// defaults): 4096-byte pages, each ending in a 16-byte IV and a 64-byte
+/// HMAC-SHA512 (80 reserved bytes); the first 16 bytes of page 1 are the
+/// salt. A raw key (`x'...'`) is the AES-256 key itself (no derivation).
+const PAGE: usize = 4096;
+const RESERVE: usize = 80;
+
+/// One page's content, decrypted (AES-256-CBC, no padding).
+fn decrypt_page(page: &[u8], first: bool, key: &[u8]) -> Vec<u8> {
+    use aws_lc_rs::cipher::{DecryptingKey, DecryptionContext, UnboundCipherKey, AES_256};
+    use aws_lc_rs::iv::FixedLength;
+    let start = if first { 16 } else { 0 };
+    let end = PAGE - RESERVE;
+    let iv: [u8; 16] = page[end..end + 16].try_into().unwrap();
+    let mut data = page[start..end].to_vec();
+    let k = DecryptingKey::cbc(UnboundCipherKey::new(&AES_256, key).unwrap()).unwrap();
+    k.decrypt(&mut data, DecryptionContext::Iv128(FixedLength::from(iv)))
+        .unwrap();
+    data
+}
+
+fn decrypt_file(bytes: &[u8], key: &[u8]) -> Vec<u8> {
+    assert_eq!(bytes.len() % PAGE, 0, "whole pages");
+    let mut out = Vec::with_capacity(bytes.len());
+    for (i, page) in bytes.chunks(PAGE).enumerate() {
+        out.extend(decrypt_page(page, i == 0, key));
+    }
+    assert!(
+        out.starts_with(&[0x10, 0x00]) || bytes.is_empty(),
+        "page 1 decrypts to a SQLite header's page size field (4096, after the salt)"
+    );
+    out
+}
+
+/// A WAL: a 32-byte header, then frames of a 24-byte header (the page
+/// number first, big-endian) and the page as it will be written to the file.
+fn decrypt_wal(bytes: &[u8], key: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut at = 32;
+    while at + 24 + PAGE <= bytes.len() {
+        let pgno = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+        out.extend(decrypt_page(
+            &bytes[at + 24..at + 24 + PAGE],
+            pgno == 1,
+            key,
+        ));
+        at += 24 + PAGE;
+    }
+    out
 }
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
@@ -145,8 +222,25 @@ fn work_to_handover(t: &Technician, job: &str) -> String {
 /// and receipt, the file holds no trace of the name, phone or room, and
 /// later syncs and the receipt chain still work.
 fn customer_data_leaves_the_phone_after_the_retention_period(b: Backend) {
+    purge_story(b, false);
+}
+on_both!(customer_data_leaves_the_phone_after_the_retention_period);
+
+/// The same on a store encrypted as the shells open it: its pages, read
+/// from the disk and decrypted with the key, free pages and the log
+/// included, hold no trace of the purged customer.
+fn customer_data_leaves_an_encrypted_phone_after_the_retention_period(b: Backend) {
+    purge_story(b, true);
+}
+on_both!(customer_data_leaves_an_encrypted_phone_after_the_retention_period);
+
+fn purge_story(b: Backend, encrypted: bool) {
     let hq = Hq::start(b);
-    let phone = Phone::enroll(&hq, "T1");
+    let phone = if encrypted {
+        Phone::enroll_encrypted(&hq, "T1")
+    } else {
+        Phone::enroll(&hq, "T1")
+    };
     let t = &phone.tech;
     let now = phone.clock.now();
     hq.dispatch(&sample::leak_order("RT-1", "T1", now + Duration::hours(1)));
@@ -214,10 +308,8 @@ fn customer_data_leaves_the_phone_after_the_retention_period(b: Backend) {
     for gone in [NAME, PHONE, ROOM, "王女士很满意"] {
         assert!(!contains(&raw, gone), "{gone} is still in the store file");
     }
-    if raw.starts_with(b"SQLite format 3\0") {
-        // A plain file: the scan does see what was not purged.
-        assert!(contains(&raw, "赵先生"), "the scan reads the file");
-    }
+    // The scan does see what was not purged (decrypted, for an encrypted store).
+    assert!(contains(&raw, "赵先生"), "the scan reads the file");
 
     // Later work and syncs go on: HQ still has the whole job.
     t.accept_job("RT-2").unwrap();
@@ -228,7 +320,6 @@ fn customer_data_leaves_the_phone_after_the_retention_period(b: Backend) {
     assert_eq!(hq.visit("RT-1").status, Status::HandedOver);
     hq.stop();
 }
-on_both!(customer_data_leaves_the_phone_after_the_retention_period);
 
 /// A job HQ cancels or gives to another technician leaves the old phone's
 /// customer data at the sync after the one that told the phone (the
