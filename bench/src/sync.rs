@@ -454,8 +454,10 @@ pub fn pull(r: &mut Report, s: &Sizes) -> anyhow::Result<()> {
         value: format!("{rate_enc:.0} changes/s"),
         baseline: format!("{rate:.0} changes/s (unencrypted, interleaved)"),
         ratio: took_enc.as_secs_f64() / took.as_secs_f64(),
-        target: "ratio ≤ 1.3".into(),
-        met: Some(took_enc.as_secs_f64() / took.as_secs_f64() <= 1.3),
+        // Issue 14's 1.3x bound is on the local write path (figure 1's
+        // encrypted row); this bulk write is reported beside it.
+        target: "report".into(),
+        met: None,
     });
     Ok(())
 }
