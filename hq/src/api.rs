@@ -996,6 +996,10 @@ pub struct InvoiceQuery {
     get,
     path = "/v1/invoices",
     summary = "Invoices promised to customers and not yet handed over",
+    description = "Each listed invoice's order is logged in HQ's access log (`api.list`). The \
+        title (the customer's or their company's name) is masked, the tax number emptied and a \
+        postal address shortened unless the key has the `customer` scope (or `admin`), and for a \
+        confidential order always.",
     security(("key" = ["read"])),
     params(InvoiceQuery),
     responses(
@@ -1008,8 +1012,9 @@ pub struct InvoiceQuery {
     )
 )]
 async fn invoices(
-    _: Scoped<Read>,
+    scoped: Scoped<Read>,
     State(s): State<AppState>,
+    origin: Origin,
     Query(q): Query<InvoiceQuery>,
 ) -> Result<Response> {
     if q.status.as_deref().is_some_and(|st| st != "pending") {
@@ -1017,7 +1022,32 @@ async fn invoices(
             "status: only pending invoices are listed".into(),
         ));
     }
-    let out = s.store.pending_invoices().await?;
+    let key = scoped.0;
+    let mut out = s.store.pending_invoices().await?;
+    // An invoice's title is the customer's name (or their company's).
+    let listed: Vec<String> = out.iter().map(|i| i.job_id.clone()).collect();
+    let sight = key_sight(&key);
+    let secret = s
+        .store
+        .looked(
+            &Reader::Key(key.name),
+            &origin,
+            Look::ApiList,
+            &listed,
+            sight,
+            Utc::now(),
+        )
+        .await?;
+    for i in out
+        .iter_mut()
+        .filter(|i| sight.masks(secret.contains(&i.job_id)))
+    {
+        i.title = crate::centre::access::mask_name(&i.title);
+        i.tax_number = String::new();
+        if let onsite_core::charge::InvoiceDelivery::Post { address } = &mut i.delivery {
+            *address = crate::centre::access::short_address(address);
+        }
+    }
     Ok(Json(out).into_response())
 }
 
@@ -1111,6 +1141,9 @@ pub struct OldPartsQuery {
     get,
     path = "/v1/old-parts",
     summary = "Old parts recovered on site with their registration numbers, for review",
+    description = "Each listed part's order is logged in HQ's access log (`api.list`). A GPS \
+        terminal's return plate (the customer's vehicle) is masked unless the key has the \
+        `customer` scope (or `admin`), and for a confidential order always.",
     security(("key" = ["read"])),
     params(OldPartsQuery),
     responses(
@@ -1123,11 +1156,36 @@ pub struct OldPartsQuery {
     )
 )]
 async fn old_parts(
-    _: Scoped<Read>,
+    scoped: Scoped<Read>,
     State(s): State<AppState>,
+    origin: Origin,
     Query(q): Query<OldPartsQuery>,
 ) -> Result<Response> {
-    let out = s.store.old_parts(q.job_id.as_deref()).await?;
+    let key = scoped.0;
+    let mut out = s.store.old_parts(q.job_id.as_deref()).await?;
+    // A GPS terminal's return tag names the customer's vehicle (plate).
+    let listed: Vec<String> = out.iter().map(|p| p.job_id.clone()).collect();
+    let sight = key_sight(&key);
+    let secret = s
+        .store
+        .looked(
+            &Reader::Key(key.name),
+            &origin,
+            Look::ApiList,
+            &listed,
+            sight,
+            Utc::now(),
+        )
+        .await?;
+    for p in out
+        .iter_mut()
+        .filter(|p| sight.masks(secret.contains(&p.job_id)))
+    {
+        p.return_plate = p
+            .return_plate
+            .as_deref()
+            .map(crate::centre::access::mask_name);
+    }
     Ok(Json(out).into_response())
 }
 

@@ -533,6 +533,40 @@ fn centre_instructs_by_sync_and_by_code(backend: Backend) {
         "{list:?}"
     );
     assert_eq!(list[0].amount_fen, Some(0));
+    // A key without the `customer` scope reads the same list masked, and
+    // every read of it is in the access log.
+    let (st, key) = hq.call(
+        "POST",
+        "/v1/keys",
+        Some(onsite_tests::harness::ADMIN),
+        Some(serde_json::json!({"name": "books", "scopes": ["read"]})),
+    );
+    assert_eq!(st, 201, "{key}");
+    let (st, masked) = hq.call(
+        "GET",
+        "/v1/invoices?status=pending",
+        key["secret"].as_str(),
+        None,
+    );
+    assert_eq!(st, 200, "{masked}");
+    let title = list[0].title.clone();
+    assert_ne!(masked[0]["title"], title.as_str(), "{masked}");
+    assert!(
+        masked[0]["title"].as_str().unwrap().ends_with("**"),
+        "{masked}"
+    );
+    assert_eq!(masked[0]["tax_number"], "", "{masked}");
+    let logged = onsite_tests::peek::query(
+        &hq.backend.url(),
+        "SELECT reader, masked FROM access_log WHERE job_id = 'H-2' AND kind = 'api.list' ORDER BY id",
+        &[],
+    );
+    let logged: Vec<(String, i64)> = logged.iter().map(|r| (r.text(0), r.int(1))).collect();
+    assert_eq!(
+        logged,
+        [("key:admin".to_string(), 0), ("key:books".to_string(), 1)],
+        "both reads of the invoice list are logged"
+    );
     hq.stop();
 }
 

@@ -114,10 +114,12 @@ pub enum Look {
     ApiComplaints,
     /// The order listed in a leak's report of the customers concerned.
     LeakReport,
+    /// The order listed by an integration key's read of pending invoices or old parts.
+    ApiList,
 }
 
 impl Look {
-    pub const ALL: [Look; 14] = [
+    pub const ALL: [Look; 15] = [
         Look::Order,
         Look::Print,
         Look::Photo,
@@ -132,6 +134,7 @@ impl Look {
         Look::Complaints,
         Look::ApiComplaints,
         Look::LeakReport,
+        Look::ApiList,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -150,6 +153,7 @@ impl Look {
             Look::Complaints => "complaints",
             Look::ApiComplaints => "api.complaints",
             Look::LeakReport => "leak",
+            Look::ApiList => "api.list",
         }
     }
 
@@ -174,6 +178,10 @@ impl Look {
             Look::Complaints => ("出现在投诉记录中", "listed with its complaint"),
             Look::ApiComplaints => ("接口读取投诉", "complaint read by the API"),
             Look::LeakReport => ("出现在泄露处置报告中", "listed in a leak report"),
+            Look::ApiList => (
+                "接口读取发票或旧件清单",
+                "listed by the API (invoices, old parts)",
+            ),
         };
         match lang {
             Lang::ZhCn => zh,
@@ -814,6 +822,9 @@ pub fn withhold_customer(v: &mut Visit) {
     if let Some(i) = v.invoice.as_mut() {
         i.title = mask_name(&i.title);
         i.tax_number = String::new();
+        if let onsite_core::charge::InvoiceDelivery::Post { address } = &mut i.delivery {
+            *address = short_address(address);
+        }
     }
 }
 
