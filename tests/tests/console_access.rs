@@ -432,6 +432,14 @@ fn a_confidential_order_is_masked_for_the_front_desk_and_never_exported(b: Backe
         .collect();
     assert_eq!(exported.len(), 1);
     assert!(!log_of(&hq, "WO-VIP").iter().any(|(_, k, ..)| k == "export"));
+    // The manager's daily summary page shows it, but never on paper.
+    let daily = mgr.get("/reports").body;
+    assert!(
+        daily.contains(r#"<tr class="no-print confidential"><td><a href="/orders/WO-VIP""#),
+        "{daily}"
+    );
+    assert!(daily.contains(r#"<tr><td><a href="/orders/WO-PLAIN""#), "{daily}");
+    assert!(daily.contains("打印时不列出"), "{daily}");
     // Lifted, it is whole again for the front desk.
     let p = sup.post(
         "/confidential",

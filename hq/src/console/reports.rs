@@ -101,7 +101,7 @@ async fn daily(
         .map_err(|e| who.fail(&e))?;
     // The day's list names every order's customer: a look at each.
     let listed: Vec<String> = s.lines.iter().map(|l| l.job_id.clone()).collect();
-    who.looked(&console, Look::Report, &listed).await?;
+    let secret = who.looked(&console, Look::Report, &listed).await?;
     let lang = who.lang;
     let title = who.tr("每日报修记录汇总表", "Daily repair summary");
     let body = html! {
@@ -115,6 +115,12 @@ async fn daily(
             }
         }
         p { (who.tr("工单数:", "Orders: ")) (s.lines.len()) }
+        @if !secret.is_empty() {
+            // 「凡属“机密”、“绝密”的客户资料……必须单独存放、专人管理」 (GPS book):
+            // a confidential order never leaves on paper with the day's list.
+            p.note { (who.tr("其中保密工单 ", "Of these, ")) (secret.len())
+                (who.tr(" 张,打印时不列出。", " confidential: left out when printed.")) }
+        }
         table {
             thead { tr {
                 th { (who.tr("工单号", "Order")) }
@@ -133,7 +139,7 @@ async fn daily(
             } }
             tbody {
                 @for l in &s.lines {
-                    tr {
+                    tr class=[secret.contains(&l.job_id).then_some("no-print confidential")] {
                         td { a href={ "/orders/" (super::page::urlencode(&l.job_id)) } { (l.job_id) } }
                         td { (l.site) }
                         td { (l.customer) }
