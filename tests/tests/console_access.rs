@@ -438,7 +438,10 @@ fn a_confidential_order_is_masked_for_the_front_desk_and_never_exported(b: Backe
         daily.contains(r#"<tr class="no-print confidential"><td><a href="/orders/WO-VIP""#),
         "{daily}"
     );
-    assert!(daily.contains(r#"<tr><td><a href="/orders/WO-PLAIN""#), "{daily}");
+    assert!(
+        daily.contains(r#"<tr><td><a href="/orders/WO-PLAIN""#),
+        "{daily}"
+    );
     assert!(daily.contains("打印时不列出"), "{daily}");
     // Lifted, it is whole again for the front desk.
     let p = sup.post(

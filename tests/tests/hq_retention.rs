@@ -64,6 +64,24 @@ fn closed_orders_are_anonymised_after_the_retention_period(b: Backend) {
         );
     }
 
+    // A complaint about each closed order, its handling step's note naming
+    // the customer (as the service centre writes them).
+    for job in ["WO-OLD", "WO-NEW"] {
+        let id = format!("C-{job}");
+        peek::exec(
+            &b.url(),
+            "INSERT INTO complaints(op_id, job_id, technician_id, kind, words, customer_name,
+               customer_phone, phone_digits, made_at, received_at)
+             VALUES ($1, $2, 'T-1', 'service', '态度不好', $3, '138-0013-8000', '13800138000', $4, $4)",
+            &[id.clone().into(), job.into(), NAME.into(), four_years_ago.clone().into()],
+        );
+        peek::exec(
+            &b.url(),
+            "INSERT INTO complaint_steps(complaint_id, step, at, by_actor, note)
+             VALUES ($1, 'accepted', $2, 'person:desk', $3)",
+            &[id.into(), four_years_ago.clone().into(), format!("已致电{NAME},约定上门").into()],
+        );
+    }
     let (ok, out, err) = retention(&b, &["--dry-run"]);
     assert!(ok, "{err}");
     assert!(
@@ -115,6 +133,16 @@ fn closed_orders_are_anonymised_after_the_retention_period(b: Backend) {
             "handed_over".into()
         )
     );
+    let notes = |job: &str| {
+        peek::query(
+            &b.url(),
+            "SELECT note FROM complaint_steps WHERE complaint_id = $1",
+            &[format!("C-{job}").into()],
+        )[0]
+        .text(0)
+    };
+    assert_eq!(notes("WO-OLD"), "", "a handling note names the customer");
+    assert!(notes("WO-NEW").contains(NAME), "a recent order's note is kept");
     for sql in [
         "SELECT COUNT(*) FROM ops WHERE job_id = $1 AND payload <> '{}'",
         "SELECT COUNT(*) FROM changes WHERE job_id = $1",

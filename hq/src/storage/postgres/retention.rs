@@ -57,6 +57,12 @@ impl RetentionRecords for PgRecords<'_> {
         )
         .await?;
         self.exec(
+            "UPDATE complaint_steps SET note = '' WHERE complaint_id IN
+               (SELECT op_id FROM complaints WHERE job_id = $1)",
+            &[&job_id],
+        )
+        .await?;
+        self.exec(
             "UPDATE followup_calls SET notes = '' WHERE job_id = $1",
             &[&job_id],
         )

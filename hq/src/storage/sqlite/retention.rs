@@ -53,6 +53,11 @@ impl RetentionRecords for SqliteRecords<'_> {
             params![job_id],
         )?;
         self.exec(
+            "UPDATE complaint_steps SET note = '' WHERE complaint_id IN
+               (SELECT op_id FROM complaints WHERE job_id = ?1)",
+            params![job_id],
+        )?;
+        self.exec(
             "UPDATE followup_calls SET notes = '' WHERE job_id = ?1",
             params![job_id],
         )?;
