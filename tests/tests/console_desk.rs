@@ -316,6 +316,12 @@ fn reassign_reschedule_and_cancel_reach_the_board_and_the_trail(b: Backend) {
     assert!(entries
         .iter()
         .all(|e| e.actor == Actor::Person("zhou".into())));
+    // The append-only trail names no customer: who agreed stays in the
+    // order, which retention anonymises.
+    assert!(
+        entries.iter().all(|e| !e.detail.contains("陈先生")),
+        "{entries:?}"
+    );
 }
 on_both!(reassign_reschedule_and_cancel_reach_the_board_and_the_trail);
 

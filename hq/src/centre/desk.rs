@@ -833,15 +833,16 @@ pub(crate) async fn reschedule_order<R: Records>(
     check_text("the reason", reason, 500, true)?;
     check_text("who agreed", &consent.agreed_by, 100, true)?;
     rules::reschedule(r, job_id, at, reason, Some(consent), now).await?;
+    // The trail is append-only and outlives retention: who agreed (a
+    // customer's name) stays in the order, which retention anonymises.
     audit::record(
         r,
         by,
         "order.reschedule",
         Some(job_id),
         &format!(
-            "{} ({}, {})",
+            "{} ({})",
             stamp(at),
-            consent.agreed_by.trim(),
             consent.channel.label(onsite_core::locale::Lang::ZhCn)
         ),
         now,
