@@ -17,6 +17,15 @@ pub const DEFAULT_RETENTION_DAYS: u32 = 30;
 /// The longest retention HQ may set (ten years); a longer one is refused.
 pub const MAX_RETENTION_DAYS: u32 = 3650;
 
+/// A name as a masked list shows it: its first character and `**`
+/// (`王小明` → `王**`); an empty name stays empty.
+pub fn mask_name(name: &str) -> String {
+    match name.trim().chars().next() {
+        Some(c) => format!("{c}**"),
+        None => String::new(),
+    }
+}
+
 /// A phone number as a list shows it: the first three and the last four
 /// digits, the rest as `*` (`13800138000` → `138****8000`). Separators are
 /// dropped; a number of fewer than 8 digits keeps only its last two.
@@ -141,6 +150,13 @@ fn blank(value: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_shows_its_first_character() {
+        assert_eq!(mask_name("王小明"), "王**");
+        assert_eq!(mask_name(" 欧阳娜娜 "), "欧**");
+        assert_eq!(mask_name(""), "");
+    }
 
     #[test]
     fn a_phone_shows_its_first_three_and_last_four_digits() {

@@ -79,7 +79,11 @@ fn closed_orders_are_anonymised_after_the_retention_period(b: Backend) {
             &b.url(),
             "INSERT INTO complaint_steps(complaint_id, step, at, by_actor, note)
              VALUES ($1, 'accepted', $2, 'person:desk', $3)",
-            &[id.into(), four_years_ago.clone().into(), format!("已致电{NAME},约定上门").into()],
+            &[
+                id.into(),
+                four_years_ago.clone().into(),
+                format!("已致电{NAME},约定上门").into(),
+            ],
         );
     }
     let (ok, out, err) = retention(&b, &["--dry-run"]);
@@ -142,7 +146,10 @@ fn closed_orders_are_anonymised_after_the_retention_period(b: Backend) {
         .text(0)
     };
     assert_eq!(notes("WO-OLD"), "", "a handling note names the customer");
-    assert!(notes("WO-NEW").contains(NAME), "a recent order's note is kept");
+    assert!(
+        notes("WO-NEW").contains(NAME),
+        "a recent order's note is kept"
+    );
     for sql in [
         "SELECT COUNT(*) FROM ops WHERE job_id = $1 AND payload <> '{}'",
         "SELECT COUNT(*) FROM changes WHERE job_id = $1",

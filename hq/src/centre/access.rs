@@ -709,43 +709,9 @@ pub fn sees_confidential(role: Role) -> bool {
     allows(role, Action::SeeConfidential)
 }
 
-/// A name masked: its first character and `**` (王小明 → 王**).
-pub fn mask_name(name: &str) -> String {
-    let name = name.trim();
-    match name.chars().next() {
-        Some(c) => format!("{c}**"),
-        None => String::new(),
-    }
-}
-
-/// A phone masked: its first three and last four digits (138****8000);
-/// one with fewer than 8 digits shows none.
-pub fn mask_phone(phone: &str) -> String {
-    let d: Vec<char> = phone.chars().filter(char::is_ascii_digit).collect();
-    if d.is_empty() {
-        return String::new();
-    }
-    if d.len() < 8 {
-        return "****".into();
-    }
-    let head: String = d[..3].iter().collect();
-    let tail: String = d[d.len() - 4..].iter().collect();
-    format!("{head}****{tail}")
-}
-
-/// A room or place shortened to its first two characters (3栋2单元501 → 3栋…).
-pub fn short_address(location: &str) -> String {
-    let location = location.trim();
-    if location.chars().count() <= 2 {
-        return if location.is_empty() {
-            String::new()
-        } else {
-            "…".into()
-        };
-    }
-    let head: String = location.chars().take(2).collect();
-    format!("{head}…")
-}
+/// The masking rules are the core's, one copy for the phone and HQ:
+/// `王**`, `138****8000`, a place down to its building (`3栋**`).
+pub use onsite_core::privacy::{mask_name, mask_phone, short_location as short_address};
 
 /// List lines as `role` may see them: a confidential order's customer and
 /// place masked unless the role sees confidential orders.
@@ -847,9 +813,9 @@ mod tests {
         assert_eq!(mask_name("王小明"), "王**");
         assert_eq!(mask_name(""), "");
         assert_eq!(mask_phone("138-0013-8000"), "138****8000");
-        assert_eq!(mask_phone("12345"), "****");
-        assert_eq!(short_address("3栋2单元501"), "3栋…");
-        assert_eq!(short_address("大堂"), "…");
+        assert_eq!(mask_phone("12345"), "***45");
+        assert_eq!(short_address("3栋2单元501"), "3栋**");
+        assert_eq!(short_address("大堂"), "**");
     }
 
     #[test]
