@@ -432,6 +432,31 @@ fn a_confidential_order_is_masked_for_the_front_desk_and_never_exported(b: Backe
         .collect();
     assert_eq!(exported.len(), 1);
     assert!(!log_of(&hq, "WO-VIP").iter().any(|(_, k, ..)| k == "export"));
+    // A printed list of customers is a manager's: for everyone else the
+    // print stylesheet leaves the lists out, and every printout says who
+    // printed it.
+    let board = desk.get("/board?tech=T-1").body;
+    assert!(
+        board.contains(r#"<body class="lists-unprintable">"#),
+        "{board}"
+    );
+    assert!(
+        board.contains(r#"<table class="customer-list">"#),
+        "{board}"
+    );
+    assert!(board.contains("打印人:王芳 (desk)"), "{board}");
+    let found = desk.get("/orders?q=WO-").body;
+    assert!(
+        found.contains(r#"<table class="customer-list">"#),
+        "{found}"
+    );
+    let mgr_board = mgr.get("/board?tech=T-1").body;
+    assert!(mgr_board.contains("<body>") && mgr_board.contains("打印人:赵经理 (mgr)"));
+    let css = desk.get("/assets/console.css").body;
+    assert!(
+        css.contains("body.lists-unprintable .customer-list { display: none !important; }"),
+        "the print stylesheet hides the lists"
+    );
     // The manager's daily summary page shows it, but never on paper.
     let daily = mgr.get("/reports").body;
     assert!(

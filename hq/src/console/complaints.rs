@@ -242,7 +242,7 @@ fn complaint_card(who: &Signed, k: &Complaint, now: DateTime<Utc>) -> Markup {
     let clocks = k.clocks(now);
     let breached = clocks.iter().any(|c| c.breached);
     html! {
-        section.card.breach[breached] id={ "c-" (short_id(&k.id)) } {
+        section.card.customer-list.breach[breached] id={ "c-" (short_id(&k.id)) } {
             h3 {
                 "#" (short_id(&k.id)) " · " (kind_name(who, k.kind)) " · " (channel_name(who, &k.channel))
                 @if breached { span.flag.breach { (who.tr("超时", "Breach")) } }

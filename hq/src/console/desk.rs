@@ -155,7 +155,7 @@ fn calls_table(who: &Signed, calls: &[Call]) -> Markup {
         @if calls.is_empty() {
             p.muted { (who.tr("当天没有记录。", "Nothing recorded that day.")) }
         } @else {
-            table {
+            table.customer-list {
                 thead { tr {
                     th { (who.tr("时间", "Time")) } th { (who.tr("方式", "Channel")) }
                     th { (who.tr("来电人", "Caller")) } th { (who.tr("电话", "Phone")) }
@@ -337,7 +337,7 @@ pub(crate) fn state_label(who: &Signed, line: &OrderLine) -> &'static str {
 /// Orders as a list: number, appointment, customer, place, technician, state, flags.
 pub(crate) fn order_table(who: &Signed, lines: &[OrderLine], now: chrono::DateTime<Utc>) -> Markup {
     html! {
-        table {
+        table.customer-list {
             thead { tr {
                 th { (who.tr("单号", "Number")) } th { (who.tr("预约", "Appointment")) }
                 th { (who.tr("客户", "Customer")) } th { (who.tr("楼盘/房号", "Site / room")) }

@@ -296,7 +296,10 @@ pub fn layout(who: &Signed, current: &str, title: &str, main: Markup) -> Markup 
         (DOCTYPE)
         html lang=(html_lang(lang)) {
             (head(lang, title))
-            body {
+            // 「未经许可,任何人不得随意查阅客户档案」 (GPS book): a printed list of
+            // customers is an export, a manager's (`Action::Export`); for
+            // everyone else the print stylesheet leaves `.customer-list` out.
+            body class=[(!who.may(Action::Export)).then_some("lists-unprintable")] {
                 header.top.no-print {
                     a.brand href="/" { (tr(lang, "Onsite 客服中心", "Onsite service centre")) }
                     nav {
@@ -318,7 +321,18 @@ pub fn layout(who: &Signed, current: &str, title: &str, main: Markup) -> Markup 
                         }
                     }
                 }
-                main { (main) }
+                main {
+                    p.list-print-refused {
+                        (tr(lang, "客户清单仅限经理打印,本页打印时不含清单。", "Lists of customers are printed by a manager only: this printout leaves them out."))
+                    }
+                    (main)
+                    // Every printout says who printed it and when.
+                    p.print-only.printed-by {
+                        (tr(lang, "打印人:", "Printed by "))
+                        (who.person.display_name) " (" (who.person.username) ") · "
+                        (local(chrono::Utc::now()))
+                    }
+                }
             }
         }
     }

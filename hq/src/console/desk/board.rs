@@ -206,7 +206,7 @@ async fn render(
         @if b.unassigned.is_empty() {
             p.muted { (who.tr("没有待派工的工单。", "No order waits for a technician.")) }
         } @else {
-            table {
+            table.customer-list {
                 thead { tr {
                     th { (who.tr("单号", "Number")) } th { (who.tr("预约", "Appointment")) }
                     th { (who.tr("客户", "Customer")) } th { (who.tr("楼盘/房号", "Site / room")) }
@@ -249,7 +249,7 @@ async fn render(
             @if b.lines.is_empty() {
                 p.muted { (who.tr("当天没有工单。", "No order that day.")) }
             } @else {
-                table {
+                table.customer-list {
                     thead { tr {
                         th { (who.tr("单号", "Number")) } th { (who.tr("预约", "Appointment")) }
                         th { (who.tr("客户", "Customer")) } th { (who.tr("楼盘/房号", "Site / room")) }
