@@ -8,6 +8,7 @@
 
 use onsite_core::documents::escpos::{self, Align, Column, EscPos, PrinterProfile};
 use onsite_core::signature::{render_png, Background, Ink};
+use onsite_core::sync::encoding::{decode, encode, Coding};
 use onsite_core::sync::protocol::{decode_pull, decode_push, ChangeKind};
 
 /// HQ's push-body decoder: any bytes give a request or a typed error, and
@@ -92,5 +93,20 @@ pub fn escpos_layout(data: &[u8]) {
         p.cut();
         let bytes = p.finish();
         assert!(escpos::decode(&bytes).is_ok());
+    }
+}
+
+/// The decoder of compressed sync bodies: any bytes, read as zstd and as
+/// gzip, give at most the limit of plain bytes or a typed error (a bomb is
+/// refused, not inflated); and any bytes compressed then decoded are
+/// themselves.
+pub fn body_decoder(data: &[u8]) {
+    const LIMIT: usize = 1 << 20;
+    for c in [Coding::Zstd, Coding::Gzip] {
+        if let Ok(plain) = decode(c, data, LIMIT) {
+            assert!(plain.len() <= LIMIT);
+        }
+        let packed = encode(c, data).expect("any bytes compress");
+        assert_eq!(decode(c, &packed, data.len()).expect("round trip"), data);
     }
 }

@@ -113,9 +113,21 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/keys", post(create_key).get(list_keys))
         .route("/v1/keys/{name}/revoke", post(revoke_key))
         .fallback(|| async { HqError::NotFound("route".into()) })
+        .layer(axum::middleware::from_fn(accept_encoding))
         .layer(axum::middleware::from_fn(trace_request))
         .layer(DefaultBodyLimit::max(rules::MAX_BLOB_BYTES + 1024))
         .with_state(state)
+}
+
+/// Every answer says which codings HQ takes request bodies in (RFC 7694):
+/// a phone compresses its pushes only once it has heard this.
+async fn accept_encoding(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let mut res = next.run(req).await;
+    res.headers_mut().insert(
+        header::ACCEPT_ENCODING,
+        header::HeaderValue::from_static(onsite_core::sync::encoding::ACCEPT),
+    );
+    res
 }
 
 /// The answer of the liveness check.

@@ -25,6 +25,10 @@ pub enum HqError {
     Conflict(String),
     #[error("body larger than {0} bytes")]
     TooLarge(usize),
+    /// A body in a content coding HQ does not decode (415; the answer's
+    /// `Accept-Encoding` lists those it does).
+    #[error("HQ does not decode {0} bodies: send zstd, gzip or plain (总部不支持此压缩格式)")]
+    UnsupportedEncoding(String),
     /// A sum or difference of money HQ computes does not fit in an amount.
     #[error("the {0} does not fit in an amount of money")]
     AmountOverflow(String),
@@ -44,7 +48,7 @@ pub enum HqError {
 
 impl HqError {
     /// Every code an error body can carry, as the contract lists them.
-    pub const CODES: [&'static str; 11] = [
+    pub const CODES: [&'static str; 12] = [
         "unauthorized",
         "forbidden",
         "not_found",
@@ -56,6 +60,7 @@ impl HqError {
         "unavailable",
         "internal",
         "wipe",
+        "unsupported_encoding",
     ];
 
     /// The HTTP status and the stable code of the JSON body.
@@ -72,6 +77,9 @@ impl HqError {
             HqError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             HqError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
             HqError::Wipe => (StatusCode::GONE, "wipe"),
+            HqError::UnsupportedEncoding(_) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_encoding")
+            }
         }
     }
 }
@@ -190,6 +198,7 @@ mod tests {
             HqError::Unavailable(String::new()),
             HqError::Internal(String::new()),
             HqError::Wipe,
+            HqError::UnsupportedEncoding(String::new()),
         ];
         let codes: Vec<&str> = all.iter().map(|e| e.code().1).collect();
         assert_eq!(codes, HqError::CODES);

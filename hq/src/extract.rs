@@ -224,7 +224,28 @@ pub struct LimitedBody<const LIMIT: usize>(pub Bytes);
 impl<const LIMIT: usize> FromRequest<AppState> for LimitedBody<LIMIT> {
     type Rejection = HqError;
 
+    /// A body in `Content-Encoding: zstd` or `gzip` is inflated here, at most
+    /// `LIMIT` bytes of it ([`onsite_core::sync::encoding::decode`]): what a
+    /// route reads is always the plain body, whatever the wire carried.
     async fn from_request(req: Request, state: &AppState) -> Result<Self> {
+        use onsite_core::sync::encoding::{self, BodyCoding, DecodeError};
+        let coding = encoding::body_coding(
+            req.headers()
+                .get(axum::http::header::CONTENT_ENCODING)
+                .map(|v| v.to_str().unwrap_or("?")),
+        );
+        if coding == BodyCoding::Unsupported {
+            let named = req
+                .headers()
+                .get(axum::http::header::CONTENT_ENCODING)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("unreadable")
+                .chars()
+                .filter(char::is_ascii_graphic)
+                .take(40)
+                .collect::<String>();
+            return Err(HqError::UnsupportedEncoding(named));
+        }
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 HqError::TooLarge(LIMIT)
@@ -235,7 +256,16 @@ impl<const LIMIT: usize> FromRequest<AppState> for LimitedBody<LIMIT> {
         if bytes.len() > LIMIT {
             return Err(HqError::TooLarge(LIMIT));
         }
-        Ok(LimitedBody(bytes))
+        match coding {
+            BodyCoding::Coded(c) => match encoding::decode(c, &bytes, LIMIT) {
+                Ok(plain) => Ok(LimitedBody(Bytes::from(plain))),
+                Err(DecodeError::TooLarge { .. }) => Err(HqError::TooLarge(LIMIT)),
+                Err(e @ DecodeError::Corrupt { .. }) => Err(HqError::BadRequest(format!(
+                    "{e} (请求内容压缩数据损坏或被截断)"
+                ))),
+            },
+            BodyCoding::Plain | BodyCoding::Unsupported => Ok(LimitedBody(bytes)),
+        }
     }
 }
 

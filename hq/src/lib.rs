@@ -75,6 +75,10 @@ impl Server {
         let app = api::router(state)
             .merge(watch::routes(watch.clone()))
             .merge(console::routes(console))
+            // Answers compressed as the client asks (zstd, else gzip): a
+            // pull page of orders shrinks several times; photos are left
+            // as they are (JPEG and PNG).
+            .layer(tower_http::compression::CompressionLayer::new())
             .layer(axum::middleware::from_fn_with_state(watch, watch::observe));
         let handle = tokio::spawn(async move {
             // The peer's address is what enrollment's wrong codes are counted by.

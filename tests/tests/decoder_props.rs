@@ -686,6 +686,26 @@ proptest! {
         check_decoded_push(&bytes)?;
     }
 
+    /// A compressed push damaged on the way (bytes changed, cut short)
+    /// inflates to at most the limit or fails typed, in both codings; the
+    /// undamaged body inflates to the push itself.
+    #[test]
+    fn compressed_pushes_damaged_on_the_way_decode_or_fail_typed(
+        edits in edits(),
+        cut in proptest::option::of(any::<usize>()),
+    ) {
+        use onsite_core::sync::encoding::{decode, encode, Coding};
+        for c in [Coding::Zstd, Coding::Gzip] {
+            let packed = encode(c, push_body()).unwrap();
+            prop_assert_eq!(&decode(c, &packed, push_body().len()).unwrap(), push_body());
+            let damaged = damage(&packed, &edits, cut);
+            fuzz_checks::body_decoder(&damaged);
+            if let Ok(plain) = decode(c, &damaged, 1 << 20) {
+                prop_assert!(plain.len() <= 1 << 20);
+            }
+        }
+    }
+
     /// Real ops whose header fields take arbitrary values: HQ takes exactly
     /// the ops whose sequence number, ids and clock stamp are well-formed.
     #[test]
@@ -1009,7 +1029,7 @@ type Target = (&'static str, fn(&[u8]), fn(&[u8]) -> bool);
 /// ESC/POS receipts walk back into commands.
 #[test]
 fn every_fuzz_seed_passes_its_target_and_still_decodes() {
-    let targets: [Target; 4] = [
+    let targets: [Target; 5] = [
         ("push_decoder", fuzz_checks::push_decoder, |b| {
             decode_push(b).is_ok_and(|r| !r.ops.is_empty())
         }),
@@ -1023,6 +1043,10 @@ fn every_fuzz_seed_passes_its_target_and_still_decodes() {
             // A printed receipt (ending in a cut), or a receipt's text.
             escpos::decode(b).is_ok_and(|c| c.contains(&Command::Cut))
                 || std::str::from_utf8(b).is_ok_and(|t| t.contains('\n'))
+        }),
+        ("body_decoder", fuzz_checks::body_decoder, |b| {
+            // A compressed push (whole, cut, or a bomb: all of it still zstd or gzip).
+            b.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) || b.starts_with(&[0x1f, 0x8b])
         }),
     ];
     for (target, run, valid) in targets {

@@ -16,7 +16,7 @@
 //! tests and the bench; they never panic inside a runtime (see
 //! [`super::runtime::block_on`]).
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::receipt::NumberBlock;
+use crate::sync::encoding::{self, Coding};
 use crate::sync::protocol::{
     Backlog, EnrollRequest, EnrollResponse, ErrorBody, PullResponse, PushRequest, PushResponse,
 };
@@ -154,7 +155,17 @@ struct Inner {
     config: SyncConfig,
     cancel: CancelHandle,
     jitter: AtomicU64,
+    /// The coding HQ last said it accepts request bodies in
+    /// ([`encoding::preferred`] of its `Accept-Encoding`): [`UNHEARD`] not
+    /// yet known, [`PLAIN`] none, [`ZSTD`] or [`GZIP`].
+    send_coding: AtomicU8,
 }
+
+/// [`Inner::send_coding`]'s values.
+const UNHEARD: u8 = 0;
+const PLAIN: u8 = 1;
+const ZSTD: u8 = 2;
+const GZIP: u8 = 3;
 
 enum Attempt<T> {
     Done(T),
@@ -216,6 +227,7 @@ impl SyncClient {
                 config,
                 cancel: CancelHandle::default(),
                 jitter: AtomicU64::new(seed),
+                send_coding: AtomicU8::new(UNHEARD),
             }),
         })
     }
@@ -290,6 +302,35 @@ impl Inner {
         0.5 + (x >> 11) as f64 / (1u64 << 53) as f64 / 2.0
     }
 
+    /// The coding to send a body of `len` bytes of `content_type` in, if any.
+    fn coding_for(&self, content_type: &str, len: usize) -> Option<Coding> {
+        if content_type != "application/json" || len < encoding::MIN_COMPRESSED_BYTES {
+            // Photos are JPEG and PNG, compressed already.
+            return None;
+        }
+        match self.send_coding.load(Ordering::Relaxed) {
+            ZSTD => Some(Coding::Zstd),
+            GZIP => Some(Coding::Gzip),
+            _ => None,
+        }
+    }
+
+    /// Learns from an answer's `Accept-Encoding` which coding HQ takes bodies in.
+    fn learn_coding(&self, headers: &reqwest::header::HeaderMap) {
+        let Some(accepted) = headers
+            .get(reqwest::header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+        else {
+            return;
+        };
+        let code = match encoding::preferred(accepted) {
+            Some(Coding::Zstd) => ZSTD,
+            Some(Coding::Gzip) => GZIP,
+            None => PLAIN,
+        };
+        self.send_coding.store(code, Ordering::Relaxed);
+    }
+
     async fn once<T: DeserializeOwned>(
         &self,
         method: reqwest::Method,
@@ -305,14 +346,43 @@ impl Inner {
         if !self.config.token.is_empty() {
             req = req.bearer_auth(&self.config.token);
         }
+        let mut coded = None;
         if let Some(b) = body {
-            req = req.body(b);
+            match self.coding_for(content_type, b.len()) {
+                Some(c) => match encoding::encode(c, &b) {
+                    Ok(packed) => {
+                        coded = Some(c);
+                        req = req
+                            .header(reqwest::header::CONTENT_ENCODING, c.token())
+                            .body(packed);
+                    }
+                    // Compression is an optimisation: a body it fails on goes plain.
+                    Err(_) => req = req.body(b),
+                },
+                None => req = req.body(b),
+            }
         }
         let resp = match req.send().await {
             Ok(r) => r,
             Err(e) => return Ok(Attempt::Retry(e.to_string())),
         };
         let status = resp.status();
+        self.learn_coding(resp.headers());
+        if status == reqwest::StatusCode::UNSUPPORTED_MEDIA_TYPE && coded.is_some() {
+            // HQ no longer takes that coding (and said which it takes, if
+            // any): the same body again, as HQ now asks.
+            if resp
+                .headers()
+                .get(reqwest::header::ACCEPT_ENCODING)
+                .is_none()
+            {
+                self.send_coding.store(PLAIN, Ordering::Relaxed);
+            }
+            return Ok(Attempt::Retry(format!(
+                "HQ does not take {} bodies",
+                coded.map_or("", Coding::token)
+            )));
+        }
         let bytes = match resp.bytes().await {
             Ok(b) => b,
             Err(e) => return Ok(Attempt::Retry(format!("reading the response: {e}"))),
@@ -462,6 +532,19 @@ impl Inner {
             .call(super::super::technician::Technician::outbox_len)
             .await? as u64;
         let batch = self.config.batch_size;
+        if total > 0 && self.send_coding.load(Ordering::Relaxed) == UNHEARD {
+            // One small question first, so that even the first batch goes
+            // compressed if HQ takes it (HQ lists its codings on every answer);
+            // once per client, and a failure just leaves the batch plain.
+            let _ = self
+                .once::<serde_json::Value>(
+                    reqwest::Method::GET,
+                    "/v1/health",
+                    None,
+                    "application/json",
+                )
+                .await;
+        }
         loop {
             let ops = store.call(move |t| t.pending_ops(batch)).await?;
             let Some(first_seq) = ops.first().map(|op| op.seq) else {

@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod client;
+pub mod encoding;
 pub mod protocol;
 pub mod runtime;
 

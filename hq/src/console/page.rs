@@ -70,9 +70,10 @@ pub fn problem(lang: Lang, e: &HqError) -> String {
     let zh = match e {
         HqError::NotFound(_) => "找不到该记录,请检查编号。",
         HqError::Conflict(_) => "与现有记录冲突(可能已被他人处理),请刷新后再试。",
-        HqError::BadRequest(_) | HqError::AmountOverflow(_) | HqError::TooLarge(_) => {
-            "输入不符合要求,请检查后再试。"
-        }
+        HqError::BadRequest(_)
+        | HqError::AmountOverflow(_)
+        | HqError::TooLarge(_)
+        | HqError::UnsupportedEncoding(_) => "输入不符合要求,请检查后再试。",
         HqError::Forbidden(_) | HqError::Unauthorized | HqError::Wipe => "您无权执行此操作。",
         HqError::TooManyRequests(_) => "尝试次数过多,请稍后再试。",
         HqError::Unavailable(_) | HqError::Internal(_) => {
@@ -137,6 +138,7 @@ impl Failure {
             HqError::Conflict(_) => StatusCode::CONFLICT,
             HqError::BadRequest(_) | HqError::AmountOverflow(_) => StatusCode::BAD_REQUEST,
             HqError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            HqError::UnsupportedEncoding(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             HqError::Forbidden(_) | HqError::Unauthorized | HqError::Wipe => StatusCode::FORBIDDEN,
             HqError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             HqError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
