@@ -100,7 +100,6 @@ pub fn push(r: &mut Report, s: &Sizes, encrypted: bool) -> anyhow::Result<()> {
     // visit offline (built on tmpfs).
     let scratch = scratch_dir();
     let built = scratch.path().join("phone.sqlite3");
-    let ink = workload::signature_1000().encode();
     let jobs: Vec<String> = (0..s.visits).map(|n| format!("V-{n:04}")).collect();
     let (photographing, working);
     {
@@ -117,7 +116,8 @@ pub fn push(r: &mut Report, s: &Sizes, encrypted: bool) -> anyhow::Result<()> {
         let photos = workload::take_photos(&tech, &jobs)?;
         photographing = t.elapsed();
         let t = Instant::now();
-        for (job, photo) in jobs.iter().zip(&photos) {
+        for (n, (job, photo)) in jobs.iter().zip(&photos).enumerate() {
+            let ink = workload::signature_1000_of(n as u64 + 1).encode();
             complete_visit(&tech, job, &ink, photo)?;
         }
         working = t.elapsed();
@@ -128,6 +128,9 @@ pub fn push(r: &mut Report, s: &Sizes, encrypted: bool) -> anyhow::Result<()> {
     let tech = open(&path, profile)?;
     let ops = tech.pending_ops(usize::MAX)?;
     let total_ops = ops.len();
+    if !encrypted {
+        signature_share(r, &ops)?;
+    }
     // What the sync will upload first, counted from the store.
     let mut blobs = Vec::new();
     for sha in tech.pending_blobs()? {
@@ -460,4 +463,64 @@ pub fn pull(r: &mut Report, s: &Sizes) -> anyhow::Result<()> {
         met: None,
     });
     Ok(())
+}
+
+/// How much of one visit's compressed push is its signature, and the floor:
+/// the visit's ops alone (one push body, zstd as the phone sends it), the
+/// same with the signature's strokes blanked, and the strokes' own bytes
+/// (the binary encoding, before base64) compressed.
+fn signature_share(r: &mut Report, ops: &[onsite_core::sync::protocol::Op]) -> anyhow::Result<()> {
+    use onsite_core::sync::encoding::{encode, Coding};
+    let first = ops.first().map(|o| o.job_id.clone()).unwrap_or_default();
+    let visit: Vec<_> = ops.iter().filter(|o| o.job_id == first).cloned().collect();
+    let body = serde_json::to_vec(&PushRequest {
+        ops: visit.clone(),
+        backlog: None,
+    })?;
+    let mut v = serde_json::to_value(&PushRequest {
+        ops: visit,
+        backlog: None,
+    })?;
+    let mut inks = Vec::new();
+    blank_inks(&mut v, &mut inks);
+    let blanked = serde_json::to_vec(&v)?;
+    let mut raw = Vec::new();
+    for b64 in &inks {
+        use base64::Engine;
+        raw.extend(base64::engine::general_purpose::STANDARD.decode(b64)?);
+    }
+    let z = |b: &[u8]| encode(Coding::Zstd, b).map(|p| p.len());
+    r.note(format!(
+        "figure 5, one visit's ops ({} ops) as one push: {} B of JSON, {} B zstd; without the signature's strokes {} B zstd; the strokes themselves {} B binary ({} B as base64 in the JSON), {} B zstd: the signature is {} B of the compressed visit, its floor about {} B",
+        ops.iter().filter(|o| o.job_id == first).count(),
+        body.len(),
+        z(&body)?,
+        z(&blanked)?,
+        raw.len(),
+        inks.iter().map(String::len).sum::<usize>(),
+        z(&raw)?,
+        z(&body)?.saturating_sub(z(&blanked)?),
+        z(&raw)?,
+    ));
+    Ok(())
+}
+
+fn blank_inks(v: &mut serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                if k == "ink" {
+                    if let serde_json::Value::String(s) = x {
+                        if !s.is_empty() {
+                            out.push(std::mem::take(s));
+                        }
+                    }
+                } else {
+                    blank_inks(x, out);
+                }
+            }
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(|x| blank_inks(x, out)),
+        _ => {}
+    }
 }

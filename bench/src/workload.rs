@@ -15,6 +15,32 @@ use onsite_core::{sample, AcceptanceInput, Result, SignInput, Technician};
 pub const ANSWERS_PER_VISIT: usize = 20;
 
 /// A 1 000-point handwritten-looking signature on a 600×200 pad.
+/// [`signature_1000`] as one customer's hand would draw it: every point
+/// moved by up to 1.5 px, its pressure by up to 0.05 and its time by up to
+/// 3 ms, from a generator seeded by `n` (each visit its own signature, so
+/// no batch compresses one visit's strokes against another's).
+pub fn signature_1000_of(n: u64) -> Ink {
+    let mut ink = signature_1000();
+    let mut x = n.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        (x >> 11) as f32 / (1u64 << 53) as f32
+    };
+    let mut shift = 0u32;
+    for s in &mut ink.strokes {
+        for p in &mut s.points {
+            p.x += (next() - 0.5) * 3.0;
+            p.y += (next() - 0.5) * 3.0;
+            p.pressure = (p.pressure + (next() - 0.5) * 0.1).clamp(0.05, 1.0);
+            shift += (next() * 3.0) as u32;
+            p.t_ms += shift;
+        }
+    }
+    ink
+}
+
 pub fn signature_1000() -> Ink {
     let mut strokes = Vec::new();
     let mut t = 0u32;

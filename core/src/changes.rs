@@ -238,6 +238,7 @@ mod tests {
                 })
                 .collect(),
             received_at: at,
+            applied_omitted: false,
         })
         .unwrap();
         let acked = heard.take();

@@ -628,6 +628,7 @@ pub(crate) async fn push<R: Records>(
         last_applied_seq: last,
         results,
         received_at: now,
+        applied_omitted: false,
     };
     log_push(device, &sorted, &response);
     Ok(response)

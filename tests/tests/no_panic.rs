@@ -512,6 +512,7 @@ const CALLS: &[(&str, Call)] = &[
             last_applied_seq,
             results,
             received_at: i.at,
+            applied_omitted: i.flag,
         })
         .map(drop)
     }),

@@ -137,6 +137,10 @@ impl Technician {
                 }
             }
             ack.trimmed = outbox::trim(tx, resp.last_applied_seq)?;
+            if resp.applied_omitted {
+                // HQ listed only what it did not apply: the rest it trimmed was applied.
+                ack.applied = ack.trimmed.saturating_sub(ack.duplicates + ack.rejected);
+            }
             self.apply_deferred(tx)?;
             super::crash_point("ack-committing");
             Ok((ack, touched))

@@ -574,7 +574,14 @@ impl Inner {
             })?;
             super::crash_point("push-sending");
             let resp: PushResponse = self
-                .request(reqwest::Method::POST, "/v1/sync/push", Some(body), listener)
+                .request(
+                    reqwest::Method::POST,
+                    // The answer lists only what HQ did not apply: the
+                    // applied ones are implied by `last_applied_seq`.
+                    "/v1/sync/push?omit_applied=true",
+                    Some(body),
+                    listener,
+                )
                 .await?;
             super::crash_point("push-answered");
             let last_applied_seq = resp.last_applied_seq;

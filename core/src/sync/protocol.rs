@@ -110,6 +110,11 @@ pub struct PushResponse {
     pub results: Vec<OpResult>,
     /// HQ's clock when it applied the batch.
     pub received_at: DateTime<Utc>,
+    /// `results` lists only the ops HQ did not apply (the push asked
+    /// `omit_applied`): every other op of the batch up to
+    /// `last_applied_seq` was applied.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub applied_omitted: bool,
 }
 
 /// A change HQ made to a job, as the device pulls it.
