@@ -68,6 +68,8 @@ public final class BackgroundSync: @unchecked Sendable {
     public func install(_ tech: OnsiteTechnician, onStopped: @escaping @Sendable (StopReason) -> Void) async {
         let pending = (try? await tech.store { try $0.pendingOps() }) ?? 0
         let monitor = NWPathMonitor()
+        let newSignIn = locked { self.tech !== tech }
+        if newSignIn { policy.reset() }
         locked {
             self.tech = tech
             self.onStopped = onStopped

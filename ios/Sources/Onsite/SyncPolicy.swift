@@ -60,6 +60,21 @@ public final class SyncPolicy: @unchecked Sendable {
 
     private func interval() -> Int64 { pending ? Self.periodicPendingMs : Self.periodicIdleMs }
 
+    /// A new sign-in: forget the last one's failures and stop.
+    public func reset() {
+        locked {
+            online = true
+            pending = false
+            photosPending = false
+            running = false
+            again = false
+            againExpedited = false
+            failures = 0
+            retryAtMs = nil
+            stopped = nil
+        }
+    }
+
     /// The app started or came back with `pendingOps` changes in the outbox.
     public func started(pendingOps: Int64, online: Bool) -> SyncPlan {
         locked {

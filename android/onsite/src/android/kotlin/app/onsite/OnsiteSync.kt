@@ -27,12 +27,14 @@ import kotlin.coroutines.cancellation.CancellationException
  * requests (all with the network-connected constraint and exponential backoff)
  * and the OS's events into the policy's. Android only (not in the JVM suite).
  *
- * In `Application.onCreate` (so a worker that wakes the process finds the store),
+ * From `Application.onCreate` (so a worker that wakes the process finds the store),
  * once the technician is signed in:
  * ```
- * OnsiteSync.install(this, tech, notification = { syncNotification(it) }) { reason ->
- *     // SIGNED_OUT: enroll again; WIPED: onWiped already deleted the key
- *     signOut(reason)
+ * appScope.launch {
+ *     OnsiteSync.install(this@App, tech, notification = { syncNotification(it) }) { reason ->
+ *         // SIGNED_OUT: enroll again; WIPED: onWiped already deleted the key
+ *         signOut(reason)
+ *     }
  * }
  * // after tech.handOver(jobId):        OnsiteSync.handedOver(this)
  * // after a photo or any other step:   OnsiteSync.workQueued(this, photos = true)
@@ -72,20 +74,21 @@ object OnsiteSync {
         onStopped: (StopReason) -> Unit,
     ) {
         val app = context.applicationContext
+        if (this.tech !== tech) policy.reset()
         this.tech = tech
         this.notification = notification
         this.onStopped = onStopped
         val cm = app.getSystemService(ConnectivityManager::class.java)
         val online = cm.getNetworkCapabilities(cm.activeNetwork)?.let(::usable) ?: false
-        apply(app, policy.started(tech.pendingChanges(), online))
+        carryOut(app, policy.started(tech.pendingChanges(), online))
         if (callback == null) {
             val cb = object : ConnectivityManager.NetworkCallback() {
                 override fun onCapabilitiesChanged(network: Network, caps: NetworkCapabilities) {
-                    apply(app, policy.connectivityChanged(usable(caps)))
+                    carryOut(app, policy.connectivityChanged(usable(caps)))
                 }
 
                 override fun onLost(network: Network) {
-                    apply(app, policy.connectivityChanged(false))
+                    carryOut(app, policy.connectivityChanged(false))
                 }
             }
             cm.registerDefaultNetworkCallback(cb)
@@ -102,19 +105,19 @@ object OnsiteSync {
         WorkManager.getInstance(app).cancelAllWorkByTag(TAG)
     }
 
-    fun handedOver(context: Context) = apply(context.applicationContext, policy.handedOver())
+    fun handedOver(context: Context) = carryOut(context.applicationContext, policy.handedOver())
 
     fun workQueued(context: Context, photos: Boolean = false) =
-        apply(context.applicationContext, policy.workQueued(photos))
+        carryOut(context.applicationContext, policy.workQueued(photos))
 
-    fun userAsked(context: Context) = apply(context.applicationContext, policy.userAsked())
+    fun userAsked(context: Context) = carryOut(context.applicationContext, policy.userAsked())
 
     private fun usable(caps: NetworkCapabilities) =
         caps.hasCapability(NetworkCapabilities.NET_CAPABILITY_INTERNET) &&
             caps.hasCapability(NetworkCapabilities.NET_CAPABILITY_VALIDATED)
 
     /** The plan, as WorkManager requests. */
-    internal fun apply(app: Context, plan: SyncPlan) {
+    internal fun carryOut(app: Context, plan: SyncPlan) {
         val wm = WorkManager.getInstance(app)
         val connected = Constraints.Builder().setRequiredNetworkType(NetworkType.CONNECTED).build()
         // WorkManager's backoff applies when the OS stops a sync midway; its floor is 10 s.
@@ -189,7 +192,7 @@ class OnsiteSyncWorker(context: Context, params: WorkerParameters) : CoroutineWo
             else -> policy.due()
         }
         if (plan !is SyncPlan.RunNow) {
-            OnsiteSync.apply(applicationContext, plan)
+            OnsiteSync.carryOut(applicationContext, plan)
             return Result.success()
         }
         val next = try {
@@ -200,7 +203,7 @@ class OnsiteSyncWorker(context: Context, params: WorkerParameters) : CoroutineWo
             tech.cancelSync()
             throw e
         }
-        OnsiteSync.apply(applicationContext, next)
+        OnsiteSync.carryOut(applicationContext, next)
         return Result.success()
     }
 

@@ -52,10 +52,24 @@ class SyncPolicy(
     val consecutiveFailures: Int @Synchronized get() = failures
 
     /** Why syncing stopped for good, or null while it goes on. */
-    val stopReason: StopReason? get() = stopped
+    val stopReason: StopReason? @Synchronized get() = stopped
 
     /** The periodic sync's interval now: shorter while work waits on the phone. */
-    val periodicIntervalMs: Long get() = if (pending) PERIODIC_PENDING_MS else PERIODIC_IDLE_MS
+    val periodicIntervalMs: Long @Synchronized get() = if (pending) PERIODIC_PENDING_MS else PERIODIC_IDLE_MS
+
+    /** A new sign-in: forget the last one's failures and stop. */
+    @Synchronized
+    fun reset() {
+        online = true
+        pending = false
+        photosPending = false
+        running = false
+        again = false
+        againExpedited = false
+        failures = 0
+        retryAtMs = null
+        stopped = null
+    }
 
     /**
      * The app started, or was brought back, with [pendingOps] changes in the
@@ -155,7 +169,7 @@ class SyncPolicy(
     }
 
     /** Whether the next background sync will carry photos (iOS asks for a processing task then). */
-    val photosWaiting: Boolean get() = photosPending
+    val photosWaiting: Boolean @Synchronized get() = photosPending
 
     private fun wantNow(expedited: Boolean): SyncPlan {
         stopped?.let { return SyncPlan.Stop(it) }

@@ -146,6 +146,8 @@ suspend fun revokedAndWipedStopTheSchedule(hq: Hq) {
         assertEquals(SyncPlan.Stop(StopReason.SIGNED_OUT), plan, "nothing restarts the schedule")
     }
     assertTrue(revoked.tech.pendingChanges() > 0, "the unsent change is kept for the next sign-in")
+    p.reset()
+    assertEquals(SyncPlan.RunNow(expedited = false), p.started(revoked.tech.pendingChanges(), online = true), "signed in again: the kept change goes")
     revoked.tech.close()
 
     val wiped = hq.newTechnician("kt-sched-wipe")
