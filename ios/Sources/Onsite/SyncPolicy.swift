@@ -81,6 +81,7 @@ public final class SyncPolicy: @unchecked Sendable {
             self.online = online
             pending = pendingOps > 0
             if let stopped { return .stop(stopped) }
+            if running { return .running }
             if !pending { return .idle(periodicMs: interval()) }
             if !online { return .waitForNetwork }
             return run(expedited: false)

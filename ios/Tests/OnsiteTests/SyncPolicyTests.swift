@@ -40,6 +40,7 @@ final class SyncPolicyTests: XCTestCase {
         XCTAssertEqual(p.handedOver(), .runNow(expedited: true))
         XCTAssertEqual(p.handedOver(), .running)
         XCTAssertEqual(p.due(), .running)
+        XCTAssertEqual(p.started(pendingOps: 2, online: true), .running)
         XCTAssertEqual(p.finished(.synced(pendingOps: 5)), .runNow(expedited: true))
         XCTAssertEqual(p.finished(.synced(pendingOps: 0)), .idle(periodicMs: SyncPolicy.periodicIdleMs))
         XCTAssertEqual(p.due(), .runNow(expedited: false))

@@ -80,6 +80,7 @@ class SyncPolicy(
         this.online = online
         pending = pendingOps > 0
         return stopped?.let { SyncPlan.Stop(it) } ?: when {
+            running -> SyncPlan.Running
             !pending -> SyncPlan.Idle(periodicIntervalMs)
             !online -> SyncPlan.WaitForNetwork
             else -> run(expedited = false)

@@ -41,6 +41,7 @@ suspend fun handoverSyncsAtOnce(@Suppress("UNUSED_PARAMETER") hq: Hq) {
     // A second visit is handed over while that sync runs: one more sync right after, not two at once.
     assertEquals(SyncPlan.Running, p.handedOver())
     assertEquals(SyncPlan.Running, p.due(), "the periodic sync does not start a second one")
+    assertEquals(SyncPlan.Running, p.started(pendingOps = 2, online = true), "nor the app coming back to the foreground")
     assertEquals(SyncPlan.RunNow(expedited = true), p.finished(SyncOutcome.Synced(pendingOps = 5)))
     assertEquals(SyncPlan.Idle(SyncPolicy.PERIODIC_IDLE_MS), p.finished(SyncOutcome.Synced(pendingOps = 0)))
     // A handover is synced at once even during a backoff.
