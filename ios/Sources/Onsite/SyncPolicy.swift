@@ -28,6 +28,7 @@ public final class SyncPolicy: @unchecked Sendable {
     private var online = true
     private var pending = false
     private var photosPending = false
+    private var urgent = false
     private var running = false
     private var again = false
     private var againExpedited = false
@@ -66,6 +67,7 @@ public final class SyncPolicy: @unchecked Sendable {
             online = true
             pending = false
             photosPending = false
+            urgent = false
             running = false
             again = false
             againExpedited = false
@@ -92,6 +94,7 @@ public final class SyncPolicy: @unchecked Sendable {
     public func handedOver() -> SyncPlan {
         locked {
             pending = true
+            urgent = true
             return wantNow(expedited: true)
         }
     }
@@ -119,7 +122,8 @@ public final class SyncPolicy: @unchecked Sendable {
             if let stopped { return .stop(stopped) }
             if !online { return .waitForNetwork }
             if running { return .running }
-            if returned && (pending || retryAtMs != nil) { return run(expedited: false) }
+            // Expedited while a handed-over visit is still unsent.
+            if returned && (pending || retryAtMs != nil) { return run(expedited: urgent) }
             return idleOrRetry()
         }
     }
@@ -145,6 +149,7 @@ public final class SyncPolicy: @unchecked Sendable {
                 retryAtMs = nil
                 pending = pendingOps > 0
                 photosPending = false
+                urgent = false
             case .retry:
                 failures += 1
                 retryAtMs = clock() + backoff.delayMs(attempt: failures, random: random())

@@ -57,7 +57,7 @@ final class SyncPolicyTests: XCTestCase {
         clock.nowMs += 2 * SyncPolicy.periodicIdleMs
         XCTAssertEqual(p.due(), .waitForNetwork)
         XCTAssertEqual(p.userAsked(), .waitForNetwork)
-        XCTAssertEqual(p.connectivityChanged(online: true), .runNow(expedited: false))
+        XCTAssertEqual(p.connectivityChanged(online: true), .runNow(expedited: true))
         XCTAssertEqual(p.connectivityChanged(online: true), .running)
         XCTAssertEqual(p.finished(.synced(pendingOps: 0)), .idle(periodicMs: SyncPolicy.periodicIdleMs))
         XCTAssertEqual(p.connectivityChanged(online: false), .waitForNetwork)
@@ -65,6 +65,10 @@ final class SyncPolicyTests: XCTestCase {
         XCTAssertEqual(p.handedOver(), .runNow(expedited: true))
         XCTAssertEqual(p.connectivityChanged(online: false), .waitForNetwork)
         XCTAssertEqual(p.finished(.retry(code: "offline")), .waitForNetwork)
+        XCTAssertEqual(p.connectivityChanged(online: true), .runNow(expedited: true))
+        XCTAssertEqual(p.finished(.synced(pendingOps: 0)), .idle(periodicMs: SyncPolicy.periodicIdleMs))
+        XCTAssertEqual(p.connectivityChanged(online: false), .waitForNetwork)
+        XCTAssertEqual(p.workQueued(photos: true), .idle(periodicMs: SyncPolicy.periodicPendingMs))
         XCTAssertEqual(p.connectivityChanged(online: true), .runNow(expedited: false))
     }
 

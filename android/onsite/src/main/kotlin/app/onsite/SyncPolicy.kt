@@ -41,6 +41,7 @@ class SyncPolicy(
     private var online = true
     private var pending = false
     private var photosPending = false
+    private var urgent = false
     private var running = false
     private var again = false
     private var againExpedited = false
@@ -63,6 +64,7 @@ class SyncPolicy(
         online = true
         pending = false
         photosPending = false
+        urgent = false
         running = false
         again = false
         againExpedited = false
@@ -91,6 +93,7 @@ class SyncPolicy(
     @Synchronized
     fun handedOver(): SyncPlan {
         pending = true
+        urgent = true
         return wantNow(expedited = true)
     }
 
@@ -118,8 +121,9 @@ class SyncPolicy(
         stopped?.let { return SyncPlan.Stop(it) }
         if (!online) return SyncPlan.WaitForNetwork
         if (running) return SyncPlan.Running
-        // Back online with work waiting (or a retry outstanding): go now, not at the end of the backoff.
-        return if (returned && (pending || retryAtMs != null)) run(expedited = false) else idleOrRetry()
+        // Back online with work waiting (or a retry outstanding): go now, not at the end
+        // of the backoff; expedited while a handed-over visit is still unsent.
+        return if (returned && (pending || retryAtMs != null)) run(expedited = urgent) else idleOrRetry()
     }
 
     /**
@@ -145,6 +149,7 @@ class SyncPolicy(
                 retryAtMs = null
                 pending = outcome.pendingOps > 0
                 photosPending = false
+                urgent = false
             }
             is SyncOutcome.Retry -> {
                 failures++

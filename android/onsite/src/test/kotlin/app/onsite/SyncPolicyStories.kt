@@ -59,7 +59,7 @@ suspend fun offlineWaitsForTheNetwork(@Suppress("UNUSED_PARAMETER") hq: Hq) {
     clock.advanceTo(clock.nowMs + 2 * SyncPolicy.PERIODIC_IDLE_MS)
     assertEquals(SyncPlan.WaitForNetwork, p.due(), "nor when the periodic timer fires")
     assertEquals(SyncPlan.WaitForNetwork, p.userAsked(), "nor on pull to refresh")
-    assertEquals(SyncPlan.RunNow(expedited = false), p.connectivityChanged(true), "the network returns: a sync runs")
+    assertEquals(SyncPlan.RunNow(expedited = true), p.connectivityChanged(true), "the network returns: the handed-over visit goes, expedited")
     assertEquals(SyncPlan.Running, p.connectivityChanged(true), "a second report of the same network starts nothing")
     assertEquals(SyncPlan.Idle(SyncPolicy.PERIODIC_IDLE_MS), p.finished(SyncOutcome.Synced(pendingOps = 0)))
     // Flapping with nothing to send starts no sync.
@@ -69,7 +69,12 @@ suspend fun offlineWaitsForTheNetwork(@Suppress("UNUSED_PARAMETER") hq: Hq) {
     assertEquals(SyncPlan.RunNow(expedited = true), p.handedOver())
     assertEquals(SyncPlan.WaitForNetwork, p.connectivityChanged(false))
     assertEquals(SyncPlan.WaitForNetwork, p.finished(SyncOutcome.Retry("offline")))
-    assertEquals(SyncPlan.RunNow(expedited = false), p.connectivityChanged(true), "back: the retry runs now")
+    assertEquals(SyncPlan.RunNow(expedited = true), p.connectivityChanged(true), "back: the retry runs now")
+    assertEquals(SyncPlan.Idle(SyncPolicy.PERIODIC_IDLE_MS), p.finished(SyncOutcome.Synced(pendingOps = 0)))
+    // Work that is not a handover waits offline too, and goes when the network returns, not expedited.
+    assertEquals(SyncPlan.WaitForNetwork, p.connectivityChanged(false))
+    assertEquals(SyncPlan.Idle(SyncPolicy.PERIODIC_PENDING_MS), p.workQueued(photos = true))
+    assertEquals(SyncPlan.RunNow(expedited = false), p.connectivityChanged(true))
 }
 
 suspend fun backoffDoublesToTheCapAndResets(@Suppress("UNUSED_PARAMETER") hq: Hq) {
@@ -203,7 +208,7 @@ suspend fun hqUnreachableThenBack(hq: Hq) {
         // The phone loses the network, then finds it again before the retry's time.
         assertEquals(SyncPlan.WaitForNetwork, p.connectivityChanged(false))
         link.up()
-        assertEquals(SyncPlan.RunNow(expedited = false), p.connectivityChanged(true), "the network is back: sync now")
+        assertEquals(SyncPlan.RunNow(expedited = true), p.connectivityChanged(true), "the network is back: sync now")
         assertEquals(SyncPlan.Idle(SyncPolicy.PERIODIC_IDLE_MS), p.sync(tech), "synced; the backoff is over")
         assertEquals(0, p.consecutiveFailures)
         assertEquals(0L, tech.pendingChanges(), "the outbox drained")
