@@ -143,15 +143,19 @@ public final class BackgroundSync: @unchecked Sendable {
         }
     }
 
-    /// A sync in the foreground; iOS gives it a little time if the app goes to the background meanwhile.
+    /// A sync in the foreground; iOS gives it a little time if the app goes to
+    /// the background meanwhile. On expiry the sync is cancelled and the time
+    /// handed back at once (UIKit ends an app that keeps it).
     private func runInApp(_ tech: OnsiteTechnician) {
         Task { @MainActor in
-            let id = UIApplication.shared.beginBackgroundTask(withName: "onsite.sync") { tech.cancelSync() }
+            let time = BackgroundTime()
+            time.id = UIApplication.shared.beginBackgroundTask(withName: "onsite.sync") {
+                tech.cancelSync()
+                time.end()
+            }
             let next = await self.policy.sync(tech)
             self.apply(next)
-            if id != .invalid {
-                UIApplication.shared.endBackgroundTask(id)
-            }
+            time.end()
         }
     }
 
@@ -210,6 +214,18 @@ public final class BackgroundSync: @unchecked Sendable {
         request.requiresNetworkConnectivity = true
         request.requiresExternalPower = false
         try? BGTaskScheduler.shared.submit(request)
+    }
+}
+
+/// The identifier of extra background time, ended once.
+@MainActor
+private final class BackgroundTime {
+    var id: UIBackgroundTaskIdentifier = .invalid
+
+    func end() {
+        guard id != .invalid else { return }
+        UIApplication.shared.endBackgroundTask(id)
+        id = .invalid
     }
 }
 #endif
