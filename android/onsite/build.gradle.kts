@@ -50,4 +50,7 @@ dependencies {
     implementation("net.java.dev.jna:jna:5.15.0@aar")
     implementation("org.jetbrains.kotlinx:kotlinx-coroutines-core:1.9.0")
     implementation("org.jetbrains.kotlinx:kotlinx-coroutines-android:1.9.0")
+    // Background sync (src/android/kotlin/app/onsite/OnsiteSync.kt): CoroutineWorker,
+    // expedited work and ExistingPeriodicWorkPolicy.UPDATE need 2.8+.
+    implementation("androidx.work:work-runtime-ktx:2.9.1")
 }

@@ -81,6 +81,13 @@ fun main() {
             "a screen driven by availableActions alone works a visit to the handover" to ::drivenByAvailableActions,
             "a GPS repair out of warranty: vehicle, parts only, terminal and SIM pairs" to ::gpsRepairVisit,
             "the store opens with its key; a wrong key is a typed exception and changes nothing" to ::storeKey,
+            // Issue 15: when the shells sync (SyncPolicyStories.kt).
+            "sync policy: a handed-over visit syncs at once, expedited" to ::handoverSyncsAtOnce,
+            "sync policy: offline nothing runs until the network returns, then a sync runs" to ::offlineWaitsForTheNetwork,
+            "sync policy: the retry wait doubles to its cap within its jitter and resets after a success" to ::backoffDoublesToTheCapAndResets,
+            "sync policy: each typed error of the core is a retry, a later try or a stop" to ::typedErrorsMapToDecisions,
+            "sync policy: a revoked device or a remote wipe at a real HQ stops the schedule" to ::revokedAndWipedStopTheSchedule,
+            "sync policy: HQ unreachable schedules a retry; the network back syncs at once" to ::hqUnreachableThenBack,
         )
         var failed = 0
         for ((name, test) in tests) {
@@ -761,8 +768,11 @@ class Hq(val onsite: File) : AutoCloseable {
         return out
     }
 
-    /** Enrolls a technician's phone: HQ makes a code, the device exchanges it, opens its store. */
-    suspend fun newTechnician(id: String): Phone {
+    /**
+     * Enrolls a technician's phone: HQ makes a code, the device exchanges it, opens its store.
+     * The phone syncs with [hqUrl] (HQ itself, or a [Link] to it).
+     */
+    suspend fun newTechnician(id: String, hqUrl: String = url): Phone {
         val code = Regex("enrollment code for $id: (\\S+)").find(cli("enroll", id, "--name", "师傅 $id"))!!.groupValues[1]
         val device = "phone-$id"
         val enrollment = Onsite.enroll(url, code, device)
@@ -770,7 +780,7 @@ class Hq(val onsite: File) : AutoCloseable {
         val keyFile = File(dir, "$id.key")
         val key = StoreKeys.getOrCreate(keyFile, keystore)
         val tech = Onsite.open(File(dir, "$id.sqlite3").absolutePath, key, enrollment.profile)
-        tech.connect(url, enrollment.token)
+        tech.connect(hqUrl, enrollment.token)
         return Phone(tech, id, device, File(dir, "$id.sqlite3"), keyFile, enrollment.profile, this)
     }
 
