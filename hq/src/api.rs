@@ -776,12 +776,22 @@ async fn push(
         decode_push_envelope(&bytes).map_err(|_| HqError::BadRequest(e.to_string()))
     })?;
     let mut out = s.store.push(&d, req, Utc::now()).await?;
+    let applied = out
+        .results
+        .iter()
+        .filter(|r| r.outcome == onsite_core::sync::protocol::Outcome::Applied)
+        .count();
     if q.omit_applied {
         out.results
             .retain(|r| r.outcome != onsite_core::sync::protocol::Outcome::Applied);
         out.applied_omitted = true;
     }
-    Ok(Json(out).into_response())
+    let mut response = Json(out).into_response();
+    // For the metrics (watch.rs): the answer may no longer list them.
+    response
+        .extensions_mut()
+        .insert(crate::watch::AppliedOps(applied));
+    Ok(response)
 }
 
 #[derive(Deserialize, IntoParams)]

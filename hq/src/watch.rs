@@ -9,7 +9,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -83,7 +82,11 @@ pub async fn observe(State(w): State<Watch>, req: Request, next: Next) -> Respon
     if status == StatusCode::OK {
         match route.as_str() {
             "/v1/sync/pull" => w.metrics.pull_page(),
-            "/v1/sync/push" => response = count_applied(&w.metrics, response).await,
+            "/v1/sync/push" => {
+                if let Some(AppliedOps(n)) = response.extensions().get::<AppliedOps>() {
+                    w.metrics.ops_applied(u64::try_from(*n).unwrap_or(u64::MAX));
+                }
+            }
             _ => {}
         }
     }
@@ -93,25 +96,11 @@ pub async fn observe(State(w): State<Watch>, req: Request, next: Next) -> Respon
     response
 }
 
-/// Reads a push's answer to count the ops applied, and passes it on whole.
-/// No size limit: the answer is a JSON value HQ already holds in memory, and
-/// a limit here would turn an applied push into an error for the phone.
-async fn count_applied(metrics: &Metrics, response: Response) -> Response {
-    let (parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
-        return HqError::Internal("a push answer could not be read back".into()).into_response();
-    };
-    if let Ok(answer) = serde_json::from_slice::<onsite_core::sync::protocol::PushResponse>(&bytes)
-    {
-        let applied = answer
-            .results
-            .iter()
-            .filter(|r| r.outcome == onsite_core::sync::protocol::Outcome::Applied)
-            .count();
-        metrics.ops_applied(u64::try_from(applied).unwrap_or(u64::MAX));
-    }
-    Response::from_parts(parts, Body::from(bytes))
-}
+/// How many ops a push applied, set on its answer by the push handler: the
+/// answer itself may list only the ops not applied (`omit_applied`) and may be
+/// compressed by the time it passes here.
+#[derive(Clone, Copy)]
+pub struct AppliedOps(pub usize);
 
 /// Prometheus text, for operators: it needs a key with the admin scope (a
 /// scraper sends it as a bearer token), since it shows how busy the service

@@ -302,7 +302,8 @@ impl HeldPush {
                             Ok(n) => n,
                         };
                         acc.extend_from_slice(&buf[..n]);
-                        let start = find(&acc, b"POST /v1/sync/push ");
+                        // Path then a space, or the query (`?omit_applied=true`).
+                        let start = find(&acc, b"POST /v1/sync/push");
                         if let (Some(start), true) = (start, a.load(Ordering::SeqCst)) {
                             let Some(end) = find(&acc[start..], b"\r\n\r\n") else {
                                 continue;
