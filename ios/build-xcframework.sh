@@ -4,7 +4,7 @@
 # sources, so `swift build` / `swift test` / Xcode can use this package.
 # Runs on macOS with Xcode and rustup.
 #
-#   bash ios/build-xcframework.sh            # release
+#   bash ios/build-xcframework.sh            # the `mobile` profile (size-tuned, see BENCHMARKS.md)
 #   ONSITE_BIN=$PWD/target/debug/onsite swift test --package-path ios   # the XCTest suite
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +13,9 @@ cd "$(dirname "$0")/.."
 targets=(aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios aarch64-apple-darwin x86_64-apple-darwin)
 rustup target add "${targets[@]}"
 for t in "${targets[@]}"; do
-  cargo build --release -p onsite-ffi --target "$t"
+  # The size profile (fat LTO, one codegen unit, opt-level z); static libraries
+  # keep their symbols for the app's link, which drops what the app does not call.
+  cargo build --profile mobile -p onsite-ffi --target "$t"
 done
 
 # Swift sources and the C header + module map, from the host library (library mode).
@@ -23,14 +25,14 @@ out=target/xcframework
 rm -rf "$out" ios/OnsiteFFI.xcframework
 mkdir -p "$out/ios-sim" "$out/macos"
 # One library per platform: the simulator and macOS slices are fat (arm64 + x86_64).
-lipo -create target/aarch64-apple-ios-sim/release/libonsite_ffi.a target/x86_64-apple-ios/release/libonsite_ffi.a \
+lipo -create target/aarch64-apple-ios-sim/mobile/libonsite_ffi.a target/x86_64-apple-ios/mobile/libonsite_ffi.a \
   -output "$out/ios-sim/libonsite_ffi.a"
-lipo -create target/aarch64-apple-darwin/release/libonsite_ffi.a target/x86_64-apple-darwin/release/libonsite_ffi.a \
+lipo -create target/aarch64-apple-darwin/mobile/libonsite_ffi.a target/x86_64-apple-darwin/mobile/libonsite_ffi.a \
   -output "$out/macos/libonsite_ffi.a"
 
 headers=ios/Generated/OnsiteFFI
 xcodebuild -create-xcframework \
-  -library target/aarch64-apple-ios/release/libonsite_ffi.a -headers "$headers" \
+  -library target/aarch64-apple-ios/mobile/libonsite_ffi.a -headers "$headers" \
   -library "$out/ios-sim/libonsite_ffi.a" -headers "$headers" \
   -library "$out/macos/libonsite_ffi.a" -headers "$headers" \
   -output ios/OnsiteFFI.xcframework

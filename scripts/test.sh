@@ -21,6 +21,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "one SQLite library linked (dependency graph and the onsite binary)"
 bash scripts/check-one-sqlite.sh
 
+step "the phone library's size: mobile profile, 6 MB budget (scripts/size.sh)"
+bash scripts/size.sh
+
 step "fuzz targets compile (fuzz/ is outside the workspace)"
 # libfuzzer-sys builds libFuzzer's C++ sources even for a check: it needs a C++ compiler.
 if ! command -v c++ >/dev/null 2>&1; then

@@ -13,6 +13,7 @@ mod console;
 mod load;
 mod local;
 mod report;
+mod size;
 mod sync;
 mod workload;
 
@@ -107,6 +108,9 @@ fn main() -> anyhow::Result<()> {
             Ok(url) => console::pages(&mut report, &centre, "PostgreSQL", Some(&url))?,
             Err(_) => report.note("console pages on PostgreSQL: skipped, ONSITE_BENCH_PG_URL is not set (scripts/bench.sh sets it)"),
         }
+    }
+    if run("size") {
+        size::library(&mut report)?;
     }
     report.print();
     if let Some(path) = write {

@@ -33,6 +33,8 @@ fn call(
     path: &str,
     token: &str,
 ) -> (u16, String, String) {
+    // The product's TLS crypto; reqwest brings none of its own here.
+    onsite_core::sync::ensure_tls_provider();
     rt.block_on(async {
         let mut req = reqwest::Client::new()
             .request(method.parse().unwrap(), format!("{url}{path}"))

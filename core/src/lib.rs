@@ -11,6 +11,11 @@
 //! [`Technician`] is the public object: one per signed-in technician, with a
 //! method for each thing the technician does.
 
+// SQLCipher, linked through rusqlite, calls the store's crypto provider by
+// name (`onsite_sqlcipher_setup`): naming the crate here links it into every
+// binary that links this one.
+use onsite_store_crypto as _;
+
 pub mod changes;
 pub mod charge;
 pub mod checklist;

@@ -128,6 +128,8 @@ impl Client {
         // Paths are joined segment by segment below; a trailing slash would
         // leave an empty one.
         url.path_segments_mut().map_err(|_| bad())?.pop_if_empty();
+        // The product's one TLS crypto (ring), as the phone's sync client has.
+        onsite_core::sync::ensure_tls_provider();
         // Not `reqwest::Client::new()`: it panics where the builder reports.
         let http = reqwest::Client::builder()
             .timeout(timeout)

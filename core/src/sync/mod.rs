@@ -9,6 +9,7 @@ pub mod runtime;
 
 pub use apply::{Ack, Conflict};
 pub use client::{CancelHandle, SyncClient, SyncConfig, SyncListener, SyncReport, SyncState};
+pub use runtime::ensure_tls_provider;
 
 /// A place inside a sync where the crash-safety test kills the process
 /// (`tests/tests/crash_safety.rs`): between HQ's answer and the phone's

@@ -52,10 +52,25 @@ pub fn runtime() -> Result<&'static Runtime> {
         })
 }
 
+/// Makes ring the process's TLS crypto unless the app already chose one.
+///
+/// The phone's library carries ring, not aws-lc (a fraction of the size, and
+/// no CMake in the Android and iOS cross-builds), so reqwest has no crypto of
+/// its own to fall back on: every HTTP client in the product is built after
+/// this. An app that installed its own provider keeps it (the call is then a
+/// no-op), so embedding Onsite never changes the app's TLS.
+pub fn ensure_tls_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Err only when another thread installed one first: that one stands.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
 /// The process-wide HTTP client (rustls, one connection pool). Cloning it is
 /// cheap and shares the pool; timeouts and the token are set per request.
 pub fn http() -> Result<reqwest::Client> {
     HTTP.get_or_init(|| {
+        ensure_tls_provider();
         reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .build()
