@@ -340,7 +340,16 @@ impl HqProcess {
         HqProcess { child, url }
     }
 
-    pub fn kill(mut self) {
+    pub fn kill(self) {
+        drop(self);
+    }
+}
+
+/// A test that fails while its HQ runs must not leave the server behind: it
+/// would hold the test's stderr open, and `cargo test | tee` in the test
+/// command would wait for it forever instead of reporting the failure.
+impl Drop for HqProcess {
+    fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
