@@ -10,6 +10,10 @@ use rusqlite::Connection;
 const KEY: &str = "x'2DD29CA851E7B56E4697B0E1F08507293D761A05CE4D1B628663F411A8086D99'";
 
 fn open(path: &std::path::Path, key: &str) -> Connection {
+    // SQLite marks itself initialised before SQLCipher's set-up has run: the
+    // tests' first opens, in parallel, wait for one whole initialisation.
+    static READY: std::sync::Once = std::sync::Once::new();
+    READY.call_once(|| drop(Connection::open_in_memory().unwrap()));
     let c = Connection::open(path).unwrap();
     c.execute_batch(&format!("PRAGMA key = \"{key}\";"))
         .unwrap();

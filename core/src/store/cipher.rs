@@ -103,9 +103,25 @@ impl std::fmt::Debug for StoreKey {
     }
 }
 
+/// SQLite initialised, SQLCipher's part included, before the first keyed
+/// connection of the process. SQLite marks itself initialised before it runs
+/// SQLCipher's set-up, so a thread whose first open races another's could
+/// key its connection while SQLCipher is still setting up, and `PRAGMA key`
+/// would fail (seen when two stores were opened at once at start-up). The
+/// first open here runs the whole set-up; any other waits for it.
+fn sqlite_ready() {
+    static READY: std::sync::Once = std::sync::Once::new();
+    READY.call_once(|| {
+        // An open of an in-memory database initialises SQLite in this
+        // thread; its outcome is the next open's to report.
+        let _ = Connection::open_in_memory();
+    });
+}
+
 /// Opens `path` and keys the connection: `PRAGMA key` is its first
 /// statement, then one read proves the key before anything is written.
 pub fn connect(path: &Path, key: &StoreKey) -> Result<Connection> {
+    sqlite_ready();
     let conn = Connection::open(path)?;
     let pragma = Zeroizing::new(format!("PRAGMA key = \"{}\";", &*key.sql_literal()));
     conn.execute_batch(&pragma)?;
