@@ -555,6 +555,30 @@ async fn get_order(
 
 /// What a key sees of customers: with the `customer` scope (or `admin`),
 /// everything but a confidential order's; without it, always masked.
+/// Logs an integration key's read of the `listed` orders and says what it
+/// sees: its sight, and which of the orders are confidential.
+async fn key_read(
+    s: &AppState,
+    key: crate::keys::Key,
+    origin: &Origin,
+    look: Look,
+    listed: &[String],
+) -> Result<(Sight, std::collections::HashSet<String>)> {
+    let sight = key_sight(&key);
+    let secret = s
+        .store
+        .looked(
+            &Reader::Key(key.name),
+            origin,
+            look,
+            listed,
+            sight,
+            Utc::now(),
+        )
+        .await?;
+    Ok((sight, secret))
+}
+
 fn key_sight(key: &crate::keys::Key) -> Sight {
     if key.allows(Scope::Customer) {
         Sight::NotConfidential
@@ -1066,18 +1090,7 @@ async fn invoices(
     let mut out = s.store.pending_invoices().await?;
     // An invoice's title is the customer's name (or their company's).
     let listed: Vec<String> = out.iter().map(|i| i.job_id.clone()).collect();
-    let sight = key_sight(&key);
-    let secret = s
-        .store
-        .looked(
-            &Reader::Key(key.name),
-            &origin,
-            Look::ApiList,
-            &listed,
-            sight,
-            Utc::now(),
-        )
-        .await?;
+    let (sight, secret) = key_read(&s, key, &origin, Look::ApiList, &listed).await?;
     for i in out
         .iter_mut()
         .filter(|i| sight.masks(secret.contains(&i.job_id)))
@@ -1148,18 +1161,7 @@ async fn complaints(
     let key = scoped.0;
     let mut out = s.store.complaints().await?;
     let listed: Vec<String> = out.iter().map(|c| c.job_id.clone()).collect();
-    let sight = key_sight(&key);
-    let secret = s
-        .store
-        .looked(
-            &Reader::Key(key.name),
-            &origin,
-            Look::ApiComplaints,
-            &listed,
-            sight,
-            Utc::now(),
-        )
-        .await?;
+    let (sight, secret) = key_read(&s, key, &origin, Look::ApiComplaints, &listed).await?;
     for c in out
         .iter_mut()
         .filter(|c| sight.masks(secret.contains(&c.job_id)))
@@ -1205,18 +1207,7 @@ async fn old_parts(
     let mut out = s.store.old_parts(q.job_id.as_deref()).await?;
     // A GPS terminal's return tag names the customer's vehicle (plate).
     let listed: Vec<String> = out.iter().map(|p| p.job_id.clone()).collect();
-    let sight = key_sight(&key);
-    let secret = s
-        .store
-        .looked(
-            &Reader::Key(key.name),
-            &origin,
-            Look::ApiList,
-            &listed,
-            sight,
-            Utc::now(),
-        )
-        .await?;
+    let (sight, secret) = key_read(&s, key, &origin, Look::ApiList, &listed).await?;
     for p in out
         .iter_mut()
         .filter(|p| sight.masks(secret.contains(&p.job_id)))
