@@ -82,6 +82,7 @@ pub fn fleet(s: &Sizes) -> anyhow::Result<Vec<Device>> {
                     serde_json::to_vec(&PushRequest {
                         ops: c.to_vec(),
                         backlog: None,
+                        uploading: Vec::new(),
                     })?,
                 ))
             })

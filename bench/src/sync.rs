@@ -186,6 +186,7 @@ pub fn push(r: &mut Report, s: &Sizes, encrypted: bool) -> anyhow::Result<()> {
             serde_json::to_vec(&PushRequest {
                 ops: c.to_vec(),
                 backlog: None,
+                uploading: Vec::new(),
             })
         })
         .collect::<Result<_, _>>()?;
@@ -476,10 +477,12 @@ fn signature_share(r: &mut Report, ops: &[onsite_core::sync::protocol::Op]) -> a
     let body = serde_json::to_vec(&PushRequest {
         ops: visit.clone(),
         backlog: None,
+        uploading: Vec::new(),
     })?;
     let mut v = serde_json::to_value(&PushRequest {
         ops: visit,
         backlog: None,
+        uploading: Vec::new(),
     })?;
     let mut inks = Vec::new();
     blank_inks(&mut v, &mut inks);

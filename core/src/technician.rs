@@ -912,11 +912,45 @@ impl Technician {
         self.store.read(|c| blobs::exists(c, sha256))
     }
 
-    /// Blobs HQ has not confirmed yet.
+    /// Blobs HQ does not hold yet, smallest first.
     pub fn pending_blobs(&self) -> Result<Vec<String>> {
+        Ok(self
+            .pending_uploads()?
+            .into_iter()
+            .map(|p| p.sha256)
+            .collect())
+    }
+
+    /// Blobs HQ does not hold yet with their sizes and how far their upload
+    /// got, smallest first (the order the sync sends them in).
+    pub fn pending_uploads(&self) -> Result<Vec<blobs::PendingBlob>> {
         self.store.read(blobs::pending)
     }
 
+    /// How many blobs HQ does not hold yet (the shell's "photos waiting").
+    pub fn pending_blob_count(&self) -> Result<u64> {
+        self.store.read(blobs::pending_count)
+    }
+
+    /// Which of these blobs HQ does not hold yet (each once, in order).
+    pub fn unsent_among(&self, shas: Vec<String>) -> Result<Vec<String>> {
+        self.store.read(|c| {
+            let mut out: Vec<String> = Vec::new();
+            for sha in shas {
+                if !out.contains(&sha) && blobs::is_pending(c, &sha)? {
+                    out.push(sha);
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// HQ acknowledged the first `acked` bytes of a blob's upload.
+    pub fn note_blob_progress(&self, sha256: &str, acked: u64) -> Result<()> {
+        self.store.write(|tx| blobs::set_acked(tx, sha256, acked))
+    }
+
+    /// HQ holds the whole blob.
     pub fn mark_blob_uploaded(&self, sha256: &str) -> Result<()> {
         self.store.write(|tx| blobs::mark_uploaded(tx, sha256))
     }

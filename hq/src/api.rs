@@ -15,6 +15,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use onsite_core::order::WorkOrder;
 use onsite_core::receipt::NumberBlock;
 use onsite_core::sync::protocol::{decode_push_envelope, EnrollRequest};
+use onsite_core::sync::upload::UploadProgress;
 use onsite_core::sync::protocol::{
     ChangeKind, EnrollResponse, ErrorBody, PullResponse, PushRequest, PushResponse,
 };
@@ -34,7 +35,7 @@ use crate::extract::{
 use crate::keys::{KeyInfo, Scope};
 use crate::limit::Limiter;
 use crate::rules::{
-    self, ComplaintRecord, FollowUp, OldPart, OrderSummary, PendingInvoice, Reconciliation,
+    self, ChunkOutcome, ComplaintRecord, FollowUp, OldPart, OrderSummary, PendingInvoice, Reconciliation,
 };
 use crate::storage::Storage;
 
@@ -104,6 +105,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/sync/push", post(push))
         .route("/v1/sync/pull", get(pull))
         .route("/v1/blobs/{sha256}", put(put_blob).get(get_blob))
+        .route(
+            "/v1/uploads/{sha256}",
+            get(upload_status).patch(upload_chunk),
+        )
         .route("/v1/receipt-blocks", post(grant_block))
         .route("/v1/followups", get(followups))
         .route("/v1/handovers", post(handover))
@@ -910,6 +915,108 @@ async fn put_blob(
         StatusCode::CREATED
     } else {
         StatusCode::OK
+    })
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/uploads/{sha256}",
+    summary = "Where the device's resumable upload of a blob stands",
+    description = "How many bytes of the blob HQ holds from its start (`offset`; the next chunk \
+        starts there), the blob's length, and whether HQ has stored the whole. Offset and length \
+        0: HQ has not heard of it.",
+    security(("device" = [])),
+    params(("sha256" = String, Path, description = "The SHA-256 of the whole blob, lowercase hex", pattern = "^[0-9a-f]{64}$")),
+    responses(
+        (status = 200, description = "How far the upload is", body = UploadProgress),
+        (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
+        (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
+        (status = 403, description = "An integration key on a device route", body = ErrorBody),
+        (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
+    )
+)]
+async fn upload_status(
+    DeviceCaller(d): DeviceCaller,
+    State(s): State<AppState>,
+    Path(sha): Path<String>,
+) -> Result<Json<UploadProgress>> {
+    Ok(Json(s.store.upload_status(&d.technician_id, &sha).await?))
+}
+
+#[utoipa::path(
+    patch,
+    path = "/v1/uploads/{sha256}",
+    summary = "Send one chunk of a blob (resumable upload)",
+    description = "The body is the blob's bytes from `Upload-Offset`, at most 1 MiB, sent with the \
+        blob's own media type. HQ takes a chunk only where its bytes end: one that starts \
+        elsewhere is answered 409 with HQ's offset in `Upload-Offset`, and one HQ holds already \
+        is acknowledged again. When the last byte is in, HQ stores the blob if the whole hashes \
+        to its address (201), or drops the chunks and answers 422: send it again from 0. A \
+        half-uploaded blob is never served.",
+    security(("device" = [])),
+    params(
+        ("sha256" = String, Path, description = "The SHA-256 of the whole blob, lowercase hex", pattern = "^[0-9a-f]{64}$"),
+        ("Upload-Offset" = u64, Header, description = "Where this chunk's bytes start in the blob"),
+        ("Upload-Length" = u64, Header, description = "The whole blob's length in bytes (at most 8 MiB)")
+    ),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The chunk's bytes"),
+    responses(
+        (status = 200, description = "Taken (or held already); more to come", body = UploadProgress,
+            headers(("Upload-Offset" = u64, description = "Bytes HQ now holds"))),
+        (status = 201, description = "The last chunk: the blob is stored", body = UploadProgress,
+            headers(("Upload-Offset" = u64, description = "Bytes HQ now holds"))),
+        (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
+        (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
+        (status = 403, description = "An integration key on a device route", body = ErrorBody),
+        (status = 409, description = "The chunk does not start where HQ's bytes end; resume at `Upload-Offset`", body = ErrorBody,
+            headers(("Upload-Offset" = u64, description = "Bytes HQ holds"))),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 422, description = "The whole blob does not hash to its address: nothing stored, start again", body = ErrorBody),
+        (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
+    )
+)]
+async fn upload_chunk(
+    DeviceCaller(d): DeviceCaller,
+    State(s): State<AppState>,
+    Path(sha): Path<String>,
+    headers: HeaderMap,
+    LimitedBody(bytes): LimitedBody<{ rules::MAX_CHUNK_BYTES }>,
+) -> Result<Response> {
+    use onsite_core::sync::upload::{self, UPLOAD_LENGTH, UPLOAD_OFFSET};
+    let chunk = upload::decode_chunk(
+        headers.get(UPLOAD_OFFSET).map(|v| v.as_bytes()),
+        headers.get(UPLOAD_LENGTH).map(|v| v.as_bytes()),
+        bytes.len(),
+    )?;
+    let media = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/octet-stream")
+        .to_string();
+    let outcome = s
+        .store
+        .upload_chunk(&d.technician_id, &sha, &media, chunk, bytes.to_vec(), Utc::now())
+        .await?;
+    let offset_header = |p: &UploadProgress| [(UPLOAD_OFFSET, p.offset.to_string())];
+    Ok(match outcome {
+        ChunkOutcome::Progress(p) => {
+            let status = if p.stored {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
+            (status, offset_header(&p), Json(p)).into_response()
+        }
+        ChunkOutcome::Elsewhere(p) => {
+            let refusal = HqError::Conflict(format!(
+                "HQ holds {} bytes of this blob: resume there (总部已收到 {} 字节,请从该处续传)",
+                p.offset, p.offset
+            ));
+            (offset_header(&p), refusal).into_response()
+        }
+        ChunkOutcome::Corrupt => HqError::BlobMismatch.into_response(),
     })
 }
 

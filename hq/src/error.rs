@@ -36,6 +36,10 @@ pub enum HqError {
     /// after this many seconds (also in the `Retry-After` header).
     #[error("too many wrong codes from this address; try again in {0} s (此地址输错次数过多,请 {0} 秒后再试)")]
     TooManyRequests(u64),
+    /// The last chunk of a resumable upload is in but the whole does not
+    /// hash to its address: nothing stored, the chunks dropped (422).
+    #[error("the whole blob does not hash to its address: nothing was stored, send it again from the start (照片数据校验失败,未保存,请重新上传)")]
+    BlobMismatch,
     #[error("database unavailable: {0}")]
     Unavailable(String),
     /// The device was revoked with wipe: it must delete its store and sign
@@ -48,7 +52,7 @@ pub enum HqError {
 
 impl HqError {
     /// Every code an error body can carry, as the contract lists them.
-    pub const CODES: [&'static str; 12] = [
+    pub const CODES: [&'static str; 13] = [
         "unauthorized",
         "forbidden",
         "not_found",
@@ -61,6 +65,7 @@ impl HqError {
         "internal",
         "wipe",
         "unsupported_encoding",
+        "blob_mismatch",
     ];
 
     /// The HTTP status and the stable code of the JSON body.
@@ -77,6 +82,7 @@ impl HqError {
             HqError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             HqError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
             HqError::Wipe => (StatusCode::GONE, "wipe"),
+            HqError::BlobMismatch => (StatusCode::UNPROCESSABLE_ENTITY, "blob_mismatch"),
             HqError::UnsupportedEncoding(_) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_encoding")
             }
@@ -198,6 +204,7 @@ mod tests {
             HqError::Unavailable(String::new()),
             HqError::Internal(String::new()),
             HqError::Wipe,
+            HqError::BlobMismatch,
             HqError::UnsupportedEncoding(String::new()),
         ];
         let codes: Vec<&str> = all.iter().map(|e| e.code().1).collect();

@@ -94,7 +94,8 @@ where
                 let handing_in = (parts.method == axum::http::Method::POST
                     && parts.uri.path() == "/v1/sync/push")
                     || (parts.method == axum::http::Method::PUT
-                        && parts.uri.path().starts_with("/v1/blobs/"));
+                        && parts.uri.path().starts_with("/v1/blobs/"))
+                    || parts.uri.path().starts_with("/v1/uploads/");
                 if d.wipe && !handing_in {
                     auth.store.tell_wipe(&d.device_id, Utc::now()).await?;
                     return Err(HqError::Wipe);

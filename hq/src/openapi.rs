@@ -51,6 +51,8 @@ use crate::api;
         api::pull,
         api::put_blob,
         api::get_blob,
+        api::upload_status,
+        api::upload_chunk,
         api::grant_block,
         api::invoices,
         api::followups,

@@ -18,6 +18,7 @@ use onsite_core::order::{validate_id, WorkOrder};
 use onsite_core::payment::Method;
 use onsite_core::receipt::NumberBlock;
 use onsite_core::signature::record::content_hash;
+use onsite_core::sync::upload::{Chunk, UploadProgress};
 use onsite_core::sync::protocol::{
     Backlog, Change, ChangeKind, EnrollResponse, Op, OpResult, Outcome, PullResponse, PushResponse,
     RejectCode, MAX_PULL_CHANGES, MAX_PUSH_OPS,
@@ -523,6 +524,7 @@ pub(crate) async fn push<R: Records>(
     device: &Device,
     ops: &[Op],
     backlog: Option<Backlog>,
+    uploading: &[String],
     now: DateTime<Utc>,
 ) -> Result<PushResponse> {
     if ops.len() > MAX_PUSH_OPS {
@@ -559,6 +561,9 @@ pub(crate) async fn push<R: Records>(
             }
             let order = orders.get(&op.job_id).and_then(|o| o.as_ref());
             let mut verdict = decide(order, &device.technician_id, approval_key.as_bytes(), op);
+            if verdict.is_none() {
+                verdict = photos_received(r, &op.event, uploading).await?;
+            }
             if verdict.is_none() {
                 verdict = side_effects(r, order, device, op, now).await?;
             }
@@ -766,24 +771,18 @@ async fn insert_receipt<R: Records>(
     .await
 }
 
-/// The photos an event refers to by their SHA-256.
-fn photos_of(event: &Event) -> &[String] {
-    match event {
-        Event::ChecklistAnswered {
-            answer: onsite_core::checklist::Answer::Photo(sha),
-            ..
-        } => std::slice::from_ref(sha),
-        Event::MaterialInspected { inspection, .. } => &inspection.photos,
-        _ => &[],
-    }
-}
-
-/// The phone refuses a photo it does not hold (`photo_not_stored`) and
-/// uploads every photo before it pushes the facts naming them: HQ refuses,
-/// with the phone's refusal, a fact naming a photo it never received.
-async fn photos_received<R: Records>(r: &mut R, event: &Event) -> Result<Verdict> {
-    for sha in photos_of(event) {
-        if !r.blob_exists(sha).await? {
+/// The phone refuses a photo it does not hold (`photo_not_stored`), and
+/// either uploads every photo before it pushes the facts naming them or
+/// names in the push the photos still on their way (`uploading`): HQ
+/// refuses, with the phone's refusal, a fact naming a photo it neither
+/// received nor heard is coming.
+async fn photos_received<R: Records>(
+    r: &mut R,
+    event: &Event,
+    uploading: &[String],
+) -> Result<Verdict> {
+    for sha in event.photos() {
+        if !uploading.contains(sha) && !r.blob_exists(sha).await? {
             let refusal = onsite_core::Error::PhotoNotStored {
                 sha256: sha.clone(),
             };
@@ -803,9 +802,6 @@ async fn side_effects<R: Records>(
     op: &Op,
     now: DateTime<Utc>,
 ) -> Result<Verdict> {
-    if let Some(reject) = photos_received(r, &op.event).await? {
-        return Ok(Some(reject));
-    }
     match &op.event {
         Event::ReceiptIssued { receipt } => {
             if let Some(reject) = number_used(r, &receipt.number).await? {
@@ -1079,7 +1075,9 @@ pub(crate) async fn pull<R: Records>(
 // --- blobs --------------------------------------------------------------------------
 
 /// Largest blob HQ stores (a processed photo is far smaller).
-pub const MAX_BLOB_BYTES: usize = 8 * 1024 * 1024;
+pub const MAX_BLOB_BYTES: usize = onsite_core::sync::upload::MAX_BLOB_BYTES as usize;
+/// Largest chunk of a resumable upload.
+pub const MAX_CHUNK_BYTES: usize = onsite_core::sync::upload::MAX_CHUNK_BYTES as usize;
 
 pub(crate) async fn put_blob<R: Records>(
     r: &mut R,
@@ -1110,6 +1108,138 @@ pub(crate) async fn put_blob<R: Records>(
         .insert_blob(sha256, media_type, &bytes, owner, &now_str(now))
         .await?;
     Ok(inserted)
+}
+
+/// What became of one chunk of a resumable upload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChunkOutcome {
+    /// Taken (or held already): HQ's offset now, and whether the blob is stored.
+    Progress(UploadProgress),
+    /// The chunk does not start where HQ's bytes end: nothing taken; the
+    /// phone resumes at HQ's offset.
+    Elsewhere(UploadProgress),
+    /// The last chunk is in but the whole does not hash to its address:
+    /// nothing stored, the chunks are dropped, the phone starts again.
+    Corrupt,
+}
+
+fn check_address(sha256: &str) -> Result<()> {
+    if onsite_core::sync::upload::is_blob_address(sha256) {
+        Ok(())
+    } else {
+        Err(HqError::BadRequest(
+            "a blob is addressed by its lowercase hex SHA-256 (照片地址须为小写十六进制 SHA-256)"
+                .into(),
+        ))
+    }
+}
+
+/// Where the technician's upload of a blob stands: stored, under way, or
+/// not started (offset 0, length 0 when HQ has never heard of it).
+pub(crate) async fn upload_status<R: Records>(
+    r: &mut R,
+    owner: &str,
+    sha256: &str,
+) -> Result<UploadProgress> {
+    check_address(sha256)?;
+    if let Some(b) = r.blob(sha256).await? {
+        let length = b.bytes.len() as u64;
+        return Ok(UploadProgress {
+            offset: length,
+            length,
+            stored: true,
+        });
+    }
+    Ok(match r.upload(owner, sha256).await? {
+        Some(u) => UploadProgress {
+            offset: u.received.max(0) as u64,
+            length: u.length.max(0) as u64,
+            stored: false,
+        },
+        None => UploadProgress {
+            offset: 0,
+            length: 0,
+            stored: false,
+        },
+    })
+}
+
+/// Takes one chunk of a technician's upload. The chunk's bytes join the
+/// upload only where HQ's bytes end (a resent chunk HQ holds is acknowledged
+/// again, its overlap ignored); the last one makes HQ hash the whole and
+/// store the blob only if it matches its address, in the same transaction,
+/// so a half-uploaded photo never appears among HQ's blobs.
+pub(crate) async fn upload_chunk<R: Records>(
+    r: &mut R,
+    owner: &str,
+    sha256: &str,
+    media_type: &str,
+    chunk: Chunk,
+    bytes: &[u8],
+    now: DateTime<Utc>,
+) -> Result<ChunkOutcome> {
+    check_address(sha256)?;
+    if r.blob_exists(sha256).await? {
+        // Stored already (by this phone's lost answer, or another's same
+        // photo): nothing to take.
+        r.drop_upload(owner, sha256).await?;
+        return Ok(ChunkOutcome::Progress(UploadProgress {
+            offset: chunk.length,
+            length: chunk.length,
+            stored: true,
+        }));
+    }
+    let length = i64::try_from(chunk.length).map_err(|_| HqError::TooLarge(MAX_BLOB_BYTES))?;
+    let at = now_str(now);
+    let received = match r.upload(owner, sha256).await? {
+        Some(u) if u.length == length && u.media_type == media_type => u.received.max(0) as u64,
+        // A new upload, or one restarted with another length or type.
+        _ => {
+            if chunk.offset != 0 {
+                return Ok(ChunkOutcome::Elsewhere(UploadProgress {
+                    offset: 0,
+                    length: chunk.length,
+                    stored: false,
+                }));
+            }
+            r.start_upload(owner, sha256, media_type, length, &at).await?;
+            0
+        }
+    };
+    if chunk.offset > received {
+        return Ok(ChunkOutcome::Elsewhere(UploadProgress {
+            offset: received,
+            length: chunk.length,
+            stored: false,
+        }));
+    }
+    let end = chunk.end();
+    if end > received {
+        // The part of the chunk HQ does not hold yet.
+        let skip = usize::try_from(received - chunk.offset).unwrap_or(usize::MAX);
+        let fresh = bytes.get(skip..).unwrap_or_default();
+        r.append_chunk(owner, sha256, received as i64, fresh, &at)
+            .await?;
+    }
+    let offset = end.max(received);
+    if offset < chunk.length {
+        return Ok(ChunkOutcome::Progress(UploadProgress {
+            offset,
+            length: chunk.length,
+            stored: false,
+        }));
+    }
+    let whole = r.upload_bytes(owner, sha256).await?;
+    r.drop_upload(owner, sha256).await?;
+    if whole.len() as u64 != chunk.length || content_hash(&whole) != sha256 {
+        return Ok(ChunkOutcome::Corrupt);
+    }
+    r.insert_blob(sha256, media_type, &whole, owner, &at).await?;
+    Ok(ChunkOutcome::Progress(UploadProgress {
+        offset,
+        length: chunk.length,
+        stored: true,
+    }))
 }
 
 /// A blob and its media type; `scope` limits to one technician's blobs.

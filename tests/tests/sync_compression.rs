@@ -55,7 +55,7 @@ fn a_phone_pushes_its_ops_compressed_and_hq_applies_them_all(b: Backend) {
     worked(&hq, &phone);
     let ops = phone.tech.pending_ops(usize::MAX).unwrap();
     let n_ops = ops.len();
-    let plain = serde_json::to_vec(&PushRequest { ops, backlog: None })
+    let plain = serde_json::to_vec(&PushRequest { ops, backlog: None, uploading: Vec::new() })
         .unwrap()
         .len() as u64;
     let mut photo_bytes = 0u64;
@@ -136,11 +136,13 @@ fn hq_decodes_what_it_takes_and_refuses_the_rest_with_a_typed_error(b: Backend) 
     let first = serde_json::to_vec(&PushRequest {
         ops: ops[..half].to_vec(),
         backlog: None,
+        uploading: Vec::new(),
     })
     .unwrap();
     let second = serde_json::to_vec(&PushRequest {
         ops: ops[half..].to_vec(),
         backlog: None,
+        uploading: Vec::new(),
     })
     .unwrap();
 

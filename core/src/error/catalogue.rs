@@ -152,6 +152,7 @@ pub enum Field {
     // sync messages
     PushBody,
     PullPage,
+    UploadChunk,
     OpId,
     OpSeq,
     ClockStamp,
@@ -191,7 +192,7 @@ pub enum Field {
 }
 
 impl Field {
-    pub const ALL: [Field; 86] = [
+    pub const ALL: [Field; 87] = [
         Field::JobId,
         Field::TechnicianId,
         Field::DeviceId,
@@ -245,6 +246,7 @@ impl Field {
         Field::Day,
         Field::PushBody,
         Field::PullPage,
+        Field::UploadChunk,
         Field::OpId,
         Field::OpSeq,
         Field::ClockStamp,
@@ -336,6 +338,7 @@ impl Field {
             Field::Day => "day",
             Field::PushBody => "push_body",
             Field::PullPage => "pull_page",
+            Field::UploadChunk => "upload_chunk",
             Field::OpId => "op_id",
             Field::OpSeq => "op_seq",
             Field::ClockStamp => "clock_stamp",
@@ -443,6 +446,7 @@ impl Field {
             Field::Day => tr(lang, "日期", "day"),
             Field::PushBody => tr(lang, "上传的数据", "push body"),
             Field::PullPage => tr(lang, "总部下发的数据", "pull page"),
+            Field::UploadChunk => tr(lang, "照片上传分段", "photo upload chunk"),
             Field::OpId => tr(lang, "操作编号", "op id"),
             Field::OpSeq => tr(lang, "操作序号", "op sequence number"),
             Field::ClockStamp => tr(lang, "同步时间戳", "clock stamp"),

@@ -53,7 +53,7 @@ pub fn due(
            AND EXISTS (SELECT 1 FROM events e WHERE e.job_id = j.job_id)
            AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.job_id = j.job_id)
            AND NOT EXISTS (SELECT 1 FROM deferred_changes d WHERE d.job_id = j.job_id)
-           AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.job_id = j.job_id AND b.uploaded = 0)
+           AND NOT EXISTS (SELECT 1 FROM blob_uploads u WHERE u.job_id = j.job_id)
          ORDER BY j.job_id",
     )?;
     let rows = stmt.query_map([], |r| {
@@ -107,7 +107,7 @@ fn referenced_blobs(json: &str) -> Vec<String> {
 }
 
 fn unuploaded_referenced(conn: &Connection, visit: &str) -> Result<bool> {
-    let mut stmt = conn.prepare_cached("SELECT 1 FROM blobs WHERE sha256 = ?1 AND uploaded = 0")?;
+    let mut stmt = conn.prepare_cached("SELECT 1 FROM blob_uploads WHERE sha256 = ?1")?;
     for sha in referenced_blobs(visit) {
         if stmt.query_row([&sha], |_| Ok(())).optional()?.is_some() {
             return Ok(true);
@@ -162,9 +162,15 @@ pub fn purge(
         .execute([job_id])?;
     tx.prepare_cached("DELETE FROM deferred_changes WHERE job_id = ?1")?
         .execute([job_id])?;
-    tx.prepare_cached("DELETE FROM blobs WHERE job_id = ?1")?
-        .execute([job_id])?;
-    let mut drop_blob = tx.prepare_cached("DELETE FROM blobs WHERE sha256 = ?1")?;
+    // A photo another job also names and HQ does not hold yet stays for
+    // that job's upload (content-addressed: one row for both).
+    tx.prepare_cached(
+        "DELETE FROM blobs WHERE job_id = ?1 AND sha256 NOT IN (SELECT sha256 FROM blob_uploads)",
+    )?
+    .execute([job_id])?;
+    let mut drop_blob = tx.prepare_cached(
+        "DELETE FROM blobs WHERE sha256 = ?1 AND sha256 NOT IN (SELECT sha256 FROM blob_uploads)",
+    )?;
     for sha in photos {
         drop_blob.execute([sha])?;
     }

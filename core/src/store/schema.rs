@@ -25,8 +25,15 @@
 //!   issue, a void (same number as the receipt it voids) or a reissue (new
 //!   number, `refers_to` the voided one), and holds the hash of the row before
 //!   it, so a deleted or edited receipt breaks the chain.
-//! - `blobs` (v3): photos and their thumbnails, content-addressed by SHA-256,
-//!   with an `uploaded` flag for sync.
+//! - `blobs` (v3): photos and their thumbnails, content-addressed by SHA-256.
+//!   Its `uploaded` flag is v3's; since v6 the upload state lives in
+//!   `blob_uploads` and the flag is no longer read or written (dropping the
+//!   column would rewrite every photo on the phone at the upgrade).
+//! - `blob_uploads` (v6): the blobs HQ does not hold yet, one small row each
+//!   (size, the job, the bytes HQ has acknowledged so far): a sync lists what
+//!   to upload, smallest first, and resumes a photo where its last chunk
+//!   ended, without reading any photo's bytes. The row goes when HQ has the
+//!   whole blob.
 //! - `conflicts` (v4): ops HQ rejected (job cancelled, reassigned, rule
 //!   broken), kept so the technician sees why; never a silent drop.
 //! - `deferred_changes` (v4): changes pulled from HQ for a job that still has
@@ -49,10 +56,10 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 /// The schema version this build writes.
-pub const VERSION: i64 = 5;
+pub const VERSION: i64 = 6;
 
 /// Each migration takes the schema from version `index` to `index + 1`.
-pub const MIGRATIONS: [&str; 5] = [V1, V2, V3, V4, V5];
+pub const MIGRATIONS: [&str; 6] = [V1, V2, V3, V4, V5, V6];
 
 const V1: &str = "
 CREATE TABLE meta (
@@ -192,6 +199,24 @@ WHEN NOT EXISTS (SELECT 1 FROM purged_jobs WHERE job_id = OLD.job_id)
   OR NEW.issued_at IS NOT OLD.issued_at OR NEW.prev_sha256 IS NOT OLD.prev_sha256
   OR NEW.sha256 IS NOT OLD.sha256 OR NEW.position IS NOT OLD.position
 BEGIN SELECT RAISE(ABORT, 'receipts are immutable: void and reissue'); END;
+";
+
+/// Upload state out of `blobs`: `blobs.uploaded` sits after the photo's bytes
+/// in its record, so listing what is unsent walked every photo's overflow
+/// pages (decrypted and HMAC-checked page by page in an encrypted store) and
+/// marking one sent rewrote the photo. `length(bytes)` reads the record's
+/// header only.
+const V6: &str = "
+CREATE TABLE blob_uploads (
+    sha256     TEXT PRIMARY KEY REFERENCES blobs(sha256),
+    job_id     TEXT,
+    size       INTEGER NOT NULL CHECK (size >= 0),
+    acked      INTEGER NOT NULL DEFAULT 0 CHECK (acked >= 0 AND acked <= size),
+    created_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX blob_uploads_smallest ON blob_uploads(size, created_at);
+INSERT INTO blob_uploads(sha256, job_id, size, created_at)
+    SELECT sha256, job_id, length(bytes), created_at FROM blobs WHERE uploaded = 0;
 ";
 
 /// Reads the schema version of an open database.

@@ -273,9 +273,28 @@ fn blobs_are_stored_once_and_tracked_until_uploaded() {
             assert_eq!(blobs::get(tx, "00")?, None);
             assert!(blobs::exists(tx, &a)?);
             assert!(!blobs::exists(tx, "00")?);
-            assert_eq!(blobs::pending(tx)?, [a.clone(), b.clone()]);
+            let names = |tx: &Connection| -> Result<Vec<String>> {
+                Ok(blobs::pending(tx)?.into_iter().map(|p| p.sha256).collect())
+            };
+            // Smallest first: "first" is 5 bytes, "second" 6.
+            assert_eq!(names(tx)?, [a.clone(), b.clone()]);
+            let c = blobs::put(tx, "image/jpeg", b"3rd", Some("J-2"), at(4))?;
+            assert_eq!(names(tx)?, [c.clone(), a.clone(), b.clone()]);
+            assert_eq!(blobs::pending_count(tx)?, 3);
+            // A resumed upload starts where HQ's last acknowledgement ended,
+            // never past the blob's end.
+            blobs::set_acked(tx, &b, 4)?;
+            blobs::set_acked(tx, &c, 99)?;
+            let pending = blobs::pending(tx)?;
+            assert_eq!((pending[0].size, pending[0].acked), (3, 3));
+            assert_eq!((pending[2].size, pending[2].acked), (6, 4));
             blobs::mark_uploaded(tx, &a)?;
-            assert_eq!(blobs::pending(tx)?, [b]);
+            blobs::mark_uploaded(tx, &c)?;
+            assert_eq!(names(tx)?, [b.clone()]);
+            assert!(blobs::is_pending(tx, &b)? && !blobs::is_pending(tx, &a)?);
+            // HQ holds it: storing the same bytes again queues nothing.
+            blobs::put(tx, "image/jpeg", b"first", Some("J-1"), at(5))?;
+            assert_eq!(names(tx)?, [b]);
             Ok(())
         })
         .unwrap();

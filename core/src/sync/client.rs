@@ -1,8 +1,11 @@
 //! The sync client: reqwest (rustls) on the core's one tokio runtime.
 //!
-//! A sync uploads pending blobs first (an op may reference them), tops up
-//! receipt numbers while online, pushes the outbox in batches (trimming only
-//! what HQ acknowledged) and then pulls the change feed. Transient failures
+//! A sync tops up receipt numbers while online, pushes the outbox in batches
+//! (trimming only what HQ acknowledged; each batch names the photos its facts
+//! refer to that are still on their way), pulls the change feed, and then
+//! uploads photos smallest first, in resumable chunks ([`super::upload`]): on
+//! a weak link the service centre sees the visit, and the technician HQ's
+//! changes, without waiting behind a photo. Transient failures
 //! (connection refused or reset, timeouts, 5xx) are retried with exponential
 //! backoff and jitter; a cancel handle stops between attempts; a listener hears
 //! the state and progress.
@@ -29,7 +32,9 @@ use crate::sync::encoding::{self, Coding};
 use crate::sync::protocol::{
     Backlog, EnrollRequest, EnrollResponse, ErrorBody, PullResponse, PushRequest, PushResponse,
 };
+use crate::store::blobs::PendingBlob;
 use crate::sync::runtime::{self, Panicked};
+use crate::sync::upload::{self, UploadProgress};
 use crate::technician::Technician;
 
 /// Ask HQ for a new block of receipt numbers when fewer than this are left.
@@ -171,6 +176,17 @@ enum Attempt<T> {
     Done(T),
     /// Worth retrying (network, timeout, 5xx).
     Retry(String),
+}
+
+/// HQ's answer to one chunk.
+enum ChunkAnswer {
+    Progress(UploadProgress),
+    /// HQ's bytes end elsewhere (409): resume there.
+    Elsewhere(u64),
+    /// The whole did not hash to its name (422): HQ dropped it.
+    Mismatch,
+    /// HQ has no resumable uploads (older than this phone).
+    NoChunks,
 }
 
 /// How a sync reaches the store: in place when the caller blocks anyway, or
@@ -434,25 +450,40 @@ impl Inner {
         content_type: &str,
         listener: Option<&dyn SyncListener>,
     ) -> Result<T> {
+        self.retrying(listener, || {
+            self.once(method.clone(), path, body.clone(), content_type)
+        })
+        .await
+    }
+
+    /// Runs `attempt` until it is done, retrying what is worth retrying with
+    /// exponential backoff and jitter, up to `max_attempts`; a cancel stops
+    /// it between attempts.
+    async fn retrying<T, F, Fut>(
+        &self,
+        listener: Option<&dyn SyncListener>,
+        mut attempt: F,
+    ) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<Attempt<T>>>,
+    {
         let mut last = String::new();
-        for attempt in 0..self.config.max_attempts.max(1) {
+        for n in 0..self.config.max_attempts.max(1) {
             if self.cancel.is_cancelled() {
                 return Err(Error::Cancelled);
             }
-            match self
-                .once(method.clone(), path, body.clone(), content_type)
-                .await?
-            {
+            match attempt().await? {
                 Attempt::Done(v) => return Ok(v),
                 Attempt::Retry(reason) => {
                     last = reason;
-                    if attempt + 1 == self.config.max_attempts {
+                    if n + 1 == self.config.max_attempts {
                         break;
                     }
                     let exp = self
                         .config
                         .base_backoff_ms
-                        .saturating_mul(1u64 << attempt.min(20))
+                        .saturating_mul(1u64 << n.min(20))
                         .min(self.config.max_backoff_ms);
                     let wait = (exp as f64 * self.jitter()) as u64;
                     if let Some(l) = listener {
@@ -477,7 +508,68 @@ impl Inner {
         Err(Error::Offline { reason: last })
     }
 
-    /// Uploads every photo and signature image HQ has not confirmed.
+    /// One try at sending `bytes[offset..offset + len]` of a blob as a chunk.
+    async fn chunk_once(
+        &self,
+        sha256: &str,
+        media_type: &str,
+        bytes: &[u8],
+        offset: usize,
+        len: usize,
+    ) -> Result<Attempt<ChunkAnswer>> {
+        let end = offset.saturating_add(len).min(bytes.len());
+        let mut req = self
+            .http
+            .patch(format!("{}/v1/uploads/{sha256}", self.config.base_url))
+            .timeout(Duration::from_millis(self.config.request_timeout_ms))
+            .header("content-type", media_type)
+            .header(upload::UPLOAD_OFFSET, offset.to_string())
+            .header(upload::UPLOAD_LENGTH, bytes.len().to_string())
+            .body(bytes.get(offset..end).unwrap_or_default().to_vec());
+        if !self.config.token.is_empty() {
+            req = req.bearer_auth(&self.config.token);
+        }
+        let resp = match req.send().await {
+            Ok(r) => r,
+            Err(e) => return Ok(Attempt::Retry(e.to_string())),
+        };
+        let status = resp.status();
+        self.learn_coding(resp.headers());
+        let hq_offset = resp
+            .headers()
+            .get(upload::UPLOAD_OFFSET)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        let body = match resp.bytes().await {
+            Ok(b) => b,
+            Err(e) => return Ok(Attempt::Retry(format!("reading the response: {e}"))),
+        };
+        if status.is_server_error() {
+            return Ok(Attempt::Retry(format!("HQ answered {status}")));
+        }
+        match status.as_u16() {
+            200 | 201 => match serde_json::from_slice::<UploadProgress>(&body) {
+                Ok(p) => Ok(Attempt::Done(ChunkAnswer::Progress(p))),
+                Err(e) => Ok(Attempt::Retry(format!("unreadable answer: {e}"))),
+            },
+            409 if hq_offset.is_some() => Ok(Attempt::Done(ChunkAnswer::Elsewhere(
+                hq_offset.unwrap_or(0),
+            ))),
+            422 => Ok(Attempt::Done(ChunkAnswer::Mismatch)),
+            // An HQ older than resumable uploads: the blob goes whole.
+            404 | 405 => Ok(Attempt::Done(ChunkAnswer::NoChunks)),
+            _ => Err(Error::Hq {
+                status: status.as_u16(),
+                message: serde_json::from_slice::<ErrorBody>(&body).map_or_else(
+                    |_| String::from_utf8_lossy(&body).into_owned(),
+                    |b| b.message,
+                ),
+            }),
+        }
+    }
+
+    /// Uploads every photo and signature image HQ does not hold, smallest
+    /// first, each in chunks from where HQ's last acknowledgement ended.
     async fn upload_blobs(
         &self,
         store: &Store<'_>,
@@ -489,31 +581,113 @@ impl Inner {
                 l.on_state(s);
             }
         };
-        let blobs = store
-            .call(super::super::technician::Technician::pending_blobs)
+        let pending = store
+            .call(super::super::technician::Technician::pending_uploads)
             .await?;
-        let total = blobs.len() as u64;
-        for (i, sha) in blobs.into_iter().enumerate() {
+        let total = pending.len() as u64;
+        // The link as the last chunk found it, for the next chunk's size.
+        let mut last: Option<(u64, Duration)> = None;
+        for (i, blob) in pending.into_iter().enumerate() {
             say(SyncState::UploadingBlobs {
                 done: i as u64,
                 total,
             });
-            let key = sha.clone();
-            if let Some((media, bytes)) = store.call(move |t| t.blob(&key)).await? {
-                let _: serde_json::Value = self
-                    .request_typed(
-                        reqwest::Method::PUT,
-                        &format!("/v1/blobs/{sha}"),
-                        Some(bytes),
-                        &media,
-                        listener,
-                    )
-                    .await?;
+            let key = blob.sha256.clone();
+            let Some((media, bytes)) = store.call(move |t| t.blob(&key)).await? else {
+                continue;
+            };
+            if self
+                .upload_one(store, &blob, &media, &bytes, listener, &mut last)
+                .await?
+            {
+                let sha = blob.sha256.clone();
                 store.call(move |t| t.mark_blob_uploaded(&sha)).await?;
                 report.blobs_uploaded += 1;
             }
         }
         Ok(())
+    }
+
+    /// Sends one blob's chunks until HQ has stored it (true), recording each
+    /// acknowledged offset so that a later sync resumes there.
+    async fn upload_one(
+        &self,
+        store: &Store<'_>,
+        blob: &PendingBlob,
+        media: &str,
+        bytes: &[u8],
+        listener: Option<&dyn SyncListener>,
+        last: &mut Option<(u64, Duration)>,
+    ) -> Result<bool> {
+        let size = bytes.len() as u64;
+        let mut offset = blob.acked.min(size);
+        let mut restarted = false;
+        // A chunk that moves nothing forward (HQ and phone disagreeing in a
+        // loop) must end the sync, not spin it.
+        let mut stalls = 0;
+        loop {
+            if offset >= size && size > 0 {
+                // Every byte acknowledged but the answer that said "stored"
+                // lost: ask where it stands.
+                offset = offset.min(size.saturating_sub(1));
+            }
+            let len = upload::next_chunk_bytes(*last).min(size - offset.min(size));
+            let started = std::time::Instant::now();
+            let (o, l) = (offset as usize, len as usize);
+            let answer = self
+                .retrying(listener, || {
+                    self.chunk_once(&blob.sha256, media, bytes, o, l)
+                })
+                .await?;
+            super::crash_point("chunk-answered");
+            let before = offset;
+            match answer {
+                ChunkAnswer::Progress(p) if p.stored => return Ok(true),
+                ChunkAnswer::Progress(p) => {
+                    *last = Some((len, started.elapsed()));
+                    offset = p.offset.min(size);
+                }
+                ChunkAnswer::Elsewhere(at) => offset = at.min(size),
+                ChunkAnswer::Mismatch if !restarted => {
+                    restarted = true;
+                    offset = 0;
+                }
+                ChunkAnswer::Mismatch => {
+                    return Err(Error::Hq {
+                        status: 422,
+                        message: format!(
+                            "HQ twice found photo {} not matching its name",
+                            blob.sha256
+                        ),
+                    })
+                }
+                ChunkAnswer::NoChunks => {
+                    let path = format!("/v1/blobs/{}", blob.sha256);
+                    let _: serde_json::Value = self
+                        .request_typed(
+                            reqwest::Method::PUT,
+                            &path,
+                            Some(bytes.to_vec()),
+                            media,
+                            listener,
+                        )
+                        .await?;
+                    return Ok(true);
+                }
+            }
+            stalls = if offset > before { 0 } else { stalls + 1 };
+            if stalls > 3 {
+                return Err(Error::Hq {
+                    status: 409,
+                    message: format!(
+                        "the upload of photo {} does not move past byte {offset}",
+                        blob.sha256
+                    ),
+                });
+            }
+            let (sha, at) = (blob.sha256.clone(), offset);
+            store.call(move |t| t.note_blob_progress(&sha, at)).await?;
+        }
     }
 
     /// Pushes the outbox in batches, trimming only what HQ acknowledged.
@@ -554,23 +728,31 @@ impl Inner {
                 done: report.ops_pushed,
                 total,
             });
-            // What stays on the phone once this batch is in (the console shows it).
+            // What stays on the phone once this batch is in (the console
+            // shows it), and the photos this batch names that HQ may not
+            // have yet (photos go after the ops).
             let batch_len = ops.len();
-            let backlog = store
+            let named: Vec<String> = ops
+                .iter()
+                .flat_map(|op| op.event.photos().iter().cloned())
+                .collect();
+            let (backlog, uploading) = store
                 .call(move |t| {
-                    Ok(Backlog {
+                    let backlog = Backlog {
                         ops: count(
                             usize::try_from(t.outbox_len()?)
                                 .unwrap_or(0)
                                 .saturating_sub(batch_len),
                         ),
-                        blobs: count(t.pending_blobs()?.len()),
-                    })
+                        blobs: u32::try_from(t.pending_blob_count()?).unwrap_or(u32::MAX),
+                    };
+                    Ok((backlog, t.unsent_among(named)?))
                 })
                 .await?;
             let body = serde_json::to_vec(&PushRequest {
                 ops,
                 backlog: Some(backlog),
+                uploading,
             })?;
             super::crash_point("push-sending");
             let resp: PushResponse = self
@@ -607,7 +789,7 @@ impl Inner {
     }
 
     /// HQ revoked this device with wipe: hand in everything still unsent
-    /// (photos, then ops: the token still takes those), and only once HQ has
+    /// (ops, then photos: the token still takes those), and only once HQ has
     /// acknowledged all of it delete the store and answer [`Error::Wiped`],
     /// for the shell to delete its key and sign out. If anything is left
     /// (offline halfway), nothing is deleted: the next sync tries again.
@@ -617,10 +799,10 @@ impl Inner {
         listener: Option<&dyn SyncListener>,
     ) -> Result<SyncReport> {
         let mut report = SyncReport::default();
-        self.upload_blobs(store, listener, &mut report).await?;
         self.push_outbox(store, listener, &mut report).await?;
+        self.upload_blobs(store, listener, &mut report).await?;
         let (ops, blobs) = store
-            .call(|t| Ok((t.outbox_len()?, t.pending_blobs()?.len())))
+            .call(|t| Ok((t.outbox_len()?, t.pending_blob_count()?)))
             .await?;
         if ops > 0 || blobs > 0 {
             return Err(Error::Hq {
@@ -678,10 +860,7 @@ impl Inner {
             .await?
             .len() as u64;
 
-        // 1. Blobs first: the ops that reference them must not arrive before them.
-        self.upload_blobs(store, listener, &mut report).await?;
-
-        // 2. Receipt numbers while online.
+        // 1. Receipt numbers while online.
         if store
             .call(super::super::technician::Technician::receipt_numbers_left)
             .await?
@@ -694,10 +873,12 @@ impl Inner {
             report.receipt_blocks += 1;
         }
 
-        // 3. Push the outbox in batches; trim only what HQ acknowledged.
+        // 2. Push the outbox in batches; trim only what HQ acknowledged.
+        //    Before the photos: the service centre sees the visit at once,
+        //    its photos as they arrive (each push names those on their way).
         self.push_outbox(store, listener, &mut report).await?;
 
-        // 4. Pull the change feed.
+        // 3. Pull the change feed (small, and the technician's next jobs).
         loop {
             say(SyncState::Pulling {
                 received: report.changes_pulled,
@@ -721,6 +902,9 @@ impl Inner {
                 break;
             }
         }
+
+        // 4. Photos, smallest first, each resumable where it stopped.
+        self.upload_blobs(store, listener, &mut report).await?;
         Ok(report)
     }
 }

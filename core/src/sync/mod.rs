@@ -6,6 +6,7 @@ pub mod client;
 pub mod encoding;
 pub mod protocol;
 pub mod runtime;
+pub mod upload;
 
 pub use apply::{Ack, Conflict};
 pub use client::{CancelHandle, SyncClient, SyncConfig, SyncListener, SyncReport, SyncState};

@@ -28,7 +28,19 @@ pub struct PushRequest {
     /// phones older than the field; HQ keeps the last one it was told.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backlog: Option<Backlog>,
+    /// Photos this batch's facts name that the phone holds but HQ may not
+    /// have yet: the phone pushes a visit's facts before its photos (so the
+    /// service centre sees the visit while the photos are still on their
+    /// way) and HQ accepts a fact naming one of these. A fact naming a photo
+    /// HQ neither holds nor finds here is refused, as ever. Absent from
+    /// phones that upload photos first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 1000))]
+    pub uploading: Vec<String>,
 }
+
+/// Most photos one push may say are on their way.
+pub const MAX_UPLOADING: usize = 1000;
 
 /// A device's unsent work as it reports it with a push.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -233,6 +245,22 @@ pub fn decode_push_envelope(bytes: &[u8]) -> crate::Result<PushRequest> {
     for op in &req.ops {
         check_envelope(op)?;
     }
+    if req.uploading.len() > MAX_UPLOADING {
+        return Err(Error::invalid(
+            Field::PushBody,
+            Problem::TooMany { max: MAX_UPLOADING },
+        ));
+    }
+    if !req
+        .uploading
+        .iter()
+        .all(|s| super::upload::is_blob_address(s))
+    {
+        return Err(malformed(
+            Field::PushBody,
+            "a photo on its way is not a lowercase SHA-256".into(),
+        ));
+    }
     // The contract publishes the counts as int32: a larger one is malformed.
     if let Some(b) = &req.backlog {
         let max = i32::MAX.unsigned_abs();
@@ -337,7 +365,7 @@ mod tests {
     }
 
     fn push(ops: Vec<Op>) -> Vec<u8> {
-        serde_json::to_vec(&PushRequest { ops, backlog: None }).unwrap()
+        serde_json::to_vec(&PushRequest { ops, backlog: None, uploading: Vec::new() }).unwrap()
     }
 
     fn field_of(e: &Error) -> Option<Field> {
@@ -418,6 +446,7 @@ mod tests {
             serde_json::to_vec(&PushRequest {
                 ops: vec![],
                 backlog: Some(Backlog { ops, blobs: 0 }),
+                uploading: Vec::new(),
             })
             .unwrap()
         };

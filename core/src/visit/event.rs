@@ -559,6 +559,19 @@ pub enum Event {
 }
 
 impl Event {
+    /// The photos this fact names by their SHA-256 (a photo answer, an
+    /// inspection's photos): HQ must hold each, or hear that it is on its way.
+    pub fn photos(&self) -> &[String] {
+        match self {
+            Event::ChecklistAnswered {
+                answer: crate::checklist::Answer::Photo(sha),
+                ..
+            } => std::slice::from_ref(sha),
+            Event::MaterialInspected { inspection, .. } => &inspection.photos,
+            _ => &[],
+        }
+    }
+
     /// The stable name stored in the `kind` column and shown in the audit trail.
     pub fn kind(&self) -> &'static str {
         match self {

@@ -50,6 +50,9 @@ pub struct Dossier {
     pub complaints: Vec<ComplaintRecord>,
     pub old_parts: Vec<OldPart>,
     pub trail: Vec<TrailLine>,
+    /// Photos the visit names that HQ does not hold yet: the phone pushes a
+    /// visit's facts before its photos, so these are still on their way.
+    pub photos_pending: Vec<String>,
 }
 
 /// What the rules of this module read and write inside one transaction;
@@ -114,6 +117,12 @@ pub(crate) async fn dossier<R: Records>(r: &mut R, job_id: &str) -> Result<Dossi
         };
         trail.push(TrailLine { entry, who });
     }
+    let mut photos_pending = Vec::new();
+    for sha in photos_of(&visit) {
+        if !r.blob_exists(&sha).await? {
+            photos_pending.push(sha);
+        }
+    }
     Ok(Dossier {
         visit,
         receipts,
@@ -121,6 +130,7 @@ pub(crate) async fn dossier<R: Records>(r: &mut R, job_id: &str) -> Result<Dossi
         complaints,
         old_parts,
         trail,
+        photos_pending,
     })
 }
 

@@ -73,6 +73,7 @@ pub fn problem(lang: Lang, e: &HqError) -> String {
         HqError::BadRequest(_)
         | HqError::AmountOverflow(_)
         | HqError::TooLarge(_)
+        | HqError::BlobMismatch
         | HqError::UnsupportedEncoding(_) => "输入不符合要求,请检查后再试。",
         HqError::Forbidden(_) | HqError::Unauthorized | HqError::Wipe => "您无权执行此操作。",
         HqError::TooManyRequests(_) => "尝试次数过多,请稍后再试。",
@@ -136,7 +137,9 @@ impl Failure {
         let status = match e {
             HqError::NotFound(_) => StatusCode::NOT_FOUND,
             HqError::Conflict(_) => StatusCode::CONFLICT,
-            HqError::BadRequest(_) | HqError::AmountOverflow(_) => StatusCode::BAD_REQUEST,
+            HqError::BadRequest(_) | HqError::AmountOverflow(_) | HqError::BlobMismatch => {
+                StatusCode::BAD_REQUEST
+            }
             HqError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             HqError::UnsupportedEncoding(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             HqError::Forbidden(_) | HqError::Unauthorized | HqError::Wipe => StatusCode::FORBIDDEN,

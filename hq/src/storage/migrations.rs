@@ -36,11 +36,13 @@
 //!   reconciliation sign-offs.
 //! - v7: one file per module again (`007_<module>.sql`): what each device
 //!   still holds unsent; the access log (append-only) and confidential orders.
+//! - `uploads` / `upload_chunks` (v8): photos arriving in chunks, kept apart
+//!   from `blobs` until the whole photo is in and hashes to its address.
 
 use crate::error::{HqError, Result};
 
 /// SQLite's steps.
-pub const SQLITE: [&str; 7] = [
+pub const SQLITE: [&str; 8] = [
     include_str!("../../migrations/sqlite/001_init.sql"),
     include_str!("../../migrations/sqlite/002_receipt_voids.sql"),
     include_str!("../../migrations/sqlite/003_old_parts.sql"),
@@ -64,10 +66,11 @@ pub const SQLITE: [&str; 7] = [
         include_str!("../../migrations/sqlite/007_phone_data.sql"),
         include_str!("../../migrations/sqlite/007_leaks.sql"),
     ),
+    include_str!("../../migrations/sqlite/008_uploads.sql"),
 ];
 
 /// PostgreSQL's steps.
-pub const POSTGRES: [&str; 7] = [
+pub const POSTGRES: [&str; 8] = [
     include_str!("../../migrations/postgres/001_init.sql"),
     include_str!("../../migrations/postgres/002_receipt_voids.sql"),
     include_str!("../../migrations/postgres/003_old_parts.sql"),
@@ -91,6 +94,7 @@ pub const POSTGRES: [&str; 7] = [
         include_str!("../../migrations/postgres/007_phone_data.sql"),
         include_str!("../../migrations/postgres/007_leaks.sql"),
     ),
+    include_str!("../../migrations/postgres/008_uploads.sql"),
 ];
 
 /// The schema version this build writes.

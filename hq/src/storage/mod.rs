@@ -30,12 +30,14 @@ use onsite_core::charge::Instruction;
 use onsite_core::order::WorkOrder;
 use onsite_core::receipt::NumberBlock;
 use onsite_core::sync::protocol::{EnrollResponse, PullResponse, PushRequest, PushResponse};
+use onsite_core::sync::upload::{Chunk, UploadProgress};
 use onsite_core::visit::{RescheduleConsent, Visit};
 
 use crate::error::Result;
 use crate::keys::{Key, KeyInfo, Scope};
 use crate::rules::{
-    ComplaintRecord, Device, FollowUp, OldPart, OrderSummary, PendingInvoice, Reconciliation,
+    ChunkOutcome, ComplaintRecord, Device, FollowUp, OldPart, OrderSummary, PendingInvoice,
+    Reconciliation,
 };
 
 /// HQ's operations on its database: these, and the service centre's (each
@@ -136,6 +138,18 @@ pub trait Storage:
         owner: &str,
         now: DateTime<Utc>,
     ) -> Result<bool>;
+    /// Where a technician's chunked upload of a blob stands.
+    async fn upload_status(&self, owner: &str, sha256: &str) -> Result<UploadProgress>;
+    /// One chunk of a technician's upload (see [`crate::rules::upload_chunk`]).
+    async fn upload_chunk(
+        &self,
+        owner: &str,
+        sha256: &str,
+        media_type: &str,
+        chunk: Chunk,
+        bytes: Vec<u8>,
+        now: DateTime<Utc>,
+    ) -> Result<ChunkOutcome>;
     /// A blob and its media type; `scope` limits it to one technician's.
     async fn get_blob(&self, sha256: &str, scope: Option<&str>) -> Result<(String, Vec<u8>)>;
     async fn grant_block(&self, device: &Device, now: DateTime<Utc>) -> Result<NumberBlock>;

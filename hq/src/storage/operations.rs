@@ -158,6 +158,7 @@ macro_rules! storage_operations {
                     &device,
                     &push.ops,
                     push.backlog,
+                    &push.uploading,
                     now
                 ))
             }
@@ -188,6 +189,33 @@ macro_rules! storage_operations {
                     &media_type,
                     bytes,
                     &owner,
+                    now
+                ))
+            }
+
+            async fn upload_status(&self, owner: &str, sha256: &str) -> Result<UploadProgress> {
+                let (owner, sha256) = (owner.to_owned(), sha256.to_owned());
+                rule!(self, |r| rules::upload_status(r, &owner, &sha256))
+            }
+
+            async fn upload_chunk(
+                &self,
+                owner: &str,
+                sha256: &str,
+                media_type: &str,
+                chunk: Chunk,
+                bytes: Vec<u8>,
+                now: DateTime<Utc>,
+            ) -> Result<ChunkOutcome> {
+                let (owner, sha256, media_type) =
+                    (owner.to_owned(), sha256.to_owned(), media_type.to_owned());
+                rule!(self, |r| rules::upload_chunk(
+                    r,
+                    &owner,
+                    &sha256,
+                    &media_type,
+                    chunk,
+                    &bytes,
                     now
                 ))
             }

@@ -17,20 +17,22 @@ use onsite_core::charge::Instruction;
 use onsite_core::order::WorkOrder;
 use onsite_core::receipt::NumberBlock;
 use onsite_core::sync::protocol::{EnrollResponse, PullResponse, PushRequest, PushResponse};
+use onsite_core::sync::upload::{Chunk, UploadProgress};
 use onsite_core::visit::{RescheduleConsent, Visit};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row};
 
 use super::migrations;
 use super::records::{
-    BlobRow, ChangeRow, ComplaintRow, DeviceRow, EnrollmentRow, KeyRow, OpRow, OrderRow,
+    BlobRow, ChangeRow, ComplaintRow, DeviceRow, EnrollmentRow, KeyRow, OpRow, OrderRow, UploadRow,
     ReceiptMoney, ReceiptRow, Records,
 };
 use super::Storage;
 use crate::error::{HqError, Result};
 use crate::keys::{self, Key, KeyInfo, Scope};
 use crate::rules::{
-    self, ComplaintRecord, Device, FollowUp, OldPart, OrderSummary, PendingInvoice, Reconciliation,
+    self, ChunkOutcome, ComplaintRecord, Device, FollowUp, OldPart, OrderSummary, PendingInvoice,
+    Reconciliation,
 };
 
 /// The advisory lock migrations take: several HQ processes may start at once.
@@ -786,6 +788,91 @@ impl Records for PgRecords<'_> {
             bytes: r.try_get(1)?,
             owner: r.try_get(2)?,
         }))
+    }
+
+    async fn upload(&mut self, owner: &str, sha256: &str) -> Result<Option<UploadRow>> {
+        let Some(r) = self
+            .one(
+                "SELECT media_type, length, received FROM uploads WHERE owner = $1 AND sha256 = $2 FOR UPDATE",
+                &[&owner, &sha256],
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(UploadRow {
+            media_type: r.try_get(0)?,
+            length: r.try_get(1)?,
+            received: r.try_get(2)?,
+        }))
+    }
+
+    async fn start_upload(
+        &mut self,
+        owner: &str,
+        sha256: &str,
+        media_type: &str,
+        length: i64,
+        at: &str,
+    ) -> Result<()> {
+        self.drop_upload(owner, sha256).await?;
+        self.exec(
+            "INSERT INTO uploads(owner, sha256, media_type, length, received, started_at, updated_at)
+             VALUES ($1, $2, $3, $4, 0, $5, $5)",
+            &[&owner, &sha256, &media_type, &length, &at],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn append_chunk(
+        &mut self,
+        owner: &str,
+        sha256: &str,
+        start: i64,
+        bytes: &[u8],
+        at: &str,
+    ) -> Result<()> {
+        self.exec(
+            "INSERT INTO upload_chunks(owner, sha256, start_at, bytes) VALUES ($1, $2, $3, $4)",
+            &[&owner, &sha256, &start, &bytes],
+        )
+        .await?;
+        let end = start + bytes.len() as i64;
+        self.exec(
+            "UPDATE uploads SET received = $3, updated_at = $4 WHERE owner = $1 AND sha256 = $2",
+            &[&owner, &sha256, &end, &at],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn upload_bytes(&mut self, owner: &str, sha256: &str) -> Result<Vec<u8>> {
+        let rows = self
+            .all(
+                "SELECT bytes FROM upload_chunks WHERE owner = $1 AND sha256 = $2 ORDER BY start_at",
+                &[&owner, &sha256],
+            )
+            .await?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.extend_from_slice(r.try_get::<_, &[u8]>(0)?);
+        }
+        Ok(out)
+    }
+
+    async fn drop_upload(&mut self, owner: &str, sha256: &str) -> Result<()> {
+        self.exec(
+            "DELETE FROM upload_chunks WHERE owner = $1 AND sha256 = $2",
+            &[&owner, &sha256],
+        )
+        .await?;
+        self.exec(
+            "DELETE FROM uploads WHERE owner = $1 AND sha256 = $2",
+            &[&owner, &sha256],
+        )
+        .await?;
+        Ok(())
     }
 
     async fn insert_old_part(&mut self, p: &OldPart) -> Result<()> {

@@ -102,6 +102,13 @@ pub(crate) struct BlobRow {
     pub owner: String,
 }
 
+/// A photo arriving in chunks: what HQ holds of it so far.
+pub(crate) struct UploadRow {
+    pub media_type: String,
+    pub length: i64,
+    pub received: i64,
+}
+
 /// An integration key as stored (the secret's hash is only ever compared).
 pub(crate) struct KeyRow {
     pub name: String,
@@ -258,6 +265,33 @@ pub(crate) trait Records:
         at: &str,
     ) -> Result<bool>;
     async fn blob(&mut self, sha256: &str) -> Result<Option<BlobRow>>;
+
+    // --- chunked uploads ---
+    /// The technician's upload of this blob, if one is under way (locked
+    /// for the transaction: a retried chunk waits for the first).
+    async fn upload(&mut self, owner: &str, sha256: &str) -> Result<Option<UploadRow>>;
+    /// Starts (or restarts from nothing) the technician's upload of a blob.
+    async fn start_upload(
+        &mut self,
+        owner: &str,
+        sha256: &str,
+        media_type: &str,
+        length: i64,
+        at: &str,
+    ) -> Result<()>;
+    /// Adds the bytes at `start` and moves the upload's offset past them.
+    async fn append_chunk(
+        &mut self,
+        owner: &str,
+        sha256: &str,
+        start: i64,
+        bytes: &[u8],
+        at: &str,
+    ) -> Result<()>;
+    /// The upload's bytes so far, in order.
+    async fn upload_bytes(&mut self, owner: &str, sha256: &str) -> Result<Vec<u8>>;
+    /// Forgets the upload and its chunks.
+    async fn drop_upload(&mut self, owner: &str, sha256: &str) -> Result<()>;
 
     // --- after the visit ---
     /// Ignored if the same part of the same job is already on record.

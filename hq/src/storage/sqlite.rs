@@ -14,19 +14,21 @@ use onsite_core::charge::Instruction;
 use onsite_core::order::WorkOrder;
 use onsite_core::receipt::NumberBlock;
 use onsite_core::sync::protocol::{EnrollResponse, PullResponse, PushRequest, PushResponse};
+use onsite_core::sync::upload::{Chunk, UploadProgress};
 use onsite_core::visit::{RescheduleConsent, Visit};
 use rusqlite::{named_params, params, OptionalExtension, TransactionBehavior};
 
 use super::migrations;
 use super::records::{
-    BlobRow, ChangeRow, ComplaintRow, DeviceRow, EnrollmentRow, KeyRow, OpRow, OrderRow,
+    BlobRow, ChangeRow, ComplaintRow, DeviceRow, EnrollmentRow, KeyRow, OpRow, OrderRow, UploadRow,
     ReceiptMoney, ReceiptRow, Records,
 };
 use super::Storage;
 use crate::error::{HqError, Result};
 use crate::keys::{self, Key, KeyInfo, Scope};
 use crate::rules::{
-    self, ComplaintRecord, Device, FollowUp, OldPart, OrderSummary, PendingInvoice, Reconciliation,
+    self, ChunkOutcome, ComplaintRecord, Device, FollowUp, OldPart, OrderSummary, PendingInvoice,
+    Reconciliation,
 };
 
 mod access;
@@ -703,6 +705,83 @@ impl Records for SqliteRecords<'_> {
                 })
             })
             .optional()?)
+    }
+
+    async fn upload(&mut self, owner: &str, sha256: &str) -> Result<Option<UploadRow>> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT media_type, length, received FROM uploads WHERE owner = ?1 AND sha256 = ?2",
+            )?
+            .query_row([owner, sha256], |r| {
+                Ok(UploadRow {
+                    media_type: r.get(0)?,
+                    length: r.get(1)?,
+                    received: r.get(2)?,
+                })
+            })
+            .optional()?)
+    }
+
+    async fn start_upload(
+        &mut self,
+        owner: &str,
+        sha256: &str,
+        media_type: &str,
+        length: i64,
+        at: &str,
+    ) -> Result<()> {
+        self.drop_upload(owner, sha256).await?;
+        self.exec(
+            "INSERT INTO uploads(owner, sha256, media_type, length, received, started_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, 0, ?5, ?5)",
+            params![owner, sha256, media_type, length, at],
+        )?;
+        Ok(())
+    }
+
+    async fn append_chunk(
+        &mut self,
+        owner: &str,
+        sha256: &str,
+        start: i64,
+        bytes: &[u8],
+        at: &str,
+    ) -> Result<()> {
+        self.exec(
+            "INSERT INTO upload_chunks(owner, sha256, start_at, bytes) VALUES (?1, ?2, ?3, ?4)",
+            params![owner, sha256, start, bytes],
+        )?;
+        self.exec(
+            "UPDATE uploads SET received = ?3, updated_at = ?4 WHERE owner = ?1 AND sha256 = ?2",
+            params![owner, sha256, start + bytes.len() as i64, at],
+        )?;
+        Ok(())
+    }
+
+    async fn upload_bytes(&mut self, owner: &str, sha256: &str) -> Result<Vec<u8>> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT bytes FROM upload_chunks WHERE owner = ?1 AND sha256 = ?2 ORDER BY start_at",
+        )?;
+        let mut rows = stmt.query([owner, sha256])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let chunk: Vec<u8> = r.get(0)?;
+            out.extend_from_slice(&chunk);
+        }
+        Ok(out)
+    }
+
+    async fn drop_upload(&mut self, owner: &str, sha256: &str) -> Result<()> {
+        self.exec(
+            "DELETE FROM upload_chunks WHERE owner = ?1 AND sha256 = ?2",
+            [owner, sha256],
+        )?;
+        self.exec(
+            "DELETE FROM uploads WHERE owner = ?1 AND sha256 = ?2",
+            [owner, sha256],
+        )?;
+        Ok(())
     }
 
     async fn insert_old_part(&mut self, p: &OldPart) -> Result<()> {

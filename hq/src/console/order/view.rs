@@ -63,14 +63,14 @@ pub(super) async fn order_page(
         }
         (order_fields(lang, v))
         (timeline(lang, v))
-        (checklists(lang, v))
+        (checklists(lang, v, &d.photos_pending))
         (assessment(lang, v))
-        (materials(lang, v))
+        (materials(lang, v, &d.photos_pending))
         (quote(lang, v))
         (acceptance(lang, v, seen.masked))
         (payment(lang, d))
         (after_visit(lang, d))
-        @if !seen.masked { (photos(lang, v)) }
+        @if !seen.masked { (photos(lang, v, &d.photos_pending)) }
         (trail(lang, d))
     };
     let here = format!("/orders/{}", v.order.job_id);
@@ -213,7 +213,16 @@ fn timeline(lang: Lang, v: &Visit) -> Markup {
     }
 }
 
-fn photo_link(job_id: &str, sha: &str, lang: Lang) -> Markup {
+/// A photo's thumbnail linking to it, or, while the phone is still
+/// uploading it (the visit's facts arrive first), a note saying so.
+fn photo_link(job_id: &str, sha: &str, lang: Lang, pending: &[String]) -> Markup {
+    if pending.iter().any(|p| p == sha) {
+        return html! {
+            span.photo.uploading title=(tr(lang, "手机正在上传这张照片,稍后刷新即可查看。", "The phone is still uploading this photo; refresh later to see it.")) {
+                (tr(lang, "照片上传中…", "Photo uploading…"))
+            }
+        };
+    }
     html! {
         a.photo href={ "/orders/" (job_id) "/photos/" (sha) } {
             img.thumb src={ "/orders/" (job_id) "/photos/" (sha) } alt=(tr(lang, "照片", "photo")) loading="lazy";
@@ -229,7 +238,7 @@ fn answer_text(lang: Lang, a: &Answer) -> String {
     }
 }
 
-fn checklists(lang: Lang, v: &Visit) -> Markup {
+fn checklists(lang: Lang, v: &Visit, pending: &[String]) -> Markup {
     let shipped = Checklists::shipped().ok();
     html! {
         section {
@@ -249,7 +258,7 @@ fn checklists(lang: Lang, v: &Visit) -> Markup {
                             th scope="row" { (label) }
                             td {
                                 @if let Answer::Photo(sha) = answer {
-                                    (photo_link(&v.order.job_id, sha, lang))
+                                    (photo_link(&v.order.job_id, sha, lang, pending))
                                 } @else {
                                     (answer_text(lang, answer))
                                 }
@@ -287,7 +296,7 @@ fn assessment(lang: Lang, v: &Visit) -> Markup {
     }
 }
 
-fn materials(lang: Lang, v: &Visit) -> Markup {
+fn materials(lang: Lang, v: &Visit, pending: &[String]) -> Markup {
     html! {
         @if !v.materials.is_empty() || !v.parts.is_empty() {
             section {
@@ -309,7 +318,7 @@ fn materials(lang: Lang, v: &Visit) -> Markup {
                                 }) }
                                 " " (local(i.at)) " " (i.findings)
                             }
-                            @for sha in &i.photos { (photo_link(&v.order.job_id, sha, lang)) }
+                            @for sha in &i.photos { (photo_link(&v.order.job_id, sha, lang, pending)) }
                         }
                         @if let Some(c) = &m.concession {
                             p.concession {
@@ -557,14 +566,14 @@ fn after_visit(lang: Lang, d: &Dossier) -> Markup {
     }
 }
 
-fn photos(lang: Lang, v: &Visit) -> Markup {
+fn photos(lang: Lang, v: &Visit, pending: &[String]) -> Markup {
     let all = photos_of(v);
     html! {
         section {
             h2 { (tr(lang, "照片", "Photos")) }
             @if all.is_empty() { p.empty { (tr(lang, "无。", "None.")) } }
             div.photos {
-                @for sha in &all { (photo_link(&v.order.job_id, sha, lang)) }
+                @for sha in &all { (photo_link(&v.order.job_id, sha, lang, pending)) }
             }
         }
     }
