@@ -15,10 +15,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use onsite_core::order::WorkOrder;
 use onsite_core::receipt::NumberBlock;
 use onsite_core::sync::protocol::{decode_push_envelope, EnrollRequest};
-use onsite_core::sync::upload::UploadProgress;
 use onsite_core::sync::protocol::{
     ChangeKind, EnrollResponse, ErrorBody, PullResponse, PushRequest, PushResponse,
 };
+use onsite_core::sync::upload::UploadProgress;
 use onsite_core::visit::Visit;
 use serde::{Deserialize, Serialize};
 use tracing::field::Empty;
@@ -35,7 +35,8 @@ use crate::extract::{
 use crate::keys::{KeyInfo, Scope};
 use crate::limit::Limiter;
 use crate::rules::{
-    self, ChunkOutcome, ComplaintRecord, FollowUp, OldPart, OrderSummary, PendingInvoice, Reconciliation,
+    self, ChunkOutcome, ComplaintRecord, FollowUp, OldPart, OrderSummary, PendingInvoice,
+    Reconciliation,
 };
 use crate::storage::Storage;
 
@@ -986,8 +987,12 @@ async fn upload_chunk(
 ) -> Result<Response> {
     use onsite_core::sync::upload::{self, UPLOAD_LENGTH, UPLOAD_OFFSET};
     let chunk = upload::decode_chunk(
-        headers.get(UPLOAD_OFFSET).map(|v| v.as_bytes()),
-        headers.get(UPLOAD_LENGTH).map(|v| v.as_bytes()),
+        headers
+            .get(UPLOAD_OFFSET)
+            .map(header::HeaderValue::as_bytes),
+        headers
+            .get(UPLOAD_LENGTH)
+            .map(header::HeaderValue::as_bytes),
         bytes.len(),
     )?;
     let media = headers
@@ -997,7 +1002,14 @@ async fn upload_chunk(
         .to_string();
     let outcome = s
         .store
-        .upload_chunk(&d.technician_id, &sha, &media, chunk, bytes.to_vec(), Utc::now())
+        .upload_chunk(
+            &d.technician_id,
+            &sha,
+            &media,
+            chunk,
+            bytes.to_vec(),
+            Utc::now(),
+        )
         .await?;
     let offset_header = |p: &UploadProgress| [(UPLOAD_OFFSET, p.offset.to_string())];
     Ok(match outcome {

@@ -18,11 +18,11 @@ use onsite_core::order::{validate_id, WorkOrder};
 use onsite_core::payment::Method;
 use onsite_core::receipt::NumberBlock;
 use onsite_core::signature::record::content_hash;
-use onsite_core::sync::upload::{Chunk, UploadProgress};
 use onsite_core::sync::protocol::{
     Backlog, Change, ChangeKind, EnrollResponse, Op, OpResult, Outcome, PullResponse, PushResponse,
     RejectCode, MAX_PULL_CHANGES, MAX_PUSH_OPS,
 };
+use onsite_core::sync::upload::{Chunk, UploadProgress};
 use onsite_core::visit::RescheduleConsent;
 use onsite_core::visit::{Event, Opinion, Status, Visit};
 use serde::{Deserialize, Serialize};
@@ -1202,7 +1202,8 @@ pub(crate) async fn upload_chunk<R: Records>(
                     stored: false,
                 }));
             }
-            r.start_upload(owner, sha256, media_type, length, &at).await?;
+            r.start_upload(owner, sha256, media_type, length, &at)
+                .await?;
             0
         }
     };
@@ -1234,7 +1235,8 @@ pub(crate) async fn upload_chunk<R: Records>(
     if whole.len() as u64 != chunk.length || content_hash(&whole) != sha256 {
         return Ok(ChunkOutcome::Corrupt);
     }
-    r.insert_blob(sha256, media_type, &whole, owner, &at).await?;
+    r.insert_blob(sha256, media_type, &whole, owner, &at)
+        .await?;
     Ok(ChunkOutcome::Progress(UploadProgress {
         offset,
         length: chunk.length,

@@ -164,3 +164,50 @@ pub fn drive_accepted_to_handover(tech: &Technician, job: &str) -> Result<()> {
     tech.hand_over(job)?;
     Ok(())
 }
+
+/// A camera-like PNG frame of `w`x`h` whose pixels differ for every `n`
+/// (shading plus grain), so the core's JPEG of it is tens of KB, like a
+/// real photo and unlike a flat test card: large enough to go in several
+/// chunks.
+pub fn grainy_photo(n: u64, w: u32, h: u32) -> Vec<u8> {
+    use image::ImageEncoder;
+    let mut state = n.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let grain = (state & 0x1F) as i32 - 16;
+        let shade = 90 + ((x * 160 / w.max(1)) as i32) - ((y * 60 / h.max(1)) as i32);
+        let c = |k: i32| (shade + k + grain).clamp(0, 255) as u8;
+        image::Rgb([c(0), c(20), c(-20)])
+    });
+    let mut out = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut out)
+        .write_image(img.as_raw(), w, h, image::ExtendedColorType::Rgb8)
+        .expect("encode the frame");
+    out
+}
+
+/// Works an accepted job to its work done and completion checklist, with its
+/// photo a distinct grainy one (`photo_seed`); returns the photo's SHA-256.
+pub fn drive_accepted_with_photo(tech: &Technician, job: &str, photo_seed: u64) -> Result<String> {
+    drive_accepted_to_quote(tech, job)?;
+    tech.customer_consents(job, "王女士")?;
+    tech.start_work(job)?;
+    sample::complete_checklist(tech, job, Phase::WorkRules)?;
+    tech.finish_work(job, 30, "更换角阀")?;
+    let photo = tech.add_photo(
+        job,
+        &grainy_photo(photo_seed, 960, 720),
+        &onsite_core::photo::PhotoPolicy::default(),
+    )?;
+    let view = tech.checklist(job, Phase::Completion)?;
+    tech.answer(
+        job,
+        &view.template.id,
+        "finished_photo",
+        onsite_core::checklist::Answer::Photo(photo.full_sha256.clone()),
+    )?;
+    sample::complete_checklist(tech, job, Phase::Completion)?;
+    Ok(photo.full_sha256)
+}

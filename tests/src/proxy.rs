@@ -39,6 +39,9 @@ pub struct Faults {
     /// The first N pushes (`POST /v1/sync/push`) reach HQ and lose their
     /// answer, so the push itself is retried.
     pub lose_first_pushes: usize,
+    /// Photo chunks (`PATCH /v1/uploads/...`) after the first N are dropped
+    /// unforwarded: the link dies in the middle of the photos.
+    pub drop_chunks_after: Option<usize>,
     pub seed: u64,
 }
 
@@ -55,6 +58,7 @@ impl Faults {
             stall_for: Duration::from_millis(0),
             lose_first_responses: 0,
             lose_first_pushes: 0,
+            drop_chunks_after: None,
             seed: 1,
         }
     }
@@ -71,6 +75,7 @@ impl Faults {
         shares.iter().all(|s| *s <= 0.0)
             && self.lose_first_responses == 0
             && self.lose_first_pushes == 0
+            && self.drop_chunks_after.is_none()
     }
 
     /// The fate of the request with index `index`, from the seed alone
@@ -134,11 +139,24 @@ impl Fate {
 }
 
 /// One request the proxy served: its index, whether it was a push, its fate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Served {
     pub index: usize,
     pub push: bool,
     pub fate: Fate,
+    /// The request line (`PATCH /v1/uploads/<sha256> HTTP/1.1`).
+    pub line: String,
+    /// A photo chunk's `Upload-Offset`.
+    pub upload_offset: Option<u64>,
+}
+
+impl Served {
+    /// A photo chunk's blob, if this request was one.
+    pub fn chunk_of(&self) -> Option<&str> {
+        self.line
+            .strip_prefix("PATCH /v1/uploads/")
+            .and_then(|rest| rest.split(' ').next())
+    }
 }
 
 pub struct Proxy {
@@ -232,16 +250,27 @@ async fn serve_one(
         return;
     }
     let push = request.starts_with(b"POST /v1/sync/push");
+    let (line, upload_offset) = head_of(&request);
     let (index, fate) = {
         let mut log = log.lock().unwrap();
         let index = log.len();
         let pushes = log.iter().filter(|s| s.push).count();
+        let chunks = log.iter().filter(|s| s.chunk_of().is_some()).count();
+        let chunk = line.starts_with("PATCH /v1/uploads/");
         let fate = if push && pushes < faults.lose_first_pushes {
             Fate::LoseResponse
+        } else if chunk && faults.drop_chunks_after.is_some_and(|n| chunks >= n) {
+            Fate::Drop
         } else {
             faults.fate(index)
         };
-        log.push(Served { index, push, fate });
+        log.push(Served {
+            index,
+            push,
+            fate,
+            line,
+            upload_offset,
+        });
         (index, fate)
     };
     match fate {
@@ -275,6 +304,22 @@ async fn serve_one(
             }
         }
     }
+}
+
+/// A request's first line and its `Upload-Offset` header, if any.
+fn head_of(request: &[u8]) -> (String, Option<u64>) {
+    let end = request
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(request.len());
+    let head = String::from_utf8_lossy(&request[..end]);
+    let mut lines = head.lines();
+    let line = lines.next().unwrap_or_default().to_string();
+    let offset = lines
+        .filter_map(|l| l.split_once(':'))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("upload-offset"))
+        .and_then(|(_, v)| v.trim().parse().ok());
+    (line, offset)
 }
 
 /// Passes a connection through whole, counting bytes as they flow.

@@ -62,7 +62,12 @@ fn push_body() -> &'static Vec<u8> {
         )
         .unwrap();
         let ops = tech.pending_ops(MAX_PUSH_OPS).unwrap();
-        serde_json::to_vec(&PushRequest { ops, backlog: None, uploading: Vec::new() }).unwrap()
+        serde_json::to_vec(&PushRequest {
+            ops,
+            backlog: None,
+            uploading: Vec::new(),
+        })
+        .unwrap()
     })
 }
 
@@ -1085,7 +1090,12 @@ fn raw_call(
 fn push_pending(hq: &onsite_tests::harness::Hq, phone: &onsite_tests::harness::Phone) -> Vec<u8> {
     let batch = onsite_core::sync::SyncConfig::new("", "").batch_size;
     let ops = phone.tech.pending_ops(batch).unwrap();
-    let body = serde_json::to_vec(&PushRequest { ops, backlog: None, uploading: Vec::new() }).unwrap();
+    let body = serde_json::to_vec(&PushRequest {
+        ops,
+        backlog: None,
+        uploading: Vec::new(),
+    })
+    .unwrap();
     let (status, answer) = raw_call(
         hq,
         "POST",

@@ -29,7 +29,11 @@ use onsite_tests::peek::{self, Val};
 
 /// A batch as an older phone sends it: no backlog report.
 fn batch(ops: Vec<Op>) -> PushRequest {
-    PushRequest { ops, backlog: None, uploading: Vec::new() }
+    PushRequest {
+        ops,
+        backlog: None,
+        uploading: Vec::new(),
+    }
 }
 
 /// HQ's storage on one database, and a directory for the phones' stores.

@@ -55,9 +55,13 @@ fn a_phone_pushes_its_ops_compressed_and_hq_applies_them_all(b: Backend) {
     worked(&hq, &phone);
     let ops = phone.tech.pending_ops(usize::MAX).unwrap();
     let n_ops = ops.len();
-    let plain = serde_json::to_vec(&PushRequest { ops, backlog: None, uploading: Vec::new() })
-        .unwrap()
-        .len() as u64;
+    let plain = serde_json::to_vec(&PushRequest {
+        ops,
+        backlog: None,
+        uploading: Vec::new(),
+    })
+    .unwrap()
+    .len() as u64;
     let mut photo_bytes = 0u64;
     for sha in phone.tech.pending_blobs().unwrap() {
         photo_bytes += phone.tech.blob(&sha).unwrap().unwrap().1.len() as u64;

@@ -290,7 +290,7 @@ fn blobs_are_stored_once_and_tracked_until_uploaded() {
             assert_eq!((pending[2].size, pending[2].acked), (6, 4));
             blobs::mark_uploaded(tx, &a)?;
             blobs::mark_uploaded(tx, &c)?;
-            assert_eq!(names(tx)?, [b.clone()]);
+            assert_eq!(names(tx)?, std::slice::from_ref(&b));
             assert!(blobs::is_pending(tx, &b)? && !blobs::is_pending(tx, &a)?);
             // HQ holds it: storing the same bytes again queues nothing.
             blobs::put(tx, "image/jpeg", b"first", Some("J-1"), at(5))?;

@@ -28,11 +28,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::receipt::NumberBlock;
+use crate::store::blobs::PendingBlob;
 use crate::sync::encoding::{self, Coding};
 use crate::sync::protocol::{
     Backlog, EnrollRequest, EnrollResponse, ErrorBody, PullResponse, PushRequest, PushResponse,
 };
-use crate::store::blobs::PendingBlob;
 use crate::sync::runtime::{self, Panicked};
 use crate::sync::upload::{self, UploadProgress};
 use crate::technician::Technician;
@@ -57,6 +57,9 @@ pub struct SyncConfig {
     /// Seeds the retry backoff jitter; `None` seeds it from the clock. Fault
     /// tests set it so that a replayed run retries on the same schedule.
     pub jitter_seed: Option<u64>,
+    /// Photo chunks of this many bytes; `None` sizes them to the link (see
+    /// [`super::upload`]). Tests fix it to split small photos.
+    pub chunk_bytes: Option<u64>,
 }
 
 impl SyncConfig {
@@ -70,6 +73,7 @@ impl SyncConfig {
             max_backoff_ms: 10_000,
             request_timeout_ms: 15_000,
             jitter_seed: None,
+            chunk_bytes: None,
         }
     }
 }
@@ -631,7 +635,12 @@ impl Inner {
                 // lost: ask where it stands.
                 offset = offset.min(size.saturating_sub(1));
             }
-            let len = upload::next_chunk_bytes(*last).min(size - offset.min(size));
+            let len = self
+                .config
+                .chunk_bytes
+                .map_or_else(|| upload::next_chunk_bytes(*last), |n| n.max(1))
+                .min(upload::MAX_CHUNK_BYTES)
+                .min(size - offset.min(size));
             let started = std::time::Instant::now();
             let (o, l) = (offset as usize, len as usize);
             let answer = self

@@ -365,7 +365,12 @@ mod tests {
     }
 
     fn push(ops: Vec<Op>) -> Vec<u8> {
-        serde_json::to_vec(&PushRequest { ops, backlog: None, uploading: Vec::new() }).unwrap()
+        serde_json::to_vec(&PushRequest {
+            ops,
+            backlog: None,
+            uploading: Vec::new(),
+        })
+        .unwrap()
     }
 
     fn field_of(e: &Error) -> Option<Field> {

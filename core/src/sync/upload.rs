@@ -151,8 +151,7 @@ fn header_number(value: Option<&[u8]>, name: &str) -> crate::Result<u64> {
 /// Whether a string is a blob's address: 64 lowercase hex digits.
 pub fn is_blob_address(s: &str) -> bool {
     s.len() == 64
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
@@ -184,7 +183,10 @@ mod tests {
     #[test]
     fn a_chunk_within_its_blob_decodes() {
         let c = decode_chunk(Some(b"65536"), Some(b"300000"), 65536).unwrap();
-        assert_eq!((c.offset, c.length, c.len, c.end()), (65536, 300000, 65536, 131072));
+        assert_eq!(
+            (c.offset, c.length, c.len, c.end()),
+            (65536, 300000, 65536, 131072)
+        );
         // The last chunk may be short; a one-chunk blob starts at 0.
         let last = decode_chunk(Some(b"262144"), Some(b"300000"), 37856).unwrap();
         assert_eq!(last.end(), 300000);
@@ -193,7 +195,8 @@ mod tests {
 
     #[test]
     fn bad_headers_are_typed_errors() {
-        let cases: [(Option<&[u8]>, Option<&[u8]>, usize); 11] = [
+        type Case<'a> = (Option<&'a [u8]>, Option<&'a [u8]>, usize);
+        let cases: [Case; 11] = [
             (None, Some(b"10"), 5),
             (Some(b"0"), None, 5),
             (Some(b"-1"), Some(b"10"), 5),

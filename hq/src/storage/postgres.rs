@@ -24,8 +24,8 @@ use tokio_postgres::{NoTls, Row};
 
 use super::migrations;
 use super::records::{
-    BlobRow, ChangeRow, ComplaintRow, DeviceRow, EnrollmentRow, KeyRow, OpRow, OrderRow, UploadRow,
-    ReceiptMoney, ReceiptRow, Records,
+    BlobRow, ChangeRow, ComplaintRow, DeviceRow, EnrollmentRow, KeyRow, OpRow, OrderRow,
+    ReceiptMoney, ReceiptRow, Records, UploadRow,
 };
 use super::Storage;
 use crate::error::{HqError, Result};

@@ -20,8 +20,8 @@ use rusqlite::{named_params, params, OptionalExtension, TransactionBehavior};
 
 use super::migrations;
 use super::records::{
-    BlobRow, ChangeRow, ComplaintRow, DeviceRow, EnrollmentRow, KeyRow, OpRow, OrderRow, UploadRow,
-    ReceiptMoney, ReceiptRow, Records,
+    BlobRow, ChangeRow, ComplaintRow, DeviceRow, EnrollmentRow, KeyRow, OpRow, OrderRow,
+    ReceiptMoney, ReceiptRow, Records, UploadRow,
 };
 use super::Storage;
 use crate::error::{HqError, Result};
