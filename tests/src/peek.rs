@@ -56,6 +56,12 @@ impl Row {
             other => panic!("column {i}: expected text, got {other:?}"),
         }
     }
+    pub fn bytes(&self, i: usize) -> Vec<u8> {
+        match &self.0[i] {
+            Val::Bytes(v) => v.clone(),
+            other => panic!("column {i}: expected bytes, got {other:?}"),
+        }
+    }
     pub fn opt_text(&self, i: usize) -> Option<String> {
         match &self.0[i] {
             Val::Null => None,

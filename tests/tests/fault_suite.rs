@@ -333,6 +333,14 @@ fn run(backend: Backend, name: &str) {
         "a kind of fault never happened (seed {seed}): {kinds:?}"
     );
     assert!(proxy.faulted_pushes() > 0, "no push met a fault");
+    let faulted_chunks = served
+        .iter()
+        .filter(|s| s.chunk_of().is_some() && s.fate != Fate::Pass)
+        .count();
+    assert!(
+        faulted_chunks > 0,
+        "no photo chunk met a fault (seed {seed})"
+    );
     assert_eq!(
         served.iter().map(|s| s.fate).collect::<Vec<_>>(),
         faults.schedule(served.len()),
@@ -349,6 +357,28 @@ fn run(backend: Backend, name: &str) {
         let reported = p.reported();
         assert!(!reported.is_empty(), "{}: reported no change", p.device);
         assert_in_step_with_hq(&db_url, &tech, &p.device, &reported);
+        // Every photo is at HQ, byte for byte; none waits on the phone.
+        assert!(tech.pending_uploads().unwrap().is_empty(), "{}", p.device);
+        for job in tech.jobs().unwrap() {
+            let visit = tech.job(&job.job_id).unwrap();
+            let onsite_core::checklist::Answer::Photo(sha) =
+                &visit.answers["property_repair.completion"]["finished_photo"]
+            else {
+                panic!("{}: the finished work's photo", job.job_id)
+            };
+            let (_, mine) = tech.blob(sha).unwrap().unwrap();
+            let at_hq = onsite_tests::peek::query(
+                &db_url,
+                "SELECT bytes FROM blobs WHERE sha256 = $1",
+                &[sha.as_str().into()],
+            );
+            assert_eq!(at_hq.len(), 1, "{}: photo at HQ", job.job_id);
+            assert!(
+                at_hq[0].bytes(0) == mine,
+                "{}: photo differs at HQ",
+                job.job_id
+            );
+        }
         for job in tech.jobs().unwrap() {
             assert_eq!(job.status, Status::HandedOver, "{}", job.job_id);
             assert!(
@@ -389,6 +419,13 @@ fn run(backend: Backend, name: &str) {
         "HQ holds every receipt"
     );
     assert!(hq_receipts.values().all(|&n| n == 1));
+    // No half-uploaded photo lingers at HQ: every upload ended stored.
+    let unfinished = onsite_tests::peek::query(
+        &db_url,
+        "SELECT (SELECT COUNT(*) FROM uploads) + (SELECT COUNT(*) FROM upload_chunks)",
+        &[],
+    );
+    assert_eq!(unfinished[0].int(0), 0, "uploads left unfinished at HQ");
     assert_eq!(
         hq_receipts.keys().cloned().collect::<BTreeSet<_>>(),
         receipt_numbers

@@ -508,6 +508,35 @@ fn migrations_step_from_any_version_and_refuse_a_newer_store() {
     ));
 }
 
+/// A phone updated with photos still unsent: v6 queues exactly those for
+/// upload (with their sizes, from the record header), and forgets the ones
+/// HQ already had.
+#[test]
+fn photos_unsent_before_the_upgrade_are_queued_for_upload() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = Connection::open(dir.path().join("v5.sqlite3")).unwrap();
+    schema::migrate_to(&mut conn, 5).unwrap();
+    let add = |sha: &str, bytes: &[u8], uploaded: i64, at: &str| {
+        conn.execute(
+            "INSERT INTO blobs(sha256, media_type, bytes, job_id, created_at, uploaded) VALUES (?1, 'image/jpeg', ?2, 'J-1', ?3, ?4)",
+            rusqlite::params![sha, bytes, at, uploaded],
+        )
+        .unwrap();
+    };
+    add("a", &[1; 5000], 0, "2026-11-28T01:00:00Z");
+    add("b", &[2; 70], 1, "2026-11-28T02:00:00Z");
+    add("c", &[3; 300], 0, "2026-11-28T03:00:00Z");
+    schema::migrate(&mut conn).unwrap();
+    let pending = blobs::pending(&conn).unwrap();
+    let got: Vec<(&str, u64, u64)> = pending
+        .iter()
+        .map(|p| (p.sha256.as_str(), p.size, p.acked))
+        .collect();
+    assert_eq!(got, [("c", 300, 0), ("a", 5000, 0)]);
+    // The bytes themselves are where they were.
+    assert_eq!(blobs::get(&conn, "b").unwrap().unwrap().1, vec![2; 70]);
+}
+
 #[test]
 fn stored_times_and_actors_that_do_not_parse_are_corruption() {
     assert_eq!(

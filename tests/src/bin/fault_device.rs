@@ -58,6 +58,9 @@ fn main() {
     config.request_timeout_ms = 2_000;
     // The retries' jitter comes from the run's seed too, so a replay retries alike.
     config.jitter_seed = Some(seed);
+    // Small chunks: each job's photo goes in several requests, so the
+    // proxy's faults and the kills land in the middle of photos.
+    config.chunk_bytes = Some(16 * 1024);
     let client = SyncClient::new(config).unwrap_or_else(|e| fail(&format!("client: {e}")));
 
     let mut reporter = Reporter { last: 0 };
@@ -150,6 +153,26 @@ fn step(tech: &Technician, job: &str, r: &mut Reporter) -> Result<()> {
             tech.finish_work(job, 30, "更换角阀")?;
         }
         Status::WorkDone => {
+            // The finished work's photo: the job's own, large enough for
+            // several chunks (the same bytes again after a kill: stored once).
+            let view = tech.checklist(job, Phase::Completion)?;
+            if !view.answers.contains_key("finished_photo") {
+                let seed = job
+                    .bytes()
+                    .fold(7u64, |h, b| h.wrapping_mul(31) ^ u64::from(b));
+                let photo = tech.add_photo(
+                    job,
+                    &onsite_tests::grainy_photo(seed, 640, 480),
+                    &onsite_core::photo::PhotoPolicy::default(),
+                )?;
+                tech.answer(
+                    job,
+                    &view.template.id,
+                    "finished_photo",
+                    onsite_core::checklist::Answer::Photo(photo.full_sha256),
+                )?;
+                r.report(tech);
+            }
             sample::complete_checklist(tech, job, Phase::Completion)?;
             r.report(tech);
             tech.record_acceptance(
