@@ -110,3 +110,44 @@ pub fn body_decoder(data: &[u8]) {
         assert_eq!(decode(c, &packed, data.len()).expect("round trip"), data);
     }
 }
+
+/// A resumable upload's chunks: any header bytes decode to a chunk that fits
+/// its blob or a typed error; and chunks at any offsets, in any order, resent
+/// or overlapping, placed as HQ places them, leave HQ holding exactly the
+/// blob's first bytes, never a byte out of place.
+pub fn upload_decoder(data: &[u8]) {
+    use onsite_core::sync::upload::{decode_chunk, place, Placement, MAX_BLOB_BYTES};
+    let Some((&split, rest)) = data.split_first() else {
+        return;
+    };
+    let cut = usize::from(split).min(rest.len());
+    let (offset, length) = rest.split_at(cut);
+    let mid = length.len() / 2;
+    if let Ok(c) = decode_chunk(Some(&length[..mid]), Some(offset), mid) {
+        assert!(c.len > 0 && c.end() <= c.length && c.length <= MAX_BLOB_BYTES);
+    }
+
+    let size = 1 + usize::from(split) * 3;
+    let blob: Vec<u8> = (0..size).map(|i| (i * 31 % 251) as u8).collect();
+    let mut held: Vec<u8> = Vec::new();
+    for pair in rest.chunks(2) {
+        let start = usize::from(pair[0]) * size / 256;
+        let len = 1 + usize::from(*pair.get(1).unwrap_or(&0)) % 64;
+        let end = (start + len).min(size);
+        let Ok(c) = decode_chunk(
+            Some(start.to_string().as_bytes()),
+            Some(size.to_string().as_bytes()),
+            end - start,
+        ) else {
+            continue;
+        };
+        match place(held.len() as u64, &c) {
+            Placement::Gap => assert!(start > held.len()),
+            Placement::Held => assert!(end <= held.len()),
+            Placement::Append { skip } => {
+                held.extend_from_slice(&blob[start + skip as usize..end]);
+            }
+        }
+        assert!(blob.starts_with(&held), "HQ holds the blob's first bytes");
+    }
+}

@@ -22,7 +22,7 @@ use onsite_core::sync::protocol::{
     Backlog, Change, ChangeKind, EnrollResponse, Op, OpResult, Outcome, PullResponse, PushResponse,
     RejectCode, MAX_PULL_CHANGES, MAX_PUSH_OPS,
 };
-use onsite_core::sync::upload::{Chunk, UploadProgress};
+use onsite_core::sync::upload::{self, Chunk, Placement, UploadProgress};
 use onsite_core::visit::RescheduleConsent;
 use onsite_core::visit::{Event, Opinion, Status, Visit};
 use serde::{Deserialize, Serialize};
@@ -1207,22 +1207,26 @@ pub(crate) async fn upload_chunk<R: Records>(
             0
         }
     };
-    if chunk.offset > received {
-        return Ok(ChunkOutcome::Elsewhere(UploadProgress {
-            offset: received,
-            length: chunk.length,
-            stored: false,
-        }));
+    match upload::place(received, &chunk) {
+        Placement::Gap => {
+            return Ok(ChunkOutcome::Elsewhere(UploadProgress {
+                offset: received,
+                length: chunk.length,
+                stored: false,
+            }))
+        }
+        Placement::Held => {}
+        Placement::Append { skip } => {
+            // The part of the chunk HQ does not hold yet.
+            let fresh = usize::try_from(skip)
+                .ok()
+                .and_then(|skip| bytes.get(skip..))
+                .unwrap_or_default();
+            r.append_chunk(owner, sha256, received as i64, fresh, &at)
+                .await?;
+        }
     }
-    let end = chunk.end();
-    if end > received {
-        // The part of the chunk HQ does not hold yet.
-        let skip = usize::try_from(received - chunk.offset).unwrap_or(usize::MAX);
-        let fresh = bytes.get(skip..).unwrap_or_default();
-        r.append_chunk(owner, sha256, received as i64, fresh, &at)
-            .await?;
-    }
-    let offset = end.max(received);
+    let offset = chunk.end().max(received);
     if offset < chunk.length {
         return Ok(ChunkOutcome::Progress(UploadProgress {
             offset,

@@ -691,6 +691,27 @@ proptest! {
         check_decoded_push(&bytes)?;
     }
 
+    /// A resumable upload's headers, whatever bytes they hold, decode to a
+    /// chunk inside its blob or fail typed; chunks sent in any order,
+    /// resent or overlapping, leave HQ holding the blob's first bytes.
+    #[test]
+    fn upload_chunks_decode_or_fail_typed_and_assemble_in_order(
+        offset in proptest::collection::vec(any::<u8>(), 0..24),
+        length in proptest::collection::vec(any::<u8>(), 0..24),
+        body_len in 0usize..3_000_000,
+        sends in proptest::collection::vec(any::<u8>(), 1..200),
+    ) {
+        use onsite_core::sync::upload::{decode_chunk, MAX_BLOB_BYTES, MAX_CHUNK_BYTES};
+        match decode_chunk(Some(&offset), Some(&length), body_len) {
+            Ok(c) => {
+                prop_assert!(c.end() <= c.length && c.length <= MAX_BLOB_BYTES);
+                prop_assert!(c.len > 0 && c.len <= MAX_CHUNK_BYTES);
+            }
+            Err(e) => prop_assert!(matches!(e, onsite_core::Error::InvalidInput { .. }), "{e:?}"),
+        }
+        fuzz_checks::upload_decoder(&sends);
+    }
+
     /// A compressed push damaged on the way (bytes changed, cut short)
     /// inflates to at most the limit or fails typed, in both codings; the
     /// undamaged body inflates to the push itself.
@@ -1034,7 +1055,7 @@ type Target = (&'static str, fn(&[u8]), fn(&[u8]) -> bool);
 /// ESC/POS receipts walk back into commands.
 #[test]
 fn every_fuzz_seed_passes_its_target_and_still_decodes() {
-    let targets: [Target; 5] = [
+    let targets: [Target; 6] = [
         ("push_decoder", fuzz_checks::push_decoder, |b| {
             decode_push(b).is_ok_and(|r| !r.ops.is_empty())
         }),
@@ -1052,6 +1073,10 @@ fn every_fuzz_seed_passes_its_target_and_still_decodes() {
         ("body_decoder", fuzz_checks::body_decoder, |b| {
             // A compressed push (whole, cut, or a bomb: all of it still zstd or gzip).
             b.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) || b.starts_with(&[0x1f, 0x8b])
+        }),
+        ("upload_decoder", fuzz_checks::upload_decoder, |b| {
+            // A blob's size, then (start, length) pairs of its chunks.
+            b.len() >= 3 && b.len() % 2 == 1
         }),
     ];
     for (target, run, valid) in targets {
@@ -1294,5 +1319,17 @@ fn regenerate_fuzz_corpus() {
             documents::to_text(&doc).as_bytes(),
         );
     }
+    // A blob of 298 bytes sent in order (one chunk starting past the end of
+    // what HQ holds); one of 121 resent, overlapping and out of order.
+    write(
+        "upload_decoder",
+        "in-order.bin",
+        &[99, 0, 59, 52, 59, 104, 59, 155, 59, 206, 59],
+    );
+    write(
+        "upload_decoder",
+        "resent-and-gaps.bin",
+        &[40, 0, 30, 0, 30, 128, 10, 20, 63, 255, 5],
+    );
     hq.stop();
 }

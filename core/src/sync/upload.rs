@@ -116,6 +116,31 @@ pub fn decode_chunk(
     }
 }
 
+/// Where a chunk goes in an upload HQ holds `received` bytes of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// It starts past HQ's bytes: a gap, nothing taken (409).
+    Gap,
+    /// HQ holds all of it already (a resent chunk): acknowledged again.
+    Held,
+    /// Its bytes from `skip` on are new: they go at `received`.
+    Append { skip: u64 },
+}
+
+/// Places a chunk against the `received` bytes HQ holds: an upload only
+/// ever grows at its end, so what HQ holds is always the blob's first bytes.
+pub fn place(received: u64, chunk: &Chunk) -> Placement {
+    if chunk.offset > received {
+        Placement::Gap
+    } else if chunk.end() <= received {
+        Placement::Held
+    } else {
+        Placement::Append {
+            skip: received - chunk.offset,
+        }
+    }
+}
+
 fn header_number(value: Option<&[u8]>, name: &str) -> crate::Result<u64> {
     let Some(v) = value else {
         return Err(Error::invalid(
@@ -224,6 +249,20 @@ mod tests {
             field_problem(&empty),
             Some((Field::UploadChunk, Problem::Length { .. }))
         ));
+    }
+
+    #[test]
+    fn a_chunk_is_placed_only_where_the_bytes_end() {
+        let c = |offset, len| Chunk {
+            offset,
+            length: 300,
+            len,
+        };
+        assert_eq!(place(0, &c(0, 100)), Placement::Append { skip: 0 });
+        assert_eq!(place(100, &c(200, 100)), Placement::Gap);
+        assert_eq!(place(100, &c(0, 100)), Placement::Held);
+        assert_eq!(place(100, &c(50, 100)), Placement::Append { skip: 50 });
+        assert_eq!(place(100, &c(100, 200)), Placement::Append { skip: 0 });
     }
 
     #[test]
