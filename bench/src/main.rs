@@ -9,6 +9,7 @@
 // Test and benchmark support: a failed unwrap is a failed run, not a crash in the field.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod badlink;
 mod console;
 mod load;
 mod local;
@@ -111,6 +112,9 @@ fn main() -> anyhow::Result<()> {
     }
     if run("size") {
         size::library(&mut report)?;
+    }
+    if run("badlink") {
+        badlink::bad_link(&mut report, quick)?;
     }
     report.print();
     if let Some(path) = write {

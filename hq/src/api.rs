@@ -958,10 +958,10 @@ async fn upload_status(
     security(("device" = [])),
     params(
         ("sha256" = String, Path, description = "The SHA-256 of the whole blob, lowercase hex", pattern = "^[0-9a-f]{64}$"),
-        ("Upload-Offset" = u64, Header, description = "Where this chunk's bytes start in the blob"),
-        ("Upload-Length" = u64, Header, description = "The whole blob's length in bytes (at most 8 MiB)")
+        ("Upload-Offset" = u64, Header, description = "Where this chunk's bytes start in the blob (the chunk must end within the blob)", maximum = 8388607),
+        ("Upload-Length" = u64, Header, description = "The whole blob's length in bytes", minimum = 1, maximum = 8388608)
     ),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The chunk's bytes"),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The chunk's bytes: 1 byte to 1 MiB"),
     responses(
         (status = 200, description = "Taken (or held already); more to come", body = UploadProgress,
             headers(("Upload-Offset" = u64, description = "Bytes HQ now holds"))),

@@ -7,6 +7,7 @@
 pub mod browser;
 pub mod console;
 pub mod harness;
+pub mod link;
 pub mod peek;
 pub mod proxy;
 

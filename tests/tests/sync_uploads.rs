@@ -489,3 +489,90 @@ fn hq_takes_chunks_only_where_its_bytes_end(b: Backend) {
     hq.stop();
 }
 on_both!(hq_takes_chunks_only_where_its_bytes_end);
+
+/// A day's visits synced over a link that drops requests part-way and
+/// disconnects every second and a half: syncs run again until nothing is
+/// left, every op and photo arrives once and whole, and what was resent
+/// stays a fraction of what had to be sent.
+fn a_day_over_a_bad_link_loses_nothing(b: Backend) {
+    use onsite_tests::link::{Link, Shape};
+    let hq = Hq::start(b);
+    let code = hq.technician("T-1", "李师傅");
+    let phone = Phone::enroll(&hq.url, &code, "DEV-UP6");
+    for n in 1..=2 {
+        hq.dispatch(&sample::leak_order(
+            &format!("UP-6{n}"),
+            "T-1",
+            Utc::now() + Duration::hours(n),
+        ));
+    }
+    phone.sync();
+    let mut photos = Vec::new();
+    for n in 1..=2 {
+        let job = format!("UP-6{n}");
+        phone.tech.accept_job(&job).unwrap();
+        photos.push(drive_accepted_with_photo(&phone.tech, &job, 60 + n as u64).unwrap());
+    }
+    let blob_bytes: u64 = phone
+        .tech
+        .pending_uploads()
+        .unwrap()
+        .iter()
+        .map(|p| p.size)
+        .sum();
+    let push_bytes = serde_json::to_vec(&phone.tech.pending_ops(usize::MAX).unwrap())
+        .unwrap()
+        .len() as u64;
+    let link = Link::start(
+        addr(&hq.url),
+        Shape {
+            bytes_per_sec: 256 * 1024,
+            round_trip: std::time::Duration::from_millis(30),
+            drop: 0.15,
+            disconnect_every: Some(std::time::Duration::from_millis(700)),
+            outage: std::time::Duration::from_millis(100),
+            seed: 6,
+        },
+    );
+    let mut config = SyncConfig::new(&link.url, &phone.token);
+    config.base_backoff_ms = 10;
+    config.max_backoff_ms = 50;
+    config.request_timeout_ms = 5_000;
+    config.chunk_bytes = Some(CHUNK);
+    let client = SyncClient::new(config).unwrap();
+    let mut syncs = 0;
+    while phone.tech.outbox_len().unwrap() > 0 || phone.tech.pending_blob_count().unwrap() > 0 {
+        syncs += 1;
+        assert!(syncs < 200, "not synced after {syncs} syncs");
+        match client.sync_now(&phone.tech, None) {
+            Ok(_) | Err(Error::Offline { .. }) => {}
+            Err(e) => panic!("sync failed: {e:?}"),
+        }
+    }
+    let crossed = link.crossed();
+    assert!(
+        crossed.dropped > 0 && crossed.cut > 0,
+        "the link dropped and cut requests: {crossed:?}"
+    );
+    for (n, photo) in photos.iter().enumerate() {
+        let job = format!("UP-6{}", n + 1);
+        assert_eq!(
+            serde_json::to_value(hq.visit(&job)).unwrap()["status"],
+            "work_done"
+        );
+        let mine = phone.tech.blob(photo).unwrap().unwrap().1;
+        assert_eq!(blob_at_hq(&hq, &phone.token, photo), (200, mine));
+    }
+    assert!(
+        crossed.bytes_up < 2 * (blob_bytes + push_bytes),
+        "sent {} B for {} B of photos and {} B of plain ops",
+        crossed.bytes_up,
+        blob_bytes,
+        push_bytes
+    );
+    let unfinished =
+        onsite_tests::peek::query(&hq.backend.url(), "SELECT COUNT(*) FROM uploads", &[]);
+    assert_eq!(unfinished[0].int(0), 0);
+    hq.stop();
+}
+on_both!(a_day_over_a_bad_link_loses_nothing);

@@ -35,8 +35,25 @@ pub struct PushRequest {
     /// HQ neither holds nor finds here is refused, as ever. Absent from
     /// phones that upload photos first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[cfg_attr(feature = "openapi", schema(max_items = 1000))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = uploading_schema))]
     pub uploading: Vec<String>,
+}
+
+/// `uploading`'s schema: at most [`MAX_UPLOADING`] blob addresses.
+#[cfg(feature = "openapi")]
+fn uploading_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some("^[0-9a-f]{64}$")),
+        )
+        .max_items(Some(MAX_UPLOADING))
+        .description(Some(
+            "Photos the batch's facts name that are still on their way (SHA-256, lowercase hex)",
+        ))
+        .build()
 }
 
 /// Most photos one push may say are on their way.
