@@ -204,8 +204,8 @@ mod tests {
             HqError::Unavailable(String::new()),
             HqError::Internal(String::new()),
             HqError::Wipe,
-            HqError::BlobMismatch,
             HqError::UnsupportedEncoding(String::new()),
+            HqError::BlobMismatch,
         ];
         let codes: Vec<&str> = all.iter().map(|e| e.code().1).collect();
         assert_eq!(codes, HqError::CODES);

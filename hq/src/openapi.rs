@@ -393,7 +393,7 @@ mod tests {
         let doc = document();
         assert_eq!(doc["openapi"], "3.1.0");
         let ops = operations(&doc);
-        assert_eq!(ops.len(), 36);
+        assert_eq!(ops.len(), 38);
         for (method, path, op) in &ops {
             let what = format!("{method} {path}");
             let responses = op["responses"].as_object().unwrap();
