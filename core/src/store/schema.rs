@@ -41,6 +41,14 @@
 //!   technician's deliberate looks at a customer's full phone and address
 //!   outside the day of the appointment, also audited.
 //!
+//! - `dispatched_orders` (v6): a job's work order as first dispatched, kept
+//!   only once the job's order has changed since (a new appointment, a
+//!   corrected vehicle, a new dispatch). The first `dispatched` event of a
+//!   job refers to the job's order instead of holding a second copy of it
+//!   (`events::DISPATCHED_BY_REFERENCE`): until the order changes, the
+//!   order in `jobs.visit` is the one dispatched; the change keeps it here
+//!   first, in the same transaction.
+//!
 //! The version is SQLite's `user_version`. [`migrate`] brings any earlier
 //! version up to [`VERSION`] in one transaction when the store is opened.
 
@@ -49,10 +57,10 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 /// The schema version this build writes.
-pub const VERSION: i64 = 5;
+pub const VERSION: i64 = 6;
 
 /// Each migration takes the schema from version `index` to `index + 1`.
-pub const MIGRATIONS: [&str; 5] = [V1, V2, V3, V4, V5];
+pub const MIGRATIONS: [&str; 6] = [V1, V2, V3, V4, V5, V6];
 
 const V1: &str = "
 CREATE TABLE meta (
@@ -192,6 +200,13 @@ WHEN NOT EXISTS (SELECT 1 FROM purged_jobs WHERE job_id = OLD.job_id)
   OR NEW.issued_at IS NOT OLD.issued_at OR NEW.prev_sha256 IS NOT OLD.prev_sha256
   OR NEW.sha256 IS NOT OLD.sha256 OR NEW.position IS NOT OLD.position
 BEGIN SELECT RAISE(ABORT, 'receipts are immutable: void and reissue'); END;
+";
+
+const V6: &str = "
+CREATE TABLE dispatched_orders (
+    job_id     TEXT PRIMARY KEY,
+    order_json TEXT NOT NULL
+) STRICT;
 ";
 
 /// Reads the schema version of an open database.

@@ -545,6 +545,9 @@ impl Inner {
                 )
                 .await;
         }
+        // Photos still to upload, counted once for the pushes: the photos went
+        // before them, and counting scans every stored photo.
+        let blobs = count(store.call(|t| Ok(t.pending_blobs()?.len())).await?);
         loop {
             let ops = store.call(move |t| t.pending_ops(batch)).await?;
             let Some(first_seq) = ops.first().map(|op| op.seq) else {
@@ -564,7 +567,7 @@ impl Inner {
                                 .unwrap_or(0)
                                 .saturating_sub(batch_len),
                         ),
-                        blobs: count(t.pending_blobs()?.len()),
+                        blobs,
                     })
                 })
                 .await?;
