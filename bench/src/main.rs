@@ -87,9 +87,14 @@ fn main() -> anyhow::Result<()> {
     }
     drop(past);
     if run("push") {
-        sync::push(&mut report, &sizes, false)?;
+        sync::push(&mut report, &sizes, false, None)?;
+        // Issue 15: the same sync to HQ on PostgreSQL.
+        match std::env::var("ONSITE_BENCH_PG_URL") {
+            Ok(url) => sync::push(&mut report, &sizes, false, Some(&url))?,
+            Err(_) => report.note("figure 5 on PostgreSQL: skipped, ONSITE_BENCH_PG_URL is not set (scripts/bench.sh sets it)"),
+        }
         // Issue 14: the same sync with the phone's store encrypted.
-        sync::push(&mut report, &sizes, true)?;
+        sync::push(&mut report, &sizes, true, None)?;
     }
     if run("pull") {
         sync::pull(&mut report, &sizes)?;

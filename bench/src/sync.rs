@@ -65,9 +65,30 @@ impl Phases {
     }
 }
 
+/// A new, empty database on the PostgreSQL server of `url`, for one figure.
+fn fresh_database(url: &str, name: &str) -> anyhow::Result<String> {
+    use onsite_tests::harness::onsite_hq_pg::{Client, NoTls};
+    let db = format!("onsite_bench_{name}_{}", std::process::id());
+    let mut admin = Client::connect(url, NoTls)?;
+    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db}"))?;
+    admin.batch_execute(&format!("CREATE DATABASE {db}"))?;
+    let scheme_end = url.find("://").map_or(0, |i| i + 3);
+    Ok(match url[scheme_end..].rfind('/') {
+        Some(i) => format!("{}/{db}", &url[..scheme_end + i]),
+        None => format!("{url}/{db}"),
+    })
+}
+
 /// Figure 5's sync; `encrypted`: the phone's store encrypted (issue 14),
-/// the same workload on a store of its own.
-pub fn push(r: &mut Report, s: &Sizes, encrypted: bool) -> anyhow::Result<()> {
+/// the same workload on a store of its own; `pg_url`: HQ on PostgreSQL (a
+/// fresh database on that server) instead of SQLite (issue 15 holds the
+/// push to its bound on both).
+pub fn push(
+    r: &mut Report,
+    s: &Sizes,
+    encrypted: bool,
+    pg_url: Option<&str>,
+) -> anyhow::Result<()> {
     let key = crate::local::bench_key();
     let open = |path: &std::path::Path, profile: Profile| {
         if encrypted {
@@ -82,7 +103,20 @@ pub fn push(r: &mut Report, s: &Sizes, encrypted: bool) -> anyhow::Result<()> {
         ""
     };
     let dir = disk_dir();
-    let hq = Hq::start(Backend::Sqlite(dir.path().join("hq.sqlite3")));
+    let (backend, db) = match pg_url {
+        Some(url) => (
+            Backend::Postgres(fresh_database(url, "push")?),
+            "PostgreSQL",
+        ),
+        None => (Backend::Sqlite(dir.path().join("hq.sqlite3")), "SQLite"),
+    };
+    // The notes name the database too (the figures' names do).
+    let noted = if pg_url.is_some() {
+        format!("{which}, HQ on PostgreSQL")
+    } else {
+        which.to_string()
+    };
+    let hq = Hq::start(backend);
     let code = hq.technician("B1", "王师傅");
     let e = SyncClient::enroll_blocking(&hq.url, &code, "BDEV")?;
     let profile = Profile {
@@ -128,7 +162,7 @@ pub fn push(r: &mut Report, s: &Sizes, encrypted: bool) -> anyhow::Result<()> {
     let tech = open(&path, profile)?;
     let ops = tech.pending_ops(usize::MAX)?;
     let total_ops = ops.len();
-    if !encrypted {
+    if !encrypted && pg_url.is_none() {
         signature_share(r, &ops)?;
     }
     // What the sync will upload first, counted from the store.
@@ -169,7 +203,7 @@ pub fn push(r: &mut Report, s: &Sizes, encrypted: bool) -> anyhow::Result<()> {
     );
     let (w, h) = workload::photo_size();
     r.note(format!(
-        "figure 5{which} workload: {} visits, {:.1} ops per visit ({} checklist answers, 2 material inspections, 1 signature of 1 000 points each) and one photo each ({w}x{h} camera frame with distinct pixels, processed by the core to a {:.0} KB JPEG + a {:.0} KB thumbnail on average); photos made and processed in {:.1} s (2 threads), visits worked offline in {:.1} s ({:.0} local ops/s on tmpfs)",
+        "figure 5{noted} workload: {} visits, {:.1} ops per visit ({} checklist answers, 2 material inspections, 1 signature of 1 000 points each) and one photo each ({w}x{h} camera frame with distinct pixels, processed by the core to a {:.0} KB JPEG + a {:.0} KB thumbnail on average); photos made and processed in {:.1} s (2 threads), visits worked offline in {:.1} s ({:.0} local ops/s on tmpfs)",
         s.visits,
         total_ops as f64 / s.visits as f64,
         workload::ANSWERS_PER_VISIT,
@@ -264,7 +298,7 @@ pub fn push(r: &mut Report, s: &Sizes, encrypted: bool) -> anyhow::Result<()> {
     })?;
     r.add(Figure {
         name: format!(
-            "5. upload {} photos + {} thumbnails ({:.0} KB per visit) to HQ (SQLite) over loopback{which}",
+            "5. upload {} photos + {} thumbnails ({:.0} KB per visit) to HQ ({db}) over loopback{which}",
             s.visits,
             s.visits,
             photo_bytes as f64 / s.visits as f64 / 1024.0
@@ -284,7 +318,7 @@ pub fn push(r: &mut Report, s: &Sizes, encrypted: bool) -> anyhow::Result<()> {
     });
     r.add(Figure {
         name: format!(
-            "5. push the {} visits' {total_ops} ops ({pushes} pushes of ≤ {batch}) to HQ (SQLite) over loopback{which}",
+            "5. push the {} visits' {total_ops} ops ({pushes} pushes of ≤ {batch}) to HQ ({db}) over loopback{which}",
             s.visits
         ),
         value: format!(
@@ -297,13 +331,18 @@ pub fn push(r: &mut Report, s: &Sizes, encrypted: bool) -> anyhow::Result<()> {
             ops_base.as_secs_f64()
         ),
         ratio: ops_time.as_secs_f64() / ops_base.as_secs_f64(),
-        target: "report".into(),
-        met: None,
+        // Issue 15: HQ applies a push as sets; the phone's own store is issue 14's.
+        target: if encrypted {
+            "report".into()
+        } else {
+            "ratio ≤ 8".into()
+        },
+        met: (!encrypted).then(|| ops_time.as_secs_f64() / ops_base.as_secs_f64() <= 8.0),
     });
-    if encrypted {
+    if encrypted || pg_url.is_some() {
         // The wire is the same whatever the phone's disk holds.
         r.note(format!(
-            "figure 5{which}: the whole sync took {:.2} s",
+            "figure 5{noted}: the whole sync took {:.2} s",
             whole.as_secs_f64()
         ));
         hq.stop();
@@ -332,7 +371,7 @@ pub fn push(r: &mut Report, s: &Sizes, encrypted: bool) -> anyhow::Result<()> {
         met: None,
     });
     r.note(format!(
-        "figure 5 counted: {} blobs uploaded ({photo_bytes} B), {} ops applied by HQ in {pushes} pushes ({body_bytes} B of bodies); the whole sync (photos, pushes, then a pull of {} changes) took {:.2} s",
+        "figure 5{noted} counted: {} blobs uploaded ({photo_bytes} B), {} ops applied by HQ in {pushes} pushes ({body_bytes} B of bodies); the whole sync (photos, pushes, then a pull of {} changes) took {:.2} s",
         report.blobs_uploaded,
         report.ops_applied,
         report.changes_pulled,

@@ -285,7 +285,7 @@ impl Technician {
                 });
             }
             self.writer(Actor::Hq("dispatch".into()))
-                .record(tx, &visit, &event)?;
+                .record_new_job(tx, &visit, &event)?;
             Ok(())
         })?;
         self.changed([visit.job_id()]);

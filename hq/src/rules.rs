@@ -8,7 +8,7 @@
 //! order's state at HQ and the op) and then applied; a rejected op is recorded
 //! with its reason and the rest of the batch still applies.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use onsite_core::charge::{Instruction, InvoiceDelivery};
@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::centre::fleet::DeviceBacklog;
 use crate::error::{HqError, Result};
-use crate::storage::records::{ComplaintRow, OpRow, OrderRow, ReceiptRow, Records};
+use crate::storage::records::{ComplaintRow, OpRow, OrderRow, OrderUpdate, ReceiptRow, Records};
 
 /// Receipt numbers granted per block.
 pub const BLOCK_SIZE: i64 = 100;
@@ -519,6 +519,15 @@ fn decide_receipt(visit: &Visit, op: &Op) -> Option<(RejectCode, String)> {
 /// HQ's state of its job and applied or rejected; duplicates and gaps are
 /// answered, never applied. The ops, the jobs they changed and the device's
 /// last sequence are written in the caller's one transaction.
+///
+/// The database sees the batch as sets, not op by op (issue 15: a push of
+/// 200 ops was 200 round trips of reads and writes): the orders and receipts
+/// the ops name are read first, a statement each ([`Known::read`]); every op
+/// is then decided in memory, in sequence, against that state with the
+/// effects of the batch's earlier ops on it (a receipt issued and voided in
+/// one push is voided); what the ops record is queued ([`Writes`]) and
+/// written at the end, a statement per table. The verdicts are the ones
+/// deciding op by op against the database gave.
 pub(crate) async fn push<R: Records>(
     r: &mut R,
     device: &Device,
@@ -540,82 +549,89 @@ pub(crate) async fn push<R: Records>(
     }
     let mut sorted: Vec<&Op> = ops.iter().collect();
     sorted.sort_by_key(|o| o.seq);
-    let mut last = r
+    let first = r
         .last_seq_for_update(&device.device_id)
         .await?
         .ok_or(HqError::Unauthorized)?;
-    let approval_key = approval_key_of(r, &device.technician_id).await?;
-    let mut orders: HashMap<String, Option<(String, Visit)>> = HashMap::new();
-    let mut dirty: Vec<String> = Vec::new();
+    // Which ops are decided follows from the sequence numbers alone: those
+    // continuing the device's sequence without a gap.
+    let settle = settle_by_seq(&sorted, first);
+    let decided: Vec<&Op> = sorted
+        .iter()
+        .zip(&settle)
+        .filter(|(_, s)| s.is_none())
+        .map(|(op, _)| *op)
+        .collect();
+    let approval_key = if decided.is_empty() {
+        String::new()
+    } else {
+        approval_key_of(r, &device.technician_id).await?
+    };
+    let mut known = Known::read(r, &decided).await?;
+    let mut writes = Writes::default();
+    let mut last = first;
     let mut results = Vec::with_capacity(sorted.len());
-    let mut op_rows: Vec<OpRow> = Vec::with_capacity(sorted.len());
-    for op in &sorted {
-        let outcome = if op.seq <= last {
-            Outcome::Duplicate
-        } else if op.seq != last + 1 {
-            Outcome::OutOfOrder
-        } else {
-            if !orders.contains_key(&op.job_id) {
-                let o = load_order(r, &op.job_id).await?;
-                orders.insert(op.job_id.clone(), o);
-            }
-            let order = orders.get(&op.job_id).and_then(|o| o.as_ref());
-            let mut verdict = decide(order, &device.technician_id, approval_key.as_bytes(), op);
-            if verdict.is_none() {
-                verdict = photos_received(r, &op.event, uploading).await?;
-            }
-            if verdict.is_none() {
-                verdict = side_effects(r, order, device, op, now).await?;
-            }
-            let outcome = match verdict {
-                Some((code, message)) => Outcome::Rejected { code, message },
-                None => {
-                    if let Some(Some((_, v))) = orders.get_mut(&op.job_id) {
-                        v.apply(&op.event, op.at);
-                    }
-                    if !dirty.contains(&op.job_id) {
-                        dirty.push(op.job_id.clone());
-                    }
-                    Outcome::Applied
-                }
-            };
-            let (label, code, message) = match &outcome {
-                Outcome::Rejected { code, message } => (
-                    "rejected",
-                    Some(code.as_str().to_string()),
-                    Some(message.clone()),
-                ),
-                _ => ("applied", None, None),
-            };
-            op_rows.push(OpRow {
+    for (op, settled) in sorted.iter().zip(settle) {
+        if let Some(outcome) = settled {
+            results.push(OpResult {
                 op_id: op.op_id.clone(),
-                device_id: op.device_id.clone(),
                 seq: op.seq,
-                job_id: op.job_id.clone(),
-                kind: op.event.kind().to_string(),
-                outcome: label,
-                code,
-                message,
-                hlc: op.hlc.clone(),
-                received_at: now_str(now),
-                payload: serde_json::to_string(op)?,
+                outcome,
             });
-            last = op.seq;
-            outcome
+            continue;
+        }
+        let order = known.orders.get(&op.job_id).and_then(Option::as_ref);
+        let mut verdict = decide(order, &device.technician_id, approval_key.as_bytes(), op);
+        if verdict.is_none() {
+            verdict = photos_received(r, &op.event, uploading).await?;
+        }
+        if verdict.is_none() {
+            verdict = side_effects(order, &mut known.receipts, &mut writes, device, op, now)?;
+        }
+        let outcome = match verdict {
+            Some((code, message)) => Outcome::Rejected { code, message },
+            None => {
+                if let Some(Some((_, v))) = known.orders.get_mut(&op.job_id) {
+                    v.apply(&op.event, op.at);
+                }
+                if !writes.dirty.contains(&op.job_id) {
+                    writes.dirty.push(op.job_id.clone());
+                }
+                Outcome::Applied
+            }
         };
+        let (label, code, message) = match &outcome {
+            Outcome::Rejected { code, message } => (
+                "rejected",
+                Some(code.as_str().to_string()),
+                Some(message.clone()),
+            ),
+            _ => ("applied", None, None),
+        };
+        writes.ops.push(OpRow {
+            op_id: op.op_id.clone(),
+            device_id: op.device_id.clone(),
+            seq: op.seq,
+            job_id: op.job_id.clone(),
+            kind: op.event.kind().to_string(),
+            outcome: label,
+            code,
+            message,
+            hlc: op.hlc.clone(),
+            received_at: now_str(now),
+            payload: serde_json::to_string(op)?,
+        });
+        last = op.seq;
         results.push(OpResult {
             op_id: op.op_id.clone(),
             seq: op.seq,
             outcome,
         });
     }
-    r.insert_ops(&op_rows).await?;
-    for job in &dirty {
-        if let Some(Some((_, v))) = orders.get(job) {
-            save_order(r, v, now).await?;
-        }
+    writes.write(r, &known, now).await?;
+    if last != first {
+        r.set_last_seq(&device.device_id, last).await?;
     }
-    r.set_last_seq(&device.device_id, last).await?;
     if let Some(b) = backlog {
         // Ops of this batch HQ could not settle (a gap before them) stay on the phone too.
         let unsettled = results
@@ -637,6 +653,139 @@ pub(crate) async fn push<R: Records>(
     };
     log_push(device, &sorted, &response);
     Ok(response)
+}
+
+/// How each op of a batch (sorted by sequence) settles by its sequence
+/// number alone, after the device's `last` applied one: `Duplicate` (HQ has
+/// it, or the batch carries the number twice), `OutOfOrder` (a gap before
+/// it), or `None` for an op to decide.
+fn settle_by_seq(sorted: &[&Op], mut last: i64) -> Vec<Option<Outcome>> {
+    sorted
+        .iter()
+        .map(|op| {
+            if op.seq <= last {
+                Some(Outcome::Duplicate)
+            } else if op.seq != last + 1 {
+                Some(Outcome::OutOfOrder)
+            } else {
+                last = op.seq;
+                None
+            }
+        })
+        .collect()
+}
+
+/// What a batch's decisions read, fetched before the first is made: the
+/// orders and receipts the ops to decide name, locked for the transaction.
+/// The decisions then change it in memory as their ops apply, so each op
+/// sees the ones before it.
+struct Known {
+    /// Job id → (technician, visit), `None` for a job HQ does not have.
+    orders: HashMap<String, Option<(String, Visit)>>,
+    receipts: ReceiptBook,
+}
+
+/// The receipts a batch names, as HQ holds them, with the batch's own
+/// issues, voids and reissues on them as they are decided.
+#[derive(Default)]
+struct ReceiptBook {
+    /// Number → (job, the day it was voided if it was).
+    rows: HashMap<String, (String, Option<String>)>,
+    /// Numbers a reissue replaced.
+    reissued: HashSet<String>,
+}
+
+impl Known {
+    async fn read<R: Records>(r: &mut R, ops: &[&Op]) -> Result<Known> {
+        let mut jobs: Vec<&str> = ops.iter().map(|o| o.job_id.as_str()).collect();
+        jobs.sort_unstable();
+        jobs.dedup();
+        let mut orders: HashMap<String, Option<(String, Visit)>> =
+            jobs.iter().map(|j| ((*j).to_string(), None)).collect();
+        if !jobs.is_empty() {
+            for o in r.orders_for_update(&jobs).await? {
+                let visit: Visit = serde_json::from_str(&o.visit)?;
+                orders.insert(o.job_id, Some((o.technician_id, visit)));
+            }
+        }
+        let (mut numbers, mut replaced) = (Vec::new(), Vec::new());
+        for op in ops {
+            match &op.event {
+                Event::ReceiptIssued { receipt } => numbers.push(receipt.number.as_str()),
+                Event::ReceiptVoided { number, .. } => numbers.push(number.as_str()),
+                Event::ReceiptReissued { receipt, replaces } => {
+                    numbers.extend([receipt.number.as_str(), replaces.as_str()]);
+                    replaced.push(replaces.as_str());
+                }
+                _ => {}
+            }
+        }
+        let mut receipts = ReceiptBook::default();
+        for list in [&mut numbers, &mut replaced] {
+            list.sort_unstable();
+            list.dedup();
+        }
+        if !numbers.is_empty() {
+            for (number, job, voided_day) in r.receipts_for_update(&numbers).await? {
+                receipts.rows.insert(number, (job, voided_day));
+            }
+        }
+        if !replaced.is_empty() {
+            receipts.reissued = r.reissued_among(&replaced).await?.into_iter().collect();
+        }
+        Ok(Known { orders, receipts })
+    }
+}
+
+/// What a batch's applied ops record besides themselves, queued as they are
+/// decided and written by [`Writes::write`], a statement per table.
+#[derive(Default)]
+struct Writes {
+    ops: Vec<OpRow>,
+    receipts: Vec<ReceiptRow>,
+    /// (number, voided day, reason): after `receipts`, which may hold the number.
+    voids: Vec<(String, String, String)>,
+    old_parts: Vec<OldPart>,
+    followups: Vec<FollowUp>,
+    complaints: Vec<ComplaintRow>,
+    /// Jobs whose visit changed, in the order they first did.
+    dirty: Vec<String>,
+}
+
+impl Writes {
+    async fn write<R: Records>(self, r: &mut R, known: &Known, now: DateTime<Utc>) -> Result<()> {
+        let at = now_str(now);
+        r.insert_ops(&self.ops).await?;
+        if !self.receipts.is_empty() {
+            r.insert_receipts(&self.receipts).await?;
+        }
+        for (number, day, reason) in &self.voids {
+            r.void_receipt(number, day, reason, &at).await?;
+        }
+        if !self.old_parts.is_empty() {
+            r.insert_old_parts(&self.old_parts).await?;
+        }
+        if !self.followups.is_empty() {
+            r.insert_followups(&self.followups, &at).await?;
+        }
+        if !self.complaints.is_empty() {
+            r.insert_complaints(&self.complaints).await?;
+        }
+        let mut orders = Vec::with_capacity(self.dirty.len());
+        for job in &self.dirty {
+            if let Some(Some((_, v))) = known.orders.get(job) {
+                orders.push(OrderUpdate {
+                    row: order_row(v, now)?,
+                    status: v.status.as_str(),
+                    projection: crate::centre::desk::project_visit(v),
+                });
+            }
+        }
+        if !orders.is_empty() {
+            r.update_orders(&orders).await?;
+        }
+        Ok(())
+    }
 }
 
 /// One line per push, one per rejected op: ids, counts and codes, never the
@@ -715,28 +864,66 @@ fn receipt_money(
     Ok((method_name(payment.method), amount.fen()))
 }
 
-/// A receipt row of `job_id` at HQ: (voided_day) or the rejection if HQ has none.
-async fn receipt_of_job<R: Records>(
-    r: &mut R,
-    number: &str,
-    job_id: &str,
-) -> Result<std::result::Result<Option<String>, (RejectCode, String)>> {
-    Ok(match r.receipt_for_update(number).await? {
-        Some((job, voided_day)) if job == job_id => Ok(voided_day),
-        _ => Err((
-            RejectCode::UnknownReceipt,
-            format!("HQ has no receipt {number} on job {job_id}"),
-        )),
-    })
-}
+impl ReceiptBook {
+    /// A receipt of `job_id`: its voided day, or the rejection if HQ has none.
+    fn of_job(
+        &self,
+        number: &str,
+        job_id: &str,
+    ) -> std::result::Result<Option<String>, (RejectCode, String)> {
+        match self.rows.get(number) {
+            Some((job, voided_day)) if job == job_id => Ok(voided_day.clone()),
+            _ => Err((
+                RejectCode::UnknownReceipt,
+                format!("HQ has no receipt {number} on job {job_id}"),
+            )),
+        }
+    }
 
-async fn number_used<R: Records>(r: &mut R, number: &str) -> Result<Verdict> {
-    Ok(r.receipt_exists(number).await?.then(|| {
-        (
-            RejectCode::DuplicateReceiptNumber,
-            format!("receipt number {number} is already used"),
-        )
-    }))
+    fn number_used(&self, number: &str) -> Verdict {
+        self.rows.contains_key(number).then(|| {
+            (
+                RejectCode::DuplicateReceiptNumber,
+                format!("receipt number {number} is already used"),
+            )
+        })
+    }
+
+    /// Records a receipt row for `op`'s job: an original, emergency or reissued receipt.
+    fn issue(
+        &mut self,
+        w: &mut Writes,
+        n: NewReceipt<'_>,
+        device: &Device,
+        op: &Op,
+        now: DateTime<Utc>,
+    ) {
+        let (method, amount_fen) = n.money;
+        self.rows
+            .insert(n.number.to_string(), (op.job_id.clone(), None));
+        if let Some(replaced) = n.refers_to {
+            self.reissued.insert(replaced.to_string());
+        }
+        w.receipts.push(ReceiptRow {
+            number: n.number.to_string(),
+            job_id: op.job_id.clone(),
+            technician_id: device.technician_id.clone(),
+            device_id: device.device_id.clone(),
+            method,
+            amount_fen,
+            issued_day: china_day(op.at),
+            received_at: now_str(now),
+            kind: n.kind,
+            refers_to: n.refers_to.map(str::to_string),
+        });
+    }
+
+    fn void(&mut self, w: &mut Writes, number: &str, day: String, reason: &str) {
+        if let Some(row) = self.rows.get_mut(number) {
+            row.1 = Some(day.clone());
+        }
+        w.voids.push((number.to_string(), day, reason.to_string()));
+    }
 }
 
 /// A receipt row to record: an original, emergency or reissued receipt.
@@ -746,29 +933,6 @@ struct NewReceipt<'a> {
     refers_to: Option<&'a str>,
     /// Payment method and amount, from the job's payment.
     money: (String, i64),
-}
-
-async fn insert_receipt<R: Records>(
-    r: &mut R,
-    n: NewReceipt<'_>,
-    device: &Device,
-    op: &Op,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    let (method, amount_fen) = n.money;
-    r.insert_receipt(&ReceiptRow {
-        number: n.number.to_string(),
-        job_id: op.job_id.clone(),
-        technician_id: device.technician_id.clone(),
-        device_id: device.device_id.clone(),
-        method,
-        amount_fen,
-        issued_day: china_day(op.at),
-        received_at: now_str(now),
-        kind: n.kind,
-        refers_to: n.refers_to.map(str::to_string),
-    })
-    .await
 }
 
 /// The phone refuses a photo it does not hold (`photo_not_stored`), and
@@ -794,17 +958,20 @@ async fn photos_received<R: Records>(
 
 /// What HQ records besides the visit itself: receipts (unique numbers across
 /// all devices; voids and reissues), and the follow-up queue. Returns a
-/// rejection if the op cannot apply: never a silent drop.
-async fn side_effects<R: Records>(
-    r: &mut R,
+/// rejection if the op cannot apply: never a silent drop. Decided against
+/// the batch's receipts as HQ holds them with the batch's earlier ops on
+/// them; what it records is queued in `w`.
+fn side_effects(
     order: Option<&(String, Visit)>,
+    book: &mut ReceiptBook,
+    w: &mut Writes,
     device: &Device,
     op: &Op,
     now: DateTime<Utc>,
 ) -> Result<Verdict> {
     match &op.event {
         Event::ReceiptIssued { receipt } => {
-            if let Some(reject) = number_used(r, &receipt.number).await? {
+            if let Some(reject) = book.number_used(&receipt.number) {
                 return Ok(Some(reject));
             }
             let money = match receipt_money(order, &op.job_id) {
@@ -822,10 +989,10 @@ async fn side_effects<R: Records>(
                 refers_to: None,
                 money,
             };
-            insert_receipt(r, row, device, op, now).await?;
+            book.issue(w, row, device, op, now);
         }
         Event::ReceiptVoided { number, reason } => {
-            match receipt_of_job(r, number, &op.job_id).await? {
+            match book.of_job(number, &op.job_id) {
                 Err(reject) => return Ok(Some(reject)),
                 Ok(Some(_)) => {
                     return Ok(Some((
@@ -835,11 +1002,10 @@ async fn side_effects<R: Records>(
                 }
                 Ok(None) => {}
             }
-            r.void_receipt(number, &china_day(op.at), reason, &now_str(now))
-                .await?;
+            book.void(w, number, china_day(op.at), reason);
         }
         Event::ReceiptReissued { receipt, replaces } => {
-            match receipt_of_job(r, replaces, &op.job_id).await? {
+            match book.of_job(replaces, &op.job_id) {
                 Err(reject) => return Ok(Some(reject)),
                 Ok(None) => {
                     return Ok(Some((
@@ -849,13 +1015,13 @@ async fn side_effects<R: Records>(
                 }
                 Ok(Some(_)) => {}
             }
-            if r.reissued(replaces).await? {
+            if book.reissued.contains(replaces) {
                 return Ok(Some((
                     RejectCode::RuleBroken,
                     format!("receipt {replaces} was already reissued"),
                 )));
             }
-            if let Some(reject) = number_used(r, &receipt.number).await? {
+            if let Some(reject) = book.number_used(&receipt.number) {
                 return Ok(Some(reject));
             }
             let money = match receipt_money(order, &op.job_id) {
@@ -868,7 +1034,7 @@ async fn side_effects<R: Records>(
                 refers_to: Some(replaces),
                 money,
             };
-            insert_receipt(r, row, device, op, now).await?;
+            book.issue(w, row, device, op, now);
         }
         Event::PartReplaced { replacement } => {
             // 「符合保修条件的配件更换,经销商服务中心应收旧配件收回,并给予登记编号,报备给欧联总公司」
@@ -879,7 +1045,7 @@ async fn side_effects<R: Records>(
             ) {
                 let in_warranty = order.is_some_and(|(_, v)| v.order.in_warranty());
                 let tag = replacement.return_tag.as_ref();
-                r.insert_old_part(&OldPart {
+                w.old_parts.push(OldPart {
                     registration: registration.clone(),
                     job_id: op.job_id.clone(),
                     technician_id: device.technician_id.clone(),
@@ -892,20 +1058,19 @@ async fn side_effects<R: Records>(
                     return_fault: tag.map(|g| g.fault.clone()),
                     recorded_at: now_str(op.at),
                     received_at: now_str(now),
-                })
-                .await?;
+                });
             }
         }
         Event::CustomerAccepted { acceptance } => {
             // Either rating average or worse: a call back at once.
             // 「對“服務質量評價”為“一般”或“不滿意”的客戶,要馬上進行回訪」 (property book)
             if acceptance.opinions().any(Opinion::below_satisfied) {
-                add_followup(r, &op.job_id, "rating", now, now).await?;
+                add_followup(w, &op.job_id, "rating", now);
             }
             // A customer who would not rate is called at once too: the centre
             // asks for the opinion the technician could not record.
             if acceptance.opinions().any(Opinion::declined) {
-                add_followup(r, &op.job_id, "rating_declined", now, now).await?;
+                add_followup(w, &op.job_id, "rating_declined", now);
             }
             // Furniture: each rejected delivery item goes back to HQ on its own.
             if let Some((_, v)) = order {
@@ -921,47 +1086,40 @@ async fn side_effects<R: Records>(
                         None => d.note.clone(),
                     };
                     let reason = format!("rejected_item:{n}");
-                    add_followup_with(r, &op.job_id, &reason, Some(&detail), now, now).await?;
+                    add_followup_with(w, &op.job_id, &reason, Some(&detail), now);
                 }
             }
             if acceptance.fix_uncertain {
                 let due = now + Duration::hours(3);
-                add_followup(r, &op.job_id, "fix_uncertain", due, now).await?;
+                add_followup(w, &op.job_id, "fix_uncertain", due);
             }
         }
         Event::ComplaintRecorded { complaint } => {
-            add_complaint(r, order, device, op, complaint, now).await?;
+            add_complaint(w, order, device, op, complaint, now);
         }
         _ => {}
     }
     Ok(None)
 }
 
-async fn add_followup<R: Records>(
-    r: &mut R,
-    job_id: &str,
-    reason: &str,
-    due: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    add_followup_with(r, job_id, reason, None, due, now).await
+/// Queues a follow-up call (written with the batch; one per job and reason).
+fn add_followup(w: &mut Writes, job_id: &str, reason: &str, due: DateTime<Utc>) {
+    add_followup_with(w, job_id, reason, None, due);
 }
 
-async fn add_followup_with<R: Records>(
-    r: &mut R,
+fn add_followup_with(
+    w: &mut Writes,
     job_id: &str,
     reason: &str,
     detail: Option<&str>,
     due: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    let f = FollowUp {
+) {
+    w.followups.push(FollowUp {
         job_id: job_id.to_string(),
         reason: reason.to_string(),
         due_at: now_str(due),
         detail: detail.map(str::to_string),
-    };
-    r.insert_followup(&f, &now_str(now)).await
+    });
 }
 
 /// The digits of a phone number, to recognise the same customer across orders.
@@ -969,14 +1127,14 @@ pub(crate) fn phone_digits(phone: &str) -> String {
     phone.chars().filter(char::is_ascii_digit).collect()
 }
 
-async fn add_complaint<R: Records>(
-    r: &mut R,
+fn add_complaint(
+    w: &mut Writes,
     order: Option<&(String, Visit)>,
     device: &Device,
     op: &Op,
     complaint: &onsite_core::visit::Complaint,
     now: DateTime<Utc>,
-) -> Result<()> {
+) {
     let (name, phone) = order
         .map(|(_, v)| {
             (
@@ -985,7 +1143,7 @@ async fn add_complaint<R: Records>(
             )
         })
         .unwrap_or_default();
-    r.insert_complaint(&ComplaintRow {
+    w.complaints.push(ComplaintRow {
         op_id: op.op_id.clone(),
         phone_digits: phone_digits(&phone),
         record: ComplaintRecord {
@@ -998,8 +1156,7 @@ async fn add_complaint<R: Records>(
             made_at: now_str(op.at),
             received_at: now_str(now),
         },
-    })
-    .await
+    });
 }
 
 /// A complaint made on site, as HQ holds it (顾客投诉记录); handling comes later.

@@ -641,6 +641,299 @@ fn push(b: Backend) {
 }
 on_both!(push);
 
+/// One push that mixes every way an op settles, in one transaction: ops
+/// already applied (duplicates), the rest of a visit whose receipt is issued,
+/// voided and reissued within the push, ops on a job HQ cancelled and on one
+/// it reassigned, a complaint and a recovered old part, crafted ops HQ must
+/// refuse with each receipt code, a second op with a sequence already in the
+/// push, and a gap. Each op's outcome, the rows HQ keeps (ops, receipts,
+/// follow-ups, complaints, old parts, the orders' state, the device's last
+/// sequence) and the answer to the same push re-sent are what HQ answered
+/// when it applied a push op by op: the set-based apply must not change any.
+fn mixed_push(b: Backend) {
+    use onsite_core::checklist::Phase;
+    use onsite_core::payment::Method;
+    use onsite_core::visit::{Event, Rating};
+
+    let hq = hq(&b);
+    let s = &hq.db.store;
+    let now = Utc::now();
+    let t1 = hq.technician("T1");
+    hq.technician("T2");
+    let t = &t1.tech;
+    for job in ["X-1", "X-2", "X-3"] {
+        hq.dispatch(&t1, sample::leak_order(job, "T1", soon()));
+    }
+    hq.dispatch(&t1, sample::warranty_order("X-4", "T1", soon()));
+    for job in ["X-1", "X-2", "X-3", "X-4"] {
+        t.accept_job(job).unwrap();
+    }
+    // The three first acceptances reach HQ before the rest.
+    let early = t.pending_ops(3).unwrap();
+    let r = hq
+        .run(s.push(&t1.device, batch(early.clone()), now))
+        .unwrap();
+    assert_eq!((r.last_applied_seq, applied(&r)), (3, 3));
+    t1.tech.acknowledge(&r).unwrap();
+    // HQ cancels X-2 and gives X-3 to T2 while the phone works offline.
+    hq.run(s.cancel("X-2", "业主已自行维修", now)).unwrap();
+    hq.run(s.assign("X-3", "T2", now)).unwrap();
+
+    // X-1: to the customer's acceptance (fix uncertain: a follow-up), paid in
+    // cash, receipt issued, voided, reissued, handed over.
+    onsite_tests::drive_accepted_to_acceptance(
+        t,
+        "X-1",
+        onsite_tests::refused_signature(Rating::Average, true),
+    )
+    .unwrap();
+    let due = t.job("X-1").unwrap().due_on_site().fen();
+    t.take_payment("X-1", Method::Cash, due, None, true)
+        .unwrap();
+    let first = t.issue_receipt("X-1", false).unwrap().number;
+    t.void_receipt(&first, "金额写错").unwrap();
+    let second = t.reissue_receipt(&first).unwrap().number;
+    t.hand_over("X-1").unwrap();
+    // X-2 and X-3: a checklist and the departure each.
+    for job in ["X-2", "X-3"] {
+        sample::complete_checklist(t, job, Phase::BeforeLeaving).unwrap();
+        t.depart(job).unwrap();
+    }
+    // X-4: a complaint, then a part replaced and the old one recovered.
+    onsite_tests::drive_accepted_to_quote(t, "X-4").unwrap();
+    let complaint = Complaint {
+        kind: ComplaintKind::Soft,
+        words: "上次来晚了".into(),
+    };
+    t.record_complaint("X-4", complaint).unwrap();
+    t.customer_consents("X-4", "王女士").unwrap();
+    t.start_work("X-4").unwrap();
+    t.replace_part("X-4", sample::warranty_replacement())
+        .unwrap();
+    hq.upload(&t1);
+
+    let mut ops = t1.tech.pending_ops(MAX_PUSH_OPS).unwrap();
+    let n = ops.last().unwrap().seq;
+    // Ops this device never recorded, which HQ must refuse one by one.
+    let template = ops.iter().find(|o| o.job_id == "X-1").unwrap().clone();
+    let crafted = |seq: i64, job: &str, event: serde_json::Value| Op {
+        op_id: format!("crafted-{seq}"),
+        seq,
+        job_id: job.into(),
+        event: serde_json::from_value::<Event>(event).unwrap(),
+        ..template.clone()
+    };
+    let sha = "0".repeat(64);
+    ops.extend([
+        crafted(n + 1, "X-NONE", serde_json::json!({"type": "work_started"})),
+        crafted(
+            n + 2,
+            "X-1",
+            serde_json::json!({"type": "receipt_voided", "number": "R-99999999", "reason": "x"}),
+        ),
+        crafted(
+            n + 3,
+            "X-1",
+            serde_json::json!({"type": "receipt_voided", "number": first, "reason": "x"}),
+        ),
+        crafted(
+            n + 4,
+            "X-1",
+            serde_json::json!({"type": "receipt_reissued", "receipt": {"number": "R-77777777", "sha256": sha}, "replaces": first}),
+        ),
+        crafted(
+            n + 5,
+            "X-1",
+            serde_json::json!({"type": "receipt_voided", "number": second, "reason": "x"}),
+        ),
+        crafted(
+            n + 6,
+            "X-1",
+            serde_json::json!({"type": "receipt_reissued", "receipt": {"number": first, "sha256": sha}, "replaces": second}),
+        ),
+        crafted(n + 7, "X-1", serde_json::json!({"type": "work_started"})),
+        crafted(
+            n + 8,
+            "X-1",
+            serde_json::json!({"type": "cancelled", "reason": "x"}),
+        ),
+    ]);
+    // A second op with a sequence the push already carries, and a gap.
+    ops.push(Op {
+        op_id: "same-seq".into(),
+        ..ops[ops.len() - 1].clone()
+    });
+    ops.push(crafted(
+        n + 10,
+        "X-1",
+        serde_json::json!({"type": "work_started"}),
+    ));
+    // The ops already applied lead; the request lists the rest backwards.
+    let request: Vec<Op> = early.into_iter().chain(ops).rev().collect();
+    let r = hq
+        .run(s.push(&t1.device, batch(request.clone()), now))
+        .unwrap();
+
+    // One answer per op, in sequence order.
+    assert_eq!(r.results.len(), request.len());
+    assert!(r.results.windows(2).all(|w| w[0].seq <= w[1].seq), "{r:?}");
+    assert_eq!(
+        r.last_applied_seq,
+        n + 8,
+        "the gap settles nothing after it"
+    );
+    let kind_of = |id: &str| request.iter().find(|o| o.op_id == id).unwrap();
+    let code = |o: &Outcome| match o {
+        Outcome::Rejected { code, .. } => code.as_str().to_string(),
+        other => format!("{other:?}"),
+    };
+    for x in &r.results {
+        let op = kind_of(&x.op_id);
+        let expected = match (x.seq, op.job_id.as_str()) {
+            (1..=3, _) => "Duplicate",
+            (s, _) if s > n => continue,
+            (_, "X-1" | "X-4") => "Applied",
+            (_, "X-2") => "job_cancelled",
+            (_, "X-3") => "reassigned",
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(code(&x.outcome), expected, "{} {}", x.seq, op.event.kind());
+    }
+    let tail: Vec<(i64, String)> = r
+        .results
+        .iter()
+        .filter(|x| x.seq > n)
+        .map(|x| (x.seq, code(&x.outcome)))
+        .collect();
+    let expected: Vec<(i64, &str)> = vec![
+        (n + 1, "unknown_job"),              // a job HQ never had
+        (n + 2, "unknown_receipt"),          // a number HQ does not have
+        (n + 3, "receipt_already_void"),     // voided earlier in this push
+        (n + 4, "rule_broken"),              // reissued earlier in this push
+        (n + 5, "Applied"),                  // the reissue of this push, voided
+        (n + 6, "duplicate_receipt_number"), // a number issued earlier in this push
+        (n + 7, "rule_broken"),              // work cannot start after handover
+        (n + 8, "rule_broken"),              // a device sending HQ's decision
+        (n + 8, "Duplicate"),                // the same sequence twice
+        (n + 10, "OutOfOrder"),              // after a gap
+    ];
+    let expected: Vec<(i64, String)> = expected
+        .into_iter()
+        .map(|(seq, c)| (seq, c.to_string()))
+        .collect();
+    assert_eq!(tail, expected);
+
+    // What HQ keeps of it.
+    let state = || {
+        // Sorted here: the databases' text orders may differ.
+        let rows = |sql: &str| -> Vec<String> {
+            let mut rows: Vec<String> = peek::query(&hq.url, sql, &[])
+                .iter()
+                .map(|r| format!("{:?}", r.0))
+                .collect();
+            rows.sort();
+            rows
+        };
+        (
+            rows("SELECT outcome, code, COUNT(*) FROM ops GROUP BY outcome, code"),
+            rows(
+                "SELECT number, job_id, kind, refers_to, CASE WHEN voided_day IS NULL THEN 0 ELSE 1 END,
+                        method, amount_fen FROM receipts",
+            ),
+            rows("SELECT job_id, reason FROM followups"),
+            rows("SELECT job_id, kind, words FROM complaints"),
+            rows("SELECT registration, job_id, in_warranty FROM old_parts"),
+            rows("SELECT job_id, technician_id, status FROM orders"),
+            rows("SELECT device_id, last_seq FROM devices"),
+        )
+    };
+    let before = state();
+    let (ops_rows, receipts, followups, complaints, parts, orders, devices) = &before;
+    let phone_ops = |job: &str| ops_of(&request, job, n);
+    let x1 = i64::try_from(phone_ops("X-1")).unwrap();
+    let x4 = i64::try_from(phone_ops("X-4")).unwrap();
+    assert_eq!(
+        ops_rows,
+        &[
+            format!("[Text(\"applied\"), Null, Int({})]", x1 + x4 + 3 + 1),
+            "[Text(\"rejected\"), Text(\"duplicate_receipt_number\"), Int(1)]".to_string(),
+            format!(
+                "[Text(\"rejected\"), Text(\"job_cancelled\"), Int({})]",
+                phone_ops("X-2")
+            ),
+            format!(
+                "[Text(\"rejected\"), Text(\"reassigned\"), Int({})]",
+                phone_ops("X-3")
+            ),
+            "[Text(\"rejected\"), Text(\"receipt_already_void\"), Int(1)]".to_string(),
+            "[Text(\"rejected\"), Text(\"rule_broken\"), Int(3)]".to_string(),
+            "[Text(\"rejected\"), Text(\"unknown_job\"), Int(1)]".to_string(),
+            "[Text(\"rejected\"), Text(\"unknown_receipt\"), Int(1)]".to_string(),
+        ],
+        "every op decided has its row; duplicates and gaps none"
+    );
+    assert_eq!(
+        receipts,
+        &[
+            format!("[Text({first:?}), Text(\"X-1\"), Text(\"original\"), Null, Int(1), Text(\"cash\"), Int({due})]"),
+            format!("[Text({second:?}), Text(\"X-1\"), Text(\"reissue\"), Text({first:?}), Int(1), Text(\"cash\"), Int({due})]"),
+        ]
+    );
+    assert_eq!(
+        followups,
+        &[
+            "[Text(\"X-1\"), Text(\"fix_uncertain\")]".to_string(),
+            "[Text(\"X-1\"), Text(\"rating\")]".to_string(),
+        ]
+    );
+    assert_eq!(
+        complaints,
+        &["[Text(\"X-4\"), Text(\"soft\"), Text(\"上次来晚了\")]".to_string()]
+    );
+    let registration = sample::warranty_replacement()
+        .old_part_registration
+        .unwrap();
+    assert_eq!(
+        parts,
+        &[format!("[Text({registration:?}), Text(\"X-4\"), Int(1)]")]
+    );
+    assert_eq!(
+        orders,
+        &[
+            "[Text(\"X-1\"), Text(\"T1\"), Text(\"handed_over\")]".to_string(),
+            "[Text(\"X-2\"), Text(\"T1\"), Text(\"cancelled\")]".to_string(),
+            "[Text(\"X-3\"), Text(\"T2\"), Text(\"dispatched\")]".to_string(),
+            "[Text(\"X-4\"), Text(\"T1\"), Text(\"in_progress\")]".to_string(),
+        ]
+    );
+    assert_eq!(
+        devices,
+        &[
+            format!("[Text(\"D-T1\"), Int({})]", n + 8),
+            "[Text(\"D-T2\"), Int(0)]".to_string(),
+        ]
+    );
+    let v = hq.run(s.get_order("X-1", None)).unwrap();
+    assert_eq!(v.voided_receipts, [first.clone(), second.clone()]);
+
+    // The same push again (the answer was lost): nothing applies twice.
+    let again = hq.run(s.push(&t1.device, batch(request), now)).unwrap();
+    assert_eq!(again.last_applied_seq, n + 8);
+    let outcomes: Vec<String> = again.results.iter().map(|x| code(&x.outcome)).collect();
+    let mut expected = vec!["Duplicate".to_string(); outcomes.len()];
+    *expected.last_mut().unwrap() = "OutOfOrder".into();
+    assert_eq!(outcomes, expected);
+    assert_eq!(state(), before);
+}
+
+/// How many of `ops` (up to sequence `n`, after the first three) name `job`.
+fn ops_of(ops: &[Op], job: &str, n: i64) -> usize {
+    ops.iter()
+        .filter(|o| o.job_id == job && o.seq > 3 && o.seq <= n && o.op_id != "same-seq")
+        .count()
+}
+on_both!(mixed_push);
+
 /// The change feed is each technician's own, served in pages: `has_more`
 /// says whether another page follows, `next_cursor` where it starts.
 fn pull(b: Backend) {

@@ -11,13 +11,14 @@ use onsite_core::visit::Status;
 use onsite_core::{sample, Error, Technician};
 
 /// Tables each version added, newest last (mirrors `schema::MIGRATIONS`).
-const ADDED_IN: [&[&str]; 6] = [
+const ADDED_IN: [&[&str]; 7] = [
     &["meta", "jobs", "events", "outbox", "audit"],
     &["receipt_blocks", "receipts"],
     &["blobs"],
     &["conflicts", "deferred_changes"],
     &["purged_jobs"],
     &["blob_uploads"],
+    &["dispatched_orders"],
 ];
 
 #[test]

@@ -1,13 +1,25 @@
 //! `events`: the append-only visit facts, and the [`Writer`] that records one
 //! change as event + projection + outbox op + audit row in one transaction.
+//!
+//! A job's first `dispatched` event refers to the job's order instead of
+//! holding a copy of it ([`DISPATCHED_BY_REFERENCE`]): a pull of a thousand
+//! new jobs writes each order once, in the job's projection, not twice. Until
+//! the order changes that order is the one dispatched; an event that changes
+//! it ([`Event::changes_order`]) first keeps the order as dispatched in
+//! `dispatched_orders`, in the same transaction. [`of_job`] reads either.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use super::{audit, jobs, meta, outbox};
 use crate::clock::Hlc;
 use crate::error::{Error, Result};
+use crate::order::WorkOrder;
 use crate::visit::{Actor, Event, Op, Recorded, Visit};
+
+/// The payload of a job's first `dispatched` event: its order is the job's
+/// (see the module's documentation).
+pub const DISPATCHED_BY_REFERENCE: &str = r#"{"type":"dispatched","order":"job"}"#;
 
 /// Who is writing, and with which clock: the device side of every change.
 pub struct Writer<'a> {
@@ -56,6 +68,44 @@ impl Writer<'_> {
     /// Records one event for a job whose new state is `visit`: event row, job
     /// projection, outbox op (unless the event came from HQ) and audit row.
     pub fn record(&self, tx: &Transaction, visit: &Visit, event: &Event) -> Result<Recorded> {
+        if event.changes_order() {
+            // A dispatch event may refer to the order about to change: keep it
+            // as dispatched (once: the first change is the one that matters).
+            tx.prepare_cached(
+                "INSERT OR IGNORE INTO dispatched_orders(job_id, order_json)
+                 SELECT job_id, json_extract(visit, '$.order') FROM jobs WHERE job_id = ?1",
+            )?
+            .execute([visit.job_id()])?;
+        }
+        self.write(tx, visit, event, None)
+    }
+
+    /// Records the dispatch of a job the store does not have yet (`visit`
+    /// is the job `event` dispatched): its event refers to the order the
+    /// projection holds instead of holding a second copy.
+    pub fn record_new_job(
+        &self,
+        tx: &Transaction,
+        visit: &Visit,
+        event: &Event,
+    ) -> Result<Recorded> {
+        let by_reference = matches!(event, Event::Dispatched { order } if *order == visit.order);
+        self.write(
+            tx,
+            visit,
+            event,
+            by_reference.then_some(DISPATCHED_BY_REFERENCE),
+        )
+    }
+
+    /// The rows of one change; `payload` is the event's JSON unless given.
+    fn write(
+        &self,
+        tx: &Transaction,
+        visit: &Visit,
+        event: &Event,
+        payload: Option<&str>,
+    ) -> Result<Recorded> {
         let hlc = self.stamp(tx)?.encode();
         // Time-ordered (v7): new ids land at the end of the unique indexes on the
         // phone and at HQ instead of on a random page of them.
@@ -65,6 +115,10 @@ impl Writer<'_> {
         let actor = self.actor.to_string();
 
         jobs::save(tx, visit, &hlc)?;
+        let payload = match payload {
+            Some(p) => p.to_string(),
+            None => serde_json::to_string(event)?,
+        };
         tx.prepare_cached(
             "INSERT INTO events(event_id, job_id, kind, actor, at, hlc, payload)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -76,7 +130,7 @@ impl Writer<'_> {
             actor,
             at.to_rfc3339(),
             hlc,
-            serde_json::to_string(event)?
+            payload
         ])?;
         if !event.from_hq() {
             outbox::enqueue(
@@ -133,16 +187,36 @@ pub fn of_job(conn: &Connection, job_id: &str) -> Result<Vec<Recorded>> {
     let mut out = Vec::new();
     for row in rows {
         let (event_id, job_id, actor, at, hlc, payload) = row?;
+        let event = if payload == DISPATCHED_BY_REFERENCE {
+            Event::Dispatched {
+                order: dispatched_order(conn, &job_id)?,
+            }
+        } else {
+            serde_json::from_str(&payload)?
+        };
         out.push(Recorded {
             event_id,
             job_id,
             actor: parse_actor(&actor)?,
             at: super::parse_time(&at)?,
             hlc,
-            event: serde_json::from_str(&payload)?,
+            event,
         });
     }
     Ok(out)
+}
+
+/// The order a job was first dispatched with: kept apart once it changed,
+/// else the job's own.
+fn dispatched_order(conn: &Connection, job_id: &str) -> Result<WorkOrder> {
+    let kept: Option<String> = conn
+        .prepare_cached("SELECT order_json FROM dispatched_orders WHERE job_id = ?1")?
+        .query_row([job_id], |r| r.get(0))
+        .optional()?;
+    match kept {
+        Some(json) => Ok(serde_json::from_str(&json)?),
+        None => Ok(jobs::load(conn, job_id)?.order),
+    }
 }
 
 fn parse_actor(s: &str) -> Result<Actor> {

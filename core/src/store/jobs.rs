@@ -27,6 +27,20 @@ pub fn exists(conn: &Connection, job_id: &str) -> Result<bool> {
         .is_some())
 }
 
+/// Which of `job_ids` the store has, in one statement (the ids go as one
+/// JSON array, whatever their number).
+pub fn existing<'a>(
+    conn: &Connection,
+    job_ids: impl Iterator<Item = &'a str>,
+) -> Result<std::collections::HashSet<String>> {
+    let ids = serde_json::to_string(&job_ids.collect::<Vec<_>>())?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT job_id FROM jobs WHERE job_id IN (SELECT value FROM json_each(?1))",
+    )?;
+    let rows = stmt.query_map([ids], |r| r.get::<_, String>(0))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
 /// Writes a job's projection: one upsert, in the transaction of the event that changed it.
 pub fn save(conn: &Connection, visit: &Visit, hlc: &str) -> Result<()> {
     conn.prepare_cached(

@@ -69,6 +69,14 @@ pub fn jobs_settled_by(conn: &Connection, last_applied_seq: i64) -> Result<Vec<S
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
+/// The jobs with ops HQ has not acknowledged (one scan of the outbox, for a
+/// page of pulled changes).
+pub fn jobs_pending(conn: &Connection) -> Result<std::collections::HashSet<String>> {
+    let mut stmt = conn.prepare_cached("SELECT DISTINCT job_id FROM outbox")?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
 pub fn has_pending(conn: &Connection, job_id: &str) -> Result<bool> {
     Ok(conn
         .prepare_cached("SELECT 1 FROM outbox WHERE job_id = ?1 LIMIT 1")?
@@ -77,8 +85,15 @@ pub fn has_pending(conn: &Connection, job_id: &str) -> Result<bool> {
         .is_some())
 }
 
+/// How many ops wait. The outbox holds a gap-free run of sequence numbers
+/// (appended in order, trimmed only from the front), so its length is read
+/// from its two ends instead of counted row by row: the sync client asks
+/// before every push, and a phone back from a week offline holds tens of
+/// thousands of ops.
 pub fn len(conn: &Connection) -> Result<i64> {
     Ok(conn
-        .prepare_cached("SELECT COUNT(*) FROM outbox")?
+        .prepare_cached(
+            "SELECT COALESCE((SELECT MAX(seq) FROM outbox) - (SELECT MIN(seq) FROM outbox) + 1, 0)",
+        )?
         .query_row([], |r| r.get(0))?)
 }

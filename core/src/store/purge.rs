@@ -158,6 +158,9 @@ pub fn purge(
 
     tx.prepare_cached("DELETE FROM events WHERE job_id = ?1")?
         .execute([job_id])?;
+    // The order as first dispatched, if the job's order changed since.
+    tx.prepare_cached("DELETE FROM dispatched_orders WHERE job_id = ?1")?
+        .execute([job_id])?;
     tx.prepare_cached("DELETE FROM conflicts WHERE job_id = ?1")?
         .execute([job_id])?;
     tx.prepare_cached("DELETE FROM deferred_changes WHERE job_id = ?1")?

@@ -48,6 +48,14 @@
 //!   technician's deliberate looks at a customer's full phone and address
 //!   outside the day of the appointment, also audited.
 //!
+//! - `dispatched_orders` (v7): a job's work order as first dispatched, kept
+//!   only once the job's order has changed since (a new appointment, a
+//!   corrected vehicle, a new dispatch). The first `dispatched` event of a
+//!   job refers to the job's order instead of holding a second copy of it
+//!   (`events::DISPATCHED_BY_REFERENCE`): until the order changes, the
+//!   order in `jobs.visit` is the one dispatched; the change keeps it here
+//!   first, in the same transaction.
+//!
 //! The version is SQLite's `user_version`. [`migrate`] brings any earlier
 //! version up to [`VERSION`] in one transaction when the store is opened.
 
@@ -56,10 +64,10 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 /// The schema version this build writes.
-pub const VERSION: i64 = 6;
+pub const VERSION: i64 = 7;
 
 /// Each migration takes the schema from version `index` to `index + 1`.
-pub const MIGRATIONS: [&str; 6] = [V1, V2, V3, V4, V5, V6];
+pub const MIGRATIONS: [&str; 7] = [V1, V2, V3, V4, V5, V6, V7];
 
 const V1: &str = "
 CREATE TABLE meta (
@@ -217,6 +225,15 @@ CREATE TABLE blob_uploads (
 CREATE INDEX blob_uploads_smallest ON blob_uploads(size, created_at);
 INSERT INTO blob_uploads(sha256, job_id, size, created_at)
     SELECT sha256, job_id, length(bytes), created_at FROM blobs WHERE uploaded = 0;
+";
+
+/// A job's order as first dispatched, once the order changed since (see
+/// `dispatched_orders` above).
+const V7: &str = "
+CREATE TABLE dispatched_orders (
+    job_id     TEXT PRIMARY KEY,
+    order_json TEXT NOT NULL
+) STRICT;
 ";
 
 /// Reads the schema version of an open database.

@@ -163,6 +163,76 @@ fn recording_writes_event_projection_outbox_and_audit_together() {
         .unwrap();
 }
 
+/// A new job's dispatch event refers to the job's order instead of holding
+/// a second copy; once the order changes (a new appointment) the order as
+/// dispatched is kept apart, so the job's history still reads it.
+#[test]
+fn a_dispatch_refers_to_the_order_and_keeps_it_when_it_changes() {
+    let (_dir, store) = fresh();
+    let visit = dispatched("J-1", at(30));
+    let dispatch = Event::Dispatched {
+        order: visit.order.clone(),
+    };
+    let mut moved = visit.clone();
+    let reschedule = Event::Rescheduled {
+        appointment_at: at(45),
+        reason: "客户改期".into(),
+        consent: Some(crate::sample::reschedule_consent(at(5))),
+    };
+    moved.apply(&reschedule, at(5));
+    let payload = |c: &Connection, kind: &str| -> String {
+        c.query_row(
+            "SELECT payload FROM events WHERE job_id = 'J-1' AND kind = ?1",
+            [kind],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    let first = store
+        .write(|tx| writer(at(1)).record_new_job(tx, &visit, &dispatch))
+        .unwrap();
+    store
+        .read(|c| {
+            assert_eq!(payload(c, "dispatched"), events::DISPATCHED_BY_REFERENCE);
+            assert_eq!(count(c, "dispatched_orders"), 0, "the order is the job's");
+            assert_eq!(events::of_job(c, "J-1")?, vec![first.clone()]);
+            Ok(())
+        })
+        .unwrap();
+    let second = store
+        .write(|tx| writer(at(5)).record(tx, &moved, &reschedule))
+        .unwrap();
+    store
+        .read(|c| {
+            assert_eq!(count(c, "dispatched_orders"), 1);
+            assert_eq!(jobs::load(c, "J-1")?.order.appointment_at, at(45));
+            // The history still shows the order as dispatched, then the move.
+            assert_eq!(
+                events::of_job(c, "J-1")?,
+                vec![first.clone(), second.clone()]
+            );
+            Ok(())
+        })
+        .unwrap();
+    // A second change of the order keeps the first copy.
+    let mut again = moved.clone();
+    let later = Event::Rescheduled {
+        appointment_at: at(55),
+        reason: "再次改期".into(),
+        consent: Some(crate::sample::reschedule_consent(at(6))),
+    };
+    again.apply(&later, at(6));
+    store
+        .write(|tx| writer(at(6)).record(tx, &again, &later))
+        .unwrap();
+    store
+        .read(|c| {
+            assert_eq!(events::of_job(c, "J-1")?[0], first);
+            Ok(())
+        })
+        .unwrap();
+}
+
 #[test]
 fn a_batch_persists_its_last_stamp_once_finished() {
     let (_dir, store) = fresh();

@@ -150,15 +150,25 @@ impl Technician {
     }
 
     /// Applies a page of the change feed and stores the new cursor with it.
+    ///
+    /// What the page's changes need from the store is read once for the
+    /// page, not once per change: the jobs with ops still unacknowledged (a
+    /// scan of the outbox) and which of the page's jobs the store has.
     pub fn apply_pulled(&self, page: &PullResponse) -> Result<usize> {
         let writer = self.batch_writer(Actor::Hq("sync".into()));
         let applied = self.store.write(|tx| {
+            // Applying HQ's changes queues no op: the set holds for the page.
+            let pending = outbox::jobs_pending(tx)?;
+            let mut known = jobs::existing(tx, page.changes.iter().map(|c| c.job_id.as_str()))?;
             let mut applied = 0;
             for c in &page.changes {
-                if outbox::has_pending(tx, &c.job_id)? {
+                if pending.contains(&c.job_id) {
                     deferred::put(tx, c.cursor, &c.job_id, &serde_json::to_string(c)?)?;
                 } else {
-                    self.apply_change(tx, c, &writer)?;
+                    let exists = known.contains(&c.job_id);
+                    if self.apply_change(tx, c, &writer, exists)? && !exists {
+                        known.insert(c.job_id.clone());
+                    }
                     applied += 1;
                 }
             }
@@ -185,25 +195,34 @@ impl Technician {
                 continue;
             }
             let change: Change = serde_json::from_str(&payload)?;
-            self.apply_change(tx, &change, &writer)?;
+            let exists = jobs::exists(tx, &change.job_id)?;
+            self.apply_change(tx, &change, &writer, exists)?;
             deferred::remove(tx, cursor)?;
         }
         writer.finish(tx)
     }
 
-    /// One HQ change as an event on the job. A change the local state cannot
-    /// take (e.g. a cancel after the job was settled offline) becomes a conflict.
-    fn apply_change(&self, tx: &Transaction, c: &Change, writer: &Writer) -> Result<()> {
+    /// One HQ change as an event on the job (`exists`: the store has the
+    /// job). A change the local state cannot take (e.g. a cancel after the
+    /// job was settled offline) becomes a conflict. True if the store has the
+    /// job afterwards.
+    fn apply_change(
+        &self,
+        tx: &Transaction,
+        c: &Change,
+        writer: &Writer,
+        exists: bool,
+    ) -> Result<bool> {
         if let ChangeKind::Dispatched { order } = &c.change {
-            if !jobs::exists(tx, &c.job_id)? {
+            if !exists {
                 let (visit, event) = Visit::dispatched((**order).clone())?;
-                writer.record(tx, &visit, &event)?;
-                return Ok(());
+                writer.record_new_job(tx, &visit, &event)?;
+                return Ok(true);
             }
         }
         let mut visit = match jobs::load(tx, &c.job_id) {
             Ok(v) => v,
-            Err(Error::UnknownJob { .. }) => return Ok(()), // a change for a job never dispatched here
+            Err(Error::UnknownJob { .. }) => return Ok(false), // a change for a job never dispatched here
             Err(e) => return Err(e),
         };
         let decided = match &c.change {
@@ -243,7 +262,7 @@ impl Technician {
                 )?;
             }
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Where the next pull starts.

@@ -146,8 +146,10 @@ pub struct PushResponse {
     pub applied_omitted: bool,
 }
 
-/// A change HQ made to a job, as the device pulls it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A change HQ made to a job, as the device pulls it: an object tagged by
+/// its `type`. Read without buffering when `type` comes first, as HQ writes
+/// it (see the `Deserialize` below).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ChangeKind {
@@ -173,6 +175,124 @@ pub enum ChangeKind {
         instruction: crate::charge::Instruction,
         by: String,
     },
+}
+
+/// [`ChangeKind`]'s `type`.
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum ChangeTag {
+    Dispatched,
+    Rescheduled,
+    Cancelled,
+    Reassigned,
+    ChargeInstructed,
+}
+
+/// The fields of each kind of change, besides `type`.
+mod change_body {
+    use super::*;
+
+    #[derive(Deserialize)]
+    pub struct Dispatched {
+        pub order: Box<WorkOrder>,
+    }
+    #[derive(Deserialize)]
+    pub struct Rescheduled {
+        pub appointment_at: DateTime<Utc>,
+        pub reason: String,
+        #[serde(default)]
+        pub consent: Option<crate::visit::RescheduleConsent>,
+    }
+    #[derive(Deserialize)]
+    pub struct Cancelled {
+        pub reason: String,
+    }
+    #[derive(Deserialize)]
+    pub struct Reassigned {
+        pub to_technician: String,
+    }
+    #[derive(Deserialize)]
+    pub struct ChargeInstructed {
+        pub instruction: crate::charge::Instruction,
+        pub by: String,
+    }
+}
+
+impl ChangeTag {
+    /// The change of this kind whose other fields `d` holds.
+    fn body<'de, D: serde::Deserializer<'de>>(self, d: D) -> Result<ChangeKind, D::Error> {
+        use change_body as b;
+        Ok(match self {
+            ChangeTag::Dispatched => ChangeKind::Dispatched {
+                order: b::Dispatched::deserialize(d)?.order,
+            },
+            ChangeTag::Rescheduled => {
+                let r = b::Rescheduled::deserialize(d)?;
+                ChangeKind::Rescheduled {
+                    appointment_at: r.appointment_at,
+                    reason: r.reason,
+                    consent: r.consent,
+                }
+            }
+            ChangeTag::Cancelled => ChangeKind::Cancelled {
+                reason: b::Cancelled::deserialize(d)?.reason,
+            },
+            ChangeTag::Reassigned => ChangeKind::Reassigned {
+                to_technician: b::Reassigned::deserialize(d)?.to_technician,
+            },
+            ChangeTag::ChargeInstructed => {
+                let c = b::ChargeInstructed::deserialize(d)?;
+                ChangeKind::ChargeInstructed {
+                    instruction: c.instruction,
+                    by: c.by,
+                }
+            }
+        })
+    }
+}
+
+/// serde's derived reading of an internally tagged enum buffers every
+/// object into an intermediate tree before it knows the variant: for a page
+/// of a thousand dispatches, every order twice. HQ writes `type` first, so
+/// the tag is read first and the remaining fields go straight into the
+/// variant; an object with `type` elsewhere is still read (through a
+/// `serde_json::Value`), as the derived reading did.
+impl<'de> Deserialize<'de> for ChangeKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(ChangeKindVisitor)
+    }
+}
+
+struct ChangeKindVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ChangeKindVisitor {
+    type Value = ChangeKind;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a change tagged with its `type`")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<ChangeKind, A::Error> {
+        use serde::de::Error as _;
+        let Some(first) = map.next_key::<String>()? else {
+            return Err(A::Error::missing_field("type"));
+        };
+        if first == "type" {
+            let tag: ChangeTag = map.next_value()?;
+            return tag.body(serde::de::value::MapAccessDeserializer::new(map));
+        }
+        let mut rest = serde_json::Map::new();
+        rest.insert(first, map.next_value()?);
+        while let Some((key, value)) = map.next_entry::<String, serde_json::Value>()? {
+            rest.insert(key, value);
+        }
+        let tag = rest
+            .remove("type")
+            .ok_or_else(|| A::Error::missing_field("type"))?;
+        let tag: ChangeTag = serde_json::from_value(tag).map_err(A::Error::custom)?;
+        tag.body(serde_json::Value::Object(rest))
+            .map_err(A::Error::custom)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -388,6 +508,60 @@ mod tests {
             uploading: Vec::new(),
         })
         .unwrap()
+    }
+
+    /// Every kind of change reads back as it was written, whether `type`
+    /// comes first (as HQ writes it, read without buffering) or not; an
+    /// unknown or missing `type` is refused, unknown fields are ignored.
+    #[test]
+    fn changes_read_back_with_their_type_anywhere() {
+        let at = DateTime::<Utc>::UNIX_EPOCH;
+        let kinds = [
+            ChangeKind::Dispatched {
+                order: Box::new(crate::sample::leak_order("J-1", "T1", at)),
+            },
+            ChangeKind::Rescheduled {
+                appointment_at: at,
+                reason: "客户改期".into(),
+                consent: Some(crate::sample::reschedule_consent(at)),
+            },
+            ChangeKind::Cancelled {
+                reason: "业主已自行维修".into(),
+            },
+            ChangeKind::Reassigned {
+                to_technician: "T2".into(),
+            },
+            ChangeKind::ChargeInstructed {
+                instruction: crate::charge::Instruction::Waive,
+                by: "王主管".into(),
+            },
+        ];
+        for kind in kinds {
+            let json = serde_json::to_string(&kind).unwrap();
+            assert!(json.starts_with(r#"{"type":"#), "{json}");
+            assert_eq!(serde_json::from_str::<ChangeKind>(&json).unwrap(), kind);
+            // `type` last, and a field this build does not know.
+            let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+            let tag = v.as_object_mut().unwrap().remove("type").unwrap();
+            v["later_field"] = 1.into();
+            let mut moved = serde_json::to_string(&v).unwrap();
+            moved.pop();
+            moved.push_str(&format!(r#","type":{tag}}}"#));
+            assert_eq!(
+                serde_json::from_str::<ChangeKind>(&moved).unwrap(),
+                kind,
+                "{moved}"
+            );
+        }
+        for bad in [
+            r#"{"type":"exploded","reason":"x"}"#,
+            r#"{"reason":"x"}"#,
+            r#"{}"#,
+            r#"{"type":"cancelled"}"#,
+            r#"["cancelled","x"]"#,
+        ] {
+            assert!(serde_json::from_str::<ChangeKind>(bad).is_err(), "{bad}");
+        }
     }
 
     fn field_of(e: &Error) -> Option<Field> {

@@ -619,6 +619,60 @@ impl Event {
         }
     }
 
+    /// Whether applying the event changes the job's work order ([`Visit::order`]):
+    /// a new dispatch, a new appointment, a corrected vehicle. The store keeps
+    /// the order as first dispatched before such an event changes it, since
+    /// the dispatch event refers to the job's order instead of holding a copy
+    /// (`crate::store::events`). Every variant is listed, so a new event is
+    /// classified when it is added.
+    ///
+    /// [`Visit::order`]: crate::visit::Visit::order
+    pub fn changes_order(&self) -> bool {
+        match self {
+            Event::Dispatched { .. }
+            | Event::Rescheduled { .. }
+            | Event::VehicleCorrected { .. }
+            | Event::AppointmentAgreed { .. } => true,
+            Event::Cancelled { .. }
+            | Event::JobAccepted
+            | Event::Departed
+            | Event::Arrived { .. }
+            | Event::NoAccess { .. }
+            | Event::ChecklistAnswered { .. }
+            | Event::Assessed { .. }
+            | Event::QuoteLineAdded { .. }
+            | Event::QuoteLineRemoved { .. }
+            | Event::QuoteLineApproved { .. }
+            | Event::QuotePresented { .. }
+            | Event::CustomerConsented { .. }
+            | Event::CustomerDeclined { .. }
+            | Event::MaterialAdded { .. }
+            | Event::MaterialInspected { .. }
+            | Event::ConcessionNoted { .. }
+            | Event::MaterialUsed { .. }
+            | Event::PartReplaced { .. }
+            | Event::WorkStarted
+            | Event::WorkDone { .. }
+            | Event::CustomerAccepted { .. }
+            | Event::PaymentTaken { .. }
+            | Event::ReceiptIssued { .. }
+            | Event::ReceiptVoided { .. }
+            | Event::ReceiptReissued { .. }
+            | Event::HandedOver
+            | Event::ChargeDisputed { .. }
+            | Event::ChargeInstructed { .. }
+            | Event::ChargeInstructionEntered { .. }
+            | Event::InvoiceRecorded { .. }
+            | Event::PartsShortApproved { .. }
+            | Event::DamageRecorded { .. }
+            | Event::CustomerContacted { .. }
+            | Event::WithheldFilled { .. }
+            | Event::IdentityChecked { .. }
+            | Event::DeliveryItemDecided { .. }
+            | Event::ComplaintRecorded { .. } => false,
+        }
+    }
+
     /// HQ's own decisions are applied on the device but not sent back to HQ.
     pub fn from_hq(&self) -> bool {
         matches!(

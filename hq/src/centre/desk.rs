@@ -592,6 +592,11 @@ fn order_projection(o: &WorkOrder) -> Projection {
 /// JSON): written by every insert and update of `orders`.
 pub(crate) fn project(visit_json: &str) -> Result<Projection> {
     let v: Visit = serde_json::from_str(visit_json)?;
+    Ok(project_visit(&v))
+}
+
+/// [`project`] of a visit already decoded (a push holds its orders decoded).
+pub(crate) fn project_visit(v: &Visit) -> Projection {
     let mut p = order_projection(&v.order);
     p.arrived_at = v.arrived_at.map(stamp);
     p.awaiting_approval = v
@@ -599,7 +604,7 @@ pub(crate) fn project(visit_json: &str) -> Result<Projection> {
         .iter()
         .any(|l| l.needs_approval() && l.approval.is_none())
         || (v.charge_dispute.is_some() && v.charge_instruction.is_none());
-    Ok(p)
+    p
 }
 
 fn line(row: LineRow) -> Result<OrderLine> {

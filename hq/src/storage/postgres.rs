@@ -25,7 +25,7 @@ use tokio_postgres::{NoTls, Row};
 use super::migrations;
 use super::records::{
     BlobRow, ChangeRow, ComplaintRow, DeviceRow, EnrollmentRow, KeyRow, OpRow, OrderRow,
-    ReceiptMoney, ReceiptRow, Records, UploadRow,
+    OrderUpdate, ReceiptMoney, ReceiptRow, Records, UploadRow,
 };
 use super::Storage;
 use crate::error::{HqError, Result};
@@ -410,6 +410,66 @@ impl Records for PgRecords<'_> {
         .transpose()
     }
 
+    async fn orders_for_update(&mut self, job_ids: &[&str]) -> Result<Vec<OrderRow>> {
+        // Locked in job id order, as every push locks them: two pushes
+        // naming the same jobs wait for each other instead of deadlocking.
+        self.all(
+            "SELECT job_id, technician_id, visit, updated_at FROM orders WHERE job_id = ANY($1)
+             ORDER BY job_id COLLATE \"C\" FOR UPDATE",
+            &[&job_ids],
+        )
+        .await?
+        .iter()
+        .map(order_row)
+        .collect()
+    }
+
+    async fn update_orders(&mut self, orders: &[OrderUpdate]) -> Result<()> {
+        let col = |f: fn(&OrderUpdate) -> &str| orders.iter().map(f).collect::<Vec<&str>>();
+        let flag = |f: fn(&OrderUpdate) -> bool| {
+            orders.iter().map(|o| i64::from(f(o))).collect::<Vec<i64>>()
+        };
+        let arrived: Vec<Option<&str>> = orders
+            .iter()
+            .map(|o| o.projection.arrived_at.as_deref())
+            .collect();
+        self.exec(
+            "UPDATE orders AS o SET technician_id = u.technician_id, status = u.status, visit = u.visit,
+                 updated_at = u.updated_at, appointment_day = u.appointment_day,
+                 appointment_at = u.appointment_at, reported_at = u.reported_at, due_at = u.due_at,
+                 customer_name = u.customer_name, phone_digits = u.phone_digits, site = u.site,
+                 location = u.location, urgent = u.urgent, arrived_at = u.arrived_at,
+                 awaiting_approval = u.awaiting_approval
+             FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                         $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
+                         $13::text[], $14::bigint[], $15::text[], $16::bigint[])
+                 AS u(job_id, technician_id, status, visit, updated_at, appointment_day,
+                      appointment_at, reported_at, due_at, customer_name, phone_digits, site,
+                      location, urgent, arrived_at, awaiting_approval)
+             WHERE o.job_id = u.job_id",
+            &[
+                &col(|o| &o.row.job_id),
+                &col(|o| &o.row.technician_id),
+                &col(|o| o.status),
+                &col(|o| &o.row.visit),
+                &col(|o| &o.row.updated_at),
+                &col(|o| &o.projection.appointment_day),
+                &col(|o| &o.projection.appointment_at),
+                &col(|o| &o.projection.reported_at),
+                &col(|o| &o.projection.due_at),
+                &col(|o| &o.projection.customer_name),
+                &col(|o| &o.projection.phone_digits),
+                &col(|o| &o.projection.site),
+                &col(|o| &o.projection.location),
+                &flag(|o| o.projection.urgent),
+                &arrived,
+                &flag(|o| o.projection.awaiting_approval),
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
     async fn order(&mut self, job_id: &str) -> Result<Option<OrderRow>> {
         self.one(
             "SELECT job_id, technician_id, visit, updated_at FROM orders WHERE job_id = $1",
@@ -581,44 +641,40 @@ impl Records for PgRecords<'_> {
             .map_or(Ok(0), |r| r.try_get(0).map_err(Into::into))
     }
 
-    async fn receipt_exists(&mut self, number: &str) -> Result<bool> {
-        Ok(self
-            .one("SELECT 1 FROM receipts WHERE number = $1", &[&number])
-            .await?
-            .is_some())
-    }
-
-    async fn receipt_for_update(
+    async fn receipts_for_update(
         &mut self,
-        number: &str,
-    ) -> Result<Option<(String, Option<String>)>> {
-        let Some(r) = self
-            .one(
-                "SELECT job_id, voided_day FROM receipts WHERE number = $1 FOR UPDATE",
-                &[&number],
-            )
-            .await?
-        else {
-            return Ok(None);
-        };
-        Ok(Some((r.try_get(0)?, r.try_get(1)?)))
+        numbers: &[&str],
+    ) -> Result<Vec<(String, String, Option<String>)>> {
+        self.all(
+            "SELECT number, job_id, voided_day FROM receipts WHERE number = ANY($1)
+             ORDER BY number COLLATE \"C\" FOR UPDATE",
+            &[&numbers],
+        )
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        .collect()
     }
 
-    async fn insert_receipt(&mut self, r: &ReceiptRow) -> Result<()> {
+    async fn insert_receipts(&mut self, rows: &[ReceiptRow]) -> Result<()> {
+        let col = |f: fn(&ReceiptRow) -> &str| rows.iter().map(f).collect::<Vec<&str>>();
+        let amounts: Vec<i64> = rows.iter().map(|r| r.amount_fen).collect();
+        let refers: Vec<Option<&str>> = rows.iter().map(|r| r.refers_to.as_deref()).collect();
         self.exec(
             "INSERT INTO receipts(number, job_id, technician_id, device_id, method, amount_fen, issued_day, received_at, kind, refers_to)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[],
+                                  $7::text[], $8::text[], $9::text[], $10::text[])",
             &[
-                &r.number,
-                &r.job_id,
-                &r.technician_id,
-                &r.device_id,
-                &r.method,
-                &r.amount_fen,
-                &r.issued_day,
-                &r.received_at,
-                &r.kind,
-                &r.refers_to,
+                &col(|r| &r.number),
+                &col(|r| &r.job_id),
+                &col(|r| &r.technician_id),
+                &col(|r| &r.device_id),
+                &col(|r| &r.method),
+                &amounts,
+                &col(|r| &r.issued_day),
+                &col(|r| &r.received_at),
+                &col(|r| r.kind),
+                &refers,
             ],
         )
         .await?;
@@ -640,14 +696,15 @@ impl Records for PgRecords<'_> {
         Ok(())
     }
 
-    async fn reissued(&mut self, number: &str) -> Result<bool> {
-        Ok(self
-            .one(
-                "SELECT 1 FROM receipts WHERE refers_to = $1 AND kind = 'reissue'",
-                &[&number],
-            )
-            .await?
-            .is_some())
+    async fn reissued_among(&mut self, numbers: &[&str]) -> Result<Vec<String>> {
+        self.all(
+            "SELECT DISTINCT refers_to FROM receipts WHERE kind = 'reissue' AND refers_to = ANY($1)",
+            &[&numbers],
+        )
+        .await?
+        .iter()
+        .map(|r| Ok(r.try_get(0)?))
+        .collect()
     }
 
     async fn receipts_issued(
@@ -875,22 +932,39 @@ impl Records for PgRecords<'_> {
         Ok(())
     }
 
-    async fn insert_old_part(&mut self, p: &OldPart) -> Result<()> {
+    async fn insert_old_parts(&mut self, parts: &[OldPart]) -> Result<()> {
+        let col = |f: fn(&OldPart) -> &str| parts.iter().map(f).collect::<Vec<&str>>();
+        let opt = |f: fn(&OldPart) -> Option<&str>| parts.iter().map(f).collect::<Vec<_>>();
+        let warranty: Vec<i64> = parts.iter().map(|p| i64::from(p.in_warranty)).collect();
+        // WITH ORDINALITY keeps the rows in the push's order, so the first of
+        // two records of one part is the one kept, as row by row.
         self.exec(
-            &format!("INSERT INTO old_parts({OLD_PART_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING"),
+            &format!(
+                "INSERT INTO old_parts({OLD_PART_COLUMNS})
+                 SELECT registration, job_id, technician_id, part_code, description, old_serial,
+                        new_serial, in_warranty, return_plate, return_fault, recorded_at, received_at
+                 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                             $7::text[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::text[])
+                      WITH ORDINALITY
+                      AS u(registration, job_id, technician_id, part_code, description, old_serial,
+                           new_serial, in_warranty, return_plate, return_fault, recorded_at,
+                           received_at, n)
+                 ORDER BY n
+                 ON CONFLICT DO NOTHING"
+            ),
             &[
-                &p.registration,
-                &p.job_id,
-                &p.technician_id,
-                &p.part_code,
-                &p.description,
-                &p.old_serial,
-                &p.new_serial,
-                &i64::from(p.in_warranty),
-                &p.return_plate,
-                &p.return_fault,
-                &p.recorded_at,
-                &p.received_at,
+                &col(|p| &p.registration),
+                &col(|p| &p.job_id),
+                &col(|p| &p.technician_id),
+                &col(|p| &p.part_code),
+                &col(|p| &p.description),
+                &col(|p| &p.old_serial),
+                &col(|p| &p.new_serial),
+                &warranty,
+                &opt(|p| p.return_plate.as_deref()),
+                &opt(|p| p.return_fault.as_deref()),
+                &col(|p| &p.recorded_at),
+                &col(|p| &p.received_at),
             ],
         )
         .await?;
@@ -911,10 +985,25 @@ impl Records for PgRecords<'_> {
         .collect()
     }
 
-    async fn insert_followup(&mut self, f: &FollowUp, at: &str) -> Result<()> {
+    async fn insert_followups(&mut self, f: &[FollowUp], at: &str) -> Result<()> {
+        let col = |g: fn(&FollowUp) -> &str| f.iter().map(g).collect::<Vec<&str>>();
+        let details: Vec<Option<&str>> = f.iter().map(|f| f.detail.as_deref()).collect();
+        // In the push's order (WITH ORDINALITY): the first of two for one
+        // job and reason is the one kept, as row by row.
         self.exec(
-            "INSERT INTO followups(job_id, reason, due_at, created_at, detail) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-            &[&f.job_id, &f.reason, &f.due_at, &at, &f.detail],
+            "INSERT INTO followups(job_id, reason, due_at, created_at, detail)
+             SELECT job_id, reason, due_at, $4, detail
+             FROM UNNEST($1::text[], $2::text[], $3::text[], $5::text[]) WITH ORDINALITY
+                  AS u(job_id, reason, due_at, detail, n)
+             ORDER BY n
+             ON CONFLICT DO NOTHING",
+            &[
+                &col(|f| &f.job_id),
+                &col(|f| &f.reason),
+                &col(|f| &f.due_at),
+                &at,
+                &details,
+            ],
         )
         .await?;
         Ok(())
@@ -931,22 +1020,24 @@ impl Records for PgRecords<'_> {
         .collect()
     }
 
-    async fn insert_complaint(&mut self, c: &ComplaintRow) -> Result<()> {
-        let r = &c.record;
+    async fn insert_complaints(&mut self, c: &[ComplaintRow]) -> Result<()> {
+        let col = |f: fn(&ComplaintRow) -> &str| c.iter().map(f).collect::<Vec<&str>>();
         self.exec(
             "INSERT INTO complaints(op_id, job_id, technician_id, kind, words, customer_name, customer_phone, phone_digits, made_at, received_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                                  $7::text[], $8::text[], $9::text[], $10::text[])
+             ON CONFLICT DO NOTHING",
             &[
-                &c.op_id,
-                &r.job_id,
-                &r.technician_id,
-                &r.kind,
-                &r.words,
-                &r.customer_name,
-                &r.customer_phone,
-                &c.phone_digits,
-                &r.made_at,
-                &r.received_at,
+                &col(|c| &c.op_id),
+                &col(|c| &c.record.job_id),
+                &col(|c| &c.record.technician_id),
+                &col(|c| &c.record.kind),
+                &col(|c| &c.record.words),
+                &col(|c| &c.record.customer_name),
+                &col(|c| &c.record.customer_phone),
+                &col(|c| &c.phone_digits),
+                &col(|c| &c.record.made_at),
+                &col(|c| &c.record.received_at),
             ],
         )
         .await?;

@@ -39,6 +39,14 @@ pub(crate) struct OrderRow {
     pub updated_at: String,
 }
 
+/// An order rewritten by a push: the row, its status and the columns the
+/// console's lists read, projected from the visit HQ already holds decoded.
+pub(crate) struct OrderUpdate {
+    pub row: OrderRow,
+    pub status: &'static str,
+    pub projection: crate::centre::desk::Projection,
+}
+
 /// One op HQ settled, with its outcome.
 pub(crate) struct OpRow {
     pub op_id: String,
@@ -175,11 +183,16 @@ pub(crate) trait Records:
 
     // --- orders and the change feed ---
     async fn order_for_update(&mut self, job_id: &str) -> Result<Option<OrderRow>>;
+    /// The orders of `job_ids` (sorted, distinct) HQ has, locked in job id
+    /// order: a push's orders in one statement.
+    async fn orders_for_update(&mut self, job_ids: &[&str]) -> Result<Vec<OrderRow>>;
     /// An order read without a lock (a reader never holds up a push).
     async fn order(&mut self, job_id: &str) -> Result<Option<OrderRow>>;
     /// False if an order with that job id exists (two HQ processes may race).
     async fn insert_order(&mut self, order: &OrderRow, status: &str, at: &str) -> Result<bool>;
     async fn update_order(&mut self, order: &OrderRow, status: &str) -> Result<()>;
+    /// Rewrites a push's orders (distinct job ids).
+    async fn update_orders(&mut self, orders: &[OrderUpdate]) -> Result<()>;
     /// Orders by job id, optionally of one technician and in one status.
     async fn orders(
         &mut self,
@@ -207,17 +220,18 @@ pub(crate) trait Records:
     async fn applied_ops(&mut self) -> Result<i64>;
 
     // --- receipts and money ---
-    async fn receipt_exists(&mut self, number: &str) -> Result<bool>;
-    /// A receipt's job and the day it was voided (if it was), locked.
-    async fn receipt_for_update(
+    /// The receipts of `numbers` (sorted, distinct) HQ has: (number, job,
+    /// the day it was voided if it was), locked.
+    async fn receipts_for_update(
         &mut self,
-        number: &str,
-    ) -> Result<Option<(String, Option<String>)>>;
-    async fn insert_receipt(&mut self, r: &ReceiptRow) -> Result<()>;
+        numbers: &[&str],
+    ) -> Result<Vec<(String, String, Option<String>)>>;
+    /// Receipts of a push (distinct numbers HQ does not have).
+    async fn insert_receipts(&mut self, rows: &[ReceiptRow]) -> Result<()>;
     async fn void_receipt(&mut self, number: &str, day: &str, reason: &str, at: &str)
         -> Result<()>;
-    /// Whether a reissue already replaced `number`.
-    async fn reissued(&mut self, number: &str) -> Result<bool>;
+    /// Which of `numbers` (sorted, distinct) a reissue already replaced.
+    async fn reissued_among(&mut self, numbers: &[&str]) -> Result<Vec<String>>;
     /// Receipts a technician issued (originals, emergency, reissues) on a day.
     async fn receipts_issued(
         &mut self,
@@ -294,15 +308,25 @@ pub(crate) trait Records:
     async fn drop_upload(&mut self, owner: &str, sha256: &str) -> Result<()>;
 
     // --- after the visit ---
-    /// Ignored if the same part of the same job is already on record.
-    async fn insert_old_part(&mut self, p: &OldPart) -> Result<()>;
+    /// Each ignored if the same part of the same job is already on record
+    /// (or earlier in `parts`).
+    async fn insert_old_parts(&mut self, parts: &[OldPart]) -> Result<()>;
     /// Newest first; `job_id` narrows to one order.
     async fn old_parts(&mut self, job_id: Option<&str>) -> Result<Vec<OldPart>>;
     /// Ignored if the job already has a follow-up for the same reason.
-    async fn insert_followup(&mut self, f: &FollowUp, at: &str) -> Result<()>;
+    async fn insert_followup(&mut self, f: &FollowUp, at: &str) -> Result<()> {
+        self.insert_followups(std::slice::from_ref(f), at).await
+    }
+    /// Each ignored if its job already has a follow-up for the same reason
+    /// (or one earlier in `f`).
+    async fn insert_followups(&mut self, f: &[FollowUp], at: &str) -> Result<()>;
     async fn followups(&mut self) -> Result<Vec<FollowUp>>;
     /// Ignored if the op's complaint is already on record.
-    async fn insert_complaint(&mut self, c: &ComplaintRow) -> Result<()>;
+    async fn insert_complaint(&mut self, c: &ComplaintRow) -> Result<()> {
+        self.insert_complaints(std::slice::from_ref(c)).await
+    }
+    /// Each ignored if its op's complaint is already on record.
+    async fn insert_complaints(&mut self, c: &[ComplaintRow]) -> Result<()>;
     async fn complaints(&mut self) -> Result<Vec<ComplaintRecord>>;
     async fn complained_before(&mut self, phone_digits: &str) -> Result<bool>;
 

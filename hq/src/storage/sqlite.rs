@@ -16,12 +16,12 @@ use onsite_core::receipt::NumberBlock;
 use onsite_core::sync::protocol::{EnrollResponse, PullResponse, PushRequest, PushResponse};
 use onsite_core::sync::upload::{Chunk, UploadProgress};
 use onsite_core::visit::{RescheduleConsent, Visit};
-use rusqlite::{named_params, params, OptionalExtension, TransactionBehavior};
+use rusqlite::{named_params, params, OptionalExtension, ToSql, TransactionBehavior};
 
 use super::migrations;
 use super::records::{
     BlobRow, ChangeRow, ComplaintRow, DeviceRow, EnrollmentRow, KeyRow, OpRow, OrderRow,
-    ReceiptMoney, ReceiptRow, Records, UploadRow,
+    OrderUpdate, ReceiptMoney, ReceiptRow, Records, UploadRow,
 };
 use super::Storage;
 use crate::error::{HqError, Result};
@@ -72,6 +72,9 @@ impl SqliteStorage {
             conn.pragma_update(None, "journal_mode", "WAL")?;
             conn.pragma_update(None, "synchronous", "FULL")?;
             conn.busy_timeout(std::time::Duration::from_secs(10))?;
+            // A push's multi-row statements differ by their number of rows:
+            // room for a few sizes beside HQ's other statements.
+            conn.set_prepared_statement_cache_capacity(64);
             migrate(&mut conn)?;
             Ok(conn)
         })
@@ -174,9 +177,71 @@ pub(crate) struct SqliteRecords<'a> {
     tx: &'a rusqlite::Transaction<'a>,
 }
 
+/// Parameters one SQLite statement takes (`SQLITE_MAX_VARIABLE_NUMBER`,
+/// 32 766 since SQLite 3.32): a set of rows is written by as few
+/// statements as fit.
+const MAX_PARAMS: usize = 32_766;
+
+/// `n` rows of `width` placeholders: `(?, ?), (?, ?)`.
+fn placeholders(n: usize, width: usize) -> String {
+    let row = format!("({})", vec!["?"; width].join(", "));
+    vec![row.as_str(); n].join(", ")
+}
+
 impl SqliteRecords<'_> {
     fn exec(&self, sql: &str, p: impl rusqlite::Params) -> Result<usize> {
         Ok(self.tx.prepare_cached(sql)?.execute(p)?)
+    }
+
+    /// Runs `sql(n)`, a statement over `n` rows of `W` parameters, for all of
+    /// `rows` in as few statements as SQLite's parameter limit allows: one
+    /// for any push (500 ops of 11 columns are 5 500 parameters), instead of
+    /// one per row.
+    fn each_chunk<const W: usize>(
+        &self,
+        rows: &[[&dyn ToSql; W]],
+        sql: impl Fn(usize) -> String,
+    ) -> Result<()> {
+        for chunk in rows.chunks(MAX_PARAMS / W) {
+            let params: Vec<&dyn ToSql> = chunk.iter().flatten().copied().collect();
+            self.tx
+                .prepare_cached(&sql(chunk.len()))?
+                .execute(params.as_slice())?;
+        }
+        Ok(())
+    }
+
+    /// Multi-row `INSERT`: `head` names the table and columns, `tail` follows
+    /// the rows (`ON CONFLICT DO NOTHING`, or nothing).
+    fn insert_rows<const W: usize>(
+        &self,
+        head: &str,
+        tail: &str,
+        rows: &[[&dyn ToSql; W]],
+    ) -> Result<()> {
+        self.each_chunk(rows, |n| {
+            format!("{head} VALUES {} {tail}", placeholders(n, W))
+        })
+    }
+
+    /// The rows of `keys` (sorted, distinct) that a `sql(n)` with `n`
+    /// placeholders selects, in as few statements as the limit allows.
+    fn select_in<T>(
+        &self,
+        keys: &[&str],
+        sql: impl Fn(&str) -> String,
+        row: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut out = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(MAX_PARAMS) {
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let mut st = self.tx.prepare_cached(&sql(&marks))?;
+            let rows = st.query_map(rusqlite::params_from_iter(chunk), &row)?;
+            for r in rows {
+                out.push(r?);
+            }
+        }
+        Ok(out)
     }
 
     fn exists(&self, sql: &str, p: impl rusqlite::Params) -> Result<bool> {
@@ -454,6 +519,60 @@ impl Records for SqliteRecords<'_> {
         Ok(())
     }
 
+    async fn orders_for_update(&mut self, job_ids: &[&str]) -> Result<Vec<OrderRow>> {
+        // BEGIN IMMEDIATE already holds the one write lock.
+        self.select_in(
+            job_ids,
+            |marks| {
+                format!(
+                    "SELECT job_id, technician_id, visit, updated_at FROM orders
+                     WHERE job_id IN ({marks}) ORDER BY job_id"
+                )
+            },
+            order_row,
+        )
+    }
+
+    async fn update_orders(&mut self, orders: &[OrderUpdate]) -> Result<()> {
+        let rows: Vec<[&dyn ToSql; 16]> = orders
+            .iter()
+            .map(|o| {
+                let (r, p) = (&o.row, &o.projection);
+                [
+                    &r.job_id as &dyn ToSql,
+                    &r.technician_id,
+                    &o.status,
+                    &r.visit,
+                    &r.updated_at,
+                    &p.appointment_day,
+                    &p.appointment_at,
+                    &p.reported_at,
+                    &p.due_at,
+                    &p.customer_name,
+                    &p.phone_digits,
+                    &p.site,
+                    &p.location,
+                    &p.urgent,
+                    &p.arrived_at,
+                    &p.awaiting_approval,
+                ]
+            })
+            .collect();
+        // One UPDATE ... FROM (VALUES ...) for the push's orders; a VALUES
+        // list's columns are column1, column2...
+        self.each_chunk(&rows, |n| {
+            format!(
+                "UPDATE orders SET technician_id = u.column2, status = u.column3, visit = u.column4,
+                     updated_at = u.column5, appointment_day = u.column6, appointment_at = u.column7,
+                     reported_at = u.column8, due_at = u.column9, customer_name = u.column10,
+                     phone_digits = u.column11, site = u.column12, location = u.column13,
+                     urgent = u.column14, arrived_at = u.column15, awaiting_approval = u.column16
+                 FROM (VALUES {}) AS u WHERE orders.job_id = u.column1",
+                placeholders(n, 16)
+            )
+        })
+    }
+
     async fn orders(
         &mut self,
         technician_id: Option<&str>,
@@ -507,26 +626,29 @@ impl Records for SqliteRecords<'_> {
     }
 
     async fn insert_ops(&mut self, ops: &[OpRow]) -> Result<()> {
-        let mut stmt = self.tx.prepare_cached(
-            "INSERT INTO ops(op_id, device_id, seq, job_id, kind, outcome, code, message, hlc, received_at, payload)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        )?;
-        for o in ops {
-            stmt.execute(params![
-                o.op_id,
-                o.device_id,
-                o.seq,
-                o.job_id,
-                o.kind,
-                o.outcome,
-                o.code,
-                o.message,
-                o.hlc,
-                o.received_at,
-                o.payload
-            ])?;
-        }
-        Ok(())
+        let rows: Vec<[&dyn ToSql; 11]> = ops
+            .iter()
+            .map(|o| {
+                [
+                    &o.op_id as &dyn ToSql,
+                    &o.device_id,
+                    &o.seq,
+                    &o.job_id,
+                    &o.kind,
+                    &o.outcome,
+                    &o.code,
+                    &o.message,
+                    &o.hlc,
+                    &o.received_at,
+                    &o.payload,
+                ]
+            })
+            .collect();
+        self.insert_rows(
+            "INSERT INTO ops(op_id, device_id, seq, job_id, kind, outcome, code, message, hlc, received_at, payload)",
+            "",
+            &rows,
+        )
     }
 
     async fn applied_ops(&mut self) -> Result<i64> {
@@ -537,39 +659,42 @@ impl Records for SqliteRecords<'_> {
         )?)
     }
 
-    async fn receipt_exists(&mut self, number: &str) -> Result<bool> {
-        self.exists("SELECT 1 FROM receipts WHERE number = ?1", [number])
-    }
-
-    async fn receipt_for_update(
+    async fn receipts_for_update(
         &mut self,
-        number: &str,
-    ) -> Result<Option<(String, Option<String>)>> {
-        Ok(self
-            .tx
-            .prepare_cached("SELECT job_id, voided_day FROM receipts WHERE number = ?1")?
-            .query_row([number], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?)
+        numbers: &[&str],
+    ) -> Result<Vec<(String, String, Option<String>)>> {
+        self.select_in(
+            numbers,
+            |marks| {
+                format!("SELECT number, job_id, voided_day FROM receipts WHERE number IN ({marks})")
+            },
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
     }
 
-    async fn insert_receipt(&mut self, r: &ReceiptRow) -> Result<()> {
-        self.exec(
-            "INSERT INTO receipts(number, job_id, technician_id, device_id, method, amount_fen, issued_day, received_at, kind, refers_to)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            params![
-                r.number,
-                r.job_id,
-                r.technician_id,
-                r.device_id,
-                r.method,
-                r.amount_fen,
-                r.issued_day,
-                r.received_at,
-                r.kind,
-                r.refers_to
-            ],
-        )?;
-        Ok(())
+    async fn insert_receipts(&mut self, receipts: &[ReceiptRow]) -> Result<()> {
+        let rows: Vec<[&dyn ToSql; 10]> = receipts
+            .iter()
+            .map(|r| {
+                [
+                    &r.number as &dyn ToSql,
+                    &r.job_id,
+                    &r.technician_id,
+                    &r.device_id,
+                    &r.method,
+                    &r.amount_fen,
+                    &r.issued_day,
+                    &r.received_at,
+                    &r.kind,
+                    &r.refers_to,
+                ]
+            })
+            .collect();
+        self.insert_rows(
+            "INSERT INTO receipts(number, job_id, technician_id, device_id, method, amount_fen, issued_day, received_at, kind, refers_to)",
+            "",
+            &rows,
+        )
     }
 
     async fn void_receipt(
@@ -586,10 +711,15 @@ impl Records for SqliteRecords<'_> {
         Ok(())
     }
 
-    async fn reissued(&mut self, number: &str) -> Result<bool> {
-        self.exists(
-            "SELECT 1 FROM receipts WHERE refers_to = ?1 AND kind = 'reissue'",
-            [number],
+    async fn reissued_among(&mut self, numbers: &[&str]) -> Result<Vec<String>> {
+        self.select_in(
+            numbers,
+            |marks| {
+                format!(
+                    "SELECT DISTINCT refers_to FROM receipts WHERE kind = 'reissue' AND refers_to IN ({marks})"
+                )
+            },
+            |r| r.get(0),
         )
     }
 
@@ -784,25 +914,31 @@ impl Records for SqliteRecords<'_> {
         Ok(())
     }
 
-    async fn insert_old_part(&mut self, p: &OldPart) -> Result<()> {
-        self.exec(
-            &format!("INSERT INTO old_parts({OLD_PART_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT DO NOTHING"),
-            params![
-                p.registration,
-                p.job_id,
-                p.technician_id,
-                p.part_code,
-                p.description,
-                p.old_serial,
-                p.new_serial,
-                i64::from(p.in_warranty),
-                p.return_plate,
-                p.return_fault,
-                p.recorded_at,
-                p.received_at
-            ],
-        )?;
-        Ok(())
+    async fn insert_old_parts(&mut self, parts: &[OldPart]) -> Result<()> {
+        let rows: Vec<[&dyn ToSql; 12]> = parts
+            .iter()
+            .map(|p| {
+                [
+                    &p.registration as &dyn ToSql,
+                    &p.job_id,
+                    &p.technician_id,
+                    &p.part_code,
+                    &p.description,
+                    &p.old_serial,
+                    &p.new_serial,
+                    &p.in_warranty,
+                    &p.return_plate,
+                    &p.return_fault,
+                    &p.recorded_at,
+                    &p.received_at,
+                ]
+            })
+            .collect();
+        self.insert_rows(
+            &format!("INSERT INTO old_parts({OLD_PART_COLUMNS})"),
+            "ON CONFLICT DO NOTHING",
+            &rows,
+        )
     }
 
     async fn old_parts(&mut self, job_id: Option<&str>) -> Result<Vec<OldPart>> {
@@ -814,12 +950,24 @@ impl Records for SqliteRecords<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    async fn insert_followup(&mut self, f: &FollowUp, at: &str) -> Result<()> {
-        self.exec(
-            "INSERT INTO followups(job_id, reason, due_at, created_at, detail) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
-            params![f.job_id, f.reason, f.due_at, at, f.detail],
-        )?;
-        Ok(())
+    async fn insert_followups(&mut self, f: &[FollowUp], at: &str) -> Result<()> {
+        let rows: Vec<[&dyn ToSql; 5]> = f
+            .iter()
+            .map(|f| {
+                [
+                    &f.job_id as &dyn ToSql,
+                    &f.reason,
+                    &f.due_at,
+                    &at,
+                    &f.detail,
+                ]
+            })
+            .collect();
+        self.insert_rows(
+            "INSERT INTO followups(job_id, reason, due_at, created_at, detail)",
+            "ON CONFLICT DO NOTHING",
+            &rows,
+        )
     }
 
     async fn followups(&mut self) -> Result<Vec<FollowUp>> {
@@ -830,25 +978,30 @@ impl Records for SqliteRecords<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    async fn insert_complaint(&mut self, c: &ComplaintRow) -> Result<()> {
-        let r = &c.record;
-        self.exec(
-            "INSERT INTO complaints(op_id, job_id, technician_id, kind, words, customer_name, customer_phone, phone_digits, made_at, received_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING",
-            params![
-                c.op_id,
-                r.job_id,
-                r.technician_id,
-                r.kind,
-                r.words,
-                r.customer_name,
-                r.customer_phone,
-                c.phone_digits,
-                r.made_at,
-                r.received_at
-            ],
-        )?;
-        Ok(())
+    async fn insert_complaints(&mut self, c: &[ComplaintRow]) -> Result<()> {
+        let rows: Vec<[&dyn ToSql; 10]> = c
+            .iter()
+            .map(|c| {
+                let r = &c.record;
+                [
+                    &c.op_id as &dyn ToSql,
+                    &r.job_id,
+                    &r.technician_id,
+                    &r.kind,
+                    &r.words,
+                    &r.customer_name,
+                    &r.customer_phone,
+                    &c.phone_digits,
+                    &r.made_at,
+                    &r.received_at,
+                ]
+            })
+            .collect();
+        self.insert_rows(
+            "INSERT INTO complaints(op_id, job_id, technician_id, kind, words, customer_name, customer_phone, phone_digits, made_at, received_at)",
+            "ON CONFLICT DO NOTHING",
+            &rows,
+        )
     }
 
     async fn complaints(&mut self) -> Result<Vec<ComplaintRecord>> {
