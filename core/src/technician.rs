@@ -277,7 +277,7 @@ impl Technician {
                 assigned_to: order.technician_id,
             });
         }
-        let (visit, event) = Visit::dispatched(order)?;
+        let visit = Visit::new_dispatched(order)?;
         self.store.write(|tx| {
             if jobs::exists(tx, visit.job_id())? {
                 return Err(Error::DuplicateJob {
@@ -285,7 +285,7 @@ impl Technician {
                 });
             }
             self.writer(Actor::Hq("dispatch".into()))
-                .record_new_job(tx, &visit, &event)?;
+                .record_new_job(tx, &visit)?;
             Ok(())
         })?;
         self.changed([visit.job_id()]);

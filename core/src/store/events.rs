@@ -77,35 +77,33 @@ impl Writer<'_> {
             )?
             .execute([visit.job_id()])?;
         }
-        self.write(tx, visit, event, None)
+        let (event_id, hlc) = self.write(tx, visit, Some(event))?;
+        Ok(Recorded {
+            event_id,
+            job_id: visit.job_id().to_string(),
+            actor: self.actor.clone(),
+            at: self.now,
+            hlc,
+            event: event.clone(),
+        })
     }
 
-    /// Records the dispatch of a job the store does not have yet (`visit`
-    /// is the job `event` dispatched): its event refers to the order the
-    /// projection holds instead of holding a second copy.
-    pub fn record_new_job(
-        &self,
-        tx: &Transaction,
-        visit: &Visit,
-        event: &Event,
-    ) -> Result<Recorded> {
-        let by_reference = matches!(event, Event::Dispatched { order } if *order == visit.order);
-        self.write(
-            tx,
-            visit,
-            event,
-            by_reference.then_some(DISPATCHED_BY_REFERENCE),
-        )
+    /// Records the dispatch of a job the store does not have yet, `visit`
+    /// as [`Visit::new_dispatched`] made it: its `dispatched` event refers to
+    /// the order the projection holds instead of holding a second copy (and
+    /// none is made for it).
+    pub fn record_new_job(&self, tx: &Transaction, visit: &Visit) -> Result<()> {
+        self.write(tx, visit, None).map(drop)
     }
 
-    /// The rows of one change; `payload` is the event's JSON unless given.
+    /// The rows of one change: `event`, or `None` for a new job's dispatch
+    /// by reference. Returns the event's id and clock stamp.
     fn write(
         &self,
         tx: &Transaction,
         visit: &Visit,
-        event: &Event,
-        payload: Option<&str>,
-    ) -> Result<Recorded> {
+        event: Option<&Event>,
+    ) -> Result<(String, String)> {
         let hlc = self.stamp(tx)?.encode();
         // Time-ordered (v7): new ids land at the end of the unique indexes on the
         // phone and at HQ instead of on a random page of them.
@@ -115,9 +113,9 @@ impl Writer<'_> {
         let actor = self.actor.to_string();
 
         jobs::save(tx, visit, &hlc)?;
-        let payload = match payload {
-            Some(p) => p.to_string(),
-            None => serde_json::to_string(event)?,
+        let (kind, payload) = match event {
+            Some(e) => (e.kind(), serde_json::to_string(e)?),
+            None => ("dispatched", DISPATCHED_BY_REFERENCE.to_string()),
         };
         tx.prepare_cached(
             "INSERT INTO events(event_id, job_id, kind, actor, at, hlc, payload)
@@ -126,13 +124,13 @@ impl Writer<'_> {
         .execute(params![
             event_id,
             job_id,
-            event.kind(),
+            kind,
             actor,
             at.to_rfc3339(),
             hlc,
             payload
         ])?;
-        if !event.from_hq() {
+        if let Some(event) = event.filter(|e| !e.from_hq()) {
             outbox::enqueue(
                 tx,
                 &Op {
@@ -153,19 +151,12 @@ impl Writer<'_> {
                 at,
                 actor,
                 device_id: self.device_id.to_string(),
-                job_id: Some(job_id.clone()),
-                action: event.kind().to_string(),
+                job_id: Some(job_id),
+                action: kind.to_string(),
                 detail: format!("status={}", visit.status),
             },
         )?;
-        Ok(Recorded {
-            event_id,
-            job_id,
-            actor: self.actor.clone(),
-            at,
-            hlc,
-            event: event.clone(),
-        })
+        Ok((event_id, hlc))
     }
 }
 

@@ -188,15 +188,22 @@ fn a_dispatch_refers_to_the_order_and_keeps_it_when_it_changes() {
         )
         .unwrap()
     };
-    let first = store
-        .write(|tx| writer(at(1)).record_new_job(tx, &visit, &dispatch))
-        .unwrap();
+    assert_eq!(Visit::new_dispatched(visit.order.clone()).unwrap(), visit);
     store
+        .write(|tx| writer(at(1)).record_new_job(tx, &visit))
+        .unwrap();
+    let first = store
         .read(|c| {
             assert_eq!(payload(c, "dispatched"), events::DISPATCHED_BY_REFERENCE);
             assert_eq!(count(c, "dispatched_orders"), 0, "the order is the job's");
-            assert_eq!(events::of_job(c, "J-1")?, vec![first.clone()]);
-            Ok(())
+            let events = events::of_job(c, "J-1")?;
+            assert_eq!(events.len(), 1);
+            assert_eq!(
+                (&events[0].event, &events[0].actor, events[0].at),
+                (&dispatch, &Actor::Technician("T1".into()), at(1))
+            );
+            assert_eq!(count(c, "outbox"), 0, "HQ's dispatch is not sent back");
+            Ok(events[0].clone())
         })
         .unwrap();
     let second = store

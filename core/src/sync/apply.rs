@@ -215,8 +215,8 @@ impl Technician {
     ) -> Result<bool> {
         if let ChangeKind::Dispatched { order } = &c.change {
             if !exists {
-                let (visit, event) = Visit::dispatched((**order).clone())?;
-                writer.record_new_job(tx, &visit, &event)?;
+                let visit = Visit::new_dispatched((**order).clone())?;
+                writer.record_new_job(tx, &visit)?;
                 return Ok(true);
             }
         }

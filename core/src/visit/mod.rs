@@ -159,11 +159,20 @@ use content::{
 impl Visit {
     /// A job as it arrives from HQ.
     pub fn dispatched(order: WorkOrder) -> Result<(Visit, Event)> {
-        order.validate()?;
+        let mut v = Visit::new_dispatched(order)?;
         let event = Event::Dispatched {
-            order: order.clone(),
+            order: v.order.clone(),
         };
-        let mut v = Visit {
+        v.apply(&event, v.order.dispatched_at);
+        Ok((v, event))
+    }
+
+    /// The state [`Visit::dispatched`] gives, without the event: a pull of a
+    /// thousand new jobs stores each one's dispatch by reference to its
+    /// order (`crate::store::events`), so no copy of the order is made for it.
+    pub fn new_dispatched(order: WorkOrder) -> Result<Visit> {
+        order.validate()?;
+        Ok(Visit {
             order,
             status: Status::Dispatched,
             accepted_at: None,
@@ -200,9 +209,7 @@ impl Visit {
             identity_check: None,
             item_decisions: BTreeMap::new(),
             complaints: Vec::new(),
-        };
-        v.apply(&event, v.order.dispatched_at);
-        Ok((v, event))
+        })
     }
 
     /// Rebuilds a job's state from its recorded events (the first must be the dispatch).
