@@ -31,6 +31,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::Instant;
 
+use crate::proxy::unit;
+
 /// A link's character.
 #[derive(Debug, Clone, Copy)]
 pub struct Shape {
@@ -192,17 +194,6 @@ impl Link {
             cut: s.cut.load(Ordering::SeqCst),
         }
     }
-}
-
-/// A uniform number in [0, 1) for (seed, index, salt): splitmix64.
-fn unit(seed: u64, index: usize, salt: u64) -> f64 {
-    let mut z = seed
-        .wrapping_add((index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
-        .wrapping_add(salt.wrapping_mul(0xD1B5_4A32_D192_ED03));
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^= z >> 31;
-    (z >> 11) as f64 / (1u64 << 53) as f64
 }
 
 const STEP: usize = 4096;

@@ -228,7 +228,7 @@ impl Proxy {
 }
 
 /// A uniform number in [0, 1) for (seed, index, salt): splitmix64 of the three.
-fn unit(seed: u64, index: usize, salt: u64) -> f64 {
+pub(crate) fn unit(seed: u64, index: usize, salt: u64) -> f64 {
     let mut z = seed
         .wrapping_add((index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
         .wrapping_add(salt.wrapping_mul(0xD1B5_4A32_D192_ED03));
