@@ -13,6 +13,7 @@ use onsite_core::sync::{CancelHandle, SyncClient, SyncConfig};
 use onsite_core::visit::MessageNote;
 
 use crate::error::{guard_async, OnsiteError, Result};
+use crate::http::{HttpBackend, Platform};
 use crate::records::*;
 
 /// Hears sync progress; Kotlin turns it into a Flow, Swift into an AsyncStream.
@@ -66,9 +67,15 @@ pub struct SignedInTechnician {
 ///
 /// Its errors are told in zh-CN: there is no technician, hence no language, yet.
 #[uniffi::export]
-pub async fn enroll(hq_url: String, code: String, device_id: String) -> Result<Enrollment> {
+pub async fn enroll(
+    hq_url: String,
+    code: String,
+    device_id: String,
+    http: Arc<dyn HttpBackend>,
+) -> Result<Enrollment> {
     guard_async(Lang::ZhCn, async move {
-        let e = SyncClient::enroll(&hq_url, &code, &device_id).await?;
+        let e =
+            SyncClient::enroll_over(Platform::transport(http), &hq_url, &code, &device_id).await?;
         Ok(Enrollment {
             profile: TechnicianProfile {
                 technician_id: e.technician_id,
@@ -153,10 +160,12 @@ impl SignedInTechnician {
             .unwrap_or_else(std::sync::PoisonError::into_inner) = language.into();
     }
 
-    /// Points sync at HQ with the token from enrollment.
-    pub fn connect(&self, hq_url: String, token: String) -> Result<()> {
+    /// Points sync at HQ with the token from enrollment, sending through
+    /// `http` (the platform's HTTP stack; the shells pass theirs).
+    pub fn connect(&self, hq_url: String, token: String, http: Arc<dyn HttpBackend>) -> Result<()> {
         self.guard(|| {
-            let client = SyncClient::new(SyncConfig::new(hq_url, token))?;
+            let client =
+                SyncClient::over(Platform::transport(http), SyncConfig::new(hq_url, token));
             let cancel = client.cancel_handle();
             *self
                 .sync

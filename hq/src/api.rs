@@ -108,7 +108,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/blobs/{sha256}", put(put_blob).get(get_blob))
         .route(
             "/v1/uploads/{sha256}",
-            get(upload_status).patch(upload_chunk),
+            // POST as PATCH: Java's HttpURLConnection, the Android shell's
+            // HTTP stack, cannot send PATCH (the OpenAPI operation says so).
+            get(upload_status).patch(upload_chunk).post(upload_chunk),
         )
         .route("/v1/receipt-blocks", post(grant_block))
         .route("/v1/followups", get(followups))
@@ -954,7 +956,8 @@ async fn upload_status(
         elsewhere is answered 409 with HQ's offset in `Upload-Offset`, and one HQ holds already \
         is acknowledged again. When the last byte is in, HQ stores the blob if the whole hashes \
         to its address (201), or drops the chunks and answers 422: send it again from 0. A \
-        half-uploaded blob is never served.",
+        half-uploaded blob is never served. An HTTP stack that cannot send PATCH (Java's \
+        `HttpURLConnection`) may send the same request as POST.",
     security(("device" = [])),
     params(
         ("sha256" = String, Path, description = "The SHA-256 of the whole blob, lowercase hex", pattern = "^[0-9a-f]{64}$"),

@@ -9,6 +9,7 @@ pub mod console;
 pub mod harness;
 pub mod link;
 pub mod peek;
+pub mod platform;
 pub mod proxy;
 
 use chrono::{DateTime, Utc};

@@ -10,9 +10,93 @@ use std::sync::{Arc, Mutex};
 use chrono::Utc;
 use onsite_core::sample;
 use onsite_ffi::{
-    enroll, JobStatus, JobsObserver, OnsiteError, SignedInTechnician, SyncObserver, SyncProgress,
+    enroll, HttpBackend, HttpError, HttpHeader, HttpRequest, HttpResponse, JobStatus, JobsObserver,
+    OnsiteError, SignedInTechnician, SyncObserver, SyncProgress,
 };
 use onsite_tests::harness::{Backend, Hq};
+use onsite_tests::platform::Platform;
+
+/// The shell's side of the FFI's HTTP backend, as Kotlin and Swift implement
+/// it: here over the tests' platform-like client.
+struct ShellHttp(Arc<Platform>);
+
+impl HttpBackend for ShellHttp {
+    fn send(&self, r: HttpRequest) -> Result<HttpResponse, HttpError> {
+        use onsite_core::sync::HttpBackend as _;
+        let header = |h: HttpHeader| onsite_core::sync::HttpHeader {
+            name: h.name,
+            value: h.value,
+        };
+        let answer = self
+            .0
+            .send(onsite_core::sync::HttpRequest {
+                method: r.method,
+                url: r.url,
+                headers: r.headers.into_iter().map(header).collect(),
+                body: r.body,
+                timeout_ms: r.timeout_ms,
+            })
+            .map_err(|reason| HttpError::Transport { reason })?;
+        Ok(HttpResponse {
+            status: answer.status,
+            headers: answer
+                .headers
+                .into_iter()
+                .map(|h| HttpHeader {
+                    name: h.name,
+                    value: h.value,
+                })
+                .collect(),
+            body: answer.body,
+        })
+    }
+}
+
+fn http() -> Arc<dyn HttpBackend> {
+    Arc::new(ShellHttp(Platform::new(true, false)))
+}
+
+/// A shell backend that throws something the binding did not declare.
+struct Explodes;
+impl HttpBackend for Explodes {
+    fn send(&self, _: HttpRequest) -> Result<HttpResponse, HttpError> {
+        panic!("the platform's HTTP stack blew up");
+    }
+}
+
+/// No answer, ever: the technician is offline.
+struct NoSignal;
+impl HttpBackend for NoSignal {
+    fn send(&self, _: HttpRequest) -> Result<HttpResponse, HttpError> {
+        Err(HttpError::Transport {
+            reason: "java.net.UnknownHostException: hq.example".into(),
+        })
+    }
+}
+
+#[test]
+fn a_backend_without_signal_is_offline_and_one_that_panics_is_an_error_not_a_crash() {
+    let offline = futures_executor::block_on(enroll(
+        "http://hq.example".into(),
+        "code".into(),
+        "DEV-X".into(),
+        Arc::new(NoSignal),
+    ));
+    match offline {
+        Err(OnsiteError::Offline { msg, .. }) => assert!(!msg.is_empty()),
+        other => panic!("expected offline, got {other:?}"),
+    }
+    let broken = futures_executor::block_on(enroll(
+        "http://hq.example".into(),
+        "code".into(),
+        "DEV-X".into(),
+        Arc::new(Explodes),
+    ));
+    assert!(
+        matches!(broken, Err(OnsiteError::Internal { .. })),
+        "{broken:?}"
+    );
+}
 
 #[derive(Default)]
 struct Seen {
@@ -50,7 +134,8 @@ fn async_exports_work_from_a_foreign_executor_and_observers_hear_changes() {
         Utc::now() + chrono::Duration::hours(1),
     ));
 
-    let e = futures_executor::block_on(enroll(hq.url.clone(), code, "DEV-FFI1".into())).unwrap();
+    let e = futures_executor::block_on(enroll(hq.url.clone(), code, "DEV-FFI1".into(), http()))
+        .unwrap();
     assert_eq!(e.profile.technician_id, "FFI1");
     let store = dir.path().join("phone.sqlite3").display().to_string();
     let tech = SignedInTechnician::open(store, vec![7; 32], e.profile).unwrap();
@@ -60,7 +145,7 @@ fn async_exports_work_from_a_foreign_executor_and_observers_hear_changes() {
         futures_executor::block_on(tech.sync_now(None)),
         Err(OnsiteError::Offline { .. })
     ));
-    tech.connect(hq.url.clone(), e.token).unwrap();
+    tech.connect(hq.url.clone(), e.token, http()).unwrap();
 
     let seen = Arc::new(Seen::default());
     tech.subscribe_jobs(Arc::new(Throws));
@@ -111,11 +196,17 @@ async fn async_exports_work_inside_a_current_thread_tokio_runtime() {
         .join()
         .unwrap()
     });
-    let e = enroll(hq.url.clone(), code, "DEV-FFI2".into())
+    let e = enroll(hq.url.clone(), code, "DEV-FFI2".into(), http())
         .await
         .unwrap();
     assert_eq!(e.profile.device_id, "DEV-FFI2");
-    let again = enroll(hq.url.clone(), "no-such-code".into(), "DEV-FFI2".into()).await;
+    let again = enroll(
+        hq.url.clone(),
+        "no-such-code".into(),
+        "DEV-FFI2".into(),
+        http(),
+    )
+    .await;
     assert!(matches!(again, Err(OnsiteError::Hq { .. })), "{again:?}");
     std::thread::scope(|s| s.spawn(move || hq.stop()).join().unwrap());
 }

@@ -1,4 +1,5 @@
-//! The sync client: reqwest (rustls) on the core's one tokio runtime.
+//! The sync client, on the core's one tokio runtime, over the platform's HTTP
+//! stack or reqwest ([`super::http`]).
 //!
 //! A sync tops up receipt numbers while online, pushes the outbox in batches
 //! (trimming only what HQ acknowledged; each batch names the photos its facts
@@ -30,6 +31,7 @@ use crate::error::{Error, Result};
 use crate::receipt::NumberBlock;
 use crate::store::blobs::PendingBlob;
 use crate::sync::encoding::{self, Coding};
+use crate::sync::http::{HttpHeader, HttpRequest, HttpResponse, Transport};
 use crate::sync::protocol::{
     Backlog, EnrollRequest, EnrollResponse, ErrorBody, PullResponse, PushRequest, PushResponse,
 };
@@ -160,7 +162,7 @@ impl std::fmt::Debug for SyncClient {
 
 /// What a running sync needs, owned so that it can move onto the runtime.
 struct Inner {
-    http: reqwest::Client,
+    transport: Transport,
     config: SyncConfig,
     cancel: CancelHandle,
     jitter: AtomicU64,
@@ -234,46 +236,71 @@ fn resume<T>(r: std::result::Result<T, Panicked>) -> Result<T> {
     Ok(r.unwrap_or_else(|p| std::panic::resume_unwind(p)))
 }
 
+fn header(name: &str, value: &str) -> HttpHeader {
+    HttpHeader {
+        name: name.to_string(),
+        value: value.to_string(),
+    }
+}
+
 impl SyncClient {
+    /// A client over reqwest (the CLI, tests, benchmarks).
+    #[cfg(feature = "reqwest")]
     pub fn new(config: SyncConfig) -> Result<SyncClient> {
+        Ok(SyncClient::over(Transport::reqwest()?, config))
+    }
+
+    /// A client that sends its requests by `transport` (a phone: the
+    /// platform's HTTP stack, see [`super::http`]).
+    pub fn over(transport: Transport, config: SyncConfig) -> SyncClient {
         let seed = config.jitter_seed.unwrap_or_else(|| {
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0x9E37_79B9_7F4A_7C15, |d| d.as_nanos() as u64)
         }) | 1;
-        Ok(SyncClient {
+        SyncClient {
             inner: Arc::new(Inner {
-                http: runtime::http()?,
+                transport,
                 config,
                 cancel: CancelHandle::default(),
                 jitter: AtomicU64::new(seed),
                 send_coding: AtomicU8::new(UNHEARD),
             }),
-        })
+        }
     }
 
     pub fn cancel_handle(&self) -> CancelHandle {
         self.inner.cancel.clone()
     }
 
-    /// Exchanges an enrollment code for a token (no token needed yet).
+    /// Exchanges an enrollment code for a token (no token needed yet), over reqwest.
+    #[cfg(feature = "reqwest")]
     pub async fn enroll(base_url: &str, code: &str, device_id: &str) -> Result<EnrollResponse> {
-        let inner = SyncClient::new(SyncConfig::new(base_url, ""))?.inner;
+        Self::enroll_over(Transport::reqwest()?, base_url, code, device_id).await
+    }
+
+    /// Exchanges an enrollment code for a token, sending by `transport`.
+    pub async fn enroll_over(
+        transport: Transport,
+        base_url: &str,
+        code: &str,
+        device_id: &str,
+    ) -> Result<EnrollResponse> {
+        let inner = SyncClient::over(transport, SyncConfig::new(base_url, "")).inner;
         let body = serde_json::to_vec(&EnrollRequest {
             code: code.to_string(),
             device_id: device_id.to_string(),
         })?;
         resume(
-            runtime::spawn(async move {
-                inner
-                    .request(reqwest::Method::POST, "/v1/enroll", Some(body), None)
-                    .await
-            })
+            runtime::spawn(
+                async move { inner.request("POST", "/v1/enroll", Some(body), None).await },
+            )
             .await?,
         )?
     }
 
     /// [`SyncClient::enroll`], blocking this thread.
+    #[cfg(feature = "reqwest")]
     pub fn enroll_blocking(base_url: &str, code: &str, device_id: &str) -> Result<EnrollResponse> {
         runtime::block_on(Self::enroll(base_url, code, device_id))?
     }
@@ -336,11 +363,8 @@ impl Inner {
     }
 
     /// Learns from an answer's `Accept-Encoding` which coding HQ takes bodies in.
-    fn learn_coding(&self, headers: &reqwest::header::HeaderMap) {
-        let Some(accepted) = headers
-            .get(reqwest::header::ACCEPT_ENCODING)
-            .and_then(|v| v.to_str().ok())
-        else {
+    fn learn_coding(&self, resp: &HttpResponse) {
+        let Some(accepted) = resp.header("accept-encoding") else {
             return;
         };
         let code = match encoding::preferred(accepted) {
@@ -351,51 +375,61 @@ impl Inner {
         self.send_coding.store(code, Ordering::Relaxed);
     }
 
+    /// A request to HQ with the headers every request carries: the token,
+    /// the codings this side reads answers in.
+    fn request_to(&self, method: &str, path: &str, content_type: &str) -> HttpRequest {
+        let mut headers = vec![
+            header("content-type", content_type),
+            header("accept-encoding", encoding::ACCEPT),
+        ];
+        if !self.config.token.is_empty() {
+            headers.push(header(
+                "authorization",
+                &format!("Bearer {}", self.config.token),
+            ));
+        }
+        HttpRequest {
+            method: method.to_string(),
+            url: format!("{}{path}", self.config.base_url),
+            headers,
+            body: Vec::new(),
+            timeout_ms: self.config.request_timeout_ms,
+        }
+    }
+
     async fn once<T: DeserializeOwned>(
         &self,
-        method: reqwest::Method,
+        method: &str,
         path: &str,
         body: Option<Vec<u8>>,
         content_type: &str,
     ) -> Result<Attempt<T>> {
-        let mut req = self
-            .http
-            .request(method, format!("{}{path}", self.config.base_url))
-            .timeout(Duration::from_millis(self.config.request_timeout_ms))
-            .header("content-type", content_type);
-        if !self.config.token.is_empty() {
-            req = req.bearer_auth(&self.config.token);
-        }
+        let mut req = self.request_to(method, path, content_type);
         let mut coded = None;
         if let Some(b) = body {
             match self.coding_for(content_type, b.len()) {
                 Some(c) => match encoding::encode(c, &b) {
                     Ok(packed) => {
                         coded = Some(c);
-                        req = req
-                            .header(reqwest::header::CONTENT_ENCODING, c.token())
-                            .body(packed);
+                        req.headers.push(header("content-encoding", c.token()));
+                        req.body = packed;
                     }
                     // Compression is an optimisation: a body it fails on goes plain.
-                    Err(_) => req = req.body(b),
+                    Err(_) => req.body = b,
                 },
-                None => req = req.body(b),
+                None => req.body = b,
             }
         }
-        let resp = match req.send().await {
+        let resp = match self.transport.send(req).await {
             Ok(r) => r,
-            Err(e) => return Ok(Attempt::Retry(e.to_string())),
+            Err(reason) => return Ok(Attempt::Retry(reason)),
         };
-        let status = resp.status();
-        self.learn_coding(resp.headers());
-        if status == reqwest::StatusCode::UNSUPPORTED_MEDIA_TYPE && coded.is_some() {
+        let status = resp.status;
+        self.learn_coding(&resp);
+        if status == 415 && coded.is_some() {
             // HQ no longer takes that coding (and said which it takes, if
             // any): the same body again, as HQ now asks.
-            if resp
-                .headers()
-                .get(reqwest::header::ACCEPT_ENCODING)
-                .is_none()
-            {
+            if resp.header("accept-encoding").is_none() {
                 self.send_coding.store(PLAIN, Ordering::Relaxed);
             }
             return Ok(Attempt::Retry(format!(
@@ -403,28 +437,27 @@ impl Inner {
                 coded.map_or("", Coding::token)
             )));
         }
-        let bytes = match resp.bytes().await {
-            Ok(b) => b,
-            Err(e) => return Ok(Attempt::Retry(format!("reading the response: {e}"))),
-        };
-        if status.is_server_error() {
+        if status >= 500 {
             return Ok(Attempt::Retry(format!("HQ answered {status}")));
         }
-        if !status.is_success() {
+        let coding = resp.header("content-encoding").map(str::to_string);
+        let bytes = match encoding::decode_answer(coding.as_deref(), resp.body) {
+            Ok(b) => b,
+            // A truncated compressed body is a network fault, not HQ's intent.
+            Err(e) => return Ok(Attempt::Retry(format!("unreadable answer: {e}"))),
+        };
+        if !(200..300).contains(&status) {
             let message = serde_json::from_slice::<ErrorBody>(&bytes).map_or_else(
                 |_| String::from_utf8_lossy(&bytes).into_owned(),
                 |b| b.message,
             );
-            return Err(Error::Hq {
-                status: status.as_u16(),
-                message,
-            });
+            return Err(Error::Hq { status, message });
         }
         if bytes.is_empty() {
             return serde_json::from_slice(b"null")
                 .map(Attempt::Done)
                 .map_err(|e| Error::Hq {
-                    status: status.as_u16(),
+                    status,
                     message: format!("empty answer: {e}"),
                 });
         }
@@ -437,7 +470,7 @@ impl Inner {
 
     async fn request<T: DeserializeOwned>(
         &self,
-        method: reqwest::Method,
+        method: &str,
         path: &str,
         body: Option<Vec<u8>>,
         listener: Option<&dyn SyncListener>,
@@ -448,14 +481,14 @@ impl Inner {
 
     async fn request_typed<T: DeserializeOwned>(
         &self,
-        method: reqwest::Method,
+        method: &str,
         path: &str,
         body: Option<Vec<u8>>,
         content_type: &str,
         listener: Option<&dyn SyncListener>,
     ) -> Result<T> {
         self.retrying(listener, || {
-            self.once(method.clone(), path, body.clone(), content_type)
+            self.once(method, path, body.clone(), content_type)
         })
         .await
     }
@@ -522,36 +555,30 @@ impl Inner {
         len: usize,
     ) -> Result<Attempt<ChunkAnswer>> {
         let end = offset.saturating_add(len).min(bytes.len());
-        let mut req = self
-            .http
-            .patch(format!("{}/v1/uploads/{sha256}", self.config.base_url))
-            .timeout(Duration::from_millis(self.config.request_timeout_ms))
-            .header("content-type", media_type)
-            .header(upload::UPLOAD_OFFSET, offset.to_string())
-            .header(upload::UPLOAD_LENGTH, bytes.len().to_string())
-            .body(bytes.get(offset..end).unwrap_or_default().to_vec());
-        if !self.config.token.is_empty() {
-            req = req.bearer_auth(&self.config.token);
-        }
-        let resp = match req.send().await {
+        let mut req = self.request_to("PATCH", &format!("/v1/uploads/{sha256}"), media_type);
+        req.headers
+            .push(header(upload::UPLOAD_OFFSET, &offset.to_string()));
+        req.headers
+            .push(header(upload::UPLOAD_LENGTH, &bytes.len().to_string()));
+        req.body = bytes.get(offset..end).unwrap_or_default().to_vec();
+        let resp = match self.transport.send(req).await {
             Ok(r) => r,
-            Err(e) => return Ok(Attempt::Retry(e.to_string())),
+            Err(reason) => return Ok(Attempt::Retry(reason)),
         };
-        let status = resp.status();
-        self.learn_coding(resp.headers());
+        let status = resp.status;
+        self.learn_coding(&resp);
         let hq_offset = resp
-            .headers()
-            .get(upload::UPLOAD_OFFSET)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        let body = match resp.bytes().await {
-            Ok(b) => b,
-            Err(e) => return Ok(Attempt::Retry(format!("reading the response: {e}"))),
-        };
-        if status.is_server_error() {
+            .header(upload::UPLOAD_OFFSET)
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if status >= 500 {
             return Ok(Attempt::Retry(format!("HQ answered {status}")));
         }
-        match status.as_u16() {
+        let coding = resp.header("content-encoding").map(str::to_string);
+        let body = match encoding::decode_answer(coding.as_deref(), resp.body) {
+            Ok(b) => b,
+            Err(e) => return Ok(Attempt::Retry(format!("unreadable answer: {e}"))),
+        };
+        match status {
             200 | 201 => match serde_json::from_slice::<UploadProgress>(&body) {
                 Ok(p) => Ok(Attempt::Done(ChunkAnswer::Progress(p))),
                 Err(e) => Ok(Attempt::Retry(format!("unreadable answer: {e}"))),
@@ -563,7 +590,7 @@ impl Inner {
             // An HQ older than resumable uploads: the blob goes whole.
             404 | 405 => Ok(Attempt::Done(ChunkAnswer::NoChunks)),
             _ => Err(Error::Hq {
-                status: status.as_u16(),
+                status,
                 message: serde_json::from_slice::<ErrorBody>(&body).map_or_else(
                     |_| String::from_utf8_lossy(&body).into_owned(),
                     |b| b.message,
@@ -673,13 +700,7 @@ impl Inner {
                 ChunkAnswer::NoChunks => {
                     let path = format!("/v1/blobs/{}", blob.sha256);
                     let _: serde_json::Value = self
-                        .request_typed(
-                            reqwest::Method::PUT,
-                            &path,
-                            Some(bytes.to_vec()),
-                            media,
-                            listener,
-                        )
+                        .request_typed("PUT", &path, Some(bytes.to_vec()), media, listener)
                         .await?;
                     return Ok(true);
                 }
@@ -720,12 +741,7 @@ impl Inner {
             // compressed if HQ takes it (HQ lists its codings on every answer);
             // once per client, and a failure just leaves the batch plain.
             let _ = self
-                .once::<serde_json::Value>(
-                    reqwest::Method::GET,
-                    "/v1/health",
-                    None,
-                    "application/json",
-                )
+                .once::<serde_json::Value>("GET", "/v1/health", None, "application/json")
                 .await;
         }
         loop {
@@ -766,7 +782,7 @@ impl Inner {
             super::crash_point("push-sending");
             let resp: PushResponse = self
                 .request(
-                    reqwest::Method::POST,
+                    "POST",
                     // The answer lists only what HQ did not apply: the
                     // applied ones are implied by `last_applied_seq`.
                     "/v1/sync/push?omit_applied=true",
@@ -876,7 +892,7 @@ impl Inner {
             < RECEIPT_LOW_WATER
         {
             let block: NumberBlock = self
-                .request(reqwest::Method::POST, "/v1/receipt-blocks", None, listener)
+                .request("POST", "/v1/receipt-blocks", None, listener)
                 .await?;
             store.call(move |t| t.grant_receipt_block(&block)).await?;
             report.receipt_blocks += 1;
@@ -897,7 +913,7 @@ impl Inner {
                 .await?;
             let page: PullResponse = self
                 .request(
-                    reqwest::Method::GET,
+                    "GET",
                     &format!("/v1/sync/pull?cursor={cursor}&limit=500"),
                     None,
                     listener,

@@ -160,6 +160,40 @@ pub fn decode(coding: Coding, bytes: &[u8], limit: usize) -> Result<Vec<u8>, Dec
     }
 }
 
+/// The most an answer from HQ may inflate to: a pull page or a push
+/// acknowledgement is at most a few MiB.
+pub const MAX_ANSWER_BYTES: usize = 64 << 20;
+
+impl Coding {
+    /// The bytes every body in this coding starts with.
+    fn magic(self) -> &'static [u8] {
+        match self {
+            // A zstd frame (HQ writes no skippable frames).
+            Coding::Zstd => &[0x28, 0xB5, 0x2F, 0xFD],
+            Coding::Gzip => &[0x1F, 0x8B],
+        }
+    }
+}
+
+/// An answer's body as JSON bytes, from its `Content-Encoding` header.
+///
+/// A platform HTTP stack may have inflated the body already and left the
+/// header as it was (iOS's URLSession does so for gzip): a body that does
+/// not start as its coding's bodies all do is taken as inflated. That cannot
+/// pass off a corrupt body as good: what is not valid JSON is still refused
+/// by the caller.
+pub fn decode_answer(header: Option<&str>, body: Vec<u8>) -> Result<Vec<u8>, DecodeError> {
+    match body_coding(header) {
+        BodyCoding::Plain => Ok(body),
+        BodyCoding::Coded(c) if body.starts_with(c.magic()) => decode(c, &body, MAX_ANSWER_BYTES),
+        BodyCoding::Coded(_) => Ok(body),
+        BodyCoding::Unsupported => Err(DecodeError::Corrupt {
+            coding: "content-encoding",
+            reason: format!("not a coding this side asked for: {}", header.unwrap_or("")),
+        }),
+    }
+}
+
 fn read_capped(
     r: impl Read,
     limit: usize,
@@ -181,6 +215,35 @@ mod tests {
     fn body() -> Vec<u8> {
         br#"{"op_id":"0190d0c2-7b6e-7c3a-9a4e-2f1d9c1e5b10","device_id":"DEV-1","seq":1}"#
             .repeat(50)
+    }
+
+    #[test]
+    fn an_answer_is_inflated_once_whoever_inflated_it() {
+        for c in [Coding::Zstd, Coding::Gzip] {
+            let packed = encode(c, &body()).unwrap();
+            assert_eq!(decode_answer(Some(c.token()), packed).unwrap(), body());
+            // The platform inflated it and kept the header.
+            assert_eq!(decode_answer(Some(c.token()), body()).unwrap(), body());
+            // Cut short: refused, not passed on.
+            let mut cut = encode(c, &body()).unwrap();
+            cut.truncate(cut.len() / 2);
+            assert!(decode_answer(Some(c.token()), cut).is_err(), "{c:?}");
+        }
+        assert_eq!(decode_answer(None, body()).unwrap(), body());
+        assert_eq!(decode_answer(Some("identity"), body()).unwrap(), body());
+        assert!(matches!(
+            decode_answer(Some("br"), body()),
+            Err(DecodeError::Corrupt { .. })
+        ));
+    }
+
+    #[test]
+    fn an_answer_that_inflates_past_the_limit_is_refused() {
+        let bomb = encode(Coding::Zstd, &vec![b' '; MAX_ANSWER_BYTES + 1]).unwrap();
+        assert!(matches!(
+            decode_answer(Some("zstd"), bomb),
+            Err(DecodeError::TooLarge { .. })
+        ));
     }
 
     #[test]

@@ -4,12 +4,15 @@
 pub mod apply;
 pub mod client;
 pub mod encoding;
+pub mod http;
 pub mod protocol;
 pub mod runtime;
 pub mod upload;
 
 pub use apply::{Ack, Conflict};
 pub use client::{CancelHandle, SyncClient, SyncConfig, SyncListener, SyncReport, SyncState};
+pub use http::{HttpBackend, HttpHeader, HttpRequest, HttpResponse, Transport};
+#[cfg(feature = "reqwest")]
 pub use runtime::ensure_tls_provider;
 
 /// A place inside a sync where the crash-safety test kills the process

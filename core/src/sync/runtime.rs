@@ -1,4 +1,4 @@
-//! One tokio runtime and one HTTP client for the whole process.
+//! One tokio runtime (and, with reqwest, one HTTP client) for the whole process.
 //!
 //! A phone app talks to one HQ: a runtime and a connection pool per call (or
 //! per [`SyncClient`](super::SyncClient)) only cost threads, TLS set-up and
@@ -16,7 +16,6 @@
 
 use std::future::Future;
 use std::sync::OnceLock;
-use std::time::Duration;
 
 use tokio::runtime::{Handle, Runtime, RuntimeFlavor};
 
@@ -28,9 +27,11 @@ pub type Panicked = Box<dyn std::any::Any + Send + 'static>;
 
 /// Connection set-up is bounded here; the whole request is bounded per
 /// [`SyncConfig::request_timeout_ms`](super::SyncConfig) on each request.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+#[cfg(feature = "reqwest")]
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 static RUNTIME: OnceLock<std::result::Result<Runtime, String>> = OnceLock::new();
+#[cfg(feature = "reqwest")]
 static HTTP: OnceLock<std::result::Result<reqwest::Client, String>> = OnceLock::new();
 
 /// The process-wide runtime: two workers for network I/O (a phone syncs with
@@ -52,13 +53,14 @@ pub fn runtime() -> Result<&'static Runtime> {
         })
 }
 
-/// Makes ring the process's TLS crypto unless the app already chose one.
+/// Makes ring the process's TLS crypto unless the program already chose one.
 ///
-/// The phone's library carries ring, not aws-lc (a fraction of the size, and
-/// no CMake in the Android and iOS cross-builds), so reqwest has no crypto of
-/// its own to fall back on: every HTTP client in the product is built after
-/// this. An app that installed its own provider keeps it (the call is then a
-/// no-op), so embedding Onsite never changes the app's TLS.
+/// The core's reqwest is built without a crypto provider of its own (ring,
+/// not aws-lc: a fraction of the size and no CMake in cross-builds): every
+/// reqwest client in the product is built after this. A program that
+/// installed its own provider keeps it (the call is then a no-op). The phone
+/// library has no reqwest at all (see [`super::http`]).
+#[cfg(feature = "reqwest")]
 pub fn ensure_tls_provider() {
     if rustls::crypto::CryptoProvider::get_default().is_none() {
         // Err only when another thread installed one first: that one stands.
@@ -68,11 +70,17 @@ pub fn ensure_tls_provider() {
 
 /// The process-wide HTTP client (rustls, one connection pool). Cloning it is
 /// cheap and shares the pool; timeouts and the token are set per request.
+/// It decodes no bodies itself: the sync client asks for and decodes its
+/// codings, whatever the transport (see [`super::encoding`]), so another
+/// crate switching on reqwest's decoders changes nothing here.
+#[cfg(feature = "reqwest")]
 pub fn http() -> Result<reqwest::Client> {
     HTTP.get_or_init(|| {
         ensure_tls_provider();
         reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
+            .no_gzip()
+            .no_zstd()
             .build()
             .map_err(|e| e.to_string())
     })
@@ -164,12 +172,14 @@ fn not_here() -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn one_runtime_and_one_client_for_the_process() {
         let a = runtime().unwrap() as *const Runtime;
         let b = runtime().unwrap() as *const Runtime;
         assert_eq!(a, b);
+        #[cfg(feature = "reqwest")]
         assert!(http().is_ok());
     }
 

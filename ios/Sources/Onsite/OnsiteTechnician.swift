@@ -24,8 +24,10 @@ public final class OnsiteTechnician: @unchecked Sendable {
     private let relay = SyncRelay()
 
     /// Exchanges a one-time enrollment code from HQ for this device's profile and token.
-    public static func enroll(hqUrl: String, code: String, deviceId: String) async throws -> Enrollment {
-        try await Onsite.enroll(hqUrl: hqUrl, code: code, deviceId: deviceId)
+    /// Requests go through `http`: URLSession unless the app passes its own.
+    public static func enroll(hqUrl: String, code: String, deviceId: String,
+                              http: HttpBackend = URLSessionHttp()) async throws -> Enrollment {
+        try await Onsite.enroll(hqUrl: hqUrl, code: code, deviceId: deviceId, http: http)
     }
 
     /// Opens (or creates) the technician's store, e.g. in Application Support,
@@ -54,8 +56,10 @@ public final class OnsiteTechnician: @unchecked Sendable {
         ffi.setLanguage(language: language)
     }
 
-    public func connect(hqUrl: String, token: String) throws {
-        try ffi.connect(hqUrl: hqUrl, token: token)
+    /// Points sync at HQ with the token from enrollment. Requests go through
+    /// `http`: URLSession unless the app passes its own.
+    public func connect(hqUrl: String, token: String, http: HttpBackend = URLSessionHttp()) throws {
+        try ffi.connect(hqUrl: hqUrl, token: token, http: http)
     }
 
     /// Called once when HQ's remote wipe deleted this technician's store (the

@@ -10,6 +10,7 @@ import app.onsite.ffi.DamageInput
 import app.onsite.ffi.ConsentChannel
 import app.onsite.ffi.ContactKind
 import app.onsite.ffi.Enrollment
+import app.onsite.ffi.HttpBackend
 import app.onsite.ffi.IdentityCheckInput
 import app.onsite.ffi.InspectionVerdict
 import app.onsite.ffi.InvoiceInput
@@ -78,8 +79,12 @@ class Onsite private constructor(
          * Exchanges a one-time enrollment code from HQ for this device's profile and token.
          * Its errors are in zh-CN: there is no technician, hence no language, yet.
          */
-        suspend fun enroll(hqUrl: String, code: String, deviceId: String): Enrollment =
-            app.onsite.ffi.enroll(hqUrl, code, deviceId)
+        suspend fun enroll(
+            hqUrl: String,
+            code: String,
+            deviceId: String,
+            http: HttpBackend = UrlConnectionHttp(),
+        ): Enrollment = app.onsite.ffi.enroll(hqUrl, code, deviceId, http)
 
         /**
          * Opens (or creates) the technician's store file, e.g. under `context.filesDir`,
@@ -112,7 +117,12 @@ class Onsite private constructor(
     /** The language of labels, documents and error messages (zh-CN by default). */
     fun setLanguage(language: Language) = ffi.setLanguage(language)
 
-    fun connect(hqUrl: String, token: String) = ffi.connect(hqUrl, token)
+    /**
+     * Points sync at HQ with the token from enrollment. Requests go through [http]:
+     * the platform's `HttpURLConnection` unless the app passes its own (e.g. OkHttp).
+     */
+    fun connect(hqUrl: String, token: String, http: HttpBackend = UrlConnectionHttp()) =
+        ffi.connect(hqUrl, token, http)
 
     /**
      * Called once when HQ's remote wipe deleted this technician's store (the
