@@ -282,6 +282,12 @@ impl SignedInTechnician {
         self.guard(|| self.core.outbox_len())
     }
 
+    /// Changes and photos still to send to HQ: while above zero, keep a sync
+    /// scheduled (a photo may wait after its visit's changes went).
+    pub fn pending_work(&self) -> Result<u64> {
+        self.guard(|| self.core.unsynced())
+    }
+
     pub fn checklist(&self, job_id: String, phase: ChecklistPhase) -> Result<Checklist> {
         self.guard(|| {
             let lang = self.lang();

@@ -157,6 +157,13 @@ fn a_visit_reaches_hq_before_its_photos(b: Backend) {
 
     // The visit is at HQ: every op applied, the photo named.
     assert_eq!(phone.tech.outbox_len().unwrap(), 0, "ops went first");
+    // Yet the work is not done: what keeps the shells' sync scheduled
+    // counts the photos left behind.
+    assert_eq!(
+        phone.tech.unsynced().unwrap(),
+        phone.tech.pending_uploads().unwrap().len() as u64
+    );
+    assert!(phone.tech.unsynced().unwrap() >= 2);
     let at_hq = serde_json::to_value(hq.visit("UP-1")).unwrap();
     assert_eq!(at_hq["status"], "work_done");
     assert_eq!(
@@ -178,6 +185,7 @@ fn a_visit_reaches_hq_before_its_photos(b: Backend) {
     // The link comes back: the photos follow, byte for byte.
     phone.sync();
     assert!(phone.tech.pending_blobs().unwrap().is_empty());
+    assert_eq!(phone.tech.unsynced().unwrap(), 0);
     let (media, mine) = phone.tech.blob(&photo).unwrap().unwrap();
     assert_eq!(media, "image/jpeg");
     assert_eq!(blob_at_hq(&hq, &phone.token, &photo), (200, mine));

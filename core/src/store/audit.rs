@@ -24,7 +24,7 @@ pub fn append(conn: &Connection, e: &AuditEntry) -> Result<()> {
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
     .execute(params![
-        e.at.to_rfc3339(),
+        crate::clock::rfc3339(e.at),
         e.actor,
         e.device_id,
         e.job_id,

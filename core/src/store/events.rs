@@ -126,7 +126,7 @@ impl Writer<'_> {
             job_id,
             kind,
             actor,
-            at.to_rfc3339(),
+            crate::clock::rfc3339(at),
             hlc,
             payload
         ])?;

@@ -279,6 +279,17 @@ impl Technician {
     pub fn outbox_len(&self) -> Result<i64> {
         self.store.read(outbox::len)
     }
+
+    /// What a sync still has to send: the ops in the outbox and the photos
+    /// HQ does not hold yet. The shells keep a sync scheduled while it is
+    /// above zero: photos left behind by a cut link (their visit's ops
+    /// already pushed) must still go without waiting for the next change.
+    pub fn unsynced(&self) -> Result<u64> {
+        self.store.read(|c| {
+            let ops = u64::try_from(outbox::len(c)?).unwrap_or(0);
+            Ok(ops + crate::store::blobs::pending_count(c)?)
+        })
+    }
 }
 
 fn change_kind(c: &ChangeKind) -> &'static str {

@@ -66,7 +66,7 @@ public final class BackgroundSync: @unchecked Sendable {
     /// Starts syncing for `tech`: a sync now if work waits, the periodic sync,
     /// and the path monitor. `onStopped` is called once when syncing stops for good.
     public func install(_ tech: OnsiteTechnician, onStopped: @escaping @Sendable (StopReason) -> Void) async {
-        let pending = (try? await tech.store { try $0.pendingOps() }) ?? 0
+        let pending = (try? await tech.store { try $0.pendingWork() }).map { Int64(clamping: $0) } ?? 0
         let monitor = NWPathMonitor()
         let newSignIn = locked { self.tech !== tech }
         if newSignIn { policy.reset() }
@@ -83,7 +83,7 @@ public final class BackgroundSync: @unchecked Sendable {
             guard let self else { return }
             let online = path.status == .satisfied
             if let pending = self.takeStartPending() {
-                self.apply(self.policy.started(pendingOps: pending, online: online))
+                self.apply(self.policy.started(pendingWork: pending, online: online))
             } else {
                 self.apply(self.policy.connectivityChanged(online: online))
             }

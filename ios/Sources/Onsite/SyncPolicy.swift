@@ -77,11 +77,12 @@ public final class SyncPolicy: @unchecked Sendable {
         }
     }
 
-    /// The app started or came back with `pendingOps` changes in the outbox.
-    public func started(pendingOps: Int64, online: Bool) -> SyncPlan {
+    /// The app started or came back with `pendingWork` changes and photos not
+    /// yet at HQ (`pendingWork()` of the generated API).
+    public func started(pendingWork: Int64, online: Bool) -> SyncPlan {
         locked {
             self.online = online
-            pending = pendingOps > 0
+            pending = pendingWork > 0
             if let stopped { return .stop(stopped) }
             if running { return .running }
             if !pending { return .idle(periodicMs: interval()) }
@@ -144,10 +145,10 @@ public final class SyncPolicy: @unchecked Sendable {
         locked {
             running = false
             switch outcome {
-            case .synced(let pendingOps):
+            case .synced(let pendingWork):
                 failures = 0
                 retryAtMs = nil
-                pending = pendingOps > 0
+                pending = pendingWork > 0
                 photosPending = false
                 urgent = false
             case .retry:
@@ -221,7 +222,7 @@ public enum StopReason: Equatable, Sendable {
 
 /// How a sync ended, as the scheduler sees it.
 public enum SyncOutcome: Equatable, Sendable {
-    case synced(pendingOps: Int64)
+    case synced(pendingWork: Int64)
     case retry(code: String)
     case failed(code: String)
     case stopped(StopReason)
@@ -288,8 +289,8 @@ extension SyncPolicy {
     public func sync(_ tech: OnsiteTechnician) async -> SyncPlan {
         do {
             _ = try await tech.syncNow()
-            let pending = (try? await tech.store { try $0.pendingOps() }) ?? 1
-            return finished(.synced(pendingOps: pending))
+            let pending = (try? await tech.store { try $0.pendingWork() }).map { Int64(clamping: $0) } ?? 1
+            return finished(.synced(pendingWork: pending))
         } catch let error as OnsiteError {
             return finished(SyncOutcome.of(error))
         } catch {

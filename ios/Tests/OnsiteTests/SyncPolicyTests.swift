@@ -35,14 +35,14 @@ final class SyncPolicyTests: XCTestCase {
     func testAHandedOverVisitSyncsAtOnceExpedited() {
         let clock = TestClock()
         let p = policy(clock)
-        XCTAssertEqual(p.started(pendingOps: 0, online: true), .idle(periodicMs: SyncPolicy.periodicIdleMs))
+        XCTAssertEqual(p.started(pendingWork: 0, online: true), .idle(periodicMs: SyncPolicy.periodicIdleMs))
         XCTAssertEqual(p.workQueued(), .idle(periodicMs: SyncPolicy.periodicPendingMs))
         XCTAssertEqual(p.handedOver(), .runNow(expedited: true))
         XCTAssertEqual(p.handedOver(), .running)
         XCTAssertEqual(p.due(), .running)
-        XCTAssertEqual(p.started(pendingOps: 2, online: true), .running)
-        XCTAssertEqual(p.finished(.synced(pendingOps: 5)), .runNow(expedited: true))
-        XCTAssertEqual(p.finished(.synced(pendingOps: 0)), .idle(periodicMs: SyncPolicy.periodicIdleMs))
+        XCTAssertEqual(p.started(pendingWork: 2, online: true), .running)
+        XCTAssertEqual(p.finished(.synced(pendingWork: 5)), .runNow(expedited: true))
+        XCTAssertEqual(p.finished(.synced(pendingWork: 0)), .idle(periodicMs: SyncPolicy.periodicIdleMs))
         XCTAssertEqual(p.due(), .runNow(expedited: false))
         guard case let .retryAt(atMs, _) = p.finished(.retry(code: "offline")) else { return XCTFail("a retry") }
         XCTAssertGreaterThan(atMs, clock.nowMs)
@@ -52,21 +52,21 @@ final class SyncPolicyTests: XCTestCase {
     func testOfflineNothingRunsUntilTheNetworkReturns() {
         let clock = TestClock()
         let p = policy(clock)
-        XCTAssertEqual(p.started(pendingOps: 3, online: false), .waitForNetwork)
+        XCTAssertEqual(p.started(pendingWork: 3, online: false), .waitForNetwork)
         XCTAssertEqual(p.handedOver(), .waitForNetwork)
         clock.nowMs += 2 * SyncPolicy.periodicIdleMs
         XCTAssertEqual(p.due(), .waitForNetwork)
         XCTAssertEqual(p.userAsked(), .waitForNetwork)
         XCTAssertEqual(p.connectivityChanged(online: true), .runNow(expedited: true))
         XCTAssertEqual(p.connectivityChanged(online: true), .running)
-        XCTAssertEqual(p.finished(.synced(pendingOps: 0)), .idle(periodicMs: SyncPolicy.periodicIdleMs))
+        XCTAssertEqual(p.finished(.synced(pendingWork: 0)), .idle(periodicMs: SyncPolicy.periodicIdleMs))
         XCTAssertEqual(p.connectivityChanged(online: false), .waitForNetwork)
         XCTAssertEqual(p.connectivityChanged(online: true), .idle(periodicMs: SyncPolicy.periodicIdleMs))
         XCTAssertEqual(p.handedOver(), .runNow(expedited: true))
         XCTAssertEqual(p.connectivityChanged(online: false), .waitForNetwork)
         XCTAssertEqual(p.finished(.retry(code: "offline")), .waitForNetwork)
         XCTAssertEqual(p.connectivityChanged(online: true), .runNow(expedited: true))
-        XCTAssertEqual(p.finished(.synced(pendingOps: 0)), .idle(periodicMs: SyncPolicy.periodicIdleMs))
+        XCTAssertEqual(p.finished(.synced(pendingWork: 0)), .idle(periodicMs: SyncPolicy.periodicIdleMs))
         XCTAssertEqual(p.connectivityChanged(online: false), .waitForNetwork)
         XCTAssertEqual(p.workQueued(photos: true), .idle(periodicMs: SyncPolicy.periodicPendingMs))
         XCTAssertEqual(p.connectivityChanged(online: true), .runNow(expedited: false))
@@ -79,7 +79,7 @@ final class SyncPolicyTests: XCTestCase {
         let ceilings: [Int64] = [30, 60, 120, 240, 480, 960, 1800, 1800, 1800].map { $0 * 1000 }
         XCTAssertEqual((1...ceilings.count).map { p.backoff.ceilingMs(attempt: $0) }, ceilings)
         XCTAssertEqual(p.backoff.ceilingMs(attempt: 1_000), 1_800_000)
-        _ = p.started(pendingOps: 1, online: true)
+        _ = p.started(pendingWork: 1, online: true)
         for (i, ceiling) in ceilings.enumerated() {
             let failedAt = clock.nowMs
             guard case let .retryAt(atMs, attempt) = p.finished(.retry(code: "offline")) else { return XCTFail("a retry") }
@@ -91,7 +91,7 @@ final class SyncPolicyTests: XCTestCase {
             clock.nowMs = atMs
             XCTAssertEqual(p.due(), .runNow(expedited: false))
         }
-        XCTAssertEqual(p.finished(.synced(pendingOps: 0)), .idle(periodicMs: SyncPolicy.periodicIdleMs))
+        XCTAssertEqual(p.finished(.synced(pendingWork: 0)), .idle(periodicMs: SyncPolicy.periodicIdleMs))
         XCTAssertEqual(p.consecutiveFailures, 0)
         XCTAssertEqual(p.due(), .runNow(expedited: false))
         XCTAssertEqual(p.finished(.failed(code: "hq_refused")), .idle(periodicMs: SyncPolicy.periodicIdleMs))
@@ -114,7 +114,7 @@ final class SyncPolicyTests: XCTestCase {
             XCTAssertEqual(SyncOutcome.of(error), expected, "\(error)")
         }
         let p = policy(TestClock())
-        _ = p.started(pendingOps: 1, online: true)
+        _ = p.started(pendingWork: 1, online: true)
         XCTAssertEqual(p.finished(.stopped(.signedOut)), .stop(.signedOut))
         XCTAssertEqual(p.handedOver(), .stop(.signedOut))
         XCTAssertEqual(p.connectivityChanged(online: true), .stop(.signedOut))

@@ -80,7 +80,7 @@ object OnsiteSync {
         this.onStopped = onStopped
         val cm = app.getSystemService(ConnectivityManager::class.java)
         val online = cm.getNetworkCapabilities(cm.activeNetwork)?.let(::usable) ?: false
-        carryOut(app, policy.started(tech.pendingChanges(), online))
+        carryOut(app, policy.started(tech.pendingWork(), online))
         if (callback == null) {
             val cb = object : ConnectivityManager.NetworkCallback() {
                 override fun onCapabilitiesChanged(network: Network, caps: NetworkCapabilities) {

@@ -190,7 +190,14 @@ class Onsite private constructor(
         // After close() the object is gone and its observers with it.
         awaitClose { runCatching { ffi.unsubscribeJobs(subscription) } }
     }.conflate()
+    /** Changes in the outbox, not yet at HQ. */
     suspend fun pendingChanges() = store { pendingOps() }
+
+    /**
+     * Changes and photos not yet at HQ: what keeps a sync scheduled. A photo
+     * can wait after its visit's changes went (a link cut mid-upload).
+     */
+    suspend fun pendingWork(): Long = store { pendingWork() }.toLong()
     suspend fun checklist(jobId: String, phase: ChecklistPhase) = store { checklist(jobId, phase) }
     suspend fun answer(jobId: String, templateId: String, itemId: String, answer: app.onsite.ffi.AnswerValue) =
         store { answer(jobId, templateId, itemId, answer) }

@@ -74,13 +74,13 @@ class SyncPolicy(
     }
 
     /**
-     * The app started, or was brought back, with [pendingOps] changes in the
-     * outbox (`Onsite.pendingChanges()`) and the network [online] or not.
+     * The app started, or was brought back, with [pendingWork] changes and
+     * photos not yet at HQ (`Onsite.pendingWork()`) and the network [online] or not.
      */
     @Synchronized
-    fun started(pendingOps: Long, online: Boolean): SyncPlan {
+    fun started(pendingWork: Long, online: Boolean): SyncPlan {
         this.online = online
-        pending = pendingOps > 0
+        pending = pendingWork > 0
         return stopped?.let { SyncPlan.Stop(it) } ?: when {
             running -> SyncPlan.Running
             !pending -> SyncPlan.Idle(periodicIntervalMs)
@@ -147,7 +147,7 @@ class SyncPolicy(
             is SyncOutcome.Synced -> {
                 failures = 0
                 retryAtMs = null
-                pending = outcome.pendingOps > 0
+                pending = outcome.pendingWork > 0
                 photosPending = false
                 urgent = false
             }
@@ -230,8 +230,8 @@ enum class StopReason {
 
 /** How a sync ended, as the scheduler sees it. */
 sealed interface SyncOutcome {
-    /** Done; [pendingOps] changes made meanwhile still wait. */
-    data class Synced(val pendingOps: Long) : SyncOutcome
+    /** Done; [pendingWork] changes and photos still wait (made meanwhile, or cut off). */
+    data class Synced(val pendingWork: Long) : SyncOutcome
 
     /** Worth retrying after a wait: HQ unreachable, or busy. */
     data class Retry(val code: String) : SyncOutcome
@@ -304,7 +304,7 @@ data class SyncBackoff(
 suspend fun SyncPolicy.sync(tech: Onsite): SyncPlan {
     val outcome = try {
         tech.syncNow()
-        SyncOutcome.Synced(tech.pendingChanges())
+        SyncOutcome.Synced(tech.pendingWork())
     } catch (e: OnsiteException) {
         SyncOutcome.of(e)
     } catch (t: Throwable) {

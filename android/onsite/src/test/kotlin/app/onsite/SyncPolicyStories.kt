@@ -35,15 +35,15 @@ private fun policy(clock: TestClock, random: () -> Double = { 0.0 }) =
 suspend fun handoverSyncsAtOnce(@Suppress("UNUSED_PARAMETER") hq: Hq) {
     val clock = TestClock()
     val p = policy(clock)
-    assertEquals(SyncPlan.Idle(SyncPolicy.PERIODIC_IDLE_MS), p.started(pendingOps = 0, online = true), "nothing to send: the hourly pull")
+    assertEquals(SyncPlan.Idle(SyncPolicy.PERIODIC_IDLE_MS), p.started(pendingWork = 0, online = true), "nothing to send: the hourly pull")
     assertEquals(SyncPlan.Idle(SyncPolicy.PERIODIC_PENDING_MS), p.workQueued(), "an answer waits for the next (sooner) periodic sync")
     assertEquals(SyncPlan.RunNow(expedited = true), p.handedOver(), "a handed-over visit goes at once, expedited")
     // A second visit is handed over while that sync runs: one more sync right after, not two at once.
     assertEquals(SyncPlan.Running, p.handedOver())
     assertEquals(SyncPlan.Running, p.due(), "the periodic sync does not start a second one")
-    assertEquals(SyncPlan.Running, p.started(pendingOps = 2, online = true), "nor the app coming back to the foreground")
-    assertEquals(SyncPlan.RunNow(expedited = true), p.finished(SyncOutcome.Synced(pendingOps = 5)))
-    assertEquals(SyncPlan.Idle(SyncPolicy.PERIODIC_IDLE_MS), p.finished(SyncOutcome.Synced(pendingOps = 0)))
+    assertEquals(SyncPlan.Running, p.started(pendingWork = 2, online = true), "nor the app coming back to the foreground")
+    assertEquals(SyncPlan.RunNow(expedited = true), p.finished(SyncOutcome.Synced(pendingWork = 5)))
+    assertEquals(SyncPlan.Idle(SyncPolicy.PERIODIC_IDLE_MS), p.finished(SyncOutcome.Synced(pendingWork = 0)))
     // A handover is synced at once even during a backoff.
     assertEquals(SyncPlan.RunNow(expedited = false), p.due())
     val retry = assertIs<SyncPlan.RetryAt>(p.finished(SyncOutcome.Retry("offline")))
@@ -54,14 +54,14 @@ suspend fun handoverSyncsAtOnce(@Suppress("UNUSED_PARAMETER") hq: Hq) {
 suspend fun offlineWaitsForTheNetwork(@Suppress("UNUSED_PARAMETER") hq: Hq) {
     val clock = TestClock()
     val p = policy(clock)
-    assertEquals(SyncPlan.WaitForNetwork, p.started(pendingOps = 3, online = false), "a basement: work waits, nothing runs")
+    assertEquals(SyncPlan.WaitForNetwork, p.started(pendingWork = 3, online = false), "a basement: work waits, nothing runs")
     assertEquals(SyncPlan.WaitForNetwork, p.handedOver(), "not even after a handover")
     clock.advanceTo(clock.nowMs + 2 * SyncPolicy.PERIODIC_IDLE_MS)
     assertEquals(SyncPlan.WaitForNetwork, p.due(), "nor when the periodic timer fires")
     assertEquals(SyncPlan.WaitForNetwork, p.userAsked(), "nor on pull to refresh")
     assertEquals(SyncPlan.RunNow(expedited = true), p.connectivityChanged(true), "the network returns: the handed-over visit goes, expedited")
     assertEquals(SyncPlan.Running, p.connectivityChanged(true), "a second report of the same network starts nothing")
-    assertEquals(SyncPlan.Idle(SyncPolicy.PERIODIC_IDLE_MS), p.finished(SyncOutcome.Synced(pendingOps = 0)))
+    assertEquals(SyncPlan.Idle(SyncPolicy.PERIODIC_IDLE_MS), p.finished(SyncOutcome.Synced(pendingWork = 0)))
     // Flapping with nothing to send starts no sync.
     assertEquals(SyncPlan.WaitForNetwork, p.connectivityChanged(false))
     assertEquals(SyncPlan.Idle(SyncPolicy.PERIODIC_IDLE_MS), p.connectivityChanged(true))
@@ -70,7 +70,7 @@ suspend fun offlineWaitsForTheNetwork(@Suppress("UNUSED_PARAMETER") hq: Hq) {
     assertEquals(SyncPlan.WaitForNetwork, p.connectivityChanged(false))
     assertEquals(SyncPlan.WaitForNetwork, p.finished(SyncOutcome.Retry("offline")))
     assertEquals(SyncPlan.RunNow(expedited = true), p.connectivityChanged(true), "back: the retry runs now")
-    assertEquals(SyncPlan.Idle(SyncPolicy.PERIODIC_IDLE_MS), p.finished(SyncOutcome.Synced(pendingOps = 0)))
+    assertEquals(SyncPlan.Idle(SyncPolicy.PERIODIC_IDLE_MS), p.finished(SyncOutcome.Synced(pendingWork = 0)))
     // Work that is not a handover waits offline too, and goes when the network returns, not expedited.
     assertEquals(SyncPlan.WaitForNetwork, p.connectivityChanged(false))
     assertEquals(SyncPlan.Idle(SyncPolicy.PERIODIC_PENDING_MS), p.workQueued(photos = true))
@@ -86,7 +86,7 @@ suspend fun backoffDoublesToTheCapAndResets(@Suppress("UNUSED_PARAMETER") hq: Hq
     val ceilings = listOf(30, 60, 120, 240, 480, 960, 1800, 1800, 1800).map { it * 1000L }
     assertEquals(ceilings, (1..ceilings.size).map { b.ceilingMs(it) }, "doubles from 30 s to the 30 min cap")
     assertEquals(1_800_000L, b.ceilingMs(1_000), "no overflow after many failures")
-    p.started(pendingOps = 1, online = true)
+    p.started(pendingWork = 1, online = true)
     ceilings.forEachIndexed { i, ceiling ->
         val attempt = i + 1
         val failedAt = clock.nowMs
@@ -101,7 +101,7 @@ suspend fun backoffDoublesToTheCapAndResets(@Suppress("UNUSED_PARAMETER") hq: Hq
         assertEquals(SyncPlan.RunNow(expedited = false), p.due(), "the retry runs at its time")
     }
     assertEquals(ceilings.size, p.consecutiveFailures)
-    assertEquals(SyncPlan.Idle(SyncPolicy.PERIODIC_IDLE_MS), p.finished(SyncOutcome.Synced(pendingOps = 0)))
+    assertEquals(SyncPlan.Idle(SyncPolicy.PERIODIC_IDLE_MS), p.finished(SyncOutcome.Synced(pendingWork = 0)))
     assertEquals(0, p.consecutiveFailures, "a success resets the backoff")
     assertEquals(SyncPlan.RunNow(expedited = false), p.due())
     val failedAt = clock.nowMs
@@ -140,7 +140,7 @@ suspend fun revokedAndWipedStopTheSchedule(hq: Hq) {
     val revoked = hq.newTechnician("kt-sched-revoked")
     val job = hq.dispatch("kt-sched-revoked", "KT-SCHED-REVOKED-1")
     val p = policy(clock)
-    assertEquals(SyncPlan.Idle(SyncPolicy.PERIODIC_IDLE_MS), p.started(pendingOps = 0, online = true))
+    assertEquals(SyncPlan.Idle(SyncPolicy.PERIODIC_IDLE_MS), p.started(pendingWork = 0, online = true))
     assertEquals(SyncPlan.RunNow(expedited = true), p.userAsked())
     assertEquals(SyncPlan.Idle(SyncPolicy.PERIODIC_IDLE_MS), p.sync(revoked.tech))
     revoked.tech.accept(job)
@@ -159,7 +159,7 @@ suspend fun revokedAndWipedStopTheSchedule(hq: Hq) {
     val wiped = hq.newTechnician("kt-sched-wipe")
     val job2 = hq.dispatch("kt-sched-wipe", "KT-SCHED-WIPE-1")
     val q = policy(clock)
-    q.started(pendingOps = 0, online = true)
+    q.started(pendingWork = 0, online = true)
     assertEquals(SyncPlan.RunNow(expedited = true), q.userAsked())
     q.sync(wiped.tech)
     wiped.tech.accept(job2)
