@@ -7,7 +7,7 @@ is set to the hash of the body as it will be sent, so that "a schema-valid
 request is accepted" is checked on the upload itself, not on the address
 check (which the HQ tests cover with real mismatches).
 
-A resumable upload's chunk (PATCH /v1/uploads/{sha256}) must also end within
+A resumable upload's chunk (PATCH or POST /v1/uploads/{sha256}) must also end within
 its blob (Upload-Offset + body <= Upload-Length), which no schema states:
 a positive case is sent as a whole blob in one chunk, at offset 0.
 """
@@ -30,7 +30,7 @@ def _bytes_of(body):
 
 @schemathesis.hook
 def before_call(ctx, case, **kwargs):
-    if case.operation.method.upper() == "PATCH" and case.operation.path == "/v1/uploads/{sha256}":
+    if case.operation.method.upper() in ("PATCH", "POST") and case.operation.path == "/v1/uploads/{sha256}":
         _whole_blob_chunk(case)
         return
     if case.operation.method.upper() != "PUT" or case.operation.path != "/v1/blobs/{sha256}":

@@ -66,13 +66,70 @@ impl Platform {
     }
 }
 
-fn headers_in(h: Vec<HttpHeader>) -> Vec<onsite_core::sync::HttpHeader> {
-    h.into_iter()
-        .map(|h| onsite_core::sync::HttpHeader {
+// One-to-one conversions with the core's records, both ways: the core's
+// request goes out to the shell, the shell's answer comes back in (and a Rust
+// program standing in for a shell converts the other way).
+
+impl From<onsite_core::sync::HttpHeader> for HttpHeader {
+    fn from(h: onsite_core::sync::HttpHeader) -> Self {
+        HttpHeader {
             name: h.name,
             value: h.value,
-        })
-        .collect()
+        }
+    }
+}
+
+impl From<HttpHeader> for onsite_core::sync::HttpHeader {
+    fn from(h: HttpHeader) -> Self {
+        onsite_core::sync::HttpHeader {
+            name: h.name,
+            value: h.value,
+        }
+    }
+}
+
+impl From<onsite_core::sync::HttpRequest> for HttpRequest {
+    fn from(r: onsite_core::sync::HttpRequest) -> Self {
+        HttpRequest {
+            method: r.method,
+            url: r.url,
+            headers: r.headers.into_iter().map(Into::into).collect(),
+            body: r.body,
+            timeout_ms: r.timeout_ms,
+        }
+    }
+}
+
+impl From<HttpRequest> for onsite_core::sync::HttpRequest {
+    fn from(r: HttpRequest) -> Self {
+        onsite_core::sync::HttpRequest {
+            method: r.method,
+            url: r.url,
+            headers: r.headers.into_iter().map(Into::into).collect(),
+            body: r.body,
+            timeout_ms: r.timeout_ms,
+        }
+    }
+}
+
+impl From<onsite_core::sync::HttpResponse> for HttpResponse {
+    fn from(a: onsite_core::sync::HttpResponse) -> Self {
+        HttpResponse {
+            status: a.status,
+            headers: a.headers.into_iter().map(Into::into).collect(),
+            body: a.body,
+        }
+    }
+}
+
+impl From<HttpResponse> for onsite_core::sync::HttpResponse {
+    fn from(a: HttpResponse) -> Self {
+        onsite_core::sync::HttpResponse {
+            status: a.status,
+            headers: a.headers.into_iter().map(Into::into).collect(),
+            body: a.body,
+        }
+    }
 }
 
 impl onsite_core::sync::HttpBackend for Platform {
@@ -80,26 +137,8 @@ impl onsite_core::sync::HttpBackend for Platform {
         &self,
         r: onsite_core::sync::HttpRequest,
     ) -> Result<onsite_core::sync::HttpResponse, String> {
-        let request = HttpRequest {
-            method: r.method,
-            url: r.url,
-            headers: r
-                .headers
-                .into_iter()
-                .map(|h| HttpHeader {
-                    name: h.name,
-                    value: h.value,
-                })
-                .collect(),
-            body: r.body,
-            timeout_ms: r.timeout_ms,
-        };
-        match self.0.send(request) {
-            Ok(a) => Ok(onsite_core::sync::HttpResponse {
-                status: a.status,
-                headers: headers_in(a.headers),
-                body: a.body,
-            }),
+        match self.0.send(r.into()) {
+            Ok(answer) => Ok(answer.into()),
             Err(HttpError::Transport { reason }) => Err(reason),
         }
     }

@@ -109,8 +109,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v1/uploads/{sha256}",
             // POST as PATCH: Java's HttpURLConnection, the Android shell's
-            // HTTP stack, cannot send PATCH (the OpenAPI operation says so).
-            get(upload_status).patch(upload_chunk).post(upload_chunk),
+            // HTTP stack, cannot send PATCH.
+            get(upload_status)
+                .patch(upload_chunk)
+                .post(upload_chunk_post),
         )
         .route("/v1/receipt-blocks", post(grant_block))
         .route("/v1/followups", get(followups))
@@ -948,6 +950,45 @@ async fn upload_status(
 }
 
 #[utoipa::path(
+    post,
+    path = "/v1/uploads/{sha256}",
+    summary = "Send one chunk of a blob, as POST (resumable upload)",
+    description = "The same request and answers as `PATCH /v1/uploads/{sha256}`, for HTTP stacks \
+        that cannot send PATCH (Java's `HttpURLConnection`, the Android shell's).",
+    security(("device" = [])),
+    params(
+        ("sha256" = String, Path, description = "The SHA-256 of the whole blob, lowercase hex", pattern = "^[0-9a-f]{64}$"),
+        ("Upload-Offset" = u64, Header, description = "Where this chunk's bytes start in the blob (the chunk must end within the blob)", maximum = 8388607),
+        ("Upload-Length" = u64, Header, description = "The whole blob's length in bytes", minimum = 1, maximum = 8388608)
+    ),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The chunk's bytes: 1 byte to 1 MiB"),
+    responses(
+        (status = 200, description = "Taken (or held already); more to come", body = UploadProgress,
+            headers(("Upload-Offset" = u64, description = "Bytes HQ now holds"))),
+        (status = 201, description = "The last chunk: the blob is stored", body = UploadProgress,
+            headers(("Upload-Offset" = u64, description = "Bytes HQ now holds"))),
+        (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
+        (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
+        (status = 403, description = "An integration key on a device route", body = ErrorBody),
+        (status = 409, description = "The chunk does not start where HQ's bytes end; resume at `Upload-Offset`", body = ErrorBody,
+            headers(("Upload-Offset" = u64, description = "Bytes HQ holds"))),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 422, description = "The whole blob does not hash to its address: nothing stored, start again", body = ErrorBody),
+        (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
+    )
+)]
+async fn upload_chunk_post(
+    caller: DeviceCaller,
+    state: State<AppState>,
+    path: Path<String>,
+    headers: HeaderMap,
+    body: LimitedBody<{ rules::MAX_CHUNK_BYTES }>,
+) -> Result<Response> {
+    upload_chunk(caller, state, path, headers, body).await
+}
+
+#[utoipa::path(
     patch,
     path = "/v1/uploads/{sha256}",
     summary = "Send one chunk of a blob (resumable upload)",
@@ -956,8 +997,8 @@ async fn upload_status(
         elsewhere is answered 409 with HQ's offset in `Upload-Offset`, and one HQ holds already \
         is acknowledged again. When the last byte is in, HQ stores the blob if the whole hashes \
         to its address (201), or drops the chunks and answers 422: send it again from 0. A \
-        half-uploaded blob is never served. An HTTP stack that cannot send PATCH (Java's \
-        `HttpURLConnection`) may send the same request as POST.",
+        half-uploaded blob is never served. An HTTP stack that cannot send PATCH may send the \
+        same request as POST.",
     security(("device" = [])),
     params(
         ("sha256" = String, Path, description = "The SHA-256 of the whole blob, lowercase hex", pattern = "^[0-9a-f]{64}$"),

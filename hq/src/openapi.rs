@@ -53,6 +53,7 @@ use crate::api;
         api::get_blob,
         api::upload_status,
         api::upload_chunk,
+        api::upload_chunk_post,
         api::grant_block,
         api::invoices,
         api::followups,

@@ -567,7 +567,7 @@ pub(crate) async fn push<R: Records>(
     } else {
         approval_key_of(r, &device.technician_id).await?
     };
-    let mut known = Known::read(r, &decided).await?;
+    let mut known = Known::read(r, &decided, uploading).await?;
     let mut writes = Writes::default();
     let mut last = first;
     let mut results = Vec::with_capacity(sorted.len());
@@ -583,7 +583,7 @@ pub(crate) async fn push<R: Records>(
         let order = known.orders.get(&op.job_id).and_then(Option::as_ref);
         let mut verdict = decide(order, &device.technician_id, approval_key.as_bytes(), op);
         if verdict.is_none() {
-            verdict = photos_received(r, &op.event, uploading).await?;
+            verdict = photos_received(&known.photos, &op.event, uploading);
         }
         if verdict.is_none() {
             verdict = side_effects(order, &mut known.receipts, &mut writes, device, op, now)?;
@@ -683,6 +683,8 @@ struct Known {
     /// Job id → (technician, visit), `None` for a job HQ does not have.
     orders: HashMap<String, Option<(String, Visit)>>,
     receipts: ReceiptBook,
+    /// The photos the batch names (not announced as uploading) that HQ holds.
+    photos: HashSet<String>,
 }
 
 /// The receipts a batch names, as HQ holds them, with the batch's own
@@ -696,7 +698,7 @@ struct ReceiptBook {
 }
 
 impl Known {
-    async fn read<R: Records>(r: &mut R, ops: &[&Op]) -> Result<Known> {
+    async fn read<R: Records>(r: &mut R, ops: &[&Op], uploading: &[String]) -> Result<Known> {
         let mut jobs: Vec<&str> = ops.iter().map(|o| o.job_id.as_str()).collect();
         jobs.sort_unstable();
         jobs.dedup();
@@ -733,7 +735,26 @@ impl Known {
         if !replaced.is_empty() {
             receipts.reissued = r.reissued_among(&replaced).await?.into_iter().collect();
         }
-        Ok(Known { orders, receipts })
+        // The photos the ops name that the push does not say are on their
+        // way: HQ must hold them already.
+        let mut shas: Vec<&str> = ops
+            .iter()
+            .flat_map(|o| o.event.photos())
+            .map(String::as_str)
+            .filter(|s| !uploading.iter().any(|u| u == s))
+            .collect();
+        shas.sort_unstable();
+        shas.dedup();
+        let photos = if shas.is_empty() {
+            HashSet::new()
+        } else {
+            r.blobs_among(&shas).await?.into_iter().collect()
+        };
+        Ok(Known {
+            orders,
+            receipts,
+            photos,
+        })
     }
 }
 
@@ -940,20 +961,16 @@ struct NewReceipt<'a> {
 /// names in the push the photos still on their way (`uploading`): HQ
 /// refuses, with the phone's refusal, a fact naming a photo it neither
 /// received nor heard is coming.
-async fn photos_received<R: Records>(
-    r: &mut R,
-    event: &Event,
-    uploading: &[String],
-) -> Result<Verdict> {
+fn photos_received(held: &HashSet<String>, event: &Event, uploading: &[String]) -> Verdict {
     for sha in event.photos() {
-        if !uploading.contains(sha) && !r.blob_exists(sha).await? {
+        if !uploading.contains(sha) && !held.contains(sha) {
             let refusal = onsite_core::Error::PhotoNotStored {
                 sha256: sha.clone(),
             };
-            return Ok(Some((RejectCode::RuleBroken, refusal.to_string())));
+            return Some((RejectCode::RuleBroken, refusal.to_string()));
         }
     }
-    Ok(None)
+    None
 }
 
 /// What HQ records besides the visit itself: receipts (unique numbers across

@@ -165,6 +165,19 @@ impl Hq {
         self.ok(self.api.get_order(job))
     }
 
+    /// `GET /v1/blobs/{sha}` with `token`: the status and the bytes served.
+    pub fn blob(&self, token: &str, sha: &str) -> (u16, Vec<u8>) {
+        self.rt.block_on(async {
+            let resp = reqwest::Client::new()
+                .get(format!("{}/v1/blobs/{sha}", self.url))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            (resp.status().as_u16(), resp.bytes().await.unwrap().to_vec())
+        })
+    }
+
     /// HQ's view of an order as JSON, for assertions on fields by path and
     /// comparisons with the phone's visit.
     pub fn order(&self, job: &str) -> Value {

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use chrono::Utc;
 use onsite_core::sample;
 use onsite_ffi::{
-    enroll, HttpBackend, HttpError, HttpHeader, HttpRequest, HttpResponse, JobStatus, JobsObserver,
+    enroll, HttpBackend, HttpError, HttpRequest, HttpResponse, JobStatus, JobsObserver,
     OnsiteError, SignedInTechnician, SyncObserver, SyncProgress,
 };
 use onsite_tests::harness::{Backend, Hq};
@@ -23,32 +23,10 @@ struct ShellHttp(Arc<Platform>);
 impl HttpBackend for ShellHttp {
     fn send(&self, r: HttpRequest) -> Result<HttpResponse, HttpError> {
         use onsite_core::sync::HttpBackend as _;
-        let header = |h: HttpHeader| onsite_core::sync::HttpHeader {
-            name: h.name,
-            value: h.value,
-        };
-        let answer = self
-            .0
-            .send(onsite_core::sync::HttpRequest {
-                method: r.method,
-                url: r.url,
-                headers: r.headers.into_iter().map(header).collect(),
-                body: r.body,
-                timeout_ms: r.timeout_ms,
-            })
-            .map_err(|reason| HttpError::Transport { reason })?;
-        Ok(HttpResponse {
-            status: answer.status,
-            headers: answer
-                .headers
-                .into_iter()
-                .map(|h| HttpHeader {
-                    name: h.name,
-                    value: h.value,
-                })
-                .collect(),
-            body: answer.body,
-        })
+        match self.0.send(r.into()) {
+            Ok(answer) => Ok(answer.into()),
+            Err(reason) => Err(HttpError::Transport { reason }),
+        }
     }
 }
 

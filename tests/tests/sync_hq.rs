@@ -494,7 +494,7 @@ fn every_documented_operation_is_routed(b: Backend) {
         }
     }
     // Every route of the router is documented (the fallback is not a route).
-    assert_eq!(n, 38, "operations documented");
+    assert_eq!(n, 39, "operations documented");
     let (s, body) = hq.call("GET", "/v1/nothing-here", Some(ADMIN), None);
     assert_eq!(
         (s, body["message"].as_str()),

@@ -65,19 +65,6 @@ fn phone_over(hq: &Hq, backend: &Arc<Platform>, id: &str) -> PlatformPhone {
     }
 }
 
-fn blob_at_hq(hq: &Hq, token: &str, sha: &str) -> Vec<u8> {
-    hq.rt.block_on(async {
-        let resp = reqwest::Client::new()
-            .get(format!("{}/v1/blobs/{sha}", hq.url))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status().as_u16(), 200, "HQ serves photo {sha}");
-        resp.bytes().await.unwrap().to_vec()
-    })
-}
-
 fn a_visit_and_its_photos_go_over_the_platform_stack(b: Backend) {
     let hq = Hq::start(b);
     let backend = Platform::new(true, false);
@@ -113,7 +100,7 @@ fn a_visit_and_its_photos_go_over_the_platform_stack(b: Backend) {
     assert_eq!(visit["status"], "work_done", "{visit}");
     let mine = tech.blob(&photo).unwrap().unwrap().1;
     assert!(mine.len() > 3 * 16 * 1024);
-    assert_eq!(blob_at_hq(&hq, &token, &photo), mine);
+    assert_eq!(hq.blob(&token, &photo), (200, mine));
     assert!(
         backend.sent("POST", "/v1/uploads/") > 3,
         "chunks as POST: {:?}",

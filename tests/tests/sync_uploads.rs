@@ -101,18 +101,6 @@ fn chunk(hq: &Hq, token: &str, sha: &str, whole: &[u8], start: usize, end: usize
     )
 }
 
-fn blob_at_hq(hq: &Hq, token: &str, sha: &str) -> (u16, Vec<u8>) {
-    hq.rt.block_on(async {
-        let resp = reqwest::Client::new()
-            .get(format!("{}/v1/blobs/{sha}", hq.url))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        (resp.status().as_u16(), resp.bytes().await.unwrap().to_vec())
-    })
-}
-
 /// A phone enrolled with HQ, its job dispatched and synced, then worked to
 /// the customer's acceptance offline with a distinct photo; returns the
 /// photo's SHA-256.
@@ -173,7 +161,7 @@ fn a_visit_reaches_hq_before_its_photos(b: Backend) {
     );
     // The photo is not: HQ serves nothing for it, and the console says it
     // is on its way.
-    assert_eq!(blob_at_hq(&hq, &phone.token, &photo).0, 404);
+    assert_eq!(hq.blob(&phone.token, &photo).0, 404);
     assert!(phone.tech.pending_blobs().unwrap().contains(&photo));
     add_person(&hq, "wang", "王芳", Role::FrontDesk);
     let mut desk = Browser::signed_in(&hq, "wang");
@@ -188,7 +176,7 @@ fn a_visit_reaches_hq_before_its_photos(b: Backend) {
     assert_eq!(phone.tech.unsynced().unwrap(), 0);
     let (media, mine) = phone.tech.blob(&photo).unwrap().unwrap();
     assert_eq!(media, "image/jpeg");
-    assert_eq!(blob_at_hq(&hq, &phone.token, &photo), (200, mine));
+    assert_eq!(hq.blob(&phone.token, &photo), (200, mine));
     let page = desk.get("/orders/UP-1");
     assert!(!page.body.contains("照片上传中"));
     assert!(page.body.contains(&format!("/orders/UP-1/photos/{photo}")));
@@ -251,7 +239,7 @@ fn a_photo_cut_off_resumes_where_it_stopped(b: Backend) {
             &Value::Bool(false)
         )
     );
-    assert_eq!(blob_at_hq(&hq, &phone.token, &photo).0, 404);
+    assert_eq!(hq.blob(&phone.token, &photo).0, 404);
 
     // The next sync starts at byte 3 x CHUNK and sends each chunk once.
     let watch = Proxy::start(
@@ -287,7 +275,7 @@ fn a_photo_cut_off_resumes_where_it_stopped(b: Backend) {
     all.dedup();
     assert_eq!(all.len(), n);
     let mine = phone.tech.blob(&photo).unwrap().unwrap().1;
-    assert_eq!(blob_at_hq(&hq, &phone.token, &photo), (200, mine));
+    assert_eq!(hq.blob(&phone.token, &photo), (200, mine));
     assert!(phone.tech.pending_uploads().unwrap().is_empty());
     hq.stop();
 }
@@ -392,7 +380,7 @@ fn hq_takes_chunks_only_where_its_bytes_end(b: Backend) {
         (&Value::from(0), &Value::from(0))
     );
     // Half uploaded: never served.
-    assert_eq!(blob_at_hq(&hq, t, &sha).0, 404);
+    assert_eq!(hq.blob(t, &sha).0, 404);
     let last = chunk(&hq, t, &sha, &whole, 150, 300);
     assert_eq!(
         (last.status, last.offset),
@@ -401,7 +389,7 @@ fn hq_takes_chunks_only_where_its_bytes_end(b: Backend) {
         last.body
     );
     assert_eq!(last.body["stored"], true);
-    assert_eq!(blob_at_hq(&hq, t, &sha), (200, whole.clone()));
+    assert_eq!(hq.blob(t, &sha), (200, whole.clone()));
     // Stored: a late chunk is told so.
     let late = chunk(&hq, t, &sha, &whole, 0, 100);
     assert_eq!(
@@ -426,7 +414,7 @@ fn hq_takes_chunks_only_where_its_bytes_end(b: Backend) {
         .as_str()
         .unwrap()
         .contains("照片数据校验失败"));
-    assert_eq!(blob_at_hq(&hq, t, &sha2).0, 404);
+    assert_eq!(hq.blob(t, &sha2).0, 404);
     let reset = send(&hq, "GET", &format!("/v1/uploads/{sha2}"), t, &[], vec![]);
     assert_eq!(reset.body["offset"], 0, "the chunks were dropped");
 
@@ -569,7 +557,7 @@ fn a_day_over_a_bad_link_loses_nothing(b: Backend) {
             "work_done"
         );
         let mine = phone.tech.blob(photo).unwrap().unwrap().1;
-        assert_eq!(blob_at_hq(&hq, &phone.token, photo), (200, mine));
+        assert_eq!(hq.blob(&phone.token, photo), (200, mine));
     }
     assert!(
         crossed.bytes_up < 2 * (blob_bytes + push_bytes),

@@ -813,6 +813,14 @@ impl Records for PgRecords<'_> {
             .is_some())
     }
 
+    async fn blobs_among(&mut self, shas: &[&str]) -> Result<Vec<String>> {
+        self.all("SELECT sha256 FROM blobs WHERE sha256 = ANY($1)", &[&shas])
+            .await?
+            .iter()
+            .map(|r| Ok(r.try_get(0)?))
+            .collect()
+    }
+
     async fn insert_blob(
         &mut self,
         sha256: &str,

@@ -269,6 +269,9 @@ pub(crate) trait Records:
 
     // --- blobs ---
     async fn blob_exists(&mut self, sha256: &str) -> Result<bool>;
+    /// Which of `shas` (sorted, distinct) HQ holds: a push's photos in one
+    /// statement instead of one per photo.
+    async fn blobs_among(&mut self, shas: &[&str]) -> Result<Vec<String>>;
     /// False if the blob was already stored.
     async fn insert_blob(
         &mut self,

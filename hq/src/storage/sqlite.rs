@@ -809,6 +809,14 @@ impl Records for SqliteRecords<'_> {
         self.exists("SELECT 1 FROM blobs WHERE sha256 = ?1", [sha256])
     }
 
+    async fn blobs_among(&mut self, shas: &[&str]) -> Result<Vec<String>> {
+        self.select_in(
+            shas,
+            |marks| format!("SELECT sha256 FROM blobs WHERE sha256 IN ({marks})"),
+            |r| r.get(0),
+        )
+    }
+
     async fn insert_blob(
         &mut self,
         sha256: &str,
