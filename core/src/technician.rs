@@ -1149,6 +1149,11 @@ impl Technician {
         self.store.read(|c| outbox::pending(c, limit))
     }
 
+    /// Up to `limit` ops waiting for HQ numbered after `seq`, oldest first.
+    pub fn pending_ops_after(&self, seq: i64, limit: usize) -> Result<Vec<Op>> {
+        self.store.read(|c| outbox::pending_after(c, seq, limit))
+    }
+
     /// The last outbox sequence number this device assigned.
     pub fn last_seq(&self) -> Result<i64> {
         self.store.read(outbox::last_seq)

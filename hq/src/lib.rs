@@ -24,6 +24,7 @@ pub mod watch;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 
 pub use error::{HqError, Result};
 
@@ -77,8 +78,19 @@ impl Server {
             .merge(console::routes(console))
             // Answers compressed as the client asks (zstd, else gzip): a
             // pull page of orders shrinks several times; photos are left
-            // as they are (JPEG and PNG).
-            .layer(tower_http::compression::CompressionLayer::new())
+            // as they are (JPEG and PNG). A small answer (a push's, one
+            // order) goes plain, as the phone sends its small bodies:
+            // compressing it saves less than the header costs, and a fresh
+            // zstd context per answer cost a push more than its
+            // acknowledgement's bytes.
+            .layer(
+                tower_http::compression::CompressionLayer::new().compress_when(
+                    SizeAbove::new(onsite_core::sync::encoding::MIN_COMPRESSED_BYTES as u16)
+                        .and(NotForContentType::GRPC)
+                        .and(NotForContentType::IMAGES)
+                        .and(NotForContentType::SSE),
+                ),
+            )
             .layer(axum::middleware::from_fn_with_state(watch, watch::observe));
         let handle = tokio::spawn(async move {
             // The peer's address is what enrollment's wrong codes are counted by.

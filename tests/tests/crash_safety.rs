@@ -154,11 +154,15 @@ fn sigkill_at_random_moments_loses_no_committed_change() {
     }
 }
 
+/// Ops per push in the worker's syncs (`crash_worker`'s `BATCH`).
+const WORKER_BATCH: usize = 5;
+
 /// The crash points of a sync (`onsite_core::sync::crash_point`), each with
 /// how many passes a kill may wait for (the worker pushes 5 ops a batch, a
 /// visit is about 20 ops, and each sync pulls one page).
 const SYNC_POINTS: [(&str, u64); 4] = [
-    // Before a push is sent: the batch is still the phone's alone.
+    // Before a push is sent: the batch is still the phone's alone (HQ's
+    // answer to the batch before it is recorded while this one travels).
     ("push-sending", 8),
     // HQ applied the batch; the phone has not recorded the answer.
     ("push-answered", 8),
@@ -264,6 +268,13 @@ fn sigkill_inside_a_sync_loses_nothing_and_applies_nothing_twice() {
             "push-answered" | "ack-committing" => assert!(
                 held_by_both > 0,
                 "round {round} ({point} {pass}): HQ applied the batch, so the phone must still hold it unacknowledged"
+            ),
+            // The phone records HQ's answer to a push while the next one
+            // travels: killed before that next one is sent, it may still
+            // hold the batch before it, and never more than that batch.
+            "push-sending" => assert!(
+                held_by_both <= WORKER_BATCH,
+                "round {round} ({point} {pass}): {held_by_both} ops HQ acknowledged are still in the outbox, more than the one batch whose answer was being recorded"
             ),
             _ => assert_eq!(
                 held_by_both, 0,

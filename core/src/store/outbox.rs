@@ -37,9 +37,16 @@ pub fn enqueue(conn: &Connection, op: &Op) -> Result<()> {
 
 /// Ops not yet acknowledged by HQ, in sequence order.
 pub fn pending(conn: &Connection, limit: usize) -> Result<Vec<Op>> {
+    pending_after(conn, 0, limit)
+}
+
+/// Up to `limit` queued ops numbered after `after`, oldest first: the push
+/// after one still on its way.
+pub fn pending_after(conn: &Connection, after: i64, limit: usize) -> Result<Vec<Op>> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let mut stmt = conn.prepare_cached("SELECT payload FROM outbox ORDER BY seq LIMIT ?1")?;
-    let rows = stmt.query_map([limit], |r| r.get::<_, String>(0))?;
+    let mut stmt =
+        conn.prepare_cached("SELECT payload FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2")?;
+    let rows = stmt.query_map([after, limit], |r| r.get::<_, String>(0))?;
     rows.map(|p| Ok(serde_json::from_str::<Op>(&p?)?)).collect()
 }
 
@@ -91,9 +98,15 @@ pub fn has_pending(conn: &Connection, job_id: &str) -> Result<bool> {
 /// before every push, and a phone back from a week offline holds tens of
 /// thousands of ops.
 pub fn len(conn: &Connection) -> Result<i64> {
+    len_after(conn, 0)
+}
+
+/// How many ops wait behind `seq` (read from the outbox's ends, as [`len`]).
+pub fn len_after(conn: &Connection, seq: i64) -> Result<i64> {
     Ok(conn
         .prepare_cached(
-            "SELECT COALESCE((SELECT MAX(seq) FROM outbox) - (SELECT MIN(seq) FROM outbox) + 1, 0)",
+            "SELECT COALESCE(MAX(0, (SELECT MAX(seq) FROM outbox)
+                                  - MAX((SELECT MIN(seq) FROM outbox) - 1, ?1)), 0)",
         )?
-        .query_row([], |r| r.get(0))?)
+        .query_row([seq], |r| r.get(0))?)
 }

@@ -280,6 +280,11 @@ impl Technician {
         self.store.read(outbox::len)
     }
 
+    /// How many ops wait for HQ behind `seq`.
+    pub fn outbox_len_after(&self, seq: i64) -> Result<i64> {
+        self.store.read(|c| outbox::len_after(c, seq))
+    }
+
     /// What a sync still has to send: the ops in the outbox and the photos
     /// HQ does not hold yet. The shells keep a sync scheduled while it is
     /// above zero: photos left behind by a cut link (their visit's ops

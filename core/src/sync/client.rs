@@ -219,6 +219,30 @@ impl Store<'_> {
     }
 }
 
+/// A push built and ready to send.
+struct Batch {
+    first_seq: i64,
+    last_seq: i64,
+    body: Body,
+}
+
+/// A request's JSON body, and the same compressed when it was packed ahead
+/// ([`Inner::pack`]); sent plain or coded anew if HQ's coding changed since.
+#[derive(Clone)]
+struct Body {
+    plain: Vec<u8>,
+    packed: Option<(Coding, Vec<u8>)>,
+}
+
+impl From<Vec<u8>> for Body {
+    fn from(plain: Vec<u8>) -> Body {
+        Body {
+            plain,
+            packed: None,
+        }
+    }
+}
+
 /// Cancels the sync whose future is dropped while still armed.
 struct CancelOnDrop(Option<CancelHandle>);
 
@@ -401,13 +425,20 @@ impl Inner {
         &self,
         method: &str,
         path: &str,
-        body: Option<Vec<u8>>,
+        body: Option<Body>,
         content_type: &str,
     ) -> Result<Attempt<T>> {
         let mut req = self.request_to(method, path, content_type);
         let mut coded = None;
-        if let Some(b) = body {
-            match self.coding_for(content_type, b.len()) {
+        if let Some(Body { plain: b, packed }) = body {
+            let want = self.coding_for(content_type, b.len());
+            match want {
+                // Packed ahead in the coding HQ still takes.
+                Some(c) if packed.as_ref().is_some_and(|p| p.0 == c) => {
+                    coded = Some(c);
+                    req.headers.push(header("content-encoding", c.token()));
+                    req.body = packed.map(|p| p.1).unwrap_or_default();
+                }
                 Some(c) => match encoding::encode(c, &b) {
                     Ok(packed) => {
                         coded = Some(c);
@@ -475,8 +506,14 @@ impl Inner {
         body: Option<Vec<u8>>,
         listener: Option<&dyn SyncListener>,
     ) -> Result<T> {
-        self.request_typed(method, path, body, "application/json", listener)
-            .await
+        self.request_body(
+            method,
+            path,
+            body.map(Body::from),
+            "application/json",
+            listener,
+        )
+        .await
     }
 
     async fn request_typed<T: DeserializeOwned>(
@@ -487,10 +524,32 @@ impl Inner {
         content_type: &str,
         listener: Option<&dyn SyncListener>,
     ) -> Result<T> {
+        self.request_body(method, path, body.map(Body::from), content_type, listener)
+            .await
+    }
+
+    async fn request_body<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Body>,
+        content_type: &str,
+        listener: Option<&dyn SyncListener>,
+    ) -> Result<T> {
         self.retrying(listener, || {
             self.once(method, path, body.clone(), content_type)
         })
         .await
+    }
+
+    /// `plain` with, when HQ takes a coding and the body is worth it, the
+    /// same bytes compressed now rather than when the request is sent (a
+    /// push is built while the one before it travels).
+    fn pack(&self, plain: Vec<u8>) -> Body {
+        let packed = self
+            .coding_for("application/json", plain.len())
+            .and_then(|c| encoding::encode(c, &plain).ok().map(|p| (c, p)));
+        Body { plain, packed }
     }
 
     /// Runs `attempt` until it is done, retrying what is worth retrying with
@@ -721,6 +780,14 @@ impl Inner {
     }
 
     /// Pushes the outbox in batches, trimming only what HQ acknowledged.
+    ///
+    /// The phone's work overlaps HQ's: while a push is on its way, the store
+    /// records HQ's answer to the one before and builds the one after (ops
+    /// are numbered without gaps, so the next batch is the ops after this
+    /// one's last). Nothing is sent ahead of an answer: HQ still sees one
+    /// push at a time, in order. Should HQ stop short of a batch's end (a gap
+    /// it will not cross), the batch built ahead is dropped and the next is
+    /// read again from the outbox's head once the answer is recorded.
     async fn push_outbox(
         &self,
         store: &Store<'_>,
@@ -735,7 +802,6 @@ impl Inner {
         let total = store
             .call(super::super::technician::Technician::outbox_len)
             .await? as u64;
-        let batch = self.config.batch_size;
         if total > 0 && self.send_coding.load(Ordering::Relaxed) == UNHEARD {
             // One small question first, so that even the first batch goes
             // compressed if HQ takes it (HQ lists its codings on every answer);
@@ -744,72 +810,122 @@ impl Inner {
                 .once::<serde_json::Value>("GET", "/v1/health", None, "application/json")
                 .await;
         }
-        loop {
-            let ops = store.call(move |t| t.pending_ops(batch)).await?;
-            let Some(first_seq) = ops.first().map(|op| op.seq) else {
-                break;
-            };
+        let mut next = self.next_batch(store, None).await?;
+        // HQ's answer to the last push, recorded while the next one travels.
+        let mut answered: Option<(PushResponse, i64)> = None;
+        while let Some(batch) = next.take() {
             say(SyncState::Pushing {
                 done: report.ops_pushed,
                 total,
             });
-            // What stays on the phone once this batch is in (the console
-            // shows it), and the photos this batch names that HQ may not
-            // have yet (photos go after the ops).
-            let batch_len = ops.len();
-            let named: Vec<String> = ops
-                .iter()
-                .flat_map(|op| op.event.photos().iter().cloned())
-                .collect();
-            let (backlog, uploading) = store
-                .call(move |t| {
-                    let backlog = Backlog {
-                        ops: count(
-                            usize::try_from(t.outbox_len()?)
-                                .unwrap_or(0)
-                                .saturating_sub(batch_len),
-                        ),
-                        blobs: u32::try_from(t.pending_blob_count()?).unwrap_or(u32::MAX),
-                    };
-                    Ok((backlog, t.unsent_among(named)?))
-                })
-                .await?;
-            let body = serde_json::to_vec(&PushRequest {
-                ops,
-                backlog: Some(backlog),
-                uploading,
-            })?;
             super::crash_point("push-sending");
-            let resp: PushResponse = self
-                .request(
-                    "POST",
-                    // The answer lists only what HQ did not apply: the
-                    // applied ones are implied by `last_applied_seq`.
-                    "/v1/sync/push?omit_applied=true",
-                    Some(body),
-                    listener,
-                )
-                .await?;
+            let send = self.request_body::<PushResponse>(
+                "POST",
+                // The answer lists only what HQ did not apply: the
+                // applied ones are implied by `last_applied_seq`.
+                "/v1/sync/push?omit_applied=true",
+                Some(batch.body),
+                "application/json",
+                listener,
+            );
+            let meanwhile = async {
+                if let Some((resp, first_seq)) = answered.take() {
+                    self.record_answer(store, resp, first_seq, report).await?;
+                }
+                self.next_batch(store, Some(batch.last_seq)).await
+            };
+            // `biased`: the push is under way before the store is busy.
+            let (resp, following) = tokio::join!(biased; send, meanwhile);
+            let (resp, following) = match (resp, following) {
+                (Ok(resp), Ok(following)) => (resp, following),
+                (Ok(resp), Err(e)) => {
+                    // HQ has this batch: record that if the store still can.
+                    let _ = self
+                        .record_answer(store, resp, batch.first_seq, report)
+                        .await;
+                    return Err(e);
+                }
+                (Err(e), _) => return Err(e),
+            };
             super::crash_point("push-answered");
-            let last_applied_seq = resp.last_applied_seq;
-            let ack = store.call(move |t| t.acknowledge(&resp)).await?;
-            report.ops_pushed += ack.trimmed as u64;
-            report.ops_applied += ack.applied as u64;
-            report.ops_duplicate += ack.duplicates as u64;
-            report.ops_rejected += ack.rejected as u64;
-            if ack.trimmed == 0 {
-                return Err(Error::Hq {
-                    status: 409,
-                    message: format!(
-                        "HQ acknowledged nothing (it has up to seq {last_applied_seq}, the outbox starts at {first_seq})"
-                    ),
-                });
+            if resp.last_applied_seq == batch.last_seq {
+                answered = Some((resp, batch.first_seq));
+                next = following;
+            } else {
+                self.record_answer(store, resp, batch.first_seq, report)
+                    .await?;
+                next = self.next_batch(store, None).await?;
             }
+        }
+        if let Some((resp, first_seq)) = answered {
+            self.record_answer(store, resp, first_seq, report).await?;
         }
         say(SyncState::Pushing {
             done: report.ops_pushed,
             total,
         });
+        Ok(())
+    }
+
+    /// The next push, built: the outbox's ops after `after` (from its head
+    /// when `None`), what stays on the phone behind them (the console shows
+    /// it) and the photos they name that HQ may not have yet (photos go
+    /// after the ops).
+    async fn next_batch(&self, store: &Store<'_>, after: Option<i64>) -> Result<Option<Batch>> {
+        let limit = self.config.batch_size;
+        let built = store
+            .call(move |t| {
+                let ops = t.pending_ops_after(after.unwrap_or(0), limit)?;
+                let (Some(first_seq), Some(last_seq)) =
+                    (ops.first().map(|o| o.seq), ops.last().map(|o| o.seq))
+                else {
+                    return Ok(None);
+                };
+                let named: Vec<String> = ops
+                    .iter()
+                    .flat_map(|op| op.event.photos().iter().cloned())
+                    .collect();
+                let backlog = Backlog {
+                    ops: count(usize::try_from(t.outbox_len_after(last_seq)?).unwrap_or(0)),
+                    blobs: u32::try_from(t.pending_blob_count()?).unwrap_or(u32::MAX),
+                };
+                let body = serde_json::to_vec(&PushRequest {
+                    ops,
+                    backlog: Some(backlog),
+                    uploading: t.unsent_among(named)?,
+                })?;
+                Ok(Some((first_seq, last_seq, body)))
+            })
+            .await?;
+        Ok(built.map(|(first_seq, last_seq, body)| Batch {
+            first_seq,
+            last_seq,
+            body: self.pack(body),
+        }))
+    }
+
+    /// Records HQ's answer to the push that began at `first_seq`.
+    async fn record_answer(
+        &self,
+        store: &Store<'_>,
+        resp: PushResponse,
+        first_seq: i64,
+        report: &mut SyncReport,
+    ) -> Result<()> {
+        let last_applied_seq = resp.last_applied_seq;
+        let ack = store.call(move |t| t.acknowledge(&resp)).await?;
+        report.ops_pushed += ack.trimmed as u64;
+        report.ops_applied += ack.applied as u64;
+        report.ops_duplicate += ack.duplicates as u64;
+        report.ops_rejected += ack.rejected as u64;
+        if ack.trimmed == 0 {
+            return Err(Error::Hq {
+                status: 409,
+                message: format!(
+                    "HQ acknowledged nothing (it has up to seq {last_applied_seq}, the outbox starts at {first_seq})"
+                ),
+            });
+        }
         Ok(())
     }
 

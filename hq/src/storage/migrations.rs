@@ -38,11 +38,13 @@
 //!   still holds unsent; the access log (append-only) and confidential orders.
 //! - `uploads` / `upload_chunks` (v8): photos arriving in chunks, kept apart
 //!   from `blobs` until the whole photo is in and hashes to its address.
+//! - v9 (PostgreSQL only; an empty step on SQLite): a visit's JSON and an
+//!   op's payload compressed with lz4 instead of pglz when stored out of line.
 
 use crate::error::{HqError, Result};
 
 /// SQLite's steps.
-pub const SQLITE: [&str; 8] = [
+pub const SQLITE: [&str; 9] = [
     include_str!("../../migrations/sqlite/001_init.sql"),
     include_str!("../../migrations/sqlite/002_receipt_voids.sql"),
     include_str!("../../migrations/sqlite/003_old_parts.sql"),
@@ -67,10 +69,11 @@ pub const SQLITE: [&str; 8] = [
         include_str!("../../migrations/sqlite/007_leaks.sql"),
     ),
     include_str!("../../migrations/sqlite/008_uploads.sql"),
+    include_str!("../../migrations/sqlite/009_toast.sql"),
 ];
 
 /// PostgreSQL's steps.
-pub const POSTGRES: [&str; 8] = [
+pub const POSTGRES: [&str; 9] = [
     include_str!("../../migrations/postgres/001_init.sql"),
     include_str!("../../migrations/postgres/002_receipt_voids.sql"),
     include_str!("../../migrations/postgres/003_old_parts.sql"),
@@ -95,6 +98,7 @@ pub const POSTGRES: [&str; 8] = [
         include_str!("../../migrations/postgres/007_leaks.sql"),
     ),
     include_str!("../../migrations/postgres/008_uploads.sql"),
+    include_str!("../../migrations/postgres/009_toast.sql"),
 ];
 
 /// The schema version this build writes.
