@@ -183,3 +183,88 @@ fn two_hq_processes_on_one_postgres_apply_every_op_once() {
     hq1.kill();
     hq2.kill();
 }
+
+/// Copies a SQLite database with its write-ahead log, as a backup of a
+/// stopped HQ would (the log may still hold committed transactions).
+fn copy_database(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::copy(from, to).unwrap();
+    let side = |p: &std::path::Path, ext: &str| {
+        let mut s = p.as_os_str().to_owned();
+        s.push(ext);
+        std::path::PathBuf::from(s)
+    };
+    for ext in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(side(to, ext));
+    }
+    if side(from, "-wal").exists() {
+        std::fs::copy(side(from, "-wal"), side(to, "-wal")).unwrap();
+    }
+}
+
+/// HQ restored from a backup older than the phone's last push: the ops the
+/// phone pushed after the backup are gone from HQ and already trimmed from
+/// the phone, so HQ finds a gap before the phone's next ops and applies none
+/// of them. The phone keeps every unsent op (the push that stopped short is
+/// recorded, the one built ahead of it dropped), the sync fails with HQ's
+/// 409 naming both ends, and HQ holds no row of the batch.
+#[test]
+fn hq_restored_from_an_older_backup_applies_nothing_and_the_phone_keeps_its_ops() {
+    use onsite_tests::harness::{hq_ops, Hq};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hq.sqlite3");
+    let backup = dir.path().join("backup.sqlite3");
+    let hq = Hq::start(Backend::Sqlite(db.clone()));
+    let addr: std::net::SocketAddr = hq.url.trim_start_matches("http://").parse().unwrap();
+    let code = hq.technician("T-R", "李师傅");
+    for i in 0..3 {
+        hq.dispatch(&sample::leak_order(&format!("R-{i}"), "T-R", Utc::now()));
+    }
+    let mut phone = Phone::enroll(&hq.url, &code, "DEV-R");
+    // Small batches: the phone builds the next push while one travels.
+    let mut config = SyncConfig::new(&hq.url, &phone.token);
+    config.batch_size = 5;
+    phone.client = SyncClient::new(config).unwrap();
+    phone.sync();
+    work_jobs(&phone, "R", 1);
+    phone.sync();
+    let backed_up = phone.tech.last_seq().unwrap();
+    hq.stop();
+    copy_database(&db, &backup);
+
+    let hq = Hq::start_on(Backend::Sqlite(db.clone()), addr);
+    onsite_tests::drive_accepted_to_handover(&phone.tech, "R-1").unwrap();
+    phone.sync();
+    assert_eq!(phone.tech.outbox_len().unwrap(), 0);
+    hq.stop();
+    copy_database(&backup, &db);
+
+    let hq = Hq::start_on(Backend::Sqlite(db.clone()), addr);
+    onsite_tests::drive_accepted_to_handover(&phone.tech, "R-2").unwrap();
+    let held = phone.tech.pending_ops(usize::MAX).unwrap();
+    assert!(held.len() > 10, "{} ops to send", held.len());
+    let first = held[0].seq;
+    assert!(first > backed_up + 1, "the ops of R-1 are gone from HQ");
+    match phone.client.sync_now(&phone.tech, None) {
+        Err(onsite_core::Error::Hq {
+            status: 409,
+            message,
+        }) => assert!(
+            message.contains(&format!("up to seq {backed_up}"))
+                && message.contains(&format!("starts at {first}")),
+            "{message}"
+        ),
+        other => panic!("expected HQ's 409, got {other:?}"),
+    }
+    assert_eq!(
+        phone.tech.pending_ops(usize::MAX).unwrap(),
+        held,
+        "the phone keeps every unsent op"
+    );
+    let at_hq = hq_ops(&db.display().to_string(), "DEV-R");
+    assert_eq!(
+        at_hq.last().map(|o| o.op.seq),
+        Some(backed_up),
+        "HQ holds what the backup held and nothing of the refused batch"
+    );
+    hq.stop();
+}
