@@ -26,7 +26,8 @@ if [ ! -x "$kotlin_home/bin/kotlinc" ]; then
   npm install --silent --no-audit --no-fund --prefix "$tools/kotlin-$KOTLIN_VERSION" "kotlin-compiler@$KOTLIN_VERSION" >/dev/null
 fi
 
-bash scripts/bindings.sh   # builds the workspace (libonsite_ffi.so and the onsite binary)
+bash scripts/bindings.sh   # libonsite_ffi.so as an app links it, and the generated Kotlin
+cargo build -q -p onsite-cli   # the onsite binary: the suite's HQ and its store reader
 
 lib=$kotlin_home/lib
 cp="/usr/share/java/jna.jar:$lib/kotlinx-coroutines-core-jvm.jar:$lib/kotlin-test.jar"
