@@ -748,18 +748,19 @@ fn open_db(
 }
 
 fn key(rt: &tokio::runtime::Runtime, cmd: KeyCommand, args: DbArgs) -> Result<()> {
+    use onsite_hq::centre::audit::Actor;
     use onsite_hq::keys::Scope;
     let store = open_db(rt, args)?;
     let now = Utc::now();
     match cmd {
         KeyCommand::Create { name, scope } => {
             let scopes = Scope::parse_list(&scope)?;
-            let secret = rt.block_on(store.create_key(&name, &scopes, now))?;
+            let secret = rt.block_on(store.add_key(&Actor::Operator, &name, scopes, now))?;
             eprintln!("key {name} created; its secret (shown this once, HQ keeps only its hash):");
             println!("{secret}");
         }
         KeyCommand::Revoke { name } => {
-            rt.block_on(store.revoke_key(&name, now))?;
+            rt.block_on(store.withdraw_key(&Actor::Operator, &name, now))?;
             println!("key {name} revoked");
         }
         KeyCommand::List => {

@@ -1,6 +1,6 @@
 //! `onsite hq key create/list/revoke` as an operator runs them, on the
-//! database a real HQ serves from: a key works for its scopes only, and a
-//! revoked key is refused at once.
+//! database a real HQ serves from: a key works for its scopes only, a
+//! revoked key is refused at once, and each change is on HQ's audit trail.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
 
@@ -153,4 +153,25 @@ fn keys_made_revoked_and_listed_by_the_cli_govern_what_hq_lets_them_do() {
         "{list}"
     );
     rt.block_on(hq.stop());
+
+    // Each change is on HQ's audit trail with who made it: the operator for
+    // the commands, the admin key for the API call; refusals left no line.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let trail: Vec<(String, String, String)> = conn
+        .prepare("SELECT actor, action, detail FROM audit ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let line = |a: &str, b: &str, c: &str| (a.to_string(), b.to_string(), c.to_string());
+    assert_eq!(
+        trail,
+        [
+            line("operator", "key.create", "reporting (read)"),
+            line("operator", "key.create", "desk (dispatch,read)"),
+            line("key:admin", "technician.create", "T-KEYS Keys"),
+            line("operator", "key.revoke", "reporting"),
+        ]
+    );
 }

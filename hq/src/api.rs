@@ -27,6 +27,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::centre::access::{Look, Origin, Reader, Sight};
 use crate::centre::audit::Actor;
+use crate::centre::fleet::Repeat;
 use crate::error::{HqError, Result};
 use crate::extract::{
     with_whole_floats_as_integers, Admin, Auth, Caller, ClientAddr, DeviceCaller, Dispatch,
@@ -220,12 +221,18 @@ pub struct NewTechnician {
     )
 )]
 async fn create_technician(
-    _: Scoped<Admin>,
+    key: Scoped<Admin>,
     State(s): State<AppState>,
     JsonBody(t): JsonBody<NewTechnician>,
 ) -> Result<StatusCode> {
     s.store
-        .create_technician(&t.technician_id, &t.name, Utc::now())
+        .add_technician(
+            &Actor::Key(key.0.name),
+            &t.technician_id,
+            &t.name,
+            Repeat::Accepted,
+            Utc::now(),
+        )
         .await?;
     Ok(StatusCode::CREATED)
 }
@@ -254,13 +261,13 @@ pub struct NewEnrollment {
     )
 )]
 async fn create_enrollment(
-    _: Scoped<Admin>,
+    key: Scoped<Admin>,
     State(s): State<AppState>,
     JsonBody(e): JsonBody<NewEnrollment>,
 ) -> Result<Response> {
     let code = s
         .store
-        .create_enrollment(&e.technician_id, Utc::now())
+        .new_enrollment(&Actor::Key(key.0.name), &e.technician_id, Utc::now())
         .await?;
     Ok((StatusCode::CREATED, Json(Code { code })).into_response())
 }
@@ -377,11 +384,18 @@ async fn set_phone_retention(
     )
 )]
 async fn revoke(
-    _: Scoped<Admin>,
+    key: Scoped<Admin>,
     State(s): State<AppState>,
     Path(device_id): Path<String>,
 ) -> Result<StatusCode> {
-    s.store.revoke(&device_id).await?;
+    s.store
+        .revoke_device(
+            &Actor::Key(key.0.name),
+            &device_id,
+            Repeat::Accepted,
+            Utc::now(),
+        )
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -1490,7 +1504,7 @@ pub struct CreatedKey {
     )
 )]
 async fn create_key(
-    _: Scoped<Admin>,
+    key: Scoped<Admin>,
     State(s): State<AppState>,
     JsonBody(k): JsonBody<NewKey>,
 ) -> Result<Response> {
@@ -1498,7 +1512,10 @@ async fn create_key(
     scopes.sort();
     scopes.dedup();
     let (name, granted) = (k.name.clone(), scopes.clone());
-    let secret = s.store.create_key(&name, &granted, Utc::now()).await?;
+    let secret = s
+        .store
+        .add_key(&Actor::Key(key.0.name), &name, granted, Utc::now())
+        .await?;
     let out = CreatedKey {
         name: k.name,
         scopes,
@@ -1541,10 +1558,12 @@ async fn list_keys(_: Scoped<Admin>, State(s): State<AppState>) -> Result<Respon
     )
 )]
 async fn revoke_key(
-    _: Scoped<Admin>,
+    key: Scoped<Admin>,
     State(s): State<AppState>,
     Path(name): Path<String>,
 ) -> Result<StatusCode> {
-    s.store.revoke_key(&name, Utc::now()).await?;
+    s.store
+        .withdraw_key(&Actor::Key(key.0.name), &name, Utc::now())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

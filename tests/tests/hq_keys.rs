@@ -1,5 +1,6 @@
 //! Integration keys through real HTTP on both databases (made, scoped and
-//! revoked over the admin API; stored only hashed), and enrollment's wrong
+//! revoked over the admin API; stored only hashed), what the admin API
+//! changes on the audit trail by its key, and enrollment's wrong
 //! codes limited per address: one address guessing is refused with 429, a
 //! technician on another address still enrolls.
 
@@ -11,6 +12,7 @@ use onsite_hq::api::NewKey;
 use onsite_hq::keys::Scope;
 use onsite_tests::harness::{sqlite_backend, Backend, Hq};
 use onsite_tests::on_both;
+use onsite_tests::peek;
 use serde_json::json;
 
 fn keys_are_scoped_revocable_and_stored_hashed(b: Backend) {
@@ -84,6 +86,72 @@ fn keys_are_scoped_revocable_and_stored_hashed(b: Backend) {
     }
 }
 on_both!(keys_are_scoped_revocable_and_stored_hashed);
+
+/// What the admin API changes is on HQ's audit trail as the console's own
+/// changes are, by the key that made it, once: a repeat the API accepts (a
+/// retry after a lost answer) adds no second line, and a refusal none.
+fn admin_api_changes_are_on_the_trail_by_their_key(b: Backend) {
+    let hq = Hq::start(b);
+    let admin = Some(onsite_tests::harness::ADMIN);
+    let tech = json!({"technician_id": "T-TRAIL", "name": "李师傅"});
+    for _ in 0..2 {
+        let (s, v) = hq.call("POST", "/v1/technicians", admin, Some(tech.clone()));
+        assert_eq!(s, 201, "registering again is accepted: {v}");
+    }
+    let (s, v) = hq.call(
+        "POST",
+        "/v1/enrollments",
+        admin,
+        Some(json!({"technician_id": "T-TRAIL"})),
+    );
+    assert_eq!(s, 201, "{v}");
+    let code = v["code"].as_str().unwrap().to_string();
+    let (s, v) = hq.call(
+        "POST",
+        "/v1/enroll",
+        None,
+        Some(json!({"code": code, "device_id": "D-TRAIL"})),
+    );
+    assert_eq!(s, 201, "{v}");
+    for _ in 0..2 {
+        let (s, v) = hq.call("POST", "/v1/devices/D-TRAIL/revoke", admin, None);
+        assert_eq!(s, 204, "revoking again is accepted: {v}");
+    }
+    let (s, _) = hq.call("POST", "/v1/devices/D-NOBODY/revoke", admin, None);
+    assert_eq!(s, 404);
+    hq.ok(hq.api.create_key(&NewKey {
+        name: "reporting".into(),
+        scopes: vec![Scope::Read, Scope::Dispatch],
+    }));
+    hq.ok(hq.api.revoke_key("reporting"));
+    let (s, _) = hq.call("POST", "/v1/keys/reporting/revoke", admin, None);
+    assert_eq!(s, 404, "a revoked key is not revoked twice");
+
+    let trail: Vec<String> = peek::query(
+        &hq.backend.url(),
+        "SELECT actor, action, detail FROM audit ORDER BY id",
+        &[],
+    )
+    .iter()
+    .map(|r| format!("{} {} {}", r.text(0), r.text(1), r.text(2)))
+    .collect();
+    assert_eq!(
+        trail,
+        [
+            "key:admin technician.create T-TRAIL 李师傅",
+            "key:admin enrollment.create T-TRAIL",
+            "key:admin device.revoke D-TRAIL (T-TRAIL)",
+            "key:admin key.create reporting (dispatch,read)",
+            "key:admin key.revoke reporting",
+        ]
+    );
+    assert!(
+        !trail.iter().any(|l| l.contains(&code)),
+        "an enrollment code is a secret until used: not on the trail"
+    );
+    hq.stop();
+}
+on_both!(admin_api_changes_are_on_the_trail_by_their_key);
 
 /// POST /v1/enroll from the local address `from`; (status, error code, Retry-After).
 fn enroll_from(hq: &Hq, from: IpAddr, code: &str, device: &str) -> (u16, String, Option<u64>) {

@@ -1,7 +1,9 @@
 //! Technicians and their devices as the console manages them: adding a
 //! technician, one-time enrollment codes, revoking a device, and each
-//! device's last contact; and the integration keys, created and revoked
-//! with the admin's account on the trail.
+//! device's last contact; and the integration keys. Each change is on the
+//! audit trail with who made it, whichever way it came: a person in the
+//! console, an integration key through the API (`key:NAME`), or a command
+//! run on HQ's database (`operator`).
 //!
 //! Pending ops: each push carries what the phone still holds unsent once
 //! that batch is in (ops left in its outbox, photos not yet uploaded); HQ
@@ -80,12 +82,14 @@ pub(crate) trait FleetRecords {
 pub trait FleetStore {
     /// Every technician with their devices.
     async fn fleet(&self) -> Result<Vec<TechnicianInfo>>;
-    /// Registers a new technician (409 if the id is taken), audited `technician.create`.
+    /// Registers a new technician, audited `technician.create`; an id
+    /// already taken is answered as `repeat` says.
     async fn add_technician(
         &self,
         by: &Actor,
         technician_id: &str,
         name: &str,
+        repeat: Repeat,
         now: DateTime<Utc>,
     ) -> Result<()>;
     /// A one-time enrollment code (shown once), audited `enrollment.create`.
@@ -95,8 +99,15 @@ pub trait FleetStore {
         technician_id: &str,
         now: DateTime<Utc>,
     ) -> Result<String>;
-    /// Revokes a device (its token stops working at once), audited `device.revoke`.
-    async fn revoke_device(&self, by: &Actor, device_id: &str, now: DateTime<Utc>) -> Result<()>;
+    /// Revokes a device (its token stops working at once), audited
+    /// `device.revoke`; a device already revoked is answered as `repeat` says.
+    async fn revoke_device(
+        &self,
+        by: &Actor,
+        device_id: &str,
+        repeat: Repeat,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
     /// An integration key (its secret shown once), audited `key.create`.
     async fn add_key(
         &self,
@@ -122,11 +133,12 @@ macro_rules! fleet_operations {
                 by: &$crate::centre::audit::Actor,
                 technician_id: &str,
                 name: &str,
+                repeat: $crate::centre::fleet::Repeat,
                 now: DateTime<Utc>,
             ) -> Result<()> {
                 let (by, id, name) = (by.clone(), technician_id.to_owned(), name.to_owned());
                 rule!(self, |r| $crate::centre::fleet::add_technician(
-                    r, &by, &id, &name, now
+                    r, &by, &id, &name, repeat, now
                 ))
             }
             async fn new_enrollment(
@@ -144,11 +156,12 @@ macro_rules! fleet_operations {
                 &self,
                 by: &$crate::centre::audit::Actor,
                 device_id: &str,
+                repeat: $crate::centre::fleet::Repeat,
                 now: DateTime<Utc>,
             ) -> Result<()> {
                 let (by, id) = (by.clone(), device_id.to_owned());
                 rule!(self, |r| $crate::centre::fleet::revoke_device(
-                    r, &by, &id, now
+                    r, &by, &id, repeat, now
                 ))
             }
             async fn add_key(
@@ -199,21 +212,36 @@ pub(crate) async fn fleet<R: Records>(r: &mut R) -> Result<Vec<TechnicianInfo>> 
     Ok(out)
 }
 
+/// What asking again for something already done gets. The console refuses
+/// it (409), so a person learns someone else did it first instead of
+/// silently getting the old one; the API accepts it, so an integrator
+/// retrying after a lost answer gets the same answer. Either way the trail
+/// holds one line, for the one time it happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Repeat {
+    Refused,
+    Accepted,
+}
+
 pub(crate) async fn add_technician<R: Records>(
     r: &mut R,
     by: &Actor,
     technician_id: &str,
     name: &str,
+    repeat: Repeat,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    // The API's registration finds an existing technician; a person adding
-    // one is told the id is taken instead of silently getting the old one.
-    if r.approval_key(technician_id).await?.is_some() {
+    let existed = r.approval_key(technician_id).await?.is_some();
+    if existed && repeat == Repeat::Refused {
         return Err(HqError::Conflict(format!(
             "a technician {technician_id} exists"
         )));
     }
+    // Checks the id and name, and finds the technician who exists.
     crate::rules::create_technician(r, technician_id, name, now).await?;
+    if existed {
+        return Ok(());
+    }
     audit::record(
         r,
         by,
@@ -241,15 +269,19 @@ pub(crate) async fn revoke_device<R: Records>(
     r: &mut R,
     by: &Actor,
     device_id: &str,
+    repeat: Repeat,
     now: DateTime<Utc>,
 ) -> Result<()> {
     let Some(d) = r.device_row(device_id).await? else {
         return Err(HqError::NotFound(format!("device {device_id}")));
     };
     if d.revoked {
-        return Err(HqError::Conflict(format!(
-            "device {device_id} is already revoked"
-        )));
+        return match repeat {
+            Repeat::Refused => Err(HqError::Conflict(format!(
+                "device {device_id} is already revoked"
+            ))),
+            Repeat::Accepted => Ok(()),
+        };
     }
     crate::rules::revoke(r, device_id).await?;
     audit::record(

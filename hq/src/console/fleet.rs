@@ -17,6 +17,7 @@ use serde::Deserialize;
 use super::page::{form_problem, layout, local_str, notice, trusted, PageResult};
 use super::session::{Posted, Signed};
 use super::Console;
+use crate::centre::fleet::Repeat;
 use crate::centre::people::Action;
 use crate::error::HqError;
 
@@ -269,7 +270,7 @@ async fn add_technician(State(console): State<Console>, p: Posted<NewTechnician>
     };
     match console
         .store
-        .add_technician(&who.actor(), id, name, Utc::now())
+        .add_technician(&who.actor(), id, name, Repeat::Refused, Utc::now())
         .await
     {
         Ok(()) => Ok(Redirect::to("/technicians?done=added").into_response()),
@@ -335,7 +336,12 @@ async fn revoke(State(console): State<Console>, p: Posted<DeviceId>) -> PageResu
     who.require(Action::ManageDevices)?;
     match console
         .store
-        .revoke_device(&who.actor(), p.form.device_id.trim(), Utc::now())
+        .revoke_device(
+            &who.actor(),
+            p.form.device_id.trim(),
+            Repeat::Refused,
+            Utc::now(),
+        )
         .await
     {
         Ok(()) => Ok(Redirect::to("/technicians?done=revoked").into_response()),
