@@ -185,7 +185,8 @@ pub enum HqCommand {
     },
     /// Retention: closed orders older than the company's setting (default 3
     /// years) have their customer's personal data anonymised, keeping the
-    /// figures; on HQ's database directly, audited. --dry-run lists them.
+    /// figures, and photo uploads left half way for 30 days are dropped; on
+    /// HQ's database directly, audited. --dry-run lists them.
     Retention {
         /// List the orders due, change nothing.
         #[arg(long, conflicts_with = "apply", required_unless_present_any = ["apply", "set_years"])]
@@ -816,6 +817,12 @@ fn retention(
     if run.applied {
         println!("photos deleted: {}", run.blobs_deleted);
     }
+    let verb = if run.applied { "dropped" } else { "due" };
+    println!(
+        "unfinished photo uploads idle for {} days: {} {verb}",
+        onsite_hq::centre::retention::IDLE_UPLOAD_DAYS,
+        run.idle_uploads
+    );
     Ok(())
 }
 

@@ -16,10 +16,11 @@ use onsite_core::sample;
 use onsite_core::sync::{SyncClient, SyncConfig};
 use onsite_core::Error;
 use onsite_hq::centre::people::Role;
+use onsite_tests::browser::onsite_bin;
 use onsite_tests::console::{add_person, Browser};
 use onsite_tests::harness::{Backend, Hq, Phone};
 use onsite_tests::proxy::{Fate, Faults, Proxy};
-use onsite_tests::{drive_accepted_with_photo, on_both};
+use onsite_tests::{drive_accepted_with_photo, on_both, peek};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -280,6 +281,112 @@ fn a_photo_cut_off_resumes_where_it_stopped(b: Backend) {
     hq.stop();
 }
 on_both!(a_photo_cut_off_resumes_where_it_stopped);
+
+/// `onsite hq retention` on HQ's database, as an operator's cron runs it
+/// while HQ serves; its output.
+fn retention(b: &Backend, arg: &str) -> String {
+    let out = std::process::Command::new(onsite_bin())
+        .args(["hq", "retention", arg, "--db", &b.url()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A photo cut off half way and not resumed for a month (the phone lost,
+/// wiped, or the photo's visit dropped): its chunks are customer data no
+/// order names, and the retention run drops them. One still being resumed
+/// is kept. A phone that does come back sends the photo again from its
+/// first byte, and HQ stores it whole.
+fn an_upload_left_half_way_for_a_month_is_dropped(b: Backend) {
+    let hq = Hq::start(b);
+    let (phone, photo) = phone_with_visit(&hq, "UP-9", "DEV-UP9", 9);
+    let thumbs = phone
+        .tech
+        .pending_uploads()
+        .unwrap()
+        .iter()
+        .filter(|p| p.sha256 != photo)
+        .map(|p| p.size.div_ceil(CHUNK))
+        .sum::<u64>() as usize;
+    let cut = Proxy::start(
+        addr(&hq.url),
+        Faults {
+            drop_chunks_after: Some(thumbs + 2),
+            ..Faults::none()
+        },
+    );
+    client_via(&cut.url, &phone.token)
+        .sync_now(&phone.tech, None)
+        .unwrap_err();
+    let held = |table: &str| {
+        peek::query(
+            &hq.backend.url(),
+            &format!("SELECT count(*) FROM {table} WHERE sha256 = '{photo}'"),
+            &[],
+        )[0]
+        .int(0)
+    };
+    assert_eq!((held("uploads"), held("upload_chunks")), (1, 2));
+
+    // Yesterday's upload stays.
+    let out = retention(&hq.backend, "--apply");
+    assert!(
+        out.contains("unfinished photo uploads idle for 30 days: 0 dropped"),
+        "{out}"
+    );
+    assert_eq!((held("uploads"), held("upload_chunks")), (1, 2));
+
+    // A month without its next chunk: listed, then dropped.
+    let month_ago =
+        (Utc::now() - Duration::days(31)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    peek::exec(
+        &hq.backend.url(),
+        "UPDATE uploads SET updated_at = $1",
+        &[month_ago.as_str().into()],
+    );
+    let out = retention(&hq.backend, "--dry-run");
+    assert!(
+        out.contains("unfinished photo uploads idle for 30 days: 1 due"),
+        "{out}"
+    );
+    assert_eq!((held("uploads"), held("upload_chunks")), (1, 2));
+    let out = retention(&hq.backend, "--apply");
+    assert!(
+        out.contains("unfinished photo uploads idle for 30 days: 1 dropped"),
+        "{out}"
+    );
+    assert_eq!((held("uploads"), held("upload_chunks")), (0, 0));
+
+    // The phone comes back: HQ has none of the photo's bytes, so it goes
+    // again from the first, and arrives whole.
+    let watch = Proxy::start(
+        addr(&hq.url),
+        Faults {
+            drop_chunks_after: Some(usize::MAX),
+            ..Faults::none()
+        },
+    );
+    client_via(&watch.url, &phone.token)
+        .sync_now(&phone.tech, None)
+        .unwrap();
+    let offsets: Vec<u64> = watch
+        .served()
+        .iter()
+        .filter(|s| s.chunk_of() == Some(photo.as_str()) && s.fate == Fate::Pass)
+        .map(|s| s.upload_offset.unwrap())
+        .collect();
+    assert!(offsets.contains(&0), "sent again from byte 0: {offsets:?}");
+    let mine = phone.tech.blob(&photo).unwrap().unwrap().1;
+    assert_eq!(hq.blob(&phone.token, &photo), (200, mine));
+    assert!(phone.tech.pending_uploads().unwrap().is_empty());
+    hq.stop();
+}
+on_both!(an_upload_left_half_way_for_a_month_is_dropped);
 
 /// Several visits' photos over one link: thumbnails (small) all go before
 /// any full photo, whatever order they were taken in.

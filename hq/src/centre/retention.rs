@@ -6,7 +6,9 @@
 //! complaints and follow-up notes of the order; the op payloads HQ kept and
 //! the change feed rows of the order; the photos only it names. What was
 //! done, charged and when stays, so reports still add up. Each anonymised
-//! order is audited (`order.anonymise`), all in one transaction.
+//! order is audited (`order.anonymise`), all in one transaction. The same
+//! run drops photos whose upload stopped half way and was not resumed for
+//! [`IDLE_UPLOAD_DAYS`]: their chunks are customer data no order names.
 //
 // 「对保管期满,失去保存价值的客户资料要按规定销毁,不得当作废纸出售。」 (GPS book)
 
@@ -23,6 +25,11 @@ use crate::storage::records::Records;
 pub const DEFAULT_YEARS: i64 = 3;
 /// The longest setting taken.
 pub const MAX_YEARS: i64 = 100;
+/// Days an unfinished upload may wait for its next chunk before a run
+/// drops it. A phone that still holds the photo is not harmed: HQ answers
+/// its next chunk with where HQ's bytes end (nothing), and it sends the
+/// photo again from its first byte.
+pub const IDLE_UPLOAD_DAYS: i64 = 30;
 /// The states in which an order is closed.
 pub const CLOSED: [&str; 2] = ["handed_over", "cancelled"];
 
@@ -36,6 +43,8 @@ pub struct RetentionRun {
     pub orders: Vec<String>,
     /// Photos deleted (no other order names them).
     pub blobs_deleted: usize,
+    /// Unfinished uploads idle for [`IDLE_UPLOAD_DAYS`] (dropped, if applied).
+    pub idle_uploads: usize,
     pub applied: bool,
 }
 
@@ -50,6 +59,9 @@ pub(crate) trait RetentionRecords {
     async fn anonymise_order(&mut self, job_id: &str, visit: &str, at: &str) -> Result<()>;
     /// Deletes a stored blob; false if there was none.
     async fn delete_blob(&mut self, sha256: &str) -> Result<bool>;
+    /// Unfinished uploads whose last chunk came before `before`, counted,
+    /// and with their chunks deleted if `drop`.
+    async fn idle_uploads(&mut self, before: &str, drop: bool) -> Result<usize>;
 }
 
 /// Retention's operations on HQ's database, each one transaction.
@@ -160,11 +172,13 @@ pub(crate) async fn run<R: Records>(
         .checked_sub_months(Months::new(months))
         .ok_or_else(|| HqError::Internal("retention cutoff out of range".into()))?;
     let due = r.closed_before(&stamp(cutoff)).await?;
+    let idle_since = now - chrono::Duration::days(IDLE_UPLOAD_DAYS);
     let mut out = RetentionRun {
         years,
         cutoff,
         orders: due.iter().map(|(j, _)| j.clone()).collect(),
         blobs_deleted: 0,
+        idle_uploads: r.idle_uploads(&stamp(idle_since), apply).await?,
         applied: apply,
     };
     if !apply {

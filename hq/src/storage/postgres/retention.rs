@@ -88,4 +88,30 @@ impl RetentionRecords for PgRecords<'_> {
             .await?
             > 0)
     }
+
+    async fn idle_uploads(&mut self, before: &str, drop: bool) -> Result<usize> {
+        if !drop {
+            let n: i64 = match self
+                .one(
+                    "SELECT count(*) FROM uploads WHERE updated_at < $1",
+                    &[&before],
+                )
+                .await?
+            {
+                Some(r) => r.try_get(0)?,
+                None => 0,
+            };
+            return Ok(usize::try_from(n).unwrap_or(0));
+        }
+        self.exec(
+            "DELETE FROM upload_chunks WHERE (owner, sha256) IN
+                 (SELECT owner, sha256 FROM uploads WHERE updated_at < $1)",
+            &[&before],
+        )
+        .await?;
+        let n = self
+            .exec("DELETE FROM uploads WHERE updated_at < $1", &[&before])
+            .await?;
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
 }

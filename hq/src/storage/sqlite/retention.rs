@@ -76,4 +76,21 @@ impl RetentionRecords for SqliteRecords<'_> {
     async fn delete_blob(&mut self, sha256: &str) -> Result<bool> {
         Ok(self.exec("DELETE FROM blobs WHERE sha256 = ?1", params![sha256])? > 0)
     }
+
+    async fn idle_uploads(&mut self, before: &str, drop: bool) -> Result<usize> {
+        if !drop {
+            let n: i64 = self.tx.query_row(
+                "SELECT count(*) FROM uploads WHERE updated_at < ?1",
+                [before],
+                |r| r.get(0),
+            )?;
+            return Ok(usize::try_from(n).unwrap_or(0));
+        }
+        self.exec(
+            "DELETE FROM upload_chunks WHERE (owner, sha256) IN
+                 (SELECT owner, sha256 FROM uploads WHERE updated_at < ?1)",
+            [before],
+        )?;
+        self.exec("DELETE FROM uploads WHERE updated_at < ?1", [before])
+    }
 }
