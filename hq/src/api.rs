@@ -963,6 +963,56 @@ async fn upload_status(
     Ok(Json(s.store.upload_status(&d.technician_id, &sha).await?))
 }
 
+/// The headers of a chunk, sent as PATCH or as POST: one description for
+/// both operations, so the two cannot drift apart in the contract.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)] // documents the headers; the handler reads them with `upload::decode_chunk`
+struct ChunkHeaders {
+    /// Where this chunk's bytes start in the blob (the chunk must end within the blob)
+    #[param(rename = "Upload-Offset", maximum = 8388607)]
+    upload_offset: u64,
+    /// The whole blob's length in bytes
+    #[param(rename = "Upload-Length", minimum = 1, maximum = 8388608)]
+    upload_length: u64,
+}
+
+/// HQ's answers to a chunk, PATCH or POST.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // documents the answers; the handler builds them
+enum ChunkAnswers {
+    /// Taken (or held already); more to come
+    #[response(status = 200, headers(("Upload-Offset" = u64, description = "Bytes HQ now holds")))]
+    Taken(UploadProgress),
+    /// The last chunk: the blob is stored
+    #[response(status = 201, headers(("Upload-Offset" = u64, description = "Bytes HQ now holds")))]
+    Stored(UploadProgress),
+    /// Malformed request: the body or a parameter does not fit its schema
+    #[response(status = 400)]
+    Malformed(ErrorBody),
+    /// Missing, wrong or revoked token
+    #[response(status = 401)]
+    Unauthorized(ErrorBody),
+    /// An integration key on a device route
+    #[response(status = 403)]
+    Forbidden(ErrorBody),
+    /// The chunk does not start where HQ's bytes end; resume at `Upload-Offset`
+    #[response(status = 409, headers(("Upload-Offset" = u64, description = "Bytes HQ holds")))]
+    Elsewhere(ErrorBody),
+    /// Body too large
+    #[response(status = 413)]
+    TooLarge(ErrorBody),
+    /// The whole blob does not hash to its address: nothing stored, start again
+    #[response(status = 422)]
+    Mismatch(ErrorBody),
+    /// Internal error: a generic message with a reference into HQ's log
+    #[response(status = 500)]
+    Internal(ErrorBody),
+    /// The database is unavailable; try again
+    #[response(status = 503)]
+    Unavailable(ErrorBody),
+}
+
 #[utoipa::path(
     post,
     path = "/v1/uploads/{sha256}",
@@ -970,27 +1020,9 @@ async fn upload_status(
     description = "The same request and answers as `PATCH /v1/uploads/{sha256}`, for HTTP stacks \
         that cannot send PATCH (Java's `HttpURLConnection`, the Android shell's).",
     security(("device" = [])),
-    params(
-        ("sha256" = String, Path, description = "The SHA-256 of the whole blob, lowercase hex", pattern = "^[0-9a-f]{64}$"),
-        ("Upload-Offset" = u64, Header, description = "Where this chunk's bytes start in the blob (the chunk must end within the blob)", maximum = 8388607),
-        ("Upload-Length" = u64, Header, description = "The whole blob's length in bytes", minimum = 1, maximum = 8388608)
-    ),
+    params(("sha256" = String, Path, description = "The SHA-256 of the whole blob, lowercase hex", pattern = "^[0-9a-f]{64}$"), ChunkHeaders),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The chunk's bytes: 1 byte to 1 MiB"),
-    responses(
-        (status = 200, description = "Taken (or held already); more to come", body = UploadProgress,
-            headers(("Upload-Offset" = u64, description = "Bytes HQ now holds"))),
-        (status = 201, description = "The last chunk: the blob is stored", body = UploadProgress,
-            headers(("Upload-Offset" = u64, description = "Bytes HQ now holds"))),
-        (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
-        (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
-        (status = 403, description = "An integration key on a device route", body = ErrorBody),
-        (status = 409, description = "The chunk does not start where HQ's bytes end; resume at `Upload-Offset`", body = ErrorBody,
-            headers(("Upload-Offset" = u64, description = "Bytes HQ holds"))),
-        (status = 413, description = "Body too large", body = ErrorBody),
-        (status = 422, description = "The whole blob does not hash to its address: nothing stored, start again", body = ErrorBody),
-        (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
-        (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
-    )
+    responses(ChunkAnswers)
 )]
 async fn upload_chunk_post(
     caller: DeviceCaller,
@@ -1014,27 +1046,9 @@ async fn upload_chunk_post(
         half-uploaded blob is never served. An HTTP stack that cannot send PATCH may send the \
         same request as POST.",
     security(("device" = [])),
-    params(
-        ("sha256" = String, Path, description = "The SHA-256 of the whole blob, lowercase hex", pattern = "^[0-9a-f]{64}$"),
-        ("Upload-Offset" = u64, Header, description = "Where this chunk's bytes start in the blob (the chunk must end within the blob)", maximum = 8388607),
-        ("Upload-Length" = u64, Header, description = "The whole blob's length in bytes", minimum = 1, maximum = 8388608)
-    ),
+    params(("sha256" = String, Path, description = "The SHA-256 of the whole blob, lowercase hex", pattern = "^[0-9a-f]{64}$"), ChunkHeaders),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The chunk's bytes: 1 byte to 1 MiB"),
-    responses(
-        (status = 200, description = "Taken (or held already); more to come", body = UploadProgress,
-            headers(("Upload-Offset" = u64, description = "Bytes HQ now holds"))),
-        (status = 201, description = "The last chunk: the blob is stored", body = UploadProgress,
-            headers(("Upload-Offset" = u64, description = "Bytes HQ now holds"))),
-        (status = 400, description = "Malformed request: the body or a parameter does not fit its schema", body = ErrorBody),
-        (status = 401, description = "Missing, wrong or revoked token", body = ErrorBody),
-        (status = 403, description = "An integration key on a device route", body = ErrorBody),
-        (status = 409, description = "The chunk does not start where HQ's bytes end; resume at `Upload-Offset`", body = ErrorBody,
-            headers(("Upload-Offset" = u64, description = "Bytes HQ holds"))),
-        (status = 413, description = "Body too large", body = ErrorBody),
-        (status = 422, description = "The whole blob does not hash to its address: nothing stored, start again", body = ErrorBody),
-        (status = 500, description = "Internal error: a generic message with a reference into HQ's log", body = ErrorBody),
-        (status = 503, description = "The database is unavailable; try again", body = ErrorBody)
-    )
+    responses(ChunkAnswers)
 )]
 async fn upload_chunk(
     DeviceCaller(d): DeviceCaller,
