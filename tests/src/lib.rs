@@ -160,6 +160,25 @@ pub fn declined_to_rate_and_sign(reason: &str) -> AcceptanceInput {
 pub fn drive_accepted_to_handover(tech: &Technician, job: &str) -> Result<()> {
     tech.accept_job(job)?;
     drive_accepted_to_acceptance(tech, job, refused_signature(Rating::Average, false))?;
+    paid_and_handed_over(tech, job)
+}
+
+/// As [`drive_accepted_to_handover`], with a distinct grainy photo of the
+/// finished work (`photo_seed`) for the sync to upload; returns its SHA-256.
+pub fn drive_accepted_to_handover_with_photo(
+    tech: &Technician,
+    job: &str,
+    photo_seed: u64,
+) -> Result<String> {
+    tech.accept_job(job)?;
+    let photo = drive_accepted_with_photo(tech, job, photo_seed)?;
+    tech.record_acceptance(job, refused_signature(Rating::Average, false))?;
+    paid_and_handed_over(tech, job)?;
+    Ok(photo)
+}
+
+/// Cash for what is due, the receipt, the handover.
+fn paid_and_handed_over(tech: &Technician, job: &str) -> Result<()> {
     let due = tech.job(job)?.due_on_site().fen();
     tech.take_payment(job, Method::Cash, due, None, true)?;
     tech.issue_receipt(job, false)?;

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use onsite_core::sync::{SyncClient, SyncConfig};
 use onsite_core::visit::{Op, Visit};
 use onsite_core::{sample, Profile, Technician};
+use onsite_hq::centre::dossier::photos_of;
 use onsite_tests::harness::{sqlite_backend, Hq};
 
 /// A small deterministic generator so a failing kill point can be replayed.
@@ -159,8 +160,9 @@ const WORKER_BATCH: usize = 5;
 
 /// The crash points of a sync (`onsite_core::sync::crash_point`), each with
 /// how many passes a kill may wait for (the worker pushes 5 ops a batch, a
-/// visit is about 20 ops, and each sync pulls one page).
-const SYNC_POINTS: [(&str, u64); 4] = [
+/// visit is about 20 ops and a photo a few 16 KiB chunks, and each sync
+/// pulls one page).
+const SYNC_POINTS: [(&str, u64); 5] = [
     // Before a push is sent: the batch is still the phone's alone (HQ's
     // answer to the batch before it is recorded while this one travels).
     ("push-sending", 8),
@@ -170,7 +172,31 @@ const SYNC_POINTS: [(&str, u64); 4] = [
     ("ack-committing", 8),
     // Inside a pulled page's transaction, after its changes, before the commit.
     ("pull-applying", 3),
+    // HQ took a photo's chunk; the phone has not recorded how far it got.
+    ("chunk-answered", 6),
 ];
+
+/// Whether HQ holds more of a photo than the phone recorded it sent: the
+/// whole photo stored, or more bytes of its unfinished upload.
+fn hq_is_ahead_on(hq: &Hq, photo: &onsite_core::store::blobs::PendingBlob) -> bool {
+    let url = hq.backend.url();
+    let sha: onsite_tests::peek::Val = photo.sha256.as_str().into();
+    let stored = onsite_tests::peek::query(
+        &url,
+        "SELECT count(*) FROM blobs WHERE sha256 = $1",
+        std::slice::from_ref(&sha),
+    )[0]
+    .int(0)
+        > 0;
+    let received = onsite_tests::peek::query(
+        &url,
+        "SELECT received FROM uploads WHERE sha256 = $1",
+        &[sha],
+    )
+    .first()
+    .map_or(0, |r| r.int(0));
+    stored || received as u64 > photo.acked
+}
 
 /// The op ids HQ holds for `device`, each with its outcome.
 fn ops_at_hq(hq: &Hq, device: &str) -> BTreeMap<String, String> {
@@ -208,7 +234,7 @@ fn sigkill_inside_a_sync_loses_nothing_and_applies_nothing_twice() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("tech.sqlite3");
     let mut reported_max = 0i64;
-    for round in 0..8u32 {
+    for round in 0..10u32 {
         let (point, passes) = SYNC_POINTS[round as usize % SYNC_POINTS.len()];
         let pass = 1 + next(&mut seed) % passes;
         let mut child = Command::new(env!("CARGO_BIN_EXE_crash_worker"))
@@ -281,6 +307,13 @@ fn sigkill_inside_a_sync_loses_nothing_and_applies_nothing_twice() {
                 "round {round} ({point} {pass}): ops HQ acknowledged are still in the outbox"
             ),
         }
+        if point == "chunk-answered" {
+            let pending = tech.pending_uploads().unwrap();
+            assert!(
+                pending.iter().any(|p| hq_is_ahead_on(&hq, p)),
+                "round {round}: killed after HQ took a chunk, yet HQ holds no more of any photo than the phone recorded: {pending:?}"
+            );
+        }
         let cursor = tech.pull_cursor().unwrap();
 
         let report = SyncClient::new(SyncConfig::new(&hq.url, &e.token))
@@ -348,7 +381,25 @@ fn sigkill_inside_a_sync_loses_nothing_and_applies_nothing_twice() {
                 tech.conflicts(job).unwrap().is_empty(),
                 "round {round}: {job}"
             );
+            // Its photo is at HQ byte for byte, whatever chunk the kill cut.
+            for sha in photos_of(&hq.visit(job)) {
+                let (_, mine) = tech.blob(&sha).unwrap().unwrap();
+                assert_eq!(
+                    hq.blob(&e.token, &sha),
+                    (200, mine),
+                    "round {round}: {job}'s photo {sha} at HQ"
+                );
+            }
         }
+        assert!(
+            tech.pending_uploads().unwrap().is_empty(),
+            "round {round}: photos left unsent"
+        );
+        assert!(
+            onsite_tests::peek::query(&hq.backend.url(), "SELECT sha256 FROM uploads", &[])
+                .is_empty(),
+            "round {round}: an upload left unfinished at HQ"
+        );
     }
     hq.stop();
 }

@@ -9,8 +9,9 @@
 //! `crash_worker sync STORE_PATH HQ_URL TOKEN TECHNICIAN_ID DEVICE_ID APPROVAL_KEY ROUND`:
 //! a phone enrolled at a real HQ. Each turn it plays the office on HQ (dispatches
 //! the next job and a spare, cancels the previous spare), syncs (pushing the last
-//! visit in small batches, pulling the office's changes) and works the new job
-//! offline, printing `seq N` after every visit. With `ONSITE_CRASH_AT=<point>:<n>`
+//! visit in small batches and its photo in small chunks, pulling the office's
+//! changes) and works the new job offline, with a photo, printing `seq N`
+//! after every visit. With `ONSITE_CRASH_AT=<point>:<n>`
 //! the sync stops at the n-th pass of a crash point of the core
 //! (`onsite_core::sync::crash_point`), prints `crash-point <point> <n>` and waits
 //! for the kill.
@@ -27,6 +28,8 @@ use std::io::Write;
 
 /// Ops per push: several pushes (and so several acknowledgements) per sync.
 const BATCH: usize = 5;
+/// Bytes per photo chunk: a visit's photo (tens of KB) goes in several.
+const CHUNK: u64 = 16 * 1024;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -113,6 +116,8 @@ fn work_synced(path: &str, url: &str, token: &str, profile: Profile, round: &str
     let tech = open(path, profile);
     let mut config = SyncConfig::new(url, token);
     config.batch_size = BATCH;
+    // Each visit's photo goes in several chunks: kills can land between them.
+    config.chunk_bytes = Some(CHUNK);
     config.base_backoff_ms = 20;
     config.max_backoff_ms = 200;
     let client = SyncClient::new(config).unwrap();
@@ -146,7 +151,8 @@ fn work_synced(path: &str, url: &str, token: &str, profile: Profile, round: &str
             eprintln!("sync before {job}: {e}");
             std::process::exit(1);
         }
-        if let Err(e) = onsite_tests::drive_accepted_to_handover(&tech, &job) {
+        let seed = round.parse::<u64>().unwrap_or(0) * 1000 + u64::from(n);
+        if let Err(e) = onsite_tests::drive_accepted_to_handover_with_photo(&tech, &job, seed) {
             eprintln!("{job}: {e}");
             std::process::exit(1);
         }
