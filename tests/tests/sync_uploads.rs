@@ -19,7 +19,7 @@ use onsite_hq::centre::people::Role;
 use onsite_tests::browser::onsite_bin;
 use onsite_tests::console::{add_person, Browser};
 use onsite_tests::harness::{Backend, Hq, Phone};
-use onsite_tests::proxy::{Fate, Faults, Proxy};
+use onsite_tests::proxy::{Fate, Faults, Proxy, Served};
 use onsite_tests::{drive_accepted_with_photo, on_both, peek};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -119,6 +119,61 @@ fn phone_with_visit(hq: &Hq, job: &str, device: &str, seed: u64) -> (Phone, Stri
     (phone, photo)
 }
 
+/// Syncs `phone` over a link that carries the first `chunks` chunks and
+/// drops every one after: the sync ends `Offline`. Returns the link, to
+/// read what it served.
+fn sync_cut_after(hq: &Hq, phone: &Phone, chunks: u64) -> Proxy {
+    let cut = Proxy::start(
+        addr(&hq.url),
+        Faults {
+            drop_chunks_after: Some(chunks as usize),
+            ..Faults::none()
+        },
+    );
+    let err = client_via(&cut.url, &phone.token)
+        .sync_now(&phone.tech, None)
+        .unwrap_err();
+    assert!(matches!(err, Error::Offline { .. }), "{err:?}");
+    cut
+}
+
+/// Syncs `phone` over a link that carries everything; what it served.
+fn sync_watched(hq: &Hq, phone: &Phone) -> Vec<Served> {
+    let watch = Proxy::start(
+        addr(&hq.url),
+        Faults {
+            drop_chunks_after: Some(usize::MAX),
+            ..Faults::none()
+        },
+    );
+    client_via(&watch.url, &phone.token)
+        .sync_now(&phone.tech, None)
+        .unwrap();
+    watch.served()
+}
+
+/// Syncs `phone` over a link that carries everything; where each chunk of
+/// `photo` it sent started.
+fn sync_watching(hq: &Hq, phone: &Phone, photo: &str) -> Vec<u64> {
+    sync_watched(hq, phone)
+        .iter()
+        .filter(|s| s.chunk_of() == Some(photo) && s.fate == Fate::Pass)
+        .map(|s| s.upload_offset.unwrap())
+        .collect()
+}
+
+/// Chunks of the uploads that go before `photo` (smaller ones: thumbnails).
+fn chunks_before(phone: &Phone, photo: &str) -> u64 {
+    phone
+        .tech
+        .pending_uploads()
+        .unwrap()
+        .iter()
+        .filter(|p| p.sha256 != photo)
+        .map(|p| p.size.div_ceil(CHUNK))
+        .sum()
+}
+
 fn a_visit_reaches_hq_before_its_photos(b: Backend) {
     let hq = Hq::start(b);
     let (phone, photo) = phone_with_visit(&hq, "UP-1", "DEV-UP1", 1);
@@ -190,27 +245,8 @@ fn a_photo_cut_off_resumes_where_it_stopped(b: Backend) {
     let (phone, photo) = phone_with_visit(&hq, "UP-2", "DEV-UP2", 2);
     let size = phone.tech.blob(&photo).unwrap().unwrap().1.len() as u64;
     assert!(size > 4 * CHUNK, "a photo of several chunks: {size} B");
-    let thumbs: u64 = phone
-        .tech
-        .pending_uploads()
-        .unwrap()
-        .iter()
-        .filter(|p| p.sha256 != photo)
-        .map(|p| p.size.div_ceil(CHUNK))
-        .sum();
-
     // The link dies three chunks into the photo.
-    let cut = Proxy::start(
-        addr(&hq.url),
-        Faults {
-            drop_chunks_after: Some(thumbs as usize + 3),
-            ..Faults::none()
-        },
-    );
-    let err = client_via(&cut.url, &phone.token)
-        .sync_now(&phone.tech, None)
-        .unwrap_err();
-    assert!(matches!(err, Error::Offline { .. }), "{err:?}");
+    let cut = sync_cut_after(&hq, &phone, chunks_before(&phone, &photo) + 3);
     let left = phone.tech.pending_uploads().unwrap();
     assert_eq!(left.len(), 1, "only the photo is unsent: {left:?}");
     assert_eq!(
@@ -243,22 +279,7 @@ fn a_photo_cut_off_resumes_where_it_stopped(b: Backend) {
     assert_eq!(hq.blob(&phone.token, &photo).0, 404);
 
     // The next sync starts at byte 3 x CHUNK and sends each chunk once.
-    let watch = Proxy::start(
-        addr(&hq.url),
-        Faults {
-            drop_chunks_after: Some(usize::MAX),
-            ..Faults::none()
-        },
-    );
-    client_via(&watch.url, &phone.token)
-        .sync_now(&phone.tech, None)
-        .unwrap();
-    let sent: Vec<u64> = watch
-        .served()
-        .iter()
-        .filter(|s| s.chunk_of() == Some(photo.as_str()))
-        .map(|s| s.upload_offset.unwrap())
-        .collect();
+    let sent = sync_watching(&hq, &phone, &photo);
     let expected: Vec<u64> = (3..size.div_ceil(CHUNK)).map(|i| i * CHUNK).collect();
     assert_eq!(
         sent, expected,
@@ -305,24 +326,7 @@ fn retention(b: &Backend, arg: &str) -> String {
 fn an_upload_left_half_way_for_a_month_is_dropped(b: Backend) {
     let hq = Hq::start(b);
     let (phone, photo) = phone_with_visit(&hq, "UP-9", "DEV-UP9", 9);
-    let thumbs = phone
-        .tech
-        .pending_uploads()
-        .unwrap()
-        .iter()
-        .filter(|p| p.sha256 != photo)
-        .map(|p| p.size.div_ceil(CHUNK))
-        .sum::<u64>() as usize;
-    let cut = Proxy::start(
-        addr(&hq.url),
-        Faults {
-            drop_chunks_after: Some(thumbs + 2),
-            ..Faults::none()
-        },
-    );
-    client_via(&cut.url, &phone.token)
-        .sync_now(&phone.tech, None)
-        .unwrap_err();
+    sync_cut_after(&hq, &phone, chunks_before(&phone, &photo) + 2);
     let held = |table: &str| {
         peek::query(
             &hq.backend.url(),
@@ -332,13 +336,18 @@ fn an_upload_left_half_way_for_a_month_is_dropped(b: Backend) {
         .int(0)
     };
     assert_eq!((held("uploads"), held("upload_chunks")), (1, 2));
+    let run = |arg: &str, says: &str| {
+        let out = retention(&hq.backend, arg);
+        assert!(
+            out.contains(&format!(
+                "unfinished photo uploads idle for 30 days: {says}"
+            )),
+            "{out}"
+        );
+    };
 
     // Yesterday's upload stays.
-    let out = retention(&hq.backend, "--apply");
-    assert!(
-        out.contains("unfinished photo uploads idle for 30 days: 0 dropped"),
-        "{out}"
-    );
+    run("--apply", "0 dropped");
     assert_eq!((held("uploads"), held("upload_chunks")), (1, 2));
 
     // A month without its next chunk: listed, then dropped.
@@ -349,37 +358,14 @@ fn an_upload_left_half_way_for_a_month_is_dropped(b: Backend) {
         "UPDATE uploads SET updated_at = $1",
         &[month_ago.as_str().into()],
     );
-    let out = retention(&hq.backend, "--dry-run");
-    assert!(
-        out.contains("unfinished photo uploads idle for 30 days: 1 due"),
-        "{out}"
-    );
+    run("--dry-run", "1 due");
     assert_eq!((held("uploads"), held("upload_chunks")), (1, 2));
-    let out = retention(&hq.backend, "--apply");
-    assert!(
-        out.contains("unfinished photo uploads idle for 30 days: 1 dropped"),
-        "{out}"
-    );
+    run("--apply", "1 dropped");
     assert_eq!((held("uploads"), held("upload_chunks")), (0, 0));
 
     // The phone comes back: HQ has none of the photo's bytes, so it goes
     // again from the first, and arrives whole.
-    let watch = Proxy::start(
-        addr(&hq.url),
-        Faults {
-            drop_chunks_after: Some(usize::MAX),
-            ..Faults::none()
-        },
-    );
-    client_via(&watch.url, &phone.token)
-        .sync_now(&phone.tech, None)
-        .unwrap();
-    let offsets: Vec<u64> = watch
-        .served()
-        .iter()
-        .filter(|s| s.chunk_of() == Some(photo.as_str()) && s.fate == Fate::Pass)
-        .map(|s| s.upload_offset.unwrap())
-        .collect();
+    let offsets = sync_watching(&hq, &phone, &photo);
     assert!(offsets.contains(&0), "sent again from byte 0: {offsets:?}");
     let mine = phone.tech.blob(&photo).unwrap().unwrap().1;
     assert_eq!(hq.blob(&phone.token, &photo), (200, mine));
@@ -411,17 +397,7 @@ fn photos_go_smallest_first(b: Backend) {
     for p in phone.tech.pending_uploads().unwrap() {
         sizes.insert(p.sha256, p.size);
     }
-    let watch = Proxy::start(
-        addr(&hq.url),
-        Faults {
-            drop_chunks_after: Some(usize::MAX),
-            ..Faults::none()
-        },
-    );
-    client_via(&watch.url, &phone.token)
-        .sync_now(&phone.tech, None)
-        .unwrap();
-    let served = watch.served();
+    let served = sync_watched(&hq, &phone);
     let first_chunk = served.iter().position(|s| s.chunk_of().is_some()).unwrap();
     assert!(
         served[..first_chunk].iter().any(|s| s.push),
