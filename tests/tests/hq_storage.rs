@@ -21,6 +21,8 @@ use onsite_core::sync::protocol::{
 };
 use onsite_core::visit::{Complaint, ComplaintKind, Status};
 use onsite_core::{Profile, Technician};
+use onsite_hq::centre::audit::Actor;
+use onsite_hq::centre::fleet::Repeat;
 use onsite_hq::rules::{self, Device, BLOCK_SIZE};
 use onsite_hq::storage::migrations::{self, VERSION};
 use onsite_tests::harness::{fresh_postgres, sqlite_backend, Backend, Store};
@@ -337,8 +339,11 @@ fn authenticate_and_revoke(b: Backend) {
         refusal(hq.run(s.authenticate("not-a-token", chrono::Utc::now()))),
         "unauthorized"
     );
-    assert_eq!(refusal(hq.run(s.revoke("D-NOBODY"))), "not_found");
-    hq.run(s.revoke("D-T1")).unwrap();
+    let revoke = |device: &str| {
+        hq.run(s.revoke_device(&Actor::Operator, device, Repeat::Accepted, Utc::now()))
+    };
+    assert_eq!(refusal(revoke("D-NOBODY")), "not_found");
+    revoke("D-T1").unwrap();
     assert_eq!(
         refusal(hq.run(s.authenticate(&t1.token, chrono::Utc::now()))),
         "unauthorized"
@@ -362,15 +367,20 @@ fn integration_keys(b: Backend) {
     let s = &hq.db.store;
     let now = Utc::now();
     let secret = hq
-        .run(s.create_key("desk", &[Scope::Dispatch, Scope::Read], now))
+        .run(s.add_key(
+            &Actor::Operator,
+            "desk",
+            vec![Scope::Dispatch, Scope::Read],
+            now,
+        ))
         .unwrap();
     assert!(secret.starts_with(onsite_hq::keys::PREFIX), "{secret}");
     assert_eq!(
-        refusal(hq.run(s.create_key("desk", &[Scope::Read], now))),
+        refusal(hq.run(s.add_key(&Actor::Operator, "desk", vec![Scope::Read], now))),
         "conflict"
     );
     assert_eq!(
-        refusal(hq.run(s.create_key("admin", &[Scope::Read], now))),
+        refusal(hq.run(s.add_key(&Actor::Operator, "admin", vec![Scope::Read], now))),
         "conflict"
     );
     let key = hq.run(s.authenticate_key(&secret, now)).unwrap().unwrap();
@@ -397,14 +407,18 @@ fn integration_keys(b: Backend) {
         0,
         "the secret is stored hashed"
     );
-    hq.run(s.revoke_key("desk", now)).unwrap();
-    assert_eq!(refusal(hq.run(s.revoke_key("desk", now))), "not_found");
+    hq.run(s.withdraw_key(&Actor::Operator, "desk", now))
+        .unwrap();
+    assert_eq!(
+        refusal(hq.run(s.withdraw_key(&Actor::Operator, "desk", now))),
+        "not_found"
+    );
     assert_eq!(
         refusal(hq.run(s.authenticate_key(&secret, now))),
         "unauthorized"
     );
     assert_eq!(
-        refusal(hq.run(s.create_key("desk", &[Scope::Read], now))),
+        refusal(hq.run(s.add_key(&Actor::Operator, "desk", vec![Scope::Read], now))),
         "conflict",
         "a revoked key's name is not reused"
     );

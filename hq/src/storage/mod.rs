@@ -34,7 +34,7 @@ use onsite_core::sync::upload::{Chunk, UploadProgress};
 use onsite_core::visit::{RescheduleConsent, Visit};
 
 use crate::error::Result;
-use crate::keys::{Key, KeyInfo, Scope};
+use crate::keys::{Key, KeyInfo};
 use crate::rules::{
     ChunkOutcome, ComplaintRecord, Device, FollowUp, OldPart, OrderSummary, PendingInvoice,
     Reconciliation,
@@ -85,7 +85,6 @@ pub trait Storage:
     /// The device a token belongs to; notes when it was last seen (at most
     /// once a minute, so a syncing phone does not add a write per request).
     async fn authenticate(&self, token: &str, now: DateTime<Utc>) -> Result<Device>;
-    async fn revoke(&self, device_id: &str) -> Result<()>;
 
     // --- dispatch ---
     async fn create_order(&self, order: WorkOrder, now: DateTime<Utc>) -> Result<OrderSummary>;
@@ -172,9 +171,8 @@ pub trait Storage:
     async fn applied_ops(&self) -> Result<i64>;
 
     // --- integration keys ---
-    /// Makes a named key and returns its secret (shown once, stored hashed).
-    async fn create_key(&self, name: &str, scopes: &[Scope], now: DateTime<Utc>) -> Result<String>;
-    async fn revoke_key(&self, name: &str, now: DateTime<Utc>) -> Result<()>;
+    // Made and revoked through `FleetStore::add_key` / `withdraw_key`, which
+    // put the change on the audit trail with who made it.
     async fn keys(&self) -> Result<Vec<KeyInfo>>;
     /// The key a secret belongs to (`None`: no key has it; 401: revoked).
     async fn authenticate_key(&self, token: &str, now: DateTime<Utc>) -> Result<Option<Key>>;

@@ -53,11 +53,6 @@ macro_rules! storage_operations {
                 rule!(self, |r| rules::authenticate(r, &token, now))
             }
 
-            async fn revoke(&self, device_id: &str) -> Result<()> {
-                let device_id = device_id.to_owned();
-                rule!(self, |r| rules::revoke(r, &device_id))
-            }
-
             async fn create_order(
                 &self,
                 order: WorkOrder,
@@ -286,21 +281,6 @@ macro_rules! storage_operations {
 
             async fn applied_ops(&self) -> Result<i64> {
                 rule!(self, |r| rules::applied_ops(r))
-            }
-
-            async fn create_key(
-                &self,
-                name: &str,
-                scopes: &[Scope],
-                now: DateTime<Utc>,
-            ) -> Result<String> {
-                let (name, scopes) = (name.to_owned(), scopes.to_vec());
-                rule!(self, |r| keys::create(r, &name, &scopes, now))
-            }
-
-            async fn revoke_key(&self, name: &str, now: DateTime<Utc>) -> Result<()> {
-                let name = name.to_owned();
-                rule!(self, |r| keys::revoke(r, &name, now))
             }
 
             async fn keys(&self) -> Result<Vec<KeyInfo>> {

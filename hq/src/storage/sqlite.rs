@@ -25,7 +25,7 @@ use super::records::{
 };
 use super::Storage;
 use crate::error::{HqError, Result};
-use crate::keys::{self, Key, KeyInfo, Scope};
+use crate::keys::{self, Key, KeyInfo};
 use crate::rules::{
     self, ChunkOutcome, ComplaintRecord, Device, FollowUp, OldPart, OrderSummary, PendingInvoice,
     Reconciliation,
