@@ -16,7 +16,6 @@ cd "$(dirname "$0")/.."
 profile=${PROFILE:-debug}
 flags=()
 [ "$profile" = release ] && flags+=(--release)
-# --workspace: the same feature set as `cargo test --workspace`, so nothing is rebuilt.
 # The library as an app links it (no features: no HTTP stack of its own) and the
 # bindgen binary; not the whole workspace, which would build the core a third way.
 cargo build -q -p onsite-ffi -p onsite-bindgen "${flags[@]}"

@@ -59,9 +59,10 @@ pub(crate) trait RetentionRecords {
     async fn anonymise_order(&mut self, job_id: &str, visit: &str, at: &str) -> Result<()>;
     /// Deletes a stored blob; false if there was none.
     async fn delete_blob(&mut self, sha256: &str) -> Result<bool>;
-    /// Unfinished uploads whose last chunk came before `before`, counted,
-    /// and with their chunks deleted if `drop`.
-    async fn idle_uploads(&mut self, before: &str, drop: bool) -> Result<usize>;
+    /// Unfinished uploads whose last chunk came before `before`.
+    async fn idle_uploads(&mut self, before: &str) -> Result<usize>;
+    /// Deletes those uploads with their chunks; how many there were.
+    async fn drop_idle_uploads(&mut self, before: &str) -> Result<usize>;
 }
 
 /// Retention's operations on HQ's database, each one transaction.
@@ -172,13 +173,18 @@ pub(crate) async fn run<R: Records>(
         .checked_sub_months(Months::new(months))
         .ok_or_else(|| HqError::Internal("retention cutoff out of range".into()))?;
     let due = r.closed_before(&stamp(cutoff)).await?;
-    let idle_since = now - chrono::Duration::days(IDLE_UPLOAD_DAYS);
+    let idle_since = stamp(now - chrono::Duration::days(IDLE_UPLOAD_DAYS));
+    let idle_uploads = if apply {
+        r.drop_idle_uploads(&idle_since).await?
+    } else {
+        r.idle_uploads(&idle_since).await?
+    };
     let mut out = RetentionRun {
         years,
         cutoff,
         orders: due.iter().map(|(j, _)| j.clone()).collect(),
         blobs_deleted: 0,
-        idle_uploads: r.idle_uploads(&stamp(idle_since), apply).await?,
+        idle_uploads,
         applied: apply,
     };
     if !apply {

@@ -89,20 +89,21 @@ impl RetentionRecords for PgRecords<'_> {
             > 0)
     }
 
-    async fn idle_uploads(&mut self, before: &str, drop: bool) -> Result<usize> {
-        if !drop {
-            let n: i64 = match self
-                .one(
-                    "SELECT count(*) FROM uploads WHERE updated_at < $1",
-                    &[&before],
-                )
-                .await?
-            {
-                Some(r) => r.try_get(0)?,
-                None => 0,
-            };
-            return Ok(usize::try_from(n).unwrap_or(0));
-        }
+    async fn idle_uploads(&mut self, before: &str) -> Result<usize> {
+        let n: i64 = match self
+            .one(
+                "SELECT count(*) FROM uploads WHERE updated_at < $1",
+                &[&before],
+            )
+            .await?
+        {
+            Some(r) => r.try_get(0)?,
+            None => 0,
+        };
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+
+    async fn drop_idle_uploads(&mut self, before: &str) -> Result<usize> {
         self.exec(
             "DELETE FROM upload_chunks WHERE (owner, sha256) IN
                  (SELECT owner, sha256 FROM uploads WHERE updated_at < $1)",

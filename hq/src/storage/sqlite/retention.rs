@@ -77,15 +77,16 @@ impl RetentionRecords for SqliteRecords<'_> {
         Ok(self.exec("DELETE FROM blobs WHERE sha256 = ?1", params![sha256])? > 0)
     }
 
-    async fn idle_uploads(&mut self, before: &str, drop: bool) -> Result<usize> {
-        if !drop {
-            let n: i64 = self.tx.query_row(
-                "SELECT count(*) FROM uploads WHERE updated_at < ?1",
-                [before],
-                |r| r.get(0),
-            )?;
-            return Ok(usize::try_from(n).unwrap_or(0));
-        }
+    async fn idle_uploads(&mut self, before: &str) -> Result<usize> {
+        let n: i64 = self.tx.query_row(
+            "SELECT count(*) FROM uploads WHERE updated_at < ?1",
+            [before],
+            |r| r.get(0),
+        )?;
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+
+    async fn drop_idle_uploads(&mut self, before: &str) -> Result<usize> {
         self.exec(
             "DELETE FROM upload_chunks WHERE (owner, sha256) IN
                  (SELECT owner, sha256 FROM uploads WHERE updated_at < ?1)",
